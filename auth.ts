@@ -1,0 +1,40 @@
+import { betterAuth } from "better-auth";
+import { drizzleAdapter } from "better-auth/adapters/drizzle";
+import { nextCookies } from "better-auth/next-js";
+import { db } from "@/db";
+import type { AppDatabase } from "@/db/connect";
+import * as schema from "@/db/schema";
+import { resolveAuthSecret } from "@/lib/auth-secret";
+import { positiveIntFromEnv, type Env } from "@/lib/env";
+import { enabledSocialProviders } from "@/lib/social-providers";
+
+export function createAuth(database: AppDatabase, env: Env = process.env) {
+  const social = enabledSocialProviders(env);
+  // better-auth's own default for credential endpoints is 3 attempts per 10 s per IP.
+  const credentialAttempts = { window: 10, max: positiveIntFromEnv(env, "AUTH_RATE_LIMIT_MAX", 3) };
+  return betterAuth({
+    secret: resolveAuthSecret(env),
+    baseURL: env.BETTER_AUTH_URL,
+    database: drizzleAdapter(database, { provider: "pg", schema }),
+    emailAndPassword: { enabled: true, minPasswordLength: 8 },
+    // Sessions live in the database and every request looks them up (no cookie cache), so a
+    // sign-out or a revoked session stops working on the very next request.
+    session: { cookieCache: { enabled: false } },
+    socialProviders: {
+      ...(social.includes("github") && {
+        github: { clientId: env.GITHUB_CLIENT_ID!, clientSecret: env.GITHUB_CLIENT_SECRET! },
+      }),
+      ...(social.includes("google") && {
+        google: { clientId: env.GOOGLE_CLIENT_ID!, clientSecret: env.GOOGLE_CLIENT_SECRET! },
+      }),
+    },
+    rateLimit: {
+      customRules: { "/sign-in/email": credentialAttempts, "/sign-up/email": credentialAttempts },
+    },
+    plugins: [nextCookies()], // must stay last
+  });
+}
+
+export const auth = createAuth(db);
+
+export type AuthSession = NonNullable<Awaited<ReturnType<typeof auth.api.getSession>>>;

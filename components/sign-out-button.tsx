@@ -1,0 +1,24 @@
+"use client";
+
+import { useState } from "react";
+import { authClient } from "@/lib/auth-client";
+
+export function SignOutButton() {
+  const [pending, setPending] = useState(false);
+  return (
+    <button
+      type="button"
+      disabled={pending}
+      onClick={async () => {
+        setPending(true);
+        await authClient.signOut();
+        // A full page load, so no client state of this user (threads, messages) outlives the session.
+        // eslint-disable-next-line @next/next/no-location-assign-relative-destination
+        window.location.assign("/sign-in");
+      }}
+      className="rounded-md px-2 py-1 text-sm text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900 disabled:opacity-60 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-zinc-100"
+    >
+      Sign out
+    </button>
+  );
+}

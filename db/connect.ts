@@ -1,0 +1,75 @@
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { Pool } from "pg";
+import * as schema from "./schema";
+
+export type AppDatabase = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export type DatabaseHandle = {
+  db: AppDatabase;
+  kind: "postgres" | "pglite";
+  /** Resolves once the database can serve the app's queries (migrated, or checked to be). */
+  ready: () => Promise<void>;
+  close: () => Promise<void>;
+};
+
+export const migrationsFolder = path.join(process.cwd(), "drizzle");
+export const defaultDataDir = path.join(process.cwd(), ".data", "pglite");
+
+export class DatabaseNotMigratedError extends Error {
+  constructor() {
+    super(
+      "The PostgreSQL database at DATABASE_URL has no tables yet. Run `npm run db:migrate` once; the app picks the tables up without a restart.",
+    );
+    this.name = "DatabaseNotMigratedError";
+  }
+}
+
+/** By name, not instanceof: Next bundles server code per layer, so the class can exist twice. */
+export const isDatabaseNotMigrated = (error: unknown): error is DatabaseNotMigratedError =>
+  error instanceof Error && error.name === "DatabaseNotMigratedError";
+
+/** Memoises a successful async step; a failure is retried on the next call. */
+function once(step: () => Promise<void>): () => Promise<void> {
+  let pending: Promise<void> | undefined;
+  return () => {
+    pending ??= step().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}
+
+export function connectPostgres(url: string, options: { max?: number } = {}): DatabaseHandle {
+  const pool = new Pool({ connectionString: url, max: options.max ?? 10 });
+  // An idle client that loses its server must not crash the process; the next query reconnects.
+  pool.on("error", (error) => console.error(`[db] idle PostgreSQL client error: ${error.message}`));
+  const db = drizzlePg({ client: pool, schema }) as unknown as AppDatabase;
+  const ready = once(async () => {
+    const { rows } = await pool.query<{ table: string | null }>(
+      "select to_regclass('public.thread')::text as table",
+    );
+    if (!rows[0]?.table) throw new DatabaseNotMigratedError();
+  });
+  return { db, kind: "postgres", ready, close: () => pool.end() };
+}
+
+/** An embedded PostgreSQL (PGlite). `dataDir` undefined keeps it in memory (tests). */
+export function connectPglite(dataDir: string | undefined): DatabaseHandle {
+  if (dataDir && !existsSync(dataDir)) mkdirSync(dataDir, { recursive: true });
+  const client = new PGlite(dataDir);
+  const db = drizzlePglite({ client, schema }) as unknown as AppDatabase;
+  // The embedded database needs no setup: it migrates itself on first use.
+  const ready = once(() => migratePglite(drizzlePglite({ client }), { migrationsFolder }));
+  return { db, kind: "pglite", ready, close: () => client.close() };
+}
+
+export function connectFromEnv(env: NodeJS.ProcessEnv = process.env): DatabaseHandle {
+  return env.DATABASE_URL ? connectPostgres(env.DATABASE_URL) : connectPglite(defaultDataDir);
+}

@@ -1,0 +1,81 @@
+import { isDatabaseNotMigrated } from "@/db/connect";
+
+export type ApiErrorCode =
+  | "bad_request"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "rate_limited"
+  | "database_not_migrated"
+  | "service_unavailable"
+  | "internal_error";
+
+const statusOf: Record<ApiErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  database_not_migrated: 503,
+  service_unavailable: 503,
+  internal_error: 500,
+};
+
+/** The one error every API route throws or returns; `toErrorResponse` turns it into JSON. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  get status() {
+    return statusOf[this.code];
+  }
+}
+
+export const notFound = (what = "Thread") => new ApiError("not_found", `${what} not found.`);
+
+export function errorResponse(error: ApiError): Response {
+  return Response.json(
+    { error: { code: error.code, message: error.message } },
+    { status: error.status, headers: error.headers },
+  );
+}
+
+// Connection failures from node-postgres / the OS while the database is unreachable.
+const unavailableCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "57P01", "57P03", "08006", "08001"]);
+
+export function toErrorResponse(error: unknown): Response {
+  if (error instanceof ApiError) return errorResponse(error);
+  if (isDatabaseNotMigrated(error)) {
+    console.error(`[db] ${error.message}`);
+    return errorResponse(new ApiError("database_not_migrated", error.message));
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && unavailableCodes.has(code)) {
+    return errorResponse(new ApiError("service_unavailable", "The database is unavailable. Try again shortly."));
+  }
+  console.error(error);
+  return errorResponse(new ApiError("internal_error", "Something went wrong on the server."));
+}
+
+/** Wraps a route handler so that anything it throws becomes the JSON error shape. */
+export function withErrors<Args extends unknown[]>(
+  handler: (...args: Args) => Promise<Response>,
+): (...args: Args) => Promise<Response> {
+  return async (...args) => {
+    try {
+      return await handler(...args);
+    } catch (error) {
+      return toErrorResponse(error);
+    }
+  };
+}

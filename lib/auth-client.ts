@@ -1,0 +1,6 @@
+"use client";
+
+import { createAuthClient } from "better-auth/react";
+
+// Same origin as the app, so no baseURL: it works behind any host name or proxy.
+export const authClient = createAuthClient();

@@ -1,0 +1,84 @@
+import { expect, test } from "@playwright/test";
+import pg from "pg";
+import { password, signIn, signUp, uniqueEmail } from "./helpers";
+
+test("sign up, see your name, sign out, sign back in", async ({ page }) => {
+  const email = await signUp(page, "Ada");
+  await expect(page.getByText("Ada", { exact: true })).toBeVisible();
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/sign-in/);
+
+  await signIn(page, email);
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByText("Ada", { exact: true })).toBeVisible();
+});
+
+test("a wrong password shows an error and stays on the sign-in page", async ({ page }) => {
+  const email = await signUp(page, "Grace");
+  await page.context().clearCookies();
+  await signIn(page, email, "not the password");
+  await expect(page.getByRole("alert").filter({ hasText: /invalid email or password/i })).toBeVisible();
+  await expect(page).toHaveURL(/\/sign-in/);
+});
+
+test("signing up twice with one email says so", async ({ page, browser }) => {
+  const email = await signUp(page, "Linus");
+  const other = await browser.newPage();
+  await other.goto("/sign-up");
+  await other.getByLabel("Name").fill("Linus again");
+  await other.getByLabel("Email").fill(email);
+  await other.getByLabel("Password").fill(password);
+  await other.getByRole("button", { name: "Sign up" }).click();
+  await expect(other.getByRole("alert").filter({ hasText: /already exists/i })).toBeVisible();
+  await other.close();
+});
+
+test("/ without a session redirects to /sign-in, and sign-in returns to where you were headed", async ({ page }) => {
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/sign-in$/);
+  const email = uniqueEmail("return");
+  await page.getByRole("link", { name: "Sign up" }).click();
+  await expect(page).toHaveURL(/\/sign-up/);
+  await page.goto("/sign-up");
+  await page.getByLabel("Name").fill("Returner");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await page.context().clearCookies();
+
+  await page.goto("/account-settings-later?tab=1");
+  await expect(page).toHaveURL(/\/sign-in\?callbackURL=%2Faccount-settings-later%3Ftab%3D1$/);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/account-settings-later\?tab=1$/);
+});
+
+test("the session cookie is HttpOnly and SameSite=Lax, and dies with sign-out", async ({ page, request }) => {
+  await signUp(page, "Cookie");
+  const [cookie] = (await page.context().cookies()).filter((c) => c.name === "better-auth.session_token");
+  expect(cookie.httpOnly).toBe(true);
+  expect(cookie.sameSite).toBe("Lax");
+  const replay = { headers: { cookie: `${cookie.name}=${cookie.value}` } };
+
+  const before = await request.get("/api/auth/get-session", replay);
+  expect((await before.json())?.user?.name).toBe("Cookie");
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+
+  const after = await request.get("/api/auth/get-session", replay);
+  expect(after.status()).toBe(200);
+  expect(await after.json()).toBeNull();
+
+  const token = decodeURIComponent(cookie.value).split(".")[0];
+  const client = new pg.Client({ connectionString: process.env.E2E_DATABASE_URL });
+  await client.connect();
+  const { rowCount } = await client.query("select 1 from session where token = $1", [token]);
+  await client.end();
+  expect(rowCount).toBe(0);
+});

@@ -1,0 +1,150 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+
+/**
+ * A small OpenAI-compatible server for tests: Chat Completions and the Responses API, streamed
+ * or not, with deterministic replies. A marker in the last user message picks the behaviour,
+ * so tests running in parallel never share state:
+ *   [slow]  40 tokens, 100 ms apart         [fail-500] HTTP 500      [fail-429] HTTP 429
+ *   [cut]   stream stops half-way (socket destroyed)                  [stall] never answers
+ * Every request's last user text is recorded; GET /__requests lists them.
+ */
+export type FakeOpenAI = { url: string; seen: () => string[]; close: () => Promise<void> };
+
+type ChatBody = { model?: string; stream?: boolean; messages?: { role: string; content: unknown }[]; input?: unknown };
+
+function textOf(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((part) => (typeof part === "object" && part && "text" in part ? String((part as { text: unknown }).text) : ""))
+      .join("");
+  }
+  return "";
+}
+
+function lastUserText(body: ChatBody): string {
+  const list = (body.messages ?? (Array.isArray(body.input) ? body.input : [])) as { role?: string; content?: unknown }[];
+  const user = list.filter((m) => m.role === "user").at(-1);
+  return user ? textOf(user.content) : "";
+}
+
+function isTitleRequest(body: ChatBody): boolean {
+  const list = (body.messages ?? (Array.isArray(body.input) ? body.input : [])) as { role?: string; content?: unknown }[];
+  return list.some((m) => (m.role === "system" || m.role === "developer") && /title/i.test(textOf(m.content)));
+}
+
+/** The reply the fake model gives: known in advance, so tests can assert on it. */
+export function fakeReplyTokens(userText: string): string[] {
+  if (userText.includes("[slow]")) return Array.from({ length: 40 }, (_, i) => `word${i + 1} `);
+  const echo = userText.replace(/\s+/g, " ").trim().slice(0, 200);
+  return ["Fake ", "model ", "says: ", ...echo.split(" ").map((w) => `${w} `), "— done."];
+}
+
+export function fakeTitle(userText: string): string {
+  return `Title: ${userText.replace(/\[[a-z0-9-]+\]/g, "").trim().split(/\s+/).slice(0, 4).join(" ")}`;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function readJson(req: IncomingMessage): Promise<ChatBody> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as ChatBody;
+}
+
+function sse(res: ServerResponse, data: unknown) {
+  res.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
+}
+
+async function streamChatCompletion(res: ServerResponse, tokens: string[], delay: number, cut: boolean) {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  const id = `chatcmpl-${Date.now()}`;
+  for (const [i, token] of tokens.entries()) {
+    if (cut && i === Math.floor(tokens.length / 2)) return void res.destroy();
+    sse(res, { id, object: "chat.completion.chunk", created: 0, model: "fake", choices: [{ index: 0, delta: { role: "assistant", content: token } }] });
+    if (delay) await sleep(delay);
+  }
+  sse(res, { id, object: "chat.completion.chunk", created: 0, model: "fake", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] });
+  sse(res, "[DONE]");
+  res.end();
+}
+
+async function streamResponses(res: ServerResponse, tokens: string[], delay: number, cut: boolean) {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  const itemId = `msg_${Date.now()}`;
+  const response = { id: `resp_${Date.now()}`, object: "response", created_at: 0, model: "fake", status: "in_progress", output: [] };
+  sse(res, { type: "response.created", response });
+  sse(res, { type: "response.output_item.added", output_index: 0, item: { type: "message", id: itemId, role: "assistant", status: "in_progress", content: [] } });
+  for (const [i, token] of tokens.entries()) {
+    if (cut && i === Math.floor(tokens.length / 2)) return void res.destroy();
+    sse(res, { type: "response.output_text.delta", item_id: itemId, output_index: 0, content_index: 0, delta: token });
+    if (delay) await sleep(delay);
+  }
+  const text = tokens.join("");
+  const item = { type: "message", id: itemId, role: "assistant", status: "completed", content: [{ type: "output_text", text, annotations: [] }] };
+  sse(res, { type: "response.output_item.done", output_index: 0, item });
+  sse(res, { type: "response.completed", response: { ...response, status: "completed", output: [item], usage: { input_tokens: 1, output_tokens: tokens.length, total_tokens: tokens.length + 1 } } });
+  res.end();
+}
+
+export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: number } = {}): Promise<FakeOpenAI> {
+  const seen: string[] = [];
+  const baseDelay = options.tokenDelayMs ?? 5;
+
+  const server: Server = createServer(async (req, res) => {
+    try {
+      const url = req.url ?? "";
+      if (req.method === "GET" && url === "/__requests") {
+        res.writeHead(200, { "content-type": "application/json" });
+        return void res.end(JSON.stringify({ requests: seen }));
+      }
+      const isChat = url.endsWith("/chat/completions");
+      const isResponses = url.endsWith("/responses");
+      if (req.method !== "POST" || (!isChat && !isResponses)) {
+        res.writeHead(404, { "content-type": "application/json" });
+        return void res.end(JSON.stringify({ error: { message: `no route ${req.method} ${url}` } }));
+      }
+      const body = await readJson(req);
+      const userText = lastUserText(body);
+      seen.push(userText);
+      if (userText.includes("[stall]")) return; // never answers; the client must time out
+      for (const status of [500, 429] as const) {
+        if (userText.includes(`[fail-${status}]`)) {
+          res.writeHead(status, { "content-type": "application/json", ...(status === 429 && { "retry-after": "1" }) });
+          return void res.end(JSON.stringify({ error: { message: `fake failure ${status}`, type: "server_error" } }));
+        }
+      }
+      const title = isTitleRequest(body);
+      const tokens = title ? [fakeTitle(userText)] : fakeReplyTokens(userText);
+      const delay = userText.includes("[slow]") ? 100 : baseDelay;
+      const cut = userText.includes("[cut]");
+      if (body.stream) {
+        return isChat ? streamChatCompletion(res, tokens, delay, cut) : streamResponses(res, tokens, delay, cut);
+      }
+      const text = tokens.join("");
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify(
+          isChat
+            ? { id: "chatcmpl-1", object: "chat.completion", created: 0, model: "fake", choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }
+            : { id: "resp_1", object: "response", created_at: 0, model: "fake", status: "completed", output: [{ type: "message", id: "msg_1", role: "assistant", status: "completed", content: [{ type: "output_text", text, annotations: [] }] }], usage: { input_tokens: 1, output_tokens: 1, total_tokens: 2 } },
+        ),
+      );
+    } catch (error) {
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { message: String(error) } }));
+    }
+  });
+
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    seen: () => [...seen],
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
