@@ -28,7 +28,10 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
         google: { clientId: env.GOOGLE_CLIENT_ID!, clientSecret: env.GOOGLE_CLIENT_SECRET! },
       }),
     },
+    // On in every environment, counted in the database so it holds across app instances.
     rateLimit: {
+      enabled: true,
+      storage: "database",
       customRules: { "/sign-in/email": credentialAttempts, "/sign-up/email": credentialAttempts },
     },
     plugins: [nextCookies()], // must stay last

@@ -1,7 +1,8 @@
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
+import { ChatApp } from "@/components/chat-app";
 import { isDatabaseNotMigrated } from "@/db/connect";
-import { SignOutButton } from "@/components/sign-out-button";
+import { getModel } from "@/lib/ai";
 import { getSession } from "@/lib/session";
 
 export default async function HomePage() {
@@ -21,16 +22,11 @@ export default async function HomePage() {
   }
   if (!session) redirect("/sign-in");
 
+  const model = getModel();
   return (
-    <div className="flex min-h-dvh flex-col">
-      <header className="flex items-center justify-between border-b border-zinc-200 px-4 py-2 dark:border-zinc-800">
-        <span className="font-semibold">Threadkeeper</span>
-        <div className="flex items-center gap-3">
-          <span className="text-sm" data-testid="current-user">{session.user.name}</span>
-          <SignOutButton />
-        </div>
-      </header>
-      <main className="flex-1 p-4" />
-    </div>
+    <ChatApp
+      user={{ id: session.user.id, name: session.user.name }}
+      model={{ label: model.label, isDemo: model.mode === "demo" }}
+    />
   );
 }

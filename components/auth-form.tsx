@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import type { SocialProviderId } from "@/lib/social-providers";
 import { authClient } from "@/lib/auth-client";
+import { useHydrated } from "@/lib/use-hydrated";
 
 type Mode = "sign-in" | "sign-up";
 
@@ -28,6 +29,7 @@ export function AuthForm({
 }) {
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  const hydrated = useHydrated();
   const text = copy[mode];
   const otherPage = mode === "sign-in" ? "/sign-up" : "/sign-in";
   const otherHref = callbackURL === "/" ? otherPage : `${otherPage}?callbackURL=${encodeURIComponent(callbackURL)}`;
@@ -56,7 +58,7 @@ export function AuthForm({
     <main className="flex min-h-dvh items-center justify-center p-4">
       <div className="w-full max-w-sm space-y-6">
         <h1 className="text-2xl font-semibold tracking-tight">{text.title}</h1>
-        <form onSubmit={onSubmit} className="space-y-4" aria-busy={pending}>
+        <form onSubmit={onSubmit} method="post" className="space-y-4" aria-busy={pending}>
           {mode === "sign-up" && (
             <label className="block space-y-1 text-sm font-medium">
               <span>Name</span>
@@ -85,7 +87,7 @@ export function AuthForm({
           )}
           <button
             type="submit"
-            disabled={pending}
+            disabled={pending || !hydrated}
             className="w-full rounded-md bg-zinc-900 px-3 py-2 text-sm font-medium text-white hover:bg-zinc-700 disabled:opacity-60 dark:bg-zinc-100 dark:text-zinc-900"
           >
             {text.submit}

@@ -1,5 +1,8 @@
+import { sql } from "drizzle-orm";
 import {
+  bigint,
   boolean,
+  integer,
   index,
   jsonb,
   pgTable,
@@ -79,7 +82,36 @@ export const verification = pgTable(
   (t) => [index("verification_identifier_idx").on(t.identifier)],
 );
 
+// better-auth's rate-limit counters (rateLimit.storage = "database"): shared by every app instance.
+export const rateLimit = pgTable("rate_limit", {
+  id: text("id").primaryKey(),
+  key: text("key").notNull().unique(),
+  count: integer("count").notNull(),
+  lastRequest: bigint("last_request", { mode: "number" }).notNull(),
+});
+
+export const usageWindows = ["minute", "day"] as const;
+
+// Chat messages a user sent in the current minute and day: one row per user and window, reset
+// in place when a new window starts, so the table never grows beyond two rows per user.
+export const chatUsage = pgTable(
+  "chat_usage",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
+    window: text("window", { enum: usageWindows }).notNull(),
+    windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
+    count: integer("count").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.window] })],
+);
+
 export const threadStatuses = ["regular", "archived"] as const;
+
+// Millisecond precision: the list's keyset cursor carries updated_at through JavaScript Dates,
+// which would silently drop PostgreSQL's microseconds and skip or repeat rows between pages.
+const threadTime = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
 
 export const thread = pgTable(
   "thread",
@@ -90,15 +122,21 @@ export const thread = pgTable(
       .references(() => user.id, { onDelete: "cascade" }),
     title: text("title"),
     status: text("status", { enum: threadStatuses }).default("regular").notNull(),
-    createdAt: createdAt(),
-    updatedAt: updatedAt(),
-    lastMessageAt: timestamp("last_message_at", { withTimezone: true }),
+    createdAt: threadTime("created_at").defaultNow().notNull(),
+    updatedAt: threadTime("updated_at")
+      .defaultNow()
+      .$onUpdate(() => new Date())
+      .notNull(),
+    lastMessageAt: threadTime("last_message_at"),
   },
   (t) => [
     // The sidebar query: one user's threads of one status, newest activity first, keyset by id.
     index("thread_user_status_updated_idx").on(t.userId, t.status, t.updatedAt.desc(), t.id.desc()),
   ],
 );
+
+// "incomplete": the model stopped early (Stop, cut stream); "error": it failed mid-answer.
+export const messageStatuses = ["complete", "incomplete", "error"] as const;
 
 // Message ids come from the client (AI SDK ids), so they are only unique within a thread:
 // a client can never collide with, or overwrite, a message in someone else's thread.
@@ -113,7 +151,9 @@ export const message = pgTable(
     role: text("role", { enum: ["user", "assistant", "system"] }).notNull(),
     format: text("format").notNull(),
     content: jsonb("content").notNull(),
-    createdAt: createdAt(),
+    status: text("status", { enum: messageStatuses }).default("complete").notNull(),
+    // clock_timestamp(), not now(): messages written in one transaction still sort parent first.
+    createdAt: timestamp("created_at", { withTimezone: true }).default(sql`clock_timestamp()`).notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.threadId, t.id] }),

@@ -5,6 +5,7 @@ export type ApiErrorCode =
   | "unauthorized"
   | "forbidden"
   | "not_found"
+  | "method_not_allowed"
   | "payload_too_large"
   | "unsupported_media_type"
   | "rate_limited"
@@ -17,6 +18,7 @@ const statusOf: Record<ApiErrorCode, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
@@ -65,17 +67,4 @@ export function toErrorResponse(error: unknown): Response {
   }
   console.error(error);
   return errorResponse(new ApiError("internal_error", "Something went wrong on the server."));
-}
-
-/** Wraps a route handler so that anything it throws becomes the JSON error shape. */
-export function withErrors<Args extends unknown[]>(
-  handler: (...args: Args) => Promise<Response>,
-): (...args: Args) => Promise<Response> {
-  return async (...args) => {
-    try {
-      return await handler(...args);
-    } catch (error) {
-      return toErrorResponse(error);
-    }
-  };
 }

@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type APIRequest, type Page } from "@playwright/test";
 
 let counter = 0;
 export const uniqueEmail = (prefix: string) =>
@@ -21,4 +21,30 @@ export async function signIn(page: Page, email: string, pass = password) {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(pass);
   await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** A signed-up user's own HTTP client (cookies kept per context), for API-level tests. */
+export async function apiUser(playwright: { request: APIRequest }, baseURL: string, name: string) {
+  const context = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL } });
+  const response = await context.post("/api/auth/sign-up/email", {
+    data: { name, email: uniqueEmail(name.toLowerCase()), password },
+  });
+  expect(response.status()).toBe(200);
+  const { user } = (await response.json()) as { user: { id: string } };
+  return { request: context, userId: user.id };
+}
+
+/** The last user texts the fake model has been sent. */
+export async function modelRequests(): Promise<string[]> {
+  const url = process.env.E2E_MODEL_URL!.replace(/\/v1$/, "");
+  const res = await fetch(`${url}/__requests`);
+  return ((await res.json()) as { requests: string[] }).requests;
+}
+
+export function chatBody(threadId: string, text: string, id = `u-${Date.now()}-${counter++}`) {
+  return {
+    id: threadId,
+    trigger: "submit-message",
+    messages: [{ id, role: "user", parts: [{ type: "text", text }] }],
+  };
 }

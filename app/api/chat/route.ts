@@ -1,0 +1,94 @@
+import {
+  convertToModelMessages,
+  createUIMessageStreamResponse,
+  generateId,
+  readUIMessageStream,
+  streamText,
+  type UIMessage,
+} from "ai";
+import { z } from "zod";
+import { ApiError, notFound } from "@/lib/api-error";
+import { apiRoute, methodNotAllowed } from "@/lib/api-route";
+import { getModel } from "@/lib/ai";
+import { consumeChatMessage } from "@/lib/chat-rate-limit";
+import { limits } from "@/lib/limits";
+import { toStoredMessage, uiMessageSchema, validateMessages, type ReplyMetadata } from "@/lib/messages";
+import { requireSession } from "@/lib/session";
+import { threads } from "@/lib/threads";
+import { parseThreadId, readJsonBody } from "@/lib/validation";
+
+/** The body assistant-ui's AssistantChatTransport sends; `id` is the thread's id. Other fields are ignored. */
+const chatBody = z.object({
+  id: z.string().max(100),
+  messages: z.array(uiMessageSchema).min(1).max(limits.maxMessagesPerRequest),
+  trigger: z.enum(["submit-message", "regenerate-message"]).default("submit-message"),
+});
+
+function describeModelError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return `The model could not answer: ${message}`;
+}
+
+/**
+ * Reads the server's copy of the reply stream to its end, whether or not the browser is still
+ * listening, and stores the assistant message. "keep": a copy the client already settled (after
+ * Stop) is the one the user saw, and it wins.
+ */
+async function storeReply(userId: string, threadId: string, parentId: string, stream: ReadableStream) {
+  let reply: UIMessage | undefined;
+  let failed = false;
+  const onError = (error: unknown) => {
+    failed = true;
+    console.error(`[chat] the model failed for thread ${threadId}:`, error);
+  };
+  try {
+    for await (const message of readUIMessageStream({ stream, onError })) reply = message;
+  } catch (error) {
+    onError(error);
+  }
+  // A failure before the first word leaves no assistant row: the user's message stays, unanswered.
+  if (!reply || reply.parts.length === 0) return;
+  try {
+    await threads.saveMessagesForUser(userId, threadId, [toStoredMessage(reply, parentId, failed)], "keep");
+  } catch (error) {
+    console.error(`[chat] could not store the reply for thread ${threadId}:`, error);
+  }
+}
+
+export const POST = apiRoute(async (request: Request) => {
+  const session = await requireSession(request.headers);
+  const body = await readJsonBody(request, chatBody);
+  const threadId = parseThreadId(body.id);
+  const messages = await validateMessages(body.messages);
+  const last = messages[messages.length - 1];
+  if (last.role !== "user") throw new ApiError("bad_request", "Invalid request: the last message must be the user's.");
+
+  await consumeChatMessage(session.user.id);
+
+  // Ownership check and the user's message in one transaction, before the model is called.
+  const parentId = messages.length > 1 ? messages[messages.length - 2].id : null;
+  const owned = await threads.saveMessagesForUser(session.user.id, threadId, [toStoredMessage(last, parentId)], "keep");
+  if (!owned) throw notFound();
+
+  const result = streamText({
+    model: getModel().model,
+    messages: await convertToModelMessages(messages),
+    // Not the request's signal: a closed tab must not cut the reply short; only a stall does.
+    abortSignal: AbortSignal.timeout(limits.modelTimeoutMs),
+  });
+  const replyId = generateId();
+  const [toClient, toStore] = result
+    .toUIMessageStream({
+      originalMessages: messages,
+      generateMessageId: () => replyId,
+      onError: describeModelError,
+      messageMetadata: ({ part }): ReplyMetadata | undefined =>
+        part.type === "finish" ? { finishReason: part.finishReason } : undefined,
+    })
+    .tee();
+  void storeReply(session.user.id, threadId, last.id, toStore);
+  return createUIMessageStreamResponse({ stream: toClient });
+});
+
+const otherMethod = methodNotAllowed("POST");
+export { otherMethod as GET, otherMethod as PUT, otherMethod as PATCH, otherMethod as DELETE };

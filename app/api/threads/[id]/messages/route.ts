@@ -1,0 +1,42 @@
+import { z } from "zod";
+import { notFound } from "@/lib/api-error";
+import { apiRoute, methodNotAllowed } from "@/lib/api-route";
+import { messageFormat, toStoredMessage, uiMessageSchema, validateMessages } from "@/lib/messages";
+import { requireSession } from "@/lib/session";
+import { threads } from "@/lib/threads";
+import { parseThreadId, readJsonBody, storableText } from "@/lib/validation";
+
+type Context = { params: Promise<{ id: string }> };
+
+/** One history entry as assistant-ui's history adapter stores it: the message without its id. */
+const appendBody = z.strictObject({
+  id: uiMessageSchema.shape.id,
+  parentId: storableText(200).nullable(),
+  format: z.literal(messageFormat),
+  content: uiMessageSchema.omit({ id: true }),
+});
+
+export const GET = apiRoute(async (request: Request, { params }: Context) => {
+  const session = await requireSession(request.headers);
+  const messages = await threads.listMessagesForUser(session.user.id, parseThreadId((await params).id));
+  if (!messages) throw notFound();
+  return Response.json({ messages });
+});
+
+/**
+ * The client's settled copy of a message (assistant-ui appends each message once a run ends).
+ * It replaces what the server stored, so after Stop the thread holds exactly the partial reply
+ * the user saw, not the rest the model went on to write.
+ */
+export const POST = apiRoute(async (request: Request, { params }: Context) => {
+  const session = await requireSession(request.headers);
+  const threadId = parseThreadId((await params).id);
+  const body = await readJsonBody(request, appendBody);
+  const [message] = await validateMessages([{ id: body.id, ...body.content }]);
+  const saved = await threads.saveMessagesForUser(session.user.id, threadId, [toStoredMessage(message, body.parentId)], "replace");
+  if (!saved) throw notFound();
+  return new Response(null, { status: 204 });
+});
+
+const otherMethod = methodNotAllowed("GET", "POST");
+export { otherMethod as PUT, otherMethod as PATCH, otherMethod as DELETE };

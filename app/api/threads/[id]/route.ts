@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { threadStatuses } from "@/db/schema";
+import { notFound } from "@/lib/api-error";
+import { apiRoute, methodNotAllowed } from "@/lib/api-route";
+import { requireSession } from "@/lib/session";
+import { threads } from "@/lib/threads";
+import { parseThreadId, readJsonBody, titleSchema } from "@/lib/validation";
+
+type Context = { params: Promise<{ id: string }> };
+
+const patchBody = z
+  .strictObject({ title: titleSchema.optional(), status: z.enum(threadStatuses).optional() })
+  .refine((b) => b.title !== undefined || b.status !== undefined, "give a title or a status");
+
+export const GET = apiRoute(async (request: Request, { params }: Context) => {
+  const session = await requireSession(request.headers);
+  const thread = await threads.getThreadForUser(session.user.id, parseThreadId((await params).id));
+  if (!thread) throw notFound();
+  return Response.json(thread);
+});
+
+export const PATCH = apiRoute(async (request: Request, { params }: Context) => {
+  const session = await requireSession(request.headers);
+  const id = parseThreadId((await params).id);
+  const body = await readJsonBody(request, patchBody);
+  const thread = await threads.updateThreadForUser(session.user.id, id, body);
+  if (!thread) throw notFound();
+  return Response.json(thread);
+});
+
+export const DELETE = apiRoute(async (request: Request, { params }: Context) => {
+  const session = await requireSession(request.headers);
+  if (!(await threads.deleteThreadForUser(session.user.id, parseThreadId((await params).id)))) throw notFound();
+  return new Response(null, { status: 204 });
+});
+
+const otherMethod = methodNotAllowed("GET", "PATCH", "DELETE");
+export { otherMethod as POST, otherMethod as PUT };

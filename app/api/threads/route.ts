@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { threadStatuses } from "@/db/schema";
+import { ApiError } from "@/lib/api-error";
+import { apiRoute, methodNotAllowed } from "@/lib/api-route";
+import { requireSession } from "@/lib/session";
+import { decodeCursor, threads } from "@/lib/threads";
+import { parseOrThrow, queryParams, readJsonBody, titleSchema } from "@/lib/validation";
+
+const listQuery = z.strictObject({
+  status: z.enum(threadStatuses).default("regular"),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  after: z.string().max(200).optional(),
+});
+
+const createBody = z.strictObject({ title: titleSchema.optional() });
+
+export const GET = apiRoute(async (request: Request) => {
+  const session = await requireSession(request.headers);
+  const query = parseOrThrow(listQuery, queryParams(request));
+  const after = query.after === undefined ? undefined : decodeCursor(query.after);
+  if (query.after !== undefined && !after) throw new ApiError("bad_request", "Invalid request: after: not a cursor from this API");
+  return Response.json(await threads.listThreadsForUser(session.user.id, { status: query.status, limit: query.limit, after }));
+});
+
+export const POST = apiRoute(async (request: Request) => {
+  const session = await requireSession(request.headers);
+  const body = await readJsonBody(request, createBody);
+  return Response.json(await threads.createThreadForUser(session.user.id, body), { status: 201 });
+});
+
+const otherMethod = methodNotAllowed("GET", "POST");
+export { otherMethod as PUT, otherMethod as PATCH, otherMethod as DELETE };

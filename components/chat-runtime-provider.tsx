@@ -1,0 +1,125 @@
+"use client";
+
+import {
+  AssistantRuntimeProvider,
+  useAui,
+  useRemoteThreadListRuntime,
+  type RemoteThreadListAdapter,
+  type ThreadHistoryAdapter,
+} from "@assistant-ui/react";
+import { AssistantChatTransport, useChatRuntime } from "@assistant-ui/react-ai-sdk";
+import { createAssistantStream } from "assistant-stream";
+import { useMemo, type ReactNode } from "react";
+import { api, type ApiThread } from "@/lib/api-client";
+
+type RemoteThreadMetadata = Awaited<ReturnType<RemoteThreadListAdapter["fetch"]>>;
+
+const toMetadata = (t: ApiThread): RemoteThreadMetadata => ({
+  remoteId: t.id,
+  status: t.status,
+  title: t.title ?? undefined,
+  lastMessageAt: t.lastMessageAt ? new Date(t.lastMessageAt) : undefined,
+});
+
+/**
+ * assistant-ui keeps one list with both statuses, while the API pages each status on its own
+ * index. The adapter's cursor carries both positions; null means that status is exhausted.
+ */
+type ListCursor = { regular: string | null; archived: string | null };
+
+function useThreadHistory(): ThreadHistoryAdapter {
+  const aui = useAui();
+  return useMemo<ThreadHistoryAdapter>(
+    () => ({
+      // useChatRuntime only uses withFormat(); these two are never reached.
+      load: async () => ({ messages: [] }),
+      append: async () => {},
+      withFormat: (format) => {
+        const save = async (item: Parameters<typeof format.encode>[0]) => {
+          const { remoteId } = await aui.threadListItem().initialize();
+          await api.saveMessage(remoteId, {
+            id: format.getId(item.message),
+            parentId: item.parentId,
+            format: format.format,
+            content: format.encode(item),
+          });
+        };
+        return {
+          async load() {
+            const remoteId = aui.threadListItem().getState().remoteId;
+            if (!remoteId) return { messages: [] };
+            const { messages } = await api.listMessages(remoteId);
+            const items = messages
+              .filter((m) => m.format === format.format)
+              .map((m) =>
+                format.decode({ id: m.id, parent_id: m.parentId, format: m.format, content: m.content as never }),
+              );
+            // Messages come oldest first, so the newest one is the branch the user was last on.
+            return { headId: messages.at(-1)?.id ?? null, messages: items };
+          },
+          append: save,
+          update: save,
+        };
+      },
+    }),
+    [aui],
+  );
+}
+
+function useThreadAdapters() {
+  return { history: useThreadHistory() };
+}
+
+const threadListAdapter: RemoteThreadListAdapter = {
+  async list(params) {
+    const cursor: ListCursor = params?.after ? JSON.parse(params.after) : { regular: "", archived: "" };
+    const page = async (status: "regular" | "archived", after: string | null) =>
+      after === null ? { threads: [], nextCursor: null } : api.listThreads({ status, after: after || undefined });
+    const [regular, archived] = await Promise.all([page("regular", cursor.regular), page("archived", cursor.archived)]);
+    const next: ListCursor = { regular: regular.nextCursor, archived: archived.nextCursor };
+    return {
+      threads: [...regular.threads, ...archived.threads].map(toMetadata),
+      nextCursor: next.regular === null && next.archived === null ? undefined : JSON.stringify(next),
+    };
+  },
+  async initialize() {
+    const thread = await api.createThread();
+    return { remoteId: thread.id };
+  },
+  async rename(remoteId, title) {
+    await api.updateThread(remoteId, { title });
+  },
+  async archive(remoteId) {
+    await api.updateThread(remoteId, { status: "archived" });
+  },
+  async unarchive(remoteId) {
+    await api.updateThread(remoteId, { status: "regular" });
+  },
+  async delete(remoteId) {
+    await api.deleteThread(remoteId);
+  },
+  async fetch(remoteId) {
+    return toMetadata(await api.getThread(remoteId));
+  },
+  async generateTitle(remoteId, messages) {
+    // The server makes and saves the title; the first message's text goes along because this
+    // runs as soon as the message shows, possibly before /api/chat has stored it.
+    const first = messages.find((m) => m.role === "user");
+    const text = first?.content.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("\n");
+    const { title } = await api.generateTitle(remoteId, text?.slice(0, 4000));
+    return createAssistantStream((controller) => {
+      controller.appendText(title ?? "");
+    });
+  },
+  unstable_useAdapters: useThreadAdapters,
+};
+
+function useThreadRuntime() {
+  const transport = useMemo(() => new AssistantChatTransport({ api: "/api/chat" }), []);
+  return useChatRuntime({ transport });
+}
+
+export function ChatRuntimeProvider({ children }: { children: ReactNode }) {
+  const runtime = useRemoteThreadListRuntime({ adapter: threadListAdapter, runtimeHook: useThreadRuntime });
+  return <AssistantRuntimeProvider runtime={runtime}>{children}</AssistantRuntimeProvider>;
+}

@@ -1,0 +1,62 @@
+import type { ThreadStatus } from "@/db/schema";
+
+/** Thread as the API returns it (dates as ISO strings). */
+export type ApiThread = {
+  id: string;
+  title: string | null;
+  status: ThreadStatus;
+  createdAt: string;
+  updatedAt: string;
+  lastMessageAt: string | null;
+};
+
+export type ApiMessage = { id: string; parentId: string | null; format: string; content: Record<string, unknown> };
+
+/** An API error turned back into something to show: the server's own message and code. */
+export class ApiClientError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = "ApiClientError";
+  }
+}
+
+async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(path, {
+    ...init,
+    headers: init.body ? { "content-type": "application/json", ...init.headers } : init.headers,
+  });
+  if (!response.ok) {
+    const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+    throw new ApiClientError(
+      body?.error?.message ?? `Request failed (${response.status}).`,
+      response.status,
+      body?.error?.code ?? "unknown",
+    );
+  }
+  return (response.status === 204 ? undefined : await response.json()) as T;
+}
+
+const json = (value: unknown) => JSON.stringify(value);
+const threadPath = (id: string) => `/api/threads/${encodeURIComponent(id)}`;
+
+export const api = {
+  listThreads: (params: { status: ThreadStatus; after?: string; limit?: number }) => {
+    const query = new URLSearchParams({ status: params.status, limit: String(params.limit ?? 50) });
+    if (params.after) query.set("after", params.after);
+    return call<{ threads: ApiThread[]; nextCursor: string | null }>(`/api/threads?${query}`);
+  },
+  createThread: () => call<ApiThread>("/api/threads", { method: "POST", body: json({}) }),
+  getThread: (id: string) => call<ApiThread>(threadPath(id)),
+  updateThread: (id: string, values: { title?: string; status?: ThreadStatus }) =>
+    call<ApiThread>(threadPath(id), { method: "PATCH", body: json(values) }),
+  deleteThread: (id: string) => call<void>(threadPath(id), { method: "DELETE" }),
+  listMessages: (id: string) => call<{ messages: ApiMessage[] }>(`${threadPath(id)}/messages`),
+  saveMessage: (id: string, entry: ApiMessage) =>
+    call<void>(`${threadPath(id)}/messages`, { method: "POST", body: json(entry) }),
+  generateTitle: (id: string, text?: string) =>
+    call<ApiThread>(`${threadPath(id)}/title`, { method: "POST", body: json(text ? { text } : {}) }),
+};

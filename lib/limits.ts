@@ -1,0 +1,19 @@
+import { positiveIntFromEnv, type Env } from "./env";
+
+/** What one request may carry. Every value can be changed by env (see README). */
+export function readLimits(env: Env = process.env) {
+  return {
+    /** Bytes of a request body; larger → 413. */
+    maxBodyBytes: positiveIntFromEnv(env, "MAX_REQUEST_BYTES", 1_000_000),
+    /** Characters of text in one message. */
+    maxMessageChars: positiveIntFromEnv(env, "MAX_MESSAGE_CHARS", 32_000),
+    /** Messages the client may send in one chat request (the current branch). */
+    maxMessagesPerRequest: positiveIntFromEnv(env, "MAX_MESSAGES_PER_REQUEST", 500),
+    /** Characters of a thread title. */
+    maxTitleChars: positiveIntFromEnv(env, "MAX_TITLE_CHARS", 200),
+    /** Milliseconds a model call may take before it is abandoned. */
+    modelTimeoutMs: positiveIntFromEnv(env, "MODEL_TIMEOUT_MS", 120_000),
+  };
+}
+
+export const limits = readLimits();

@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { ApiError, notFound } from "./api-error";
+import { limits } from "./limits";
+
+/**
+ * Reads a JSON request body: JSON content type (415), at most `maxBodyBytes` (413), valid JSON
+ * (400) and matching `schema` (400, naming the first problem).
+ */
+export async function readJsonBody<Schema extends z.ZodType>(request: Request, schema: Schema): Promise<z.infer<Schema>> {
+  const type = request.headers.get("content-type") ?? "";
+  if (!/^application\/json\b/i.test(type)) {
+    throw new ApiError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
+  }
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > limits.maxBodyBytes) throw tooLarge();
+  const text = await readLimited(request);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ApiError("bad_request", "The body is not valid JSON.");
+  }
+  return parseOrThrow(schema, json);
+}
+
+export function parseOrThrow<Schema extends z.ZodType>(schema: Schema, value: unknown): z.infer<Schema> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
+  throw new ApiError("bad_request", `Invalid request: ${where}${issue.message}`);
+}
+
+const tooLarge = () => new ApiError("payload_too_large", `The body is larger than ${limits.maxBodyBytes} bytes.`);
+
+async function readLimited(request: Request): Promise<string> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limits.maxBodyBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks));
+}
+
+/** Text that PostgreSQL can store and people can read: no NUL, no lone UTF-16 surrogates. */
+export const storableText = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !s.includes("\u0000"), "must not contain NUL characters")
+    .refine((s) => s.isWellFormed(), "must be valid Unicode");
+
+export const titleSchema = storableText(limits.maxTitleChars).transform((s) => s.trim()).pipe(z.string().min(1, "must not be empty"));
+
+/** Thread ids are UUIDs; anything else cannot name a thread, so it is "not found", like a missing one. */
+export function parseThreadId(value: string): string {
+  if (!z.uuid().safeParse(value).success) throw notFound();
+  return value;
+}
+
+/** Query parameters as an object; a repeated parameter is ambiguous, so it is a 400, not "last one wins". */
+export function queryParams(request: Request): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of new URL(request.url).searchParams) {
+    if (Object.hasOwn(out, key)) throw new ApiError("bad_request", `Invalid request: ${key}: given more than once`);
+    out[key] = value;
+  }
+  return out;
+}

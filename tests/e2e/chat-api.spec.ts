@@ -1,0 +1,106 @@
+import { expect, test } from "@playwright/test";
+import { apiUser, chatBody, modelRequests } from "./helpers";
+
+test("/api/chat without a session is 401 and never reaches the model", async ({ request }) => {
+  const marker = `no-session-${Date.now()}`;
+  const response = await request.post("/api/chat", { data: chatBody("7d1f5f43-6c0e-4a8e-9a39-1c1b0b7c5e10", marker) });
+  expect(response.status()).toBe(401);
+  expect(await response.json()).toEqual({ error: { code: "unauthorized", message: expect.any(String) } });
+  expect((await modelRequests()).some((text) => text.includes(marker))).toBe(false);
+});
+
+test("a chat turn stores the user message before the model answers, and the reply after", async ({ playwright, baseURL }) => {
+  const { request } = await apiUser(playwright, baseURL!, "Streamer");
+  const thread = await (await request.post("/api/threads", { data: {} })).json();
+  const response = await request.post("/api/chat", { data: chatBody(thread.id, "Tell me a story", "user-1") });
+  expect(response.status()).toBe(200);
+  expect(response.headers()["content-type"]).toContain("text/event-stream");
+  const body = await response.text();
+  expect(body).toContain('"delta":"Fake "');
+
+  await expect
+    .poll(async () => (await (await request.get(`/api/threads/${thread.id}/messages`)).json()).messages.length)
+    .toBe(2);
+  const { messages } = await (await request.get(`/api/threads/${thread.id}/messages`)).json();
+  expect(messages[0]).toMatchObject({ id: "user-1", parentId: null, format: "ai-sdk/v6", content: { role: "user" } });
+  expect(messages[1]).toMatchObject({ parentId: "user-1", content: { role: "assistant" } });
+  expect(messages[1].content.parts.find((p: { type: string }) => p.type === "text").text).toBe(
+    "Fake model says: Tell me a story — done.",
+  );
+  await request.dispose();
+});
+
+test("a browser that disconnects mid-stream still gets the full reply stored", async ({ playwright, baseURL }) => {
+  const { request } = await apiUser(playwright, baseURL!, "Leaver");
+  const thread = await (await request.post("/api/threads", { data: {} })).json();
+  const { cookies } = await request.storageState();
+  const cookie = cookies.map((c) => `${c.name}=${c.value}`).join("; ");
+
+  const abort = new AbortController();
+  const response = await fetch(`${baseURL}/api/chat`, {
+    method: "POST",
+    headers: { "content-type": "application/json", cookie, origin: baseURL! },
+    body: JSON.stringify(chatBody(thread.id, "[slow] keep going", "user-slow")),
+    signal: abort.signal,
+  });
+  const reader = response.body!.getReader();
+  let seen = "";
+  while (!seen.includes("word3 ")) seen += new TextDecoder().decode((await reader.read()).value);
+  abort.abort(); // the tab closes after a few words (40 words, 100 ms apart, are still to come)
+
+  await expect
+    .poll(async () => {
+      const { messages } = await (await request.get(`/api/threads/${thread.id}/messages`)).json();
+      return messages[1]?.content.parts.find((p: { type: string }) => p.type === "text")?.text ?? "";
+    }, { timeout: 15_000 })
+    .toContain("word40");
+  await request.dispose();
+});
+
+test("thread routes: create, list, get, rename, archive, delete", async ({ playwright, baseURL }) => {
+  const { request } = await apiUser(playwright, baseURL!, "Crud");
+  const created = await request.post("/api/threads", { data: { title: "  First  " } });
+  expect(created.status()).toBe(201);
+  const thread = await created.json();
+  expect(thread).toMatchObject({ title: "First", status: "regular", lastMessageAt: null });
+  expect(Object.keys(thread).sort()).toEqual(["createdAt", "id", "lastMessageAt", "status", "title", "updatedAt"]);
+
+  const list = await (await request.get("/api/threads")).json();
+  expect(list).toEqual({ threads: [thread], nextCursor: null });
+  expect(await (await request.get(`/api/threads/${thread.id}`)).json()).toEqual(thread);
+
+  const renamed = await request.patch(`/api/threads/${thread.id}`, { data: { title: "Renamed" } });
+  expect(await renamed.json()).toMatchObject({ title: "Renamed" });
+  await request.patch(`/api/threads/${thread.id}`, { data: { status: "archived" } });
+  expect((await (await request.get("/api/threads")).json()).threads).toEqual([]);
+  expect((await (await request.get("/api/threads?status=archived")).json()).threads).toMatchObject([{ id: thread.id }]);
+
+  expect((await request.delete(`/api/threads/${thread.id}`)).status()).toBe(204);
+  expect((await request.get(`/api/threads/${thread.id}`)).status()).toBe(404);
+  expect((await request.get(`/api/threads/${thread.id}/messages`)).status()).toBe(404);
+
+  for (const [method, path, data] of [
+    ["post", "/api/threads", { title: 42 }],
+    ["post", "/api/threads", { title: "" }],
+    ["post", "/api/threads", { title: "x", extra: true }],
+    ["get", "/api/threads?status=deleted", undefined],
+    ["get", "/api/threads?limit=0", undefined],
+    ["get", "/api/threads?after=garbage", undefined],
+  ] as const) {
+    const res = await request.fetch(path, { method, data });
+    expect(res.status(), `${method} ${path} ${JSON.stringify(data)}`).toBe(400);
+    expect(await res.json()).toEqual({ error: { code: "bad_request", message: expect.any(String) } });
+  }
+  await request.dispose();
+});
+
+test("the title route names the thread from its first message", async ({ playwright, baseURL }) => {
+  const { request } = await apiUser(playwright, baseURL!, "Titler");
+  const thread = await (await request.post("/api/threads", { data: {} })).json();
+  await request.post("/api/chat", { data: chatBody(thread.id, "Planning a garden for spring") });
+  const titled = await request.post(`/api/threads/${thread.id}/title`);
+  expect(titled.status()).toBe(200);
+  expect(await titled.json()).toMatchObject({ id: thread.id, title: "Title: Planning a garden for" });
+  expect((await (await request.get(`/api/threads/${thread.id}`)).json()).title).toBe("Title: Planning a garden for");
+  await request.dispose();
+});

@@ -1,0 +1,103 @@
+import { expect, test, type Page } from "@playwright/test";
+import { signUp } from "./helpers";
+
+const threads = (page: Page) => page.getByRole("navigation", { name: "Threads" });
+const composer = (page: Page) => page.getByRole("textbox", { name: "Message" });
+
+async function send(page: Page, text: string) {
+  await composer(page).fill(text);
+  await composer(page).press("Enter");
+}
+
+test("chat: a streamed reply, a titled thread, and both still there after a reload", async ({ page }) => {
+  await signUp(page, "Chatter");
+  await send(page, "Hello from the browser");
+  const reply = page.locator('[data-role="assistant"]').last();
+  await expect(reply).toContainText("Fake model says: Hello from the browser — done.");
+  await expect(threads(page).getByText("Title: Hello from the browser")).toBeVisible();
+
+  await page.reload();
+  await expect(threads(page).getByText("Title: Hello from the browser")).toBeVisible();
+  await threads(page).getByText("Title: Hello from the browser").click();
+  await expect(page.locator('[data-role="user"]')).toContainText("Hello from the browser");
+  await expect(page.locator('[data-role="assistant"]')).toContainText("Fake model says: Hello from the browser — done.");
+});
+
+test("threads: rename, archive, unarchive and delete survive a reload", async ({ page }) => {
+  await signUp(page, "Organizer");
+  await send(page, "Organize my week");
+  const title = "Title: Organize my week";
+  await expect(threads(page).getByText(title)).toBeVisible();
+
+  await threads(page).getByRole("button", { name: `Rename ${title}` }).click();
+  const input = threads(page).getByRole("textbox", { name: "Thread title" });
+  await input.fill("Weekly plan");
+  await input.press("Enter");
+  await expect(threads(page).getByText("Weekly plan")).toBeVisible();
+  await page.reload();
+  await expect(threads(page).getByText("Weekly plan")).toBeVisible();
+
+  await threads(page).getByRole("button", { name: "Archive Weekly plan" }).click();
+  await expect(threads(page).getByText("Weekly plan")).toHaveCount(0);
+  await page.reload();
+  await expect(threads(page).getByText("Weekly plan")).toHaveCount(0);
+  await threads(page).getByRole("button", { name: "Archived" }).click();
+  await expect(threads(page).getByText("Weekly plan")).toBeVisible();
+
+  await threads(page).getByRole("button", { name: "Unarchive Weekly plan" }).click();
+  await threads(page).getByRole("button", { name: "Chats" }).click();
+  await expect(threads(page).getByText("Weekly plan")).toBeVisible();
+  await page.reload();
+  await expect(threads(page).getByText("Weekly plan")).toBeVisible();
+
+  await threads(page).getByRole("button", { name: "Delete Weekly plan" }).click();
+  await threads(page).getByRole("button", { name: "Cancel" }).click();
+  await expect(threads(page).getByText("Weekly plan")).toBeVisible();
+  await threads(page).getByRole("button", { name: "Delete Weekly plan" }).click();
+  await threads(page).getByRole("button", { name: "Confirm delete" }).click();
+  await expect(threads(page).getByText("Weekly plan")).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
+  await expect(threads(page).getByText("Weekly plan")).toHaveCount(0);
+});
+
+test("Stop keeps the partial reply the user saw, also after a reload", async ({ page }) => {
+  await signUp(page, "Stopper");
+  await send(page, "[slow] please stop me");
+  const reply = page.locator('[data-role="assistant"]').last();
+  await expect(reply).toContainText("word3");
+  await page.getByRole("button", { name: "Stop", exact: true }).click();
+  await expect(page.getByRole("button", { name: "Send", exact: true })).toBeVisible();
+  const shown = (await reply.innerText()).trim();
+  expect(shown).not.toContain("word40");
+
+  // Longer than the rest of the model's answer takes, so a late server write would show up.
+  await page.waitForTimeout(4500);
+  await page.reload();
+  await threads(page).getByText(/please stop me/).click();
+  const stored = page.locator('[data-role="assistant"]').last();
+  await expect(stored).toContainText("word3");
+  expect((await stored.innerText()).trim()).toBe(shown);
+});
+
+test("Retry adds a branch and both replies survive a reload", async ({ page }) => {
+  await signUp(page, "Brancher");
+  await send(page, "Branch this");
+  await expect(page.locator('[data-role="assistant"]')).toContainText("— done.");
+  await page.getByRole("button", { name: "Retry", exact: true }).click();
+  await expect(page.getByText("2 / 2")).toBeVisible();
+  await page.reload();
+  await threads(page).getByText(/Branch this/).click();
+  await expect(page.locator('[data-role="assistant"]')).toContainText("— done.");
+  await expect(page.getByText("2 / 2")).toBeVisible();
+  await page.getByRole("button", { name: "Previous branch" }).click();
+  await expect(page.getByText("1 / 2")).toBeVisible();
+});
+
+test("model errors show in the thread and the next message works", async ({ page }) => {
+  await signUp(page, "Unlucky");
+  await send(page, "[fail-500] break please");
+  await expect(page.getByRole("alert").filter({ hasText: /model could not answer|fake failure|error/i })).toBeVisible();
+  await send(page, "Try again");
+  await expect(page.locator('[data-role="assistant"]').last()).toContainText("Fake model says: Try again — done.");
+});

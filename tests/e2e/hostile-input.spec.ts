@@ -1,0 +1,134 @@
+import { expect, test } from "@playwright/test";
+import { apiUser, chatBody } from "./helpers";
+import { countRowsOf } from "./db";
+
+type Bad = { name: string; method: string; path: string; body?: string | Uint8Array<ArrayBuffer>; contentType?: string | null };
+
+const json = (value: unknown) => JSON.stringify(value);
+const sqlAndHtml = ["' OR '1'='1", "1; DROP TABLE thread; --", "<script>alert(1)</script>", "\" onmouseover=\"x", "%00"];
+const unicode = ["\u0000", "a\u0000b", "\ud800", "x\udfffy", "\u202e\u202d"];
+// Text no PostgreSQL column or person can use: NUL and lone surrogates (RTL marks are valid text).
+const invalidText = unicode.slice(0, 4);
+
+/** Builds the corpus: every entry is a request the API must refuse with a 4xx and the JSON error shape. */
+function corpus(ownThread: string, othersThread: string): Bad[] {
+  const out: Bad[] = [];
+  const add = (name: string, method: string, path: string, body?: string | Uint8Array<ArrayBuffer>, contentType: string | null = "application/json") =>
+    out.push({ name, method, path, body, contentType });
+
+  const bodyRoutes: [string, string][] = [
+    ["POST", "/api/threads"],
+    ["PATCH", `/api/threads/${ownThread}`],
+    ["POST", `/api/threads/${ownThread}/messages`],
+    ["POST", "/api/chat"],
+  ];
+  const invalidJson = ["{", "[", "nul", '"unterminated', "{'single':'quotes'}", "{\"a\":1,}", "", " ", "\u0000", "{\"title\": \"x\"}}"];
+  const wrongShapes: unknown[] = [
+    null, 1, "string", [], true,
+    { title: 1 }, { title: true }, { title: [] }, { title: {} }, { title: null }, { title: "" }, { title: "   " },
+    { title: "x".repeat(10_000) }, { title: "ok", extra: 1 }, { status: "deleted" }, { status: 1 }, { status: null },
+    JSON.parse('{"__proto__": {"admin": true}}'), JSON.parse('{"constructor": {"prototype": {"admin": true}}}'),
+    ...invalidText.map((u) => ({ title: u })),
+    ...sqlAndHtml.map((s) => ({ title: "x", [s]: s })),
+    { id: ownThread }, { id: 123, messages: [] }, { id: "", messages: [] }, { id: ownThread, messages: [] },
+    { id: ownThread, messages: "hello" }, { id: ownThread, messages: [1] }, { id: ownThread, messages: [{}] },
+    { id: ownThread, messages: [{ id: "m", role: "robot", parts: [] }] },
+    { id: ownThread, messages: [{ id: "m", role: "user", parts: "text" }] },
+    { id: ownThread, messages: [{ id: "m", role: "user", parts: [{ type: "text" }] }] },
+    { id: ownThread, messages: [{ id: "m", role: "user", parts: [{ type: "text", text: 5 }] }] },
+    { id: ownThread, messages: [{ id: "", role: "user", parts: [{ type: "text", text: "x" }] }] },
+    { id: ownThread, messages: [{ id: "m", role: "assistant", parts: [{ type: "text", text: "x" }] }] },
+    { id: ownThread, trigger: "delete-everything", messages: [{ id: "m", role: "user", parts: [{ type: "text", text: "x" }] }] },
+    { id: ownThread, messages: [{ id: "m", role: "user", parts: [{ type: "text", text: "x".repeat(40_000) }] }] },
+    { id: ownThread, messages: Array.from({ length: 600 }, (_, i) => ({ id: `m${i}`, role: "user", parts: [{ type: "text", text: "x" }] })) },
+    ...invalidText.map((u) => ({ id: ownThread, messages: [{ id: "m", role: "user", parts: [{ type: "text", text: u }] }] })),
+    ...unicode.map((u) => ({ id: ownThread, messages: [{ id: "m", role: "user", parts: [{ type: "text", text: u }] }], trigger: u })),
+    { id: "m", parentId: null, format: "other/v1", content: { role: "user", parts: [] } },
+    { id: "m", parentId: 5, format: "ai-sdk/v6", content: { role: "user", parts: [] } },
+    { id: "m", parentId: null, format: "ai-sdk/v6", content: { role: "user", parts: [], extra: { __proto__: 1 } }, more: 1 },
+    { id: "m\u0000", parentId: null, format: "ai-sdk/v6", content: { role: "user", parts: [] } },
+  ];
+  for (const [method, path] of bodyRoutes) {
+    for (const text of invalidJson) add(`invalid JSON ${json(text)}`, method, path, text);
+    for (const shape of wrongShapes) {
+      // A shape that is valid for this route is not hostile here; those are filtered by the server's answer below.
+      add(`shape ${json(shape)?.slice(0, 60)}`, method, path, json(shape));
+    }
+    add("over the size limit", method, path, new Uint8Array(1_100_000).fill(97));
+    add("over the size limit, valid JSON", method, path, json({ title: "x".repeat(1_100_000) }));
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", null]) {
+      add(`content type ${type}`, method, path, json({ title: "fine" }), type);
+    }
+  }
+
+  const badIds = [
+    "1", "not-a-uuid", "00000000-0000-0000-0000-00000000000", "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz", "..%2F..%2Fetc%2Fpasswd",
+    encodeURIComponent("' OR '1'='1"), encodeURIComponent("<img src=x onerror=alert(1)>"), "%00", encodeURIComponent("\u202e"),
+    "x".repeat(500), othersThread, "00000000-0000-4000-8000-000000000000",
+  ];
+  for (const id of badIds) {
+    add(`GET thread ${id.slice(0, 40)}`, "GET", `/api/threads/${id}`);
+    add(`GET messages ${id.slice(0, 40)}`, "GET", `/api/threads/${id}/messages`);
+    add(`PATCH ${id.slice(0, 40)}`, "PATCH", `/api/threads/${id}`, json({ title: "hijack" }));
+    add(`DELETE ${id.slice(0, 40)}`, "DELETE", `/api/threads/${id}`);
+    add(`title ${id.slice(0, 40)}`, "POST", `/api/threads/${id}/title`);
+    add(`append ${id.slice(0, 40)}`, "POST", `/api/threads/${id}/messages`, json({ id: "m", parentId: null, format: "ai-sdk/v6", content: { role: "user", parts: [] } }));
+    add(`chat ${id.slice(0, 40)}`, "POST", "/api/chat", json(chatBody(decodeURIComponent(id), "hi")));
+  }
+
+  const queries = [
+    "status=deleted", "status=", "status=regular&status=archived", "limit=0", "limit=-1", "limit=101", "limit=abc", "limit=1.5",
+    "after=garbage", "after=", `after=${encodeURIComponent("' OR 1=1 --")}`, `after=${Buffer.from('["2020-01-01","x"]').toString("base64url")}`,
+    "unknown=1", `status=${encodeURIComponent("<script>")}`, `after=${"A".repeat(300)}`,
+  ];
+  for (const q of queries) add(`list ?${q}`, "GET", `/api/threads?${q}`);
+
+  for (const [method, path] of [
+    ["PUT", "/api/threads"], ["DELETE", "/api/threads"], ["PATCH", "/api/threads"],
+    ["PUT", `/api/threads/${ownThread}`], ["POST", `/api/threads/${ownThread}`],
+    ["PUT", `/api/threads/${ownThread}/messages`], ["DELETE", `/api/threads/${ownThread}/messages`],
+    ["GET", `/api/threads/${ownThread}/title`], ["DELETE", `/api/threads/${ownThread}/title`],
+    ["GET", "/api/chat"], ["PUT", "/api/chat"], ["DELETE", "/api/chat"],
+  ] as const) {
+    add(`wrong method ${method} ${path}`, method, path, method === "GET" ? undefined : json({}));
+  }
+  return out;
+}
+
+test("a corpus of hostile requests gets 4xx JSON errors, no 5xx, and changes nothing", async ({ playwright, baseURL }) => {
+  test.setTimeout(180_000);
+  const me = await apiUser(playwright, baseURL!, "Hostile");
+  const them = await apiUser(playwright, baseURL!, "Victim");
+  const mine = await (await me.request.post("/api/threads", { data: { title: "mine" } })).json();
+  const theirs = await (await them.request.post("/api/threads", { data: { title: "theirs" } })).json();
+  const { cookies } = await me.request.storageState();
+  const cookie = cookies.map((c) => `${c.name}=${c.value}`).join("; ");
+
+  const requests = corpus(mine.id, theirs.id);
+  const before = await countRowsOf([me.userId, them.userId]);
+  const statuses = new Map<number, number>();
+  const failures: string[] = [];
+  for (const bad of requests) {
+    const headers: Record<string, string> = { cookie, origin: baseURL! };
+    if (bad.contentType) headers["content-type"] = bad.contentType;
+    const response = await fetch(`${baseURL}${bad.path}`, { method: bad.method, headers, body: bad.body });
+    statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+    const text = await response.text();
+    let shapeOk = false;
+    try {
+      const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+      shapeOk = typeof body.error?.code === "string" && typeof body.error?.message === "string";
+    } catch {
+      shapeOk = false;
+    }
+    if (response.status < 400 || response.status >= 500 || !shapeOk) {
+      failures.push(`${bad.method} ${bad.path.slice(0, 80)} [${bad.name}] → ${response.status} ${text.slice(0, 120)}`);
+    }
+  }
+  console.log(`hostile corpus: ${requests.length} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+  expect(requests.length).toBeGreaterThanOrEqual(300);
+  expect(failures).toEqual([]);
+  expect((await me.request.get("/api/threads")).status()).toBe(200);
+  expect(await countRowsOf([me.userId, them.userId])).toEqual(before);
+  expect((await (await them.request.get(`/api/threads/${theirs.id}`)).json()).title).toBe("theirs");
+});

@@ -1,0 +1,56 @@
+import { generateText, streamText } from "ai";
+import { describe, expect, it } from "vitest";
+import { chooseModel } from "@/lib/ai";
+import { demoTitle } from "@/lib/demo-model";
+
+describe("chooseModel", () => {
+  it.each([
+    { env: {}, mode: "demo", provider: "demo", modelId: "demo" },
+    { env: { OPENAI_API_KEY: "sk-x" }, mode: "responses", provider: "openai.responses", modelId: "gpt-4o" },
+    { env: { OPENAI_API_KEY: "sk-x", OPENAI_MODEL: "gpt-4.1-mini" }, mode: "responses", provider: "openai.responses", modelId: "gpt-4.1-mini" },
+    { env: { OPENAI_BASE_URL: "http://127.0.0.1:11434/v1", OPENAI_MODEL: "llama3" }, mode: "chat", provider: "openai.chat", modelId: "llama3" },
+    { env: { OPENAI_BASE_URL: "http://x/v1", OPENAI_API_KEY: "k" }, mode: "chat", provider: "openai.chat", modelId: "gpt-4o" },
+    { env: { OPENAI_BASE_URL: "http://x/v1", OPENAI_API_MODE: "responses" }, mode: "responses", provider: "openai.responses", modelId: "gpt-4o" },
+    { env: { OPENAI_API_KEY: "k", OPENAI_API_MODE: "chat" }, mode: "chat", provider: "openai.chat", modelId: "gpt-4o" },
+    { env: { OPENAI_API_KEY: "", OPENAI_BASE_URL: "" }, mode: "demo", provider: "demo", modelId: "demo" },
+  ])("$env → $mode ($provider, $modelId)", ({ env, mode, provider, modelId }) => {
+    const choice = chooseModel(env);
+    expect(choice.mode).toBe(mode);
+    expect(choice.model.provider).toBe(provider);
+    expect(choice.model.modelId).toBe(modelId);
+  });
+
+  it("uses OPENAI_TITLE_MODEL for titles only", () => {
+    const choice = chooseModel({ OPENAI_API_KEY: "k", OPENAI_MODEL: "big", OPENAI_TITLE_MODEL: "small" });
+    expect(choice.model.modelId).toBe("big");
+    expect(choice.titleModel.modelId).toBe("small");
+    expect(chooseModel({ OPENAI_API_KEY: "k", OPENAI_MODEL: "big" }).titleModel.modelId).toBe("big");
+  });
+
+  it("rejects an unknown OPENAI_API_MODE instead of guessing", () => {
+    expect(() => chooseModel({ OPENAI_API_KEY: "k", OPENAI_API_MODE: "completions" })).toThrow(/OPENAI_API_MODE/);
+  });
+});
+
+describe("the demo model", () => {
+  it("streams a labelled reply word by word that quotes the user", async () => {
+    const { model } = chooseModel({});
+    const result = streamText({ model, prompt: "What is the capital of France?" });
+    const chunks: string[] = [];
+    for await (const delta of result.textStream) chunks.push(delta);
+    expect(chunks.length).toBeGreaterThan(20);
+    const text = chunks.join("");
+    expect(text).toMatch(/offline demo model, not an AI/);
+    expect(text).toContain("What is the capital of France?");
+    expect(text).toMatch(/OPENAI_API_KEY/);
+  });
+
+  it("makes a title from the first user message", async () => {
+    const { titleModel } = chooseModel({});
+    const { text } = await generateText({ model: titleModel, system: "title", prompt: "Plan a trip to Lisbon in May" });
+    expect(text).toBe("Plan a trip to Lisbon in May");
+    expect(demoTitle("word ".repeat(40))).toMatch(/^(word ){10,}.*…$/);
+    expect(demoTitle("word ".repeat(40)).length).toBeLessThanOrEqual(60);
+    expect(demoTitle("   ")).toBe("New chat");
+  });
+});
