@@ -1,7 +1,7 @@
 import { createOpenAI } from "@ai-sdk/openai";
-import type { LanguageModelV4 } from "@ai-sdk/provider";
+import type { LanguageModelV4, LanguageModelV4StreamPart } from "@ai-sdk/provider";
 import { createDemoModel } from "./demo-model";
-import type { Env } from "./env";
+import { positiveIntFromEnv, type Env } from "./env";
 
 export type ModelChoice = {
   /** "responses" / "chat": the OpenAI API used; "demo": the offline demo model. */
@@ -21,6 +21,69 @@ const apiModes = ["responses", "chat"] as const;
  * - neither: the offline demo model (never a crash for want of a key).
  * OPENAI_API_MODE=responses|chat overrides the API for a real provider.
  */
+export class ModelStalledError extends Error {
+  constructor(ms: number) {
+    super(`the model sent nothing for ${Math.round(ms / 1000)} s, so the request was given up.`);
+    this.name = "ModelStalledError";
+  }
+}
+
+/**
+ * Gives up on a streaming call when the model sends nothing for `ms` (before the first part or
+ * between parts), however long a reply that keeps coming takes. It cancels the HTTP request and
+ * fails the stream with an error, so the thread shows what happened; an abort would end the
+ * reply as silently as the Stop button does.
+ */
+export function withStallTimeout(model: LanguageModelV4, ms: number): LanguageModelV4 {
+  return {
+    specificationVersion: "v4",
+    provider: model.provider,
+    modelId: model.modelId,
+    supportedUrls: model.supportedUrls,
+    doGenerate: (options) => model.doGenerate(options),
+    async doStream(options) {
+      const stall = new AbortController();
+      const stalled = new ModelStalledError(ms);
+      const signal = options.abortSignal ? AbortSignal.any([options.abortSignal, stall.signal]) : stall.signal;
+      let fail: (error: unknown) => void = () => {};
+      let timer = setTimeout(() => {
+        stall.abort(stalled);
+        fail(stalled);
+      }, ms);
+      const rearm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          stall.abort(stalled);
+          fail(stalled);
+        }, ms);
+      };
+      let result;
+      try {
+        result = await model.doStream({ ...options, abortSignal: signal });
+      } catch (error) {
+        clearTimeout(timer);
+        throw stall.signal.aborted ? stalled : error;
+      }
+      rearm();
+      const stream = result.stream.pipeThrough(
+        new TransformStream<LanguageModelV4StreamPart, LanguageModelV4StreamPart>({
+          start(controller) {
+            fail = (error) => controller.error(error);
+          },
+          transform(part, controller) {
+            rearm();
+            controller.enqueue(part);
+          },
+          flush() {
+            clearTimeout(timer);
+          },
+        }),
+      );
+      return { ...result, stream };
+    },
+  };
+}
+
 export function chooseModel(env: Env = process.env): ModelChoice {
   const baseURL = env.OPENAI_BASE_URL || undefined;
   const apiKey = env.OPENAI_API_KEY || undefined;
@@ -37,7 +100,8 @@ export function chooseModel(env: Env = process.env): ModelChoice {
   const provider = createOpenAI({ baseURL, apiKey: apiKey ?? "not-needed" });
   const modelId = env.OPENAI_MODEL || "gpt-4o";
   const titleModelId = env.OPENAI_TITLE_MODEL || modelId;
-  const make = (id: string) => (mode === "chat" ? provider.chat(id) : provider.responses(id));
+  const stallMs = positiveIntFromEnv(env, "MODEL_TIMEOUT_MS", 120_000);
+  const make = (id: string) => withStallTimeout(mode === "chat" ? provider.chat(id) : provider.responses(id), stallMs);
   return { mode, model: make(modelId), titleModel: make(titleModelId), label: modelId };
 }
 

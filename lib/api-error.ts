@@ -55,14 +55,22 @@ export function errorResponse(error: ApiError): Response {
 // Connection failures from node-postgres / the OS while the database is unreachable.
 const unavailableCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "57P01", "57P03", "08006", "08001"]);
 
+/** Drizzle wraps driver errors (`cause`), so the connection error code may sit a level or two down. */
+function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && unavailableCodes.has(code)) return true;
+  }
+  return false;
+}
+
 export function toErrorResponse(error: unknown): Response {
   if (error instanceof ApiError) return errorResponse(error);
   if (isDatabaseNotMigrated(error)) {
     console.error(`[db] ${error.message}`);
     return errorResponse(new ApiError("database_not_migrated", error.message));
   }
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === "string" && unavailableCodes.has(code)) {
+  if (isDatabaseUnavailable(error)) {
     return errorResponse(new ApiError("service_unavailable", "The database is unavailable. Try again shortly."));
   }
   console.error(error);

@@ -11,7 +11,7 @@ export function readLimits(env: Env = process.env) {
     maxMessagesPerRequest: positiveIntFromEnv(env, "MAX_MESSAGES_PER_REQUEST", 500),
     /** Characters of a thread title. */
     maxTitleChars: positiveIntFromEnv(env, "MAX_TITLE_CHARS", 200),
-    /** Milliseconds a model call may take before it is abandoned. */
+    /** Milliseconds a model may go without sending anything before the call is abandoned (see lib/ai.ts). */
     modelTimeoutMs: positiveIntFromEnv(env, "MODEL_TIMEOUT_MS", 120_000),
   };
 }

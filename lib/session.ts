@@ -2,10 +2,20 @@ import { auth, type AuthSession } from "@/auth";
 import { databaseReady } from "@/db";
 import { ApiError } from "@/lib/api-error";
 
+/** better-auth reports a session lookup that failed (not one that found nothing) with this code. */
+const isLookupFailure = (error: unknown) =>
+  (error as { body?: { code?: unknown } } | null)?.body?.code === "FAILED_TO_GET_SESSION";
+
 /** The session for these request headers, or null. Waits for the database to be usable first. */
 export async function getSession(headers: Headers): Promise<AuthSession | null> {
   await databaseReady();
-  return auth.api.getSession({ headers });
+  try {
+    return await auth.api.getSession({ headers });
+  } catch (error) {
+    // The database did not answer: the caller may well be signed in, so this is a 503, not a 401.
+    if (isLookupFailure(error)) throw new ApiError("service_unavailable", "The database is unavailable. Try again shortly.");
+    throw error;
+  }
 }
 
 /** For API routes: the signed-in session, or a 401 before anything else happens. */

@@ -18,6 +18,7 @@ test("sign up, see your name, sign out, sign back in", async ({ page }) => {
 
 test("a wrong password shows an error and stays on the sign-in page", async ({ page }) => {
   const email = await signUp(page, "Grace");
+  await page.goto("about:blank");
   await page.context().clearCookies();
   await signIn(page, email, "not the password");
   await expect(page.getByRole("alert").filter({ hasText: /invalid email or password/i })).toBeVisible();
@@ -48,6 +49,8 @@ test("/ without a session redirects to /sign-in, and sign-in returns to where yo
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign up" }).click();
   await expect(page).toHaveURL(/\/$/);
+  // Leave the app first: on "/", ReloadOnAuth itself sends a signed-out tab to /sign-in.
+  await page.goto("about:blank");
   await page.context().clearCookies();
 
   await page.goto("/account-settings-later?tab=1");

@@ -41,6 +41,7 @@ export default async function globalSetup() {
     // Every test signs up from 127.0.0.1; the limit itself is tested with its own client address.
     AUTH_RATE_LIMIT_MAX: "10000",
     CHAT_RATE_LIMIT_PER_MINUTE: "30",
+    MODEL_TIMEOUT_MS: "3000",
   };
   process.env.E2E_DATABASE_URL = postgres.url;
   process.env.E2E_MODEL_URL = model.url;

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
  * so tests running in parallel never share state:
  *   [slow]  40 tokens, 100 ms apart         [fail-500] HTTP 500      [fail-429] HTTP 429
  *   [cut]   stream stops half-way (socket destroyed)                  [stall] never answers
+ *   [tokens=N] N tokens                    [delay=M] M ms between tokens (benchmarks)
  * Every request's last user text is recorded; GET /__requests lists them.
  */
 export type FakeOpenAI = { url: string; seen: () => string[]; close: () => Promise<void> };
@@ -36,6 +37,8 @@ function isTitleRequest(body: ChatBody): boolean {
 /** The reply the fake model gives: known in advance, so tests can assert on it. */
 export function fakeReplyTokens(userText: string): string[] {
   if (userText.includes("[slow]")) return Array.from({ length: 40 }, (_, i) => `word${i + 1} `);
+  const count = /\[tokens=(\d+)\]/.exec(userText);
+  if (count) return Array.from({ length: Number(count[1]) }, (_, i) => `t${i + 1} `);
   const echo = userText.replace(/\s+/g, " ").trim().slice(0, 200);
   return ["Fake ", "model ", "says: ", ...echo.split(" ").map((w) => `${w} `), "— done."];
 }
@@ -116,7 +119,8 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
       }
       const title = isTitleRequest(body);
       const tokens = title ? [fakeTitle(userText)] : fakeReplyTokens(userText);
-      const delay = userText.includes("[slow]") ? 100 : baseDelay;
+      const delayMarker = /\[delay=(\d+)\]/.exec(userText);
+      const delay = delayMarker ? Number(delayMarker[1]) : userText.includes("[slow]") ? 100 : baseDelay;
       const cut = userText.includes("[cut]");
       if (body.stream) {
         return isChat ? streamChatCompletion(res, tokens, delay, cut) : streamResponses(res, tokens, delay, cut);

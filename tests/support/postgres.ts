@@ -5,7 +5,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
 
-export type TestPostgres = { url: string; stop: () => Promise<void> };
+export type TestPostgres = {
+  url: string;
+  stop: () => Promise<void>;
+  /** Stop and start the server, keeping its data (throwaway clusters only). */
+  pauseServer?: () => void;
+  resumeServer?: () => void;
+};
 
 const binDirs = ["/usr/lib/postgresql/18/bin", "/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin"];
 
@@ -70,17 +76,22 @@ export async function startTestPostgres(label: string): Promise<TestPostgres> {
   }
   const port = await freePort();
   run("initdb", ["-D", dir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"]);
-  run("pg_ctl", [
-    "-D", dir, "-w", "-l", path.join(dir, "server.log"),
-    "-o", `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`,
-    "start",
-  ]);
+  const startServer = () =>
+    run("pg_ctl", [
+      "-D", dir, "-w", "-l", path.join(dir, "server.log"),
+      "-o", `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`,
+      "start",
+    ]);
+  startServer();
   const url = await createDatabase(`postgres://postgres@127.0.0.1:${port}/postgres`, dbName);
   return {
     url,
+    pauseServer: () => run("pg_ctl", ["-D", dir, "-m", "fast", "-w", "stop"]),
+    resumeServer: startServer,
     stop: async () => {
       try {
-        run("pg_ctl", ["-D", dir, "-m", "immediate", "-w", "stop"]);
+        // Already stopped (a test paused it) is fine.
+        if (existsSync(path.join(dir, "postmaster.pid"))) run("pg_ctl", ["-D", dir, "-m", "immediate", "-w", "stop"]);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -1,7 +1,7 @@
 import { generateText, streamText } from "ai";
 import { describe, expect, it } from "vitest";
-import { chooseModel } from "@/lib/ai";
-import { demoTitle } from "@/lib/demo-model";
+import { chooseModel, withStallTimeout } from "@/lib/ai";
+import { createDemoModel, demoTitle } from "@/lib/demo-model";
 
 describe("chooseModel", () => {
   it.each([
@@ -52,5 +52,33 @@ describe("the demo model", () => {
     expect(demoTitle("word ".repeat(40))).toMatch(/^(word ){10,}.*…$/);
     expect(demoTitle("word ".repeat(40)).length).toBeLessThanOrEqual(60);
     expect(demoTitle("   ")).toBe("New chat");
+  });
+});
+
+describe("the stall timeout", () => {
+  it("fails a stream that goes silent with an error, not a silent abort", async () => {
+    const silent = withStallTimeout(createDemoModel({ wordDelayMs: 500 }), 100);
+    const result = streamText({ model: silent, prompt: "hello", maxRetries: 0, onError: () => {} });
+    // The result's summary promises reject with the same error; this test reads the stream instead.
+    for (const summary of [result.text, result.finishReason, result.usage, result.steps]) void Promise.resolve(summary).catch(() => {});
+    const parts: { type: string; error?: unknown }[] = [];
+    let error: unknown;
+    try {
+      for await (const part of result.fullStream) {
+        parts.push(part);
+        if (part.type === "error") error = part.error;
+      }
+    } catch (thrown) {
+      error = thrown; // the UI stream turns either form into the error the thread shows
+    }
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).name).toBe("ModelStalledError");
+    expect(parts.filter((p) => p.type === "text-delta").length).toBeLessThan(3);
+  });
+
+  it("leaves a model that keeps talking alone, however long it takes", async () => {
+    const steady = withStallTimeout(createDemoModel({ wordDelayMs: 5 }), 100);
+    const result = streamText({ model: steady, prompt: "a longer reply please" });
+    expect(await result.text).toMatch(/offline demo model/);
   });
 });

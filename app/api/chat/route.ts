@@ -73,8 +73,8 @@ export const POST = apiRoute(async (request: Request) => {
   const result = streamText({
     model: getModel().model,
     messages: await convertToModelMessages(messages),
-    // Not the request's signal: a closed tab must not cut the reply short; only a stall does.
-    abortSignal: AbortSignal.timeout(limits.modelTimeoutMs),
+    // No abort signal from the request: a closed tab must not cut the reply short. A model that
+    // goes silent is given up on by the stall timeout in lib/ai.ts.
   });
   const replyId = generateId();
   const [toClient, toStore] = result
