@@ -1,51 +1,110 @@
 "use client";
 
-import { MarkdownTextPrimitive, type CodeHeaderProps } from "@assistant-ui/react-markdown";
-import { memo, useState } from "react";
+import {
+  MarkdownTextPrimitive,
+  unstable_memoizeMarkdownComponents as memoizeMarkdownComponents,
+  useIsMarkdownCodeBlock,
+  type CodeHeaderProps,
+} from "@assistant-ui/react-markdown";
+import { memo, useEffect, useState, type ComponentProps } from "react";
 import remarkGfm from "remark-gfm";
 
 function CodeHeader({ language, code }: CodeHeaderProps) {
   const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    if (!copied) return;
+    const timer = setTimeout(() => setCopied(false), 1500);
+    return () => clearTimeout(timer);
+  }, [copied]);
+
   return (
-    <div className="flex items-center justify-between rounded-t-md bg-zinc-800 px-3 py-1 text-xs text-zinc-300">
-      <span>{language || "text"}</span>
-      <button
-        type="button"
-        className="rounded px-1.5 py-0.5 hover:bg-zinc-700 focus-visible:outline-2 focus-visible:outline-zinc-400"
-        onClick={async () => {
-          await navigator.clipboard.writeText(code);
-          setCopied(true);
-          setTimeout(() => setCopied(false), 1500);
-        }}
-      >
-        {copied ? "Copied" : "Copy code"}
-      </button>
+    // mb-0 beats the container's space-y margin so the header sits flush on its <pre>.
+    <div className="mb-0 flex items-center justify-between rounded-t-lg bg-zinc-800 px-3 py-1 text-xs text-zinc-300">
+      <span className="font-mono">{language || "text"}</span>
+      <span className="flex items-center gap-2">
+        <span aria-live="polite">{copied ? "Copied" : ""}</span>
+        <button
+          type="button"
+          className="rounded px-1.5 py-0.5 hover:bg-zinc-700 hover:text-white focus-visible:outline-2 focus-visible:outline-zinc-400"
+          onClick={() => {
+            // The Clipboard API is missing on plain-http origins, which self-hosted installs often are.
+            navigator.clipboard?.writeText(code).then(
+              () => setCopied(true),
+              () => {},
+            );
+          }}
+        >
+          Copy code
+        </button>
+      </span>
     </div>
   );
 }
 
-// react-markdown renders raw HTML in a message as text, never as markup (no rehype-raw).
+function Code({ className, ...props }: ComponentProps<"code">) {
+  const isBlock = useIsMarkdownCodeBlock();
+  return (
+    <code
+      className={
+        isBlock
+          ? className
+          : `rounded bg-zinc-100 px-1 py-0.5 font-mono text-[0.9em] dark:bg-zinc-800 ${className ?? ""}`
+      }
+      {...props}
+    />
+  );
+}
+
+// Module-level and memoized (which also drops react-markdown's `node` prop before it reaches the DOM).
+const components = memoizeMarkdownComponents({
+  CodeHeader,
+  code: Code,
+  pre: (props) => (
+    <pre
+      {...props}
+      className="overflow-x-auto rounded-b-lg bg-zinc-900 p-3 font-mono text-sm leading-relaxed text-zinc-100"
+    />
+  ),
+  h1: (props) => <h1 className="text-xl font-semibold" {...props} />,
+  h2: (props) => <h2 className="text-lg font-semibold" {...props} />,
+  h3: (props) => <h3 className="font-semibold" {...props} />,
+  ul: (props) => <ul className="list-disc space-y-1 pl-6" {...props} />,
+  ol: (props) => <ol className="list-decimal space-y-1 pl-6" {...props} />,
+  blockquote: (props) => (
+    <blockquote
+      className="border-l-4 border-zinc-300 pl-3 text-zinc-600 dark:border-zinc-700 dark:text-zinc-400"
+      {...props}
+    />
+  ),
+  a: (props) => (
+    <a
+      className="text-blue-700 underline underline-offset-2 hover:text-blue-900 dark:text-blue-400 dark:hover:text-blue-300"
+      {...props}
+      target="_blank"
+      rel="noreferrer noopener"
+    />
+  ),
+  table: (props) => (
+    <div className="overflow-x-auto">
+      <table className="border-collapse text-sm" {...props} />
+    </div>
+  ),
+  th: (props) => (
+    <th className="border border-zinc-300 bg-zinc-50 px-2 py-1 text-left font-semibold dark:border-zinc-700 dark:bg-zinc-900" {...props} />
+  ),
+  td: (props) => <td className="border border-zinc-300 px-2 py-1 dark:border-zinc-700" {...props} />,
+  hr: (props) => <hr className="border-zinc-200 dark:border-zinc-800" {...props} />,
+});
+
+// No rehype-raw: react-markdown turns raw HTML in a reply into plain text, never markup.
+// smooth={false}: the text on screen is exactly what has arrived, so a stopped reply shows
+// what will be stored instead of finishing a typing animation after Stop.
 const MarkdownTextImpl = () => (
   <MarkdownTextPrimitive
     remarkPlugins={[remarkGfm]}
-    className="prose-chat space-y-3 leading-relaxed break-words"
-    components={{
-      CodeHeader,
-      h1: (p) => <h1 className="text-xl font-semibold" {...p} />,
-      h2: (p) => <h2 className="text-lg font-semibold" {...p} />,
-      h3: (p) => <h3 className="font-semibold" {...p} />,
-      ul: (p) => <ul className="list-disc space-y-1 pl-6" {...p} />,
-      ol: (p) => <ol className="list-decimal space-y-1 pl-6" {...p} />,
-      blockquote: (p) => <blockquote className="border-l-4 border-zinc-300 pl-3 text-zinc-600 dark:border-zinc-700 dark:text-zinc-400" {...p} />,
-      a: (p) => <a className="text-blue-700 underline dark:text-blue-400" target="_blank" rel="noreferrer noopener" {...p} />,
-      table: (p) => <div className="overflow-x-auto"><table className="border-collapse text-sm" {...p} /></div>,
-      th: (p) => <th className="border border-zinc-300 px-2 py-1 text-left dark:border-zinc-700" {...p} />,
-      td: (p) => <td className="border border-zinc-300 px-2 py-1 dark:border-zinc-700" {...p} />,
-      pre: (p) => <pre className="overflow-x-auto rounded-b-md bg-zinc-900 p-3 font-mono text-sm text-zinc-100" {...p} />,
-      code: ({ className, ...p }) => (
-        <code className={className ?? "rounded bg-zinc-100 px-1 py-0.5 font-mono text-[0.9em] dark:bg-zinc-800"} {...p} />
-      ),
-    }}
+    smooth={false}
+    className="space-y-3 leading-relaxed break-words"
+    components={components}
   />
 );
 

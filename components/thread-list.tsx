@@ -1,26 +1,34 @@
 "use client";
 
 import { AuiIf, ThreadListItemPrimitive, ThreadListPrimitive, useAui, useAuiState } from "@assistant-ui/react";
-import { useState } from "react";
+import { useRef, useState } from "react";
 
-const smallButton =
-  "rounded px-1.5 py-0.5 text-xs text-zinc-600 hover:bg-zinc-200 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-zinc-500 dark:text-zinc-400 dark:hover:bg-zinc-700 dark:hover:text-zinc-100";
+const focusRing = "focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-zinc-500";
+
+const smallButton = `rounded px-1.5 py-0.5 text-xs text-zinc-600 hover:bg-zinc-200 hover:text-zinc-900 dark:text-zinc-400 dark:hover:bg-zinc-700 dark:hover:text-zinc-100 ${focusRing}`;
+
+type View = "chats" | "archived";
 
 export function ThreadList() {
-  const [view, setView] = useState<"chats" | "archived">("chats");
+  const [view, setView] = useState<View>("chats");
   return (
     <ThreadListPrimitive.Root className="flex h-full flex-col gap-2 p-2">
-      <ThreadListPrimitive.New className="rounded-md border border-zinc-300 px-3 py-2 text-left text-sm font-medium hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-zinc-500 dark:border-zinc-700 dark:hover:bg-zinc-800">
+      <ThreadListPrimitive.New
+        className={`flex items-center gap-2 rounded-md border border-zinc-300 px-3 py-2 text-left text-sm font-medium hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800 ${focusRing}`}
+      >
+        <svg aria-hidden viewBox="0 0 24 24" className="size-4" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
+          <path d="M12 5v14M5 12h14" />
+        </svg>
         New thread
       </ThreadListPrimitive.New>
-      <div className="flex gap-1 text-sm" role="group" aria-label="Which threads">
+      <div className="flex gap-1 text-sm" role="group" aria-label="Thread view">
         {(["chats", "archived"] as const).map((v) => (
           <button
             key={v}
             type="button"
             aria-pressed={view === v}
             onClick={() => setView(v)}
-            className="flex-1 rounded-md px-2 py-1 aria-pressed:bg-zinc-200 aria-pressed:font-medium dark:aria-pressed:bg-zinc-800"
+            className={`flex-1 rounded-md px-2 py-1 text-zinc-600 hover:bg-zinc-100 aria-pressed:bg-zinc-200 aria-pressed:font-medium aria-pressed:text-zinc-900 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:aria-pressed:bg-zinc-800 dark:aria-pressed:text-zinc-100 ${focusRing}`}
           >
             {v === "chats" ? "Chats" : "Archived"}
           </button>
@@ -28,16 +36,31 @@ export function ThreadList() {
       </div>
       <div className="-mx-2 flex-1 overflow-y-auto px-2">
         <AuiIf condition={(s) => s.threads.isLoading}>
-          <p className="px-2 py-1 text-sm text-zinc-500" role="status">
+          <p role="status" className="px-2 py-1 text-sm text-zinc-500">
             Loading threads…
           </p>
         </AuiIf>
+        <LoadError />
         <ul className="space-y-0.5">
-          <ThreadListPrimitive.Items archived={view === "archived"} components={{ ThreadListItem }} />
+          {/* `key` remounts the list per view, so an open rename or delete prompt never carries over. */}
+          <ThreadListPrimitive.Items key={view} archived={view === "archived"}>
+            {renderItem}
+          </ThreadListPrimitive.Items>
         </ul>
+        <AuiIf
+          condition={(s) =>
+            !s.threads.isLoading && (view === "archived" ? s.threads.archivedThreadIds : s.threads.threadIds).length === 0
+          }
+        >
+          <p className="px-2 py-1 text-sm text-zinc-500">{view === "archived" ? "No archived threads." : "No threads yet."}</p>
+        </AuiIf>
+        {/* The adapter pages both statuses together, so one button serves both views. */}
         <AuiIf condition={(s) => s.threads.hasMore}>
-          <ThreadListPrimitive.LoadMore className="mt-2 w-full rounded-md px-2 py-1 text-sm text-zinc-600 hover:bg-zinc-100 dark:text-zinc-400 dark:hover:bg-zinc-800">
-            Load more
+          <ThreadListPrimitive.LoadMore
+            className={`mt-2 w-full rounded-md px-2 py-1 text-sm text-zinc-600 hover:bg-zinc-100 disabled:opacity-60 dark:text-zinc-400 dark:hover:bg-zinc-800 ${focusRing}`}
+          >
+            <AuiIf condition={(s) => !s.threads.isLoadingMore}>Load more</AuiIf>
+            <AuiIf condition={(s) => s.threads.isLoadingMore}>Loading…</AuiIf>
           </ThreadListPrimitive.LoadMore>
         </AuiIf>
       </div>
@@ -45,36 +68,46 @@ export function ThreadList() {
   );
 }
 
+function LoadError() {
+  const aui = useAui();
+  const failed = useAuiState((s) => s.threads.loadError !== undefined);
+  if (!failed) return null;
+  return (
+    <div role="alert" className="mb-2 rounded-md bg-red-50 px-2 py-1.5 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+      Could not load threads.{" "}
+      <button type="button" className={`underline ${focusRing}`} onClick={() => void aui.threads.reload()}>
+        Try again
+      </button>
+    </div>
+  );
+}
+
+// Stable reference: ThreadListPrimitive.Items re-renders every row when its render function changes.
+const renderItem = () => <ThreadListItem />;
+
 function ThreadListItem() {
   const aui = useAui();
   const title = useAuiState((s) => s.threadListItem.title) || "New chat";
   const archived = useAuiState((s) => s.threadListItem.status === "archived");
   const [mode, setMode] = useState<"view" | "rename" | "confirm-delete">("view");
+  const renameButton = useRef<HTMLButtonElement>(null);
+  const deleteButton = useRef<HTMLButtonElement>(null);
 
-  const saveTitle = (value: string) => {
-    const next = value.trim();
-    if (next && next !== title) aui.threadListItem().rename(next);
+  const finishRename = (value: string | null, refocus: boolean) => {
+    const next = value?.trim();
+    if (next && next !== title) aui.threadListItem.rename(next);
     setMode("view");
+    if (refocus) requestAnimationFrame(() => renameButton.current?.focus());
   };
 
   return (
     <li>
-      <ThreadListItemPrimitive.Root className="group rounded-md px-2 py-1.5 text-sm hover:bg-zinc-100 data-active:bg-zinc-200 dark:hover:bg-zinc-900 dark:data-active:bg-zinc-800">
+      <ThreadListItemPrimitive.Root className="group rounded-md px-2 py-1.5 text-sm hover:bg-zinc-100 data-active:bg-zinc-200 data-active:font-medium dark:hover:bg-zinc-900 dark:data-active:bg-zinc-800">
         {mode === "rename" ? (
-          <input
-            aria-label="Thread title"
-            defaultValue={title}
-            autoFocus
-            maxLength={200}
-            className="w-full rounded border border-zinc-400 bg-white px-1.5 py-0.5 dark:bg-zinc-900"
-            onKeyDown={(e) => {
-              if (e.key === "Enter") saveTitle(e.currentTarget.value);
-              if (e.key === "Escape") setMode("view");
-            }}
-            onBlur={(e) => mode === "rename" && saveTitle(e.currentTarget.value)}
-          />
+          <TitleInput initial={title} onDone={finishRename} />
         ) : (
-          <ThreadListItemPrimitive.Trigger data-thread-trigger className="block w-full truncate text-left">
+          // data-thread-trigger lets the sidebar close itself on phones when a thread is opened.
+          <ThreadListItemPrimitive.Trigger data-thread-trigger className={`block w-full truncate rounded text-left ${focusRing}`}>
             <ThreadListItemPrimitive.Title fallback="New chat" />
           </ThreadListItemPrimitive.Trigger>
         )}
@@ -84,15 +117,29 @@ function ThreadListItem() {
             <ThreadListItemPrimitive.Delete className={`${smallButton} text-red-700 dark:text-red-400`}>
               Confirm delete
             </ThreadListItemPrimitive.Delete>
-            <button type="button" className={smallButton} onClick={() => setMode("view")}>
+            <button
+              type="button"
+              autoFocus
+              className={smallButton}
+              onClick={() => {
+                setMode("view");
+                requestAnimationFrame(() => deleteButton.current?.focus());
+              }}
+            >
               Cancel
             </button>
           </div>
         ) : (
-          // Always visible on touch screens; on wider screens faded in on hover or keyboard focus
+          // Always shown on touch screens; with a mouse they fade in on hover or keyboard focus
           // (opacity, not display, so they stay reachable by keyboard and assistive technology).
-          <div className="mt-1 flex gap-1 md:opacity-0 md:group-focus-within:opacity-100 md:group-hover:opacity-100">
-            <button type="button" aria-label={`Rename ${title}`} className={smallButton} onClick={() => setMode("rename")}>
+          <div className="mt-1 flex gap-1 group-focus-within:opacity-100 group-hover:opacity-100 group-data-active:opacity-100 pointer-fine:opacity-0">
+            <button
+              ref={renameButton}
+              type="button"
+              aria-label={`Rename ${title}`}
+              className={smallButton}
+              onClick={() => setMode("rename")}
+            >
               Rename
             </button>
             {archived ? (
@@ -104,12 +151,49 @@ function ThreadListItem() {
                 Archive
               </ThreadListItemPrimitive.Archive>
             )}
-            <button type="button" aria-label={`Delete ${title}`} className={smallButton} onClick={() => setMode("confirm-delete")}>
+            <button
+              ref={deleteButton}
+              type="button"
+              aria-label={`Delete ${title}`}
+              className={smallButton}
+              onClick={() => setMode("confirm-delete")}
+            >
               Delete
             </button>
           </div>
         )}
       </ThreadListItemPrimitive.Root>
     </li>
+  );
+}
+
+/** Enter or blur saves, Escape cancels. `onDone(null)` means cancelled. */
+function TitleInput({ initial, onDone }: { initial: string; onDone: (value: string | null, refocus: boolean) => void }) {
+  // Enter and Escape unmount the input, and some browsers then fire blur: finish only once.
+  const done = useRef(false);
+  const finish = (value: string | null, refocus: boolean) => {
+    if (done.current) return;
+    done.current = true;
+    onDone(value, refocus);
+  };
+  return (
+    <input
+      aria-label="Thread title"
+      defaultValue={initial}
+      autoFocus
+      onFocus={(e) => e.currentTarget.select()}
+      maxLength={200}
+      className="w-full rounded border border-zinc-400 bg-white px-1.5 py-0.5 outline-none focus:border-zinc-600 dark:border-zinc-600 dark:bg-zinc-900 dark:focus:border-zinc-400"
+      onKeyDown={(e) => {
+        if (e.key === "Enter") {
+          e.preventDefault();
+          finish(e.currentTarget.value, true);
+        } else if (e.key === "Escape") {
+          e.preventDefault();
+          finish(null, true);
+        }
+      }}
+      onBlur={(e) => finish(e.currentTarget.value, false)}
+    />
   );
 }

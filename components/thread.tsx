@@ -6,50 +6,98 @@ import {
   BranchPickerPrimitive,
   ComposerPrimitive,
   ErrorPrimitive,
+  MessagePartPrimitive,
   MessagePrimitive,
   ThreadPrimitive,
+  useAuiState,
+  type EmptyMessagePartProps,
 } from "@assistant-ui/react";
-import type { ComponentProps } from "react";
-import { MarkdownText } from "@/components/markdown-text";
+import dynamic from "next/dynamic";
+import type { TextMessagePartProps } from "@assistant-ui/react";
+import type { ReactNode } from "react";
 import { useHydrated } from "@/lib/use-hydrated";
 
-const iconButton =
-  "inline-flex items-center gap-1 rounded-md px-2 py-1 text-xs text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-zinc-500 disabled:opacity-40 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-zinc-100";
+// The markdown stack (react-markdown, remark-gfm, micromark) is only needed once an assistant
+// message shows, so it stays out of the first page load.
+const MarkdownText = dynamic<TextMessagePartProps>(() => import("@/components/markdown-text").then((m) => m.MarkdownText), {
+  loading: () => <span className="text-zinc-400">…</span>,
+});
 
-function Icon({ d, ...props }: { d: string } & ComponentProps<"svg">) {
+const focusRing = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-500";
+
+const actionButton = `inline-flex items-center gap-1 rounded-md p-1.5 text-xs text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900 disabled:opacity-40 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-zinc-100 ${focusRing}`;
+
+const primaryButton = `rounded-xl bg-zinc-900 p-2 text-white hover:bg-zinc-700 disabled:opacity-40 dark:bg-zinc-100 dark:text-zinc-900 dark:hover:bg-zinc-300 ${focusRing}`;
+
+function Icon({ children }: { children: ReactNode }) {
   return (
-    <svg aria-hidden viewBox="0 0 24 24" className="size-4" fill="none" stroke="currentColor" strokeWidth="2" {...props}>
-      <path d={d} strokeLinecap="round" strokeLinejoin="round" />
+    <svg
+      aria-hidden
+      viewBox="0 0 24 24"
+      className="size-4"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+    >
+      {children}
     </svg>
   );
 }
 
 export function Thread() {
   return (
-    <ThreadPrimitive.Root className="flex h-full flex-col">
-      <ThreadPrimitive.Viewport className="flex flex-1 flex-col overflow-y-auto px-4 pt-6">
-        <AuiIf condition={(s) => s.thread.isEmpty}>
-          <div className="mx-auto my-auto max-w-md text-center">
-            <p className="text-2xl font-semibold">How can I help?</p>
-            <p className="mt-2 text-sm text-zinc-500">Your threads are private to you and saved as you go.</p>
-          </div>
-        </AuiIf>
-        <div className="mx-auto w-full max-w-3xl space-y-6">
-          <ThreadPrimitive.Messages components={{ UserMessage, AssistantMessage, EditComposer }} />
+    <ThreadPrimitive.Root className="flex h-full flex-col bg-white dark:bg-zinc-950">
+      <ThreadPrimitive.Viewport className="flex flex-1 flex-col overflow-y-auto px-4">
+        <div className="mx-auto flex w-full max-w-3xl flex-1 flex-col gap-6 pt-6">
+          {/* The welcome and loading lines grow to fill the screen, centring themselves. */}
+          <AuiIf condition={(s) => s.thread.isLoading}>
+            <p role="status" className="flex flex-1 items-center justify-center text-sm text-zinc-500">
+              Loading messages…
+            </p>
+          </AuiIf>
+          <AuiIf condition={(s) => s.thread.isEmpty}>
+            <div className="flex flex-1 flex-col items-center justify-center text-center">
+              <p className="text-2xl font-semibold">How can I help?</p>
+              <p className="mt-2 text-sm text-zinc-500">Your threads are private to you and saved as you go.</p>
+            </div>
+          </AuiIf>
+          <ThreadPrimitive.Messages>{renderMessage}</ThreadPrimitive.Messages>
+          {/* mt-auto keeps the composer at the bottom while the thread is shorter than the screen. */}
+          <ThreadPrimitive.ViewportFooter className="sticky bottom-0 mt-auto bg-white pb-4 dark:bg-zinc-950">
+            <ThreadPrimitive.ScrollToBottom
+              aria-label="Scroll to bottom"
+              className={`absolute -top-12 left-1/2 -translate-x-1/2 rounded-full border border-zinc-300 bg-white p-2 shadow-sm hover:bg-zinc-100 disabled:invisible dark:border-zinc-700 dark:bg-zinc-900 dark:hover:bg-zinc-800 ${focusRing}`}
+            >
+              <Icon>
+                <path d="M12 5v14M6 13l6 6 6-6" />
+              </Icon>
+            </ThreadPrimitive.ScrollToBottom>
+            <Composer />
+          </ThreadPrimitive.ViewportFooter>
         </div>
-        <div className="min-h-6 flex-1" />
-        <ThreadPrimitive.ViewportFooter className="sticky bottom-0 mx-auto w-full max-w-3xl bg-white pb-4 dark:bg-zinc-950">
-          <Composer />
-        </ThreadPrimitive.ViewportFooter>
       </ThreadPrimitive.Viewport>
     </ThreadPrimitive.Root>
   );
 }
 
+// Stable reference: ThreadPrimitive.Messages re-renders every row when its render function changes.
+const renderMessage = () => <Message />;
+
+function Message() {
+  const role = useAuiState((s) => s.message.role);
+  const isEditing = useAuiState((s) => s.message.composer.isEditing);
+  if (role === "user") return isEditing ? <EditComposer /> : <UserMessage />;
+  if (role === "assistant") return <AssistantMessage />;
+  return null;
+}
+
 function Composer() {
   const hydrated = useHydrated();
   return (
-    <ComposerPrimitive.Root className="flex items-end gap-2 rounded-2xl border border-zinc-300 bg-white p-2 shadow-sm focus-within:border-zinc-500 dark:border-zinc-700 dark:bg-zinc-900">
+    <ComposerPrimitive.Root className="flex items-end gap-2 rounded-2xl border border-zinc-300 bg-white p-2 shadow-sm focus-within:border-zinc-500 dark:border-zinc-700 dark:bg-zinc-900 dark:focus-within:border-zinc-500">
+      {/* submitMode="enter": Enter sends, Shift+Enter inserts a newline. */}
       <ComposerPrimitive.Input
         aria-label="Message"
         placeholder="Send a message…"
@@ -57,21 +105,17 @@ function Composer() {
         autoFocus
         submitMode="enter"
         disabled={!hydrated}
-        className="max-h-48 min-h-9 flex-1 resize-none bg-transparent px-2 py-1.5 text-sm outline-none"
+        className="max-h-48 min-h-9 flex-1 resize-none bg-transparent px-2 py-1.5 text-sm outline-none placeholder:text-zinc-400"
       />
       <AuiIf condition={(s) => !s.thread.isRunning}>
-        <ComposerPrimitive.Send
-          aria-label="Send"
-          className="rounded-xl bg-zinc-900 p-2 text-white hover:bg-zinc-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-500 disabled:opacity-40 dark:bg-zinc-100 dark:text-zinc-900"
-        >
-          <Icon d="M5 12h14M13 6l6 6-6 6" />
+        <ComposerPrimitive.Send aria-label="Send" className={primaryButton}>
+          <Icon>
+            <path d="M5 12h14M13 6l6 6-6 6" />
+          </Icon>
         </ComposerPrimitive.Send>
       </AuiIf>
       <AuiIf condition={(s) => s.thread.isRunning}>
-        <ComposerPrimitive.Cancel
-          aria-label="Stop"
-          className="rounded-xl bg-zinc-900 p-2 text-white hover:bg-zinc-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-500 dark:bg-zinc-100 dark:text-zinc-900"
-        >
+        <ComposerPrimitive.Cancel aria-label="Stop" className={primaryButton}>
           <svg aria-hidden viewBox="0 0 24 24" className="size-4" fill="currentColor">
             <rect x="6" y="6" width="12" height="12" rx="2" />
           </svg>
@@ -81,21 +125,24 @@ function Composer() {
   );
 }
 
+// pre-wrap keeps the user's spacing (pasted code, indented lists) as typed.
+const UserText = () => <MessagePartPrimitive.Text component="p" smooth={false} className="whitespace-pre-wrap" />;
+
 function UserMessage() {
   return (
-    <MessagePrimitive.Root data-role="user" className="group flex flex-col items-end gap-1">
-      <div className="max-w-[85%] rounded-2xl bg-zinc-100 px-4 py-2 whitespace-pre-wrap break-words dark:bg-zinc-800">
-        <MessagePrimitive.Parts />
+    <MessagePrimitive.Root data-role="user" className="flex flex-col items-end gap-1">
+      <div className="max-w-[85%] rounded-2xl bg-zinc-100 px-4 py-2 break-words dark:bg-zinc-800">
+        <MessagePrimitive.Parts components={{ Text: UserText }} />
       </div>
       <div className="flex items-center gap-1">
         <BranchPicker />
         <ActionBarPrimitive.Root hideWhenRunning className="flex gap-1">
-          <ActionBarPrimitive.Edit aria-label="Edit" className={iconButton}>
-            <Icon d="M4 20h4L19 9l-4-4L4 16v4z" />
+          <ActionBarPrimitive.Edit aria-label="Edit" className={actionButton}>
+            <Icon>
+              <path d="M4 20h4L19 9l-4-4L4 16v4z" />
+            </Icon>
           </ActionBarPrimitive.Edit>
-          <ActionBarPrimitive.Copy aria-label="Copy" className={iconButton}>
-            <Icon d="M8 8h12v12H8zM4 16V4h12" />
-          </ActionBarPrimitive.Copy>
+          <CopyButton />
         </ActionBarPrimitive.Root>
       </div>
     </MessagePrimitive.Root>
@@ -104,23 +151,48 @@ function UserMessage() {
 
 function EditComposer() {
   return (
-    <ComposerPrimitive.Root className="ml-auto flex w-full max-w-[85%] flex-col gap-2 rounded-2xl border border-zinc-300 p-2 dark:border-zinc-700">
-      <ComposerPrimitive.Input aria-label="Edit message" className="min-h-9 resize-none bg-transparent px-2 py-1 text-sm outline-none" />
-      <div className="flex justify-end gap-2">
-        <ComposerPrimitive.Cancel className={iconButton}>Cancel</ComposerPrimitive.Cancel>
-        <ComposerPrimitive.Send className="rounded-md bg-zinc-900 px-3 py-1 text-xs text-white dark:bg-zinc-100 dark:text-zinc-900">
-          Save
-        </ComposerPrimitive.Send>
-      </div>
-    </ComposerPrimitive.Root>
+    <MessagePrimitive.Root data-role="user" className="flex justify-end">
+      <ComposerPrimitive.Root className="flex w-full max-w-[85%] flex-col gap-2 rounded-2xl border border-zinc-300 bg-white p-2 focus-within:border-zinc-500 dark:border-zinc-700 dark:bg-zinc-900">
+        <ComposerPrimitive.Input
+          aria-label="Edit message"
+          autoFocus
+          submitMode="enter"
+          className="max-h-64 min-h-9 resize-none bg-transparent px-2 py-1 text-sm outline-none"
+        />
+        <div className="flex justify-end gap-2">
+          <ComposerPrimitive.Cancel className={`rounded-md px-3 py-1 text-xs hover:bg-zinc-100 dark:hover:bg-zinc-800 ${focusRing}`}>
+            Cancel
+          </ComposerPrimitive.Cancel>
+          {/* Sending an edit adds a new branch next to the original message. */}
+          <ComposerPrimitive.Send className={`rounded-md bg-zinc-900 px-3 py-1 text-xs text-white hover:bg-zinc-700 disabled:opacity-40 dark:bg-zinc-100 dark:text-zinc-900 ${focusRing}`}>
+            Save
+          </ComposerPrimitive.Send>
+        </div>
+      </ComposerPrimitive.Root>
+    </MessagePrimitive.Root>
+  );
+}
+
+function Thinking({ status }: EmptyMessagePartProps) {
+  if (status.type !== "running") return null;
+  return (
+    <span className="inline-flex gap-1 py-2" aria-label="Thinking" role="img">
+      {[0, 150, 300].map((delay) => (
+        <span
+          key={delay}
+          className="size-1.5 animate-bounce rounded-full bg-zinc-400"
+          style={{ animationDelay: `${delay}ms` }}
+        />
+      ))}
+    </span>
   );
 }
 
 function AssistantMessage() {
   return (
-    <MessagePrimitive.Root data-role="assistant" className="group flex flex-col gap-1">
+    <MessagePrimitive.Root data-role="assistant" className="flex flex-col gap-1">
       <div className="max-w-full text-[0.95rem]">
-        <MessagePrimitive.Parts components={{ Text: MarkdownText }} />
+        <MessagePrimitive.Parts components={{ Text: MarkdownText, Empty: Thinking }} />
         <MessagePrimitive.Error>
           <ErrorPrimitive.Root
             role="alert"
@@ -132,12 +204,12 @@ function AssistantMessage() {
       </div>
       <div className="flex items-center gap-1">
         <BranchPicker />
-        <ActionBarPrimitive.Root hideWhenRunning autohide="never" className="flex gap-1">
-          <ActionBarPrimitive.Copy aria-label="Copy" className={iconButton}>
-            <Icon d="M8 8h12v12H8zM4 16V4h12" />
-          </ActionBarPrimitive.Copy>
-          <ActionBarPrimitive.Reload aria-label="Retry" className={iconButton}>
-            <Icon d="M4 12a8 8 0 0 1 14-5.3M20 4v4h-4M20 12a8 8 0 0 1-14 5.3M4 20v-4h4" />
+        <ActionBarPrimitive.Root hideWhenRunning className="flex gap-1">
+          <CopyButton />
+          <ActionBarPrimitive.Reload aria-label="Retry" className={actionButton}>
+            <Icon>
+              <path d="M4 12a8 8 0 0 1 14-5.3M20 4v4h-4M20 12a8 8 0 0 1-14 5.3M4 20v-4h4" />
+            </Icon>
           </ActionBarPrimitive.Reload>
         </ActionBarPrimitive.Root>
       </div>
@@ -145,17 +217,38 @@ function AssistantMessage() {
   );
 }
 
+function CopyButton() {
+  return (
+    <ActionBarPrimitive.Copy aria-label="Copy" className={actionButton}>
+      <AuiIf condition={(s) => !s.message.isCopied}>
+        <Icon>
+          <path d="M8 8h12v12H8zM4 16V4h12" />
+        </Icon>
+      </AuiIf>
+      <AuiIf condition={(s) => s.message.isCopied}>
+        <Icon>
+          <path d="M5 12l5 5L20 7" />
+        </Icon>
+      </AuiIf>
+    </ActionBarPrimitive.Copy>
+  );
+}
+
 function BranchPicker() {
   return (
     <BranchPickerPrimitive.Root hideWhenSingleBranch className="flex items-center gap-1 text-xs text-zinc-500">
-      <BranchPickerPrimitive.Previous aria-label="Previous branch" className={iconButton}>
-        <Icon d="M15 18l-6-6 6-6" />
+      <BranchPickerPrimitive.Previous aria-label="Previous branch" className={actionButton}>
+        <Icon>
+          <path d="M15 18l-6-6 6-6" />
+        </Icon>
       </BranchPickerPrimitive.Previous>
-      <span>
+      <span className="tabular-nums">
         <BranchPickerPrimitive.Number /> / <BranchPickerPrimitive.Count />
       </span>
-      <BranchPickerPrimitive.Next aria-label="Next branch" className={iconButton}>
-        <Icon d="M9 6l6 6-6 6" />
+      <BranchPickerPrimitive.Next aria-label="Next branch" className={actionButton}>
+        <Icon>
+          <path d="M9 6l6 6-6 6" />
+        </Icon>
       </BranchPickerPrimitive.Next>
     </BranchPickerPrimitive.Root>
   );

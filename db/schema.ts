@@ -131,7 +131,9 @@ export const thread = pgTable(
   },
   (t) => [
     // The sidebar query: one user's threads of one status, newest activity first, keyset by id.
-    index("thread_user_status_updated_idx").on(t.userId, t.status, t.updatedAt.desc(), t.id.desc()),
+    // Ascending on purpose: `order by updated_at desc, id desc` is this index scanned backward.
+    // (A DESC index gets DESC NULLS LAST from drizzle, which that ORDER BY cannot use.)
+    index("thread_user_status_updated_idx").on(t.userId, t.status, t.updatedAt, t.id),
   ],
 );
 

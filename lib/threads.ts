@@ -10,7 +10,6 @@ import { message, thread, type Message, type Thread, type ThreadStatus } from "@
  */
 
 export type ThreadSummary = Pick<Thread, "id" | "title" | "status" | "createdAt" | "updatedAt" | "lastMessageAt">;
-export type StoredMessage = Pick<Message, "id" | "parentId" | "format" | "content" | "status" | "createdAt">;
 export type MessageInput = Pick<Message, "id" | "parentId" | "role" | "format" | "content" | "status">;
 
 const summaryColumns = {
@@ -102,38 +101,34 @@ export function createThreadStore(db: AppDatabase = defaultDb) {
     return rows.length > 0;
   }
 
-  /** Every message of the thread, parents before children; null when the thread is not the user's. */
-  async function listMessagesForUser(userId: string, threadId: string): Promise<StoredMessage[] | null> {
-    // One round trip: the left join tells "no such thread" (no row) from "no messages" (one null row).
-    const rows = await db
-      .select({
-        threadId: thread.id,
-        id: message.id,
-        parentId: message.parentId,
-        format: message.format,
-        content: message.content,
-        status: message.status,
-        createdAt: message.createdAt,
-      })
-      .from(thread)
-      .leftJoin(message, eq(message.threadId, thread.id))
-      .where(and(eq(thread.id, threadId), eq(thread.userId, userId)))
-      .orderBy(asc(message.createdAt));
-    if (rows.length === 0) return null;
-    return rows.flatMap((r) =>
-      r.id === null
-        ? []
-        : [{ id: r.id, parentId: r.parentId, format: r.format!, content: r.content, status: r.status!, createdAt: r.createdAt! }],
-    );
-  }
-
   /** The text of the first user message, for title generation; null when the thread is not the user's. */
   async function firstUserTextForUser(userId: string, threadId: string): Promise<string | null> {
-    const messages = await listMessagesForUser(userId, threadId);
-    if (messages === null) return null;
-    const first = messages.find((m) => (m.content as { role?: string }).role === "user");
-    const parts = (first?.content as { parts?: { type: string; text?: string }[] } | undefined)?.parts ?? [];
+    const rows = await db
+      .select({ content: message.content })
+      .from(thread)
+      .leftJoin(message, and(eq(message.threadId, thread.id), eq(message.role, "user")))
+      .where(and(eq(thread.id, threadId), eq(thread.userId, userId)))
+      .orderBy(asc(message.createdAt))
+      .limit(1);
+    if (rows.length === 0) return null;
+    const parts = (rows[0].content as { parts?: { type: string; text?: string }[] } | null)?.parts ?? [];
     return parts.flatMap((p) => (p.type === "text" && p.text ? [p.text] : [])).join("\n");
+  }
+
+  /**
+   * The thread's messages as the API's JSON body, built by PostgreSQL: the stored jsonb goes out
+   * as text without being parsed into objects and serialised again. Null when not the user's.
+   */
+  async function messagesJsonForUser(userId: string, threadId: string): Promise<string | null> {
+    const result = (await db.execute(sql`
+      select json_build_object('messages', coalesce(json_agg(json_build_object(
+               'id', m.id, 'parentId', m.parent_id, 'format', m.format, 'content', m.content,
+               'status', m.status, 'createdAt', m.created_at) order by m.created_at)
+             filter (where m.id is not null), '[]'::json))::text as body
+      from ${thread} t left join ${message} m on m.thread_id = t.id
+      where t.id = ${threadId} and t.user_id = ${userId}
+      group by t.id`)) as unknown as { rows: { body: string }[] };
+    return result.rows[0]?.body ?? null;
   }
 
   /**
@@ -149,25 +144,28 @@ export function createThreadStore(db: AppDatabase = defaultDb) {
     messages: MessageInput[],
     onConflict: "keep" | "replace",
   ): Promise<boolean> {
-    return db.transaction(async (tx) => {
-      const now = new Date();
-      const owned = await tx
-        .update(thread)
-        .set({ updatedAt: now, lastMessageAt: now })
-        .where(and(eq(thread.id, threadId), eq(thread.userId, userId)))
-        .returning({ id: thread.id });
-      if (owned.length === 0) return false;
-      for (const m of messages) {
-        const insert = tx.insert(message).values({ ...m, threadId });
-        await (onConflict === "keep"
-          ? insert.onConflictDoNothing()
-          : insert.onConflictDoUpdate({
-              target: [message.threadId, message.id],
-              set: { parentId: m.parentId, role: m.role, format: m.format, content: m.content, status: m.status },
-            }));
-      }
-      return true;
-    });
+    const rows = messages.map((m) => sql`(${m.id}, ${m.parentId}, ${m.role}, ${m.format}, ${JSON.stringify(m.content)}::jsonb, ${m.status})`);
+    const conflict =
+      onConflict === "keep"
+        ? sql`do nothing`
+        : sql`do update set parent_id = excluded.parent_id, role = excluded.role, format = excluded.format,
+                             content = excluded.content, status = excluded.status`;
+    // One statement, one round trip: the update is the ownership check and locks the thread row;
+    // the insert only runs for a thread it found.
+    const result = (await db.execute(sql`
+      with owned as (
+        update ${thread} set updated_at = now(), last_message_at = now()
+        where id = ${threadId} and user_id = ${userId}
+        returning id
+      ), written as (
+        insert into ${message} (thread_id, id, parent_id, role, format, content, status)
+        select owned.id, v.id, v.parent_id, v.role, v.format, v.content, v.status
+        from owned, (values ${sql.join(rows, sql`, `)}) as v(id, parent_id, role, format, content, status)
+        on conflict (thread_id, id) ${conflict}
+        returning 1
+      )
+      select count(*)::int as owned from owned`)) as unknown as { rows: { owned: number }[] };
+    return result.rows[0].owned > 0;
   }
 
   return {
@@ -176,7 +174,7 @@ export function createThreadStore(db: AppDatabase = defaultDb) {
     getThreadForUser,
     updateThreadForUser,
     deleteThreadForUser,
-    listMessagesForUser,
+    messagesJsonForUser,
     firstUserTextForUser,
     saveMessagesForUser,
   };

@@ -1,22 +1,7 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { buildApp, startApp } from "../support/app-server";
 import { startFakeOpenAI } from "../support/fake-openai";
 import { migratePostgres } from "../support/migrate";
 import { startTestPostgres } from "../support/postgres";
-
-async function waitForServer(url: string, server: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`next start exited early:\n${log()}`);
-    try {
-      const res = await fetch(url, { redirect: "manual" });
-      if (res.status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`next start did not answer on ${url}:\n${log()}`);
-}
 
 /**
  * The browser tests run against what users run: a production build on real PostgreSQL, with the
@@ -46,30 +31,12 @@ export default async function globalSetup() {
   process.env.E2E_DATABASE_URL = postgres.url;
   process.env.E2E_MODEL_URL = model.url;
 
-  if (process.env.E2E_SKIP_BUILD !== "1") {
-    const build = spawnSync("npx", ["next", "build"], { env: { ...env, NODE_ENV: "production" }, stdio: "inherit" });
-    if (build.status !== 0) throw new Error("next build failed");
-  }
-
-  let output = "";
-  const server = spawn("npx", ["next", "start", "-H", "127.0.0.1", "-p", port], {
-    env: { ...env, NODE_ENV: "production" },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  server.stdout!.on("data", (d) => (output += d));
-  server.stderr!.on("data", (d) => (output += d));
-  await waitForServer(`${baseURL}/sign-in`, server, () => output);
+  if (process.env.E2E_SKIP_BUILD !== "1") buildApp(env);
+  const server = await startApp(Number(port), env);
 
   return async () => {
-    if (server.pid) {
-      try {
-        process.kill(-server.pid, "SIGTERM");
-      } catch {
-        // already gone
-      }
-    }
-    if (process.env.E2E_SHOW_SERVER_LOG) console.log(output);
+    server.stop();
+    if (process.env.E2E_SHOW_SERVER_LOG) console.log(server.log());
     await model.close();
     await postgres.stop();
   };

@@ -18,9 +18,9 @@ const appendBody = z.strictObject({
 
 export const GET = apiRoute(async (request: Request, { params }: Context) => {
   const session = await requireSession(request.headers);
-  const messages = await threads.listMessagesForUser(session.user.id, parseThreadId((await params).id));
-  if (!messages) throw notFound();
-  return Response.json({ messages });
+  const body = await threads.messagesJsonForUser(session.user.id, parseThreadId((await params).id));
+  if (body === null) throw notFound();
+  return new Response(body, { headers: { "content-type": "application/json" } });
 });
 
 /**

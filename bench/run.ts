@@ -1,0 +1,233 @@
+/**
+ * npm run bench: measures the app as users run it (production build, real PostgreSQL, the fake
+ * OpenAI-compatible model) and writes bench/results/latest.json. See bench/README.md.
+ *   BENCH_SCALE=10       ten times the data (1,000,000 threads, 10,000,000 messages)
+ *   BENCH_SKIP_BUILD=1   reuse the last `next build`
+ */
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { createAuth } from "@/auth";
+import { connectPostgres } from "@/db/connect";
+import { buildApp, startApp } from "../tests/support/app-server";
+import { startFakeOpenAI } from "../tests/support/fake-openai";
+import { migratePostgres } from "../tests/support/migrate";
+import { freePort, startTestPostgres } from "../tests/support/postgres";
+import { firstLoadScriptBytes, runConcurrent, stats, timeRequest, timeToFirstByte, treeRssBytes, type Stats } from "./measure";
+import { seed, sizeForScale } from "./seed";
+
+const scale = Number(process.env.BENCH_SCALE ?? 1);
+const resultsDir = path.join(process.cwd(), "bench", "results");
+
+type Row = { name: string; stats?: Stats; baseline?: Stats; value?: string; target: string; pass: boolean };
+const rows: Row[] = [];
+const record = (row: Row) => {
+  rows.push(row);
+  const s = row.stats;
+  const line = s ? `p50 ${s.p50.toFixed(1)} ms  p95 ${s.p95.toFixed(1)}  p99 ${s.p99.toFixed(1)}` : row.value;
+  console.log(`${row.pass ? "✓" : "✗"} ${row.name}: ${line}  (target ${row.target})`);
+};
+
+const sub = (a: Stats, b: Stats): Stats => ({
+  n: a.n,
+  p50: a.p50 - b.p50,
+  p95: a.p95 - b.p95,
+  p99: a.p99 - b.p99,
+  mean: a.mean - b.mean,
+  max: a.max - b.max,
+});
+
+async function main() {
+  console.log(`bench: scale ${scale}`);
+  const postgres = await startTestPostgres("bench");
+  await migratePostgres(postgres.url);
+  const model = await startFakeOpenAI({ tokenDelayMs: 0 });
+  const port = await freePort();
+  const baseURL = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: postgres.url,
+    BETTER_AUTH_SECRET: "bench-secret-bench-secret-bench-secret-01",
+    BETTER_AUTH_URL: baseURL,
+    OPENAI_API_KEY: "bench",
+    OPENAI_BASE_URL: model.url,
+    OPENAI_MODEL: "fake-model",
+    AUTH_RATE_LIMIT_MAX: "1000000",
+    CHAT_RATE_LIMIT_PER_MINUTE: "1000000",
+    CHAT_RATE_LIMIT_PER_DAY: "1000000",
+    NEXT_TELEMETRY_DISABLED: "1",
+  };
+  if (process.env.BENCH_SKIP_BUILD !== "1" || !existsSync(".next/BUILD_ID")) buildApp(env);
+  const server = await startApp(port, env);
+  const pool = new pg.Pool({ connectionString: postgres.url, max: 4 });
+
+  try {
+    const signUp = await fetch(`${baseURL}/api/auth/sign-up/email`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: baseURL },
+      body: JSON.stringify({ name: "Bench", email: "bench@bench.invalid", password: "bench password" }),
+    });
+    const cookie = (signUp.headers.get("set-cookie") ?? "").split(";")[0];
+    const { user } = (await signUp.json()) as { user: { id: string } };
+    const size = sizeForScale(scale);
+    const seeded = await seed(postgres.url, user.id, size);
+    const counts = (await pool.query(`select (select count(*) from thread)::int as threads, (select count(*) from message)::int as messages`)).rows[0];
+    console.log(`seeded ${counts.threads} threads, ${counts.messages} messages in ${seeded.seconds.toFixed(1)} s`);
+    const headers = { cookie, origin: baseURL };
+    const get = (p: string) => timeRequest(`${baseURL}${p}`, { headers });
+
+    // Warm up the server's code paths and connection pool.
+    await runConcurrent(200, 20, () => get("/api/threads?limit=50"));
+
+    // Baseline for the API routes: the bare session check every route pays, over HTTP.
+    const sessionOnly = stats((await runConcurrent(1000, 20, () => get("/api/auth/get-session"))).map((r) => r.ms));
+
+    // 2. Thread list, first page and a deep page (after 50 pages of 50).
+    let after: string | undefined;
+    for (let page = 0; page < 50; page++) {
+      const res = await fetch(`${baseURL}/api/threads?limit=50${after ? `&after=${after}` : ""}`, { headers });
+      after = ((await res.json()) as { nextCursor: string }).nextCursor;
+    }
+    const first = stats((await runConcurrent(2000, 20, () => get("/api/threads?limit=50"))).map((r) => r.ms));
+    const deep = stats((await runConcurrent(2000, 20, () => get(`/api/threads?limit=50&after=${after}`))).map((r) => r.ms));
+    record({ name: "thread list, first page, 20 clients", stats: first, baseline: sessionOnly, target: "p99 ≤ 15 ms", pass: first.p99 <= 15 });
+    record({ name: "thread list, page 51, 20 clients", stats: deep, baseline: first, target: "p99 ≤ 15 ms, ≤ 1.2× first page", pass: deep.p99 <= 15 && deep.p50 <= first.p50 * 1.2 });
+
+    // 3. Thread open: a 500-message thread.
+    const open = stats((await runConcurrent(1000, 20, () => get(`/api/threads/${seeded.longThreadId}/messages`))).map((r) => r.ms));
+    record({ name: "thread open, 500 messages, 20 clients", stats: open, baseline: sessionOnly, target: "p99 ≤ 20 ms", pass: open.p99 <= 20 });
+
+    // 1. Chat overhead: time to first byte through the app minus the model's own.
+    const chatThreads = await Promise.all(
+      Array.from({ length: 20 }, async () => (await (await fetch(`${baseURL}/api/threads`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: "{}" })).json()) as { id: string }),
+    );
+    let seq = 0;
+    const modelDirect = () =>
+      timeToFirstByte(`${model.url}/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "fake-model", stream: true, messages: [{ role: "user", content: "hi" }] }),
+      });
+    const viaApp = (client: number) =>
+      timeToFirstByte(`${baseURL}/api/chat`, {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json" },
+        body: JSON.stringify({ id: chatThreads[client % 20].id, trigger: "submit-message", messages: [{ id: `b${seq++}`, role: "user", parts: [{ type: "text", text: "hi" }] }] }),
+      });
+    for (const concurrency of [1, 20]) {
+      const total = concurrency === 1 ? 200 : 1000;
+      const model1 = stats((await runConcurrent(total, concurrency, () => modelDirect())).map((r) => r.ms));
+      const app1 = stats((await runConcurrent(total, concurrency, (i) => viaApp(i))).map((r) => r.ms));
+      const overhead = sub(app1, model1);
+      record({ name: `chat first byte, ${concurrency} user(s)`, stats: app1, baseline: model1, target: "(see overhead)", pass: true });
+      record({ name: `chat overhead over the model, ${concurrency} user(s)`, stats: overhead, target: "p50 ≤ 10 ms, p99 ≤ 40 ms", pass: overhead.p50 <= 10 && overhead.p99 <= 40 });
+    }
+
+    // 4. Throughput: 200 concurrent streaming chats of 200 tokens, 20 ms apart.
+    const before = Number((await pool.query(`select count(*)::int as n from message where role = 'assistant' and status = 'complete'`)).rows[0].n);
+    let peakRss = await treeRssBytes(server.pid);
+    const idleRss = peakRss;
+    const sampler = setInterval(async () => (peakRss = Math.max(peakRss, await treeRssBytes(server.pid))), 100);
+    const started = performance.now();
+    const streams = await runConcurrent(200, 200, (i) =>
+      timeToFirstByte(`${baseURL}/api/chat`, {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json" },
+        body: JSON.stringify({ id: chatThreads[i % 20].id, trigger: "submit-message", messages: [{ id: `t${i}`, role: "user", parts: [{ type: "text", text: "[tokens=200] [delay=20] go" }] }] }),
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    clearInterval(sampler);
+    const failed = streams.filter((s) => s.status !== 200 || !s.body.includes('"type":"finish"') || !s.body.includes("t200 ")).length;
+    let stored = 0;
+    for (let i = 0; i < 50 && stored < 200; i++) {
+      stored = Number((await pool.query(`select count(*)::int as n from message where role = 'assistant' and status = 'complete'`)).rows[0].n) - before;
+      if (stored < 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
+    record({
+      name: "200 concurrent streaming chats (200 tokens, 20 ms apart)",
+      value: `${failed} failed, ${stored}/200 stored, ${seconds.toFixed(1)} s, server RSS ${mb(idleRss)} idle → ${mb(peakRss)} peak`,
+      target: "0 errors, all stored, peak RSS ≤ 400 MB",
+      pass: failed === 0 && stored === 200 && peakRss <= 400 * 1024 * 1024,
+    });
+
+    // 5. Session check in process: database lookup per request, cookie cache off vs on.
+    const db = connectPostgres(postgres.url, { max: 4 });
+    const sessionCost = async (cache: boolean) => {
+      const auth = createAuth(db.db, { ...env, NODE_ENV: "production" });
+      const options = cache ? { session: { cookieCache: { enabled: true, maxAge: 300 } } } : {};
+      const instance = cache ? (await import("better-auth")).betterAuth({ ...auth.options, ...options }) : auth;
+      const { headers: signed } = await instance.api.signInEmail({ body: { email: "bench@bench.invalid", password: "bench password" }, returnHeaders: true });
+      const jar = signed.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+      const request = new Headers({ cookie: jar });
+      for (let i = 0; i < 50; i++) await instance.api.getSession({ headers: request });
+      const samples: number[] = [];
+      for (let i = 0; i < 2000; i++) {
+        const t = performance.now();
+        await instance.api.getSession({ headers: request });
+        samples.push(performance.now() - t);
+      }
+      return stats(samples);
+    };
+    const off = await sessionCost(false);
+    const on = await sessionCost(true);
+    await db.close();
+    record({ name: "getSession, cookie cache off (default: revocation is instant)", stats: off, target: "report", pass: true });
+    record({ name: "getSession, cookie cache on (revocation waits up to maxAge)", stats: on, baseline: off, target: "report", pass: true });
+
+    // 6. Page weight: JavaScript a first visit to / downloads, gzipped.
+    const html = await (await fetch(`${baseURL}/`, { headers })).text();
+    const weight = await firstLoadScriptBytes(baseURL, html);
+    record({ name: "first-load JavaScript of /", value: `${(weight.gzipBytes / 1024).toFixed(1)} kB gzip in ${weight.scripts} scripts`, target: "≤ 200 kB", pass: weight.gzipBytes <= 200 * 1024 });
+
+    // Plans of the hot queries, for bench/README.md.
+    const explain = async (sql: string, params: unknown[]) =>
+      (await pool.query(`explain (analyze, buffers, costs off, timing off, summary off) ${sql}`, params)).rows.map((r) => r["QUERY PLAN"]).join("\n");
+    const cursor = JSON.parse(Buffer.from(after!, "base64url").toString()) as [string, string];
+    const listSql = `select id, title, status, created_at, updated_at, last_message_at from thread
+      where user_id = $1 and status = 'regular' %AFTER% order by updated_at desc, id desc limit 51`;
+    const plans = {
+      "thread list, first page": await explain(listSql.replace("%AFTER%", ""), [user.id]),
+      "thread list, page 51": await explain(listSql.replace("%AFTER%", "and (updated_at, id) < ($2::timestamptz, $3::uuid)"), [user.id, cursor[0], cursor[1]]),
+      "thread open (500 messages)": await explain(
+        `select t.id, m.id, m.parent_id, m.format, m.content, m.status, m.created_at from thread t left join message m on m.thread_id = t.id
+         where t.id = $1 and t.user_id = $2 order by m.created_at`,
+        [seeded.longThreadId, user.id],
+      ),
+      "session lookup": await explain(`select * from session where token = $1`, [decodeURIComponent(cookie.split("=")[1]).split(".")[0]]),
+    };
+
+    const result = {
+      date: new Date().toISOString(),
+      scale,
+      data: counts,
+      seedSeconds: seeded.seconds,
+      machine: { cpus: (await import("node:os")).cpus().length, node: process.version },
+      results: rows,
+      plans,
+    };
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(path.join(resultsDir, "latest.json"), JSON.stringify(result, null, 2));
+    writeFileSync(path.join(resultsDir, `scale-${scale}.json`), JSON.stringify(result, null, 2));
+    const other = path.join(resultsDir, `scale-${scale === 1 ? 10 : 1}.json`);
+    if (existsSync(other)) {
+      const small = scale === 1 ? result : JSON.parse(readFileSync(other, "utf8"));
+      const big = scale === 1 ? JSON.parse(readFileSync(other, "utf8")) : result;
+      const firstOf = (r: { results: Row[] }) => r.results.find((x) => x.name.startsWith("thread list, first"))!.stats!.p50;
+      console.log(`10× data / 1× data, thread list p50: ${(firstOf(big) / firstOf(small)).toFixed(2)} (target ≤ 1.5)`);
+    }
+    console.log("\n" + Object.entries(plans).map(([k, v]) => `-- ${k}\n${v}`).join("\n\n"));
+    console.log(`\nbench: ${rows.filter((r) => r.pass).length} of ${rows.length} on target; bench/results/latest.json written`);
+  } finally {
+    await pool.end();
+    server.stop();
+    await model.close();
+    await postgres.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+import { spawn, spawnSync } from "node:child_process";
+import path from "node:path";
+
+export type AppServer = { url: string; pid: number; log: () => string; stop: () => void };
+
+/** `next build`, as users deploy it. */
+export function buildApp(env: NodeJS.ProcessEnv): void {
+  const build = spawnSync("npx", ["next", "build"], { env: { ...env, NODE_ENV: "production" }, stdio: "inherit" });
+  if (build.status !== 0) throw new Error("next build failed");
+}
+
+/** `next start` on 127.0.0.1, resolved once it answers. Its own process, so its memory can be measured. */
+export async function startApp(port: number, env: NodeJS.ProcessEnv): Promise<AppServer> {
+  const url = `http://127.0.0.1:${port}`;
+  let output = "";
+  const nextBin = path.join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
+  const server = spawn(process.execPath, [nextBin, "start", "-H", "127.0.0.1", "-p", String(port)], {
+    env: { ...env, NODE_ENV: "production" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  server.stdout!.on("data", (d) => (output += d));
+  server.stderr!.on("data", (d) => (output += d));
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`next start exited early:\n${output}`);
+    try {
+      if ((await fetch(`${url}/sign-in`, { redirect: "manual" })).status < 500) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`next start did not answer on ${url}:\n${output}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { url, pid: server.pid!, log: () => output, stop: () => void server.kill("SIGTERM") };
+}
