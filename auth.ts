@@ -17,6 +17,8 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
     baseURL: env.BETTER_AUTH_URL,
     database: drizzleAdapter(database, { provider: "pg", schema }),
     emailAndPassword: { enabled: true, minPasswordLength: 8 },
+    // Deleting an account asks for the password again; rows cascade from "user".
+    user: { deleteUser: { enabled: true } },
     // Sessions live in the database and every request looks them up (no cookie cache), so a
     // sign-out or a revoked session stops working on the very next request.
     session: { cookieCache: { enabled: false } },

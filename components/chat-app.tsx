@@ -34,6 +34,9 @@ export function ChatApp({ user, model }: { user: { id: string; name: string }; m
             <span className="max-w-40 truncate text-sm" data-testid="current-user">
               {user.name}
             </span>
+            <a href="/account" className="rounded-md px-2 py-1 text-sm text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-zinc-100">
+              Account
+            </a>
             <SignOutButton />
           </div>
         </header>

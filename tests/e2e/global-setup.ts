@@ -35,7 +35,7 @@ export default async function globalSetup() {
   const server = await startApp(Number(port), env);
 
   return async () => {
-    server.stop();
+    await server.stop();
     if (process.env.E2E_SHOW_SERVER_LOG) console.log(server.log());
     await model.close();
     await postgres.stop();

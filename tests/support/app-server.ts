@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
 
-export type AppServer = { url: string; pid: number; log: () => string; stop: () => void };
+export type AppServer = { url: string; pid: number; log: () => string; stop: () => Promise<void> };
 
 /** `next build`, as users deploy it. */
 export function buildApp(env: NodeJS.ProcessEnv): void {
@@ -32,5 +32,14 @@ export async function startApp(port: number, env: NodeJS.ProcessEnv): Promise<Ap
     if (Date.now() > deadline) throw new Error(`next start did not answer on ${url}:\n${output}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { url, pid: server.pid!, log: () => output, stop: () => void server.kill("SIGTERM") };
+  const exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
+  return {
+    url,
+    pid: server.pid!,
+    log: () => output,
+    stop: async () => {
+      if (server.exitCode === null) server.kill("SIGTERM");
+      await exited;
+    },
+  };
 }

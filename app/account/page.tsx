@@ -1,0 +1,27 @@
+import type { Metadata } from "next";
+import { headers } from "next/headers";
+import { redirect } from "next/navigation";
+import { auth } from "@/auth";
+import { AccountPanel, type DeviceSession } from "@/components/account-panel";
+import { getSession } from "@/lib/session";
+import { describeUserAgent } from "@/lib/user-agent";
+
+export const metadata: Metadata = { title: "Account · Threadkeeper" };
+
+export default async function AccountPage() {
+  const requestHeaders = await headers();
+  const session = await getSession(requestHeaders);
+  if (!session) redirect("/sign-in?callbackURL=%2Faccount");
+  const sessions = await auth.api.listSessions({ headers: requestHeaders });
+  const devices: DeviceSession[] = sessions
+    .map((s) => ({
+      token: s.token,
+      device: describeUserAgent(s.userAgent),
+      ipAddress: s.ipAddress ?? null,
+      signedInAt: new Date(s.createdAt).toISOString(),
+      lastActiveAt: new Date(s.updatedAt).toISOString(),
+      current: s.id === session.session.id,
+    }))
+    .sort((a, b) => Number(b.current) - Number(a.current) || b.lastActiveAt.localeCompare(a.lastActiveAt));
+  return <AccountPanel user={{ name: session.user.name, email: session.user.email }} sessions={devices} />;
+}

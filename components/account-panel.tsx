@@ -1,0 +1,193 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useState, type FormEvent, type ReactNode } from "react";
+import { authClient } from "@/lib/auth-client";
+import { useHydrated } from "@/lib/use-hydrated";
+
+export type DeviceSession = {
+  token: string;
+  device: string;
+  ipAddress: string | null;
+  signedInAt: string;
+  lastActiveAt: string;
+  current: boolean;
+};
+
+const button =
+  "rounded-md border border-zinc-300 px-3 py-1.5 text-sm font-medium hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800";
+const input =
+  "w-full rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm dark:border-zinc-700 dark:bg-zinc-900";
+
+// One fixed format on server and client alike (no locale or time zone drift between them).
+const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+
+function Section({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <section aria-labelledby={title} className="space-y-3 rounded-lg border border-zinc-200 p-4 dark:border-zinc-800">
+      <h2 id={title} className="font-semibold">
+        {title}
+      </h2>
+      {children}
+    </section>
+  );
+}
+
+function useAction() {
+  const [pending, setPending] = useState(false);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const run = async (action: () => Promise<{ error: { message?: string } | null }>, success: string) => {
+    setPending(true);
+    setMessage(null);
+    const { error } = await action();
+    setPending(false);
+    setMessage(error ? { ok: false, text: error.message ?? "That did not work." } : { ok: true, text: success });
+    return !error;
+  };
+  const status = message && (
+    <p role={message.ok ? "status" : "alert"} className={message.ok ? "text-sm text-green-700 dark:text-green-400" : "text-sm text-red-700 dark:text-red-400"}>
+      {message.text}
+    </p>
+  );
+  return { pending, run, status };
+}
+
+export function AccountPanel({ user, sessions }: { user: { name: string; email: string }; sessions: DeviceSession[] }) {
+  const router = useRouter();
+  const hydrated = useHydrated();
+  const sessionAction = useAction();
+  const passwordAction = useAction();
+  const deleteAction = useAction();
+  const others = sessions.filter((s) => !s.current);
+
+  async function changePassword(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const ok = await passwordAction.run(
+      () =>
+        authClient.changePassword({
+          currentPassword: String(form.get("currentPassword")),
+          newPassword: String(form.get("newPassword")),
+          revokeOtherSessions: form.get("revokeOthers") === "on",
+        }),
+      "Password changed.",
+    );
+    if (ok) {
+      (event.target as HTMLFormElement).reset();
+      router.refresh();
+    }
+  }
+
+  async function deleteAccount(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const password = String(new FormData(event.currentTarget).get("password"));
+    const ok = await deleteAction.run(() => authClient.deleteUser({ password }), "Account deleted.");
+    // A full page load: nothing of the deleted account stays in memory.
+    // eslint-disable-next-line @next/next/no-location-assign-relative-destination
+    if (ok) window.location.assign("/sign-up");
+  }
+
+  return (
+    <main className="mx-auto max-w-2xl space-y-6 p-4 sm:p-8">
+      <div className="flex items-center justify-between">
+        <h1 className="text-2xl font-semibold">Account</h1>
+        <Link href="/" className="text-sm underline">
+          Back to chats
+        </Link>
+      </div>
+
+      <Section title="Profile">
+        <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+          <dt className="text-zinc-500">Name</dt>
+          <dd>{user.name}</dd>
+          <dt className="text-zinc-500">Email</dt>
+          <dd>{user.email}</dd>
+        </dl>
+      </Section>
+
+      <Section title="Active sessions">
+        <ul className="divide-y divide-zinc-200 dark:divide-zinc-800" aria-label="Sessions">
+          {sessions.map((s) => (
+            <li key={s.token} className="flex items-center justify-between gap-3 py-2 text-sm">
+              <div>
+                <p className="font-medium">
+                  {s.device}
+                  {s.current && <span className="ml-2 rounded bg-zinc-200 px-1.5 py-0.5 text-xs dark:bg-zinc-700">This device</span>}
+                </p>
+                <p className="text-zinc-500">
+                  {s.ipAddress ?? "unknown address"} · signed in {when(s.signedInAt)} · last active {when(s.lastActiveAt)}
+                </p>
+              </div>
+              {!s.current && (
+                <button
+                  type="button"
+                  className={button}
+                  disabled={!hydrated || sessionAction.pending}
+                  aria-label={`Revoke ${s.device}, signed in ${when(s.signedInAt)}`}
+                  onClick={async () => {
+                    if (await sessionAction.run(() => authClient.revokeSession({ token: s.token }), "Session revoked.")) router.refresh();
+                  }}
+                >
+                  Revoke
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+        <button
+          type="button"
+          className={button}
+          disabled={!hydrated || sessionAction.pending || others.length === 0}
+          onClick={async () => {
+            if (await sessionAction.run(() => authClient.revokeOtherSessions(), "Signed out everywhere else.")) router.refresh();
+          }}
+        >
+          Sign out everywhere else
+        </button>
+        {sessionAction.status}
+      </Section>
+
+      <Section title="Change password">
+        <form onSubmit={changePassword} method="post" className="space-y-3">
+          <label className="block space-y-1 text-sm">
+            <span>Current password</span>
+            <input name="currentPassword" type="password" autoComplete="current-password" required className={input} />
+          </label>
+          <label className="block space-y-1 text-sm">
+            <span>New password</span>
+            <input name="newPassword" type="password" autoComplete="new-password" minLength={8} required className={input} />
+          </label>
+          <label className="flex items-center gap-2 text-sm">
+            <input name="revokeOthers" type="checkbox" defaultChecked />
+            <span>Sign out other devices</span>
+          </label>
+          <button type="submit" className={button} disabled={!hydrated || passwordAction.pending}>
+            Change password
+          </button>
+          {passwordAction.status}
+        </form>
+      </Section>
+
+      <Section title="Delete account">
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">
+          Deletes your account, every thread and message, and every session. This cannot be undone.
+        </p>
+        <form onSubmit={deleteAccount} method="post" className="space-y-3">
+          <label className="block space-y-1 text-sm">
+            <span>Confirm with your password</span>
+            <input name="password" type="password" autoComplete="current-password" required className={input} />
+          </label>
+          <button
+            type="submit"
+            disabled={!hydrated || deleteAction.pending}
+            className="rounded-md bg-red-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-600 disabled:opacity-50"
+          >
+            Delete account
+          </button>
+          {deleteAction.status}
+        </form>
+      </Section>
+    </main>
+  );
+}

@@ -1,0 +1,107 @@
+import { expect, test, type Browser } from "@playwright/test";
+import { password, signIn, signUp } from "./helpers";
+import { withDb } from "./db";
+
+const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+const iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
+
+async function device(browser: Browser, userAgent: string, email: string, pass = password) {
+  const context = await browser.newContext({ userAgent });
+  const page = await context.newPage();
+  await signIn(page, email, pass);
+  await expect(page).toHaveURL(/\/$/);
+  return { context, page };
+}
+
+test("account: see every device, revoke one, then sign out everywhere else", async ({ page, browser }) => {
+  const email = await signUp(page, "Sessions");
+  const laptop = await device(browser, firefox, email);
+  const phone = await device(browser, iphone, email);
+
+  await page.goto("/account");
+  const sessions = page.getByRole("list", { name: "Sessions" });
+  await expect(sessions.getByRole("listitem")).toHaveCount(3);
+  await expect(sessions.getByRole("listitem").first()).toContainText("This device");
+  await expect(sessions).toContainText("Firefox on Linux");
+  await expect(sessions).toContainText("Safari on iOS");
+
+  await sessions.getByRole("listitem").filter({ hasText: "Firefox on Linux" }).getByRole("button", { name: /^Revoke/ }).click();
+  await expect(page.getByRole("status")).toHaveText("Session revoked.");
+  await expect(sessions.getByRole("listitem")).toHaveCount(2);
+  expect((await laptop.page.request.get("/api/threads")).status()).toBe(401);
+  await laptop.page.goto("/");
+  await expect(laptop.page).toHaveURL(/\/sign-in/);
+  expect((await phone.page.request.get("/api/threads")).status()).toBe(200);
+
+  await page.getByRole("button", { name: "Sign out everywhere else" }).click();
+  await expect(page.getByRole("status")).toHaveText("Signed out everywhere else.");
+  await expect(sessions.getByRole("listitem")).toHaveCount(1);
+  expect((await phone.page.request.get("/api/threads")).status()).toBe(401);
+  expect((await page.request.get("/api/threads")).status()).toBe(200);
+  await laptop.context.close();
+  await phone.context.close();
+});
+
+test("account: changing the password can sign out the other devices", async ({ page, browser }) => {
+  const email = await signUp(page, "Rotator");
+  const other = await device(browser, firefox, email);
+  await page.goto("/account");
+  await page.getByLabel("Current password").fill("not my password");
+  await page.getByLabel("New password").fill("a brand new password");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: /password/i })).toBeVisible();
+
+  await page.getByLabel("Current password").fill(password);
+  await page.getByLabel("New password").fill("a brand new password");
+  await expect(page.getByLabel("Sign out other devices")).toBeChecked();
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByRole("status")).toHaveText("Password changed.");
+  expect((await other.page.request.get("/api/threads")).status()).toBe(401);
+  expect((await page.request.get("/api/threads")).status()).toBe(200);
+
+  const fresh = await browser.newPage();
+  await signIn(fresh, email, password);
+  await expect(fresh.getByRole("alert").filter({ hasText: /invalid email or password/i })).toBeVisible();
+  await signIn(fresh, email, "a brand new password");
+  await expect(fresh).toHaveURL(/\/$/);
+  await other.context.close();
+  await fresh.close();
+});
+
+test("account: deleting it takes every row of this user and nothing of anyone else", async ({ page, browser }) => {
+  const keeper = await browser.newPage();
+  await signUp(keeper, "Keeper");
+  const kept = await (await keeper.request.post("/api/threads", { data: { title: "keep me" } })).json();
+
+  await signUp(page, "Leaver");
+  const mine = await (await page.request.post("/api/threads", { data: { title: "delete me" } })).json();
+  await page.request.post(`/api/threads/${mine.id}/messages`, {
+    data: { id: "m1", parentId: null, format: "ai-sdk/v6", content: { role: "user", parts: [{ type: "text", text: "bye" }] } },
+  });
+  const { user } = await (await page.request.get("/api/auth/get-session")).json();
+
+  await page.goto("/account");
+  await page.getByLabel("Confirm with your password").fill("wrong password");
+  await page.getByRole("button", { name: "Delete account" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: /password/i })).toBeVisible();
+  expect((await page.request.get("/api/threads")).status()).toBe(200);
+
+  await page.getByLabel("Confirm with your password").fill(password);
+  await page.getByRole("button", { name: "Delete account" }).click();
+  await expect(page).toHaveURL(/\/sign-up/);
+
+  const left = await withDb(async (db) => {
+    const count = async (sql: string) => (await db.query(sql, [user.id])).rows[0].n as number;
+    return {
+      user: await count(`select count(*)::int as n from "user" where id = $1`),
+      sessions: await count(`select count(*)::int as n from session where user_id = $1`),
+      accounts: await count(`select count(*)::int as n from account where user_id = $1`),
+      threads: await count(`select count(*)::int as n from thread where user_id = $1`),
+      messages: await count(`select count(*)::int as n from message m join thread t on t.id = m.thread_id where t.user_id = $1`),
+    };
+  });
+  expect(left).toEqual({ user: 0, sessions: 0, accounts: 0, threads: 0, messages: 0 });
+  expect(await withDb(async (db) => (await db.query(`select count(*)::int as n from message where thread_id = $1`, [mine.id])).rows[0].n)).toBe(0);
+  expect((await (await keeper.request.get(`/api/threads/${kept.id}`)).json()).title).toBe("keep me");
+  await keeper.close();
+});
