@@ -148,6 +148,13 @@ export function AccountPanel({ user, sessions }: { user: { name: string; email: 
         {sessionAction.status}
       </Section>
 
+      <Section title="Your data">
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">Every thread and message of yours, as one JSON file.</p>
+        <a href="/api/export" download className={`${button} inline-block`}>
+          Download my data
+        </a>
+      </Section>
+
       <Section title="Change password">
         <form onSubmit={changePassword} method="post" className="space-y-3">
           <label className="block space-y-1 text-sm">

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { ChatRuntimeProvider } from "@/components/chat-runtime-provider";
 import { ReloadOnAuth } from "@/components/reload-on-auth";
 import { SignOutButton } from "@/components/sign-out-button";
+import { ThreadExport } from "@/components/thread-export";
 import { Thread } from "@/components/thread";
 import { ThreadList } from "@/components/thread-list";
 
@@ -31,6 +32,7 @@ export function ChatApp({ user, model }: { user: { id: string; name: string }; m
             {model.isDemo ? null : model.label}
           </span>
           <div className="ml-auto flex items-center gap-3">
+            <ThreadExport />
             <span className="max-w-40 truncate text-sm" data-testid="current-user">
               {user.name}
             </span>

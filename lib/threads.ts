@@ -10,6 +10,9 @@ import { message, thread, type Message, type Thread, type ThreadStatus } from "@
  */
 
 export type ThreadSummary = Pick<Thread, "id" | "title" | "status" | "createdAt" | "updatedAt" | "lastMessageAt">;
+export type ExportedThread = ThreadSummary & {
+  messages: Pick<Message, "id" | "parentId" | "role" | "content" | "status" | "createdAt">[];
+};
 export type MessageInput = Pick<Message, "id" | "parentId" | "role" | "format" | "content" | "status">;
 
 const summaryColumns = {
@@ -168,7 +171,29 @@ export function createThreadStore(db: AppDatabase = defaultDb) {
     return result.rows[0].owned > 0;
   }
 
+  /**
+   * Threads with their messages, for export: one thread (`threadId`) or all of them. Two
+   * queries whatever the number of threads; both filtered by the owner.
+   */
+  async function exportThreadsForUser(userId: string, threadId?: string): Promise<ExportedThread[]> {
+    const owned = await db
+      .select(summaryColumns)
+      .from(thread)
+      .where(and(eq(thread.userId, userId), threadId ? eq(thread.id, threadId) : undefined))
+      .orderBy(desc(thread.updatedAt));
+    if (owned.length === 0) return [];
+    const rows = await db
+      .select({ threadId: message.threadId, message: { id: message.id, parentId: message.parentId, role: message.role, content: message.content, status: message.status, createdAt: message.createdAt } })
+      .from(message)
+      .innerJoin(thread, eq(thread.id, message.threadId))
+      .where(and(eq(thread.userId, userId), threadId ? eq(thread.id, threadId) : undefined))
+      .orderBy(asc(message.createdAt));
+    const byThread = Map.groupBy(rows, (r) => r.threadId);
+    return owned.map((t) => ({ ...t, messages: (byThread.get(t.id) ?? []).map((r) => r.message) }));
+  }
+
   return {
+    exportThreadsForUser,
     listThreadsForUser,
     createThreadForUser,
     getThreadForUser,

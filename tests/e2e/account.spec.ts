@@ -105,3 +105,32 @@ test("account: deleting it takes every row of this user and nothing of anyone el
   expect((await (await keeper.request.get(`/api/threads/${kept.id}`)).json()).title).toBe("keep me");
   await keeper.close();
 });
+
+test("export: a thread as Markdown and JSON, and all of my data", async ({ page }) => {
+  await signUp(page, "Exporter");
+  await page.getByRole("textbox", { name: "Message" }).fill("Export me please");
+  await page.getByRole("textbox", { name: "Message" }).press("Enter");
+  await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
+
+  const markdown = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Export Markdown" }).click();
+  const md = await (await markdown).path().then((p) => import("node:fs").then((fs) => fs.readFileSync(p, "utf8")));
+  expect(md).toMatch(/^# /);
+  expect(md).toContain("## You\n\nExport me please");
+  expect(md).toContain("## Assistant\n\nFake model says: Export me please — done.");
+
+  const [thread] = (await (await page.request.get("/api/threads")).json()).threads;
+  const json = await page.request.get(`/api/threads/${thread.id}/export?format=json`);
+  expect(json.headers()["content-disposition"]).toMatch(/^attachment; filename=".+\.json"$/);
+  const exported = await json.json();
+  expect(exported).toMatchObject({ id: thread.id, messages: [{ role: "user" }, { role: "assistant" }] });
+  expect((await page.request.get(`/api/threads/${thread.id}/export?format=pdf`)).status()).toBe(400);
+
+  await page.goto("/account");
+  const all = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Download my data" }).click();
+  const data = JSON.parse(await (await all).path().then((p) => import("node:fs").then((fs) => fs.readFileSync(p, "utf8"))));
+  expect(data.user.name).toBe("Exporter");
+  expect(data.threads.map((t: { id: string }) => t.id)).toEqual([thread.id]);
+  expect(data.threads[0].messages).toHaveLength(2);
+});

@@ -16,11 +16,13 @@ async function everyRouteStatus(request: APIRequestContext, threadId: string): P
     }),
     request.post(`/api/threads/${threadId}/title`),
     request.post("/api/chat", { data: chatBody(threadId, "dead session") }),
+    request.get(`/api/threads/${threadId}/export`),
+    request.get("/api/export"),
   ];
   return Promise.all(calls.map(async (c) => (await c).status()));
 }
 
-const all401 = Array(9).fill(401);
+const all401 = Array(11).fill(401);
 
 async function cookieHeader(request: APIRequestContext) {
   const { cookies } = await request.storageState();

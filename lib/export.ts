@@ -1,0 +1,33 @@
+import type { ExportedThread } from "./threads";
+
+type Part = { type: string; text?: string };
+const textOf = (content: unknown) =>
+  ((content as { parts?: Part[] }).parts ?? []).flatMap((p) => (p.type === "text" && p.text ? [p.text] : [])).join("\n\n");
+
+/** The branch the user last saw: from the newest message up through its parents. */
+export function currentBranch(messages: ExportedThread["messages"]): ExportedThread["messages"] {
+  const byId = new Map(messages.map((m) => [m.id, m]));
+  const branch = [];
+  for (let m = messages.at(-1); m; m = m.parentId ? byId.get(m.parentId) : undefined) branch.unshift(m);
+  return branch;
+}
+
+export function threadToMarkdown(thread: ExportedThread): string {
+  const lines = [`# ${thread.title ?? "New chat"}`, ""];
+  for (const m of currentBranch(thread.messages)) {
+    lines.push(`## ${m.role === "user" ? "You" : m.role === "assistant" ? "Assistant" : "System"}`, "", textOf(m.content), "");
+  }
+  return lines.join("\n");
+}
+
+/** A file name from a title: letters, digits and dashes only. */
+export function exportFileName(title: string | null, extension: string): string {
+  const base = (title ?? "chat").normalize("NFKD").replace(/[^\w-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60) || "chat";
+  return `${base}.${extension}`;
+}
+
+export function attachment(body: string, type: string, fileName: string): Response {
+  return new Response(body, {
+    headers: { "content-type": `${type}; charset=utf-8`, "content-disposition": `attachment; filename="${fileName}"` },
+  });
+}
