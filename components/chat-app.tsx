@@ -5,6 +5,7 @@ import { ChatRuntimeProvider } from "@/components/chat-runtime-provider";
 import { ReloadOnAuth } from "@/components/reload-on-auth";
 import { SignOutButton } from "@/components/sign-out-button";
 import { ThreadExport } from "@/components/thread-export";
+import { ThemeSelect } from "@/components/theme-select";
 import { Thread } from "@/components/thread";
 import { ThreadList } from "@/components/thread-list";
 
@@ -33,6 +34,7 @@ export function ChatApp({ user, model }: { user: { id: string; name: string }; m
           </span>
           <div className="ml-auto flex items-center gap-3">
             <ThreadExport />
+            <ThemeSelect />
             <span className="max-w-40 truncate text-sm" data-testid="current-user">
               {user.name}
             </span>

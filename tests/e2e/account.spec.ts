@@ -134,3 +134,25 @@ test("export: a thread as Markdown and JSON, and all of my data", async ({ page 
   expect(data.threads.map((t: { id: string }) => t.id)).toEqual([thread.id]);
   expect(data.threads[0].messages).toHaveLength(2);
 });
+
+test("theme: dark and light are remembered across reloads, system follows the OS", async ({ page }) => {
+  await page.emulateMedia({ colorScheme: "light" });
+  await signUp(page, "Themer");
+  const html = page.locator("html");
+  await expect(html).not.toHaveClass(/dark/);
+
+  await page.getByLabel("Theme").selectOption("dark");
+  await expect(html).toHaveClass(/dark/);
+  await page.reload();
+  await expect(html).toHaveClass(/dark/);
+  await expect(page.getByLabel("Theme")).toHaveValue("dark");
+
+  await page.getByLabel("Theme").selectOption("system");
+  await expect(html).not.toHaveClass(/dark/);
+  await page.emulateMedia({ colorScheme: "dark" });
+  await expect(html).toHaveClass(/dark/);
+
+  await page.getByLabel("Theme").selectOption("light");
+  await page.reload();
+  await expect(html).not.toHaveClass(/dark/);
+});
