@@ -26,7 +26,7 @@ export default async function HomePage() {
   return (
     <ChatApp
       user={{ id: session.user.id, name: session.user.name }}
-      model={{ label: model.label, isDemo: model.mode === "demo" }}
+      model={{ label: model.label, isDemo: model.mode === "demo", offered: model.offered }}
     />
   );
 }

@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { ChatRuntimeProvider } from "@/components/chat-runtime-provider";
+import { ModelSelect } from "@/components/model-select";
 import { ReloadOnAuth } from "@/components/reload-on-auth";
 import { SignOutButton } from "@/components/sign-out-button";
 import { ThreadExport } from "@/components/thread-export";
@@ -9,10 +10,16 @@ import { ThemeSelect } from "@/components/theme-select";
 import { Thread } from "@/components/thread";
 import { ThreadList } from "@/components/thread-list";
 
-export function ChatApp({ user, model }: { user: { id: string; name: string }; model: { label: string; isDemo: boolean } }) {
+export function ChatApp({
+  user,
+  model,
+}: {
+  user: { id: string; name: string };
+  model: { label: string; isDemo: boolean; offered: string[] };
+}) {
   const [sidebarOpen, setSidebarOpen] = useState(false);
   return (
-    <ChatRuntimeProvider>
+    <ChatRuntimeProvider models={model.offered}>
       <ReloadOnAuth initialUserId={user.id} />
       <div className="flex h-dvh flex-col">
         <header className="flex items-center gap-2 border-b border-zinc-200 px-3 py-2 dark:border-zinc-800">
@@ -29,9 +36,13 @@ export function ChatApp({ user, model }: { user: { id: string; name: string }; m
             </svg>
           </button>
           <span className="font-semibold">Threadkeeper</span>
-          <span className="text-xs text-zinc-500" title="The model answering in this app">
-            {model.isDemo ? null : model.label}
-          </span>
+          {model.offered.length > 1 ? (
+            <ModelSelect />
+          ) : (
+            <span className="text-xs text-zinc-500" title="The model answering in this app">
+              {model.isDemo ? null : model.label}
+            </span>
+          )}
           <div className="ml-auto flex items-center gap-3">
             <ThreadExport />
             <ThemeSelect />

@@ -9,7 +9,7 @@ import {
 } from "@assistant-ui/react";
 import { AssistantChatTransport, useChatRuntime } from "@assistant-ui/react-ai-sdk";
 import { createAssistantStream } from "assistant-stream";
-import { useMemo, type ReactNode } from "react";
+import { createContext, useContext, useMemo, useRef, useState, type ReactNode } from "react";
 import { api, type ApiThread } from "@/lib/api-client";
 
 type RemoteThreadMetadata = Awaited<ReturnType<RemoteThreadListAdapter["fetch"]>>;
@@ -114,12 +114,46 @@ const threadListAdapter: RemoteThreadListAdapter = {
   unstable_useAdapters: useThreadAdapters,
 };
 
-function useThreadRuntime() {
-  const transport = useMemo(() => new AssistantChatTransport({ api: "/api/chat" }), []);
-  return useChatRuntime({ transport });
-}
+type ModelPicker = { models: string[]; selected: string; select: (model: string) => void };
+const ModelPickerContext = createContext<ModelPicker>({ models: [], selected: "", select: () => {} });
 
-export function ChatRuntimeProvider({ children }: { children: ReactNode }) {
-  const runtime = useRemoteThreadListRuntime({ adapter: threadListAdapter, runtimeHook: useThreadRuntime });
-  return <AssistantRuntimeProvider runtime={runtime}>{children}</AssistantRuntimeProvider>;
+/** The models offered and the one picked for the open thread (see ModelSelect). */
+export const useModelPicker = () => useContext(ModelPickerContext);
+
+export function ChatRuntimeProvider({ children, models }: { children: ReactNode; models: string[] }) {
+  const [selected, setSelected] = useState(models[0] ?? "");
+  // The transport reads the pick at send time, so it is kept in a ref as well as in state.
+  const selectedRef = useRef(selected);
+  const picker = useMemo<ModelPicker>(
+    () => ({
+      models,
+      selected,
+      select: (model) => {
+        selectedRef.current = model;
+        setSelected(model);
+      },
+    }),
+    [models, selected],
+  );
+  const runtimeHook = useMemo(
+    () =>
+      function useThreadRuntime() {
+        const transport = useMemo(
+          () =>
+            new AssistantChatTransport({
+              api: "/api/chat",
+              body: () => (models.length > 1 ? { model: selectedRef.current } : {}),
+            }),
+          [],
+        );
+        return useChatRuntime({ transport });
+      },
+    [models],
+  );
+  const runtime = useRemoteThreadListRuntime({ adapter: threadListAdapter, runtimeHook });
+  return (
+    <ModelPickerContext.Provider value={picker}>
+      <AssistantRuntimeProvider runtime={runtime}>{children}</AssistantRuntimeProvider>
+    </ModelPickerContext.Provider>
+  );
 }

@@ -128,6 +128,8 @@ export const thread = pgTable(
       .$onUpdate(() => new Date())
       .notNull(),
     lastMessageAt: threadTime("last_message_at"),
+    // The model chosen for this thread (one of OPENAI_MODELS); null: the default.
+    model: text("model"),
   },
   (t) => [
     // The sidebar query: one user's threads of one status, newest activity first, keyset by id.

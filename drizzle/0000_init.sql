@@ -61,7 +61,8 @@ CREATE TABLE "thread" (
 	"status" text DEFAULT 'regular' NOT NULL,
 	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
-	"last_message_at" timestamp (3) with time zone
+	"last_message_at" timestamp (3) with time zone,
+	"model" text
 );
 --> statement-breakpoint
 CREATE TABLE "user" (

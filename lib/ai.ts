@@ -10,6 +10,10 @@ export type ModelChoice = {
   titleModel: LanguageModelV4;
   /** What the UI shows, e.g. "gpt-4o". */
   label: string;
+  /** Model ids people may pick per thread (OPENAI_MODELS); the first is the default. */
+  offered: string[];
+  /** The model for a thread's stored choice; anything not offered gets the default. */
+  modelFor: (id: string | null | undefined) => LanguageModelV4;
 };
 
 const apiModes = ["responses", "chat"] as const;
@@ -89,7 +93,7 @@ export function chooseModel(env: Env = process.env): ModelChoice {
   const apiKey = env.OPENAI_API_KEY || undefined;
   if (!baseURL && !apiKey) {
     const demo = createDemoModel();
-    return { mode: "demo", model: demo, titleModel: demo, label: "Demo model" };
+    return { mode: "demo", model: demo, titleModel: demo, label: "Demo model", offered: [], modelFor: () => demo };
   }
   const override = env.OPENAI_API_MODE;
   if (override && !apiModes.includes(override as (typeof apiModes)[number])) {
@@ -98,11 +102,22 @@ export function chooseModel(env: Env = process.env): ModelChoice {
   const mode = (override as (typeof apiModes)[number] | undefined) ?? (baseURL ? "chat" : "responses");
   // Local servers usually need no key, but the provider insists on one being present.
   const provider = createOpenAI({ baseURL, apiKey: apiKey ?? "not-needed" });
-  const modelId = env.OPENAI_MODEL || "gpt-4o";
+  const listed = (env.OPENAI_MODELS ?? "").split(",").map((m) => m.trim()).filter(Boolean);
+  const modelId = env.OPENAI_MODEL || listed[0] || "gpt-4o";
+  const offered = [...new Set([modelId, ...listed])];
   const titleModelId = env.OPENAI_TITLE_MODEL || modelId;
   const stallMs = positiveIntFromEnv(env, "MODEL_TIMEOUT_MS", 120_000);
   const make = (id: string) => withStallTimeout(mode === "chat" ? provider.chat(id) : provider.responses(id), stallMs);
-  return { mode, model: make(modelId), titleModel: make(titleModelId), label: modelId };
+  const models = new Map(offered.map((id) => [id, make(id)]));
+  const model = models.get(modelId)!;
+  return {
+    mode,
+    model,
+    titleModel: make(titleModelId),
+    label: modelId,
+    offered,
+    modelFor: (id) => (id && models.get(id)) || model,
+  };
 }
 
 let current: ModelChoice | undefined;

@@ -5,6 +5,7 @@ export type ApiThread = {
   id: string;
   title: string | null;
   status: ThreadStatus;
+  model: string | null;
   createdAt: string;
   updatedAt: string;
   lastMessageAt: string | null;
@@ -51,7 +52,7 @@ export const api = {
   },
   createThread: () => call<ApiThread>("/api/threads", { method: "POST", body: json({}) }),
   getThread: (id: string) => call<ApiThread>(threadPath(id)),
-  updateThread: (id: string, values: { title?: string; status?: ThreadStatus }) =>
+  updateThread: (id: string, values: { title?: string; status?: ThreadStatus; model?: string }) =>
     call<ApiThread>(threadPath(id), { method: "PATCH", body: json(values) }),
   deleteThread: (id: string) => call<void>(threadPath(id), { method: "DELETE" }),
   listMessages: (id: string) => call<{ messages: ApiMessage[] }>(`${threadPath(id)}/messages`),

@@ -9,7 +9,7 @@ import { message, thread, type Message, type Thread, type ThreadStatus } from "@
  * exactly like one that does not exist.
  */
 
-export type ThreadSummary = Pick<Thread, "id" | "title" | "status" | "createdAt" | "updatedAt" | "lastMessageAt">;
+export type ThreadSummary = Pick<Thread, "id" | "title" | "status" | "model" | "createdAt" | "updatedAt" | "lastMessageAt">;
 export type ExportedThread = ThreadSummary & {
   messages: Pick<Message, "id" | "parentId" | "role" | "content" | "status" | "createdAt">[];
 };
@@ -19,6 +19,7 @@ const summaryColumns = {
   id: thread.id,
   title: thread.title,
   status: thread.status,
+  model: thread.model,
   createdAt: thread.createdAt,
   updatedAt: thread.updatedAt,
   lastMessageAt: thread.lastMessageAt,
@@ -66,10 +67,10 @@ export function createThreadStore(db: AppDatabase = defaultDb) {
     return { threads: page, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null };
   }
 
-  async function createThreadForUser(userId: string, values: { title?: string | null } = {}): Promise<ThreadSummary> {
+  async function createThreadForUser(userId: string, values: { title?: string | null; model?: string | null } = {}): Promise<ThreadSummary> {
     const [row] = await db
       .insert(thread)
-      .values({ userId, title: values.title ?? null })
+      .values({ userId, title: values.title ?? null, model: values.model ?? null })
       .returning(summaryColumns);
     return row;
   }
@@ -85,7 +86,7 @@ export function createThreadStore(db: AppDatabase = defaultDb) {
   async function updateThreadForUser(
     userId: string,
     threadId: string,
-    values: { title?: string; status?: ThreadStatus },
+    values: { title?: string; status?: ThreadStatus; model?: string },
   ): Promise<ThreadSummary | null> {
     const [row] = await db
       .update(thread)
@@ -139,14 +140,16 @@ export function createThreadStore(db: AppDatabase = defaultDb) {
    * The thread update is the ownership check and locks the row, so a concurrent delete cannot
    * slip between check and insert. `onConflict: "keep"` never changes a stored message (the
    * server's own writes); `"replace"` lets the client's settled copy win (e.g. after Stop).
-   * False when the thread is not the user's: nothing is written then.
+   * Null when the thread is not the user's: nothing is written then. Otherwise the thread's model,
+   * after storing `model` as its choice when one is given.
    */
   async function saveMessagesForUser(
     userId: string,
     threadId: string,
     messages: MessageInput[],
     onConflict: "keep" | "replace",
-  ): Promise<boolean> {
+    model?: string,
+  ): Promise<{ model: string | null } | null> {
     const rows = messages.map((m) => sql`(${m.id}, ${m.parentId}, ${m.role}, ${m.format}, ${JSON.stringify(m.content)}::jsonb, ${m.status})`);
     const conflict =
       onConflict === "keep"
@@ -157,9 +160,9 @@ export function createThreadStore(db: AppDatabase = defaultDb) {
     // the insert only runs for a thread it found.
     const result = (await db.execute(sql`
       with owned as (
-        update ${thread} set updated_at = now(), last_message_at = now()
+        update ${thread} set updated_at = now(), last_message_at = now(), model = coalesce(${model ?? null}::text, model)
         where id = ${threadId} and user_id = ${userId}
-        returning id
+        returning id, model
       ), written as (
         insert into ${message} (thread_id, id, parent_id, role, format, content, status)
         select owned.id, v.id, v.parent_id, v.role, v.format, v.content, v.status
@@ -167,8 +170,8 @@ export function createThreadStore(db: AppDatabase = defaultDb) {
         on conflict (thread_id, id) ${conflict}
         returning 1
       )
-      select count(*)::int as owned from owned`)) as unknown as { rows: { owned: number }[] };
-    return result.rows[0].owned > 0;
+      select model from owned`)) as unknown as { rows: { model: string | null }[] };
+    return result.rows[0] ?? null;
   }
 
   /**

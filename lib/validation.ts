@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { getModel } from "./ai";
 import { ApiError, notFound } from "./api-error";
 import { limits } from "./limits";
 
@@ -76,3 +77,6 @@ export function queryParams(request: Request): Record<string, string> {
   }
   return out;
 }
+
+/** A model id people may choose (OPENAI_MODELS); anything else is a 400, never passed on. */
+export const offeredModel = z.string().refine((id) => getModel().offered.includes(id), "is not one of the offered models");

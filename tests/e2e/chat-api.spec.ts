@@ -63,7 +63,7 @@ test("thread routes: create, list, get, rename, archive, delete", async ({ playw
   expect(created.status()).toBe(201);
   const thread = await created.json();
   expect(thread).toMatchObject({ title: "First", status: "regular", lastMessageAt: null });
-  expect(Object.keys(thread).sort()).toEqual(["createdAt", "id", "lastMessageAt", "status", "title", "updatedAt"]);
+  expect(Object.keys(thread).sort()).toEqual(["createdAt", "id", "lastMessageAt", "model", "status", "title", "updatedAt"]);
 
   const list = await (await request.get("/api/threads")).json();
   expect(list).toEqual({ threads: [thread], nextCursor: null });

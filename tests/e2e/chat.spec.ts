@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { signUp } from "./helpers";
+import { chatBody, modelRequests, signUp } from "./helpers";
 
 const threads = (page: Page) => page.getByRole("navigation", { name: "Threads" });
 const composer = (page: Page) => page.getByRole("textbox", { name: "Message" });
@@ -100,4 +100,35 @@ test("model errors show in the thread and the next message works", async ({ page
   await expect(page.getByRole("alert").filter({ hasText: /model could not answer|fake failure|error/i })).toBeVisible();
   await send(page, "Try again");
   await expect(page.locator('[data-role="assistant"]').last()).toContainText("Fake model says: Try again — done.");
+});
+
+test("model picker: the choice goes to the model, is stored per thread, and only offered models are accepted", async ({ page }) => {
+  await signUp(page, "Picker");
+  const marker = `pick-${Date.now()}`;
+  await page.getByLabel("Model", { exact: true }).selectOption("fake-model-mini");
+  await send(page, `Which model ${marker}`);
+  await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
+  const seen = (await modelRequests()).filter((r) => r.includes(marker));
+  expect(seen.filter((r) => !r.includes(" title]"))).toEqual([`[fake-model-mini] Which model ${marker}`]);
+  // Titles come from the title model (the default here), whatever the thread's model.
+  expect(seen.filter((r) => r.includes(" title]"))).toEqual([`[fake-model title] Which model ${marker}`]);
+
+  const [thread] = (await (await page.request.get("/api/threads")).json()).threads;
+  expect(thread.model).toBe("fake-model-mini");
+
+  // A new thread starts from the default; the saved one shows its own model again.
+  await threads(page).getByRole("button", { name: "New thread" }).click();
+  await page.reload();
+  await expect(page.getByLabel("Model", { exact: true })).toHaveValue("fake-model");
+  await threads(page).getByText(/Which model/).click();
+  await expect(page.getByLabel("Model", { exact: true })).toHaveValue("fake-model-mini");
+
+  for (const response of [
+    await page.request.patch(`/api/threads/${thread.id}`, { data: { model: "gpt-evil" } }),
+    await page.request.post("/api/threads", { data: { model: "gpt-evil" } }),
+    await page.request.post("/api/chat", { data: { ...chatBody(thread.id, "x"), model: "gpt-evil" } }),
+  ]) {
+    expect(response.status()).toBe(400);
+    expect((await response.json()).error.message).toMatch(/not one of the offered models/);
+  }
 });

@@ -22,6 +22,7 @@ export default async function globalSetup() {
     OPENAI_API_KEY: "test-key",
     OPENAI_BASE_URL: model.url,
     OPENAI_MODEL: "fake-model",
+    OPENAI_MODELS: "fake-model,fake-model-mini",
     NEXT_TELEMETRY_DISABLED: "1",
     // Every test signs up from 127.0.0.1; the limit itself is tested with its own client address.
     AUTH_RATE_LIMIT_MAX: "10000",

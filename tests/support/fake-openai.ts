@@ -7,7 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
  *   [slow]  40 tokens, 100 ms apart         [fail-500] HTTP 500      [fail-429] HTTP 429
  *   [cut]   stream stops half-way (socket destroyed)                  [stall] never answers
  *   [tokens=N] N tokens                    [delay=M] M ms between tokens (benchmarks)
- * Every request's last user text is recorded; GET /__requests lists them.
+ * Every request's model and last user text is recorded ("[model] text", "[model title] text" for
+ * title requests); GET /__requests lists them.
  */
 export type FakeOpenAI = { url: string; seen: () => string[]; close: () => Promise<void> };
 
@@ -109,7 +110,7 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
       }
       const body = await readJson(req);
       const userText = lastUserText(body);
-      seen.push(userText);
+      seen.push(`[${body.model}${isTitleRequest(body) ? " title" : ""}] ${userText}`);
       if (userText.includes("[stall]")) return; // never answers; the client must time out
       for (const status of [500, 429] as const) {
         if (userText.includes(`[fail-${status}]`)) {

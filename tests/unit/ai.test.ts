@@ -27,6 +27,17 @@ describe("chooseModel", () => {
     expect(chooseModel({ OPENAI_API_KEY: "k", OPENAI_MODEL: "big" }).titleModel.modelId).toBe("big");
   });
 
+  it("offers OPENAI_MODELS, the default first, and falls back to the default for anything else", () => {
+    const choice = chooseModel({ OPENAI_API_KEY: "k", OPENAI_MODELS: "small, big ,small", OPENAI_MODEL: "big" });
+    expect(choice.offered).toEqual(["big", "small"]);
+    expect(choice.modelFor("small").modelId).toBe("small");
+    expect(choice.modelFor("evil").modelId).toBe("big");
+    expect(choice.modelFor(null).modelId).toBe("big");
+    expect(chooseModel({ OPENAI_API_KEY: "k", OPENAI_MODELS: "a,b" }).label).toBe("a");
+    expect(chooseModel({ OPENAI_API_KEY: "k" }).offered).toEqual(["gpt-4o"]);
+    expect(chooseModel({}).offered).toEqual([]);
+  });
+
   it("rejects an unknown OPENAI_API_MODE instead of guessing", () => {
     expect(() => chooseModel({ OPENAI_API_KEY: "k", OPENAI_API_MODE: "completions" })).toThrow(/OPENAI_API_MODE/);
   });

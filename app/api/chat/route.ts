@@ -15,13 +15,15 @@ import { limits } from "@/lib/limits";
 import { toStoredMessage, uiMessageSchema, validateMessages, type ReplyMetadata } from "@/lib/messages";
 import { requireSession } from "@/lib/session";
 import { threads } from "@/lib/threads";
-import { parseThreadId, readJsonBody } from "@/lib/validation";
+import { offeredModel, parseThreadId, readJsonBody } from "@/lib/validation";
 
 /** The body assistant-ui's AssistantChatTransport sends; `id` is the thread's id. Other fields are ignored. */
 const chatBody = z.object({
   id: z.string().max(100),
   messages: z.array(uiMessageSchema).min(1).max(limits.maxMessagesPerRequest),
   trigger: z.enum(["submit-message", "regenerate-message"]).default("submit-message"),
+  // The model picked in the UI; stored as the thread's choice.
+  model: offeredModel.optional(),
 });
 
 function describeModelError(error: unknown): string {
@@ -67,11 +69,11 @@ export const POST = apiRoute(async (request: Request) => {
 
   // Ownership check and the user's message in one transaction, before the model is called.
   const parentId = messages.length > 1 ? messages[messages.length - 2].id : null;
-  const owned = await threads.saveMessagesForUser(session.user.id, threadId, [toStoredMessage(last, parentId)], "keep");
+  const owned = await threads.saveMessagesForUser(session.user.id, threadId, [toStoredMessage(last, parentId)], "keep", body.model);
   if (!owned) throw notFound();
 
   const result = streamText({
-    model: getModel().model,
+    model: getModel().modelFor(owned.model),
     messages: await convertToModelMessages(messages),
     // No abort signal from the request: a closed tab must not cut the reply short. A model that
     // goes silent is given up on by the stall timeout in lib/ai.ts.

@@ -4,7 +4,7 @@ import { ApiError } from "@/lib/api-error";
 import { apiRoute, methodNotAllowed } from "@/lib/api-route";
 import { requireSession } from "@/lib/session";
 import { decodeCursor, threads } from "@/lib/threads";
-import { parseOrThrow, queryParams, readJsonBody, titleSchema } from "@/lib/validation";
+import { offeredModel, parseOrThrow, queryParams, readJsonBody, titleSchema } from "@/lib/validation";
 
 const listQuery = z.strictObject({
   status: z.enum(threadStatuses).default("regular"),
@@ -12,7 +12,7 @@ const listQuery = z.strictObject({
   after: z.string().max(200).optional(),
 });
 
-const createBody = z.strictObject({ title: titleSchema.optional() });
+const createBody = z.strictObject({ title: titleSchema.optional(), model: offeredModel.optional() });
 
 export const GET = apiRoute(async (request: Request) => {
   const session = await requireSession(request.headers);

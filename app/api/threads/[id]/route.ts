@@ -4,13 +4,13 @@ import { notFound } from "@/lib/api-error";
 import { apiRoute, methodNotAllowed } from "@/lib/api-route";
 import { requireSession } from "@/lib/session";
 import { threads } from "@/lib/threads";
-import { parseThreadId, readJsonBody, titleSchema } from "@/lib/validation";
+import { offeredModel, parseThreadId, readJsonBody, titleSchema } from "@/lib/validation";
 
 type Context = { params: Promise<{ id: string }> };
 
 const patchBody = z
-  .strictObject({ title: titleSchema.optional(), status: z.enum(threadStatuses).optional() })
-  .refine((b) => b.title !== undefined || b.status !== undefined, "give a title or a status");
+  .strictObject({ title: titleSchema.optional(), status: z.enum(threadStatuses).optional(), model: offeredModel.optional() })
+  .refine((b) => b.title !== undefined || b.status !== undefined || b.model !== undefined, "give a title, a status or a model");
 
 export const GET = apiRoute(async (request: Request, { params }: Context) => {
   const session = await requireSession(request.headers);
