@@ -9,6 +9,7 @@ import { ThreadExport } from "@/components/thread-export";
 import { ThemeSelect } from "@/components/theme-select";
 import { Thread } from "@/components/thread";
 import { ThreadList } from "@/components/thread-list";
+import { ThreadSearch } from "@/components/thread-search";
 
 export function ChatApp({
   user,
@@ -71,6 +72,7 @@ export function ChatApp({
               if ((event.target as HTMLElement).closest("[data-thread-trigger]")) setSidebarOpen(false);
             }}
           >
+            <ThreadSearch />
             <ThreadList />
           </nav>
           <main className="min-w-0 flex-1">

@@ -1,5 +1,6 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   integer,
@@ -136,8 +137,14 @@ export const thread = pgTable(
     // Ascending on purpose: `order by updated_at desc, id desc` is this index scanned backward.
     // (A DESC index gets DESC NULLS LAST from drizzle, which that ORDER BY cannot use.)
     index("thread_user_status_updated_idx").on(t.userId, t.status, t.updatedAt, t.id),
+    // Search by title ('simple': no language-specific stemming, so any language works).
+    index("thread_title_search_idx").using("gin", sql`to_tsvector('simple', coalesce(${t.title}, ''))`),
   ],
 );
+
+/** The text of a stored message as a search vector; the search query must use the same expression. */
+export const messageSearchVector = (content: AnyPgColumn | SQL) =>
+  sql`to_tsvector('simple', jsonb_path_query_array(${content}, '$.parts[*] ? (@.type == "text").text'))`;
 
 // "incomplete": the model stopped early (Stop, cut stream); "error": it failed mid-answer.
 export const messageStatuses = ["complete", "incomplete", "error"] as const;
@@ -162,6 +169,8 @@ export const message = pgTable(
   (t) => [
     primaryKey({ columns: [t.threadId, t.id] }),
     index("message_thread_created_idx").on(t.threadId, t.createdAt),
+    // Search by message text: the text parts only, not part types or metadata.
+    index("message_text_search_idx").using("gin", messageSearchVector(t.content)),
   ],
 );
 

@@ -92,6 +92,8 @@ ALTER TABLE "session" ADD CONSTRAINT "session_user_id_user_id_fk" FOREIGN KEY ("
 ALTER TABLE "thread" ADD CONSTRAINT "thread_user_id_user_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."user"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "account_userId_idx" ON "account" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "message_thread_created_idx" ON "message" USING btree ("thread_id","created_at");--> statement-breakpoint
+CREATE INDEX "message_text_search_idx" ON "message" USING gin (to_tsvector('simple', jsonb_path_query_array("content", '$.parts[*] ? (@.type == "text").text')));--> statement-breakpoint
 CREATE INDEX "session_userId_idx" ON "session" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "thread_user_status_updated_idx" ON "thread" USING btree ("user_id","status","updated_at","id");--> statement-breakpoint
+CREATE INDEX "thread_title_search_idx" ON "thread" USING gin (to_tsvector('simple', coalesce("title", '')));--> statement-breakpoint
 CREATE INDEX "verification_identifier_idx" ON "verification" USING btree ("identifier");

@@ -11,6 +11,8 @@ export type ApiThread = {
   lastMessageAt: string | null;
 };
 
+export type ApiSearchResult = { id: string; title: string | null; status: ThreadStatus; updatedAt: string; snippet: string };
+
 export type ApiMessage = { id: string; parentId: string | null; format: string; content: Record<string, unknown> };
 
 /** An API error turned back into something to show: the server's own message and code. */
@@ -58,6 +60,8 @@ export const api = {
   listMessages: (id: string) => call<{ messages: ApiMessage[] }>(`${threadPath(id)}/messages`),
   saveMessage: (id: string, entry: ApiMessage) =>
     call<void>(`${threadPath(id)}/messages`, { method: "POST", body: json(entry) }),
+  searchThreads: (q: string, signal?: AbortSignal) =>
+    call<{ results: ApiSearchResult[] }>(`/api/search?${new URLSearchParams({ q })}`, { signal }),
   generateTitle: (id: string, text?: string) =>
     call<ApiThread>(`${threadPath(id)}/title`, { method: "POST", body: json(text ? { text } : {}) }),
 };

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { db as defaultDb } from "@/db";
 import type { AppDatabase } from "@/db/connect";
-import { message, thread, type Message, type Thread, type ThreadStatus } from "@/db/schema";
+import { message, messageSearchVector, thread, type Message, type Thread, type ThreadStatus } from "@/db/schema";
 
 /**
  * Every thread and message query of the app. Each function takes the owner's user id first and
@@ -42,6 +42,18 @@ export function decodeCursor(value: string): Cursor | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Marks around the matched words in a search snippet: control characters, never HTML. */
+export const matchStart = "\u0001";
+export const matchEnd = "\u0002";
+
+export type SearchResult = Pick<Thread, "id" | "title" | "status" | "updatedAt"> & { snippet: string };
+
+/** Words of the search box as a prefix query ("gard plan" finds "garden planning"); null if none. */
+export function toPrefixQuery(text: string): string | null {
+  const words = text.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}]+/gu)?.slice(0, 8) ?? [];
+  return words.length ? words.map((w) => `${w}:*`).join(" & ") : null;
 }
 
 export function createThreadStore(db: AppDatabase = defaultDb) {
@@ -195,7 +207,39 @@ export function createThreadStore(db: AppDatabase = defaultDb) {
     return owned.map((t) => ({ ...t, messages: (byThread.get(t.id) ?? []).map((r) => r.message) }));
   }
 
+  /**
+   * The user's threads whose title or message text matches, most recently active first, each
+   * with a snippet around the match (from the newest matching message, else the title).
+   */
+  async function searchThreadsForUser(userId: string, text: string, limit = 20): Promise<SearchResult[]> {
+    const query = toPrefixQuery(text);
+    if (!query) return [];
+    const messageText = sql`(select string_agg(x #>> '{}', ' ') from jsonb_array_elements(jsonb_path_query_array(m.content, '$.parts[*] ? (@.type == "text").text')) x)`;
+    const options = `StartSel=${matchStart}, StopSel=${matchEnd}, MaxWords=24, MinWords=8, MaxFragments=1`;
+    const result = (await db.execute(sql`
+      with query as (select to_tsquery('simple', ${query}) as q),
+      hits as (
+        select t.id as thread_id, null::text as message_id
+        from ${thread} t, query
+        where t.user_id = ${userId} and to_tsvector('simple', coalesce(t.title, '')) @@ query.q
+        union all
+        (select distinct on (m.thread_id) m.thread_id, m.id
+         from ${message} m join ${thread} t on t.id = m.thread_id, query
+         where t.user_id = ${userId} and ${messageSearchVector(sql`m.content`)} @@ query.q
+         order by m.thread_id, m.created_at desc)
+      ),
+      best as (select distinct on (thread_id) thread_id, message_id from hits order by thread_id, message_id nulls last)
+      select t.id, t.title, t.status, t.updated_at as "updatedAt",
+             ts_headline('simple', coalesce(${messageText}, t.title, ''), query.q, ${options}) as snippet
+      from best join ${thread} t on t.id = best.thread_id
+      left join ${message} m on m.thread_id = best.thread_id and m.id = best.message_id, query
+      order by t.updated_at desc, t.id desc
+      limit ${limit}`)) as unknown as { rows: SearchResult[] };
+    return result.rows.map((r) => ({ ...r, updatedAt: new Date(r.updatedAt) }));
+  }
+
   return {
+    searchThreadsForUser,
     exportThreadsForUser,
     listThreadsForUser,
     createThreadForUser,

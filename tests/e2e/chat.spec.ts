@@ -132,3 +132,30 @@ test("model picker: the choice goes to the model, is stored per thread, and only
     expect((await response.json()).error.message).toMatch(/not one of the offered models/);
   }
 });
+
+test("search: Ctrl+K, matches in titles and messages highlighted, opening a result shows the thread", async ({ page }) => {
+  await signUp(page, "Searcher");
+  await send(page, "Tell me about volcanic islands");
+  await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
+  await threads(page).getByRole("button", { name: "New thread" }).click();
+  await send(page, "Something about <b>tea</b> instead");
+  await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
+
+  await page.keyboard.press("Control+k");
+  await expect(page.getByRole("searchbox", { name: "Search threads" })).toBeFocused();
+  await page.keyboard.type("volcan");
+  const results = page.getByRole("list", { name: "Search results" });
+  await expect(results.getByRole("listitem")).toHaveCount(1);
+  await expect(results.locator("mark").first()).toHaveText(/volcanic/i);
+  await results.getByRole("button").click();
+  await expect(page.locator('[data-role="user"]')).toContainText("Tell me about volcanic islands");
+  await expect(page.getByRole("searchbox", { name: "Search threads" })).toHaveValue("");
+
+  await page.getByRole("searchbox", { name: "Search threads" }).fill("tea");
+  await expect(results.getByRole("listitem")).toHaveCount(1);
+  await expect(results).toContainText("<b>");
+  expect(await results.locator("b").count()).toBe(0);
+  await page.getByRole("searchbox", { name: "Search threads" }).fill("nothingmatchesthis");
+  await expect(page.getByRole("status").filter({ hasText: "No threads match." })).toBeVisible();
+  expect((await page.request.get("/api/search?q=")).status()).toBe(400);
+});

@@ -20,6 +20,7 @@ const calls: Call[] = [
   { file: "threads/[id]/title/route.ts", method: "POST", path: (id) => `/api/threads/${id}/title`, mutates: true, scope: "thread" },
   { file: "threads/[id]/export/route.ts", method: "GET", path: (id) => `/api/threads/${id}/export?format=json`, mutates: false, scope: "thread" },
   { file: "export/route.ts", method: "GET", path: () => "/api/export", mutates: false, scope: "collection" },
+  { file: "search/route.ts", method: "GET", path: () => "/api/search?q=seed", mutates: false, scope: "collection" },
   { file: "chat/route.ts", method: "POST", path: () => "/api/chat", data: (id) => chatBody(id, "matrix"), mutates: true, scope: "thread" },
 ];
 

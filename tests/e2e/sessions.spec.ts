@@ -18,11 +18,12 @@ async function everyRouteStatus(request: APIRequestContext, threadId: string): P
     request.post("/api/chat", { data: chatBody(threadId, "dead session") }),
     request.get(`/api/threads/${threadId}/export`),
     request.get("/api/export"),
+    request.get("/api/search?q=x"),
   ];
   return Promise.all(calls.map(async (c) => (await c).status()));
 }
 
-const all401 = Array(11).fill(401);
+const all401 = Array(12).fill(401);
 
 async function cookieHeader(request: APIRequestContext) {
   const { cookies } = await request.storageState();

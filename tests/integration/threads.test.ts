@@ -152,3 +152,38 @@ describe.each(engines)("thread data layer on $name", ({ open }) => {
     expect(await store.getThreadForUser(alice, kept.id)).not.toBeNull();
   });
 });
+
+describe.each(engines)("thread search on $name", ({ open }) => {
+  let handle: DatabaseHandle;
+  let store: ReturnType<typeof createThreadStore>;
+  beforeAll(async () => {
+    handle = open();
+    await handle.ready();
+    store = createThreadStore(handle.db);
+  });
+  afterAll(() => handle.close());
+
+  it("finds the caller's threads by title and message text, with marked snippets, and nobody else's", async () => {
+    const [me, other] = [randomUUID(), randomUUID()];
+    await handle.db.insert(user).values([
+      { id: me, name: "me", email: uniqueEmail("search-me") },
+      { id: other, name: "other", email: uniqueEmail("search-other") },
+    ]);
+    const garden = await store.createThreadForUser(me, { title: "Garden planning" });
+    const recipes = await store.createThreadForUser(me, { title: "Recipes" });
+    await store.saveMessagesForUser(me, recipes.id, [text("r1", "user", "How long do I bake sourdough bread?", null)], "keep");
+    await store.saveMessagesForUser(me, recipes.id, [text("r2", "assistant", "Bake the sourdough for 40 minutes at 230 °C.", "r1")], "keep");
+    const theirs = await store.createThreadForUser(other, { title: "Sourdough secrets" });
+    await store.saveMessagesForUser(other, theirs.id, [text("o1", "user", "my sourdough garden", null)], "keep");
+
+    const bySnippet = await store.searchThreadsForUser(me, "sourd");
+    expect(bySnippet.map((r) => r.id)).toEqual([recipes.id]);
+    expect(bySnippet[0].snippet).toContain("\u0001sourdough\u0002");
+    expect(bySnippet[0].snippet).toContain("40 minutes"); // the newest matching message
+
+    expect((await store.searchThreadsForUser(me, "gard PLAN")).map((r) => r.id)).toEqual([garden.id]);
+    expect(await store.searchThreadsForUser(me, "'; drop table thread; --")).toEqual([]);
+    expect(await store.searchThreadsForUser(me, "  !!! ")).toEqual([]);
+    expect((await store.searchThreadsForUser(other, "garden")).map((r) => r.id)).toEqual([theirs.id]);
+  });
+});
