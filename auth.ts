@@ -6,17 +6,36 @@ import type { AppDatabase } from "@/db/connect";
 import * as schema from "@/db/schema";
 import { resolveAuthSecret } from "@/lib/auth-secret";
 import { positiveIntFromEnv, type Env } from "@/lib/env";
+import { createMailer } from "@/lib/mailer";
 import { enabledSocialProviders } from "@/lib/social-providers";
 
 export function createAuth(database: AppDatabase, env: Env = process.env) {
   const social = enabledSocialProviders(env);
+  const mailer = createMailer(env);
+  // Not awaited: answering at once whether or not mail is slow keeps response times from
+  // telling which addresses have accounts.
+  const send = (to: string, subject: string, text: string) =>
+    void mailer.send({ to, subject, text }).catch((error: unknown) => console.error(`[mail] could not send to ${to}:`, error));
   // better-auth's own default for credential endpoints is 3 attempts per 10 s per IP.
   const credentialAttempts = { window: 10, max: positiveIntFromEnv(env, "AUTH_RATE_LIMIT_MAX", 3) };
   return betterAuth({
     secret: resolveAuthSecret(env),
     baseURL: env.BETTER_AUTH_URL,
     database: drizzleAdapter(database, { provider: "pg", schema }),
-    emailAndPassword: { enabled: true, minPasswordLength: 8 },
+    emailAndPassword: {
+      enabled: true,
+      minPasswordLength: 8,
+      revokeSessionsOnPasswordReset: true,
+      sendResetPassword: async ({ user, url }) =>
+        send(user.email, "Reset your Threadkeeper password", `Someone asked to reset the password of this account.\nTo choose a new one, open:\n${url}\nIf it was not you, ignore this email.`),
+    },
+    // Verification is offered, not required: signing up must work on a machine with no mail set up.
+    emailVerification: {
+      sendOnSignUp: true,
+      autoSignInAfterVerification: true,
+      sendVerificationEmail: async ({ user, url }) =>
+        send(user.email, "Confirm your Threadkeeper email", `Confirm this address by opening:\n${url}`),
+    },
     // Deleting an account asks for the password again; rows cascade from "user".
     user: { deleteUser: { enabled: true } },
     // Sessions live in the database and every request looks them up (no cookie cache), so a

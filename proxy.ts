@@ -1,7 +1,7 @@
 import { getSessionCookie } from "better-auth/cookies";
 import { NextResponse, type NextRequest } from "next/server";
 
-const publicPages = new Set(["/sign-in", "/sign-up"]);
+const publicPages = new Set(["/sign-in", "/sign-up", "/forgot-password", "/reset-password"]);
 
 /**
  * An optimistic redirect for pages only: it sees whether a session cookie exists, not whether

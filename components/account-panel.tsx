@@ -53,12 +53,19 @@ function useAction() {
   return { pending, run, status };
 }
 
-export function AccountPanel({ user, sessions }: { user: { name: string; email: string }; sessions: DeviceSession[] }) {
+export function AccountPanel({
+  user,
+  sessions,
+}: {
+  user: { name: string; email: string; emailVerified: boolean };
+  sessions: DeviceSession[];
+}) {
   const router = useRouter();
   const hydrated = useHydrated();
   const sessionAction = useAction();
   const passwordAction = useAction();
   const deleteAction = useAction();
+  const verifyAction = useAction();
   const others = sessions.filter((s) => !s.current);
 
   async function changePassword(event: FormEvent<HTMLFormElement>) {
@@ -102,8 +109,28 @@ export function AccountPanel({ user, sessions }: { user: { name: string; email: 
           <dt className="text-zinc-500">Name</dt>
           <dd>{user.name}</dd>
           <dt className="text-zinc-500">Email</dt>
-          <dd>{user.email}</dd>
+          <dd>
+            {user.email} <span className="text-zinc-500">({user.emailVerified ? "verified" : "not verified"})</span>
+          </dd>
         </dl>
+        {!user.emailVerified && (
+          <>
+            <button
+              type="button"
+              className={button}
+              disabled={!hydrated || verifyAction.pending}
+              onClick={() =>
+                verifyAction.run(
+                  () => authClient.sendVerificationEmail({ email: user.email, callbackURL: "/account" }),
+                  "Verification email sent.",
+                )
+              }
+            >
+              Send verification email
+            </button>
+            {verifyAction.status}
+          </>
+        )}
       </Section>
 
       <Section title="Active sessions">

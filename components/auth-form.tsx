@@ -109,6 +109,13 @@ export function AuthForm({
             ))}
           </div>
         )}
+        {mode === "sign-in" && (
+          <p className="text-sm">
+            <Link href="/forgot-password" className="text-zinc-600 underline dark:text-zinc-400">
+              Forgot password?
+            </Link>
+          </p>
+        )}
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
           {text.switchText}{" "}
           <Link href={otherHref} className="font-medium text-zinc-900 underline dark:text-zinc-100">

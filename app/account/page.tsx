@@ -23,5 +23,6 @@ export default async function AccountPage() {
       current: s.id === session.session.id,
     }))
     .sort((a, b) => Number(b.current) - Number(a.current) || b.lastActiveAt.localeCompare(a.lastActiveAt));
-  return <AccountPanel user={{ name: session.user.name, email: session.user.email }} sessions={devices} />;
+  const { name, email, emailVerified } = session.user;
+  return <AccountPanel user={{ name, email, emailVerified }} sessions={devices} />;
 }

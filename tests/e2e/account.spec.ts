@@ -1,5 +1,5 @@
 import { expect, test, type Browser } from "@playwright/test";
-import { password, signIn, signUp } from "./helpers";
+import { mailedLink, password, signIn, signUp } from "./helpers";
 import { withDb } from "./db";
 
 const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
@@ -155,4 +155,37 @@ test("theme: dark and light are remembered across reloads, system follows the OS
   await page.getByLabel("Theme").selectOption("light");
   await page.reload();
   await expect(html).not.toHaveClass(/dark/);
+});
+
+test("password reset by emailed link signs every device out; verification link marks the email verified", async ({ page, browser }) => {
+  const email = await signUp(page, "Forgetful");
+  // Sign-up mailed a verification link.
+  await page.goto(await mailedLink(email, "/verify-email"));
+  await page.goto("/account");
+  await expect(page.getByText("(verified)")).toBeVisible();
+
+  const stranger = await browser.newPage();
+  await stranger.goto("/sign-in");
+  await stranger.getByRole("link", { name: "Forgot password?" }).click();
+  await stranger.getByLabel("Email").fill(email);
+  await stranger.getByRole("button", { name: "Send reset link" }).click();
+  await expect(stranger.getByRole("status")).toContainText("If an account uses that address");
+
+  await stranger.goto(await mailedLink(email, "/reset-password"));
+  await expect(stranger).toHaveURL(/\/reset-password\?token=/);
+  await stranger.getByLabel("New password").fill("a reset password");
+  await stranger.getByRole("button", { name: "Set new password" }).click();
+  await expect(stranger.getByRole("status")).toContainText("Your password is changed");
+
+  // The old session is gone; the new password works, the old one does not.
+  expect((await page.request.get("/api/threads")).status()).toBe(401);
+  await signIn(stranger, email, password);
+  await expect(stranger.getByRole("alert").filter({ hasText: /invalid email or password/i })).toBeVisible();
+  await signIn(stranger, email, "a reset password");
+  await expect(stranger).toHaveURL(/\/$/);
+
+  // A reused or made-up token is refused.
+  await stranger.goto("/reset-password?error=INVALID_TOKEN");
+  await expect(stranger.getByRole("alert").filter({ hasText: "invalid or has expired" })).toBeVisible();
+  await stranger.close();
 });

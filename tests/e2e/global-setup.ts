@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { buildApp, startApp } from "../support/app-server";
 import { startFakeOpenAI } from "../support/fake-openai";
 import { migratePostgres } from "../support/migrate";
@@ -33,7 +36,9 @@ export default async function globalSetup() {
   process.env.E2E_MODEL_URL = model.url;
 
   if (process.env.E2E_SKIP_BUILD !== "1") buildApp(env);
-  const server = await startApp(Number(port), env);
+  // The server's output, readable by tests: without SMTP_URL, account emails are logged there.
+  process.env.E2E_SERVER_LOG = path.join(mkdtempSync(path.join(tmpdir(), "e2e-")), "server.log");
+  const server = await startApp(Number(port), env, process.env.E2E_SERVER_LOG);
 
   return async () => {
     await server.stop();

@@ -48,3 +48,16 @@ export function chatBody(threadId: string, text: string, id = `u-${Date.now()}-$
     messages: [{ id, role: "user", parts: [{ type: "text", text }] }],
   };
 }
+
+/** The newest link mailed to `email` (the server logs mail when no SMTP_URL is set). */
+export async function mailedLink(email: string, pathPart: string): Promise<string> {
+  const { readFileSync } = await import("node:fs");
+  for (let i = 0; i < 50; i++) {
+    const log = readFileSync(process.env.E2E_SERVER_LOG!, "utf8");
+    const mails = log.split("[mail] to ").filter((m) => m.startsWith(`${email}:`));
+    const link = mails.at(-1)?.match(new RegExp(`https?://\\S*${pathPart}\\S*`))?.[0];
+    if (link) return link;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no mail with ${pathPart} for ${email}`);
+}

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
+import { appendFileSync } from "node:fs";
 import path from "node:path";
 
 export type AppServer = { url: string; pid: number; log: () => string; stop: () => Promise<void> };
@@ -10,7 +11,7 @@ export function buildApp(env: NodeJS.ProcessEnv): void {
 }
 
 /** `next start` on 127.0.0.1, resolved once it answers. Its own process, so its memory can be measured. */
-export async function startApp(port: number, env: NodeJS.ProcessEnv): Promise<AppServer> {
+export async function startApp(port: number, env: NodeJS.ProcessEnv, logFile?: string): Promise<AppServer> {
   const url = `http://127.0.0.1:${port}`;
   let output = "";
   const nextBin = path.join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
@@ -18,8 +19,12 @@ export async function startApp(port: number, env: NodeJS.ProcessEnv): Promise<Ap
     env: { ...env, NODE_ENV: "production" },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  server.stdout!.on("data", (d) => (output += d));
-  server.stderr!.on("data", (d) => (output += d));
+  const collect = (d: Buffer) => {
+    output += d;
+    if (logFile) appendFileSync(logFile, d);
+  };
+  server.stdout!.on("data", collect);
+  server.stderr!.on("data", collect);
 
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -1,0 +1,8 @@
+import type { Metadata } from "next";
+import { RequestResetForm } from "@/components/password-reset-forms";
+
+export const metadata: Metadata = { title: "Reset your password · Threadkeeper" };
+
+export default function ForgotPasswordPage() {
+  return <RequestResetForm />;
+}
