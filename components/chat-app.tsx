@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { ChatRuntimeProvider } from "@/components/chat-runtime-provider";
+import { KeyboardShortcuts } from "@/components/keyboard-shortcuts";
 import { ModelSelect } from "@/components/model-select";
 import { ReloadOnAuth } from "@/components/reload-on-auth";
 import { SignOutButton } from "@/components/sign-out-button";
@@ -47,6 +48,7 @@ export function ChatApp({
           <div className="ml-auto flex items-center gap-3">
             <ThreadExport />
             <ThemeSelect />
+            <KeyboardShortcuts />
             <span className="max-w-40 truncate text-sm" data-testid="current-user">
               {user.name}
             </span>

@@ -159,3 +159,31 @@ test("search: Ctrl+K, matches in titles and messages highlighted, opening a resu
   await expect(page.getByRole("status").filter({ hasText: "No threads match." })).toBeVisible();
   expect((await page.request.get("/api/search?q=")).status()).toBe(400);
 });
+
+test("keyboard: shortcuts for new thread, composer focus and search, listed in a help dialog", async ({ page }) => {
+  await signUp(page, "Keyboardist");
+  await send(page, "First thread by keyboard");
+  await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
+
+  await page.getByRole("heading", { level: 1 }).or(page.locator("main")).first().click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press("Shift+?");
+  const dialog = page.getByRole("dialog", { name: "Keyboard shortcuts" });
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText("New thread");
+  await expect(dialog).toContainText("Search threads");
+  await expect(dialog).toContainText("Focus the message box");
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
+
+  await page.keyboard.press("Control+Shift+O");
+  await expect(page.locator('[data-role="user"]')).toHaveCount(0);
+  await expect(page.getByRole("textbox", { name: "Message" })).toBeFocused();
+
+  await page.getByRole("button", { name: "Keyboard shortcuts" }).focus();
+  await page.keyboard.press("/");
+  await expect(page.getByRole("textbox", { name: "Message" })).toBeFocused();
+  await page.keyboard.type("Second thread by keyboard");
+  await page.keyboard.press("Enter");
+  await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
+  await expect(threads(page).getByText(/by keyboard/)).toHaveCount(2);
+});
