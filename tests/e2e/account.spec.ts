@@ -167,6 +167,8 @@ test("password reset by emailed link signs every device out; verification link m
   const stranger = await browser.newPage();
   await stranger.goto("/sign-in");
   await stranger.getByRole("link", { name: "Forgot password?" }).click();
+  // The sign-in page has an Email field too: wait until the reset page has replaced it.
+  await expect(stranger.getByRole("heading", { name: "Reset your password" })).toBeVisible();
   await stranger.getByLabel("Email").fill(email);
   await stranger.getByRole("button", { name: "Send reset link" }).click();
   await expect(stranger.getByRole("status")).toContainText("If an account uses that address");
