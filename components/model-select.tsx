@@ -4,11 +4,13 @@ import { useAuiState } from "@assistant-ui/react";
 import { useEffect } from "react";
 import { useModelPicker } from "@/components/chat-runtime-provider";
 import { api } from "@/lib/api-client";
+import { useHydrated } from "@/lib/use-hydrated";
 
 /** Picks the model for the open thread; shown only when OPENAI_MODELS offers a choice. */
 export function ModelSelect() {
   const { models, selected, select } = useModelPicker();
   const remoteId = useAuiState((s) => s.threadListItem.remoteId);
+  const hydrated = useHydrated();
 
   // Opening a saved thread shows the model stored for it.
   useEffect(() => {
@@ -29,6 +31,7 @@ export function ModelSelect() {
     <select
       aria-label="Model"
       value={selected}
+      disabled={!hydrated}
       onChange={(event) => {
         const model = event.target.value;
         select(model);

@@ -2,11 +2,13 @@
 
 import { useEffect, useState } from "react";
 import { applyTheme, themes, themeStorageKey, type Theme } from "@/lib/theme";
+import { useHydrated } from "@/lib/use-hydrated";
 
 const labels: Record<Theme, string> = { system: "System", light: "Light", dark: "Dark" };
 
 export function ThemeSelect() {
   const [theme, setTheme] = useState<Theme>("system");
+  const hydrated = useHydrated();
 
   useEffect(() => {
     const stored = localStorage.getItem(themeStorageKey);
@@ -29,6 +31,7 @@ export function ThemeSelect() {
       <select
         aria-label="Theme"
         value={theme}
+        disabled={!hydrated}
         onChange={(event) => {
           const next = event.target.value as Theme;
           setTheme(next);
