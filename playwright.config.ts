@@ -1,11 +1,9 @@
-import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
+import { chromiumLaunchOptions } from "./tests/support/chromium";
 
 // Chosen once in the main process; workers inherit the environment, so they agree on it.
 process.env.E2E_PORT ??= String(3300 + Math.floor(Math.random() * 600));
 const baseURL = `http://127.0.0.1:${process.env.E2E_PORT}`;
-
-const systemChromium = [process.env.CHROMIUM_PATH, "/usr/bin/chromium"].find((p) => p && existsSync(p));
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -22,17 +20,6 @@ export default defineConfig({
     ...devices["Desktop Chrome"],
     baseURL,
     trace: "retain-on-failure",
-    launchOptions: {
-      executablePath: systemChromium,
-      args: [
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        "--no-first-run",
-      ],
-    },
+    launchOptions: chromiumLaunchOptions,
   },
 });

@@ -1,4 +1,5 @@
 import { gzipSync } from "node:zlib";
+import type { Browser, Page } from "@playwright/test";
 
 export type Stats = { n: number; p50: number; p95: number; p99: number; mean: number; max: number };
 
@@ -49,15 +50,32 @@ export async function timeRequest(url: string, init: RequestInit = {}): Promise<
   return { ms: performance.now() - started, status: response.status };
 }
 
-/** Gzipped bytes of every script a page loads: what a first visit downloads in JavaScript. */
-export async function firstLoadScriptBytes(baseURL: string, html: string): Promise<{ scripts: number; gzipBytes: number }> {
-  const sources = [...html.matchAll(/<script[^>]+src="([^"]+)"/g)].map((m) => m[1]);
+/**
+ * Gzipped bytes of the JavaScript a first visit to `url` downloads in a real browser, up to the
+ * moment the page is usable (`ready`) and the network is idle: chunks the page pulls in at once
+ * count, `nomodule` polyfills that modern browsers skip do not.
+ */
+export async function firstVisitScriptBytes(
+  browser: Browser,
+  url: string,
+  cookie: string,
+  ready: (page: Page) => Promise<void>,
+): Promise<{ scripts: number; gzipBytes: number }> {
+  const context = await browser.newContext();
+  const [name, ...value] = cookie.split("=");
+  await context.addCookies([{ name, value: value.join("="), url }]);
+  const page = await context.newPage();
+  const bodies: Promise<Buffer>[] = [];
+  page.on("response", (response) => {
+    if (response.request().resourceType() === "script") bodies.push(response.body());
+  });
+  await page.goto(url);
+  await ready(page);
+  await page.waitForLoadState("networkidle");
   let gzipBytes = 0;
-  for (const src of new Set(sources)) {
-    const body = Buffer.from(await (await fetch(new URL(src, baseURL))).arrayBuffer());
-    gzipBytes += gzipSync(body, { level: 9 }).length;
-  }
-  return { scripts: new Set(sources).size, gzipBytes };
+  for (const body of await Promise.all(bodies)) gzipBytes += gzipSync(body, { level: 9 }).length;
+  await context.close();
+  return { scripts: bodies.length, gzipBytes };
 }
 
 /** Resident memory of a process and all its descendants, in bytes (Linux /proc). */

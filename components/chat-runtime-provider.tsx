@@ -2,15 +2,26 @@
 
 import {
   AssistantRuntimeProvider,
+  fromThreadMessageLike,
   useAui,
+  useLocalRuntime,
   useRemoteThreadListRuntime,
+  type ChatModelAdapter,
+  type ChatModelRunResult,
   type RemoteThreadListAdapter,
   type ThreadHistoryAdapter,
 } from "@assistant-ui/react";
-import { AssistantChatTransport, useChatRuntime } from "@assistant-ui/react-ai-sdk";
-import { createAssistantStream } from "assistant-stream";
+import {
+  AssistantMessageAccumulator,
+  createAssistantStream,
+  UIMessageStreamDecoder,
+  type AssistantMessage,
+  type AssistantStreamChunk,
+} from "assistant-stream";
+import type { UIMessage } from "ai";
 import { createContext, useContext, useMemo, useRef, useState, type ReactNode } from "react";
 import { api, type ApiThread } from "@/lib/api-client";
+import { fromUIMessage, messageFormat, toUIMessage, type ReplyCustomMetadata } from "@/lib/chat-messages";
 
 type RemoteThreadMetadata = Awaited<ReturnType<RemoteThreadListAdapter["fetch"]>>;
 
@@ -31,35 +42,24 @@ function useThreadHistory(): ThreadHistoryAdapter {
   const aui = useAui();
   return useMemo<ThreadHistoryAdapter>(
     () => ({
-      // useChatRuntime only uses withFormat(); these two are never reached.
-      load: async () => ({ messages: [] }),
-      append: async () => {},
-      withFormat: (format) => {
-        const save = async (item: Parameters<typeof format.encode>[0]) => {
-          const { remoteId } = await aui.threadListItem().initialize();
-          await api.saveMessage(remoteId, {
-            id: format.getId(item.message),
-            parentId: item.parentId,
-            format: format.format,
-            content: format.encode(item),
-          });
-        };
-        return {
-          async load() {
-            const remoteId = aui.threadListItem().getState().remoteId;
-            if (!remoteId) return { messages: [] };
-            const { messages } = await api.listMessages(remoteId);
-            const items = messages
-              .filter((m) => m.format === format.format)
-              .map((m) =>
-                format.decode({ id: m.id, parent_id: m.parentId, format: m.format, content: m.content as never }),
-              );
-            // Messages come oldest first, so the newest one is the branch the user was last on.
-            return { headId: messages.at(-1)?.id ?? null, messages: items };
-          },
-          append: save,
-          update: save,
-        };
+      async load() {
+        const remoteId = aui.threadListItem().getState().remoteId;
+        if (!remoteId) return { messages: [] };
+        const { messages } = await api.listMessages(remoteId);
+        const items = messages
+          .filter((m) => m.format === messageFormat)
+          .map((m) => ({
+            parentId: m.parentId,
+            message: fromThreadMessageLike(fromUIMessage({ id: m.id, ...(m.content as Pick<UIMessage, "role" | "parts">) }), m.id, { type: "complete", reason: "unknown" }),
+          }));
+        // Messages come oldest first, so the newest one is the branch the user was last on.
+        return { headId: messages.at(-1)?.id ?? null, messages: items };
+      },
+      // Each message once it settles: the user's when sent, a reply when it ends (also by Stop).
+      async append({ parentId, message }) {
+        const { remoteId } = await aui.threadListItem().initialize();
+        const { id, ...content } = toUIMessage(message);
+        await api.saveMessage(remoteId, { id, parentId, format: messageFormat, content });
       },
     }),
     [aui],
@@ -68,6 +68,55 @@ function useThreadHistory(): ThreadHistoryAdapter {
 
 function useThreadAdapters() {
   return { history: useThreadHistory() };
+}
+
+async function* readAll<T>(stream: ReadableStream<T>): AsyncGenerator<T> {
+  const reader = stream.getReader();
+  try {
+    for (let next = await reader.read(); !next.done; next = await reader.read()) yield next.value;
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/**
+ * Sends the branch to /api/chat and turns the AI SDK UI message stream it answers with into
+ * assistant-ui updates, with assistant-stream's decoder; errors arrive as an error status.
+ */
+function useChatModel(pickedModel: () => string | undefined): ChatModelAdapter {
+  const aui = useAui();
+  return useMemo<ChatModelAdapter>(
+    () => ({
+      async *run({ messages, abortSignal, unstable_assistantMessageId }) {
+        const { remoteId } = await aui.threadListItem().initialize();
+        const body = await api.chat(
+          {
+            id: remoteId,
+            replyId: unstable_assistantMessageId ?? crypto.randomUUID(),
+            messages: messages.map(toUIMessage),
+            model: pickedModel(),
+          },
+          abortSignal,
+        );
+        const custom: ReplyCustomMetadata = {};
+        const replies = body
+          .pipeThrough(new UIMessageStreamDecoder())
+          .pipeThrough(
+            new TransformStream<AssistantStreamChunk, AssistantStreamChunk>({
+              transform(chunk, controller) {
+                if (chunk.type === "message-finish") custom.finishReason = chunk.finishReason;
+                controller.enqueue(chunk);
+              },
+            }),
+          )
+          .pipeThrough(new AssistantMessageAccumulator());
+        for await (const reply of readAll<AssistantMessage>(replies)) {
+          yield { content: reply.parts, status: reply.status, metadata: { custom: { ...custom } } } as ChatModelRunResult;
+        }
+      },
+    }),
+    [aui, pickedModel],
+  );
 }
 
 const threadListAdapter: RemoteThreadListAdapter = {
@@ -122,7 +171,7 @@ export const useModelPicker = () => useContext(ModelPickerContext);
 
 export function ChatRuntimeProvider({ children, models }: { children: ReactNode; models: string[] }) {
   const [selected, setSelected] = useState(models[0] ?? "");
-  // The transport reads the pick at send time, so it is kept in a ref as well as in state.
+  // The chat model reads the pick at send time, so it is kept in a ref as well as in state.
   const selectedRef = useRef(selected);
   const picker = useMemo<ModelPicker>(
     () => ({
@@ -135,21 +184,12 @@ export function ChatRuntimeProvider({ children, models }: { children: ReactNode;
     }),
     [models, selected],
   );
-  const runtimeHook = useMemo(
-    () =>
-      function useThreadRuntime() {
-        const transport = useMemo(
-          () =>
-            new AssistantChatTransport({
-              api: "/api/chat",
-              body: () => (models.length > 1 ? { model: selectedRef.current } : {}),
-            }),
-          [],
-        );
-        return useChatRuntime({ transport });
-      },
-    [models],
-  );
+  const runtimeHook = useMemo(() => {
+    const pickedModel = () => (models.length > 1 ? selectedRef.current : undefined);
+    return function useThreadRuntime() {
+      return useLocalRuntime(useChatModel(pickedModel));
+    };
+  }, [models]);
   const runtime = useRemoteThreadListRuntime({ adapter: threadListAdapter, runtimeHook });
   return (
     <ModelPickerContext.Provider value={picker}>

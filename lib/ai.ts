@@ -50,17 +50,20 @@ export function withStallTimeout(model: LanguageModelV4, ms: number): LanguageMo
       const stalled = new ModelStalledError(ms);
       const signal = options.abortSignal ? AbortSignal.any([options.abortSignal, stall.signal]) : stall.signal;
       let fail: (error: unknown) => void = () => {};
-      let timer = setTimeout(() => {
+      // One timer per silence period, not one per token: a part only stamps the time, and the
+      // timer re-arms itself for whatever is left when it fires early.
+      let lastPartAt = performance.now();
+      let timer: ReturnType<typeof setTimeout>;
+      const check = () => {
+        const silent = performance.now() - lastPartAt;
+        if (silent < ms) {
+          timer = setTimeout(check, ms - silent);
+          return;
+        }
         stall.abort(stalled);
         fail(stalled);
-      }, ms);
-      const rearm = () => {
-        clearTimeout(timer);
-        timer = setTimeout(() => {
-          stall.abort(stalled);
-          fail(stalled);
-        }, ms);
       };
+      timer = setTimeout(check, ms);
       let result;
       try {
         result = await model.doStream({ ...options, abortSignal: signal });
@@ -68,14 +71,14 @@ export function withStallTimeout(model: LanguageModelV4, ms: number): LanguageMo
         clearTimeout(timer);
         throw stall.signal.aborted ? stalled : error;
       }
-      rearm();
+      lastPartAt = performance.now();
       const stream = result.stream.pipeThrough(
         new TransformStream<LanguageModelV4StreamPart, LanguageModelV4StreamPart>({
           start(controller) {
             fail = (error) => controller.error(error);
           },
           transform(part, controller) {
-            rearm();
+            lastPartAt = performance.now();
             controller.enqueue(part);
           },
           flush() {

@@ -1,3 +1,4 @@
+import type { UIMessage } from "ai";
 import type { ThreadStatus } from "@/db/schema";
 
 /** Thread as the API returns it (dates as ISO strings). */
@@ -27,26 +28,37 @@ export class ApiClientError extends Error {
   }
 }
 
+async function toApiClientError(response: Response): Promise<ApiClientError> {
+  const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+  return new ApiClientError(
+    body?.error?.message ?? `Request failed (${response.status}).`,
+    response.status,
+    body?.error?.code ?? "unknown",
+  );
+}
+
 async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
   const response = await fetch(path, {
     ...init,
     headers: init.body ? { "content-type": "application/json", ...init.headers } : init.headers,
   });
-  if (!response.ok) {
-    const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-    throw new ApiClientError(
-      body?.error?.message ?? `Request failed (${response.status}).`,
-      response.status,
-      body?.error?.code ?? "unknown",
-    );
-  }
+  if (!response.ok) throw await toApiClientError(response);
   return (response.status === 204 ? undefined : await response.json()) as T;
 }
 
 const json = (value: unknown) => JSON.stringify(value);
 const threadPath = (id: string) => `/api/threads/${encodeURIComponent(id)}`;
 
+/** What the chat UI sends to /api/chat; `replyId` names the reply so its settled copy replaces the server's. */
+export type ChatRequest = { id: string; replyId: string; messages: UIMessage[]; model?: string };
+
 export const api = {
+  /** Starts a reply; resolves to its AI SDK UI message stream (server-sent events). */
+  chat: async (body: ChatRequest, signal: AbortSignal) => {
+    const response = await fetch("/api/chat", { method: "POST", headers: { "content-type": "application/json" }, body: json(body), signal });
+    if (!response.ok || !response.body) throw await toApiClientError(response);
+    return response.body;
+  },
   listThreads: (params: { status: ThreadStatus; after?: string; limit?: number }) => {
     const query = new URLSearchParams({ status: params.status, limit: String(params.limit ?? 50) });
     if (params.after) query.set("after", params.after);

@@ -1,12 +1,11 @@
 import { safeValidateUIMessages, type UIMessage } from "ai";
 import { z } from "zod";
 import { ApiError } from "./api-error";
+import { messageFormat } from "./chat-messages";
 import { limits } from "./limits";
 import type { MessageInput } from "./threads";
 import { storableText } from "./validation";
 
-/** How messages are stored: assistant-ui's AI SDK format, the UIMessage without its id. */
-export const messageFormat = "ai-sdk/v6";
 
 const messageId = storableText(200).pipe(z.string().min(1, "must not be empty"));
 

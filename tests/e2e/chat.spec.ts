@@ -16,6 +16,15 @@ test("chat: a streamed reply, a titled thread, and both still there after a relo
   await expect(reply).toContainText("Fake model says: Hello from the browser — done.");
   await expect(threads(page).getByText("Title: Hello from the browser")).toBeVisible();
 
+  // The server's copy and the browser's settled copy of the reply are one row, marked complete.
+  const [thread] = (await (await page.request.get("/api/threads")).json()).threads;
+  const { messages } = await (await page.request.get(`/api/threads/${thread.id}/messages`)).json();
+  expect(messages.map((m: { content: { role: string }; status: string }) => [m.content.role, m.status])).toEqual([
+    ["user", "complete"],
+    ["assistant", "complete"],
+  ]);
+  expect(messages[1].parentId).toBe(messages[0].id);
+
   await page.reload();
   await expect(threads(page).getByText("Title: Hello from the browser")).toBeVisible();
   await threads(page).getByText("Title: Hello from the browser").click();
@@ -92,6 +101,25 @@ test("Retry adds a branch and both replies survive a reload", async ({ page }) =
   await expect(page.getByText("2 / 2")).toBeVisible();
   await page.getByRole("button", { name: "Previous branch" }).click();
   await expect(page.getByText("1 / 2")).toBeVisible();
+});
+
+test("Edit sends the changed message as a branch with its own reply; both survive a reload", async ({ page }) => {
+  await signUp(page, "Editor");
+  await send(page, "First wording");
+  await expect(page.locator('[data-role="assistant"]')).toContainText("Fake model says: First wording — done.");
+  await page.locator('[data-role="user"]').hover();
+  await page.getByRole("button", { name: "Edit", exact: true }).click();
+  await page.getByRole("textbox", { name: "Edit message" }).fill("Second wording");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.locator('[data-role="assistant"]')).toContainText("Fake model says: Second wording — done.");
+  await expect(page.getByText("2 / 2")).toBeVisible();
+
+  await page.reload();
+  await threads(page).getByText(/First wording/).click();
+  await expect(page.locator('[data-role="user"]')).toContainText("Second wording");
+  await page.getByRole("button", { name: "Previous branch" }).click();
+  await expect(page.locator('[data-role="user"]')).toContainText("First wording");
+  await expect(page.locator('[data-role="assistant"]')).toContainText("Fake model says: First wording — done.");
 });
 
 test("model errors show in the thread and the next message works", async ({ page }) => {

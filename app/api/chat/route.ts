@@ -2,9 +2,9 @@ import {
   convertToModelMessages,
   createUIMessageStreamResponse,
   generateId,
-  readUIMessageStream,
   streamText,
   type UIMessage,
+  type UIMessageChunk,
 } from "ai";
 import { z } from "zod";
 import { ApiError, notFound } from "@/lib/api-error";
@@ -17,10 +17,15 @@ import { requireSession } from "@/lib/session";
 import { threads } from "@/lib/threads";
 import { offeredModel, parseThreadId, readJsonBody } from "@/lib/validation";
 
-/** The body assistant-ui's AssistantChatTransport sends; `id` is the thread's id. Other fields are ignored. */
+/**
+ * The AI SDK chat request (what its transports send); `id` is the thread's id. Other fields are
+ * ignored.
+ */
 const chatBody = z.object({
   id: z.string().max(100),
   messages: z.array(uiMessageSchema).min(1).max(limits.maxMessagesPerRequest),
+  // The id the client gave the reply, so the copy it settles later (after Stop) replaces this one.
+  replyId: uiMessageSchema.shape.id.optional(),
   trigger: z.enum(["submit-message", "regenerate-message"]).default("submit-message"),
   // The model picked in the UI; stored as the thread's choice.
   model: offeredModel.optional(),
@@ -33,25 +38,29 @@ function describeModelError(error: unknown): string {
 
 /**
  * Reads the server's copy of the reply stream to its end, whether or not the browser is still
- * listening, and stores the assistant message. "keep": a copy the client already settled (after
- * Stop) is the one the user saw, and it wins.
+ * listening, and stores the assistant message that `reply()` returns by then. "keep": a copy the
+ * client already settled (after Stop) is the one the user saw, and it wins.
  */
-async function storeReply(userId: string, threadId: string, parentId: string, stream: ReadableStream) {
-  let reply: UIMessage | undefined;
+async function storeReply(userId: string, threadId: string, parentId: string, stream: ReadableStream<UIMessageChunk>, reply: () => UIMessage | undefined) {
   let failed = false;
-  const onError = (error: unknown) => {
+  try {
+    const reader = stream.getReader();
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      const chunk = next.value;
+      if (chunk.type === "error") {
+        failed = true;
+        console.error(`[chat] the model failed for thread ${threadId}: ${chunk.errorText}`);
+      }
+    }
+  } catch (error) {
     failed = true;
     console.error(`[chat] the model failed for thread ${threadId}:`, error);
-  };
-  try {
-    for await (const message of readUIMessageStream({ stream, onError })) reply = message;
-  } catch (error) {
-    onError(error);
   }
+  const message = reply();
   // A failure before the first word leaves no assistant row: the user's message stays, unanswered.
-  if (!reply || reply.parts.length === 0) return;
+  if (!message || message.parts.length === 0) return;
   try {
-    await threads.saveMessagesForUser(userId, threadId, [toStoredMessage(reply, parentId, failed)], "keep");
+    await threads.saveMessagesForUser(userId, threadId, [toStoredMessage(message, parentId, failed)], "keep");
   } catch (error) {
     console.error(`[chat] could not store the reply for thread ${threadId}:`, error);
   }
@@ -78,7 +87,10 @@ export const POST = apiRoute(async (request: Request) => {
     // No abort signal from the request: a closed tab must not cut the reply short. A model that
     // goes silent is given up on by the stall timeout in lib/ai.ts.
   });
-  const replyId = generateId();
+  const replyId = body.replyId ?? generateId();
+  // The SDK assembles the reply as it streams (no copy per chunk); onFinish hands it over at the
+  // end. The tee keeps the stream flowing to that end after the browser has gone.
+  let reply: UIMessage | undefined;
   const [toClient, toStore] = result
     .toUIMessageStream({
       originalMessages: messages,
@@ -86,9 +98,12 @@ export const POST = apiRoute(async (request: Request) => {
       onError: describeModelError,
       messageMetadata: ({ part }): ReplyMetadata | undefined =>
         part.type === "finish" ? { finishReason: part.finishReason } : undefined,
+      onFinish: ({ responseMessage }) => {
+        reply = responseMessage;
+      },
     })
     .tee();
-  void storeReply(session.user.id, threadId, last.id, toStore);
+  void storeReply(session.user.id, threadId, last.id, toStore, () => reply);
   return createUIMessageStreamResponse({ stream: toClient });
 });
 

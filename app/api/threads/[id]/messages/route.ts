@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { notFound } from "@/lib/api-error";
 import { apiRoute, methodNotAllowed } from "@/lib/api-route";
-import { messageFormat, toStoredMessage, uiMessageSchema, validateMessages } from "@/lib/messages";
+import { messageFormat } from "@/lib/chat-messages";
+import { toStoredMessage, uiMessageSchema, validateMessages } from "@/lib/messages";
 import { requireSession } from "@/lib/session";
 import { threads } from "@/lib/threads";
 import { parseThreadId, readJsonBody, storableText } from "@/lib/validation";

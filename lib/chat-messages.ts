@@ -1,0 +1,33 @@
+import type { ThreadMessage, ThreadMessageLike } from "@assistant-ui/react";
+import type { UIMessage } from "ai";
+
+/**
+ * The browser speaks assistant-ui's message shape; the API and the database speak the AI SDK's
+ * UIMessage ("ai-sdk/v6", see lib/messages.ts). These two functions are the whole bridge, so the
+ * AI SDK itself never ships to the browser (only its types are imported here).
+ */
+
+/** How messages are stored: the UIMessage without its id. */
+export const messageFormat = "ai-sdk/v6";
+
+/** Set on a reply's `metadata.custom` when the server said the model finished. */
+export type ReplyCustomMetadata = { finishReason?: string };
+
+export function toUIMessage(message: ThreadMessage): UIMessage {
+  const parts: UIMessage["parts"] = [];
+  const done = message.role === "assistant" ? ({ state: "done" } as const) : {};
+  for (const part of message.content) {
+    if (part.type === "text") parts.push({ type: "text", text: part.text, ...done });
+    else if (part.type === "reasoning") parts.push({ type: "reasoning", text: part.text, state: "done" });
+  }
+  // Without a finish reason the server stores the reply as incomplete (Stop, a cut stream).
+  const finishReason = message.role === "assistant" ? (message.metadata.custom as ReplyCustomMetadata).finishReason : undefined;
+  return { id: message.id, role: message.role, parts, ...(finishReason ? { metadata: { finishReason } } : {}) };
+}
+
+export function fromUIMessage(message: Pick<UIMessage, "id" | "role" | "parts">): ThreadMessageLike {
+  const content = message.parts.flatMap((part) =>
+    part.type === "text" || part.type === "reasoning" ? [{ type: part.type, text: part.text }] : [],
+  );
+  return { id: message.id, role: message.role, content };
+}
