@@ -1,16 +1,9 @@
 import type { UIMessage } from "ai";
 import type { ThreadStatus } from "@/db/schema";
+import type { ThreadJson } from "@/lib/threads";
 
 /** Thread as the API returns it (dates as ISO strings). */
-export type ApiThread = {
-  id: string;
-  title: string | null;
-  status: ThreadStatus;
-  model: string | null;
-  createdAt: string;
-  updatedAt: string;
-  lastMessageAt: string | null;
-};
+export type ApiThread = ThreadJson;
 
 export type ApiSearchResult = { id: string; title: string | null; status: ThreadStatus; updatedAt: string; snippet: string };
 

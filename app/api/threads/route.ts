@@ -3,7 +3,7 @@ import { threadStatuses } from "@/db/schema";
 import { ApiError } from "@/lib/api-error";
 import { apiRoute, methodNotAllowed } from "@/lib/api-route";
 import { requireSession } from "@/lib/session";
-import { decodeCursor, threads } from "@/lib/threads";
+import { decodeCursor, threadJson, threads } from "@/lib/threads";
 import { offeredModel, parseOrThrow, queryParams, readJsonBody, titleSchema } from "@/lib/validation";
 
 const listQuery = z.strictObject({
@@ -25,7 +25,7 @@ export const GET = apiRoute(async (request: Request) => {
 export const POST = apiRoute(async (request: Request) => {
   const session = await requireSession(request.headers);
   const body = await readJsonBody(request, createBody);
-  return Response.json(await threads.createThreadForUser(session.user.id, body), { status: 201 });
+  return Response.json(threadJson(await threads.createThreadForUser(session.user.id, body)), { status: 201 });
 });
 
 const otherMethod = methodNotAllowed("GET", "POST");

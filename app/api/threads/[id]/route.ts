@@ -3,7 +3,7 @@ import { threadStatuses } from "@/db/schema";
 import { notFound } from "@/lib/api-error";
 import { apiRoute, methodNotAllowed } from "@/lib/api-route";
 import { requireSession } from "@/lib/session";
-import { threads } from "@/lib/threads";
+import { threadJson, threads } from "@/lib/threads";
 import { offeredModel, parseThreadId, readJsonBody, titleSchema } from "@/lib/validation";
 
 type Context = { params: Promise<{ id: string }> };
@@ -16,7 +16,7 @@ export const GET = apiRoute(async (request: Request, { params }: Context) => {
   const session = await requireSession(request.headers);
   const thread = await threads.getThreadForUser(session.user.id, parseThreadId((await params).id));
   if (!thread) throw notFound();
-  return Response.json(thread);
+  return Response.json(threadJson(thread));
 });
 
 export const PATCH = apiRoute(async (request: Request, { params }: Context) => {
@@ -25,7 +25,7 @@ export const PATCH = apiRoute(async (request: Request, { params }: Context) => {
   const body = await readJsonBody(request, patchBody);
   const thread = await threads.updateThreadForUser(session.user.id, id, body);
   if (!thread) throw notFound();
-  return Response.json(thread);
+  return Response.json(threadJson(thread));
 });
 
 export const DELETE = apiRoute(async (request: Request, { params }: Context) => {

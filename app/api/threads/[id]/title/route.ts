@@ -5,7 +5,7 @@ import { apiRoute, methodNotAllowed } from "@/lib/api-route";
 import { getModel } from "@/lib/ai";
 import { limits } from "@/lib/limits";
 import { requireSession } from "@/lib/session";
-import { threads } from "@/lib/threads";
+import { threadJson, threads } from "@/lib/threads";
 import { parseThreadId, readJsonBody, storableText } from "@/lib/validation";
 
 type Context = { params: Promise<{ id: string }> };
@@ -38,7 +38,7 @@ export const POST = apiRoute(async (request: Request, { params }: Context) => {
   }
   const thread = await threads.updateThreadForUser(session.user.id, id, { title });
   if (!thread) throw notFound();
-  return Response.json(thread);
+  return Response.json(threadJson(thread));
 });
 
 const otherMethod = methodNotAllowed("POST");
