@@ -81,8 +81,12 @@ async function main() {
     // Warm up the server's code paths and connection pool.
     await runConcurrent(200, 20, () => get("/api/threads?limit=50"));
 
-    // Baseline for the API routes: the bare session check every route pays, over HTTP.
+    // Baselines for the API routes: Next.js alone (an unknown /api path answers a JSON 404 and
+    // touches nothing), and the bare session check every route pays, both over HTTP.
+    const nextOnly = stats((await runConcurrent(1000, 20, () => get("/api/bench-floor"))).map((r) => r.ms));
+    record({ name: "floor: an API route that does nothing, 20 clients", stats: nextOnly, target: "report", pass: true });
     const sessionOnly = stats((await runConcurrent(1000, 20, () => get("/api/auth/get-session"))).map((r) => r.ms));
+    record({ name: "baseline: get-session, 20 clients", stats: sessionOnly, baseline: nextOnly, target: "report", pass: true });
 
     // 2. Thread list, first page and a deep page (after 50 pages of 50).
     let after: string | undefined;
@@ -90,12 +94,16 @@ async function main() {
       const res = await fetch(`${baseURL}/api/threads?limit=50${after ? `&after=${after}` : ""}`, { headers });
       after = ((await res.json()) as { nextCursor: string }).nextCursor;
     }
+    const alone = stats((await runConcurrent(500, 1, () => get("/api/threads?limit=50"))).map((r) => r.ms));
+    record({ name: "thread list, first page, 1 client", stats: alone, target: "report", pass: true });
     const first = stats((await runConcurrent(2000, 20, () => get("/api/threads?limit=50"))).map((r) => r.ms));
     const deep = stats((await runConcurrent(2000, 20, () => get(`/api/threads?limit=50&after=${after}`))).map((r) => r.ms));
     record({ name: "thread list, first page, 20 clients", stats: first, baseline: sessionOnly, target: "p99 ≤ 15 ms", pass: first.p99 <= 15 });
     record({ name: "thread list, page 51, 20 clients", stats: deep, baseline: first, target: "p99 ≤ 15 ms, ≤ 1.2× first page", pass: deep.p99 <= 15 && deep.p50 <= first.p50 * 1.2 });
 
-    // 3. Thread open: a 500-message thread.
+    // 3. Thread open: a 500-message thread, alone and with 20 clients.
+    const openAlone = stats((await runConcurrent(200, 1, () => get(`/api/threads/${seeded.longThreadId}/messages`))).map((r) => r.ms));
+    record({ name: "thread open, 500 messages, 1 client", stats: openAlone, target: "report", pass: true });
     const open = stats((await runConcurrent(1000, 20, () => get(`/api/threads/${seeded.longThreadId}/messages`))).map((r) => r.ms));
     record({ name: "thread open, 500 messages, 20 clients", stats: open, baseline: sessionOnly, target: "p99 ≤ 20 ms", pass: open.p99 <= 20 });
 
@@ -221,7 +229,7 @@ async function main() {
     if (existsSync(other)) {
       const small = scale === 1 ? result : JSON.parse(readFileSync(other, "utf8"));
       const big = scale === 1 ? JSON.parse(readFileSync(other, "utf8")) : result;
-      const firstOf = (r: { results: Row[] }) => r.results.find((x) => x.name.startsWith("thread list, first"))!.stats!.p50;
+      const firstOf = (r: { results: Row[] }) => r.results.find((x) => x.name === "thread list, first page, 20 clients")!.stats!.p50;
       console.log(`10× data / 1× data, thread list p50: ${(firstOf(big) / firstOf(small)).toFixed(2)} (target ≤ 1.5)`);
     }
     console.log("\n" + Object.entries(plans).map(([k, v]) => `-- ${k}\n${v}`).join("\n\n"));

@@ -30,6 +30,27 @@ test("a chat turn stores the user message before the model answers, and the repl
   await request.dispose();
 });
 
+test("replyId names the stored reply, so the browser's settled copy replaces it instead of adding a sibling", async ({ playwright, baseURL }) => {
+  const { request } = await apiUser(playwright, baseURL!, "Namer");
+  const thread = await (await request.post("/api/threads", { data: {} })).json();
+  const bad = await request.post("/api/chat", { data: { ...chatBody(thread.id, "x"), replyId: "" } });
+  expect(bad.status()).toBe(400);
+  expect((await bad.json()).error.code).toBe("bad_request");
+
+  const response = await request.post("/api/chat", { data: { ...chatBody(thread.id, "Name it", "user-n"), replyId: "reply-n" } });
+  expect(await response.text()).toContain('"messageId":"reply-n"');
+  const stored = async () => (await (await request.get(`/api/threads/${thread.id}/messages`)).json()).messages;
+  await expect.poll(async () => (await stored()).map((m: { id: string }) => m.id)).toEqual(["user-n", "reply-n"]);
+
+  const settled = { role: "assistant", parts: [{ type: "text", text: "Name" }] };
+  const save = await request.post(`/api/threads/${thread.id}/messages`, { data: { id: "reply-n", parentId: "user-n", format: "ai-sdk/v6", content: settled } });
+  expect(save.status()).toBe(204);
+  const after = await stored();
+  expect(after).toHaveLength(2);
+  expect(after[1]).toMatchObject({ id: "reply-n", status: "incomplete", content: settled });
+  await request.dispose();
+});
+
 test("a browser that disconnects mid-stream still gets the full reply stored", async ({ playwright, baseURL }) => {
   const { request } = await apiUser(playwright, baseURL!, "Leaver");
   const thread = await (await request.post("/api/threads", { data: {} })).json();

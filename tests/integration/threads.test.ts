@@ -125,6 +125,24 @@ describe.each(engines)("thread data layer on $name", ({ open }) => {
     expect(thread1?.lastMessageAt).toBeInstanceOf(Date);
   });
 
+  it("reads messages back exactly as stored, whatever their text, with every field of the API shape", async () => {
+    const t = await store.createThreadForUser(alice);
+    const tricky = 'quotes " and \\ backslash, a newline\n, </script>, emoji 🧵, \u2028 and "json": {"a": [1]}';
+    const id = 'id with "quotes" and ü';
+    expect(await store.saveMessagesForUser(alice, t.id, [text(id, "user", tricky, null)], "keep")).not.toBeNull();
+    const body = await store.messagesJsonForUser(alice, t.id);
+    const [m] = JSON.parse(body!).messages;
+    expect(m).toEqual({
+      id,
+      parentId: null,
+      format: "ai-sdk/v6",
+      content: { role: "user", parts: [{ type: "text", text: tricky }] },
+      status: "complete",
+      createdAt: expect.any(String),
+    });
+    expect(Math.abs(Date.parse(m.createdAt) - Date.now())).toBeLessThan(60_000);
+  });
+
   it("keeps the first copy on 'keep' and takes the new one on 'replace'", async () => {
     const t = await store.createThreadForUser(alice);
     await store.saveMessagesForUser(alice, t.id, [text("a", "assistant", "partial", null)], "replace");
