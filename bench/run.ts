@@ -206,8 +206,8 @@ async function main() {
       "thread list, first page": await explain(listSql.replace("%AFTER%", ""), [user.id]),
       "thread list, page 51": await explain(listSql.replace("%AFTER%", "and (updated_at, id) < ($2::timestamptz, $3::uuid)"), [user.id, cursor[0], cursor[1]]),
       "thread open (500 messages)": await explain(
-        `select t.id, m.id, m.parent_id, m.format, m.content, m.status, m.created_at from thread t left join message m on m.thread_id = t.id
-         where t.id = $1 and t.user_id = $2 order by m.created_at`,
+        `select m.id, m.parent_id, m.format, m.content::text as content, m.status, to_json(m.created_at)::text as created_at
+         from thread t left join message m on m.thread_id = t.id where t.id = $1 and t.user_id = $2 order by m.created_at`,
         [seeded.longThreadId, user.id],
       ),
       "session lookup": await explain(`select * from session where token = $1`, [decodeURIComponent(cookie.split("=")[1]).split(".")[0]]),
