@@ -6,6 +6,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { Pool } from "pg";
+import { positiveIntFromEnv, type Env } from "@/lib/env";
 import * as schema from "./schema";
 
 export type AppDatabase = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -70,6 +71,7 @@ export function connectPglite(dataDir: string | undefined): DatabaseHandle {
   return { db, kind: "pglite", ready, close: () => client.close() };
 }
 
-export function connectFromEnv(env: NodeJS.ProcessEnv = process.env): DatabaseHandle {
-  return env.DATABASE_URL ? connectPostgres(env.DATABASE_URL) : connectPglite(defaultDataDir);
+export function connectFromEnv(env: Env = process.env): DatabaseHandle {
+  if (!env.DATABASE_URL) return connectPglite(defaultDataDir);
+  return connectPostgres(env.DATABASE_URL, { max: positiveIntFromEnv(env, "DATABASE_POOL_MAX", 10) });
 }
