@@ -92,7 +92,7 @@ function useChatModel(pickedModel: () => string | undefined): ChatModelAdapter {
         const body = await api.chat(
           {
             id: remoteId,
-            replyId: unstable_assistantMessageId ?? crypto.randomUUID(),
+            replyId: unstable_assistantMessageId,
             messages: messages.map(toUIMessage),
             model: pickedModel(),
           },

@@ -43,7 +43,7 @@ const json = (value: unknown) => JSON.stringify(value);
 const threadPath = (id: string) => `/api/threads/${encodeURIComponent(id)}`;
 
 /** What the chat UI sends to /api/chat; `replyId` names the reply so its settled copy replaces the server's. */
-export type ChatRequest = { id: string; replyId: string; messages: UIMessage[]; model?: string };
+export type ChatRequest = { id: string; replyId?: string; messages: UIMessage[]; model?: string };
 
 export const api = {
   /** Starts a reply; resolves to its AI SDK UI message stream (server-sent events). */
