@@ -22,6 +22,7 @@ import type { UIMessage } from "ai";
 import { createContext, useContext, useMemo, useRef, useState, type ReactNode } from "react";
 import { api, type ApiThread } from "@/lib/api-client";
 import { fromUIMessage, messageFormat, toUIMessage, type ReplyCustomMetadata } from "@/lib/chat-messages";
+import { readAll } from "@/lib/streams";
 
 type RemoteThreadMetadata = Awaited<ReturnType<RemoteThreadListAdapter["fetch"]>>;
 
@@ -68,15 +69,6 @@ function useThreadHistory(): ThreadHistoryAdapter {
 
 function useThreadAdapters() {
   return { history: useThreadHistory() };
-}
-
-async function* readAll<T>(stream: ReadableStream<T>): AsyncGenerator<T> {
-  const reader = stream.getReader();
-  try {
-    for (let next = await reader.read(); !next.done; next = await reader.read()) yield next.value;
-  } finally {
-    reader.releaseLock();
-  }
 }
 
 /**

@@ -3,12 +3,18 @@ import type { UIMessage } from "ai";
 
 /**
  * The browser speaks assistant-ui's message shape; the API and the database speak the AI SDK's
- * UIMessage ("ai-sdk/v6", see lib/messages.ts). These two functions are the whole bridge, so the
+ * UIMessage ("ai-sdk/v6", see lib/messages.ts). toUIMessage and fromUIMessage are the whole bridge, so the
  * AI SDK itself never ships to the browser (only its types are imported here).
  */
 
 /** How messages are stored: the UIMessage without its id. */
 export const messageFormat = "ai-sdk/v6";
+
+/** The non-empty text parts of a stored message's content (images, reasoning and the rest left out). */
+export function textParts(content: unknown): string[] {
+  const parts = (content as { parts?: { type: string; text?: string }[] } | null)?.parts ?? [];
+  return parts.flatMap((p) => (p.type === "text" && p.text ? [p.text] : []));
+}
 
 /** Set on a reply's `metadata.custom` when the server said the model finished. */
 export type ReplyCustomMetadata = { finishReason?: string };

@@ -1,8 +1,5 @@
+import { textParts } from "./chat-messages";
 import type { ExportedThread } from "./threads";
-
-type Part = { type: string; text?: string };
-const textOf = (content: unknown) =>
-  ((content as { parts?: Part[] }).parts ?? []).flatMap((p) => (p.type === "text" && p.text ? [p.text] : [])).join("\n\n");
 
 /** The branch the user last saw: from the newest message up through its parents. */
 export function currentBranch(messages: ExportedThread["messages"]): ExportedThread["messages"] {
@@ -15,7 +12,7 @@ export function currentBranch(messages: ExportedThread["messages"]): ExportedThr
 export function threadToMarkdown(thread: ExportedThread): string {
   const lines = [`# ${thread.title ?? "New chat"}`, ""];
   for (const m of currentBranch(thread.messages)) {
-    lines.push(`## ${m.role === "user" ? "You" : m.role === "assistant" ? "Assistant" : "System"}`, "", textOf(m.content), "");
+    lines.push(`## ${m.role === "user" ? "You" : m.role === "assistant" ? "Assistant" : "System"}`, "", textParts(m.content).join("\n\n"), "");
   }
   return lines.join("\n");
 }

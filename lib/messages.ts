@@ -6,7 +6,6 @@ import { limits } from "./limits";
 import type { MessageInput } from "./threads";
 import { storableText } from "./validation";
 
-
 const messageId = storableText(200).pipe(z.string().min(1, "must not be empty"));
 
 /** The shape of a UIMessage as it arrives; `validateUIMessages` then checks every part. */

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { db as defaultDb } from "@/db";
 import type { AppDatabase } from "@/db/connect";
 import { message, messageSearchVector, thread, type Message, type Thread, type ThreadStatus } from "@/db/schema";
+import { textParts } from "@/lib/chat-messages";
 
 /**
  * Every thread and message query of the app. Each function takes the owner's user id first and
@@ -75,7 +76,7 @@ export function createThreadStore(db: AppDatabase = defaultDb) {
   async function listThreadsForUser(
     userId: string,
     options: { status: ThreadStatus; limit: number; after?: Cursor },
-  ): Promise<{ threads: ThreadJson[]; nextCursor: string | null }> {
+  ): Promise<{ threads: ThreadSummary[]; nextCursor: string | null }> {
     const { status, limit, after } = options;
     // Keyset pagination on (updated_at, id): every page is one index range scan, however deep.
     const rows = await db
@@ -91,7 +92,7 @@ export function createThreadStore(db: AppDatabase = defaultDb) {
       .orderBy(desc(thread.updatedAt), desc(thread.id))
       .limit(limit + 1);
     const page = rows.slice(0, limit);
-    return { threads: page.map(threadJson), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null };
+    return { threads: page, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null };
   }
 
   async function createThreadForUser(userId: string, values: { title?: string | null; model?: string | null } = {}): Promise<ThreadSummary> {
@@ -142,8 +143,7 @@ export function createThreadStore(db: AppDatabase = defaultDb) {
       .orderBy(asc(message.createdAt))
       .limit(1);
     if (rows.length === 0) return null;
-    const parts = (rows[0].content as { parts?: { type: string; text?: string }[] } | null)?.parts ?? [];
-    return parts.flatMap((p) => (p.type === "text" && p.text ? [p.text] : [])).join("\n");
+    return textParts(rows[0].content).join("\n");
   }
 
   /**

@@ -69,7 +69,7 @@ describe.each(engines)("thread data layer on $name", ({ open }) => {
     const archived = await store.createThreadForUser(owner, { title: "old" });
     await store.updateThreadForUser(owner, archived.id, { status: "archived" });
 
-    const seen: { id: string; updatedAt: string }[] = [];
+    const seen: { id: string; updatedAt: Date }[] = [];
     let after: ReturnType<typeof decodeCursor>;
     let pages = 0;
     do {
@@ -83,8 +83,7 @@ describe.each(engines)("thread data layer on $name", ({ open }) => {
     // Strictly descending by (updated_at, id): the order the cursor relies on, ties included.
     for (let i = 1; i < seen.length; i++) {
       const [a, b] = [seen[i - 1], seen[i]];
-      // ISO strings of one format and zone sort like the instants they name.
-      expect(a.updatedAt > b.updatedAt || (a.updatedAt === b.updatedAt && a.id > b.id)).toBe(true);
+      expect(a.updatedAt > b.updatedAt || (a.updatedAt.getTime() === b.updatedAt.getTime() && a.id > b.id)).toBe(true);
     }
     // The thread touched last comes first.
     await store.updateThreadForUser(owner, ids[0], { title: "touched" });

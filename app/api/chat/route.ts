@@ -14,6 +14,7 @@ import { consumeChatMessage } from "@/lib/chat-rate-limit";
 import { limits } from "@/lib/limits";
 import { toStoredMessage, uiMessageSchema, validateMessages, type ReplyMetadata } from "@/lib/messages";
 import { requireSession } from "@/lib/session";
+import { readAll } from "@/lib/streams";
 import { threads } from "@/lib/threads";
 import { offeredModel, parseThreadId, readJsonBody } from "@/lib/validation";
 
@@ -44,9 +45,7 @@ function describeModelError(error: unknown): string {
 async function storeReply(userId: string, threadId: string, parentId: string, stream: ReadableStream<UIMessageChunk>, reply: () => UIMessage | undefined) {
   let failed = false;
   try {
-    const reader = stream.getReader();
-    for (let next = await reader.read(); !next.done; next = await reader.read()) {
-      const chunk = next.value;
+    for await (const chunk of readAll(stream)) {
       if (chunk.type === "error") {
         failed = true;
         console.error(`[chat] the model failed for thread ${threadId}: ${chunk.errorText}`);

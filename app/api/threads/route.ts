@@ -19,7 +19,8 @@ export const GET = apiRoute(async (request: Request) => {
   const query = parseOrThrow(listQuery, queryParams(request));
   const after = query.after === undefined ? undefined : decodeCursor(query.after);
   if (query.after !== undefined && !after) throw new ApiError("bad_request", "Invalid request: after: not a cursor from this API");
-  return Response.json(await threads.listThreadsForUser(session.user.id, { status: query.status, limit: query.limit, after }));
+  const page = await threads.listThreadsForUser(session.user.id, { status: query.status, limit: query.limit, after });
+  return Response.json({ threads: page.threads.map(threadJson), nextCursor: page.nextCursor });
 });
 
 export const POST = apiRoute(async (request: Request) => {
