@@ -5,8 +5,10 @@ import { db } from "@/db";
 import type { AppDatabase } from "@/db/connect";
 import * as schema from "@/db/schema";
 import { resolveAuthSecret } from "@/lib/auth-secret";
+import { CLIENT_ADDRESS_HEADER } from "@/lib/client-address";
 import { positiveIntFromEnv, type Env } from "@/lib/env";
 import { createMailer } from "@/lib/mailer";
+import { createSignInLockout, readSignInLockoutLimits, signInLockoutHooks } from "@/lib/sign-in-lockout";
 import { enabledSocialProviders } from "@/lib/social-providers";
 
 export function createAuth(database: AppDatabase, env: Env = process.env) {
@@ -18,6 +20,8 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
     void mailer.send({ to, subject, text }).catch((error: unknown) => console.error(`[mail] could not send to ${to}:`, error));
   // better-auth's own default for credential endpoints is 3 attempts per 10 s per IP.
   const credentialAttempts = { window: 10, max: positiveIntFromEnv(env, "AUTH_RATE_LIMIT_MAX", 3) };
+  const lockoutLimits = readSignInLockoutLimits(env);
+  const lockout = createSignInLockout(database, lockoutLimits);
   return betterAuth({
     secret: resolveAuthSecret(env),
     baseURL: env.BETTER_AUTH_URL,
@@ -26,6 +30,8 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
       enabled: true,
       minPasswordLength: 8,
       revokeSessionsOnPasswordReset: true,
+      // The reset link reached the owner's mailbox: a lock an attacker caused is lifted with it.
+      onPasswordReset: async ({ user }) => lockout.clearEmail(user.email),
       sendResetPassword: async ({ user, url }) =>
         send(user.email, "Reset your Threadkeeper password", `Someone asked to reset the password of this account.\nTo choose a new one, open:\n${url}\nIf it was not you, ignore this email.`),
     },
@@ -49,6 +55,11 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
         google: { clientId: env.GOOGLE_CLIENT_ID!, clientSecret: env.GOOGLE_CLIENT_SECRET! },
       }),
     },
+    // Failed password sign-ins are limited per email, whatever address they come from.
+    hooks: signInLockoutHooks(lockout, lockoutLimits),
+    // The per-address limits below key on the address lib/client-address.ts decided from the TCP
+    // peer and TRUSTED_PROXIES; a header a client writes itself never reaches this point.
+    advanced: { ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] } },
     // On in every environment, counted in the database so it holds across app instances.
     rateLimit: {
       enabled: true,

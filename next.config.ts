@@ -1,6 +1,7 @@
 import type { NextConfig } from "next";
 import { PHASE_PRODUCTION_SERVER } from "next/constants";
 import { missingSecretMessage } from "./lib/auth-secret";
+import { parseTrustedProxies } from "./lib/client-address";
 
 const isDev = process.env.NODE_ENV !== "production";
 
@@ -32,6 +33,14 @@ export default function config(phase: string): NextConfig {
   if (phase === PHASE_PRODUCTION_SERVER && !process.env.BETTER_AUTH_SECRET) {
     console.error(missingSecretMessage);
     process.exit(1);
+  }
+  if (phase === PHASE_PRODUCTION_SERVER) {
+    try {
+      parseTrustedProxies();
+    } catch (error) {
+      console.error((error as Error).message);
+      process.exit(1);
+    }
   }
   return {
     // PGlite loads its WebAssembly and data files from its own package directory at run time.

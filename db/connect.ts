@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -22,10 +22,16 @@ export type DatabaseHandle = {
 export const migrationsFolder = path.join(process.cwd(), "drizzle");
 export const defaultDataDir = path.join(process.cwd(), ".data", "pglite");
 
+/** The creation time drizzle-kit gave the newest migration in drizzle/ (what `migrate` records as created_at). */
+const newestMigration = () => {
+  const journal = JSON.parse(readFileSync(path.join(migrationsFolder, "meta", "_journal.json"), "utf8")) as { entries: { when: number }[] };
+  return Math.max(...journal.entries.map((e) => e.when));
+};
+
 export class DatabaseNotMigratedError extends Error {
   constructor() {
     super(
-      "The PostgreSQL database at DATABASE_URL has no tables yet. Run `npm run db:migrate` once; the app picks the tables up without a restart.",
+      "The PostgreSQL database at DATABASE_URL is not migrated to this version of the app. Run `npm run db:migrate`; the app picks the tables up without a restart.",
     );
     this.name = "DatabaseNotMigratedError";
   }
@@ -52,11 +58,13 @@ export function connectPostgres(url: string, options: { max?: number } = {}): Da
   // An idle client that loses its server must not crash the process; the next query reconnects.
   pool.on("error", (error) => console.error(`[db] idle PostgreSQL client error: ${error.message}`));
   const db = drizzlePg({ client: pool, schema }) as unknown as AppDatabase;
+  // Ready once the newest migration this build ships is applied: an upgrade whose migration was
+  // not run gets the clear 503 instead of failing on its first new table.
   const ready = once(async () => {
-    const { rows } = await pool.query<{ table: string | null }>(
-      "select to_regclass('public.thread')::text as table",
-    );
+    const { rows } = await pool.query<{ table: string | null }>("select to_regclass('drizzle.__drizzle_migrations')::text as table");
     if (!rows[0]?.table) throw new DatabaseNotMigratedError();
+    const applied = await pool.query<{ when: string | null }>("select max(created_at)::text as when from drizzle.__drizzle_migrations");
+    if (Number(applied.rows[0]?.when ?? 0) < newestMigration()) throw new DatabaseNotMigratedError();
   });
   return { db, kind: "postgres", ready, close: () => pool.end() };
 }

@@ -91,6 +91,23 @@ export const rateLimit = pgTable("rate_limit", {
   lastRequest: bigint("last_request", { mode: "number" }).notNull(),
 });
 
+// Failed password sign-ins per email address, whatever client address they came from, so a
+// guessing run against one account is stopped across every app instance. `device` is "" for
+// unknown clients and a known device's id otherwise (see lib/sign-in-lockout.ts).
+export const signInFailure = pgTable(
+  "sign_in_failure",
+  {
+    email: text("email").notNull(),
+    device: text("device").notNull(),
+    failures: integer("failures").notNull(),
+    windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
+    lockedUntil: timestamp("locked_until", { withTimezone: true }),
+    // When the row stops mattering (window and lock both over): expired rows are pruned by it.
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.email, t.device] }), index("sign_in_failure_expires_idx").on(t.expiresAt)],
+);
+
 export const usageWindows = ["minute", "day"] as const;
 
 // Chat messages a user sent in the current minute and day: one row per user and window, reset

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { getModel } from "./ai";
 import { ApiError, notFound } from "./api-error";
 import { limits } from "./limits";
+import { readLimitedBody } from "./request-body";
 
 /**
  * Reads a JSON request body: JSON content type (415), at most `maxBodyBytes` (413), valid JSON
@@ -12,9 +13,7 @@ export async function readJsonBody<Schema extends z.ZodType>(request: Request, s
   if (!/^application\/json\b/i.test(type)) {
     throw new ApiError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
   }
-  const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > limits.maxBodyBytes) throw tooLarge();
-  const text = await readLimited(request);
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(await readLimitedBody(request));
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -30,26 +29,6 @@ export function parseOrThrow<Schema extends z.ZodType>(schema: Schema, value: un
   const issue = result.error.issues[0];
   const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
   throw new ApiError("bad_request", `Invalid request: ${where}${issue.message}`);
-}
-
-const tooLarge = () => new ApiError("payload_too_large", `The body is larger than ${limits.maxBodyBytes} bytes.`);
-
-async function readLimited(request: Request): Promise<string> {
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limits.maxBodyBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks));
 }
 
 /** Text that PostgreSQL can store and people can read: no NUL, no lone UTF-16 surrogates. */

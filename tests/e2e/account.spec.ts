@@ -1,5 +1,5 @@
 import { expect, test, type Browser } from "@playwright/test";
-import { mailedLink, password, signIn, signUp } from "./helpers";
+import { mailedLink, password, resetPasswordByMail, signIn, signUp } from "./helpers";
 import { withDb } from "./db";
 
 const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
@@ -165,19 +165,7 @@ test("password reset by emailed link signs every device out; verification link m
   await expect(page.getByText("(verified)")).toBeVisible();
 
   const stranger = await browser.newPage();
-  await stranger.goto("/sign-in");
-  await stranger.getByRole("link", { name: "Forgot password?" }).click();
-  // The sign-in page has an Email field too: wait until the reset page has replaced it.
-  await expect(stranger.getByRole("heading", { name: "Reset your password" })).toBeVisible();
-  await stranger.getByLabel("Email").fill(email);
-  await stranger.getByRole("button", { name: "Send reset link" }).click();
-  await expect(stranger.getByRole("status")).toContainText("If an account uses that address");
-
-  await stranger.goto(await mailedLink(email, "/reset-password"));
-  await expect(stranger).toHaveURL(/\/reset-password\?token=/);
-  await stranger.getByLabel("New password").fill("a reset password");
-  await stranger.getByRole("button", { name: "Set new password" }).click();
-  await expect(stranger.getByRole("status")).toContainText("Your password is changed");
+  await resetPasswordByMail(stranger, email, "a reset password");
 
   // The old session is gone; the new password works, the old one does not.
   expect((await page.request.get("/api/threads")).status()).toBe(401);

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import pg from "pg";
-import { password, signIn, signUp, uniqueEmail } from "./helpers";
+import { password, resetPasswordByMail, signIn, signUp, uniqueEmail } from "./helpers";
 
 test("sign up, see your name, sign out, sign back in", async ({ page }) => {
   const email = await signUp(page, "Ada");
@@ -23,6 +23,26 @@ test("a wrong password shows an error and stays on the sign-in page", async ({ p
   await signIn(page, email, "not the password");
   await expect(page.getByRole("alert").filter({ hasText: /invalid email or password/i })).toBeVisible();
   await expect(page).toHaveURL(/\/sign-in/);
+});
+
+test("an account locked by wrong passwords says so, and a reset link lets its owner back in", async ({ page, browser }) => {
+  const email = await signUp(page, "Locked");
+  const attacker = await browser.newPage();
+  for (let i = 0; i < 5; i++) {
+    await signIn(attacker, email, `guess number ${i}`);
+    await expect(attacker.getByRole("alert").filter({ hasText: /invalid email or password/i })).toBeVisible();
+  }
+  await attacker.close();
+
+  // The owner, on a browser that never signed in with the password, is refused too, and told why.
+  await page.goto("about:blank");
+  await page.context().clearCookies();
+  await signIn(page, email);
+  await expect(page.getByRole("alert").filter({ hasText: /too many failed sign-ins.*reset your password/i })).toBeVisible();
+
+  await resetPasswordByMail(page, email, "a fresh password");
+  await signIn(page, email, "a fresh password");
+  await expect(page).toHaveURL(/\/$/);
 });
 
 test("signing up twice with one email says so", async ({ page, browser }) => {

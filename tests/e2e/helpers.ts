@@ -61,3 +61,38 @@ export async function mailedLink(email: string, pathPart: string): Promise<strin
   }
   throw new Error(`no mail with ${pathPart} for ${email}`);
 }
+
+/** "Forgot password?" from the sign-in page, then the mailed link, as a person does it. */
+export async function resetPasswordByMail(page: Page, email: string, newPassword: string) {
+  await page.goto("/sign-in");
+  await page.getByRole("link", { name: "Forgot password?" }).click();
+  // The sign-in page has an Email field too: wait until the reset page has replaced it.
+  await expect(page.getByRole("heading", { name: "Reset your password" })).toBeVisible();
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Send reset link" }).click();
+  await expect(page.getByRole("status")).toContainText("If an account uses that address");
+
+  await page.goto(await mailedLink(email, "/reset-password"));
+  await expect(page).toHaveURL(/\/reset-password\?token=/);
+  await page.getByLabel("New password").fill(newPassword);
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.getByRole("status")).toContainText("Your password is changed");
+}
+
+/** Headers a client can send to claim another address; none may change which address the app limits. */
+export const forgedAddressHeaders: Record<string, string>[] = [
+  { "x-forwarded-for": "8.8.8.8" },
+  { "x-forwarded-for": "8.8.4.4, 127.0.0.1" },
+  { "x-forwarded-for": "1.1.1.1, 10.0.0.1, 192.168.0.1" },
+  { "x-forwarded-for": "2001:db8::1" },
+  { "x-forwarded-for": "::ffff:9.9.9.9" },
+  { "x-forwarded-for": "unknown" },
+  { "x-forwarded-for": "' OR '1'='1" },
+  { "x-forwarded-for": Array.from({ length: 200 }, (_, i) => `10.1.${i >> 8}.${i & 255}`).join(", ") },
+  { "x-real-ip": "9.9.9.9" },
+  { forwarded: "for=10.0.0.9;proto=https" },
+  { "cf-connecting-ip": "4.4.4.4" },
+  { "true-client-ip": "5.5.5.5" },
+  { "x-threadkeeper-client-address": "7.7.7.7" },
+  { "x-threadkeeper-client-address": "7.7.7.8", "x-threadkeeper-client-stamp": "guessed" },
+];

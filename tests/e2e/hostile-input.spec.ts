@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { apiUser, chatBody } from "./helpers";
-import { countRowsOf } from "./db";
+import { apiUser, chatBody, forgedAddressHeaders, password, uniqueEmail } from "./helpers";
+import { countRowsOf, withDb } from "./db";
 
 type Bad = { name: string; method: string; path: string; body?: string | Uint8Array<ArrayBuffer>; contentType?: string | null };
 
@@ -131,4 +131,36 @@ test("a corpus of hostile requests gets 4xx JSON errors, no 5xx, and changes not
   expect((await me.request.get("/api/threads")).status()).toBe(200);
   expect(await countRowsOf([me.userId, them.userId])).toEqual(before);
   expect((await (await them.request.get(`/api/threads/${theirs.id}`)).json()).title).toBe("theirs");
+});
+
+test("forged address headers: one account's sign-ins are limited whatever address each claims, and sessions record the real one", async ({ baseURL }) => {
+  const email = uniqueEmail("forged");
+  const post = (path: string, body: unknown, headers: Record<string, string>) =>
+    fetch(`${baseURL}/api/auth${path}`, { method: "POST", headers: { "content-type": "application/json", origin: baseURL!, ...headers }, body: JSON.stringify(body) });
+  expect((await post("/sign-up/email", { name: "Forged", email, password }, forgedAddressHeaders[0])).status).toBe(200);
+
+  // This server allows many attempts per address (every test signs up from 127.0.0.1); the
+  // per-account limit (5 failures) must hold against every kind of forged header.
+  const statuses: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const response = await post("/sign-in/email", { email, password: `wrong ${i}` }, forgedAddressHeaders[i % forgedAddressHeaders.length]);
+    statuses.push(response.status);
+    if (response.status === 429) expect(Number(response.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+  }
+  expect(statuses).toEqual([...Array(5).fill(401), ...Array(15).fill(429)]);
+  expect((await post("/sign-in/email", { email, password }, forgedAddressHeaders[1])).status).toBe(429);
+
+  // The auth routes take no body larger than any other route does.
+  const huge = await fetch(`${baseURL}/api/auth/sign-in/email`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: baseURL! },
+    body: JSON.stringify({ email, password: "x".repeat(1_100_000) }),
+  });
+  expect(huge.status).toBe(413);
+  expect(((await huge.json()) as { error: { code: string } }).error.code).toBe("payload_too_large");
+
+  const addresses = await withDb(async (client) =>
+    (await client.query(`select s.ip_address from session s join "user" u on u.id = s.user_id where u.email = $1`, [email])).rows.map((r) => r.ip_address as string),
+  );
+  expect(addresses).toEqual(["127.0.0.1"]);
 });

@@ -6,6 +6,7 @@ import type { DatabaseHandle } from "@/db/connect";
 import { chatUsage, user } from "@/db/schema";
 import { ApiError } from "@/lib/api-error";
 import { createChatRateLimiter } from "@/lib/chat-rate-limit";
+import { CLIENT_ADDRESS_HEADER } from "@/lib/client-address";
 import { engines, testEnv, uniqueEmail } from "../support/databases";
 
 describe.each(engines)("rate limits on $name", ({ open }) => {
@@ -47,7 +48,8 @@ describe.each(engines)("rate limits on $name", ({ open }) => {
     await expect(consume(id)).resolves.toBeUndefined();
   });
 
-  it("auth: hammering sign-in with wrong passwords gets 429, counted in the database", async () => {
+  // The address comes from lib/client-address.ts (tested with a real server in tests/e2e/auth-limits.spec.ts).
+  it("auth: hammering sign-in with wrong passwords from one address gets 429, counted in the database", async () => {
     const auth = createAuth(handle.db, testEnv({ AUTH_RATE_LIMIT_MAX: "3" }));
     const email = uniqueEmail("hammer");
     await auth.api.signUpEmail({ body: { name: "H", email, password: "correct horse" } });
@@ -56,7 +58,7 @@ describe.each(engines)("rate limits on $name", ({ open }) => {
       auth.handler(
         new Request("http://localhost:3000/api/auth/sign-in/email", {
           method: "POST",
-          headers: { "content-type": "application/json", origin: "http://localhost:3000", "x-forwarded-for": ip },
+          headers: { "content-type": "application/json", origin: "http://localhost:3000", [CLIENT_ADDRESS_HEADER]: ip },
           body: JSON.stringify({ email, password: "wrong password" }),
         }),
       );

@@ -38,7 +38,7 @@ function findBinDir(): string {
 }
 
 /** Creates an empty database with a unique name on the server and returns its URL. */
-async function createDatabase(serverUrl: string, name: string): Promise<string> {
+export async function createDatabase(serverUrl: string, name: string): Promise<string> {
   const client = new Client({ connectionString: serverUrl });
   await client.connect();
   try {

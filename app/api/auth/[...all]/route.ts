@@ -2,21 +2,43 @@ import { toNextJsHandler } from "better-auth/next-js";
 import { auth } from "@/auth";
 import { databaseReady } from "@/db";
 import { toErrorResponse } from "@/lib/api-error";
+import { logAuthEvent } from "@/lib/auth-log";
+import { clientAddressOf, verifiedHeaders } from "@/lib/client-address";
+import { readLimitedBody } from "@/lib/request-body";
 
 const handlers = toNextJsHandler(auth);
 
-async function ensureDatabase(): Promise<Response | undefined> {
+// Paths whose JSON body names the account an attempt is about (for the log of limited requests).
+const emailBodyPaths = ["/sign-in/email", "/sign-up/email", "/request-password-reset", "/send-verification-email"];
+
+async function handle(request: Request, handler: (request: Request) => Promise<Response>): Promise<Response> {
+  let body: Uint8Array<ArrayBuffer> | undefined;
   try {
     await databaseReady();
+    body = request.method === "POST" ? await readLimitedBody(request) : undefined;
   } catch (error) {
     return toErrorResponse(error);
   }
+  const headers = verifiedHeaders(request.headers);
+  const path = new URL(request.url).pathname.replace(/^\/api\/auth/, "");
+  const response = await handler(new Request(request.url, { method: request.method, headers, body, signal: request.signal }));
+  // better-auth's per-address limiter answers 429 with only its own X-Retry-After header.
+  if (response.status !== 429 || response.headers.has("retry-after")) return response;
+  const retryAfter = response.headers.get("x-retry-after") ?? "10";
+  logAuthEvent("rate_limited", { path, address: clientAddressOf(headers), email: emailBodyPaths.includes(path) ? emailIn(body) : undefined, retryAfter: Number(retryAfter) });
+  const limited = new Response(response.body, response);
+  limited.headers.set("Retry-After", retryAfter);
+  return limited;
 }
 
-export async function GET(request: Request) {
-  return (await ensureDatabase()) ?? handlers.GET(request);
+function emailIn(body: Uint8Array | undefined): string | undefined {
+  try {
+    const email = (JSON.parse(new TextDecoder().decode(body)) as { email?: unknown }).email;
+    return typeof email === "string" ? email.trim().toLowerCase().slice(0, 320) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-export async function POST(request: Request) {
-  return (await ensureDatabase()) ?? handlers.POST(request);
-}
+export const GET = (request: Request) => handle(request, handlers.GET);
+export const POST = (request: Request) => handle(request, handlers.POST);

@@ -1,0 +1,6 @@
+/** Runs once per server process, before it handles a request (Next.js instrumentation hook). */
+export async function register() {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { installClientAddressStamp } = await import("./lib/client-address");
+  installClientAddressStamp();
+}
