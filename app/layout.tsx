@@ -8,7 +8,8 @@ export const metadata: Metadata = {
   description: "Chat with any OpenAI-compatible model; your threads stay yours.",
 };
 
-export const viewport: Viewport = { width: "device-width", initialScale: 1 };
+// resizes-content: the on-screen keyboard shrinks the layout (h-dvh), so the composer stays in view.
+export const viewport: Viewport = { width: "device-width", initialScale: 1, interactiveWidget: "resizes-content" };
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (

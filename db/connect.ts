@@ -5,7 +5,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
-import { Pool } from "pg";
+import { Client, Pool } from "pg";
 import { positiveIntFromEnv, type Env } from "@/lib/env";
 import * as schema from "./schema";
 
@@ -16,6 +16,11 @@ export type DatabaseHandle = {
   kind: "postgres" | "pglite";
   /** Resolves once the database can serve the app's queries (migrated, or checked to be). */
   ready: () => Promise<void>;
+  /**
+   * Calls `onPayload` for every `pg_notify(channel, payload)` made on this database, by any app
+   * instance. Best effort: a lost connection is re-made, so callers also poll now and then.
+   */
+  listen: (channel: string, onPayload: (payload: string) => void) => Promise<void>;
   close: () => Promise<void>;
 };
 
@@ -66,7 +71,36 @@ export function connectPostgres(url: string, options: { max?: number } = {}): Da
     const applied = await pool.query<{ when: string | null }>("select max(created_at)::text as when from drizzle.__drizzle_migrations");
     if (Number(applied.rows[0]?.when ?? 0) < newestMigration()) throw new DatabaseNotMigratedError();
   });
-  return { db, kind: "postgres", ready, close: () => pool.end() };
+  // One extra connection per process, only once something listens: LISTEN needs a session of its own.
+  let listener: Client | undefined;
+  let closed = false;
+  const channels = new Map<string, Set<(payload: string) => void>>();
+  const connectListener = async (): Promise<void> => {
+    const client = new Client({ connectionString: url });
+    client.on("notification", (n) => channels.get(n.channel)?.forEach((fn) => fn(n.payload ?? "")));
+    const reconnect = () => {
+      if (listener !== client || closed) return;
+      listener = undefined;
+      client.end().catch(() => {});
+      setTimeout(() => void connectListener().catch(() => {}), 1000).unref();
+    };
+    client.on("error", reconnect);
+    client.on("end", reconnect);
+    listener = client;
+    await client.connect();
+    for (const channel of channels.keys()) await client.query(`listen "${channel}"`);
+  };
+  const listen = async (channel: string, onPayload: (payload: string) => void) => {
+    channels.set(channel, (channels.get(channel) ?? new Set()).add(onPayload));
+    if (!listener) await connectListener();
+    else await listener.query(`listen "${channel}"`);
+  };
+  const close = async () => {
+    closed = true;
+    await listener?.end().catch(() => {});
+    await pool.end();
+  };
+  return { db, kind: "postgres", ready, listen, close };
 }
 
 /** An embedded PostgreSQL (PGlite). `dataDir` undefined keeps it in memory (tests). */
@@ -76,7 +110,10 @@ export function connectPglite(dataDir: string | undefined): DatabaseHandle {
   const db = drizzlePglite({ client, schema }) as unknown as AppDatabase;
   // The embedded database needs no setup: it migrates itself on first use.
   const ready = once(() => migratePglite(drizzlePglite({ client }), { migrationsFolder }));
-  return { db, kind: "pglite", ready, close: () => client.close() };
+  const listen = async (channel: string, onPayload: (payload: string) => void) => {
+    await client.listen(channel, onPayload);
+  };
+  return { db, kind: "pglite", ready, listen, close: () => client.close() };
 }
 
 export function connectFromEnv(env: Env = process.env): DatabaseHandle {

@@ -191,6 +191,41 @@ export const message = pgTable(
   ],
 );
 
+// A reply while the model writes it: its stream, recorded in order, so a reload, another tab or
+// another app instance can replay it from the start and follow it live. Removed shortly after
+// the reply ends (lib/reply-streams.ts), so these tables only hold what is in flight.
+export const replyStream = pgTable(
+  "reply_stream",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    threadId: uuid("thread_id")
+      .notNull()
+      .references(() => thread.id, { onDelete: "cascade" }),
+    // The assistant message being written, and the user message it answers.
+    replyId: text("reply_id").notNull(),
+    parentId: text("parent_id").notNull(),
+    done: boolean("done").default(false).notNull(),
+    stopRequested: boolean("stop_requested").default(false).notNull(),
+    createdAt: createdAt(),
+    // Moved on with every recorded batch: a reply that stops moving was lost with its instance.
+    updatedAt: timestamp("updated_at", { withTimezone: true }).defaultNow().notNull(),
+  },
+  (t) => [index("reply_stream_thread_idx").on(t.threadId, t.createdAt), index("reply_stream_updated_idx").on(t.updatedAt)],
+);
+
+export const replyStreamChunk = pgTable(
+  "reply_stream_chunk",
+  {
+    streamId: uuid("stream_id")
+      .notNull()
+      .references(() => replyStream.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    // Server-sent events text of the AI SDK UI message stream, as sent to the browser.
+    data: text("data").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.streamId, t.seq] })],
+);
+
 export type User = typeof user.$inferSelect;
 export type Thread = typeof thread.$inferSelect;
 export type ThreadStatus = (typeof threadStatuses)[number];

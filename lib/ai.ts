@@ -1,4 +1,5 @@
 import { createOpenAI } from "@ai-sdk/openai";
+import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import type { LanguageModelV4, LanguageModelV4StreamPart } from "@ai-sdk/provider";
 import { createDemoModel } from "./demo-model";
 import { positiveIntFromEnv, type Env } from "./env";
@@ -105,12 +106,21 @@ export function chooseModel(env: Env = process.env): ModelChoice {
   const mode = (override as (typeof apiModes)[number] | undefined) ?? (baseURL ? "chat" : "responses");
   // Local servers usually need no key, but the provider insists on one being present.
   const provider = createOpenAI({ baseURL, apiKey: apiKey ?? "not-needed" });
+  // Chat Completions through the AI SDK's OpenAI-compatible provider: @ai-sdk/openai's chat model
+  // drops the `reasoning_content` deltas that llama.cpp, vLLM, Ollama and DeepSeek send; this one
+  // turns them into reasoning parts. It also asks for usage at the end of the stream.
+  const compatible = createOpenAICompatible({
+    name: "openai-compatible",
+    baseURL: baseURL ?? "https://api.openai.com/v1",
+    apiKey: apiKey ?? "not-needed",
+    includeUsage: true,
+  });
   const listed = (env.OPENAI_MODELS ?? "").split(",").map((m) => m.trim()).filter(Boolean);
   const modelId = env.OPENAI_MODEL || listed[0] || "gpt-4o";
   const offered = [...new Set([modelId, ...listed])];
   const titleModelId = env.OPENAI_TITLE_MODEL || modelId;
   const stallMs = positiveIntFromEnv(env, "MODEL_TIMEOUT_MS", 120_000);
-  const make = (id: string) => withStallTimeout(mode === "chat" ? provider.chat(id) : provider.responses(id), stallMs);
+  const make = (id: string) => withStallTimeout(mode === "chat" ? compatible.chatModel(id) : provider.responses(id), stallMs);
   const models = new Map(offered.map((id) => [id, make(id)]));
   const model = models.get(modelId)!;
   return {

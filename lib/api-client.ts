@@ -1,5 +1,6 @@
 import type { UIMessage } from "ai";
 import type { ThreadStatus } from "@/db/schema";
+import { threadIdFromPath } from "@/lib/chat-messages";
 import type { ThreadJson } from "@/lib/threads";
 
 /** Thread as the API returns it (dates as ISO strings). */
@@ -30,11 +31,20 @@ async function toApiClientError(response: Response): Promise<ApiClientError> {
   );
 }
 
+/**
+ * The thread open at this address is gone (deleted in another tab, or never was): a full load
+ * shows the not-found page, the same one a fresh visit gets.
+ */
+function reloadIfOpenThreadGone(threadId: string | undefined) {
+  if (typeof window !== "undefined" && threadId && threadIdFromPath(window.location.pathname) === threadId) window.location.reload();
+}
+
 async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
   const response = await fetch(path, {
     ...init,
     headers: init.body ? { "content-type": "application/json", ...init.headers } : init.headers,
   });
+  if (response.status === 404) reloadIfOpenThreadGone(/^\/api\/threads\/([^/?]+)/.exec(path)?.[1]);
   if (!response.ok) throw await toApiClientError(response);
   return (response.status === 204 ? undefined : await response.json()) as T;
 }
@@ -49,9 +59,19 @@ export const api = {
   /** Starts a reply; resolves to its AI SDK UI message stream (server-sent events). */
   chat: async (body: ChatRequest, signal: AbortSignal) => {
     const response = await fetch("/api/chat", { method: "POST", headers: { "content-type": "application/json" }, body: json(body), signal });
+    if (response.status === 404) reloadIfOpenThreadGone(body.id);
     if (!response.ok || !response.body) throw await toApiClientError(response);
     return response.body;
   },
+  /** The reply being written in the thread, from its start; null when none is. */
+  followReply: async (id: string, signal: AbortSignal) => {
+    const response = await fetch(`${threadPath(id)}/stream`, { signal });
+    if (response.status === 404) reloadIfOpenThreadGone(id);
+    if (!response.ok) throw await toApiClientError(response);
+    if (response.status === 204 || !response.body) return null;
+    return { body: response.body, replyId: response.headers.get("x-reply-id") ?? "", parentId: response.headers.get("x-reply-parent-id") ?? "" };
+  },
+  stopReply: (id: string) => call<void>(`${threadPath(id)}/stop`, { method: "POST", keepalive: true }),
   listThreads: (params: { status: ThreadStatus; after?: string; limit?: number }) => {
     const query = new URLSearchParams({ status: params.status, limit: String(params.limit ?? 50) });
     if (params.after) query.set("after", params.after);

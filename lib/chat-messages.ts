@@ -37,3 +37,21 @@ export function fromUIMessage(message: Pick<UIMessage, "id" | "role" | "parts">)
   );
   return { id: message.id, role: message.role, content };
 }
+
+/** A stored message as the messages API lists it. */
+export type StoredMessageJson = { id: string; parentId: string | null; format: string; content: Pick<UIMessage, "role" | "parts">; status?: string };
+
+/**
+ * The branch the user was last on: the newest message and its ancestors, oldest first (the
+ * list comes oldest first, so its last entry is the newest message).
+ */
+export function lastBranch<M extends { id: string; parentId: string | null }>(messages: M[]): M[] {
+  const byId = new Map(messages.map((m) => [m.id, m]));
+  const branch: M[] = [];
+  for (let m = messages.at(-1); m && branch.length <= messages.length; m = m.parentId ? byId.get(m.parentId) : undefined) branch.push(m);
+  return branch.reverse();
+}
+
+/** `/chat/:id` → the thread id; any other path → null (a new thread). */
+export const threadIdFromPath = (pathname: string | null) => /^\/chat\/([^/]+)$/.exec(pathname ?? "")?.[1] ?? null;
+export const threadPath = (id: string | null | undefined) => (id ? `/chat/${id}` : "/");

@@ -1,3 +1,5 @@
+import { headers } from "next/headers";
+import { cache } from "react";
 import { auth, type AuthSession } from "@/auth";
 import { databaseReady } from "@/db";
 import { ApiError } from "@/lib/api-error";
@@ -24,3 +26,6 @@ export async function requireSession(headers: Headers): Promise<AuthSession> {
   if (!session) throw new ApiError("unauthorized", "Sign in to continue.");
   return session;
 }
+
+/** For pages and layouts: the request's session, looked up once per render however many ask. */
+export const getPageSession = cache(async () => getSession(await headers()));

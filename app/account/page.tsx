@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { auth } from "@/auth";
-import { AccountPanel, type DeviceSession } from "@/components/account-panel";
+import { AccountPanel, type DeviceSession } from "@/components/account/account-panel";
 import { getSession } from "@/lib/session";
 import { describeUserAgent } from "@/lib/user-agent";
 

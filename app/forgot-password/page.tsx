@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { RequestResetForm } from "@/components/password-reset-forms";
+import { RequestResetForm } from "@/components/account/password-reset-forms";
 
 export const metadata: Metadata = { title: "Reset your password · Threadkeeper" };
 

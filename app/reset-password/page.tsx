@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { ResetPasswordForm } from "@/components/password-reset-forms";
+import { ResetPasswordForm } from "@/components/account/password-reset-forms";
 
 export const metadata: Metadata = { title: "Choose a new password · Threadkeeper" };
 

@@ -74,6 +74,8 @@ function corpus(ownThread: string, othersThread: string): Bad[] {
     add(`title ${id.slice(0, 40)}`, "POST", `/api/threads/${id}/title`);
     add(`append ${id.slice(0, 40)}`, "POST", `/api/threads/${id}/messages`, json({ id: "m", parentId: null, format: "ai-sdk/v6", content: { role: "user", parts: [] } }));
     add(`chat ${id.slice(0, 40)}`, "POST", "/api/chat", json(chatBody(decodeURIComponent(id), "hi")));
+    add(`stream ${id.slice(0, 40)}`, "GET", `/api/threads/${id}/stream`);
+    add(`stop ${id.slice(0, 40)}`, "POST", `/api/threads/${id}/stop`);
   }
 
   const queries = [
@@ -89,6 +91,8 @@ function corpus(ownThread: string, othersThread: string): Bad[] {
     ["PUT", `/api/threads/${ownThread}/messages`], ["DELETE", `/api/threads/${ownThread}/messages`],
     ["GET", `/api/threads/${ownThread}/title`], ["DELETE", `/api/threads/${ownThread}/title`],
     ["GET", "/api/chat"], ["PUT", "/api/chat"], ["DELETE", "/api/chat"],
+    ["POST", `/api/threads/${ownThread}/stream`], ["DELETE", `/api/threads/${ownThread}/stream`],
+    ["GET", `/api/threads/${ownThread}/stop`], ["DELETE", `/api/threads/${ownThread}/stop`],
   ] as const) {
     add(`wrong method ${method} ${path}`, method, path, method === "GET" ? undefined : json({}));
   }

@@ -19,6 +19,8 @@ const calls: Call[] = [
   { file: "threads/[id]/messages/route.ts", method: "POST", path: (id) => `/api/threads/${id}/messages`, data: () => appendEntry, mutates: true, scope: "thread" },
   { file: "threads/[id]/title/route.ts", method: "POST", path: (id) => `/api/threads/${id}/title`, mutates: true, scope: "thread" },
   { file: "threads/[id]/export/route.ts", method: "GET", path: (id) => `/api/threads/${id}/export?format=json`, mutates: false, scope: "thread" },
+  { file: "threads/[id]/stream/route.ts", method: "GET", path: (id) => `/api/threads/${id}/stream`, mutates: false, scope: "thread" },
+  { file: "threads/[id]/stop/route.ts", method: "POST", path: (id) => `/api/threads/${id}/stop`, mutates: true, scope: "thread" },
   { file: "export/route.ts", method: "GET", path: () => "/api/export", mutates: false, scope: "collection" },
   { file: "search/route.ts", method: "GET", path: () => "/api/search?q=seed", mutates: false, scope: "collection" },
   { file: "chat/route.ts", method: "POST", path: () => "/api/chat", data: (id) => chatBody(id, "matrix"), mutates: true, scope: "thread" },

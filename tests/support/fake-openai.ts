@@ -7,10 +7,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
  *   [slow]  40 tokens, 100 ms apart         [fail-500] HTTP 500      [fail-429] HTTP 429
  *   [cut]   stream stops half-way (socket destroyed)                  [stall] never answers
  *   [tokens=N] N tokens                    [delay=M] M ms between tokens (benchmarks)
+ *   [reason] thinks first: `reasoning_content` deltas (Chat Completions) or a reasoning summary
+ *            (Responses API), then answers
  * Every request's model and last user text is recorded ("[model] text", "[model title] text" for
- * title requests); GET /__requests lists them.
+ * title requests); GET /__requests lists them. A streamed reply whose connection the app closed
+ * before the end is listed by GET /__closed with its text and the time it closed.
  */
-export type FakeOpenAI = { url: string; seen: () => string[]; close: () => Promise<void> };
+export type FakeOpenAI = { url: string; seen: () => string[]; closed: () => ClosedEarly[]; close: () => Promise<void> };
+export type ClosedEarly = { text: string; at: number };
 
 type ChatBody = { model?: string; stream?: boolean; messages?: { role: string; content: unknown }[]; input?: unknown };
 
@@ -60,10 +64,17 @@ function sse(res: ServerResponse, data: unknown) {
   res.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
 }
 
-async function streamChatCompletion(res: ServerResponse, tokens: string[], delay: number, cut: boolean) {
+export const fakeReasoning = ["Let ", "me ", "think ", "about ", "that."];
+
+async function streamChatCompletion(res: ServerResponse, tokens: string[], delay: number, cut: boolean, reason: boolean) {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   const id = `chatcmpl-${Date.now()}`;
+  for (const token of reason ? fakeReasoning : []) {
+    sse(res, { id, object: "chat.completion.chunk", created: 0, model: "fake", choices: [{ index: 0, delta: { role: "assistant", reasoning_content: token } }] });
+    if (delay) await sleep(delay);
+  }
   for (const [i, token] of tokens.entries()) {
+    if (res.destroyed) return;
     if (cut && i === Math.floor(tokens.length / 2)) return void res.destroy();
     sse(res, { id, object: "chat.completion.chunk", created: 0, model: "fake", choices: [{ index: 0, delta: { role: "assistant", content: token } }] });
     if (delay) await sleep(delay);
@@ -73,26 +84,40 @@ async function streamChatCompletion(res: ServerResponse, tokens: string[], delay
   res.end();
 }
 
-async function streamResponses(res: ServerResponse, tokens: string[], delay: number, cut: boolean) {
+async function streamResponses(res: ServerResponse, tokens: string[], delay: number, cut: boolean, reason: boolean) {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   const itemId = `msg_${Date.now()}`;
   const response = { id: `resp_${Date.now()}`, object: "response", created_at: 0, model: "fake", status: "in_progress", output: [] };
   sse(res, { type: "response.created", response });
-  sse(res, { type: "response.output_item.added", output_index: 0, item: { type: "message", id: itemId, role: "assistant", status: "in_progress", content: [] } });
+  const out = reason ? 1 : 0;
+  if (reason) {
+    const rs = `rs_${Date.now()}`;
+    sse(res, { type: "response.output_item.added", output_index: 0, item: { type: "reasoning", id: rs, summary: [] } });
+    sse(res, { type: "response.reasoning_summary_part.added", item_id: rs, output_index: 0, summary_index: 0, part: { type: "summary_text", text: "" } });
+    for (const delta of fakeReasoning) {
+      sse(res, { type: "response.reasoning_summary_text.delta", item_id: rs, output_index: 0, summary_index: 0, delta });
+      if (delay) await sleep(delay);
+    }
+    sse(res, { type: "response.reasoning_summary_part.done", item_id: rs, output_index: 0, summary_index: 0, part: { type: "summary_text", text: fakeReasoning.join("") } });
+    sse(res, { type: "response.output_item.done", output_index: 0, item: { type: "reasoning", id: rs, summary: [{ type: "summary_text", text: fakeReasoning.join("") }] } });
+  }
+  sse(res, { type: "response.output_item.added", output_index: out, item: { type: "message", id: itemId, role: "assistant", status: "in_progress", content: [] } });
   for (const [i, token] of tokens.entries()) {
+    if (res.destroyed) return;
     if (cut && i === Math.floor(tokens.length / 2)) return void res.destroy();
-    sse(res, { type: "response.output_text.delta", item_id: itemId, output_index: 0, content_index: 0, delta: token });
+    sse(res, { type: "response.output_text.delta", item_id: itemId, output_index: out, content_index: 0, delta: token });
     if (delay) await sleep(delay);
   }
   const text = tokens.join("");
   const item = { type: "message", id: itemId, role: "assistant", status: "completed", content: [{ type: "output_text", text, annotations: [] }] };
-  sse(res, { type: "response.output_item.done", output_index: 0, item });
+  sse(res, { type: "response.output_item.done", output_index: out, item });
   sse(res, { type: "response.completed", response: { ...response, status: "completed", output: [item], usage: { input_tokens: 1, output_tokens: tokens.length, total_tokens: tokens.length + 1 } } });
   res.end();
 }
 
 export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: number } = {}): Promise<FakeOpenAI> {
   const seen: string[] = [];
+  const closed: ClosedEarly[] = [];
   const baseDelay = options.tokenDelayMs ?? 5;
 
   const server: Server = createServer(async (req, res) => {
@@ -101,6 +126,10 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
       if (req.method === "GET" && url === "/__requests") {
         res.writeHead(200, { "content-type": "application/json" });
         return void res.end(JSON.stringify({ requests: seen }));
+      }
+      if (req.method === "GET" && url === "/__closed") {
+        res.writeHead(200, { "content-type": "application/json" });
+        return void res.end(JSON.stringify({ closed }));
       }
       const isChat = url.endsWith("/chat/completions");
       const isResponses = url.endsWith("/responses");
@@ -124,7 +153,10 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
       const delay = delayMarker ? Number(delayMarker[1]) : userText.includes("[slow]") ? 100 : baseDelay;
       const cut = userText.includes("[cut]");
       if (body.stream) {
-        return isChat ? streamChatCompletion(res, tokens, delay, cut) : streamResponses(res, tokens, delay, cut);
+        // The app hung up before the reply ended (Stop aborts the model request).
+        res.on("close", () => !res.writableEnded && !cut && closed.push({ text: userText, at: Date.now() }));
+        const reason = userText.includes("[reason]") && !title;
+        return isChat ? streamChatCompletion(res, tokens, delay, cut, reason) : streamResponses(res, tokens, delay, cut, reason);
       }
       const text = tokens.join("");
       res.writeHead(200, { "content-type": "application/json" });
@@ -146,6 +178,7 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
   return {
     url: `http://127.0.0.1:${port}/v1`,
     seen: () => [...seen],
+    closed: () => [...closed],
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

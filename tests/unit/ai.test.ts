@@ -8,10 +8,10 @@ describe("chooseModel", () => {
     { env: {}, mode: "demo", provider: "demo", modelId: "demo" },
     { env: { OPENAI_API_KEY: "sk-x" }, mode: "responses", provider: "openai.responses", modelId: "gpt-4o" },
     { env: { OPENAI_API_KEY: "sk-x", OPENAI_MODEL: "gpt-4.1-mini" }, mode: "responses", provider: "openai.responses", modelId: "gpt-4.1-mini" },
-    { env: { OPENAI_BASE_URL: "http://127.0.0.1:11434/v1", OPENAI_MODEL: "llama3" }, mode: "chat", provider: "openai.chat", modelId: "llama3" },
-    { env: { OPENAI_BASE_URL: "http://x/v1", OPENAI_API_KEY: "k" }, mode: "chat", provider: "openai.chat", modelId: "gpt-4o" },
+    { env: { OPENAI_BASE_URL: "http://127.0.0.1:11434/v1", OPENAI_MODEL: "llama3" }, mode: "chat", provider: "openai-compatible.chat", modelId: "llama3" },
+    { env: { OPENAI_BASE_URL: "http://x/v1", OPENAI_API_KEY: "k" }, mode: "chat", provider: "openai-compatible.chat", modelId: "gpt-4o" },
     { env: { OPENAI_BASE_URL: "http://x/v1", OPENAI_API_MODE: "responses" }, mode: "responses", provider: "openai.responses", modelId: "gpt-4o" },
-    { env: { OPENAI_API_KEY: "k", OPENAI_API_MODE: "chat" }, mode: "chat", provider: "openai.chat", modelId: "gpt-4o" },
+    { env: { OPENAI_API_KEY: "k", OPENAI_API_MODE: "chat" }, mode: "chat", provider: "openai-compatible.chat", modelId: "gpt-4o" },
     { env: { OPENAI_API_KEY: "", OPENAI_BASE_URL: "" }, mode: "demo", provider: "demo", modelId: "demo" },
   ])("$env → $mode ($provider, $modelId)", ({ env, mode, provider, modelId }) => {
     const choice = chooseModel(env);

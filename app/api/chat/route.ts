@@ -14,6 +14,7 @@ import { consumeChatMessage } from "@/lib/chat-rate-limit";
 import { limits } from "@/lib/limits";
 import { toStoredMessage, uiMessageSchema, validateMessages, type ReplyMetadata } from "@/lib/messages";
 import { requireSession } from "@/lib/session";
+import { replyStreams } from "@/lib/reply-streams";
 import { readAll } from "@/lib/streams";
 import { threads } from "@/lib/threads";
 import { offeredModel, parseThreadId, readJsonBody } from "@/lib/validation";
@@ -37,15 +38,28 @@ function describeModelError(error: unknown): string {
   return `The model could not answer: ${message}`;
 }
 
+type Recorder = ReturnType<typeof replyStreams.recorder>;
+
 /**
  * Reads the server's copy of the reply stream to its end, whether or not the browser is still
- * listening, and stores the assistant message that `reply()` returns by then. "keep": a copy the
- * client already settled (after Stop) is the one the user saw, and it wins.
+ * listening, recording it for readers on any instance (reload, other tabs), and stores the
+ * assistant message that `reply()` returns by then. "keep": a copy the client already settled
+ * (after Stop) is the one the user saw, and it wins. The recording ends only after the reply is
+ * stored, so whoever follows it to its end finds the reply in the thread.
  */
-async function storeReply(userId: string, threadId: string, parentId: string, stream: ReadableStream<UIMessageChunk>, reply: () => UIMessage | undefined) {
+async function storeReply(
+  userId: string,
+  threadId: string,
+  parentId: string,
+  stream: ReadableStream<UIMessageChunk>,
+  reply: () => UIMessage | undefined,
+  recorder: Recorder,
+) {
   let failed = false;
   try {
     for await (const chunk of readAll(stream)) {
+      // The same server-sent events the browser gets from createUIMessageStreamResponse.
+      recorder.push(`data: ${JSON.stringify(chunk)}\n\n`);
       if (chunk.type === "error") {
         failed = true;
         console.error(`[chat] the model failed for thread ${threadId}: ${chunk.errorText}`);
@@ -57,12 +71,15 @@ async function storeReply(userId: string, threadId: string, parentId: string, st
   }
   const message = reply();
   // A failure before the first word leaves no assistant row: the user's message stays, unanswered.
-  if (!message || message.parts.length === 0) return;
-  try {
-    await threads.saveMessagesForUser(userId, threadId, [toStoredMessage(message, parentId, failed)], "keep");
-  } catch (error) {
-    console.error(`[chat] could not store the reply for thread ${threadId}:`, error);
+  if (message && message.parts.length > 0) {
+    try {
+      await threads.saveMessagesForUser(userId, threadId, [toStoredMessage(message, parentId, failed)], "keep");
+    } catch (error) {
+      console.error(`[chat] could not store the reply for thread ${threadId}:`, error);
+    }
   }
+  recorder.push("data: [DONE]\n\n");
+  await recorder.finish();
 }
 
 export const POST = apiRoute(async (request: Request) => {
@@ -80,13 +97,22 @@ export const POST = apiRoute(async (request: Request) => {
   const owned = await threads.saveMessagesForUser(session.user.id, threadId, [toStoredMessage(last, parentId)], "keep", body.model);
   if (!owned) throw notFound();
 
+  const replyId = body.replyId ?? generateId();
+  const streamId = await replyStreams.startForUser(session.user.id, threadId, replyId, last.id);
+  if (!streamId) throw notFound();
+  // Stop (POST /api/threads/:id/stop, from any tab and any instance) aborts the model request.
+  // The request's own signal is not used: a closed tab must not cut the reply short. A model that
+  // goes silent is given up on by the stall timeout in lib/ai.ts.
+  const stop = new AbortController();
+  const stopListener = replyStreams.onStop(streamId, () => stop.abort());
   const result = streamText({
     model: getModel().modelFor(owned.model),
     messages: await convertToModelMessages(messages),
-    // No abort signal from the request: a closed tab must not cut the reply short. A model that
-    // goes silent is given up on by the stall timeout in lib/ai.ts.
+    abortSignal: stop.signal,
+    // Reasoning models on the Responses API send a summary of their thinking when asked; the
+    // provider leaves the option out for models that do not reason.
+    providerOptions: { openai: { reasoningSummary: "auto" } },
   });
-  const replyId = body.replyId ?? generateId();
   // The SDK assembles the reply as it streams (no copy per chunk); onFinish hands it over at the
   // end. The tee keeps the stream flowing to that end after the browser has gone.
   let reply: UIMessage | undefined;
@@ -102,7 +128,7 @@ export const POST = apiRoute(async (request: Request) => {
       },
     })
     .tee();
-  void storeReply(session.user.id, threadId, last.id, toStore, () => reply);
+  void storeReply(session.user.id, threadId, last.id, toStore, () => reply, replyStreams.recorder(streamId)).finally(stopListener);
   return createUIMessageStreamResponse({ stream: toClient });
 });
 

@@ -11,15 +11,16 @@ import {
   ThreadPrimitive,
   useAuiState,
   type EmptyMessagePartProps,
+  type ReasoningMessagePartProps,
 } from "@assistant-ui/react";
 import dynamic from "next/dynamic";
 import type { TextMessagePartProps } from "@assistant-ui/react";
-import type { ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import { useHydrated } from "@/lib/use-hydrated";
 
 // The markdown stack (react-markdown, remark-gfm, micromark) is only needed once an assistant
 // message shows, so it stays out of the first page load.
-const MarkdownText = dynamic<TextMessagePartProps>(() => import("@/components/markdown-text").then((m) => m.MarkdownText), {
+const MarkdownText = dynamic<TextMessagePartProps>(() => import("@/components/chat/markdown-text").then((m) => m.MarkdownText), {
   loading: () => <span className="text-zinc-400">…</span>,
 });
 
@@ -74,7 +75,10 @@ export function Thread() {
                 <path d="M12 5v14M6 13l6 6 6-6" />
               </Icon>
             </ThreadPrimitive.ScrollToBottom>
-            <Composer />
+            {/* An archived thread is read only until it is unarchived (see ThreadView). */}
+            <AuiIf condition={(s) => s.threadListItem.status !== "archived"}>
+              <Composer />
+            </AuiIf>
           </ThreadPrimitive.ViewportFooter>
         </div>
       </ThreadPrimitive.Viewport>
@@ -173,10 +177,10 @@ function EditComposer() {
   );
 }
 
-function Thinking({ status }: EmptyMessagePartProps) {
+function Waiting({ status }: EmptyMessagePartProps) {
   if (status.type !== "running") return null;
   return (
-    <span className="inline-flex gap-1 py-2" aria-label="Thinking" role="img">
+    <span className="inline-flex gap-1 py-2" aria-label="Waiting for the reply" role="img">
       {[0, 150, 300].map((delay) => (
         <span
           key={delay}
@@ -188,11 +192,33 @@ function Thinking({ status }: EmptyMessagePartProps) {
   );
 }
 
+/**
+ * What a reasoning model thought before answering: open while it thinks, folded once the answer
+ * starts (a click opens or folds it for good), kept with the message.
+ */
+function Reasoning({ text, status }: ReasoningMessagePartProps) {
+  const answering = useAuiState((s) => s.message.parts.some((p) => p.type === "text" && p.text.length > 0));
+  const [choice, setChoice] = useState<boolean | null>(null);
+  const open = choice ?? (status.type === "running" && !answering);
+  return (
+    <details
+      open={open}
+      onToggle={(event) => {
+        if (event.currentTarget.open !== open) setChoice(event.currentTarget.open);
+      }}
+      className="mb-3 rounded-md border border-zinc-200 px-3 py-2 text-sm dark:border-zinc-800"
+    >
+      <summary className={`cursor-pointer text-zinc-600 select-none dark:text-zinc-400 ${focusRing}`}>Thinking</summary>
+      <p className="mt-2 whitespace-pre-wrap text-zinc-600 dark:text-zinc-400">{text}</p>
+    </details>
+  );
+}
+
 function AssistantMessage() {
   return (
     <MessagePrimitive.Root data-role="assistant" className="flex flex-col gap-1">
       <div className="max-w-full text-[0.95rem]">
-        <MessagePrimitive.Parts components={{ Text: MarkdownText, Empty: Thinking }} />
+        <MessagePrimitive.Parts components={{ Text: MarkdownText, Reasoning, Empty: Waiting }} />
         <MessagePrimitive.Error>
           <ErrorPrimitive.Root
             role="alert"

@@ -1,7 +1,7 @@
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { enabledSocialProviders } from "@/lib/social-providers";
-import { AuthForm } from "@/components/auth-form";
+import { AuthForm } from "@/components/account/auth-form";
 import { safeCallbackPath } from "@/lib/safe-redirect";
 import { getSession } from "@/lib/session";
 

@@ -4,6 +4,7 @@ import {
   AssistantRuntimeProvider,
   fromThreadMessageLike,
   useAui,
+  useAuiState,
   useLocalRuntime,
   useRemoteThreadListRuntime,
   type ChatModelAdapter,
@@ -19,8 +20,8 @@ import {
   type AssistantStreamChunk,
 } from "assistant-stream";
 import type { UIMessage } from "ai";
-import { createContext, useContext, useMemo, useRef, useState, type ReactNode } from "react";
-import { api, type ApiThread } from "@/lib/api-client";
+import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { api, type ApiMessage, type ApiThread } from "@/lib/api-client";
 import { fromUIMessage, messageFormat, toUIMessage, type ReplyCustomMetadata } from "@/lib/chat-messages";
 import { readAll } from "@/lib/streams";
 
@@ -30,7 +31,8 @@ const toMetadata = (t: ApiThread): RemoteThreadMetadata => ({
   remoteId: t.id,
   status: t.status,
   title: t.title ?? undefined,
-  lastMessageAt: t.lastMessageAt ? new Date(t.lastMessageAt) : undefined,
+  // Last activity, for the list's Today / Yesterday / ... groups; a thread with no message yet counts from its last change.
+  lastMessageAt: new Date(t.lastMessageAt ?? t.updatedAt),
 });
 
 /**
@@ -39,6 +41,23 @@ const toMetadata = (t: ApiThread): RemoteThreadMetadata => ({
  */
 type ListCursor = { regular: string | null; archived: string | null };
 
+// Messages a server-rendered /chat/:id page already holds, so opening it needs no second request.
+const primedHistory = new Map<string, string>();
+const everPrimed = new Set<string>();
+
+/** Hands the server-read messages of a thread to its first history load; later loads fetch fresh ones. */
+export function primeThreadHistory(threadId: string, messagesJson: string) {
+  if (everPrimed.has(threadId)) return;
+  everPrimed.add(threadId);
+  primedHistory.set(threadId, messagesJson);
+}
+
+async function loadMessages(threadId: string): Promise<ApiMessage[]> {
+  const primed = primedHistory.get(threadId);
+  primedHistory.delete(threadId);
+  return primed ? (JSON.parse(primed) as { messages: ApiMessage[] }).messages : (await api.listMessages(threadId)).messages;
+}
+
 function useThreadHistory(): ThreadHistoryAdapter {
   const aui = useAui();
   return useMemo<ThreadHistoryAdapter>(
@@ -46,7 +65,7 @@ function useThreadHistory(): ThreadHistoryAdapter {
       async load() {
         const remoteId = aui.threadListItem().getState().remoteId;
         if (!remoteId) return { messages: [] };
-        const { messages } = await api.listMessages(remoteId);
+        const messages = await loadMessages(remoteId);
         const items = messages
           .filter((m) => m.format === messageFormat)
           .map((m) => ({
@@ -58,6 +77,7 @@ function useThreadHistory(): ThreadHistoryAdapter {
       },
       // Each message once it settles: the user's when sent, a reply when it ends (also by Stop).
       async append({ parentId, message }) {
+        if (followedReplies.delete(message.id)) return;
         const { remoteId } = await aui.threadListItem().initialize();
         const { id, ...content } = toUIMessage(message);
         await api.saveMessage(remoteId, { id, parentId, format: messageFormat, content });
@@ -72,9 +92,32 @@ function useThreadAdapters() {
 }
 
 /**
- * Sends the branch to /api/chat and turns the AI SDK UI message stream it answers with into
- * assistant-ui updates, with assistant-stream's decoder; errors arrive as an error status.
+ * Turns an AI SDK UI message stream (server-sent events) into assistant-ui updates, with
+ * assistant-stream's decoder; errors arrive as an error status.
  */
+async function* replyUpdates(body: ReadableStream<Uint8Array>): AsyncGenerator<ChatModelRunResult> {
+  const custom: ReplyCustomMetadata = {};
+  const replies = body
+    .pipeThrough(new UIMessageStreamDecoder())
+    .pipeThrough(
+      new TransformStream<AssistantStreamChunk, AssistantStreamChunk>({
+        transform(chunk, controller) {
+          if (chunk.type === "message-finish") custom.finishReason = chunk.finishReason;
+          controller.enqueue(chunk);
+        },
+      }),
+    )
+    .pipeThrough(new AssistantMessageAccumulator());
+  for await (const reply of readAll<AssistantMessage>(replies)) {
+    yield { content: reply.parts, status: reply.status, metadata: { custom: { ...custom } } } as ChatModelRunResult;
+  }
+}
+
+/** Stop asks the server to abort the model request too; a closed tab sends nothing, so its reply goes on. */
+const stopOnAbort = (signal: AbortSignal, threadId: string) =>
+  signal.addEventListener("abort", () => void api.stopReply(threadId).catch(() => {}), { once: true });
+
+/** Sends the branch to /api/chat and shows the reply as it streams. */
 function useChatModel(pickedModel: () => string | undefined): ChatModelAdapter {
   const aui = useAui();
   return useMemo<ChatModelAdapter>(
@@ -90,25 +133,77 @@ function useChatModel(pickedModel: () => string | undefined): ChatModelAdapter {
           },
           abortSignal,
         );
-        const custom: ReplyCustomMetadata = {};
-        const replies = body
-          .pipeThrough(new UIMessageStreamDecoder())
-          .pipeThrough(
-            new TransformStream<AssistantStreamChunk, AssistantStreamChunk>({
-              transform(chunk, controller) {
-                if (chunk.type === "message-finish") custom.finishReason = chunk.finishReason;
-                controller.enqueue(chunk);
-              },
-            }),
-          )
-          .pipeThrough(new AssistantMessageAccumulator());
-        for await (const reply of readAll<AssistantMessage>(replies)) {
-          yield { content: reply.parts, status: reply.status, metadata: { custom: { ...custom } } } as ChatModelRunResult;
-        }
+        stopOnAbort(abortSignal, remoteId);
+        yield* replyUpdates(body);
       },
     }),
     [aui, pickedModel],
   );
+}
+
+/** Resolves when the thread has no reply in progress (its recording ends once the reply is stored). */
+async function untilReplyEnds(threadId: string) {
+  const reply = await api.followReply(threadId, AbortSignal.timeout(30_000));
+  if (reply) await new Response(reply.body).arrayBuffer();
+}
+
+// Replies shown by following the server's recording: the server stores them, not this tab.
+const followedReplies = new Set<string>();
+
+/**
+ * A reply the server is still writing for the open thread (this tab was reloaded, or it is
+ * another tab or device): shown from its start and followed live. When it ends, the thread is
+ * loaded again, so it holds the stored reply under the server's id.
+ */
+export function ResumeReply() {
+  const aui = useAui();
+  const remoteId = useAuiState((s) => s.threadListItem.remoteId);
+  const ready = useAuiState((s) => !s.thread.isLoading && !s.thread.isRunning);
+  const checked = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    if (!remoteId || !ready || checked.current === remoteId) return;
+    checked.current = remoteId;
+    const threadId = remoteId;
+    // Cancelled if the thread is left before the reply is handed over; once it is, the run owns it.
+    const cancel = new AbortController();
+    let handedOver = false;
+    void api.followReply(threadId, cancel.signal).then(
+      (reply) => {
+        if (cancel.signal.aborted) return;
+        const thread = aui.thread();
+        if (!reply) {
+          // The reply ended between this page's messages being read and now: read them again.
+          if (thread.getState().messages.at(-1)?.role === "user") void aui.threads.reloadMainThread().catch(() => {});
+          return;
+        }
+        handedOver = true;
+        const ids = new Set(thread.getState().messages.map((m) => m.id));
+        // Already here (this tab sent it), or its question is on no loaded branch: nothing to add.
+        if (ids.has(reply.replyId) || !ids.has(reply.parentId)) return void reply.body.cancel();
+        thread.resumeRun({
+          parentId: reply.parentId,
+          stream: async function* ({ abortSignal, unstable_assistantMessageId }) {
+            if (unstable_assistantMessageId) followedReplies.add(unstable_assistantMessageId);
+            stopOnAbort(abortSignal, threadId);
+            try {
+              yield* replyUpdates(reply.body);
+            } finally {
+              void (async () => {
+                // Stopped here: the server stops within moments; the thread is read again once it has stored the reply.
+                if (abortSignal.aborted) await untilReplyEnds(threadId);
+                await aui.threads.reloadMainThread();
+              })().catch(() => {});
+            }
+          },
+        });
+      },
+      () => {},
+    );
+    return () => {
+      if (!handedOver) cancel.abort();
+    };
+  }, [aui, remoteId, ready]);
+  return null;
 }
 
 const threadListAdapter: RemoteThreadListAdapter = {

@@ -1,7 +1,8 @@
 "use client";
 
 import { AuiIf, ThreadListItemPrimitive, ThreadListPrimitive, useAui, useAuiState } from "@assistant-ui/react";
-import { useRef, useState } from "react";
+import { useMemo, useRef, useState } from "react";
+import { activityGroups } from "@/lib/activity-groups";
 
 const focusRing = "focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-zinc-500";
 
@@ -14,6 +15,7 @@ export function ThreadList() {
   return (
     <ThreadListPrimitive.Root className="flex h-full flex-col gap-2 p-2">
       <ThreadListPrimitive.New
+        data-thread-trigger
         className={`flex items-center gap-2 rounded-md border border-zinc-300 px-3 py-2 text-left text-sm font-medium hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800 ${focusRing}`}
       >
         <svg aria-hidden viewBox="0 0 24 24" className="size-4" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
@@ -41,12 +43,8 @@ export function ThreadList() {
           </p>
         </AuiIf>
         <LoadError />
-        <ul className="space-y-0.5">
-          {/* `key` remounts the list per view, so an open rename or delete prompt never carries over. */}
-          <ThreadListPrimitive.Items key={view} archived={view === "archived"}>
-            {renderItem}
-          </ThreadListPrimitive.Items>
-        </ul>
+        {/* `key` remounts the list per view, so an open rename or delete prompt never carries over. */}
+        <GroupedItems key={view} archived={view === "archived"} />
         <AuiIf
           condition={(s) =>
             !s.threads.isLoading && (view === "archived" ? s.threads.archivedThreadIds : s.threads.threadIds).length === 0
@@ -82,8 +80,34 @@ function LoadError() {
   );
 }
 
-// Stable reference: ThreadListPrimitive.Items re-renders every row when its render function changes.
-const renderItem = () => <ThreadListItem />;
+/** The threads of one view under Today, Yesterday, Previous 7 days, Previous 30 days and Older. */
+function GroupedItems({ archived }: { archived: boolean }) {
+  const ids = useAuiState((s) => (archived ? s.threads.archivedThreadIds : s.threads.threadIds));
+  const items = useAuiState((s) => s.threads.threadItems);
+  const groups = useMemo(() => {
+    const activity = new Map(items.map((item) => [item.id, item.lastMessageAt]));
+    return activityGroups(ids.map((id) => activity.get(id)), new Date());
+  }, [ids, items]);
+  return (
+    <ul className="space-y-2">
+      {groups.map((group) => (
+        <li key={group.label} aria-labelledby={`threads-${group.label}`}>
+          <h3 id={`threads-${group.label}`} className="px-2 pt-1 text-xs font-medium text-zinc-500">
+            {group.label}
+          </h3>
+          <ul className="space-y-0.5">
+            {group.indexes.map((index) => (
+              <ThreadListPrimitive.ItemByIndex key={ids[index]} index={index} archived={archived} components={itemComponents} />
+            ))}
+          </ul>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+// Stable reference: ItemByIndex re-renders its row when its components change.
+const itemComponents = { ThreadListItem };
 
 function ThreadListItem() {
   const aui = useAui();
@@ -107,7 +131,7 @@ function ThreadListItem() {
           <TitleInput initial={title} onDone={finishRename} />
         ) : (
           // data-thread-trigger lets the sidebar close itself on phones when a thread is opened.
-          <ThreadListItemPrimitive.Trigger data-thread-trigger className={`block w-full truncate rounded text-left ${focusRing}`}>
+          <ThreadListItemPrimitive.Trigger data-thread-trigger className={`block w-full truncate rounded text-left pointer-coarse:min-h-11 ${focusRing}`}>
             <ThreadListItemPrimitive.Title fallback="New chat" />
           </ThreadListItemPrimitive.Trigger>
         )}

@@ -1,0 +1,17 @@
+import { notFound } from "@/lib/api-error";
+import { apiRoute, methodNotAllowed } from "@/lib/api-route";
+import { replyStreams } from "@/lib/reply-streams";
+import { requireSession } from "@/lib/session";
+import { parseThreadId } from "@/lib/validation";
+
+type Context = { params: Promise<{ id: string }> };
+
+/** Stop: the instance writing this thread's reply aborts the model request; 204 whether or not one was running. */
+export const POST = apiRoute(async (request: Request, { params }: Context) => {
+  const session = await requireSession(request.headers);
+  if (!(await replyStreams.requestStopForUser(session.user.id, parseThreadId((await params).id)))) throw notFound();
+  return new Response(null, { status: 204 });
+});
+
+const otherMethod = methodNotAllowed("POST");
+export { otherMethod as GET, otherMethod as PUT, otherMethod as PATCH, otherMethod as DELETE };

@@ -1,0 +1,32 @@
+import { notFound } from "@/lib/api-error";
+import { apiRoute, methodNotAllowed } from "@/lib/api-route";
+import { replyStreams } from "@/lib/reply-streams";
+import { requireSession } from "@/lib/session";
+import { parseThreadId } from "@/lib/validation";
+
+type Context = { params: Promise<{ id: string }> };
+
+/**
+ * The reply being written in this thread, as the AI SDK UI message stream, from its start and
+ * then live (a reload, another tab, another instance); 204 when no reply is in progress.
+ */
+export const GET = apiRoute(async (request: Request, { params }: Context) => {
+  const session = await requireSession(request.headers);
+  const stream = await replyStreams.inProgressForUser(session.user.id, parseThreadId((await params).id));
+  if (stream === undefined) throw notFound();
+  if (stream === null) return new Response(null, { status: 204 });
+  return new Response(replyStreams.follow(stream.id, request.signal), {
+    headers: {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      "x-accel-buffering": "no",
+      "x-vercel-ai-ui-message-stream": "v1",
+      // Where the reply goes in the thread: its id and the user message it answers.
+      "x-reply-id": stream.replyId,
+      "x-reply-parent-id": stream.parentId,
+    },
+  });
+});
+
+const otherMethod = methodNotAllowed("GET");
+export { otherMethod as POST, otherMethod as PUT, otherMethod as PATCH, otherMethod as DELETE };

@@ -1,0 +1,41 @@
+import type { ReactNode } from "react";
+import { redirect } from "next/navigation";
+import { ChatApp } from "@/components/chat/chat-app";
+import { isDatabaseNotMigrated } from "@/db/connect";
+import { getModel } from "@/lib/ai";
+import { getPageSession } from "@/lib/session";
+
+/**
+ * The signed-in chat around a page's thread (`/` and `/chat/:id`). Moving between threads never
+ * leaves the page that was loaded: the address changes through the history API (see
+ * ThreadUrlSync), so the chat runtime, and a reply streaming in it, stays. The not-found page is
+ * not wrapped in it, so a missing thread never starts a runtime that would look for it.
+ */
+export async function ChatShell({ children }: { children: ReactNode }) {
+  let session;
+  try {
+    session = await getPageSession();
+  } catch (error) {
+    if (isDatabaseNotMigrated(error)) {
+      return (
+        <main className="p-8">
+          <h1 className="text-lg font-semibold">Database not set up</h1>
+          <p role="alert">{error.message}</p>
+        </main>
+      );
+    }
+    throw error;
+  }
+  // Only for a session the database no longer has (the proxy already sent cookie-less visitors).
+  if (!session) redirect("/sign-in");
+
+  const model = getModel();
+  return (
+    <ChatApp
+      user={{ id: session.user.id, name: session.user.name }}
+      model={{ label: model.label, isDemo: model.mode === "demo", offered: model.offered }}
+    >
+      {children}
+    </ChatApp>
+  );
+}

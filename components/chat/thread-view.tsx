@@ -1,0 +1,71 @@
+"use client";
+
+import { useAui, useAuiState } from "@assistant-ui/react";
+import { usePathname } from "next/navigation";
+import { useMemo } from "react";
+import { primeThreadHistory } from "@/components/chat/chat-runtime-provider";
+import { Thread } from "@/components/chat/thread";
+import { lastBranch, textParts, threadIdFromPath, type StoredMessageJson } from "@/lib/chat-messages";
+
+export type InitialThread = { id: string; messagesJson: string };
+
+/**
+ * The open thread. On a server render of /chat/:id the chat runtime has not loaded anything yet,
+ * so the messages the server read come as plain text first (at first paint, never an empty or
+ * another thread); the live thread takes over once the runtime holds the same thread, loaded from
+ * those very messages (no second request).
+ */
+export function ThreadView({ initial }: { initial: InitialThread | null }) {
+  const urlId = threadIdFromPath(usePathname());
+  const remoteId = useAuiState((s) => s.threadListItem.remoteId);
+  const loading = useAuiState((s) => s.thread.isLoading);
+  if (initial) primeThreadHistory(initial.id, initial.messagesJson);
+  const showServerCopy = initial !== null && initial.id === urlId && (remoteId !== urlId || loading);
+  return (
+    <div className="flex h-full flex-col">
+      <ArchivedNotice />
+      <div className="min-h-0 flex-1">{showServerCopy ? <ServerRenderedThread messagesJson={initial.messagesJson} /> : <Thread />}</div>
+    </div>
+  );
+}
+
+function ArchivedNotice() {
+  const aui = useAui();
+  const archived = useAuiState((s) => s.threadListItem.status === "archived");
+  if (!archived) return null;
+  return (
+    <p role="status" className="flex items-center justify-center gap-3 border-b border-zinc-200 bg-zinc-50 px-4 py-2 text-sm dark:border-zinc-800 dark:bg-zinc-900">
+      This thread is archived.
+      <button
+        type="button"
+        className="rounded-md border border-zinc-300 px-2 py-0.5 hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
+        onClick={() => void aui.threadListItem.unarchive()}
+      >
+        Unarchive
+      </button>
+    </p>
+  );
+}
+
+function ServerRenderedThread({ messagesJson }: { messagesJson: string }) {
+  const branch = useMemo(() => lastBranch((JSON.parse(messagesJson) as { messages: StoredMessageJson[] }).messages), [messagesJson]);
+  return (
+    <div className="h-full overflow-y-auto px-4" aria-busy="true">
+      <div className="mx-auto flex w-full max-w-3xl flex-col gap-6 pt-6 pb-24">
+        {branch.map((m) =>
+          m.content.role === "user" ? (
+            <div key={m.id} data-role="user" className="flex flex-col items-end">
+              <p className="max-w-[85%] rounded-2xl bg-zinc-100 px-4 py-2 break-words whitespace-pre-wrap dark:bg-zinc-800">
+                {textParts(m.content).join("\n")}
+              </p>
+            </div>
+          ) : (
+            <div key={m.id} data-role="assistant" className="text-[0.95rem] break-words whitespace-pre-wrap">
+              {textParts(m.content).join("\n\n")}
+            </div>
+          ),
+        )}
+      </div>
+    </div>
+  );
+}
