@@ -1,9 +1,12 @@
 import { betterAuth } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
+import { createAuthMiddleware } from "better-auth/api";
 import { nextCookies } from "better-auth/next-js";
+import { admin } from "better-auth/plugins";
 import { db } from "@/db";
 import type { AppDatabase } from "@/db/connect";
 import * as schema from "@/db/schema";
+import { createAdminPolicy, readAdminEmails } from "@/lib/admins";
 import { resolveAuthSecret } from "@/lib/auth-secret";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/client-address";
 import { positiveIntFromEnv, type Env } from "@/lib/env";
@@ -22,6 +25,8 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
   const credentialAttempts = { window: 10, max: positiveIntFromEnv(env, "AUTH_RATE_LIMIT_MAX", 3) };
   const lockoutLimits = readSignInLockoutLimits(env);
   const lockout = createSignInLockout(database, lockoutLimits);
+  const lockoutHooks = signInLockoutHooks(lockout, lockoutLimits);
+  const admins = createAdminPolicy(database, readAdminEmails(env));
   return betterAuth({
     secret: resolveAuthSecret(env),
     baseURL: env.BETTER_AUTH_URL,
@@ -55,8 +60,18 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
         google: { clientId: env.GOOGLE_CLIENT_ID!, clientSecret: env.GOOGLE_CLIENT_SECRET! },
       }),
     },
-    // Failed password sign-ins are limited per email, whatever address they come from.
-    hooks: signInLockoutHooks(lockout, lockoutLimits),
+    databaseHooks: admins.databaseHooks,
+    // Failed password sign-ins are limited per email, whatever address they come from; the admin
+    // policy keeps one admin and refuses impersonation.
+    hooks: {
+      before: createAuthMiddleware(async (ctx) => {
+        await admins.before(ctx);
+        await lockoutHooks.before(ctx);
+      }),
+      after: createAuthMiddleware(async (ctx) => {
+        await lockoutHooks.after(ctx);
+      }),
+    },
     // The per-address limits below key on the address lib/client-address.ts decided from the TCP
     // peer and TRUSTED_PROXIES; a header a client writes itself never reaches this point.
     advanced: { ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] } },
@@ -66,7 +81,13 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
       storage: "database",
       customRules: { "/sign-in/email": credentialAttempts, "/sign-up/email": credentialAttempts },
     },
-    plugins: [nextCookies()], // must stay last
+    plugins: [
+      admin({
+        // Said only after the right password: the reason, when the admin gave one.
+        bannedUserMessage: (u) => (u.banReason ? `This account is suspended: ${u.banReason}` : "This account is suspended."),
+      }),
+      nextCookies(), // must stay last
+    ],
   });
 }
 

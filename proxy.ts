@@ -1,5 +1,6 @@
 import { getSessionCookie } from "better-auth/cookies";
 import { NextResponse, type NextRequest } from "next/server";
+import { signInPathFor } from "@/lib/safe-redirect";
 
 const publicPages = new Set(["/sign-in", "/sign-up", "/forgot-password", "/reset-password"]);
 
@@ -10,9 +11,7 @@ const publicPages = new Set(["/sign-in", "/sign-up", "/forgot-password", "/reset
 export function proxy(request: NextRequest) {
   const { pathname, search } = request.nextUrl;
   if (publicPages.has(pathname) || getSessionCookie(request)) return NextResponse.next();
-  const signIn = new URL("/sign-in", request.url);
-  if (pathname !== "/") signIn.searchParams.set("callbackURL", pathname + search);
-  return NextResponse.redirect(signIn);
+  return NextResponse.redirect(new URL(signInPathFor(pathname === "/" ? "/" : pathname + search), request.url));
 }
 
 export const config = {

@@ -29,6 +29,11 @@ export const user = pgTable("user", {
   image: text("image"),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
+  // better-auth's admin plugin: "admin" or "user"; a ban revokes every session and refuses sign-in.
+  role: text("role"),
+  banned: boolean("banned").default(false),
+  banReason: text("ban_reason"),
+  banExpires: timestamp("ban_expires", { withTimezone: true }),
 });
 
 export const session = pgTable(
@@ -41,6 +46,8 @@ export const session = pgTable(
     updatedAt: updatedAt(),
     ipAddress: text("ip_address"),
     userAgent: text("user_agent"),
+    // The admin plugin's impersonation, which this app refuses (admins never act as someone else).
+    impersonatedBy: text("impersonated_by"),
     userId: text("user_id")
       .notNull()
       .references(() => user.id, { onDelete: "cascade" }),
@@ -125,6 +132,28 @@ export const chatUsage = pgTable(
   (t) => [primaryKey({ columns: [t.userId, t.window] })],
 );
 
+/** Token counts of one reply, as the provider reported them. */
+export type ReplyUsage = { inputTokens?: number; outputTokens?: number; reasoningTokens?: number; cachedInputTokens?: number; totalTokens?: number };
+
+// What each user spent per calendar month (UTC) and model: a ledger, so deleting a thread does not
+// give tokens back to a quota. One row per user, month and model, added to per reply.
+export const usageMonth = pgTable(
+  "usage_month",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
+    month: timestamp("month", { withTimezone: true }).notNull(),
+    model: text("model").notNull(),
+    messages: integer("messages").notNull(),
+    inputTokens: bigint("input_tokens", { mode: "number" }).notNull(),
+    outputTokens: bigint("output_tokens", { mode: "number" }).notNull(),
+    reasoningTokens: bigint("reasoning_tokens", { mode: "number" }).notNull(),
+    cachedInputTokens: bigint("cached_input_tokens", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.month, t.model] })],
+);
+
 export const threadStatuses = ["regular", "archived"] as const;
 
 // Millisecond precision: the list's keyset cursor carries updated_at through JavaScript Dates,
@@ -182,6 +211,10 @@ export const message = pgTable(
     status: text("status", { enum: messageStatuses }).default("complete").notNull(),
     // clock_timestamp(), not now(): messages written in one transaction still sort parent first.
     createdAt: timestamp("created_at", { withTimezone: true }).default(sql`clock_timestamp()`).notNull(),
+    // A reply's model and its token usage as the provider reported it (lib/usage.ts); a count the
+    // provider did not send is absent from `usage`, never 0.
+    model: text("model"),
+    usage: jsonb("usage").$type<ReplyUsage>(),
   },
   (t) => [
     primaryKey({ columns: [t.threadId, t.id] }),

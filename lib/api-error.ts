@@ -9,6 +9,7 @@ export type ApiErrorCode =
   | "payload_too_large"
   | "unsupported_media_type"
   | "rate_limited"
+  | "quota_exceeded"
   | "database_not_migrated"
   | "service_unavailable"
   | "internal_error";
@@ -22,6 +23,7 @@ const statusOf: Record<ApiErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  quota_exceeded: 429,
   database_not_migrated: 503,
   service_unavailable: 503,
   internal_error: 500,

@@ -1,6 +1,7 @@
 "use client";
 
+import { adminClient } from "better-auth/client/plugins";
 import { createAuthClient } from "better-auth/react";
 
 // Same origin as the app, so no baseURL: it works behind any host name or proxy.
-export const authClient = createAuthClient();
+export const authClient = createAuthClient({ plugins: [adminClient()] });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
-import { APIError, createAuthMiddleware } from "better-auth/api";
+import { APIError, type createAuthMiddleware } from "better-auth/api";
 import { z } from "zod";
 import type { AppDatabase } from "@/db/connect";
 import { signInFailure } from "@/db/schema";
@@ -98,7 +98,8 @@ const knownDeviceMaxAge = 60 * 60 * 24 * 180;
 const maxAccountsPerDevice = 10;
 const accountTag = (email: string) => createHash("sha256").update(email).digest("base64url").slice(0, 16);
 
-type AuthHookContext = Parameters<Parameters<typeof createAuthMiddleware>[0]>[0];
+/** What better-auth hands a `hooks.before` / `hooks.after` middleware (see auth.ts). */
+export type AuthHookContext = Parameters<Parameters<typeof createAuthMiddleware>[0]>[0];
 
 async function readKnownDevice(ctx: AuthHookContext): Promise<{ id: string; tags: string[] } | null> {
   const cookie = ctx.context.createAuthCookie(KNOWN_DEVICE_COOKIE);
@@ -131,10 +132,10 @@ async function attemptOf(ctx: AuthHookContext) {
   return { email, device, address: headers ? clientAddressOf(headers) : null };
 }
 
-/** better-auth hooks that put the lockout around `/sign-in/email` (for HTTP and `auth.api` calls alike). */
+/** Hooks that put the lockout around `/sign-in/email` (for HTTP and `auth.api` calls alike); auth.ts runs them. */
 export function signInLockoutHooks(lockout: SignInLockout, limits: SignInLockoutLimits) {
   return {
-    before: createAuthMiddleware(async (ctx) => {
+    async before(ctx: AuthHookContext) {
       const attempt = await attemptOf(ctx);
       if (!attempt) return;
       const { retryAfter } = await lockout.reserve(attempt.email, attempt.device);
@@ -149,8 +150,8 @@ export function signInLockoutHooks(lockout: SignInLockout, limits: SignInLockout
         },
         { "Retry-After": String(retryAfter) },
       );
-    }),
-    after: createAuthMiddleware(async (ctx) => {
+    },
+    async after(ctx: AuthHookContext) {
       const attempt = await attemptOf(ctx);
       if (!attempt) return;
       const returned = ctx.context.returned;
@@ -166,6 +167,6 @@ export function signInLockoutHooks(lockout: SignInLockout, limits: SignInLockout
       }
       await lockout.clear(attempt.email, attempt.device);
       await rememberDevice(ctx, attempt.email);
-    }),
+    },
   };
 }

@@ -4,6 +4,7 @@ import { redirect } from "next/navigation";
 import { auth } from "@/auth";
 import { AccountPanel, type DeviceSession } from "@/components/account/account-panel";
 import { getSession } from "@/lib/session";
+import { readTokenQuota, usage } from "@/lib/usage";
 import { describeUserAgent } from "@/lib/user-agent";
 
 export const metadata: Metadata = { title: "Account · Threadkeeper" };
@@ -24,5 +25,6 @@ export default async function AccountPage() {
     }))
     .sort((a, b) => Number(b.current) - Number(a.current) || b.lastActiveAt.localeCompare(a.lastActiveAt));
   const { name, email, emailVerified } = session.user;
-  return <AccountPanel user={{ name, email, emailVerified }} sessions={devices} />;
+  const spent = (await usage.thisMonthForUser(session.user.id)).map(({ model, messages, inputTokens, outputTokens }) => ({ model, messages, inputTokens, outputTokens }));
+  return <AccountPanel user={{ name, email, emailVerified }} sessions={devices} usage={spent} quota={readTokenQuota()} />;
 }

@@ -24,9 +24,11 @@ const input =
 const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 
 function Section({ title, children }: { title: string; children: ReactNode }) {
+  // An id without spaces: aria-labelledby reads a space-separated list of ids.
+  const id = `section-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
   return (
-    <section aria-labelledby={title} className="space-y-3 rounded-lg border border-zinc-200 p-4 dark:border-zinc-800">
-      <h2 id={title} className="font-semibold">
+    <section aria-labelledby={id} className="space-y-3 rounded-lg border border-zinc-200 p-4 dark:border-zinc-800">
+      <h2 id={id} className="font-semibold">
         {title}
       </h2>
       {children}
@@ -53,12 +55,20 @@ function useAction() {
   return { pending, run, status };
 }
 
+export type UsageRow = { model: string; messages: number; inputTokens: number; outputTokens: number };
+
+const count = (n: number) => n.toLocaleString("en");
+
 export function AccountPanel({
   user,
   sessions,
+  usage,
+  quota,
 }: {
   user: { name: string; email: string; emailVerified: boolean };
   sessions: DeviceSession[];
+  usage: UsageRow[];
+  quota: number | null;
 }) {
   const router = useRouter();
   const hydrated = useHydrated();
@@ -130,6 +140,38 @@ export function AccountPanel({
             </button>
             {verifyAction.status}
           </>
+        )}
+      </Section>
+
+      <Section title="Usage this month">
+        {usage.length === 0 ? (
+          <p className="text-sm text-zinc-500">No messages yet this month.</p>
+        ) : (
+          <table className="w-full text-sm">
+            <thead className="text-left text-zinc-500">
+              <tr>
+                <th className="font-normal">Model</th>
+                <th className="text-right font-normal">Messages</th>
+                <th className="text-right font-normal">Input tokens</th>
+                <th className="text-right font-normal">Output tokens</th>
+              </tr>
+            </thead>
+            <tbody className="tabular-nums">
+              {usage.map((u) => (
+                <tr key={u.model}>
+                  <td className="break-all">{u.model}</td>
+                  <td className="text-right">{count(u.messages)}</td>
+                  <td className="text-right">{count(u.inputTokens)}</td>
+                  <td className="text-right">{count(u.outputTokens)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {quota !== null && (
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">
+            {count(usage.reduce((sum, u) => sum + u.inputTokens + u.outputTokens, 0))} of {count(quota)} tokens used; the quota resets on the first of the month (UTC).
+          </p>
         )}
       </Section>
 

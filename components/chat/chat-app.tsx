@@ -12,6 +12,8 @@ import { ThreadList } from "@/components/chat/thread-list";
 import { ThreadSearch } from "@/components/chat/thread-search";
 import { ThreadUrlSync } from "@/components/chat/thread-url-sync";
 
+const headerLink =
+  "rounded-md px-2 py-1 text-sm text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-zinc-100";
 const iconButton = "inline-flex min-h-11 min-w-11 items-center justify-center rounded-md hover:bg-zinc-100 md:hidden dark:hover:bg-zinc-800";
 
 /**
@@ -23,7 +25,7 @@ export function ChatApp({
   model,
   children,
 }: {
-  user: { id: string; name: string };
+  user: { id: string; name: string; isAdmin: boolean };
   model: { label: string; isDemo: boolean; offered: string[] };
   children: ReactNode;
 }) {
@@ -81,7 +83,12 @@ export function ChatApp({
             <span className="max-w-40 truncate text-sm" data-testid="current-user">
               {user.name}
             </span>
-            <a href="/account" className="rounded-md px-2 py-1 text-sm text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-zinc-100">
+            {user.isAdmin && (
+              <a href="/admin" className={headerLink}>
+                Admin
+              </a>
+            )}
+            <a href="/account" className={headerLink}>
               Account
             </a>
             <SignOutButton />

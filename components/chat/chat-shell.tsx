@@ -32,7 +32,7 @@ export async function ChatShell({ children }: { children: ReactNode }) {
   const model = getModel();
   return (
     <ChatApp
-      user={{ id: session.user.id, name: session.user.name }}
+      user={{ id: session.user.id, name: session.user.name, isAdmin: (session.user as { role?: string | null }).role === "admin" }}
       model={{ label: model.label, isDemo: model.mode === "demo", offered: model.offered }}
     >
       {children}

@@ -1,30 +1,16 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
-import { startApp, type AppServer } from "../support/app-server";
-import { migratePostgres } from "../support/migrate";
-import { createDatabase, freePort } from "../support/postgres";
+import type { AppServer } from "../support/app-server";
 import { forgedAddressHeaders, password, uniqueEmail } from "./helpers";
+import { startInstance } from "./instances";
 
 /**
  * The sign-in limits against a real `next start`, where the client address is decided from the
  * TCP peer: each test runs its own server (its own limits and TRUSTED_PROXIES) on a database of
  * its own, so the rate-limit rows of the other tests (all from 127.0.0.1) cannot interfere.
  */
-async function startLimitedApp(label: string, env: Record<string, string>): Promise<AppServer & { logFile: string }> {
-  const database = await createDatabase(process.env.E2E_DATABASE_URL!, `limits_${label}_${process.pid}_${Date.now()}`);
-  await migratePostgres(database);
-  const port = await freePort();
-  const logFile = `${process.env.E2E_SERVER_LOG}.${label}-${port}`;
-  const app = await startApp(port, {
-    ...process.env,
-    DATABASE_URL: database,
-    BETTER_AUTH_SECRET: "limits-secret-limits-secret-limits-secret",
-    BETTER_AUTH_URL: `http://127.0.0.1:${port}`,
-    AUTH_RATE_LIMIT_MAX: "3",
-    ...env,
-  }, logFile);
-  return { ...app, logFile };
-}
+const startLimitedApp = (label: string, env: Record<string, string>) =>
+  startInstance(`limits-${label}`, { AUTH_RATE_LIMIT_MAX: "3", AUTH_ACCOUNT_MAX_FAILURES: "5", ...env }, { freshDatabase: true });
 
 function client(app: AppServer) {
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>

@@ -74,7 +74,7 @@ test("/ without a session redirects to /sign-in, and sign-in returns to where yo
   await page.context().clearCookies();
 
   await page.goto("/account-settings-later?tab=1");
-  await expect(page).toHaveURL(/\/sign-in\?callbackURL=%2Faccount-settings-later%3Ftab%3D1$/);
+  await expect(page).toHaveURL(/\/sign-in\?callbackURL=\/account-settings-later%3Ftab%3D1$/);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();

@@ -1,7 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
-import { startApp } from "../support/app-server";
-import { freePort } from "../support/postgres";
 import { signUp, uniqueEmail } from "./helpers";
+import { startInstance } from "./instances";
 
 const thinking = "Let me think about that.";
 
@@ -37,9 +36,7 @@ test("Chat Completions: reasoning_content shows as a Thinking block that folds w
 });
 
 test("Responses API: the reasoning summary shows and survives the same way", async ({ browser }) => {
-  const port = await freePort();
-  const env = { ...process.env, ...(JSON.parse(process.env.E2E_APP_ENV!) as Record<string, string>), BETTER_AUTH_URL: `http://127.0.0.1:${port}`, OPENAI_API_MODE: "responses" };
-  const app = await startApp(port, env, `${process.env.E2E_SERVER_LOG}.responses-${port}`);
+  const app = await startInstance("responses", { OPENAI_API_MODE: "responses" });
   const context = await browser.newContext({ baseURL: app.url });
   try {
     const page = await context.newPage();

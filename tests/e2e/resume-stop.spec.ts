@@ -1,8 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
-import { startApp, type AppServer } from "../support/app-server";
-import { freePort } from "../support/postgres";
 import { withDb } from "./db";
 import { signUp, uniqueEmail } from "./helpers";
+import { startInstance } from "./instances";
 
 const composer = (page: Page) => page.getByRole("textbox", { name: "Message" });
 const reply = (page: Page) => page.locator('[data-role="assistant"]').last();
@@ -10,12 +9,8 @@ const reply = (page: Page) => page.locator('[data-role="assistant"]').last();
 const slow = "Tell me a long story [tokens=200] [delay=20]";
 const fullReply = Array.from({ length: 200 }, (_, i) => `t${i + 1}`).join(" ");
 
-async function startSecondInstance(): Promise<AppServer> {
-  const port = await freePort();
-  // Same database, model and secret as the main server, another process and port: another app instance.
-  const env = { ...process.env, ...(JSON.parse(process.env.E2E_APP_ENV!) as Record<string, string>), BETTER_AUTH_URL: `http://127.0.0.1:${port}` };
-  return startApp(port, env, `${process.env.E2E_SERVER_LOG}.second-${port}`);
-}
+// Same database, model and secret as the main server, another process and port: another app instance.
+const startSecondInstance = () => startInstance("second");
 
 async function storedReplies(threadId: string) {
   return withDb(async (client) =>

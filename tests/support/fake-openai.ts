@@ -16,7 +16,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 export type FakeOpenAI = { url: string; seen: () => string[]; closed: () => ClosedEarly[]; close: () => Promise<void> };
 export type ClosedEarly = { text: string; at: number };
 
-type ChatBody = { model?: string; stream?: boolean; messages?: { role: string; content: unknown }[]; input?: unknown };
+type ChatBody = { model?: string; stream?: boolean; stream_options?: { include_usage?: boolean }; messages?: { role: string; content: unknown }[]; input?: unknown };
 
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
@@ -66,7 +66,14 @@ function sse(res: ServerResponse, data: unknown) {
 
 export const fakeReasoning = ["Let ", "me ", "think ", "about ", "that."];
 
-async function streamChatCompletion(res: ServerResponse, tokens: string[], delay: number, cut: boolean, reason: boolean) {
+/** What the fake reports it used, in its final chunk: known in advance, so tests can compare. */
+export function fakeUsage(userText: string, tokens: string[], reason: boolean) {
+  const input = 10 + userText.split(/\s+/).filter(Boolean).length;
+  const output = tokens.length + (reason ? fakeReasoning.length : 0);
+  return { input, output, reasoning: reason ? fakeReasoning.length : 0, cached: 4 };
+}
+
+async function streamChatCompletion(res: ServerResponse, tokens: string[], delay: number, cut: boolean, reason: boolean, usage: ReturnType<typeof fakeUsage> | null) {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   const id = `chatcmpl-${Date.now()}`;
   for (const token of reason ? fakeReasoning : []) {
@@ -80,11 +87,21 @@ async function streamChatCompletion(res: ServerResponse, tokens: string[], delay
     if (delay) await sleep(delay);
   }
   sse(res, { id, object: "chat.completion.chunk", created: 0, model: "fake", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] });
+  // Sent only when asked (stream_options.include_usage), as OpenAI and its imitators do.
+  if (usage) {
+    sse(res, {
+      id, object: "chat.completion.chunk", created: 0, model: "fake", choices: [],
+      usage: {
+        prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output,
+        prompt_tokens_details: { cached_tokens: usage.cached }, completion_tokens_details: { reasoning_tokens: usage.reasoning },
+      },
+    });
+  }
   sse(res, "[DONE]");
   res.end();
 }
 
-async function streamResponses(res: ServerResponse, tokens: string[], delay: number, cut: boolean, reason: boolean) {
+async function streamResponses(res: ServerResponse, tokens: string[], delay: number, cut: boolean, reason: boolean, usage: ReturnType<typeof fakeUsage>) {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   const itemId = `msg_${Date.now()}`;
   const response = { id: `resp_${Date.now()}`, object: "response", created_at: 0, model: "fake", status: "in_progress", output: [] };
@@ -111,7 +128,10 @@ async function streamResponses(res: ServerResponse, tokens: string[], delay: num
   const text = tokens.join("");
   const item = { type: "message", id: itemId, role: "assistant", status: "completed", content: [{ type: "output_text", text, annotations: [] }] };
   sse(res, { type: "response.output_item.done", output_index: out, item });
-  sse(res, { type: "response.completed", response: { ...response, status: "completed", output: [item], usage: { input_tokens: 1, output_tokens: tokens.length, total_tokens: tokens.length + 1 } } });
+  sse(res, { type: "response.completed", response: { ...response, status: "completed", output: [item], usage: {
+    input_tokens: usage.input, output_tokens: usage.output, total_tokens: usage.input + usage.output,
+    input_tokens_details: { cached_tokens: usage.cached }, output_tokens_details: { reasoning_tokens: usage.reasoning },
+  } } });
   res.end();
 }
 
@@ -156,7 +176,10 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
         // The app hung up before the reply ended (Stop aborts the model request).
         res.on("close", () => !res.writableEnded && !cut && closed.push({ text: userText, at: Date.now() }));
         const reason = userText.includes("[reason]") && !title;
-        return isChat ? streamChatCompletion(res, tokens, delay, cut, reason) : streamResponses(res, tokens, delay, cut, reason);
+        const usage = fakeUsage(userText, tokens, reason);
+        return isChat
+          ? streamChatCompletion(res, tokens, delay, cut, reason, body.stream_options?.include_usage ? usage : null)
+          : streamResponses(res, tokens, delay, cut, reason, usage);
       }
       const text = tokens.join("");
       res.writeHead(200, { "content-type": "application/json" });

@@ -17,6 +17,7 @@ import { requireSession } from "@/lib/session";
 import { replyStreams } from "@/lib/reply-streams";
 import { readAll } from "@/lib/streams";
 import { threads } from "@/lib/threads";
+import { replyUsageOf, usage } from "@/lib/usage";
 import { offeredModel, parseThreadId, readJsonBody } from "@/lib/validation";
 
 /**
@@ -54,6 +55,7 @@ async function storeReply(
   stream: ReadableStream<UIMessageChunk>,
   reply: () => UIMessage | undefined,
   recorder: Recorder,
+  answered: { model: string; usage: PromiseLike<Parameters<typeof replyUsageOf>[0]> },
 ) {
   let failed = false;
   try {
@@ -74,6 +76,9 @@ async function storeReply(
   if (message && message.parts.length > 0) {
     try {
       await threads.saveMessagesForUser(userId, threadId, [toStoredMessage(message, parentId, failed)], "keep");
+      // Usage goes on the row whoever stored it (the tab's settled copy may have come first).
+      const counts = await Promise.resolve(answered.usage).catch(() => undefined);
+      await usage.recordReplyForUser(userId, threadId, message.id, answered.model, replyUsageOf(counts));
     } catch (error) {
       console.error(`[chat] could not store the reply for thread ${threadId}:`, error);
     }
@@ -91,6 +96,7 @@ export const POST = apiRoute(async (request: Request) => {
   if (last.role !== "user") throw new ApiError("bad_request", "Invalid request: the last message must be the user's.");
 
   await consumeChatMessage(session.user.id);
+  await usage.assertWithinQuotaForUser(session.user.id);
 
   // Ownership check and the user's message in one transaction, before the model is called.
   const parentId = messages.length > 1 ? messages[messages.length - 2].id : null;
@@ -105,8 +111,9 @@ export const POST = apiRoute(async (request: Request) => {
   // goes silent is given up on by the stall timeout in lib/ai.ts.
   const stop = new AbortController();
   const stopListener = replyStreams.onStop(streamId, () => stop.abort());
+  const model = getModel().modelFor(owned.model);
   const result = streamText({
-    model: getModel().modelFor(owned.model),
+    model,
     messages: await convertToModelMessages(messages),
     abortSignal: stop.signal,
     // Reasoning models on the Responses API send a summary of their thinking when asked; the
@@ -128,7 +135,11 @@ export const POST = apiRoute(async (request: Request) => {
       },
     })
     .tee();
-  void storeReply(session.user.id, threadId, last.id, toStore, () => reply, replyStreams.recorder(streamId)).finally(stopListener);
+  void storeReply(session.user.id, threadId, last.id, toStore, () => reply, replyStreams.recorder(streamId), {
+    model: model.modelId,
+    // Handled at once: an aborted reply rejects it, and the reply is stored all the same.
+    usage: Promise.resolve(result.totalUsage).catch(() => undefined),
+  }).finally(stopListener);
   return createUIMessageStreamResponse({ stream: toClient });
 });
 

@@ -1,9 +1,10 @@
 import type { Metadata } from "next";
-import { notFound } from "next/navigation";
+import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
 import { z } from "zod";
 import { ChatShell } from "@/components/chat/chat-shell";
 import { ThreadView } from "@/components/chat/thread-view";
+import { signInPathFor } from "@/lib/safe-redirect";
 import { getPageSession } from "@/lib/session";
 import { threads } from "@/lib/threads";
 
@@ -30,7 +31,10 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 /** `/chat/:id`: rendered on the server with the thread's messages, so they are there at first paint. */
 export default async function ThreadPage({ params }: Props) {
-  const loaded = await loadThread((await params).id);
+  const { id } = await params;
+  // A cookie the database no longer knows (signed out elsewhere, revoked): sign in, then come back.
+  if (!(await getPageSession())) redirect(signInPathFor(`/chat/${id}`));
+  const loaded = await loadThread(id);
   if (!loaded) notFound();
   return (
     <ChatShell>

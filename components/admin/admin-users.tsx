@@ -1,0 +1,152 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import type { AdminUserRow } from "@/lib/admin-users";
+import { authClient } from "@/lib/auth-client";
+import { useHydrated } from "@/lib/use-hydrated";
+
+const button =
+  "rounded-md border border-zinc-300 px-2 py-1 text-xs font-medium hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800";
+const when = (iso: string | null) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}` : "never");
+const count = (n: number) => n.toLocaleString("en");
+
+/** `/admin`: the instance's accounts with their standing and spending, and what an admin can do to each. */
+export function AdminUsers({ me, q, users, nextCursor }: { me: string; q: string; users: AdminUserRow[]; nextCursor: string | null }) {
+  const router = useRouter();
+  const hydrated = useHydrated();
+  const [pending, setPending] = useState(false);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+
+  const act = async (run: () => Promise<{ error: { message?: string } | null }>, done: string) => {
+    setPending(true);
+    setMessage(null);
+    const { error } = await run();
+    setPending(false);
+    setMessage(error ? { ok: false, text: error.message ?? "That did not work." } : { ok: true, text: done });
+    if (!error) router.refresh();
+  };
+
+  const ban = (u: AdminUserRow) => {
+    const reason = window.prompt(`Ban ${u.email}? Reason (shown to them when they sign in):`, "");
+    if (reason === null) return;
+    const days = window.prompt("Ban for how many days? Leave empty for no end.", "");
+    if (days === null) return;
+    const expiresIn = Number(days) > 0 ? Math.round(Number(days) * 86_400) : undefined;
+    void act(() => authClient.admin.banUser({ userId: u.id, banReason: reason || undefined, banExpiresIn: expiresIn }), `${u.email} is banned and signed out everywhere.`);
+  };
+
+  return (
+    <main className="mx-auto max-w-6xl space-y-4 p-4 sm:p-8">
+      <div className="flex items-center justify-between gap-3">
+        <h1 className="text-2xl font-semibold">Admin</h1>
+        <Link href="/" className="text-sm underline">
+          Back to chats
+        </Link>
+      </div>
+      <p className="text-sm text-zinc-600 dark:text-zinc-400">
+        Admins manage accounts. Nobody&apos;s threads, titles or messages are shown here, or anywhere else to an admin.
+      </p>
+      <form className="flex gap-2" role="search" action="/admin">
+        <input
+          type="search"
+          name="q"
+          defaultValue={q}
+          aria-label="Search users"
+          placeholder="Name or email"
+          className="w-full max-w-sm rounded-md border border-zinc-300 bg-white px-3 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+        />
+        <button type="submit" className={button}>
+          Search
+        </button>
+      </form>
+      {message && (
+        <p role={message.ok ? "status" : "alert"} className={message.ok ? "text-sm text-green-700 dark:text-green-400" : "text-sm text-red-700 dark:text-red-400"}>
+          {message.text}
+        </p>
+      )}
+      <div className="overflow-x-auto">
+        <table className="w-full min-w-[48rem] text-sm">
+          <caption className="sr-only">Users</caption>
+          <thead className="text-left text-zinc-500">
+            <tr>
+              <th className="py-1 font-normal">Name</th>
+              <th className="font-normal">Email</th>
+              <th className="font-normal">Role</th>
+              <th className="font-normal">Status</th>
+              <th className="font-normal">Created (UTC)</th>
+              <th className="font-normal">Last active (UTC)</th>
+              <th className="text-right font-normal">Messages this month</th>
+              <th className="text-right font-normal">Tokens this month</th>
+              <th className="font-normal">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-zinc-200 dark:divide-zinc-800">
+            {users.map((u) => (
+              <tr key={u.id} aria-label={u.email}>
+                <td className="py-2">{u.name}</td>
+                <td className="break-all">{u.email}</td>
+                <td>{u.role}</td>
+                <td title={u.banReason ?? undefined}>{u.status}</td>
+                <td className="tabular-nums">{when(u.createdAt)}</td>
+                <td className="tabular-nums">{when(u.lastActiveAt)}</td>
+                <td className="text-right tabular-nums">{count(u.messagesThisMonth)}</td>
+                <td className="text-right tabular-nums">{count(u.tokensThisMonth)}</td>
+                <td>
+                  <div className="flex flex-wrap justify-end gap-1">
+                    {u.status === "banned" ? (
+                      <button type="button" className={button} disabled={!hydrated || pending} onClick={() => void act(() => authClient.admin.unbanUser({ userId: u.id }), `${u.email} is unbanned.`)}>
+                        Unban
+                      </button>
+                    ) : (
+                      <button type="button" className={button} disabled={!hydrated || pending || u.id === me} onClick={() => ban(u)}>
+                        Ban
+                      </button>
+                    )}
+                    <button type="button" className={button} disabled={!hydrated || pending} onClick={() => void act(() => authClient.admin.revokeUserSessions({ userId: u.id }), `${u.email} is signed out everywhere.`)}>
+                      Revoke sessions
+                    </button>
+                    <button
+                      type="button"
+                      className={button}
+                      disabled={!hydrated || pending}
+                      onClick={() =>
+                        void act(
+                          () => authClient.admin.setRole({ userId: u.id, role: u.role === "admin" ? "user" : "admin" }),
+                          u.role === "admin" ? `${u.email} is no longer an admin.` : `${u.email} is now an admin.`,
+                        )
+                      }
+                    >
+                      {u.role === "admin" ? "Remove admin" : "Make admin"}
+                    </button>
+                    <button
+                      type="button"
+                      className={`${button} text-red-700 dark:text-red-400`}
+                      disabled={!hydrated || pending || u.id === me}
+                      onClick={() => {
+                        if (window.confirm(`Delete ${u.email} and everything of theirs? This cannot be undone.`)) {
+                          void act(() => authClient.admin.removeUser({ userId: u.id }), `${u.email} is deleted.`);
+                        }
+                      }}
+                    >
+                      Delete
+                    </button>
+                  </div>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {users.length === 0 && <p className="text-sm text-zinc-500">No users match.</p>}
+      {nextCursor && (
+        <Link className="text-sm underline" href={`/admin?${new URLSearchParams({ ...(q ? { q } : {}), after: nextCursor })}`}>
+          Next page
+        </Link>
+      )}
+    </main>
+  );
+}

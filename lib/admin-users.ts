@@ -1,0 +1,78 @@
+import { sql } from "drizzle-orm";
+import { db as defaultDb } from "@/db";
+import type { AppDatabase } from "@/db/connect";
+import { session, usageMonth, user } from "@/db/schema";
+
+/**
+ * The accounts of the instance as an admin sees them: who they are, their standing and what they
+ * spend; never a thread, a title or a message (admins manage accounts, not conversations).
+ */
+export type AdminUserRow = {
+  id: string;
+  name: string;
+  email: string;
+  role: string;
+  status: "active" | "banned";
+  banReason: string | null;
+  createdAt: string;
+  lastActiveAt: string | null;
+  messagesThisMonth: number;
+  tokensThisMonth: number;
+};
+
+type Cursor = { createdAt: string; id: string };
+const encode = (c: Cursor) => Buffer.from(JSON.stringify([c.createdAt, c.id])).toString("base64url");
+function decode(value: string | undefined): Cursor | undefined {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(value ?? "", "base64url").toString("utf8")) as unknown[];
+    return typeof createdAt === "string" && typeof id === "string" && !Number.isNaN(Date.parse(createdAt)) ? { createdAt, id } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function createAdminUsers(db: AppDatabase = defaultDb) {
+  return {
+    /** Newest accounts first, 50 a page (keyset: pass `nextCursor` as `after`), optionally matching name or email. */
+    async listUsers(options: { q?: string; after?: string; limit?: number } = {}): Promise<{ users: AdminUserRow[]; nextCursor: string | null }> {
+      const limit = options.limit ?? 50;
+      const after = decode(options.after);
+      const q = options.q?.trim().slice(0, 200);
+      const pattern = q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+      const { rows } = (await db.execute(sql`
+        select u.id, u.name, u.email, coalesce(u.role, 'user') as role, coalesce(u.banned, false) as banned, u.ban_reason,
+               to_json(u.created_at)#>>'{}' as created_at,
+               (select to_json(max(s.updated_at))#>>'{}' from ${session} s where s.user_id = u.id) as last_active_at,
+               coalesce(m.messages, 0)::int as messages, coalesce(m.tokens, 0)::bigint::text as tokens
+        from ${user} u
+        left join lateral (
+          select sum(messages) as messages, sum(input_tokens + output_tokens) as tokens from ${usageMonth}
+          where user_id = u.id and month = date_trunc('month', now() at time zone 'UTC') at time zone 'UTC'
+        ) m on true
+        where (${pattern}::text is null or u.name ilike ${pattern} or u.email ilike ${pattern})
+          and (${after?.createdAt ?? null}::timestamptz is null or (u.created_at, u.id) < (${after?.createdAt ?? null}::timestamptz, ${after?.id ?? ""}))
+        order by u.created_at desc, u.id desc
+        limit ${limit + 1}`)) as unknown as {
+        rows: { id: string; name: string; email: string; role: string; banned: boolean; ban_reason: string | null; created_at: string; last_active_at: string | null; messages: number; tokens: string }[];
+      };
+      const page = rows.slice(0, limit).map(
+        (r): AdminUserRow => ({
+          id: r.id,
+          name: r.name,
+          email: r.email,
+          role: r.role,
+          status: r.banned ? "banned" : "active",
+          banReason: r.ban_reason,
+          createdAt: new Date(r.created_at).toISOString(),
+          lastActiveAt: r.last_active_at ? new Date(r.last_active_at).toISOString() : null,
+          messagesThisMonth: r.messages,
+          tokensThisMonth: Number(r.tokens),
+        }),
+      );
+      const last = rows.length > limit ? rows[limit - 1] : undefined;
+      return { users: page, nextCursor: last ? encode({ createdAt: last.created_at, id: last.id }) : null };
+    },
+  };
+}
+
+export const adminUsers = createAdminUsers();

@@ -1,0 +1,63 @@
+import { expect, test } from "@playwright/test";
+import { fakeReplyTokens, fakeUsage } from "../support/fake-openai";
+import { withDb } from "./db";
+import { chatBody, modelRequests, signUp, uniqueEmail } from "./helpers";
+import { startInstance } from "./instances";
+
+test("a reply records its model and the usage the provider reported; /account shows the month", async ({ page }) => {
+  await signUp(page, "Counter");
+  const text = "Count my tokens [reason]";
+  const composer = page.getByRole("textbox", { name: "Message" });
+  await composer.fill(text);
+  await composer.press("Enter");
+  await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
+  const threadId = new URL(page.url()).pathname.split("/").at(-1)!;
+  const expected = fakeUsage(text, fakeReplyTokens(text), true);
+  await expect
+    .poll(() => withDb(async (c) => (await c.query(`select model, usage from message where thread_id = $1 and role = 'assistant'`, [threadId])).rows))
+    .toEqual([
+      {
+        model: "fake-model",
+        usage: {
+          inputTokens: expected.input,
+          outputTokens: expected.output,
+          reasoningTokens: expected.reasoning,
+          cachedInputTokens: expected.cached,
+          totalTokens: expected.input + expected.output,
+        },
+      },
+    ]);
+
+  await page.goto("/account");
+  const table = page.getByRole("region", { name: "Usage this month" }).getByRole("table");
+  await expect(table.getByRole("row", { name: `fake-model 1 ${expected.input} ${expected.output}` })).toBeVisible();
+});
+
+test("with TOKEN_QUOTA_PER_MONTH used up, chat answers 429 quota_exceeded before the model is called", async ({ browser }) => {
+  const app = await startInstance("quota", { TOKEN_QUOTA_PER_MONTH: "20" });
+  const context = await browser.newContext({ baseURL: app.url });
+  try {
+    const page = await context.newPage();
+    await signUp(page, "Spender", uniqueEmail("spender"));
+    const composer = page.getByRole("textbox", { name: "Message" });
+    await composer.fill("Spend my whole quota in one go please");
+    await composer.press("Enter");
+    await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
+    const threadId = new URL(page.url()).pathname.split("/").at(-1)!;
+
+    const before = (await modelRequests()).length;
+    const refused = await page.request.post("/api/chat", { data: chatBody(threadId, "One more?"), headers: { origin: app.url } });
+    expect(refused.status()).toBe(429);
+    expect(Number(refused.headers()["retry-after"])).toBeGreaterThan(0);
+    expect((await refused.json()).error).toMatchObject({ code: "quota_exceeded", message: expect.stringMatching(/resets on \d{4}-\d{2}-01/) });
+    expect((await modelRequests()).length).toBe(before);
+
+    await composer.fill("And in the browser?");
+    await composer.press("Enter");
+    await expect(page.getByRole("alert").filter({ hasText: /tokens for this month.*resets on/ })).toBeVisible();
+    expect((await modelRequests()).length).toBe(before);
+  } finally {
+    await context.close();
+    await app.stop();
+  }
+});

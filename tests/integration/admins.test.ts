@@ -1,0 +1,119 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createAuth } from "@/auth";
+import { connectPglite, connectPostgres, type DatabaseHandle } from "@/db/connect";
+import { session, user } from "@/db/schema";
+import { migratePostgres } from "../support/migrate";
+import { createDatabase } from "../support/postgres";
+import { testEnv, uniqueEmail } from "../support/databases";
+
+// A database of its own: "the first account" needs an empty instance.
+const fresh = [
+  { name: "pglite", open: async (): Promise<DatabaseHandle> => connectPglite(undefined) },
+  {
+    name: "postgres",
+    open: async (): Promise<DatabaseHandle> => {
+      const url = await createDatabase(inject("postgresUrl"), `admins_${process.pid}_${Date.now()}`);
+      await migratePostgres(url);
+      return connectPostgres(url, { max: 4 });
+    },
+  },
+];
+
+const origin = "http://localhost:3000";
+const password = "correct horse";
+
+describe.each(fresh)("admins on $name", ({ open }) => {
+  let handle: DatabaseHandle;
+  let auth: ReturnType<typeof createAuth>;
+  const listed = uniqueEmail("listed");
+  beforeAll(async () => {
+    handle = await open();
+    await handle.ready();
+    auth = createAuth(handle.db, testEnv({ ADMIN_EMAILS: ` ${listed.toUpperCase()} , other@example.com` }));
+  });
+  afterAll(() => handle.close());
+
+  const roleOf = async (email: string) => (await handle.db.select({ role: user.role }).from(user).where(eq(user.email, email.toLowerCase())))[0]?.role;
+  const signUp = async (name: string, email = uniqueEmail(name)) => {
+    const { headers, response } = await auth.api.signUpEmail({ body: { name, email, password }, returnHeaders: true });
+    return { email, id: response.user.id, cookie: (headers.get("set-cookie") ?? "").split(";")[0] };
+  };
+  const call = (path: string, cookie: string, body: unknown) =>
+    auth.handler(new Request(`${origin}/api/auth${path}`, { method: "POST", headers: { "content-type": "application/json", origin, cookie }, body: JSON.stringify(body) }));
+  const signIn = (email: string) =>
+    auth.handler(new Request(`${origin}/api/auth/sign-in/email`, { method: "POST", headers: { "content-type": "application/json", origin }, body: JSON.stringify({ email, password }) }));
+
+  it("makes the first account an admin, the second a user, and ADMIN_EMAILS admins", async () => {
+    const first = await signUp("First");
+    const second = await signUp("Second");
+    expect(await roleOf(first.email)).toBe("admin");
+    expect(await roleOf(second.email)).toBe("user");
+    await signUp("Listed", listed);
+    expect(await roleOf(listed)).toBe("admin");
+  });
+
+  it("an ADMIN_EMAILS address that already had an account becomes admin when it signs in", async () => {
+    const later = uniqueEmail("later");
+    await signUp("Later", later);
+    expect(await roleOf(later)).toBe("user");
+    const promoted = createAuth(handle.db, testEnv({ ADMIN_EMAILS: later }));
+    await promoted.api.signInEmail({ body: { email: later, password } });
+    expect(await roleOf(later)).toBe("admin");
+  });
+
+  it("a ban ends every session at once and sign-in then says the account is suspended, with the reason", async () => {
+    const boss = await signUp("Boss", uniqueEmail("boss"));
+    await handle.db.update(user).set({ role: "admin" }).where(eq(user.id, boss.id));
+    const target = await signUp("Target");
+    const before = await auth.api.getSession({ headers: new Headers({ cookie: target.cookie }) });
+    expect(before?.user.id).toBe(target.id);
+
+    const banned = await call("/admin/ban-user", boss.cookie, { userId: target.id, banReason: "spamming the model" });
+    expect(banned.status).toBe(200);
+    expect(await auth.api.getSession({ headers: new Headers({ cookie: target.cookie }) })).toBeNull();
+    expect(await handle.db.select().from(session).where(eq(session.userId, target.id))).toEqual([]);
+
+    const refused = await signIn(target.email);
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).message).toBe("This account is suspended: spamming the model");
+
+    expect((await call("/admin/unban-user", boss.cookie, { userId: target.id })).status).toBe(200);
+    expect((await signIn(target.email)).status).toBe(200);
+  });
+
+  it("a user cannot use the admin endpoints, and nobody can impersonate", async () => {
+    const plain = await signUp("Plain");
+    const victim = await signUp("Victim");
+    expect((await call("/admin/ban-user", plain.cookie, { userId: victim.id })).status).toBe(403);
+    expect((await call("/admin/set-role", plain.cookie, { userId: plain.id, role: "admin" })).status).toBe(403);
+    expect(await roleOf(plain.email)).toBe("user");
+    const boss = await signUp("Boss2", uniqueEmail("boss2"));
+    await handle.db.update(user).set({ role: "admin" }).where(eq(user.id, boss.id));
+    const impersonate = await call("/admin/impersonate-user", boss.cookie, { userId: victim.id });
+    expect(impersonate.status).toBe(403);
+    expect((await impersonate.json()).code).toBe("IMPERSONATION_DISABLED");
+  });
+
+  it("the last admin cannot be demoted, banned or deleted", async () => {
+    // Leave exactly one admin.
+    const keeper = await signUp("Keeper", uniqueEmail("keeper"));
+    await handle.db.update(user).set({ role: "user" });
+    await handle.db.update(user).set({ role: "admin" }).where(eq(user.id, keeper.id));
+    for (const [path, body] of [
+      ["/admin/set-role", { userId: keeper.id, role: "user" }],
+      ["/admin/ban-user", { userId: keeper.id }],
+      ["/admin/remove-user", { userId: keeper.id }],
+      ["/delete-user", { password }],
+    ] as const) {
+      const response = await call(path, keeper.cookie, body);
+      expect(response.status, path).toBe(400);
+      expect((await response.json()).code, path).toBe("LAST_ADMIN");
+    }
+    expect(await roleOf(keeper.email)).toBe("admin");
+    // With a second admin, the first may step down.
+    const deputy = await signUp("Deputy");
+    expect((await call("/admin/set-role", keeper.cookie, { userId: deputy.id, role: "admin" })).status).toBe(200);
+    expect((await call("/admin/set-role", keeper.cookie, { userId: keeper.id, role: "user" })).status).toBe(200);
+  });
+});
