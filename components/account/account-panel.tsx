@@ -2,8 +2,9 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useState, type FormEvent, type ReactNode } from "react";
+import { type FormEvent, type ReactNode } from "react";
 import { authClient } from "@/lib/auth-client";
+import { useAction } from "@/lib/use-action";
 import { useHydrated } from "@/lib/use-hydrated";
 
 export type DeviceSession = {
@@ -34,25 +35,6 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
       {children}
     </section>
   );
-}
-
-function useAction() {
-  const [pending, setPending] = useState(false);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const run = async (action: () => Promise<{ error: { message?: string } | null }>, success: string) => {
-    setPending(true);
-    setMessage(null);
-    const { error } = await action();
-    setPending(false);
-    setMessage(error ? { ok: false, text: error.message ?? "That did not work." } : { ok: true, text: success });
-    return !error;
-  };
-  const status = message && (
-    <p role={message.ok ? "status" : "alert"} className={message.ok ? "text-sm text-green-700 dark:text-green-400" : "text-sm text-red-700 dark:text-red-400"}>
-      {message.text}
-    </p>
-  );
-  return { pending, run, status };
 }
 
 export type UsageRow = { model: string; messages: number; inputTokens: number; outputTokens: number };

@@ -2,9 +2,9 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
 import type { AdminUserRow } from "@/lib/admin-users";
 import { authClient } from "@/lib/auth-client";
+import { useAction } from "@/lib/use-action";
 import { useHydrated } from "@/lib/use-hydrated";
 
 const button =
@@ -16,16 +16,9 @@ const count = (n: number) => n.toLocaleString("en");
 export function AdminUsers({ me, q, users, nextCursor }: { me: string; q: string; users: AdminUserRow[]; nextCursor: string | null }) {
   const router = useRouter();
   const hydrated = useHydrated();
-  const [pending, setPending] = useState(false);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-
-  const act = async (run: () => Promise<{ error: { message?: string } | null }>, done: string) => {
-    setPending(true);
-    setMessage(null);
-    const { error } = await run();
-    setPending(false);
-    setMessage(error ? { ok: false, text: error.message ?? "That did not work." } : { ok: true, text: done });
-    if (!error) router.refresh();
+  const { pending, run, status } = useAction();
+  const act = async (action: () => Promise<{ error: { message?: string } | null }>, done: string) => {
+    if (await run(action, done)) router.refresh();
   };
 
   const ban = (u: AdminUserRow) => {
@@ -61,11 +54,7 @@ export function AdminUsers({ me, q, users, nextCursor }: { me: string; q: string
           Search
         </button>
       </form>
-      {message && (
-        <p role={message.ok ? "status" : "alert"} className={message.ok ? "text-sm text-green-700 dark:text-green-400" : "text-sm text-red-700 dark:text-red-400"}>
-          {message.text}
-        </p>
-      )}
+      {status}
       <div className="overflow-x-auto">
         <table className="w-full min-w-[48rem] text-sm">
           <caption className="sr-only">Users</caption>

@@ -1,0 +1,27 @@
+"use client";
+
+import { useState } from "react";
+
+/**
+ * A better-auth client call behind a button: `pending` while it runs, then `status`, the
+ * server's own message (as an alert) or `success` (as a status). `run` resolves to whether it worked.
+ */
+export function useAction() {
+  const [pending, setPending] = useState(false);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const run = async (action: () => Promise<{ error: { message?: string } | null }>, success: string) => {
+    setPending(true);
+    setMessage(null);
+    const { error } = await action();
+    setPending(false);
+    setMessage(error ? { ok: false, text: error.message ?? "That did not work." } : { ok: true, text: success });
+    return !error;
+  };
+  const status = message && (
+    <p role={message.ok ? "status" : "alert"} className={message.ok ? "text-sm text-green-700 dark:text-green-400" : "text-sm text-red-700 dark:text-red-400"}>
+      {message.text}
+    </p>
+  );
+  return { pending, run, status };
+}
+
