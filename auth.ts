@@ -12,6 +12,7 @@ import { CLIENT_ADDRESS_HEADER } from "@/lib/client-address";
 import { positiveIntFromEnv, type Env } from "@/lib/env";
 import { createMailer } from "@/lib/mailer";
 import { createSignInLockout, readSignInLockoutLimits, signInLockoutHooks } from "@/lib/sign-in-lockout";
+import { createSignupPolicy, readSignupDefaults } from "@/lib/signup-policy";
 import { enabledSocialProviders } from "@/lib/social-providers";
 
 export function createAuth(database: AppDatabase, env: Env = process.env) {
@@ -26,7 +27,7 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
   const lockoutLimits = readSignInLockoutLimits(env);
   const lockout = createSignInLockout(database, lockoutLimits);
   const lockoutHooks = signInLockoutHooks(lockout, lockoutLimits);
-  const admins = createAdminPolicy(database, readAdminEmails(env));
+  const admins = createAdminPolicy(database, readAdminEmails(env), createSignupPolicy(database, readSignupDefaults(env)));
   return betterAuth({
     secret: resolveAuthSecret(env),
     baseURL: env.BETTER_AUTH_URL,
@@ -47,8 +48,12 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
       sendVerificationEmail: async ({ user, url }) =>
         send(user.email, "Confirm your Threadkeeper email", `Confirm this address by opening:\n${url}`),
     },
-    // Deleting an account asks for the password again; rows cascade from "user".
-    user: { deleteUser: { enabled: true } },
+    // Deleting an account asks for the password again; rows cascade from "user". approvalStatus
+    // rides along in every session (SIGNUP_MODE=approval), so checking it costs no query.
+    user: {
+      deleteUser: { enabled: true },
+      additionalFields: { approvalStatus: { type: "string", required: false, input: false } },
+    },
     // Sessions live in the database and every request looks them up (no cookie cache), so a
     // sign-out or a revoked session stops working on the very next request.
     session: { cookieCache: { enabled: false } },

@@ -29,6 +29,8 @@ export const user = pgTable("user", {
   image: text("image"),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
+  // "pending" while an account made under SIGNUP_MODE=approval waits for an admin; null otherwise.
+  approvalStatus: text("approval_status"),
   // better-auth's admin plugin: "admin" or "user"; a ban revokes every session and refuses sign-in.
   role: text("role"),
   banned: boolean("banned").default(false),
@@ -97,6 +99,34 @@ export const rateLimit = pgTable("rate_limit", {
   count: integer("count").notNull(),
   lastRequest: bigint("last_request", { mode: "number" }).notNull(),
 });
+
+// Settings an admin changes on /admin, winning over the environment until reset (a missing row:
+// the environment's value). Today: "signup_mode".
+export const instanceSetting = pgTable("instance_setting", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+  updatedBy: text("updated_by").references(() => user.id, { onDelete: "set null" }),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).defaultNow().notNull(),
+});
+
+// Invitations (SIGNUP_MODE=invite, or to skip approval): only a hash of the token is stored; the
+// link is shown to the admin once.
+export const invitation = pgTable(
+  "invitation",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tokenHash: text("token_hash").notNull().unique(),
+    // Only this address may use it, when set.
+    email: text("email"),
+    maxUses: integer("max_uses").notNull(),
+    uses: integer("uses").default(0).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    createdBy: text("created_by").references(() => user.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("invitation_created_idx").on(t.createdAt)],
+);
 
 // Failed password sign-ins per email address, whatever client address they came from, so a
 // guessing run against one account is stopped across every app instance. `device` is "" for

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { db as defaultDb } from "@/db";
 import type { AppDatabase } from "@/db/connect";
 import { session, usageMonth, user } from "@/db/schema";
@@ -12,7 +12,7 @@ export type AdminUserRow = {
   name: string;
   email: string;
   role: string;
-  status: "active" | "banned";
+  status: "active" | "pending" | "banned";
   banReason: string | null;
   createdAt: string;
   lastActiveAt: string | null;
@@ -33,6 +33,11 @@ function decode(value: string | undefined): Cursor | undefined {
 
 export function createAdminUsers(db: AppDatabase = defaultDb) {
   return {
+    /** Lets a pending account in (SIGNUP_MODE=approval). */
+    async approve(userId: string): Promise<void> {
+      await db.update(user).set({ approvalStatus: null }).where(eq(user.id, userId));
+    },
+
     /** Newest accounts first, 50 a page (keyset: pass `nextCursor` as `after`), optionally matching name or email. */
     async listUsers(options: { q?: string; after?: string; limit?: number } = {}): Promise<{ users: AdminUserRow[]; nextCursor: string | null }> {
       const limit = options.limit ?? 50;
@@ -40,7 +45,7 @@ export function createAdminUsers(db: AppDatabase = defaultDb) {
       const q = options.q?.trim().slice(0, 200);
       const pattern = q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
       const { rows } = (await db.execute(sql`
-        select u.id, u.name, u.email, coalesce(u.role, 'user') as role, coalesce(u.banned, false) as banned, u.ban_reason,
+        select u.id, u.name, u.email, coalesce(u.role, 'user') as role, coalesce(u.banned, false) as banned, u.ban_reason, u.approval_status,
                to_json(u.created_at)#>>'{}' as created_at,
                (select to_json(max(s.updated_at))#>>'{}' from ${session} s where s.user_id = u.id) as last_active_at,
                coalesce(m.messages, 0)::int as messages, coalesce(m.tokens, 0)::bigint::text as tokens
@@ -53,7 +58,7 @@ export function createAdminUsers(db: AppDatabase = defaultDb) {
           and (${after?.createdAt ?? null}::timestamptz is null or (u.created_at, u.id) < (${after?.createdAt ?? null}::timestamptz, ${after?.id ?? ""}))
         order by u.created_at desc, u.id desc
         limit ${limit + 1}`)) as unknown as {
-        rows: { id: string; name: string; email: string; role: string; banned: boolean; ban_reason: string | null; created_at: string; last_active_at: string | null; messages: number; tokens: string }[];
+        rows: { id: string; name: string; email: string; role: string; banned: boolean; ban_reason: string | null; approval_status: string | null; created_at: string; last_active_at: string | null; messages: number; tokens: string }[];
       };
       const page = rows.slice(0, limit).map(
         (r): AdminUserRow => ({
@@ -61,7 +66,7 @@ export function createAdminUsers(db: AppDatabase = defaultDb) {
           name: r.name,
           email: r.email,
           role: r.role,
-          status: r.banned ? "banned" : "active",
+          status: r.banned ? "banned" : r.approval_status === "pending" ? "pending" : "active",
           banReason: r.ban_reason,
           createdAt: new Date(r.created_at).toISOString(),
           lastActiveAt: r.last_active_at ? new Date(r.last_active_at).toISOString() : null,

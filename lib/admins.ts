@@ -3,7 +3,9 @@ import { APIError, getSessionFromCtx } from "better-auth/api";
 import type { AppDatabase } from "@/db/connect";
 import { user } from "@/db/schema";
 import type { Env } from "./env";
+import { INVITE_HEADER } from "./signup-modes";
 import type { AuthHookContext } from "./sign-in-lockout";
+import type { SignupPolicy } from "./signup-policy";
 
 /** `ADMIN_EMAILS`: addresses that are admins whenever they sign up or sign in. */
 export const readAdminEmails = (env: Env = process.env) =>
@@ -20,7 +22,7 @@ const lastAdminError = () =>
  * through better-auth's admin plugin. It also keeps one admin at all times and refuses
  * impersonation, the plugin endpoint that would let an admin read someone's conversations.
  */
-export function createAdminPolicy(db: AppDatabase, adminEmails: Set<string>) {
+export function createAdminPolicy(db: AppDatabase, adminEmails: Set<string>, signup: SignupPolicy) {
   const activeAdmins = async () =>
     (await db.select({ n: count() }).from(user).where(and(eq(user.role, "admin"), sql`coalesce(${user.banned}, false) = false`)))[0]!.n;
   const isAdmin = async (userId: string) => (await db.select({ role: user.role }).from(user).where(eq(user.id, userId)))[0]?.role === "admin";
@@ -29,9 +31,13 @@ export function createAdminPolicy(db: AppDatabase, adminEmails: Set<string>) {
     databaseHooks: {
       user: {
         create: {
-          before: async (data: { email: string } & Record<string, unknown>) => {
+          // Every sign-up method creates its user here: the sign-up policy is checked once for all.
+          before: async (data: { email: string } & Record<string, unknown>, ctx?: { headers?: Headers; request?: Request } | null) => {
             const first = (await db.select({ n: count() }).from(user))[0]!.n === 0;
-            return { data: { ...data, role: first || adminEmails.has(data.email.toLowerCase()) ? "admin" : "user" } };
+            const admin = first || adminEmails.has(data.email.toLowerCase());
+            const invite = (ctx?.request?.headers ?? ctx?.headers)?.get(INVITE_HEADER);
+            const { approvalStatus } = await signup.admit(data.email, admin, invite);
+            return { data: { ...data, role: admin ? "admin" : "user", approvalStatus } };
           },
         },
       },

@@ -4,6 +4,7 @@ export type ApiErrorCode =
   | "bad_request"
   | "unauthorized"
   | "forbidden"
+  | "pending_approval"
   | "not_found"
   | "method_not_allowed"
   | "payload_too_large"
@@ -18,6 +19,7 @@ const statusOf: Record<ApiErrorCode, number> = {
   bad_request: 400,
   unauthorized: 401,
   forbidden: 403,
+  pending_approval: 403,
   not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,

@@ -20,10 +20,14 @@ export async function getSession(headers: Headers): Promise<AuthSession | null> 
   }
 }
 
-/** For API routes: the signed-in session, or a 401 before anything else happens. */
+/** An account made under SIGNUP_MODE=approval that no admin has approved yet. */
+export const isPendingApproval = (session: AuthSession) => (session.user as { approvalStatus?: string | null }).approvalStatus === "pending";
+
+/** For API routes: the signed-in, approved session, or a 401 / 403 before anything else happens. */
 export async function requireSession(headers: Headers): Promise<AuthSession> {
   const session = await getSession(headers);
   if (!session) throw new ApiError("unauthorized", "Sign in to continue.");
+  if (isPendingApproval(session)) throw new ApiError("pending_approval", "Your account is waiting for an admin to approve it.");
   return session;
 }
 

@@ -1,6 +1,10 @@
 import type { Metadata } from "next";
 import { notFound, redirect } from "next/navigation";
 import { AdminUsers } from "@/components/admin/admin-users";
+import { Invitations } from "@/components/admin/invitations";
+import { SignupModeControl } from "@/components/admin/signup-mode";
+import { invitations } from "@/lib/invitations";
+import { signupPolicy } from "@/lib/signup-policy";
 import { adminUsers } from "@/lib/admin-users";
 import { signInPathFor } from "@/lib/safe-redirect";
 import { getPageSession } from "@/lib/session";
@@ -17,6 +21,11 @@ export default async function AdminPage({ searchParams }: Props) {
   const params = await searchParams;
   const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : undefined);
   const q = one(params.q) ?? "";
-  const page = await adminUsers.listUsers({ q, after: one(params.after) });
-  return <AdminUsers me={session.user.id} q={q} users={page.users} nextCursor={page.nextCursor} />;
+  const [page, signup, invited] = await Promise.all([adminUsers.listUsers({ q, after: one(params.after) }), signupPolicy.current(), invitations.list()]);
+  return (
+    <AdminUsers me={session.user.id} q={q} users={page.users} nextCursor={page.nextCursor}>
+      <SignupModeControl mode={signup.mode} source={signup.source} environment={signupPolicy.defaults.mode} />
+      <Invitations invitations={invited} />
+    </AdminUsers>
+  );
 }

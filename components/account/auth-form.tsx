@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import type { SocialProviderId } from "@/lib/social-providers";
 import { authClient } from "@/lib/auth-client";
+import { INVITE_HEADER } from "@/lib/signup-modes";
 import { useHydrated } from "@/lib/use-hydrated";
 
 type Mode = "sign-in" | "sign-up";
@@ -22,10 +23,14 @@ export function AuthForm({
   mode,
   callbackURL,
   socialProviders,
+  notice,
+  inviteToken,
 }: {
   mode: Mode;
   callbackURL: string;
   socialProviders: SocialProviderId[];
+  notice?: string;
+  inviteToken?: string;
 }) {
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
@@ -44,7 +49,12 @@ export function AuthForm({
     const { error } =
       mode === "sign-in"
         ? await authClient.signIn.email({ email, password })
-        : await authClient.signUp.email({ name: String(form.get("name") ?? ""), email, password });
+        : await authClient.signUp.email({
+            name: String(form.get("name") ?? ""),
+            email,
+            password,
+            fetchOptions: inviteToken ? { headers: { [INVITE_HEADER]: inviteToken } } : undefined,
+          });
     if (error) {
       setError(error.message ?? "Something went wrong. Please try again.");
       setPending(false);
@@ -58,6 +68,7 @@ export function AuthForm({
     <main className="flex min-h-dvh items-center justify-center p-4">
       <div className="w-full max-w-sm space-y-6">
         <h1 className="text-2xl font-semibold tracking-tight">{text.title}</h1>
+        {notice && <p className="text-sm text-zinc-600 dark:text-zinc-400">{notice}</p>}
         <form onSubmit={onSubmit} method="post" className="space-y-4" aria-busy={pending}>
           {mode === "sign-up" && (
             <label className="block space-y-1 text-sm font-medium">

@@ -2,6 +2,8 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
+import type { ReactNode } from "react";
+import { approveUser } from "@/app/admin/actions";
 import type { AdminUserRow } from "@/lib/admin-users";
 import { authClient } from "@/lib/auth-client";
 import { useAction } from "@/lib/use-action";
@@ -13,7 +15,19 @@ const when = (iso: string | null) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11,
 const count = (n: number) => n.toLocaleString("en");
 
 /** `/admin`: the instance's accounts with their standing and spending, and what an admin can do to each. */
-export function AdminUsers({ me, q, users, nextCursor }: { me: string; q: string; users: AdminUserRow[]; nextCursor: string | null }) {
+export function AdminUsers({
+  me,
+  q,
+  users,
+  nextCursor,
+  children,
+}: {
+  me: string;
+  q: string;
+  users: AdminUserRow[];
+  nextCursor: string | null;
+  children: ReactNode;
+}) {
   const router = useRouter();
   const hydrated = useHydrated();
   const { pending, run, status } = useAction();
@@ -41,6 +55,7 @@ export function AdminUsers({ me, q, users, nextCursor }: { me: string; q: string
       <p className="text-sm text-zinc-600 dark:text-zinc-400">
         Admins manage accounts. Nobody&apos;s threads, titles or messages are shown here, or anywhere else to an admin.
       </p>
+      {children}
       <form className="flex gap-2" role="search" action="/admin">
         <input
           type="search"
@@ -86,6 +101,28 @@ export function AdminUsers({ me, q, users, nextCursor }: { me: string; q: string
                 <td className="text-right tabular-nums">{count(u.tokensThisMonth)}</td>
                 <td>
                   <div className="flex flex-wrap justify-end gap-1">
+                    {u.status === "pending" && (
+                      <>
+                        <button
+                          type="button"
+                          className={button}
+                          disabled={!hydrated || pending}
+                          onClick={() => void act(() => approveUser(u.id).then(() => ({ error: null }), () => ({ error: { message: "That did not work." } })), `${u.email} is approved.`)}
+                        >
+                          Approve
+                        </button>
+                        <button
+                          type="button"
+                          className={button}
+                          disabled={!hydrated || pending}
+                          onClick={() => {
+                            if (window.confirm(`Reject ${u.email}? The account is deleted.`)) void act(() => authClient.admin.removeUser({ userId: u.id }), `${u.email} is rejected.`);
+                          }}
+                        >
+                          Reject
+                        </button>
+                      </>
+                    )}
                     {u.status === "banned" ? (
                       <button type="button" className={button} disabled={!hydrated || pending} onClick={() => void act(() => authClient.admin.unbanUser({ userId: u.id }), `${u.email} is unbanned.`)}>
                         Unban

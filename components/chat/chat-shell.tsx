@@ -1,9 +1,10 @@
 import type { ReactNode } from "react";
 import { redirect } from "next/navigation";
+import { SignOutButton } from "@/components/account/sign-out-button";
 import { ChatApp } from "@/components/chat/chat-app";
 import { isDatabaseNotMigrated } from "@/db/connect";
 import { getModel } from "@/lib/ai";
-import { getPageSession } from "@/lib/session";
+import { getPageSession, isPendingApproval } from "@/lib/session";
 
 /**
  * The signed-in chat around a page's thread (`/` and `/chat/:id`). Moving between threads never
@@ -28,6 +29,17 @@ export async function ChatShell({ children }: { children: ReactNode }) {
   }
   // Only for a session the database no longer has (the proxy already sent cookie-less visitors).
   if (!session) redirect("/sign-in");
+  if (isPendingApproval(session)) {
+    return (
+      <main className="flex min-h-dvh flex-col items-center justify-center gap-3 p-6 text-center">
+        <h1 className="text-2xl font-semibold">Waiting for approval</h1>
+        <p className="max-w-md text-zinc-600 dark:text-zinc-400">
+          Your account is made. An admin of this instance approves new accounts; you can chat once they have.
+        </p>
+        <SignOutButton />
+      </main>
+    );
+  }
 
   const model = getModel();
   return (

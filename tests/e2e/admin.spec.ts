@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { password, signIn, signUp, uniqueEmail } from "./helpers";
+import { chatBody, modelRequests, password, signIn, signUp, uniqueEmail } from "./helpers";
 import { startInstance } from "./instances";
 
 test("the first account administers a fresh instance: users, bans with a reason, roles, the last admin kept, no conversations shown", async ({ browser }) => {
@@ -62,6 +62,93 @@ test("the first account administers a fresh instance: users, bans with a reason,
   } finally {
     await adminContext.close();
     await userContext.close();
+    await app.stop();
+  }
+});
+
+test("approval: a new account waits (page and API), the model is never called, an admin approves; closed from /admin shuts sign-up", async ({ browser }) => {
+  const app = await startInstance("approval", { SIGNUP_MODE: "approval" }, { freshDatabase: true });
+  const adminContext = await browser.newContext({ baseURL: app.url });
+  const userContext = await browser.newContext({ baseURL: app.url });
+  try {
+    const adminPage = await adminContext.newPage();
+    await signUp(adminPage, "Owner", uniqueEmail("owner"));
+    await expect(adminPage.getByRole("textbox", { name: "Message" })).toBeVisible();
+
+    const userPage = await userContext.newPage();
+    await userPage.goto("/sign-up");
+    await expect(userPage.getByText("New accounts wait for an admin to approve them")).toBeVisible();
+    const userEmail = await signUp(userPage, "Newcomer", uniqueEmail("newcomer"));
+    await expect(userPage.getByRole("heading", { name: "Waiting for approval" })).toBeVisible();
+    const before = (await modelRequests()).length;
+    const list = await userPage.request.get("/api/threads");
+    expect(list.status()).toBe(403);
+    expect((await list.json()).error.code).toBe("pending_approval");
+    const chat = await userPage.request.post("/api/chat", { data: chatBody("00000000-0000-4000-8000-000000000000", "let me in"), headers: { origin: app.url } });
+    expect(chat.status()).toBe(403);
+    expect((await modelRequests()).length).toBe(before);
+
+    await adminPage.goto("/admin");
+    const row = adminPage.getByRole("table", { name: "Users" }).getByRole("row").filter({ hasText: userEmail });
+    await expect(row).toContainText("pending");
+    await row.getByRole("button", { name: "Approve" }).click();
+    await expect(row).toContainText("active");
+    await userPage.reload();
+    await expect(userPage.getByRole("textbox", { name: "Message" })).toBeVisible();
+    expect((await userPage.request.get("/api/threads")).status()).toBe(200);
+
+    // Closed, chosen on /admin: the sign-up page says so and the API refuses.
+    await adminPage.getByRole("combobox", { name: "Sign-up mode" }).selectOption("closed");
+    await expect(adminPage.getByText("Reset to the environment")).toBeVisible();
+    const stranger = await browser.newContext({ baseURL: app.url });
+    const strangerPage = await stranger.newPage();
+    await strangerPage.goto("/sign-up");
+    await expect(strangerPage.getByRole("heading", { name: "Sign-up is closed" })).toBeVisible();
+    const refused = await strangerPage.request.post("/api/auth/sign-up/email", {
+      data: { name: "Late", email: uniqueEmail("late"), password },
+      headers: { origin: app.url },
+    });
+    expect(refused.status()).toBe(403);
+    await stranger.close();
+  } finally {
+    await adminContext.close();
+    await userContext.close();
+    await app.stop();
+  }
+});
+
+test("invite mode: an admin makes a one-use link, a stranger joins through it, a second use and a missing link are refused", async ({ browser }) => {
+  const app = await startInstance("invite", { SIGNUP_MODE: "invite" }, { freshDatabase: true });
+  const adminContext = await browser.newContext({ baseURL: app.url });
+  try {
+    const adminPage = await adminContext.newPage();
+    await signUp(adminPage, "Owner", uniqueEmail("owner"));
+    await adminPage.goto("/admin");
+    const section = adminPage.getByRole("region", { name: "Invitations" });
+    await section.getByRole("button", { name: "Create invitation" }).click();
+    const link = (await section.getByRole("status").locator("code").innerText()).trim();
+    expect(link).toMatch(/\/sign-up\?invite=[\w-]{20,}$/);
+    await expect(section.getByRole("table", { name: "Invitations" })).toContainText("0 of 1");
+
+    for (const [i, expected] of [[0, "joined"], [1, "used up"]] as const) {
+      const context = await browser.newContext({ baseURL: app.url });
+      const page = await context.newPage();
+      await page.goto("/sign-up");
+      await expect(page.getByRole("heading", { name: "Sign-up needs an invitation" })).toBeVisible();
+      await page.goto(link);
+      await expect(page.getByText("You were invited")).toBeVisible();
+      await page.getByLabel("Name").fill(`Guest ${i}`);
+      await page.getByLabel("Email").fill(uniqueEmail(`guest${i}`));
+      await page.getByLabel("Password").fill(password);
+      await page.getByRole("button", { name: "Sign up" }).click();
+      if (expected === "joined") await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
+      else await expect(page.getByRole("alert").filter({ hasText: "This invitation has been used up." })).toBeVisible();
+      await context.close();
+    }
+    await adminPage.reload();
+    await expect(section.getByRole("table", { name: "Invitations" })).toContainText("used up");
+  } finally {
+    await adminContext.close();
     await app.stop();
   }
 });

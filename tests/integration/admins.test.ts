@@ -117,3 +117,119 @@ describe.each(fresh)("admins on $name", ({ open }) => {
     expect((await call("/admin/set-role", keeper.cookie, { userId: keeper.id, role: "user" })).status).toBe(200);
   });
 });
+
+describe.each(fresh)("who may sign up, on $name", ({ open }) => {
+  let handle: DatabaseHandle;
+  beforeAll(async () => {
+    handle = await open();
+    await handle.ready();
+  });
+  afterAll(() => handle.close());
+
+  // Every sign-up here comes from one address: the per-address limit is out of the way.
+  const unlimited = { AUTH_RATE_LIMIT_MAX: "100000" };
+  const signUp = (auth: ReturnType<typeof createAuth>, email: string) =>
+    auth.handler(
+      new Request(`${origin}/api/auth/sign-up/email`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin },
+        body: JSON.stringify({ name: "N", email, password }),
+      }),
+    );
+
+  it("closed: only the first account and ADMIN_EMAILS get in; domains limit every sign-up; approval leaves new accounts pending", async () => {
+    const boss = uniqueEmail("boss");
+    const closed = createAuth(handle.db, testEnv({ ...unlimited, SIGNUP_MODE: "closed", ADMIN_EMAILS: boss }));
+    expect((await signUp(closed, uniqueEmail("first"))).status).toBe(200); // an empty instance needs its admin
+    const refused = await signUp(closed, uniqueEmail("late"));
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).code).toBe("SIGNUP_CLOSED");
+    expect((await signUp(closed, boss)).status).toBe(200);
+
+    const domains = createAuth(handle.db, testEnv({ ...unlimited, SIGNUP_EMAIL_DOMAINS: "example.com, @team.test" }));
+    expect((await signUp(domains, `ok-${Date.now()}@TEAM.test`)).status).toBe(200);
+    const outside = await signUp(domains, `no-${Date.now()}@elsewhere.test`);
+    expect(outside.status).toBe(403);
+    expect((await outside.json()).code).toBe("SIGNUP_DOMAIN_NOT_ALLOWED");
+
+    const approval = createAuth(handle.db, testEnv({ ...unlimited, SIGNUP_MODE: "approval" }));
+    const pendingEmail = uniqueEmail("pending");
+    const made = await signUp(approval, pendingEmail);
+    expect(made.status).toBe(200);
+    const [row] = await handle.db.select({ approvalStatus: user.approvalStatus }).from(user).where(eq(user.email, pendingEmail.toLowerCase()));
+    expect(row.approvalStatus).toBe("pending");
+    const cookie = (made.headers.get("set-cookie") ?? "").split(";")[0];
+    const seen = await approval.api.getSession({ headers: new Headers({ cookie }) });
+    expect((seen?.user as { approvalStatus?: string }).approvalStatus).toBe("pending");
+  });
+
+  it("an admin's choice of mode wins over SIGNUP_MODE until reset", async () => {
+    const { createSignupPolicy } = await import("@/lib/signup-policy");
+    const policy = createSignupPolicy(handle.db, { mode: "open", domains: new Set() });
+    const [someone] = await handle.db.select({ id: user.id }).from(user).limit(1);
+    expect(await policy.current()).toEqual({ mode: "open", source: "environment" });
+    await policy.setModeByAdmin(someone.id, "closed");
+    expect(await policy.current()).toEqual({ mode: "closed", source: "admin" });
+    const auth = createAuth(handle.db, testEnv({ ...unlimited, SIGNUP_MODE: "open" }));
+    expect((await signUp(auth, uniqueEmail("blocked"))).status).toBe(403);
+    await policy.setModeByAdmin(someone.id, null);
+    expect((await signUp(auth, uniqueEmail("welcome"))).status).toBe(200);
+  });
+});
+
+describe.each(fresh)("invitations on $name", ({ open }) => {
+  let handle: DatabaseHandle;
+  beforeAll(async () => {
+    handle = await open();
+    await handle.ready();
+  });
+  afterAll(() => handle.close());
+
+  const signUp = (auth: ReturnType<typeof createAuth>, email: string, invite?: string) =>
+    auth.handler(
+      new Request(`${origin}/api/auth/sign-up/email`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin, ...(invite ? { "x-invite-token": invite } : {}) },
+        body: JSON.stringify({ name: "N", email, password }),
+      }),
+    );
+
+  it("invite mode takes only valid invitations, each use counted once; used up, expired, revoked and other-address ones say so", async () => {
+    const { createInvitations } = await import("@/lib/invitations");
+    const { invitation } = await import("@/db/schema");
+    const auth = createAuth(handle.db, testEnv({ AUTH_RATE_LIMIT_MAX: "100000", SIGNUP_MODE: "invite" }));
+    expect((await signUp(auth, uniqueEmail("first"))).status).toBe(200); // the instance's first account
+    const [admin] = await handle.db.select({ id: user.id }).from(user).limit(1);
+    const invites = createInvitations(handle.db);
+
+    const none = await signUp(auth, uniqueEmail("uninvited"));
+    expect(none.status).toBe(403);
+    expect((await none.json()).code).toBe("SIGNUP_INVITE_ONLY");
+
+    const { token } = await invites.create(admin.id, { maxUses: 1, expiresInDays: 7 });
+    const invitedEmail = uniqueEmail("invited");
+    expect((await signUp(auth, invitedEmail, token)).status).toBe(200);
+    const [invited] = await handle.db.select({ approvalStatus: user.approvalStatus }).from(user).where(eq(user.email, invitedEmail.toLowerCase()));
+    expect(invited.approvalStatus).toBeNull();
+    const again = await signUp(auth, uniqueEmail("second"), token);
+    expect(again.status).toBe(403);
+    expect((await again.json()).message).toBe("This invitation has been used up.");
+
+    const bogus = await signUp(auth, uniqueEmail("bogus"), "not-a-token");
+    expect((await bogus.json()).message).toBe("This invitation link is not valid.");
+
+    const expired = await invites.create(admin.id, { maxUses: 5, expiresInDays: 1 });
+    await handle.db.update(invitation).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(invitation.maxUses, 5));
+    expect((await (await signUp(auth, uniqueEmail("late"), expired.token)).json()).message).toBe("This invitation has expired.");
+
+    const revoked = await invites.create(admin.id, { maxUses: 3, expiresInDays: 1 });
+    const [row] = (await invites.list()).filter((i) => i.maxUses === 3);
+    await invites.revoke(row.id);
+    expect((await (await signUp(auth, uniqueEmail("revoked"), revoked.token)).json()).message).toBe("This invitation was revoked.");
+
+    const locked = await invites.create(admin.id, { maxUses: 2, expiresInDays: 1, email: "only.me@example.com" });
+    expect((await (await signUp(auth, uniqueEmail("someone"), locked.token)).json()).message).toBe("This invitation is for another email address.");
+    expect((await signUp(auth, "Only.Me@example.com", locked.token)).status).toBe(200);
+    expect((await invites.list()).find((i) => i.email === "only.me@example.com")).toMatchObject({ uses: 1, status: "active" });
+  });
+});

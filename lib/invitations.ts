@@ -1,0 +1,74 @@
+import { createHash, randomBytes } from "node:crypto";
+import { desc, eq, sql } from "drizzle-orm";
+import { APIError } from "better-auth/api";
+import { db as defaultDb } from "@/db";
+import type { AppDatabase } from "@/db/connect";
+import { invitation } from "@/db/schema";
+
+
+const hashOf = (token: string) => createHash("sha256").update(token).digest("base64url");
+
+export type InvitationRow = {
+  id: string;
+  email: string | null;
+  maxUses: number;
+  uses: number;
+  expiresAt: string;
+  status: "active" | "used up" | "expired" | "revoked";
+};
+
+const statusOf = (i: typeof invitation.$inferSelect, now = Date.now()): InvitationRow["status"] =>
+  i.revokedAt ? "revoked" : i.expiresAt.getTime() <= now ? "expired" : i.uses >= i.maxUses ? "used up" : "active";
+
+/**
+ * Invitation links made by admins: a token nobody can guess (only its hash is stored), a number
+ * of uses, an end date, optionally one email address, revocable. Using one is a single atomic
+ * statement, so two people cannot both take its last use.
+ */
+export function createInvitations(db: AppDatabase = defaultDb) {
+  return {
+    /** The token is returned once, to build the link; it cannot be read back later. */
+    async create(adminId: string, options: { maxUses: number; expiresInDays: number; email?: string | null }): Promise<{ token: string }> {
+      const token = randomBytes(24).toString("base64url");
+      await db.insert(invitation).values({
+        tokenHash: hashOf(token),
+        email: options.email?.trim().toLowerCase() || null,
+        maxUses: options.maxUses,
+        expiresAt: new Date(Date.now() + options.expiresInDays * 86_400_000),
+        createdBy: adminId,
+      });
+      return { token };
+    },
+
+    async list(): Promise<InvitationRow[]> {
+      const rows = await db.select().from(invitation).orderBy(desc(invitation.createdAt)).limit(100);
+      return rows.map((i) => ({ id: i.id, email: i.email, maxUses: i.maxUses, uses: i.uses, expiresAt: i.expiresAt.toISOString(), status: statusOf(i) }));
+    },
+
+    async revoke(id: string): Promise<void> {
+      await db.update(invitation).set({ revokedAt: new Date() }).where(eq(invitation.id, id));
+    },
+
+    /** Takes one use of the invitation for `email`, or throws an APIError that says what is wrong with it. */
+    async use(token: string, email: string): Promise<void> {
+      const taken = await db
+        .update(invitation)
+        .set({ uses: sql`${invitation.uses} + 1` })
+        .where(
+          sql`${invitation.tokenHash} = ${hashOf(token)} and ${invitation.revokedAt} is null and ${invitation.expiresAt} > now()
+              and ${invitation.uses} < ${invitation.maxUses} and (${invitation.email} is null or ${invitation.email} = ${email.toLowerCase()})`,
+        )
+        .returning({ id: invitation.id });
+      if (taken.length > 0) return;
+      const [found] = await db.select().from(invitation).where(eq(invitation.tokenHash, hashOf(token)));
+      const why = !found
+        ? "This invitation link is not valid."
+        : found.email && found.email !== email.toLowerCase()
+          ? "This invitation is for another email address."
+          : { revoked: "This invitation was revoked.", expired: "This invitation has expired.", "used up": "This invitation has been used up.", active: "This invitation cannot be used." }[statusOf(found)];
+      throw new APIError("FORBIDDEN", { code: "INVITATION_INVALID", message: why });
+    },
+  };
+}
+
+export const invitations = createInvitations();

@@ -1,0 +1,6 @@
+export const signupModes = ["open", "approval", "invite", "closed"] as const;
+export type SignupMode = (typeof signupModes)[number];
+export const isSignupMode = (value: unknown): value is SignupMode => signupModes.includes(value as SignupMode);
+
+/** The header the sign-up form sends an invitation token in (from /sign-up?invite=TOKEN). */
+export const INVITE_HEADER = "x-invite-token";

@@ -1,0 +1,93 @@
+import { eq } from "drizzle-orm";
+import { APIError } from "better-auth/api";
+import { db as defaultDb } from "@/db";
+import type { AppDatabase } from "@/db/connect";
+import { instanceSetting, user } from "@/db/schema";
+import type { Env } from "./env";
+import { createInvitations } from "./invitations";
+
+import { isSignupMode as isMode, signupModes, type SignupMode } from "./signup-modes";
+
+/** `SIGNUP_MODE` (default open) and `SIGNUP_EMAIL_DOMAINS`; a bad mode stops the app with a clear message. */
+export function readSignupDefaults(env: Env = process.env) {
+  const raw = env.SIGNUP_MODE?.trim() || "open";
+  if (!isMode(raw)) throw new Error(`SIGNUP_MODE must be one of ${signupModes.join(", ")}, got "${raw}".`);
+  const domains = new Set((env.SIGNUP_EMAIL_DOMAINS ?? "").split(",").map((d) => d.trim().toLowerCase().replace(/^@/, "")).filter(Boolean));
+  return { mode: raw, domains };
+}
+
+const modeKey = "signup_mode";
+
+/**
+ * Who may create an account. The mode an admin picks on /admin is stored and wins over
+ * SIGNUP_MODE until reset. Checked in better-auth's user-create hook, so it holds for every
+ * sign-up method, social and SSO included. Decided here: the very first account of an empty
+ * instance and ADMIN_EMAILS addresses may always sign up (someone must be able to administer a
+ * closed instance), and they are never pending.
+ */
+export function createSignupPolicy(db: AppDatabase, defaults = readSignupDefaults()) {
+  const invitations = createInvitations(db);
+  async function storedMode(): Promise<SignupMode | null> {
+    const [row] = await db.select({ value: instanceSetting.value }).from(instanceSetting).where(eq(instanceSetting.key, modeKey));
+    return isMode(row?.value) ? row.value : null;
+  }
+
+  return {
+    defaults,
+    /** The mode in force and where it comes from. */
+    async current(): Promise<{ mode: SignupMode; source: "admin" | "environment" }> {
+      const stored = await storedMode();
+      return stored ? { mode: stored, source: "admin" } : { mode: defaults.mode, source: "environment" };
+    },
+
+    /** What /sign-up offers: a closed or invite-only instance has no form (without a link), except while it is empty. */
+    async signupPage(): Promise<SignupMode> {
+      const { mode } = await this.current();
+      if (mode === "closed" || mode === "invite") {
+        const anyone = await db.select({ id: user.id }).from(user).limit(1);
+        if (anyone.length === 0) return "open";
+      }
+      return mode;
+    },
+
+    async setModeByAdmin(adminId: string, mode: SignupMode | null): Promise<void> {
+      if (mode === null) {
+        await db.delete(instanceSetting).where(eq(instanceSetting.key, modeKey));
+        return;
+      }
+      await db
+        .insert(instanceSetting)
+        .values({ key: modeKey, value: mode, updatedBy: adminId })
+        .onConflictDoUpdate({ target: instanceSetting.key, set: { value: mode, updatedBy: adminId, updatedAt: new Date() } });
+    },
+
+    /**
+     * For a new account: the approval status it gets, or an APIError saying why it may not be made.
+     * An invitation (any mode but closed) takes one of its uses and needs no approval: an admin made it.
+     */
+    async admit(email: string, privileged: boolean, inviteToken?: string | null): Promise<{ approvalStatus: "pending" | null }> {
+      if (privileged) return { approvalStatus: null };
+      const domain = email.split("@").pop()?.toLowerCase() ?? "";
+      if (defaults.domains.size > 0 && !defaults.domains.has(domain)) {
+        throw new APIError("FORBIDDEN", {
+          code: "SIGNUP_DOMAIN_NOT_ALLOWED",
+          message: `Sign-up is limited to addresses at ${[...defaults.domains].join(", ")}.`,
+        });
+      }
+      const { mode } = await this.current();
+      if (mode === "closed") throw new APIError("FORBIDDEN", { code: "SIGNUP_CLOSED", message: "Sign-up is closed on this instance." });
+      if (inviteToken) {
+        await invitations.use(inviteToken, email);
+        return { approvalStatus: null };
+      }
+      if (mode === "invite") {
+        throw new APIError("FORBIDDEN", { code: "SIGNUP_INVITE_ONLY", message: "Sign-up on this instance needs an invitation link from an admin." });
+      }
+      return { approvalStatus: mode === "approval" ? "pending" : null };
+    },
+  };
+}
+
+export type SignupPolicy = ReturnType<typeof createSignupPolicy>;
+
+export const signupPolicy = createSignupPolicy(defaultDb);
