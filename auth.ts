@@ -7,6 +7,7 @@ import { db } from "@/db";
 import type { AppDatabase } from "@/db/connect";
 import * as schema from "@/db/schema";
 import { createAdminPolicy, readAdminEmails } from "@/lib/admins";
+import { auditHooks, createAudit } from "@/lib/audit";
 import { resolveAuthSecret } from "@/lib/auth-secret";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/client-address";
 import { positiveIntFromEnv, type Env } from "@/lib/env";
@@ -27,7 +28,9 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
   const lockoutLimits = readSignInLockoutLimits(env);
   const lockout = createSignInLockout(database, lockoutLimits);
   const lockoutHooks = signInLockoutHooks(lockout, lockoutLimits);
-  const admins = createAdminPolicy(database, readAdminEmails(env), createSignupPolicy(database, readSignupDefaults(env)));
+  const log = createAudit(database, positiveIntFromEnv(env, "AUDIT_RETENTION_DAYS", 365));
+  const logHooks = auditHooks(log);
+  const admins = createAdminPolicy(database, readAdminEmails(env), createSignupPolicy(database, readSignupDefaults(env)), log);
   return betterAuth({
     secret: resolveAuthSecret(env),
     baseURL: env.BETTER_AUTH_URL,
@@ -37,7 +40,10 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
       minPasswordLength: 8,
       revokeSessionsOnPasswordReset: true,
       // The reset link reached the owner's mailbox: a lock an attacker caused is lifted with it.
-      onPasswordReset: async ({ user }) => lockout.clearEmail(user.email),
+      onPasswordReset: async ({ user }) => {
+        await lockout.clearEmail(user.email);
+        await log.record({ action: "password_reset", actor: user, target: user });
+      },
       sendResetPassword: async ({ user, url }) =>
         send(user.email, "Reset your Threadkeeper password", `Someone asked to reset the password of this account.\nTo choose a new one, open:\n${url}\nIf it was not you, ignore this email.`),
     },
@@ -71,10 +77,15 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
     hooks: {
       before: createAuthMiddleware(async (ctx) => {
         await admins.before(ctx);
-        await lockoutHooks.before(ctx);
+        await lockoutHooks.before(ctx).catch(async (error: unknown) => {
+          await logHooks.refused(ctx, error);
+          throw error;
+        });
+        await logHooks.before(ctx);
       }),
       after: createAuthMiddleware(async (ctx) => {
         await lockoutHooks.after(ctx);
+        await logHooks.after(ctx);
       }),
     },
     // The per-address limits below key on the address lib/client-address.ts decided from the TCP

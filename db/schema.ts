@@ -128,6 +128,32 @@ export const invitation = pgTable(
   (t) => [index("invitation_created_idx").on(t.createdAt)],
 );
 
+// Security events and admin actions: who did what to whom, from where. Never a password, token or
+// message text (lib/audit.ts). Pruned after AUDIT_RETENTION_DAYS.
+export const auditEvent = pgTable(
+  "audit_event",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    at: timestamp("at", { withTimezone: true, precision: 3 }).defaultNow().notNull(),
+    action: text("action").notNull(),
+    // Ids stay after an account is deleted (set null would lose who was who); emails are copied.
+    actorId: text("actor_id"),
+    actorEmail: text("actor_email"),
+    targetId: text("target_id"),
+    targetEmail: text("target_email"),
+    outcome: text("outcome", { enum: ["success", "failure"] }).notNull(),
+    address: text("address"),
+    userAgent: text("user_agent"),
+    detail: jsonb("detail").$type<Record<string, string | number | boolean | null>>(),
+  },
+  (t) => [
+    index("audit_event_at_idx").on(t.at, t.id),
+    index("audit_event_actor_idx").on(t.actorId, t.at),
+    index("audit_event_target_idx").on(t.targetId, t.at),
+    index("audit_event_action_idx").on(t.action, t.at),
+  ],
+);
+
 // Failed password sign-ins per email address, whatever client address they came from, so a
 // guessing run against one account is stopped across every app instance. `device` is "" for
 // unknown clients and a known device's id otherwise (see lib/sign-in-lockout.ts).

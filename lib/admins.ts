@@ -6,6 +6,7 @@ import type { Env } from "./env";
 import { INVITE_HEADER } from "./signup-modes";
 import type { AuthHookContext } from "./sign-in-lockout";
 import type { SignupPolicy } from "./signup-policy";
+import type { Audit } from "./audit";
 
 /** `ADMIN_EMAILS`: addresses that are admins whenever they sign up or sign in. */
 export const readAdminEmails = (env: Env = process.env) =>
@@ -22,7 +23,7 @@ const lastAdminError = () =>
  * through better-auth's admin plugin. It also keeps one admin at all times and refuses
  * impersonation, the plugin endpoint that would let an admin read someone's conversations.
  */
-export function createAdminPolicy(db: AppDatabase, adminEmails: Set<string>, signup: SignupPolicy) {
+export function createAdminPolicy(db: AppDatabase, adminEmails: Set<string>, signup: SignupPolicy, log: Audit) {
   const activeAdmins = async () =>
     (await db.select({ n: count() }).from(user).where(and(eq(user.role, "admin"), sql`coalesce(${user.banned}, false) = false`)))[0]!.n;
   const isAdmin = async (userId: string) => (await db.select({ role: user.role }).from(user).where(eq(user.id, userId)))[0]?.role === "admin";
@@ -37,6 +38,7 @@ export function createAdminPolicy(db: AppDatabase, adminEmails: Set<string>, sig
             const admin = first || adminEmails.has(data.email.toLowerCase());
             const invite = (ctx?.request?.headers ?? ctx?.headers)?.get(INVITE_HEADER);
             const { approvalStatus } = await signup.admit(data.email, admin, invite);
+            if (invite && !admin) await log.record({ action: "invitation_used", target: { email: data.email } });
             return { data: { ...data, role: admin ? "admin" : "user", approvalStatus } };
           },
         },

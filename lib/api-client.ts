@@ -8,7 +8,7 @@ export type ApiThread = ThreadJson;
 
 export type ApiSearchResult = { id: string; title: string | null; status: ThreadStatus; updatedAt: string; snippet: string };
 
-export type ApiMessage = { id: string; parentId: string | null; format: string; content: Record<string, unknown> };
+export type ApiMessage = { id: string; parentId: string | null; format: string; content: Record<string, unknown>; createdAt?: string };
 
 /** An API error turned back into something to show: the server's own message and code. */
 export class ApiClientError extends Error {
@@ -63,13 +63,17 @@ export const api = {
     if (!response.ok || !response.body) throw await toApiClientError(response);
     return response.body;
   },
-  /** The reply being written in the thread, from its start; null when none is. */
+  /** The reply being written in the thread, from its start (`reply` null when none is), and when the thread last got a message. */
   followReply: async (id: string, signal: AbortSignal) => {
     const response = await fetch(`${threadPath(id)}/stream`, { signal });
     if (response.status === 404) reloadIfOpenThreadGone(id);
     if (!response.ok) throw await toApiClientError(response);
-    if (response.status === 204 || !response.body) return null;
-    return { body: response.body, replyId: response.headers.get("x-reply-id") ?? "", parentId: response.headers.get("x-reply-parent-id") ?? "" };
+    const lastMessageAt = response.headers.get("x-thread-last-message-at");
+    if (response.status === 204 || !response.body) return { reply: null, lastMessageAt };
+    return {
+      reply: { body: response.body, replyId: response.headers.get("x-reply-id") ?? "", parentId: response.headers.get("x-reply-parent-id") ?? "" },
+      lastMessageAt,
+    };
   },
   stopReply: (id: string) => call<void>(`${threadPath(id)}/stop`, { method: "POST", keepalive: true }),
   listThreads: (params: { status: ThreadStatus; after?: string; limit?: number }) => {

@@ -107,11 +107,14 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
       };
     },
 
-    /** The reply in progress in one of the user's threads: undefined when the thread is not theirs, null when none is. */
-    async inProgressForUser(userId: string, threadId: string): Promise<ReplyStreamInfo | null | undefined> {
-      const rows = rowsOf<{ id: string | null; reply_id: string; parent_id: string }>(
+    /**
+     * The reply in progress in one of the user's threads: undefined when the thread is not theirs;
+     * otherwise `stream` (null when none is) and when the thread last got a message.
+     */
+    async inProgressForUser(userId: string, threadId: string): Promise<{ stream: ReplyStreamInfo | null; lastMessageAt: string | null } | undefined> {
+      const rows = rowsOf<{ id: string | null; reply_id: string; parent_id: string; last_message_at: string | null }>(
         await handle().db.execute(sql`
-          select s.id, s.reply_id, s.parent_id
+          select s.id, s.reply_id, s.parent_id, to_json(t.last_message_at)#>>'{}' as last_message_at
           from ${thread} t left join lateral (
             select id, reply_id, parent_id from ${replyStream}
             where thread_id = t.id and not done order by created_at desc limit 1
@@ -120,7 +123,8 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
       );
       if (rows.length === 0) return undefined;
       const s = rows[0]!;
-      return s.id ? { id: s.id, replyId: s.reply_id, parentId: s.parent_id } : null;
+      const lastMessageAt = s.last_message_at ? new Date(s.last_message_at).toISOString() : null;
+      return { stream: s.id ? { id: s.id, replyId: s.reply_id, parentId: s.parent_id } : null, lastMessageAt };
     },
 
     /** The stream's text from its first byte, then live until it ends (or `signal` aborts). */

@@ -5,6 +5,7 @@ import { auth } from "@/auth";
 import { AccountPanel, type DeviceSession } from "@/components/account/account-panel";
 import { getSession } from "@/lib/session";
 import { readTokenQuota, usage } from "@/lib/usage";
+import { audit } from "@/lib/audit";
 import { describeUserAgent } from "@/lib/user-agent";
 
 export const metadata: Metadata = { title: "Account · Threadkeeper" };
@@ -26,5 +27,14 @@ export default async function AccountPage() {
     .sort((a, b) => Number(b.current) - Number(a.current) || b.lastActiveAt.localeCompare(a.lastActiveAt));
   const { name, email, emailVerified } = session.user;
   const spent = (await usage.thisMonthForUser(session.user.id)).map(({ model, messages, inputTokens, outputTokens }) => ({ model, messages, inputTokens, outputTokens }));
-  return <AccountPanel user={{ name, email, emailVerified }} sessions={devices} usage={spent} quota={readTokenQuota()} />;
+  const { events } = await audit.listForUser(session.user.id);
+  return (
+    <AccountPanel
+      user={{ name, email, emailVerified }}
+      sessions={devices}
+      usage={spent}
+      quota={readTokenQuota()}
+      events={events.map(({ id, at, action, outcome, address, userAgent }) => ({ id, at, action, outcome, address, userAgent }))}
+    />
+  );
 }

@@ -2,7 +2,10 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { headers } from "next/headers";
 import { adminUsers } from "@/lib/admin-users";
+import { audit, type AuditInput } from "@/lib/audit";
+import { clientAddressOf } from "@/lib/client-address";
 import { invitations } from "@/lib/invitations";
 import { getPageSession } from "@/lib/session";
 import { signupModes } from "@/lib/signup-modes";
@@ -15,16 +18,27 @@ async function requireAdmin() {
   return session.user.id;
 }
 
+/** The admin's action, in the audit log, with where it came from. */
+async function recordAdminAction(event: Omit<AuditInput, "actor" | "address" | "userAgent">) {
+  const session = (await getPageSession())!;
+  const h = await headers();
+  await audit.record({ ...event, actor: session.user, address: clientAddressOf(h), userAgent: h.get("user-agent") });
+}
+
 export async function approveUser(userId: string) {
   await requireAdmin();
-  await adminUsers.approve(z.string().min(1).max(100).parse(userId));
+  const id = z.string().min(1).max(100).parse(userId);
+  await adminUsers.approve(id);
+  await recordAdminAction({ action: "user_approved", target: { id } });
   revalidatePath("/admin");
 }
 
 /** A mode an admin picks wins over SIGNUP_MODE; null goes back to the environment's. */
 export async function setSignupMode(mode: string | null) {
   const adminId = await requireAdmin();
-  await signupPolicy.setModeByAdmin(adminId, mode === null ? null : z.enum(signupModes).parse(mode));
+  const next = mode === null ? null : z.enum(signupModes).parse(mode);
+  await signupPolicy.setModeByAdmin(adminId, next);
+  await recordAdminAction({ action: "signup_mode_changed", detail: { mode: next ?? `reset to ${signupPolicy.defaults.mode}` } });
   revalidatePath("/admin");
 }
 
@@ -37,7 +51,9 @@ const invitationInput = z.object({
 /** Returns the new invitation's token, once: only its hash is kept. */
 export async function createInvitation(input: { maxUses: number; expiresInDays: number; email?: string }) {
   const adminId = await requireAdmin();
-  const { token } = await invitations.create(adminId, invitationInput.parse(input));
+  const options = invitationInput.parse(input);
+  const { token } = await invitations.create(adminId, options);
+  await recordAdminAction({ action: "invitation_created", target: options.email ? { email: options.email } : null, detail: { maxUses: options.maxUses, expiresInDays: options.expiresInDays } });
   revalidatePath("/admin");
   return { token };
 }
@@ -45,5 +61,6 @@ export async function createInvitation(input: { maxUses: number; expiresInDays: 
 export async function revokeInvitation(id: string) {
   await requireAdmin();
   await invitations.revoke(z.uuid().parse(id));
+  await recordAdminAction({ action: "invitation_revoked", detail: { invitation: id } });
   revalidatePath("/admin");
 }

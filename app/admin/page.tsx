@@ -1,7 +1,9 @@
 import type { Metadata } from "next";
 import { notFound, redirect } from "next/navigation";
 import { AdminUsers } from "@/components/admin/admin-users";
+import { AuditLog } from "@/components/admin/audit-log";
 import { Invitations } from "@/components/admin/invitations";
+import { audit } from "@/lib/audit";
 import { SignupModeControl } from "@/components/admin/signup-mode";
 import { invitations } from "@/lib/invitations";
 import { signupPolicy } from "@/lib/signup-policy";
@@ -21,11 +23,18 @@ export default async function AdminPage({ searchParams }: Props) {
   const params = await searchParams;
   const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : undefined);
   const q = one(params.q) ?? "";
-  const [page, signup, invited] = await Promise.all([adminUsers.listUsers({ q, after: one(params.after) }), signupPolicy.current(), invitations.list()]);
+  const filters = { action: one(params.action), actor: one(params.actor), since: one(params.since), until: one(params.until) };
+  const [page, signup, invited, events] = await Promise.all([
+    adminUsers.listUsers({ q, after: one(params.after) }),
+    signupPolicy.current(),
+    invitations.list(),
+    audit.listForAdmin({ ...filters, after: one(params.auditAfter) }),
+  ]);
   return (
     <AdminUsers me={session.user.id} q={q} users={page.users} nextCursor={page.nextCursor}>
       <SignupModeControl mode={signup.mode} source={signup.source} environment={signupPolicy.defaults.mode} />
       <Invitations invitations={invited} />
+      <AuditLog events={events.events} nextCursor={events.nextCursor} filters={filters} />
     </AdminUsers>
   );
 }

@@ -37,6 +37,8 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
+export type SecurityEvent = { id: string; at: string; action: string; outcome: string; address: string | null; userAgent: string | null };
+
 export type UsageRow = { model: string; messages: number; inputTokens: number; outputTokens: number };
 
 const count = (n: number) => n.toLocaleString("en");
@@ -46,11 +48,13 @@ export function AccountPanel({
   sessions,
   usage,
   quota,
+  events,
 }: {
   user: { name: string; email: string; emailVerified: boolean };
   sessions: DeviceSession[];
   usage: UsageRow[];
   quota: number | null;
+  events: SecurityEvent[];
 }) {
   const router = useRouter();
   const hydrated = useHydrated();
@@ -154,6 +158,27 @@ export function AccountPanel({
           <p className="text-sm text-zinc-600 dark:text-zinc-400">
             {count(usage.reduce((sum, u) => sum + u.inputTokens + u.outputTokens, 0))} of {count(quota)} tokens used; the quota resets on the first of the month (UTC).
           </p>
+        )}
+      </Section>
+
+      <Section title="Security events">
+        {events.length === 0 ? (
+          <p className="text-sm text-zinc-500">None yet.</p>
+        ) : (
+          <ul className="divide-y divide-zinc-200 text-sm dark:divide-zinc-800" aria-label="Security events">
+            {events.map((e) => (
+              <li key={e.id} className="flex flex-wrap justify-between gap-2 py-1.5">
+                <span>
+                  {e.action.replaceAll("_", " ")}
+                  {e.outcome === "failure" && <span className="text-red-700 dark:text-red-400"> (failed)</span>}
+                </span>
+                <span className="text-zinc-500 tabular-nums">
+                  {when(e.at)}
+                  {e.address ? ` · ${e.address}` : ""}
+                </span>
+              </li>
+            ))}
+          </ul>
         )}
       </Section>
 

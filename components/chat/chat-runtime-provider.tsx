@@ -52,10 +52,16 @@ export function primeThreadHistory(threadId: string, messagesJson: string) {
   primedHistory.set(threadId, messagesJson);
 }
 
+// The newest message each thread had when it was last read, to tell whether it has changed since.
+const readUpTo = new Map<string, string>();
+
 async function loadMessages(threadId: string): Promise<ApiMessage[]> {
   const primed = primedHistory.get(threadId);
   primedHistory.delete(threadId);
-  return primed ? (JSON.parse(primed) as { messages: ApiMessage[] }).messages : (await api.listMessages(threadId)).messages;
+  const messages = primed ? (JSON.parse(primed) as { messages: ApiMessage[] }).messages : (await api.listMessages(threadId)).messages;
+  const newest = messages.reduce((max, m) => (m.createdAt && m.createdAt > max ? m.createdAt : max), "");
+  readUpTo.set(threadId, newest ? new Date(newest).toISOString() : "");
+  return messages;
 }
 
 function useThreadHistory(): ThreadHistoryAdapter {
@@ -143,7 +149,7 @@ function useChatModel(pickedModel: () => string | undefined): ChatModelAdapter {
 
 /** Resolves when the thread has no reply in progress (its recording ends once the reply is stored). */
 async function untilReplyEnds(threadId: string) {
-  const reply = await api.followReply(threadId, AbortSignal.timeout(30_000));
+  const { reply } = await api.followReply(threadId, AbortSignal.timeout(30_000));
   if (reply) await new Response(reply.body).arrayBuffer();
 }
 
@@ -168,12 +174,13 @@ export function ResumeReply() {
     const cancel = new AbortController();
     let handedOver = false;
     void api.followReply(threadId, cancel.signal).then(
-      (reply) => {
+      ({ reply, lastMessageAt }) => {
         if (cancel.signal.aborted) return;
         const thread = aui.thread();
         if (!reply) {
-          // The reply ended between this page's messages being read and now: read them again.
-          if (thread.getState().messages.at(-1)?.role === "user") void aui.threads.reloadMainThread().catch(() => {});
+          // A reply was stored between this page's messages being read and now: read them again.
+          const read = readUpTo.get(threadId);
+          if (read !== undefined && lastMessageAt && lastMessageAt > read) void aui.threads.reloadMainThread().catch(() => {});
           return;
         }
         handedOver = true;

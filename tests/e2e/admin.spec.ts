@@ -49,10 +49,21 @@ test("the first account administers a fresh instance: users, bans with a reason,
     await signIn(userPage, userEmail, password);
     await expect(userPage.getByRole("alert").filter({ hasText: "This account is suspended: Spamming the model" })).toBeVisible();
 
+    // The ban is in the audit log, found by its action; the member sees it among their own events.
+    await adminPage.goto("/admin?action=user_banned");
+    const audit = adminPage.getByRole("table", { name: "Audit events" });
+    await expect(audit.getByRole("row").filter({ hasText: userEmail })).toContainText("reason: Spamming the model");
+    await expect(audit.getByRole("row")).toHaveCount(2);
+    await adminPage.goto("/admin");
+
     await rows.filter({ hasText: userEmail }).getByRole("button", { name: "Unban" }).click();
     await expect(rows.filter({ hasText: userEmail })).toContainText("active");
     await signIn(userPage, userEmail, password);
     await expect(userPage).toHaveURL(/\/$/);
+    await userPage.goto("/account");
+    const own = userPage.getByRole("list", { name: "Security events" });
+    await expect(own).toContainText("user banned");
+    await expect(own).toContainText("sign in (failed)");
 
     // Make the member an admin: now the owner may step down.
     await rows.filter({ hasText: userEmail }).getByRole("button", { name: "Make admin" }).click();

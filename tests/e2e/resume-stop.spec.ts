@@ -50,7 +50,10 @@ test("a reload mid-reply shows what was written at once and follows the rest, st
   const calls = await (await fetch(`${process.env.E2E_MODEL_URL!.replace(/\/v1$/, "")}/__requests`)).json();
   expect((calls.requests as string[]).filter((r) => r.endsWith(slow) && !r.includes(" title]"))).toHaveLength(1);
   // The recording is gone once the reply has ended and a minute has passed; right now it is marked done.
-  expect((await page.request.get(`/api/threads/${threadId}/stream`)).status()).toBe(204);
+  const none = await page.request.get(`/api/threads/${threadId}/stream`);
+  expect(none.status()).toBe(204);
+  // When the thread last got a message, so a page rendered just before the reply was stored can tell.
+  expect(Date.parse(none.headers()["x-thread-last-message-at"])).toBeGreaterThan(Date.now() - 60_000);
 });
 
 test("a second tab and a second app instance follow the same live reply", async ({ page, context }) => {

@@ -233,3 +233,76 @@ describe.each(fresh)("invitations on $name", ({ open }) => {
     expect((await invites.list()).find((i) => i.email === "only.me@example.com")).toMatchObject({ uses: 1, status: "active" });
   });
 });
+
+describe.each(fresh)("the audit log on $name", ({ open }) => {
+  let handle: DatabaseHandle;
+  beforeAll(async () => {
+    handle = await open();
+    await handle.ready();
+  });
+  afterAll(() => handle.close());
+
+  it("records sign-in, failures, locks, sign-out, password changes and admin actions, with address and agent, never a secret", async () => {
+    const { auditEvent } = await import("@/db/schema");
+    const { createAudit } = await import("@/lib/audit");
+    const auth = createAuth(handle.db, testEnv({ AUTH_RATE_LIMIT_MAX: "100000", AUTH_ACCOUNT_MAX_FAILURES: "2" }));
+    const post = (path: string, body: unknown, cookie = "") =>
+      auth.handler(
+        new Request(`${origin}/api/auth${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", origin, cookie, "user-agent": "AuditTest/1.0", "x-threadkeeper-client-address": "198.51.100.77" },
+          body: JSON.stringify(body),
+        }),
+      );
+    const adminEmail = uniqueEmail("auditor");
+    const admin = await post("/sign-up/email", { name: "A", email: adminEmail, password });
+    const adminCookie = (admin.headers.get("set-cookie") ?? "").split(";")[0];
+    const memberEmail = uniqueEmail("audited");
+    const member = await post("/sign-up/email", { name: "M", email: memberEmail, password });
+    const memberId = (await member.json()).user.id as string;
+
+    await post("/sign-in/email", { email: memberEmail, password: "wrong secret 1" });
+    await post("/sign-in/email", { email: memberEmail, password: "wrong secret 2" });
+    await post("/sign-in/email", { email: memberEmail, password: "wrong secret 3" }); // locked
+    const signedIn = await post("/sign-in/email", { email: adminEmail, password });
+    const cookie = (signedIn.headers.get("set-cookie") ?? "").split(";")[0];
+    await post("/change-password", { currentPassword: password, newPassword: "another good password" }, cookie);
+    await post("/admin/ban-user", { userId: memberId, banReason: "abuse" }, adminCookie);
+    await post("/sign-out", {}, cookie);
+
+    const rows = await handle.db.select().from(auditEvent);
+    const summary = rows.map((r) => `${r.action}:${r.outcome}:${r.actorEmail ?? ""}:${r.targetId === memberId ? "member" : ""}`);
+    expect(summary).toEqual(
+      expect.arrayContaining([
+        `sign_up:success:${adminEmail.toLowerCase()}:`,
+        `sign_in:failure:${memberEmail.toLowerCase()}:member`,
+        `sign_in:success:${adminEmail.toLowerCase()}:`,
+        `password_changed:success:${adminEmail.toLowerCase()}:`,
+        `user_banned:success:${adminEmail.toLowerCase()}:member`,
+        `sign_out:success:${adminEmail.toLowerCase()}:`,
+      ]),
+    );
+    expect(rows.filter((r) => r.action === "sign_in" && r.outcome === "failure").map((r) => r.detail?.reason)).toEqual([
+      "INVALID_EMAIL_OR_PASSWORD",
+      "INVALID_EMAIL_OR_PASSWORD",
+      "TOO_MANY_FAILED_SIGN_INS",
+    ]);
+    expect(rows.every((r) => r.address === "198.51.100.77" && r.userAgent === "AuditTest/1.0")).toBe(true);
+    expect(rows.find((r) => r.action === "user_banned")?.detail).toEqual({ reason: "abuse" });
+    const everything = JSON.stringify(rows);
+    for (const secret of ["wrong secret", password, "another good password", cookie.split("=")[1]]) expect(everything).not.toContain(secret);
+
+    // Each person sees their own events; the admin's list filters by action and actor.
+    const log = createAudit(handle.db, 365);
+    const mine = await log.listForUser(memberId);
+    expect(mine.events.map((e) => e.action)).toEqual(expect.arrayContaining(["sign_up", "user_banned"]));
+    const bans = await log.listForAdmin({ action: "user_banned" });
+    expect(bans.events).toHaveLength(1);
+    expect((await log.listForAdmin({ actor: "nobody-like-this" })).events).toHaveLength(0);
+
+    // Retention: rows older than AUDIT_RETENTION_DAYS go with the next write.
+    await handle.db.update(auditEvent).set({ at: new Date(Date.now() - 400 * 86_400_000) }).where(eq(auditEvent.action, "sign_out"));
+    await createAudit(handle.db, 365).record({ action: "user_approved" });
+    expect((await handle.db.select().from(auditEvent).where(eq(auditEvent.action, "sign_out")))).toHaveLength(0);
+  });
+});

@@ -39,7 +39,7 @@ describe.each(engines)("replies in flight on $name", ({ name, open }) => {
     recorder.push("data: two\n\n");
     await new Promise((r) => setTimeout(r, 100));
 
-    expect(await reader.inProgressForUser(userId, threadId)).toEqual({ id: streamId, replyId: "reply-1", parentId: "question-1" });
+    expect(await reader.inProgressForUser(userId, threadId)).toEqual({ stream: { id: streamId, replyId: "reply-1", parentId: "question-1" }, lastMessageAt: null });
     const started = performance.now();
     const following = readAllText(reader.follow(streamId, new AbortController().signal));
     for (let i = 0; i < 5; i++) {
@@ -51,7 +51,7 @@ describe.each(engines)("replies in flight on $name", ({ name, open }) => {
     expect(await following).toBe(`data: one\n\ndata: two\n\n${[0, 1, 2, 3, 4].map((i) => `data: live ${i}\n\n`).join("")}data: [DONE]\n\n`);
     // Woken by NOTIFY, not by the one-second poll.
     expect(performance.now() - started).toBeLessThan(900);
-    expect(await reader.inProgressForUser(userId, threadId)).toBeNull();
+    expect(await reader.inProgressForUser(userId, threadId)).toEqual({ stream: null, lastMessageAt: null });
   });
 
   it("answers only the thread's owner", async () => {

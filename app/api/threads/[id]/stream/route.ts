@@ -12,9 +12,12 @@ type Context = { params: Promise<{ id: string }> };
  */
 export const GET = apiRoute(async (request: Request, { params }: Context) => {
   const session = await requireSession(request.headers);
-  const stream = await replyStreams.inProgressForUser(session.user.id, parseThreadId((await params).id));
-  if (stream === undefined) throw notFound();
-  if (stream === null) return new Response(null, { status: 204 });
+  const found = await replyStreams.inProgressForUser(session.user.id, parseThreadId((await params).id));
+  if (found === undefined) throw notFound();
+  const { stream, lastMessageAt } = found;
+  // Nothing in progress. When the thread last got a message lets a page that was rendered just
+  // before a reply was stored see that it must read the thread again.
+  if (stream === null) return new Response(null, { status: 204, headers: lastMessageAt ? { "x-thread-last-message-at": lastMessageAt } : {} });
   return new Response(replyStreams.follow(stream.id, request.signal), {
     headers: {
       "content-type": "text/event-stream",

@@ -1,0 +1,226 @@
+import { and, desc, eq, ilike, lt, or, sql, type SQL } from "drizzle-orm";
+import { db as defaultDb } from "@/db";
+import type { AppDatabase } from "@/db/connect";
+import { auditEvent, user } from "@/db/schema";
+import { clientAddressOf } from "./client-address";
+import { positiveIntFromEnv, type Env } from "./env";
+
+export const auditActions = [
+  "sign_in",
+  "sign_up",
+  "sign_out",
+  "password_changed",
+  "password_reset",
+  "session_revoked",
+  "account_deleted",
+  "user_banned",
+  "user_unbanned",
+  "role_changed",
+  "user_removed",
+  "user_sessions_revoked",
+  "user_approved",
+  "signup_mode_changed",
+  "invitation_created",
+  "invitation_revoked",
+  "invitation_used",
+] as const;
+export type AuditAction = (typeof auditActions)[number];
+
+export type AuditInput = {
+  action: AuditAction;
+  outcome?: "success" | "failure";
+  actor?: { id?: string | null; email?: string | null } | null;
+  target?: { id?: string | null; email?: string | null } | null;
+  address?: string | null;
+  userAgent?: string | null;
+  /** Plain facts (a role, a mode, a reason): never a password, token or message text. */
+  detail?: Record<string, string | number | boolean | null>;
+};
+
+export type AuditRow = {
+  id: string;
+  at: string;
+  action: string;
+  outcome: string;
+  actorEmail: string | null;
+  targetEmail: string | null;
+  address: string | null;
+  userAgent: string | null;
+  detail: Record<string, string | number | boolean | null> | null;
+};
+
+type Cursor = { at: string; id: string };
+const encode = (c: Cursor) => Buffer.from(JSON.stringify([c.at, c.id])).toString("base64url");
+function decode(value: string | undefined): Cursor | undefined {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(value ?? "", "base64url").toString("utf8")) as unknown[];
+    return typeof at === "string" && typeof id === "string" && !Number.isNaN(Date.parse(at)) && /^[0-9a-f-]{36}$/.test(id) ? { at, id } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The audit log: one row per security event or admin action; rows older than AUDIT_RETENTION_DAYS go. */
+export function createAudit(db: AppDatabase = defaultDb, retentionDays = positiveIntFromEnv(process.env as Env, "AUDIT_RETENTION_DAYS", 365)) {
+  let lastPrune = 0;
+  const columns = {
+    id: auditEvent.id,
+    at: auditEvent.at,
+    action: auditEvent.action,
+    outcome: auditEvent.outcome,
+    actorEmail: auditEvent.actorEmail,
+    targetEmail: auditEvent.targetEmail,
+    address: auditEvent.address,
+    userAgent: auditEvent.userAgent,
+    detail: auditEvent.detail,
+  };
+  const page = async (where: SQL | undefined, after: string | undefined, limit: number) => {
+    const cursor = decode(after);
+    const rows = await db
+      .select(columns)
+      .from(auditEvent)
+      .where(and(where, cursor ? or(lt(auditEvent.at, new Date(cursor.at)), and(eq(auditEvent.at, new Date(cursor.at)), lt(auditEvent.id, cursor.id))) : undefined))
+      .orderBy(desc(auditEvent.at), desc(auditEvent.id))
+      .limit(limit + 1);
+    const events: AuditRow[] = rows.slice(0, limit).map((r) => ({ ...r, at: r.at.toISOString() }));
+    const last = rows.length > limit ? events.at(-1) : undefined;
+    return { events, nextCursor: last ? encode({ at: last.at, id: last.id }) : null };
+  };
+
+  return {
+    /** Best effort: a failure to audit is logged, never turned into a failure of what was audited. */
+    async record(event: AuditInput): Promise<void> {
+      try {
+        await db.insert(auditEvent).values({
+          action: event.action,
+          outcome: event.outcome ?? "success",
+          actorId: event.actor?.id ?? null,
+          actorEmail: event.actor?.email?.toLowerCase().slice(0, 320) ?? null,
+          targetId: event.target?.id ?? null,
+          targetEmail: event.target?.email?.toLowerCase().slice(0, 320) ?? null,
+          address: event.address ?? null,
+          userAgent: event.userAgent?.slice(0, 500) ?? null,
+          detail: event.detail ?? null,
+        });
+        if (Date.now() - lastPrune > 3_600_000) {
+          lastPrune = Date.now();
+          await db.delete(auditEvent).where(sql`${auditEvent.at} < now() - make_interval(days => ${retentionDays})`);
+        }
+      } catch (error) {
+        console.error(`[audit] could not record ${event.action}:`, error);
+      }
+    },
+
+    /** For /admin: newest first, 50 a page, by action, actor email (part of) and time range. */
+    listForAdmin(filters: { action?: string; actor?: string; since?: string; until?: string; after?: string }) {
+      const since = filters.since && !Number.isNaN(Date.parse(filters.since)) ? new Date(filters.since) : undefined;
+      // A date alone ("2026-11-23") means up to the end of that day.
+      const until =
+        filters.until && !Number.isNaN(Date.parse(filters.until))
+          ? new Date(Date.parse(filters.until) + (/^\d{4}-\d{2}-\d{2}$/.test(filters.until) ? 86_400_000 : 0))
+          : undefined;
+      const actor = filters.actor?.trim().slice(0, 200);
+      return page(
+        and(
+          auditActions.includes(filters.action as AuditAction) ? eq(auditEvent.action, filters.action!) : undefined,
+          actor ? ilike(auditEvent.actorEmail, `%${actor.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined,
+          since ? sql`${auditEvent.at} >= ${since}` : undefined,
+          until ? sql`${auditEvent.at} < ${until}` : undefined,
+        ),
+        filters.after,
+        50,
+      );
+    },
+
+    /** The account an email names, so a failed sign-in shows among its owner's events. */
+    async idOf(email: string | null): Promise<string | null> {
+      if (!email) return null;
+      const [row] = await db.select({ id: user.id }).from(user).where(eq(user.email, email.trim().toLowerCase()));
+      return row?.id ?? null;
+    },
+
+    /** The email of an account, for the target column (null once the account is gone). */
+    async emailOf(userId: string): Promise<string | null> {
+      const [row] = await db.select({ email: user.email }).from(user).where(eq(user.id, userId));
+      return row?.email ?? null;
+    },
+
+    /** For /account: the security events of this person, as actor or as target. */
+    listForUser(userId: string, after?: string) {
+      return page(or(eq(auditEvent.actorId, userId), eq(auditEvent.targetId, userId)), after, 20);
+    },
+  };
+}
+
+export const audit = createAudit();
+
+export type Audit = ReturnType<typeof createAudit>;
+
+type HookContext = import("./sign-in-lockout").AuthHookContext;
+
+// better-auth endpoints that are security events, and what an admin's action on one is called.
+const sessionActions: Record<string, AuditAction> = {
+  "/change-password": "password_changed",
+  "/revoke-session": "session_revoked",
+  "/revoke-sessions": "session_revoked",
+  "/revoke-other-sessions": "session_revoked",
+  "/delete-user": "account_deleted",
+  "/admin/ban-user": "user_banned",
+  "/admin/unban-user": "user_unbanned",
+  "/admin/set-role": "role_changed",
+  "/admin/remove-user": "user_removed",
+  "/admin/revoke-user-sessions": "user_sessions_revoked",
+};
+
+/** better-auth hooks that write the audit log for sign-in, sign-up, sign-out and account and admin actions. */
+export function auditHooks(log: Audit) {
+  const where = (ctx: HookContext) => {
+    const headers = ctx.request?.headers ?? ctx.headers;
+    return { address: headers ? clientAddressOf(headers) : null, userAgent: headers?.get("user-agent") ?? null };
+  };
+  const body = (ctx: HookContext) => (ctx.body ?? {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === "string" ? v : null);
+  return {
+    /** Sign-out: recorded before, while the session still says who it was. */
+    async before(ctx: HookContext) {
+      if (ctx.path !== "/sign-out") return;
+      const { getSessionFromCtx } = await import("better-auth/api");
+      const session = await getSessionFromCtx(ctx).catch(() => null);
+      if (session) await log.record({ action: "sign_out", actor: session.user, ...where(ctx) });
+    },
+    /** A sign-in refused before its password was checked (the account is locked). */
+    async refused(ctx: HookContext, error: unknown) {
+      if (ctx.path !== "/sign-in/email") return;
+      const code = (error as { body?: { code?: string } }).body?.code ?? "error";
+      const email = str(body(ctx).email);
+      await log.record({ action: "sign_in", outcome: "failure", actor: { email }, target: { id: await log.idOf(email), email }, detail: { reason: code }, ...where(ctx) });
+    },
+    async after(ctx: HookContext) {
+      const returned = ctx.context.returned as { user?: { id: string; email: string } } | Error | undefined;
+      const failed = returned instanceof Error;
+      if (ctx.path === "/sign-in/email" || ctx.path === "/sign-up/email") {
+        const user = !failed ? returned?.user : undefined;
+        const email = str(body(ctx).email);
+        await log.record({
+          action: ctx.path === "/sign-in/email" ? "sign_in" : "sign_up",
+          outcome: user ? "success" : "failure",
+          actor: user ?? { email },
+          // A failed sign-in is an event of the account it tried, shown to its owner too.
+          target: user ? null : ctx.path === "/sign-in/email" ? { id: await log.idOf(email), email } : null,
+          detail: failed ? { reason: (returned as { body?: { code?: string } }).body?.code ?? "error" } : { method: "email" },
+          ...where(ctx),
+        });
+        return;
+      }
+      const action = sessionActions[ctx.path];
+      if (!action || failed) return;
+      const actor = ctx.context.session?.user ?? null;
+      const targetId = str(body(ctx).userId);
+      const detail: Record<string, string> = {};
+      if (action === "role_changed" && typeof body(ctx).role === "string") detail.role = body(ctx).role as string;
+      if (action === "user_banned" && str(body(ctx).banReason)) detail.reason = (body(ctx).banReason as string).slice(0, 500);
+      const target = targetId ? { id: targetId, email: await log.emailOf(targetId) } : actor;
+      await log.record({ action, actor, target, detail, ...where(ctx) });
+    },
+  };
+}
