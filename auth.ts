@@ -58,7 +58,11 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
     // rides along in every session (SIGNUP_MODE=approval), so checking it costs no query.
     user: {
       deleteUser: { enabled: true },
-      additionalFields: { approvalStatus: { type: "string", required: false, input: false } },
+      additionalFields: {
+        approvalStatus: { type: "string", required: false, input: false },
+        // An admin's per-person monthly token quota (lib/usage.ts), read with the session.
+        tokenQuota: { type: "number", required: false, input: false },
+      },
     },
     // Sessions live in the database and every request looks them up (no cookie cache), so a
     // sign-out or a revoked session stops working on the very next request.

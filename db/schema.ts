@@ -29,6 +29,8 @@ export const user = pgTable("user", {
   image: text("image"),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
+  // Input + output tokens per month an admin allows this person; null: TOKEN_QUOTA_PER_MONTH.
+  tokenQuota: bigint("token_quota", { mode: "number" }),
   // "pending" while an account made under SIGNUP_MODE=approval waits for an admin; null otherwise.
   approvalStatus: text("approval_status"),
   // better-auth's admin plugin: "admin" or "user"; a ban revokes every session and refuses sign-in.

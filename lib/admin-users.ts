@@ -18,6 +18,8 @@ export type AdminUserRow = {
   lastActiveAt: string | null;
   messagesThisMonth: number;
   tokensThisMonth: number;
+  /** The monthly token quota an admin set for this person; null: the instance's default. */
+  tokenQuota: number | null;
 };
 
 type Cursor = { createdAt: string; id: string };
@@ -45,7 +47,7 @@ export function createAdminUsers(db: AppDatabase = defaultDb) {
       const q = options.q?.trim().slice(0, 200);
       const pattern = q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
       const { rows } = (await db.execute(sql`
-        select u.id, u.name, u.email, coalesce(u.role, 'user') as role, coalesce(u.banned, false) as banned, u.ban_reason, u.approval_status,
+        select u.id, u.name, u.email, coalesce(u.role, 'user') as role, coalesce(u.banned, false) as banned, u.ban_reason, u.approval_status, u.token_quota::text as token_quota,
                to_json(u.created_at)#>>'{}' as created_at,
                (select to_json(max(s.updated_at))#>>'{}' from ${session} s where s.user_id = u.id) as last_active_at,
                coalesce(m.messages, 0)::int as messages, coalesce(m.tokens, 0)::bigint::text as tokens
@@ -58,7 +60,7 @@ export function createAdminUsers(db: AppDatabase = defaultDb) {
           and (${after?.createdAt ?? null}::timestamptz is null or (u.created_at, u.id) < (${after?.createdAt ?? null}::timestamptz, ${after?.id ?? ""}))
         order by u.created_at desc, u.id desc
         limit ${limit + 1}`)) as unknown as {
-        rows: { id: string; name: string; email: string; role: string; banned: boolean; ban_reason: string | null; approval_status: string | null; created_at: string; last_active_at: string | null; messages: number; tokens: string }[];
+        rows: { id: string; name: string; email: string; role: string; banned: boolean; ban_reason: string | null; approval_status: string | null; token_quota: string | null; created_at: string; last_active_at: string | null; messages: number; tokens: string }[];
       };
       const page = rows.slice(0, limit).map(
         (r): AdminUserRow => ({
@@ -72,6 +74,7 @@ export function createAdminUsers(db: AppDatabase = defaultDb) {
           lastActiveAt: r.last_active_at ? new Date(r.last_active_at).toISOString() : null,
           messagesThisMonth: r.messages,
           tokensThisMonth: Number(r.tokens),
+          tokenQuota: r.token_quota === null ? null : Number(r.token_quota),
         }),
       );
       const last = rows.length > limit ? rows[limit - 1] : undefined;

@@ -19,6 +19,7 @@ export const auditActions = [
   "user_removed",
   "user_sessions_revoked",
   "user_approved",
+  "quota_changed",
   "signup_mode_changed",
   "invitation_created",
   "invitation_revoked",

@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { db as defaultDb } from "@/db";
 import type { AppDatabase } from "@/db/connect";
-import { message, thread, usageMonth, type ReplyUsage } from "@/db/schema";
+import { message, thread, usageMonth, user, type ReplyUsage } from "@/db/schema";
 import { ApiError } from "./api-error";
 import type { Env } from "./env";
 
@@ -80,9 +80,20 @@ export function createUsage(db: AppDatabase = defaultDb, quota: number | null = 
         .orderBy(usageMonth.model);
     },
 
+    /** The quota that applies to a person: the one an admin set for them, or TOKEN_QUOTA_PER_MONTH; null: none. */
+    quotaFor(own: number | null | undefined): number | null {
+      return own ?? quota;
+    },
+
+    /** Set by an admin on /admin; null goes back to TOKEN_QUOTA_PER_MONTH. */
+    async setQuotaForUser(userId: string, tokens: number | null): Promise<void> {
+      await db.update(user).set({ tokenQuota: tokens }).where(eq(user.id, userId));
+    },
+
     /** 429 `quota_exceeded`, with when it resets, once the user's tokens this month reach the quota. Before the model is called. */
-    async assertWithinQuotaForUser(userId: string): Promise<void> {
-      if (quota === null) return;
+    async assertWithinQuotaForUser(userId: string, own?: number | null): Promise<void> {
+      const limit = this.quotaFor(own);
+      if (limit === null) return;
       const { rows } = (await db.execute(sql`
         select coalesce(sum(input_tokens + output_tokens), 0)::bigint::text as used,
                to_char(${thisMonth} + interval '1 month', 'YYYY-MM-DD') as resets,
@@ -91,10 +102,10 @@ export function createUsage(db: AppDatabase = defaultDb, quota: number | null = 
         rows: { used: string; resets: string; retry_after: number }[];
       };
       const row = rows[0]!;
-      if (Number(row.used) < quota) return;
+      if (Number(row.used) < limit) return;
       throw new ApiError(
         "quota_exceeded",
-        `You have used your ${quota.toLocaleString("en")} tokens for this month. The quota resets on ${row.resets} (UTC).`,
+        `You have used your ${limit.toLocaleString("en")} tokens for this month. The quota resets on ${row.resets} (UTC).`,
         { "Retry-After": String(Math.max(1, row.retry_after)) },
       );
     },

@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import { auth } from "@/auth";
 import { AccountPanel, type DeviceSession } from "@/components/account/account-panel";
 import { getSession } from "@/lib/session";
-import { readTokenQuota, usage } from "@/lib/usage";
+import { usage } from "@/lib/usage";
 import { audit } from "@/lib/audit";
 import { describeUserAgent } from "@/lib/user-agent";
 
@@ -33,7 +33,7 @@ export default async function AccountPage() {
       user={{ name, email, emailVerified }}
       sessions={devices}
       usage={spent}
-      quota={readTokenQuota()}
+      quota={usage.quotaFor((session.user as { tokenQuota?: number | null }).tokenQuota)}
       events={events.map(({ id, at, action, outcome, address, userAgent }) => ({ id, at, action, outcome, address, userAgent }))}
     />
   );

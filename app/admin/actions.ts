@@ -7,6 +7,7 @@ import { adminUsers } from "@/lib/admin-users";
 import { audit, type AuditInput } from "@/lib/audit";
 import { clientAddressOf } from "@/lib/client-address";
 import { invitations } from "@/lib/invitations";
+import { usage } from "@/lib/usage";
 import { getPageSession } from "@/lib/session";
 import { signupModes } from "@/lib/signup-modes";
 import { signupPolicy } from "@/lib/signup-policy";
@@ -62,5 +63,15 @@ export async function revokeInvitation(id: string) {
   await requireAdmin();
   await invitations.revoke(z.uuid().parse(id));
   await recordAdminAction({ action: "invitation_revoked", detail: { invitation: id } });
+  revalidatePath("/admin");
+}
+
+/** A person's monthly token quota; null goes back to TOKEN_QUOTA_PER_MONTH. */
+export async function setTokenQuota(userId: string, tokens: number | null) {
+  await requireAdmin();
+  const id = z.string().min(1).max(100).parse(userId);
+  const value = tokens === null ? null : z.number().int().min(0).max(1e15).parse(tokens);
+  await usage.setQuotaForUser(id, value);
+  await recordAdminAction({ action: "quota_changed", target: { id, email: await audit.emailOf(id) }, detail: { tokens: value ?? "default" } });
   revalidatePath("/admin");
 }

@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import type { ReactNode } from "react";
-import { approveUser } from "@/app/admin/actions";
+import { approveUser, setTokenQuota } from "@/app/admin/actions";
 import type { AdminUserRow } from "@/lib/admin-users";
 import { authClient } from "@/lib/auth-client";
 import { useAction } from "@/lib/use-action";
@@ -42,6 +42,15 @@ export function AdminUsers({
     if (days === null) return;
     const expiresIn = Number(days) > 0 ? Math.round(Number(days) * 86_400) : undefined;
     void act(() => authClient.admin.banUser({ userId: u.id, banReason: reason || undefined, banExpiresIn: expiresIn }), `${u.email} is banned and signed out everywhere.`);
+  };
+
+  const setQuota = (u: AdminUserRow) => {
+    const answer = window.prompt(`Monthly token quota for ${u.email} (input + output tokens). Leave empty for the instance's default.`, u.tokenQuota?.toString() ?? "");
+    if (answer === null) return;
+    const tokens = answer.trim() === "" ? null : Number(answer.replace(/[\s,_]/g, ""));
+    if (tokens !== null && (!Number.isInteger(tokens) || tokens < 0)) return void window.alert("A quota is a whole number of tokens.");
+    const done = tokens === null ? `${u.email} has the default quota.` : `${u.email} may use ${count(tokens)} tokens a month.`;
+    void act(() => setTokenQuota(u.id, tokens).then(() => ({ error: null }), () => ({ error: { message: "That did not work." } })), done);
   };
 
   return (
@@ -83,6 +92,7 @@ export function AdminUsers({
               <th className="font-normal">Last active (UTC)</th>
               <th className="text-right font-normal">Messages this month</th>
               <th className="text-right font-normal">Tokens this month</th>
+              <th className="text-right font-normal">Monthly quota</th>
               <th className="font-normal">
                 <span className="sr-only">Actions</span>
               </th>
@@ -99,6 +109,7 @@ export function AdminUsers({
                 <td className="tabular-nums">{when(u.lastActiveAt)}</td>
                 <td className="text-right tabular-nums">{count(u.messagesThisMonth)}</td>
                 <td className="text-right tabular-nums">{count(u.tokensThisMonth)}</td>
+                <td className="text-right tabular-nums">{u.tokenQuota === null ? "default" : count(u.tokenQuota)}</td>
                 <td>
                   <div className="flex flex-wrap justify-end gap-1">
                     {u.status === "pending" && (
@@ -132,6 +143,9 @@ export function AdminUsers({
                         Ban
                       </button>
                     )}
+                    <button type="button" className={button} disabled={!hydrated || pending} onClick={() => setQuota(u)}>
+                      Set quota
+                    </button>
                     <button type="button" className={button} disabled={!hydrated || pending} onClick={() => void act(() => authClient.admin.revokeUserSessions({ userId: u.id }), `${u.email} is signed out everywhere.`)}>
                       Revoke sessions
                     </button>

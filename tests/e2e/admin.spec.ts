@@ -21,9 +21,9 @@ test("the first account administers a fresh instance: users, bans with a reason,
 
     await adminPage.goto("/admin");
     const rows = adminPage.getByRole("table", { name: "Users" }).getByRole("row");
-    await expect(rows.filter({ hasText: userEmail })).toContainText("user");
-    await expect(rows.filter({ hasText: userEmail })).toContainText("active");
-    await expect(rows.filter({ hasText: adminEmail })).toContainText("admin");
+    await expect(rows.filter({ hasText: userEmail }).getByRole("cell").nth(2)).toHaveText("user");
+    await expect(rows.filter({ hasText: userEmail }).getByRole("cell").nth(3)).toHaveText("active");
+    await expect(rows.filter({ hasText: adminEmail }).getByRole("cell").nth(2)).toHaveText("admin");
     // Accounts, never conversations: nothing of the member's threads on the page or through the API.
     expect(await adminPage.content()).not.toContain("Secret merger plans");
     expect((await adminPage.request.get(`/api/threads/${secret.id}`)).status()).toBe(404);
@@ -44,7 +44,7 @@ test("the first account administers a fresh instance: users, bans with a reason,
     adminPage.on("dialog", (dialog) => void dialog.accept(answers.shift() ?? ""));
     await rows.filter({ hasText: userEmail }).getByRole("button", { name: "Ban" }).click();
     await expect(adminPage.getByRole("status")).toContainText("is banned");
-    await expect(rows.filter({ hasText: userEmail })).toContainText("banned");
+    await expect(rows.filter({ hasText: userEmail }).getByRole("cell").nth(3)).toHaveText("banned");
     expect((await userPage.request.get("/api/threads")).status()).toBe(401);
     await signIn(userPage, userEmail, password);
     await expect(userPage.getByRole("alert").filter({ hasText: "This account is suspended: Spamming the model" })).toBeVisible();
@@ -57,7 +57,7 @@ test("the first account administers a fresh instance: users, bans with a reason,
     await adminPage.goto("/admin");
 
     await rows.filter({ hasText: userEmail }).getByRole("button", { name: "Unban" }).click();
-    await expect(rows.filter({ hasText: userEmail })).toContainText("active");
+    await expect(rows.filter({ hasText: userEmail }).getByRole("cell").nth(3)).toHaveText("active");
     await signIn(userPage, userEmail, password);
     await expect(userPage).toHaveURL(/\/$/);
     await userPage.goto("/account");
@@ -65,9 +65,21 @@ test("the first account administers a fresh instance: users, bans with a reason,
     await expect(own).toContainText("user banned");
     await expect(own).toContainText("sign in (failed)");
 
+    // A quota for this one person: the row shows it, and their chat stops once it is used.
+    answers.push("5");
+    await rows.filter({ hasText: userEmail }).getByRole("button", { name: "Set quota" }).click();
+    await expect(rows.filter({ hasText: userEmail }).getByRole("cell").nth(8)).toHaveText("5");
+    const thread = await (await userPage.request.post("/api/threads", { data: {}, headers: { origin: app.url } })).json();
+    const first = await userPage.request.post("/api/chat", { data: chatBody(thread.id, "Use my quota"), headers: { origin: app.url } });
+    expect(first.status()).toBe(200);
+    await first.body();
+    await expect
+      .poll(async () => (await userPage.request.post("/api/chat", { data: chatBody(thread.id, "Once more"), headers: { origin: app.url } })).status())
+      .toBe(429);
+
     // Make the member an admin: now the owner may step down.
     await rows.filter({ hasText: userEmail }).getByRole("button", { name: "Make admin" }).click();
-    await expect(rows.filter({ hasText: userEmail })).toContainText("admin");
+    await expect(rows.filter({ hasText: userEmail }).getByRole("cell").nth(2)).toHaveText("admin");
     await rows.filter({ hasText: adminEmail }).getByRole("button", { name: "Remove admin" }).click();
     await expect(adminPage.getByRole("status")).toContainText("no longer an admin");
   } finally {
@@ -101,9 +113,9 @@ test("approval: a new account waits (page and API), the model is never called, a
 
     await adminPage.goto("/admin");
     const row = adminPage.getByRole("table", { name: "Users" }).getByRole("row").filter({ hasText: userEmail });
-    await expect(row).toContainText("pending");
+    await expect(row.getByRole("cell").nth(3)).toHaveText("pending");
     await row.getByRole("button", { name: "Approve" }).click();
-    await expect(row).toContainText("active");
+    await expect(row.getByRole("cell").nth(3)).toHaveText("active");
     await userPage.reload();
     await expect(userPage.getByRole("textbox", { name: "Message" })).toBeVisible();
     expect((await userPage.request.get("/api/threads")).status()).toBe(200);

@@ -65,6 +65,20 @@ describe.each(engines)("usage and quotas on $name", ({ open }) => {
     await expect(usage.assertWithinQuotaForUser(other.userId)).resolves.toBeUndefined();
   });
 
+  it("a quota an admin set for one person wins over TOKEN_QUOTA_PER_MONTH", async () => {
+    const { userId, threadId } = await replyInNewThread();
+    await createUsage(handle.db, null).recordReplyForUser(userId, threadId, "r1", "m", { inputTokens: 60, outputTokens: 10 });
+    const noDefault = createUsage(handle.db, null);
+    await expect(noDefault.assertWithinQuotaForUser(userId, null)).resolves.toBeUndefined();
+    await expect(noDefault.assertWithinQuotaForUser(userId, 50)).rejects.toMatchObject({ code: "quota_exceeded", message: /50 tokens/ });
+    const withDefault = createUsage(handle.db, 40);
+    await expect(withDefault.assertWithinQuotaForUser(userId, null)).rejects.toMatchObject({ code: "quota_exceeded" });
+    await expect(withDefault.assertWithinQuotaForUser(userId, 1000)).resolves.toBeUndefined();
+    await withDefault.setQuotaForUser(userId, 1000);
+    const [row] = await handle.db.select({ tokenQuota: user.tokenQuota }).from(user).where(eq(user.id, userId));
+    expect(row.tokenQuota).toBe(1000);
+  });
+
   it("records nothing for a thread that is not the user's", async () => {
     const { threadId } = await replyInNewThread();
     const stranger = randomUUID();

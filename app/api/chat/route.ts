@@ -96,7 +96,7 @@ export const POST = apiRoute(async (request: Request) => {
   if (last.role !== "user") throw new ApiError("bad_request", "Invalid request: the last message must be the user's.");
 
   await consumeChatMessage(session.user.id);
-  await usage.assertWithinQuotaForUser(session.user.id);
+  await usage.assertWithinQuotaForUser(session.user.id, (session.user as { tokenQuota?: number | null }).tokenQuota);
 
   // Ownership check and the user's message in one transaction, before the model is called.
   const parentId = messages.length > 1 ? messages[messages.length - 2].id : null;
