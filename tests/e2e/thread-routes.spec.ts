@@ -123,6 +123,9 @@ test("a thread deleted in another tab becomes the not-found page there on its ne
   const other = await context.newPage();
   await other.goto(address);
   await expect(other.locator('[data-role="user"]')).toContainText("Soon gone");
+  // The live thread, not only the server-rendered copy: a tab still loading would find the thread
+  // gone on its own (and show the not-found page before any action of the user's).
+  await expect(composer(other)).toBeEnabled();
 
   await threads(page).getByRole("button", { name: "Delete Title: Soon gone" }).click();
   await threads(page).getByRole("button", { name: "Confirm delete" }).click();
