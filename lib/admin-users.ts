@@ -2,6 +2,8 @@ import { eq, sql } from "drizzle-orm";
 import { db as defaultDb } from "@/db";
 import type { AppDatabase } from "@/db/connect";
 import { session, usageMonth, user } from "@/db/schema";
+import { decodeKeysetCursor, encodeKeysetCursor } from "./keyset-cursor";
+import { thisMonth } from "./usage";
 
 /**
  * The accounts of the instance as an admin sees them: who they are, their standing and what they
@@ -22,16 +24,8 @@ export type AdminUserRow = {
   tokenQuota: number | null;
 };
 
-type Cursor = { createdAt: string; id: string };
-const encode = (c: Cursor) => Buffer.from(JSON.stringify([c.createdAt, c.id])).toString("base64url");
-function decode(value: string | undefined): Cursor | undefined {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(value ?? "", "base64url").toString("utf8")) as unknown[];
-    return typeof createdAt === "string" && typeof id === "string" && !Number.isNaN(Date.parse(createdAt)) ? { createdAt, id } : undefined;
-  } catch {
-    return undefined;
-  }
-}
+// better-auth's user ids: letters, digits, - and _.
+const userIdPattern = /^[\w-]{1,100}$/;
 
 export function createAdminUsers(db: AppDatabase = defaultDb) {
   return {
@@ -43,7 +37,7 @@ export function createAdminUsers(db: AppDatabase = defaultDb) {
     /** Newest accounts first, 50 a page (keyset: pass `nextCursor` as `after`), optionally matching name or email. */
     async listUsers(options: { q?: string; after?: string; limit?: number } = {}): Promise<{ users: AdminUserRow[]; nextCursor: string | null }> {
       const limit = options.limit ?? 50;
-      const after = decode(options.after);
+      const after = decodeKeysetCursor(options.after, userIdPattern);
       const q = options.q?.trim().slice(0, 200);
       const pattern = q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
       const { rows } = (await db.execute(sql`
@@ -54,10 +48,10 @@ export function createAdminUsers(db: AppDatabase = defaultDb) {
         from ${user} u
         left join lateral (
           select sum(messages) as messages, sum(input_tokens + output_tokens) as tokens from ${usageMonth}
-          where user_id = u.id and month = date_trunc('month', now() at time zone 'UTC') at time zone 'UTC'
+          where user_id = u.id and month = ${thisMonth}
         ) m on true
         where (${pattern}::text is null or u.name ilike ${pattern} or u.email ilike ${pattern})
-          and (${after?.createdAt ?? null}::timestamptz is null or (u.created_at, u.id) < (${after?.createdAt ?? null}::timestamptz, ${after?.id ?? ""}))
+          and (${after?.at ?? null}::timestamptz is null or (u.created_at, u.id) < (${after?.at ?? null}::timestamptz, ${after?.id ?? ""}))
         order by u.created_at desc, u.id desc
         limit ${limit + 1}`)) as unknown as {
         rows: { id: string; name: string; email: string; role: string; banned: boolean; ban_reason: string | null; approval_status: string | null; token_quota: string | null; created_at: string; last_active_at: string | null; messages: number; tokens: string }[];
@@ -78,7 +72,7 @@ export function createAdminUsers(db: AppDatabase = defaultDb) {
         }),
       );
       const last = rows.length > limit ? rows[limit - 1] : undefined;
-      return { users: page, nextCursor: last ? encode({ createdAt: last.created_at, id: last.id }) : null };
+      return { users: page, nextCursor: last ? encodeKeysetCursor(last.created_at, last.id) : null };
     },
   };
 }

@@ -2,7 +2,7 @@ import { and, count, eq, inArray, sql } from "drizzle-orm";
 import { APIError, getSessionFromCtx } from "better-auth/api";
 import type { AppDatabase } from "@/db/connect";
 import { user } from "@/db/schema";
-import type { Env } from "./env";
+import { listFromEnv, type Env } from "./env";
 import { INVITE_HEADER } from "./signup-modes";
 import type { AuthHookContext } from "./sign-in-lockout";
 import type { SignupPolicy } from "./signup-policy";
@@ -10,7 +10,7 @@ import type { Audit } from "./audit";
 
 /** `ADMIN_EMAILS`: addresses that are admins whenever they sign up or sign in. */
 export const readAdminEmails = (env: Env = process.env) =>
-  new Set((env.ADMIN_EMAILS ?? "").split(",").map((e) => e.trim().toLowerCase()).filter(Boolean));
+  new Set(listFromEnv(env, "ADMIN_EMAILS").map((e) => e.toLowerCase()));
 
 const lastAdminError = () =>
   new APIError("BAD_REQUEST", {

@@ -2,7 +2,7 @@ import { createOpenAI } from "@ai-sdk/openai";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import type { LanguageModelV4, LanguageModelV4StreamPart } from "@ai-sdk/provider";
 import { createDemoModel } from "./demo-model";
-import { positiveIntFromEnv, type Env } from "./env";
+import { listFromEnv, positiveIntFromEnv, type Env } from "./env";
 
 export type ModelChoice = {
   /** "responses" / "chat": the OpenAI API used; "demo": the offline demo model. */
@@ -115,7 +115,7 @@ export function chooseModel(env: Env = process.env): ModelChoice {
     apiKey: apiKey ?? "not-needed",
     includeUsage: true,
   });
-  const listed = (env.OPENAI_MODELS ?? "").split(",").map((m) => m.trim()).filter(Boolean);
+  const listed = listFromEnv(env, "OPENAI_MODELS");
   const modelId = env.OPENAI_MODEL || listed[0] || "gpt-4o";
   const offered = [...new Set([modelId, ...listed])];
   const titleModelId = env.OPENAI_TITLE_MODEL || modelId;

@@ -2,8 +2,11 @@ import { and, desc, eq, ilike, lt, or, sql, type SQL } from "drizzle-orm";
 import { db as defaultDb } from "@/db";
 import type { AppDatabase } from "@/db/connect";
 import { auditEvent, user } from "@/db/schema";
+import { getSessionFromCtx } from "better-auth/api";
 import { clientAddressOf } from "./client-address";
+import { decodeKeysetCursor, encodeKeysetCursor, uuidPattern } from "./keyset-cursor";
 import { positiveIntFromEnv, type Env } from "./env";
+import type { AuthHookContext } from "./sign-in-lockout";
 
 export const auditActions = [
   "sign_in",
@@ -50,17 +53,6 @@ export type AuditRow = {
   detail: Record<string, string | number | boolean | null> | null;
 };
 
-type Cursor = { at: string; id: string };
-const encode = (c: Cursor) => Buffer.from(JSON.stringify([c.at, c.id])).toString("base64url");
-function decode(value: string | undefined): Cursor | undefined {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(value ?? "", "base64url").toString("utf8")) as unknown[];
-    return typeof at === "string" && typeof id === "string" && !Number.isNaN(Date.parse(at)) && /^[0-9a-f-]{36}$/.test(id) ? { at, id } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The audit log: one row per security event or admin action; rows older than AUDIT_RETENTION_DAYS go. */
 export function createAudit(db: AppDatabase = defaultDb, retentionDays = positiveIntFromEnv(process.env as Env, "AUDIT_RETENTION_DAYS", 365)) {
   let lastPrune = 0;
@@ -76,7 +68,7 @@ export function createAudit(db: AppDatabase = defaultDb, retentionDays = positiv
     detail: auditEvent.detail,
   };
   const page = async (where: SQL | undefined, after: string | undefined, limit: number) => {
-    const cursor = decode(after);
+    const cursor = decodeKeysetCursor(after, uuidPattern);
     const rows = await db
       .select(columns)
       .from(auditEvent)
@@ -85,7 +77,7 @@ export function createAudit(db: AppDatabase = defaultDb, retentionDays = positiv
       .limit(limit + 1);
     const events: AuditRow[] = rows.slice(0, limit).map((r) => ({ ...r, at: r.at.toISOString() }));
     const last = rows.length > limit ? events.at(-1) : undefined;
-    return { events, nextCursor: last ? encode({ at: last.at, id: last.id }) : null };
+    return { events, nextCursor: last ? encodeKeysetCursor(last.at, last.id) : null };
   };
 
   return {
@@ -157,8 +149,6 @@ export const audit = createAudit();
 
 export type Audit = ReturnType<typeof createAudit>;
 
-type HookContext = import("./sign-in-lockout").AuthHookContext;
-
 // better-auth endpoints that are security events, and what an admin's action on one is called.
 const sessionActions: Record<string, AuditAction> = {
   "/change-password": "password_changed",
@@ -175,28 +165,27 @@ const sessionActions: Record<string, AuditAction> = {
 
 /** better-auth hooks that write the audit log for sign-in, sign-up, sign-out and account and admin actions. */
 export function auditHooks(log: Audit) {
-  const where = (ctx: HookContext) => {
+  const where = (ctx: AuthHookContext) => {
     const headers = ctx.request?.headers ?? ctx.headers;
     return { address: headers ? clientAddressOf(headers) : null, userAgent: headers?.get("user-agent") ?? null };
   };
-  const body = (ctx: HookContext) => (ctx.body ?? {}) as Record<string, unknown>;
+  const body = (ctx: AuthHookContext) => (ctx.body ?? {}) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === "string" ? v : null);
   return {
     /** Sign-out: recorded before, while the session still says who it was. */
-    async before(ctx: HookContext) {
+    async before(ctx: AuthHookContext) {
       if (ctx.path !== "/sign-out") return;
-      const { getSessionFromCtx } = await import("better-auth/api");
       const session = await getSessionFromCtx(ctx).catch(() => null);
       if (session) await log.record({ action: "sign_out", actor: session.user, ...where(ctx) });
     },
     /** A sign-in refused before its password was checked (the account is locked). */
-    async refused(ctx: HookContext, error: unknown) {
+    async refused(ctx: AuthHookContext, error: unknown) {
       if (ctx.path !== "/sign-in/email") return;
       const code = (error as { body?: { code?: string } }).body?.code ?? "error";
       const email = str(body(ctx).email);
       await log.record({ action: "sign_in", outcome: "failure", actor: { email }, target: { id: await log.idOf(email), email }, detail: { reason: code }, ...where(ctx) });
     },
-    async after(ctx: HookContext) {
+    async after(ctx: AuthHookContext) {
       const returned = ctx.context.returned as { user?: { id: string; email: string } } | Error | undefined;
       const failed = returned instanceof Error;
       if (ctx.path === "/sign-in/email" || ctx.path === "/sign-up/email") {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { BlockList, isIP, Server } from "node:net";
-import type { Env } from "./env";
+import { listFromEnv, type Env } from "./env";
 
 /**
  * The client's address, as this app decided it, on every request that reaches a route handler.
@@ -19,7 +19,7 @@ export type TrustedProxies = { list: BlockList; configured: boolean };
 
 /** `TRUSTED_PROXIES`: comma-separated addresses or CIDR ranges. A bad entry stops the app with a clear message. */
 export function parseTrustedProxies(env: Env = process.env): TrustedProxies {
-  const entries = (env.TRUSTED_PROXIES ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const entries = listFromEnv(env, "TRUSTED_PROXIES");
   const list = new BlockList();
   for (const entry of entries.length > 0 ? [...entries, ...loopback] : []) {
     const [address, prefix, ...rest] = entry.split("/");

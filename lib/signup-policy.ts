@@ -3,16 +3,15 @@ import { APIError } from "better-auth/api";
 import { db as defaultDb } from "@/db";
 import type { AppDatabase } from "@/db/connect";
 import { instanceSetting, user } from "@/db/schema";
-import type { Env } from "./env";
+import { listFromEnv, type Env } from "./env";
 import { createInvitations } from "./invitations";
-
 import { isSignupMode as isMode, signupModes, type SignupMode } from "./signup-modes";
 
 /** `SIGNUP_MODE` (default open) and `SIGNUP_EMAIL_DOMAINS`; a bad mode stops the app with a clear message. */
 export function readSignupDefaults(env: Env = process.env) {
   const raw = env.SIGNUP_MODE?.trim() || "open";
   if (!isMode(raw)) throw new Error(`SIGNUP_MODE must be one of ${signupModes.join(", ")}, got "${raw}".`);
-  const domains = new Set((env.SIGNUP_EMAIL_DOMAINS ?? "").split(",").map((d) => d.trim().toLowerCase().replace(/^@/, "")).filter(Boolean));
+  const domains = new Set(listFromEnv(env, "SIGNUP_EMAIL_DOMAINS").map((d) => d.toLowerCase().replace(/^@/, "")));
   return { mode: raw, domains };
 }
 

@@ -3,6 +3,7 @@ import { db as defaultDb } from "@/db";
 import type { AppDatabase } from "@/db/connect";
 import { message, messageSearchVector, thread, type Message, type Thread, type ThreadStatus } from "@/db/schema";
 import { textParts } from "@/lib/chat-messages";
+import { decodeKeysetCursor, encodeKeysetCursor, uuidPattern } from "@/lib/keyset-cursor";
 
 /**
  * Every thread and message query of the app. Each function takes the owner's user id first and
@@ -43,21 +44,12 @@ export type ThreadJson = ReturnType<typeof threadJson>;
 
 type Cursor = { updatedAt: Date; id: string };
 
-export function encodeCursor(row: Cursor): string {
-  return Buffer.from(JSON.stringify([row.updatedAt.toISOString(), row.id])).toString("base64url");
-}
+export const encodeCursor = (row: Cursor): string => encodeKeysetCursor(row.updatedAt.toISOString(), row.id);
 
 /** Undefined for anything that is not a cursor this module made. */
 export function decodeCursor(value: string): Cursor | undefined {
-  try {
-    const [iso, id] = JSON.parse(Buffer.from(value, "base64url").toString("utf8")) as unknown[];
-    const updatedAt = new Date(String(iso));
-    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-    if (typeof id !== "string" || !uuid.test(id) || Number.isNaN(updatedAt.getTime())) return undefined;
-    return { updatedAt, id };
-  } catch {
-    return undefined;
-  }
+  const cursor = decodeKeysetCursor(value, uuidPattern);
+  return cursor && { updatedAt: new Date(cursor.at), id: cursor.id };
 }
 
 /** Marks around the matched words in a search snippet: control characters, never HTML. */

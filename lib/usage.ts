@@ -34,7 +34,8 @@ export function readTokenQuota(env: Env = process.env): number | null {
   return value;
 }
 
-const thisMonth = sql`date_trunc('month', now() at time zone 'UTC') at time zone 'UTC'`;
+/** The current calendar month (UTC), as the ledger's `month` column stores it. */
+export const thisMonth = sql`date_trunc('month', now() at time zone 'UTC') at time zone 'UTC'`;
 
 export type MonthUsage = Pick<typeof usageMonth.$inferSelect, "model" | "messages" | "inputTokens" | "outputTokens" | "reasoningTokens" | "cachedInputTokens">;
 
