@@ -1,3 +1,4 @@
+import "server-only";
 import { betterAuth } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { createAuthMiddleware } from "better-auth/api";
@@ -75,7 +76,17 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
         google: { clientId: env.GOOGLE_CLIENT_ID!, clientSecret: env.GOOGLE_CLIENT_SECRET! },
       }),
     },
-    databaseHooks: admins.databaseHooks,
+    databaseHooks: {
+      user: admins.databaseHooks.user,
+      session: {
+        create: {
+          after: async (session, ctx) => {
+            await admins.databaseHooks.session.create.after(session);
+            await logHooks.sessionCreated(session, ctx);
+          },
+        },
+      },
+    },
     // Failed password sign-ins are limited per email, whatever address they come from; the admin
     // policy keeps one admin and refuses impersonation.
     hooks: {

@@ -1,5 +1,7 @@
+import "server-only";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { migrationsFolder } from "./migrations";
 import { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -24,7 +26,6 @@ export type DatabaseHandle = {
   close: () => Promise<void>;
 };
 
-export const migrationsFolder = path.join(process.cwd(), "drizzle");
 export const defaultDataDir = path.join(process.cwd(), ".data", "pglite");
 
 /** The creation time drizzle-kit gave the newest migration in drizzle/ (what `migrate` records as created_at). */

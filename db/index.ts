@@ -1,3 +1,4 @@
+import "server-only";
 import { connectFromEnv, type AppDatabase, type DatabaseHandle } from "./connect";
 
 const globalForDb = globalThis as unknown as { appDatabase?: DatabaseHandle };

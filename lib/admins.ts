@@ -1,3 +1,4 @@
+import "server-only";
 import { and, count, eq, inArray, sql } from "drizzle-orm";
 import { APIError, getSessionFromCtx } from "better-auth/api";
 import type { AppDatabase } from "@/db/connect";

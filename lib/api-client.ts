@@ -1,6 +1,9 @@
 import type { UIMessage } from "ai";
 import type { ThreadStatus } from "@/db/schema";
 import { threadIdFromPath } from "@/lib/chat-messages";
+import type { AdminUserRow } from "@/lib/admin-users";
+import type { InvitationRow } from "@/lib/invitations";
+import type { SignupMode } from "@/lib/signup-modes";
 import type { ThreadJson } from "@/lib/threads";
 
 /** Thread as the API returns it (dates as ISO strings). */
@@ -51,6 +54,7 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
 
 const json = (value: unknown) => JSON.stringify(value);
 const threadPath = (id: string) => `/api/threads/${encodeURIComponent(id)}`;
+const adminUserPath = (id: string) => `/api/admin/users/${encodeURIComponent(id)}`;
 
 /** What the chat UI sends to /api/chat; `replyId` names the reply so its settled copy replaces the server's. */
 export type ChatRequest = { id: string; replyId?: string; messages: UIMessage[]; model?: string };
@@ -93,4 +97,18 @@ export const api = {
     call<{ results: ApiSearchResult[] }>(`/api/search?${new URLSearchParams({ q })}`, { signal }),
   generateTitle: (id: string, text?: string) =>
     call<ApiThread>(`${threadPath(id)}/title`, { method: "POST", body: json(text ? { text } : {}) }),
+  admin: {
+    updateUser: (id: string, values: { role?: "admin" | "user"; tokenQuota?: number | null }) =>
+      call<{ user: AdminUserRow }>(adminUserPath(id), { method: "PATCH", body: json(values) }),
+    deleteUser: (id: string) => call<void>(adminUserPath(id), { method: "DELETE" }),
+    approveUser: (id: string) => call<{ user: AdminUserRow }>(`${adminUserPath(id)}/approve`, { method: "POST" }),
+    banUser: (id: string, ban: { reason?: string; expiresAt?: string }) =>
+      call<{ user: AdminUserRow }>(`${adminUserPath(id)}/ban`, { method: "POST", body: json(ban) }),
+    unbanUser: (id: string) => call<{ user: AdminUserRow }>(`${adminUserPath(id)}/ban`, { method: "DELETE" }),
+    revokeSessions: (id: string) => call<void>(`${adminUserPath(id)}/sessions`, { method: "DELETE" }),
+    setSignupMode: (mode: SignupMode | null) => call<unknown>("/api/admin/signup-policy", { method: "PUT", body: json({ mode }) }),
+    createInvitation: (options: { maxUses: number; expiresInDays: number; email?: string }) =>
+      call<{ invitation: InvitationRow; token: string; url: string }>("/api/admin/invitations", { method: "POST", body: json(options) }),
+    revokeInvitation: (id: string) => call<void>(`/api/admin/invitations/${encodeURIComponent(id)}`, { method: "DELETE" }),
+  },
 };

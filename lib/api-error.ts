@@ -7,6 +7,7 @@ export type ApiErrorCode =
   | "pending_approval"
   | "not_found"
   | "method_not_allowed"
+  | "last_admin"
   | "payload_too_large"
   | "unsupported_media_type"
   | "rate_limited"
@@ -22,6 +23,7 @@ const statusOf: Record<ApiErrorCode, number> = {
   pending_approval: 403,
   not_found: 404,
   method_not_allowed: 405,
+  last_admin: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
@@ -48,6 +50,19 @@ export class ApiError extends Error {
 }
 
 export const notFound = (what = "Thread") => new ApiError("not_found", `${what} not found.`);
+
+/**
+ * A refusal from a better-auth endpoint called on the server (`auth.api.*`), in this API's shape:
+ * its own message, with the status it meant. Anything that is not a refusal is rethrown.
+ */
+export function fromAuthRefusal(error: unknown): never {
+  const refusal = error as { statusCode?: unknown; body?: { code?: unknown; message?: unknown } } | null;
+  const status = refusal?.statusCode;
+  const message = refusal?.body?.message;
+  if (typeof status !== "number" || status >= 500 || typeof message !== "string") throw error;
+  if (refusal?.body?.code === "LAST_ADMIN") throw new ApiError("last_admin", message);
+  throw new ApiError(status === 401 ? "unauthorized" : status === 403 ? "forbidden" : status === 404 ? "not_found" : "bad_request", message);
+}
 
 export function errorResponse(error: ApiError): Response {
   return Response.json(

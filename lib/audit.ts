@@ -1,3 +1,4 @@
+import "server-only";
 import { and, desc, eq, ilike, lt, or, sql, type SQL } from "drizzle-orm";
 import { db as defaultDb } from "@/db";
 import type { AppDatabase } from "@/db/connect";
@@ -53,6 +54,9 @@ export type AuditRow = {
   detail: Record<string, string | number | boolean | null> | null;
 };
 
+/** A page cursor from the audit log, or undefined for anything else. */
+export const decodeAuditCursor = (value: string | undefined) => decodeKeysetCursor(value, uuidPattern);
+
 /** The audit log: one row per security event or admin action; rows older than AUDIT_RETENTION_DAYS go. */
 export function createAudit(db: AppDatabase = defaultDb, retentionDays = positiveIntFromEnv(process.env as Env, "AUDIT_RETENTION_DAYS", 365)) {
   let lastPrune = 0;
@@ -68,7 +72,7 @@ export function createAudit(db: AppDatabase = defaultDb, retentionDays = positiv
     detail: auditEvent.detail,
   };
   const page = async (where: SQL | undefined, after: string | undefined, limit: number) => {
-    const cursor = decodeKeysetCursor(after, uuidPattern);
+    const cursor = decodeAuditCursor(after);
     const rows = await db
       .select(columns)
       .from(auditEvent)
@@ -147,6 +151,12 @@ export function createAudit(db: AppDatabase = defaultDb, retentionDays = positiv
 
 export const audit = createAudit();
 
+/** Where a request came from, as the audit log keeps it. */
+export const requestOrigin = (headers: Headers | null | undefined) => ({
+  address: headers ? clientAddressOf(headers) : null,
+  userAgent: headers?.get("user-agent") ?? null,
+});
+
 export type Audit = ReturnType<typeof createAudit>;
 
 // better-auth endpoints that are security events, and what an admin's action on one is called.
@@ -165,10 +175,7 @@ const sessionActions: Record<string, AuditAction> = {
 
 /** better-auth hooks that write the audit log for sign-in, sign-up, sign-out and account and admin actions. */
 export function auditHooks(log: Audit) {
-  const where = (ctx: AuthHookContext) => {
-    const headers = ctx.request?.headers ?? ctx.headers;
-    return { address: headers ? clientAddressOf(headers) : null, userAgent: headers?.get("user-agent") ?? null };
-  };
+  const where = (ctx: AuthHookContext) => requestOrigin(ctx.request?.headers ?? ctx.headers);
   const body = (ctx: AuthHookContext) => (ctx.body ?? {}) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === "string" ? v : null);
   return {
@@ -184,6 +191,18 @@ export function auditHooks(log: Audit) {
       const code = (error as { body?: { code?: string } }).body?.code ?? "error";
       const email = str(body(ctx).email);
       await log.record({ action: "sign_in", outcome: "failure", actor: { email }, target: { id: await log.idOf(email), email }, detail: { reason: code }, ...where(ctx) });
+    },
+    /**
+     * Every sign-in makes a session; email sign-in and sign-up are recorded by `after`, with their
+     * failures. This records the others (social and single sign-on callbacks, the sign-in that
+     * follows an email confirmation), named by their provider or endpoint.
+     */
+    async sessionCreated(session: { userId: string }, ctx: { path?: string; params?: Record<string, unknown>; headers?: Headers; request?: Request } | null | undefined) {
+      if (!ctx?.path || ctx.path === "/sign-in/email" || ctx.path === "/sign-up/email") return;
+      const provider = str(ctx.params?.providerId) ?? str(ctx.params?.id);
+      const method = provider ?? ctx.path.replace(/^\//, "");
+      const actor = { id: session.userId, email: await log.emailOf(session.userId) };
+      await log.record({ action: "sign_in", actor, detail: { method }, ...requestOrigin(ctx.request?.headers ?? ctx.headers) });
     },
     async after(ctx: AuthHookContext) {
       const returned = ctx.context.returned as { user?: { id: string; email: string } } | Error | undefined;

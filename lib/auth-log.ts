@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * One line per security event on the server log, as JSON so it can be searched and alerted on:
  * who was tried (email), from where (the client address as decided in lib/client-address.ts),

@@ -1,3 +1,4 @@
+import "server-only";
 import { textParts } from "./chat-messages";
 import type { ExportedThread } from "./threads";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { createHash, randomBytes } from "node:crypto";
 import { desc, eq, sql } from "drizzle-orm";
 import { APIError } from "better-auth/api";
@@ -20,6 +21,15 @@ export type InvitationRow = {
 const statusOf = (i: typeof invitation.$inferSelect, now = Date.now()): InvitationRow["status"] =>
   i.revokedAt ? "revoked" : i.expiresAt.getTime() <= now ? "expired" : i.uses >= i.maxUses ? "used up" : "active";
 
+const rowOf = (i: typeof invitation.$inferSelect): InvitationRow => ({
+  id: i.id,
+  email: i.email,
+  maxUses: i.maxUses,
+  uses: i.uses,
+  expiresAt: i.expiresAt.toISOString(),
+  status: statusOf(i),
+});
+
 /**
  * Invitation links made by admins: a token nobody can guess (only its hash is stored), a number
  * of uses, an end date, optionally one email address, revocable. Using one is a single atomic
@@ -28,25 +38,31 @@ const statusOf = (i: typeof invitation.$inferSelect, now = Date.now()): Invitati
 export function createInvitations(db: AppDatabase = defaultDb) {
   return {
     /** The token is returned once, to build the link; it cannot be read back later. */
-    async create(adminId: string, options: { maxUses: number; expiresInDays: number; email?: string | null }): Promise<{ token: string }> {
+    async create(adminId: string, options: { maxUses: number; expiresInDays: number; email?: string | null }): Promise<{ token: string; invitation: InvitationRow }> {
       const token = randomBytes(24).toString("base64url");
-      await db.insert(invitation).values({
+      const [created] = await db.insert(invitation).values({
         tokenHash: hashOf(token),
         email: options.email?.trim().toLowerCase() || null,
         maxUses: options.maxUses,
         expiresAt: new Date(Date.now() + options.expiresInDays * 86_400_000),
         createdBy: adminId,
-      });
-      return { token };
+      }).returning();
+      return { token, invitation: rowOf(created!) };
     },
 
     async list(): Promise<InvitationRow[]> {
       const rows = await db.select().from(invitation).orderBy(desc(invitation.createdAt)).limit(100);
-      return rows.map((i) => ({ id: i.id, email: i.email, maxUses: i.maxUses, uses: i.uses, expiresAt: i.expiresAt.toISOString(), status: statusOf(i) }));
+      return rows.map(rowOf);
     },
 
-    async revoke(id: string): Promise<void> {
-      await db.update(invitation).set({ revokedAt: new Date() }).where(eq(invitation.id, id));
+    /** False when no invitation has this id. Revoking twice keeps the first time. */
+    async revoke(id: string): Promise<boolean> {
+      const found = await db
+        .update(invitation)
+        .set({ revokedAt: sql`coalesce(${invitation.revokedAt}, now())` })
+        .where(eq(invitation.id, id))
+        .returning({ id: invitation.id });
+      return found.length > 0;
     },
 
     /** Takes one use of the invitation for `email`, or throws an APIError that says what is wrong with it. */

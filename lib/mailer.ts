@@ -1,3 +1,4 @@
+import "server-only";
 import type { Env } from "./env";
 
 export type Mail = { to: string; subject: string; text: string };

@@ -1,3 +1,4 @@
+import "server-only";
 import { safeValidateUIMessages, type UIMessage } from "ai";
 import { z } from "zod";
 import { ApiError } from "./api-error";

@@ -1,8 +1,10 @@
+import "server-only";
 import { headers } from "next/headers";
 import { cache } from "react";
 import { auth, type AuthSession } from "@/auth";
 import { databaseReady } from "@/db";
 import { ApiError } from "@/lib/api-error";
+import { verifiedHeaders } from "@/lib/client-address";
 
 /** better-auth reports a session lookup that failed (not one that found nothing) with this code. */
 const isLookupFailure = (error: unknown) =>
@@ -29,6 +31,18 @@ export async function requireSession(headers: Headers): Promise<AuthSession> {
   if (!session) throw new ApiError("unauthorized", "Sign in to continue.");
   if (isPendingApproval(session)) throw new ApiError("pending_approval", "Your account is waiting for an admin to approve it.");
   return session;
+}
+
+export const isAdmin = (session: AuthSession) => (session.user as { role?: string | null }).role === "admin";
+
+/** The signed-in admin acting, and the request's headers (for better-auth's own checks and the audit log). */
+export type AdminCaller = { user: AuthSession["user"]; headers: Headers };
+
+/** For admin API routes: 401 without a session, 403 `forbidden` for anyone but an admin, before anything is read or changed. */
+export async function requireAdmin(request: Request): Promise<AdminCaller> {
+  const session = await requireSession(request.headers);
+  if (!isAdmin(session)) throw new ApiError("forbidden", "Only admins can do this.");
+  return { user: session.user, headers: verifiedHeaders(request.headers) };
 }
 
 /** For pages and layouts: the request's session, looked up once per render however many ask. */

@@ -1,3 +1,4 @@
+import "server-only";
 import { eq } from "drizzle-orm";
 import { APIError } from "better-auth/api";
 import { db as defaultDb } from "@/db";

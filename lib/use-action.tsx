@@ -3,16 +3,20 @@
 import { useState } from "react";
 
 /**
- * A better-auth client call behind a button: `pending` while it runs, then `status`, the
- * server's own message (as an alert) or `success` (as a status). `run` resolves to whether it worked.
+ * A call behind a button (a better-auth client call, which returns `{ error }`, or an `api` call,
+ * which throws): `pending` while it runs, then `status`, the server's own message (as an alert) or
+ * `success` (as a status). `run` resolves to whether it worked.
  */
 export function useAction() {
   const [pending, setPending] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const run = async (action: () => Promise<{ error: { message?: string } | null }>, success: string) => {
+  const run = async (action: () => Promise<{ error: { message?: string } | null } | unknown>, success: string) => {
     setPending(true);
     setMessage(null);
-    const { error } = await action();
+    const error = await action().then(
+      (result) => (result as { error?: { message?: string } | null } | undefined)?.error ?? null,
+      (thrown: unknown) => ({ message: thrown instanceof Error ? thrown.message : undefined }),
+    );
     setPending(false);
     setMessage(error ? { ok: false, text: error.message ?? "That did not work." } : { ok: true, text: success });
     return !error;

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { getModel } from "./ai";
 import { ApiError, notFound } from "./api-error";

@@ -9,7 +9,7 @@ import { invitations } from "@/lib/invitations";
 import { signupPolicy } from "@/lib/signup-policy";
 import { adminUsers } from "@/lib/admin-users";
 import { signInPathFor } from "@/lib/safe-redirect";
-import { getPageSession } from "@/lib/session";
+import { getPageSession, isAdmin } from "@/lib/session";
 
 export const metadata: Metadata = { title: "Admin · Threadkeeper" };
 
@@ -19,7 +19,7 @@ type Props = { searchParams: Promise<Record<string, string | string[] | undefine
 export default async function AdminPage({ searchParams }: Props) {
   const session = await getPageSession();
   if (!session) redirect(signInPathFor("/admin"));
-  if ((session.user as { role?: string | null }).role !== "admin") notFound();
+  if (!isAdmin(session)) notFound();
   const params = await searchParams;
   const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : undefined);
   const q = one(params.q) ?? "";

@@ -3,9 +3,8 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import type { ReactNode } from "react";
-import { approveUser, setTokenQuota } from "@/app/admin/actions";
 import type { AdminUserRow } from "@/lib/admin-users";
-import { authClient } from "@/lib/auth-client";
+import { api } from "@/lib/api-client";
 import { useAction } from "@/lib/use-action";
 import { useHydrated } from "@/lib/use-hydrated";
 
@@ -31,7 +30,7 @@ export function AdminUsers({
   const router = useRouter();
   const hydrated = useHydrated();
   const { pending, run, status } = useAction();
-  const act = async (action: () => Promise<{ error: { message?: string } | null }>, done: string) => {
+  const act = async (action: () => Promise<unknown>, done: string) => {
     if (await run(action, done)) router.refresh();
   };
 
@@ -40,8 +39,8 @@ export function AdminUsers({
     if (reason === null) return;
     const days = window.prompt("Ban for how many days? Leave empty for no end.", "");
     if (days === null) return;
-    const expiresIn = Number(days) > 0 ? Math.round(Number(days) * 86_400) : undefined;
-    void act(() => authClient.admin.banUser({ userId: u.id, banReason: reason || undefined, banExpiresIn: expiresIn }), `${u.email} is banned and signed out everywhere.`);
+    const expiresAt = Number(days) > 0 ? new Date(Date.now() + Number(days) * 86_400_000).toISOString() : undefined;
+    void act(() => api.admin.banUser(u.id, { reason: reason || undefined, expiresAt }), `${u.email} is banned and signed out everywhere.`);
   };
 
   const setQuota = (u: AdminUserRow) => {
@@ -50,7 +49,7 @@ export function AdminUsers({
     const tokens = answer.trim() === "" ? null : Number(answer.replace(/[\s,_]/g, ""));
     if (tokens !== null && (!Number.isInteger(tokens) || tokens < 0)) return void window.alert("A quota is a whole number of tokens.");
     const done = tokens === null ? `${u.email} has the default quota.` : `${u.email} may use ${count(tokens)} tokens a month.`;
-    void act(() => setTokenQuota(u.id, tokens).then(() => ({ error: null }), () => ({ error: { message: "That did not work." } })), done);
+    void act(() => api.admin.updateUser(u.id, { tokenQuota: tokens }), done);
   };
 
   return (
@@ -118,7 +117,7 @@ export function AdminUsers({
                           type="button"
                           className={button}
                           disabled={!hydrated || pending}
-                          onClick={() => void act(() => approveUser(u.id).then(() => ({ error: null }), () => ({ error: { message: "That did not work." } })), `${u.email} is approved.`)}
+                          onClick={() => void act(() => api.admin.approveUser(u.id), `${u.email} is approved.`)}
                         >
                           Approve
                         </button>
@@ -127,7 +126,7 @@ export function AdminUsers({
                           className={button}
                           disabled={!hydrated || pending}
                           onClick={() => {
-                            if (window.confirm(`Reject ${u.email}? The account is deleted.`)) void act(() => authClient.admin.removeUser({ userId: u.id }), `${u.email} is rejected.`);
+                            if (window.confirm(`Reject ${u.email}? The account is deleted.`)) void act(() => api.admin.deleteUser(u.id), `${u.email} is rejected.`);
                           }}
                         >
                           Reject
@@ -135,7 +134,7 @@ export function AdminUsers({
                       </>
                     )}
                     {u.status === "banned" ? (
-                      <button type="button" className={button} disabled={!hydrated || pending} onClick={() => void act(() => authClient.admin.unbanUser({ userId: u.id }), `${u.email} is unbanned.`)}>
+                      <button type="button" className={button} disabled={!hydrated || pending} onClick={() => void act(() => api.admin.unbanUser(u.id), `${u.email} is unbanned.`)}>
                         Unban
                       </button>
                     ) : (
@@ -146,7 +145,7 @@ export function AdminUsers({
                     <button type="button" className={button} disabled={!hydrated || pending} onClick={() => setQuota(u)}>
                       Set quota
                     </button>
-                    <button type="button" className={button} disabled={!hydrated || pending} onClick={() => void act(() => authClient.admin.revokeUserSessions({ userId: u.id }), `${u.email} is signed out everywhere.`)}>
+                    <button type="button" className={button} disabled={!hydrated || pending} onClick={() => void act(() => api.admin.revokeSessions(u.id), `${u.email} is signed out everywhere.`)}>
                       Revoke sessions
                     </button>
                     <button
@@ -155,7 +154,7 @@ export function AdminUsers({
                       disabled={!hydrated || pending}
                       onClick={() =>
                         void act(
-                          () => authClient.admin.setRole({ userId: u.id, role: u.role === "admin" ? "user" : "admin" }),
+                          () => api.admin.updateUser(u.id, { role: u.role === "admin" ? "user" : "admin" }),
                           u.role === "admin" ? `${u.email} is no longer an admin.` : `${u.email} is now an admin.`,
                         )
                       }
@@ -168,7 +167,7 @@ export function AdminUsers({
                       disabled={!hydrated || pending || u.id === me}
                       onClick={() => {
                         if (window.confirm(`Delete ${u.email} and everything of theirs? This cannot be undone.`)) {
-                          void act(() => authClient.admin.removeUser({ userId: u.id }), `${u.email} is deleted.`);
+                          void act(() => api.admin.deleteUser(u.id), `${u.email} is deleted.`);
                         }
                       }}
                     >

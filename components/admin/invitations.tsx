@@ -1,7 +1,8 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import { useState, useTransition, type FormEvent } from "react";
-import { createInvitation, revokeInvitation } from "@/app/admin/actions";
+import { api } from "@/lib/api-client";
 import type { InvitationRow } from "@/lib/invitations";
 import { useHydrated } from "@/lib/use-hydrated";
 
@@ -12,6 +13,7 @@ const field = "rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark
 /** Invitation links: made here (the link is shown once), listed with their use, revocable. */
 export function Invitations({ invitations }: { invitations: InvitationRow[] }) {
   const hydrated = useHydrated();
+  const router = useRouter();
   const [pending, startTransition] = useTransition();
   const [link, setLink] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -22,17 +24,24 @@ export function Invitations({ invitations }: { invitations: InvitationRow[] }) {
     startTransition(async () => {
       setError(null);
       try {
-        const { token } = await createInvitation({
+        const { url } = await api.admin.createInvitation({
           maxUses: Number(form.get("maxUses")),
           expiresInDays: Number(form.get("expiresInDays")),
           email: String(form.get("email") ?? ""),
         });
-        setLink(`${window.location.origin}/sign-up?invite=${token}`);
-      } catch {
-        setError("Could not make the invitation: check the numbers and the address.");
+        setLink(url);
+        router.refresh();
+      } catch (thrown) {
+        setError(`Could not make the invitation. ${thrown instanceof Error ? thrown.message : ""}`);
       }
     });
   };
+
+  const revoke = (id: string) =>
+    startTransition(async () => {
+      setError(null);
+      await api.admin.revokeInvitation(id).then(() => router.refresh(), (thrown: Error) => setError(thrown.message));
+    });
 
   return (
     <section aria-labelledby="invitations" className="space-y-3 rounded-lg border border-zinc-200 p-4 dark:border-zinc-800">
@@ -91,7 +100,7 @@ export function Invitations({ invitations }: { invitations: InvitationRow[] }) {
                 <td>{i.status}</td>
                 <td className="text-right">
                   {i.status === "active" && (
-                    <button type="button" className={button} disabled={!hydrated || pending} onClick={() => startTransition(() => revokeInvitation(i.id))}>
+                    <button type="button" className={button} disabled={!hydrated || pending} onClick={() => revoke(i.id)}>
                       Revoke
                     </button>
                   )}

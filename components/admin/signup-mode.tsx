@@ -1,7 +1,8 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { setSignupMode } from "@/app/admin/actions";
+import { api } from "@/lib/api-client";
 import { signupModes, type SignupMode } from "@/lib/signup-modes";
 import { useHydrated } from "@/lib/use-hydrated";
 
@@ -15,12 +16,13 @@ const labels: Record<SignupMode, string> = {
 /** The sign-up policy: an admin's pick wins over SIGNUP_MODE until reset. */
 export function SignupModeControl({ mode, source, environment }: { mode: SignupMode; source: "admin" | "environment"; environment: SignupMode }) {
   const hydrated = useHydrated();
+  const router = useRouter();
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<string | null>(null);
   const change = (next: SignupMode | null) =>
     startTransition(async () => {
       setError(null);
-      await setSignupMode(next).catch(() => setError("That did not work. Reload and try again."));
+      await api.admin.setSignupMode(next).then(() => router.refresh(), (thrown: Error) => setError(thrown.message));
     });
   return (
     <section aria-labelledby="signup-policy" className="space-y-2 rounded-lg border border-zinc-200 p-4 dark:border-zinc-800">

@@ -4,7 +4,7 @@ import { SignOutButton } from "@/components/account/sign-out-button";
 import { ChatApp } from "@/components/chat/chat-app";
 import { isDatabaseNotMigrated } from "@/db/connect";
 import { getModel } from "@/lib/ai";
-import { getPageSession, isPendingApproval } from "@/lib/session";
+import { getPageSession, isAdmin, isPendingApproval } from "@/lib/session";
 
 /**
  * The signed-in chat around a page's thread (`/` and `/chat/:id`). Moving between threads never
@@ -44,7 +44,7 @@ export async function ChatShell({ children }: { children: ReactNode }) {
   const model = getModel();
   return (
     <ChatApp
-      user={{ id: session.user.id, name: session.user.name, isAdmin: (session.user as { role?: string | null }).role === "admin" }}
+      user={{ id: session.user.id, name: session.user.name, isAdmin: isAdmin(session) }}
       model={{ label: model.label, isDemo: model.mode === "demo", offered: model.offered }}
     >
       {children}

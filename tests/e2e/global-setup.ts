@@ -31,6 +31,8 @@ export default async function globalSetup() {
     AUTH_RATE_LIMIT_MAX: "10000",
     CHAT_RATE_LIMIT_PER_MINUTE: "30",
     MODEL_TIMEOUT_MS: "3000",
+    // The isolation matrix and the hostile-input corpus act as this admin (tests/e2e/helpers.ts).
+    ADMIN_EMAILS: "e2e-admin@example.com",
   };
   process.env.E2E_DATABASE_URL = postgres.url;
   // Tests that start another instance of the app (same database, model and secret) use this.

@@ -27,8 +27,20 @@ export async function signIn(page: Page, email: string, pass = password) {
 export async function apiUser(playwright: { request: APIRequest }, baseURL: string, name: string) {
   const context = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL } });
   const response = await context.post("/api/auth/sign-up/email", {
-    data: { name, email: uniqueEmail(name.toLowerCase()), password },
+    data: { name, email: uniqueEmail(name.toLowerCase().replace(/\W+/g, "-")), password },
   });
+  expect(response.status()).toBe(200);
+  const { user } = (await response.json()) as { user: { id: string } };
+  return { request: context, userId: user.id };
+}
+
+/** The main test server's admin (global-setup lists it in ADMIN_EMAILS): signed up once, signed in after that (a retried test). */
+export const e2eAdminEmail = "e2e-admin@example.com";
+
+export async function apiAdmin(playwright: { request: APIRequest }, baseURL: string) {
+  const context = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL } });
+  let response = await context.post("/api/auth/sign-up/email", { data: { name: "E2E Admin", email: e2eAdminEmail, password } });
+  if (response.status() !== 200) response = await context.post("/api/auth/sign-in/email", { data: { email: e2eAdminEmail, password } });
   expect(response.status()).toBe(200);
   const { user } = (await response.json()) as { user: { id: string } };
   return { request: context, userId: user.id };

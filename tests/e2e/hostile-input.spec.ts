@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { apiUser, chatBody, forgedAddressHeaders, password, uniqueEmail } from "./helpers";
 import { countRowsOf, withDb } from "./db";
+import { startInstance } from "./instances";
 
 type Bad = { name: string; method: string; path: string; body?: string | Uint8Array<ArrayBuffer>; contentType?: string | null };
 
@@ -110,31 +111,124 @@ test("a corpus of hostile requests gets 4xx JSON errors, no 5xx, and changes not
 
   const requests = corpus(mine.id, theirs.id);
   const before = await countRowsOf([me.userId, them.userId]);
-  const statuses = new Map<number, number>();
-  const failures: string[] = [];
-  for (const bad of requests) {
-    const headers: Record<string, string> = { cookie, origin: baseURL! };
-    if (bad.contentType) headers["content-type"] = bad.contentType;
-    const response = await fetch(`${baseURL}${bad.path}`, { method: bad.method, headers, body: bad.body });
-    statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-    const text = await response.text();
-    let shapeOk = false;
-    try {
-      const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
-      shapeOk = typeof body.error?.code === "string" && typeof body.error?.message === "string";
-    } catch {
-      shapeOk = false;
-    }
-    if (response.status < 400 || response.status >= 500 || !shapeOk) {
-      failures.push(`${bad.method} ${bad.path.slice(0, 80)} [${bad.name}] → ${response.status} ${text.slice(0, 120)}`);
-    }
-  }
+  const { failures, statuses } = await refusedAll(baseURL!, cookie, requests);
   console.log(`hostile corpus: ${requests.length} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
   expect(requests.length).toBeGreaterThanOrEqual(300);
   expect(failures).toEqual([]);
   expect((await me.request.get("/api/threads")).status()).toBe(200);
   expect(await countRowsOf([me.userId, them.userId])).toEqual(before);
   expect((await (await them.request.get(`/api/threads/${theirs.id}`)).json()).title).toBe("theirs");
+});
+
+/** Admin routes, sent by an admin (a user is refused before any of this is read). */
+function adminCorpus(target: string, lastAdmin: string, ownThread: string): Bad[] {
+  const out: Bad[] = [];
+  const add = (name: string, method: string, path: string, body?: string | Uint8Array<ArrayBuffer>, contentType: string | null = "application/json") =>
+    out.push({ name, method, path, body, contentType });
+  const invalidJson = ["{", "[", "", "\u0000", "{\"mode\": \"open\"}}"];
+  const bodies: [string, string, unknown[]][] = [
+    ["PATCH", `/api/admin/users/${target}`, [
+      null, [], {}, { role: "owner" }, { role: "" }, { role: null }, { role: 1 }, { tokenQuota: -1 }, { tokenQuota: 1.5 }, { tokenQuota: "100" },
+      { tokenQuota: 1e16 }, { tokenQuota: Number.MAX_SAFE_INTEGER + 2 }, { role: "user", extra: 1 }, { name: "renamed" }, { email: "taken@example.com" },
+      { banned: false }, JSON.parse('{"__proto__": {"role": "admin"}}'), ...sqlAndHtml.map((s) => ({ role: s })),
+    ]],
+    ["POST", `/api/admin/users/${target}/ban`, [
+      null, [], "ban", { reason: 5 }, { reason: "x".repeat(501) }, { expiresAt: "yesterday" }, { expiresAt: "2001-01-01T00:00:00Z" }, { expiresAt: 1e12 },
+      { expiresAt: "2999-01-01" }, { reason: "ok", userId: lastAdmin }, ...invalidText.map((u) => ({ reason: u })),
+    ]],
+    ["PUT", "/api/admin/signup-policy", [null, [], {}, { mode: "anyone" }, { mode: "OPEN" }, { mode: 1 }, { mode: "open", domains: ["evil.com"] }, ...sqlAndHtml.map((s) => ({ mode: s }))]],
+    ["POST", "/api/admin/invitations", [
+      null, [], { maxUses: 0 }, { maxUses: 1001 }, { maxUses: 1.5 }, { maxUses: "1" }, { expiresInDays: 0 }, { expiresInDays: 366 }, { expiresInDays: -1 },
+      { email: "not an email" }, { email: "a@b.c".repeat(100) }, { email: 5 }, { token: "chosen-by-me" }, { uses: 5 }, ...sqlAndHtml.map((s) => ({ email: s })),
+    ]],
+  ];
+  for (const [method, path, shapes] of bodies) {
+    for (const text of invalidJson) add(`invalid JSON ${json(text)}`, method, path, text);
+    for (const shape of shapes) add(`shape ${json(shape)?.slice(0, 60)}`, method, path, json(shape));
+    add("over the size limit", method, path, new Uint8Array(1_100_000).fill(97));
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", null]) add(`content type ${type}`, method, path, json({ mode: "open" }), type);
+  }
+  const badIds = ["x".repeat(500), encodeURIComponent("' OR '1'='1"), "%00", encodeURIComponent("<script>"), "..%2F..", "00000000-0000-4000-8000-000000000000", ownThread];
+  for (const id of badIds) {
+    add(`get user ${id.slice(0, 30)}`, "GET", `/api/admin/users/${id}`);
+    add(`patch user ${id.slice(0, 30)}`, "PATCH", `/api/admin/users/${id}`, json({ role: "admin" }));
+    add(`delete user ${id.slice(0, 30)}`, "DELETE", `/api/admin/users/${id}`);
+    add(`approve ${id.slice(0, 30)}`, "POST", `/api/admin/users/${id}/approve`);
+    add(`ban ${id.slice(0, 30)}`, "POST", `/api/admin/users/${id}/ban`, json({}));
+    add(`unban ${id.slice(0, 30)}`, "DELETE", `/api/admin/users/${id}/ban`);
+    add(`revoke ${id.slice(0, 30)}`, "DELETE", `/api/admin/users/${id}/sessions`);
+    add(`revoke invitation ${id.slice(0, 30)}`, "DELETE", `/api/admin/invitations/${id}`);
+  }
+  // The last admin keeps the role, stays unbanned and cannot be deleted; an active account is not "approved" again.
+  add("demote the last admin", "PATCH", `/api/admin/users/${lastAdmin}`, json({ role: "user" }));
+  add("ban the last admin", "POST", `/api/admin/users/${lastAdmin}/ban`, json({ reason: "coup" }));
+  add("delete the last admin", "DELETE", `/api/admin/users/${lastAdmin}`);
+  add("approve an active account", "POST", `/api/admin/users/${target}/approve`);
+  for (const q of ["limit=0", "limit=101", "limit=x", "after=garbage", `after=${"A".repeat(301)}`, "q=%00", "unknown=1", "q=a&q=b"]) add(`users ?${q}`, "GET", `/api/admin/users?${q}`);
+  for (const q of ["action=drop_tables", "since=yesterday", "until=31-31-2026", "after=garbage", "actor=%00", "limit=5", "action=sign_in&action=sign_up"]) {
+    add(`audit ?${q}`, "GET", `/api/admin/audit?${q}`);
+  }
+  for (const [method, path] of [
+    ["POST", "/api/admin/users"], ["DELETE", "/api/admin/users"], ["PUT", `/api/admin/users/${target}`], ["GET", `/api/admin/users/${target}/ban`],
+    ["GET", `/api/admin/users/${target}/approve`], ["POST", `/api/admin/users/${target}/sessions`], ["DELETE", "/api/admin/signup-policy"],
+    ["DELETE", "/api/admin/invitations"], ["GET", "/api/admin/invitations/00000000-0000-4000-8000-000000000000"], ["POST", "/api/admin/audit"],
+  ] as const) {
+    add(`wrong method ${method} ${path}`, method, path, method === "GET" ? undefined : json({}));
+  }
+  return out;
+}
+
+/** Sends each request with `cookie`; returns what was not a 4xx with the JSON error shape. */
+async function refusedAll(baseURL: string, cookie: string, requests: Bad[]) {
+  const failures: string[] = [];
+  const statuses = new Map<number, number>();
+  for (const bad of requests) {
+    const headers: Record<string, string> = { cookie, origin: baseURL };
+    if (bad.contentType) headers["content-type"] = bad.contentType;
+    const response = await fetch(`${baseURL}${bad.path}`, { method: bad.method, headers, body: bad.body });
+    statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+    const text = await response.text();
+    const body = (() => {
+      try {
+        return JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+      } catch {
+        return null;
+      }
+    })();
+    const shapeOk = typeof body?.error?.code === "string" && typeof body?.error?.message === "string";
+    if (response.status < 400 || response.status >= 500 || !shapeOk) failures.push(`${bad.method} ${bad.path.slice(0, 80)} [${bad.name}] → ${response.status} ${text.slice(0, 120)}`);
+  }
+  return { failures, statuses };
+}
+
+test("admin routes: a corpus of hostile requests from an admin gets 4xx JSON errors and changes no account, invitation or setting", async ({ playwright }) => {
+  test.setTimeout(120_000);
+  // An instance with one admin, so the last-admin rule is what refuses.
+  const app = await startInstance("hostile-admin", {}, { freshDatabase: true });
+  try {
+    const adminClient = await apiUser(playwright, app.url, "Only admin");
+    const target = await apiUser(playwright, app.url, "Target");
+    const thread = await (await target.request.post("/api/threads", { data: { title: "theirs" } })).json();
+    const { cookies } = await adminClient.request.storageState();
+    const cookie = cookies.map((c) => `${c.name}=${c.value}`).join("; ");
+    const requests = adminCorpus(target.userId, adminClient.userId, thread.id);
+    const snapshot = () =>
+      withDb(async (client) => ({
+        users: (await client.query(`select row_to_json(u)::text as row from "user" u order by 1`)).rows,
+        invitations: (await client.query(`select row_to_json(i)::text as row from invitation i order by 1`)).rows,
+        settings: (await client.query(`select row_to_json(s)::text as row from instance_setting s order by 1`)).rows,
+        sessions: (await client.query(`select count(*)::int as n from session`)).rows,
+      }), app.databaseUrl);
+    const before = await snapshot();
+    const { failures, statuses } = await refusedAll(app.url, cookie, requests);
+    console.log(`hostile admin corpus: ${requests.length} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+    expect(requests.length).toBeGreaterThanOrEqual(150);
+    expect(failures).toEqual([]);
+    expect(await snapshot()).toEqual(before);
+    for (const c of [adminClient, target]) await c.request.dispose();
+  } finally {
+    await app.stop();
+  }
 });
 
 test("forged address headers: one account's sign-ins are limited whatever address each claims, and sessions record the real one", async ({ baseURL }) => {

@@ -1,29 +1,61 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { apiUser, chatBody } from "./helpers";
-import { snapshotUsers } from "./db";
+import { apiAdmin, apiUser, chatBody } from "./helpers";
+import { snapshotAdminState, snapshotUsers, withDb } from "./db";
 
-type Call = { file: string; method: string; path: (id: string) => string; data?: (id: string) => unknown; mutates: boolean; scope: "thread" | "collection" };
+/**
+ * Every API route and method, called by every kind of caller: anonymous, a banned account, an
+ * account waiting for approval, another user, an admin, and the owner of what it names.
+ * - thread: the owner's thread; everyone else gets the same 404 as for a missing thread (admins too).
+ * - collection: the caller's own threads; never a row of the owner's.
+ * - admin: admins only; a user is refused with 403 `forbidden`.
+ */
+type Scope = "thread" | "collection" | "admin";
+type Names = { thread: string; user: string; invitation: string };
+type Call = {
+  file: string;
+  method: string;
+  path: (n: Names) => string;
+  data?: (n: Names) => unknown;
+  scope: Scope;
+  /** What the target account or invitation must be before an admin acts on it. */
+  needs?: "pending target" | "banned target" | "invitation";
+};
 
 const appendEntry = { id: "m-matrix", parentId: null, format: "ai-sdk/v6", content: { role: "user", parts: [{ type: "text", text: "x" }] } };
 
-/** Every app route and method. A route file with a handler missing here fails the first test. */
+/** A route file with a handler missing here fails the first test. */
 const calls: Call[] = [
-  { file: "threads/route.ts", method: "GET", path: () => "/api/threads", mutates: false, scope: "collection" },
-  { file: "threads/route.ts", method: "POST", path: () => "/api/threads", data: () => ({}), mutates: true, scope: "collection" },
-  { file: "threads/[id]/route.ts", method: "GET", path: (id) => `/api/threads/${id}`, mutates: false, scope: "thread" },
-  { file: "threads/[id]/route.ts", method: "PATCH", path: (id) => `/api/threads/${id}`, data: () => ({ title: "changed" }), mutates: true, scope: "thread" },
-  { file: "threads/[id]/route.ts", method: "DELETE", path: (id) => `/api/threads/${id}`, mutates: true, scope: "thread" },
-  { file: "threads/[id]/messages/route.ts", method: "GET", path: (id) => `/api/threads/${id}/messages`, mutates: false, scope: "thread" },
-  { file: "threads/[id]/messages/route.ts", method: "POST", path: (id) => `/api/threads/${id}/messages`, data: () => appendEntry, mutates: true, scope: "thread" },
-  { file: "threads/[id]/title/route.ts", method: "POST", path: (id) => `/api/threads/${id}/title`, mutates: true, scope: "thread" },
-  { file: "threads/[id]/export/route.ts", method: "GET", path: (id) => `/api/threads/${id}/export?format=json`, mutates: false, scope: "thread" },
-  { file: "threads/[id]/stream/route.ts", method: "GET", path: (id) => `/api/threads/${id}/stream`, mutates: false, scope: "thread" },
-  { file: "threads/[id]/stop/route.ts", method: "POST", path: (id) => `/api/threads/${id}/stop`, mutates: true, scope: "thread" },
-  { file: "export/route.ts", method: "GET", path: () => "/api/export", mutates: false, scope: "collection" },
-  { file: "search/route.ts", method: "GET", path: () => "/api/search?q=seed", mutates: false, scope: "collection" },
-  { file: "chat/route.ts", method: "POST", path: () => "/api/chat", data: (id) => chatBody(id, "matrix"), mutates: true, scope: "thread" },
+  { file: "threads/route.ts", method: "GET", path: () => "/api/threads", scope: "collection" },
+  { file: "threads/route.ts", method: "POST", path: () => "/api/threads", data: () => ({}), scope: "collection" },
+  { file: "threads/[id]/route.ts", method: "GET", path: (n) => `/api/threads/${n.thread}`, scope: "thread" },
+  { file: "threads/[id]/route.ts", method: "PATCH", path: (n) => `/api/threads/${n.thread}`, data: () => ({ title: "changed" }), scope: "thread" },
+  { file: "threads/[id]/route.ts", method: "DELETE", path: (n) => `/api/threads/${n.thread}`, scope: "thread" },
+  { file: "threads/[id]/messages/route.ts", method: "GET", path: (n) => `/api/threads/${n.thread}/messages`, scope: "thread" },
+  { file: "threads/[id]/messages/route.ts", method: "POST", path: (n) => `/api/threads/${n.thread}/messages`, data: () => appendEntry, scope: "thread" },
+  { file: "threads/[id]/title/route.ts", method: "POST", path: (n) => `/api/threads/${n.thread}/title`, scope: "thread" },
+  { file: "threads/[id]/export/route.ts", method: "GET", path: (n) => `/api/threads/${n.thread}/export?format=json`, scope: "thread" },
+  { file: "threads/[id]/stream/route.ts", method: "GET", path: (n) => `/api/threads/${n.thread}/stream`, scope: "thread" },
+  { file: "threads/[id]/stop/route.ts", method: "POST", path: (n) => `/api/threads/${n.thread}/stop`, scope: "thread" },
+  { file: "export/route.ts", method: "GET", path: () => "/api/export", scope: "collection" },
+  { file: "search/route.ts", method: "GET", path: () => "/api/search?q=seed", scope: "collection" },
+  { file: "chat/route.ts", method: "POST", path: () => "/api/chat", data: (n) => chatBody(n.thread, "matrix"), scope: "thread" },
+  { file: "admin/users/route.ts", method: "GET", path: () => "/api/admin/users?q=matrix", scope: "admin" },
+  { file: "admin/users/[id]/route.ts", method: "GET", path: (n) => `/api/admin/users/${n.user}`, scope: "admin" },
+  { file: "admin/users/[id]/route.ts", method: "PATCH", path: (n) => `/api/admin/users/${n.user}`, data: () => ({ tokenQuota: 1234 }), scope: "admin" },
+  { file: "admin/users/[id]/route.ts", method: "DELETE", path: (n) => `/api/admin/users/${n.user}`, scope: "admin" },
+  { file: "admin/users/[id]/approve/route.ts", method: "POST", path: (n) => `/api/admin/users/${n.user}/approve`, scope: "admin", needs: "pending target" },
+  { file: "admin/users/[id]/ban/route.ts", method: "POST", path: (n) => `/api/admin/users/${n.user}/ban`, data: () => ({ reason: "matrix" }), scope: "admin" },
+  { file: "admin/users/[id]/ban/route.ts", method: "DELETE", path: (n) => `/api/admin/users/${n.user}/ban`, scope: "admin", needs: "banned target" },
+  { file: "admin/users/[id]/sessions/route.ts", method: "DELETE", path: (n) => `/api/admin/users/${n.user}/sessions`, scope: "admin" },
+  { file: "admin/signup-policy/route.ts", method: "GET", path: () => "/api/admin/signup-policy", scope: "admin" },
+  // Reset to SIGNUP_MODE: the other tests on this server go on signing up as before.
+  { file: "admin/signup-policy/route.ts", method: "PUT", path: () => "/api/admin/signup-policy", data: () => ({ mode: null }), scope: "admin" },
+  { file: "admin/invitations/route.ts", method: "GET", path: () => "/api/admin/invitations", scope: "admin" },
+  { file: "admin/invitations/route.ts", method: "POST", path: () => "/api/admin/invitations", data: () => ({ maxUses: 1, expiresInDays: 1 }), scope: "admin" },
+  { file: "admin/invitations/[id]/route.ts", method: "DELETE", path: (n) => `/api/admin/invitations/${n.invitation}`, scope: "admin", needs: "invitation" },
+  { file: "admin/audit/route.ts", method: "GET", path: () => "/api/admin/audit?action=sign_up", scope: "admin" },
 ];
 
 const apiDir = path.join(process.cwd(), "app", "api");
@@ -36,8 +68,7 @@ function routeFiles(dir = apiDir): string[] {
   });
 }
 
-test("every API route and method is in the isolation matrix", async () => {
-  const { readFileSync } = await import("node:fs");
+test("every API route and method is in the isolation matrix", () => {
   const exported = routeFiles().flatMap((file) =>
     [...readFileSync(path.join(apiDir, file), "utf8").matchAll(/export (?:const|async function) (GET|POST|PATCH|PUT|DELETE)\b/g)].map(
       (m) => `${m[1]} ${file}`,
@@ -46,41 +77,94 @@ test("every API route and method is in the isolation matrix", async () => {
   expect(exported.sort()).toEqual(calls.map((c) => `${c.method} ${c.file}`).sort());
 });
 
-const send = (request: APIRequestContext, call: Call, id: string) =>
-  request.fetch(call.path(id), { method: call.method, data: call.data?.(id) });
+const send = (request: APIRequestContext, call: Call, names: Names) =>
+  request.fetch(call.path(names), { method: call.method, data: call.data?.(names) });
 
-test.describe.configure({ mode: "serial" });
+type Client = { request: APIRequestContext; userId: string };
+const baseURL = `http://127.0.0.1:${process.env.E2E_PORT}`;
+let admin: Client, other: Client, pending: Client, banned: Client, anonymous: APIRequestContext;
+let nonce = 0;
 
-for (const call of calls) {
-  test(`${call.method} ${call.file}: 401 without a session, 404 for another user, 2xx for the owner`, async ({ playwright, baseURL }) => {
-    const owner = await apiUser(playwright, baseURL!, "Owner");
-    const other = await apiUser(playwright, baseURL!, "Other");
-    const thread = await (await owner.request.post("/api/threads", { data: { title: "owned" } })).json();
-    await owner.request.post("/api/chat", { data: chatBody(thread.id, "seed message", "seed") });
-    await expect.poll(async () => (await (await owner.request.get(`/api/threads/${thread.id}/messages`)).json()).messages.length).toBe(2);
+const setPending = (userId: string) => withDb((c) => c.query(`update "user" set approval_status = 'pending' where id = $1`, [userId]));
 
-    const anonymous = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL! } });
-    const before = await snapshotUsers([owner.userId, other.userId]);
-    const none = await send(anonymous, call, thread.id);
-    expect(none.status()).toBe(401);
-    expect(await none.json()).toEqual({ error: { code: "unauthorized", message: expect.any(String) } });
+test.describe("the isolation matrix", () => {
+  test.describe.configure({ mode: "serial" });
 
-    const foreign = await send(other.request, call, thread.id);
-    if (call.scope === "thread") {
-      expect(foreign.status()).toBe(404);
-      expect(await foreign.json()).toEqual({ error: { code: "not_found", message: "Thread not found." } });
-      // Denied: every row of every table is exactly as it was.
-      expect(await snapshotUsers([owner.userId, other.userId])).toEqual(before);
-    } else {
-      // Collection routes act on the caller's own threads: never a row of the owner's.
-      expect(foreign.status()).toBeLessThan(300);
-      const body = await foreign.text();
-      expect(body).not.toContain(thread.id);
-    }
-
-    const own = await send(owner.request, call, thread.id);
-    expect(own.status(), await own.text()).toBeGreaterThanOrEqual(200);
-    expect(own.status()).toBeLessThan(300);
-    for (const r of [owner.request, other.request, anonymous]) await r.dispose();
+  test.beforeAll(async ({ playwright }) => {
+    admin = await apiAdmin(playwright, baseURL);
+    other = await apiUser(playwright, baseURL, "Other");
+    pending = await apiUser(playwright, baseURL, "Pending");
+    await setPending(pending.userId);
+    banned = await apiUser(playwright, baseURL, "Banned");
+    expect((await admin.request.post(`/api/admin/users/${banned.userId}/ban`, { data: { reason: "matrix" } })).status()).toBe(200);
+    anonymous = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL } });
   });
-}
+
+  test.afterAll(async () => {
+    for (const client of [admin, other, pending, banned]) await client?.request.dispose();
+    await anonymous?.dispose();
+  });
+
+  for (const call of calls) {
+    test(`${call.method} ${call.file}: anonymous and banned 401, pending 403, ${call.scope === "admin" ? "a user 403, an admin 2xx" : "others and admins 404, the owner 2xx"}`, async ({ playwright }) => {
+      // An owner with a thread, a title and messages no one else may see.
+      const secret = `owned secret ${process.pid}-${nonce++}`;
+      const owner = await apiUser(playwright, baseURL, "Owner");
+      const thread = await (await owner.request.post("/api/threads", { data: { title: secret } })).json();
+      await owner.request.post("/api/chat", { data: chatBody(thread.id, `seed message ${secret}`, "seed") });
+      await expect.poll(async () => (await (await owner.request.get(`/api/threads/${thread.id}/messages`)).json()).messages.length).toBe(2);
+
+      // The account or invitation an admin route acts on.
+      const target = await apiUser(playwright, baseURL, "Target matrix");
+      if (call.needs === "pending target") await setPending(target.userId);
+      if (call.needs === "banned target") expect((await admin.request.post(`/api/admin/users/${target.userId}/ban`, { data: {} })).status()).toBe(200);
+      const invitation = call.needs === "invitation" ? (await (await admin.request.post("/api/admin/invitations", { data: {} })).json()).invitation.id : crypto.randomUUID();
+      const names: Names = { thread: thread.id, user: target.userId, invitation };
+
+      const watched = [owner.userId, other.userId, pending.userId, banned.userId, target.userId];
+      const before = { users: await snapshotUsers(watched), admin: await snapshotAdminState() };
+
+      for (const [who, client] of [["anonymous", anonymous], ["banned", banned.request]] as const) {
+        const response = await send(client, call, names);
+        expect(response.status(), who).toBe(401);
+        expect(await response.json(), who).toEqual({ error: { code: "unauthorized", message: expect.any(String) } });
+      }
+      const waiting = await send(pending.request, call, names);
+      expect(waiting.status()).toBe(403);
+      expect(await waiting.json()).toEqual({ error: { code: "pending_approval", message: expect.any(String) } });
+
+      const asUser = await send(other.request, call, names);
+      const asAdmin = call.scope === "admin" ? null : await send(admin.request, call, names);
+      if (call.scope === "admin") {
+        expect(asUser.status()).toBe(403);
+        expect(await asUser.json()).toEqual({ error: { code: "forbidden", message: expect.any(String) } });
+      } else if (call.scope === "thread") {
+        // Someone else's thread is missing to everyone but its owner, admins included.
+        for (const response of [asUser, asAdmin!]) {
+          expect(response.status()).toBe(404);
+          expect(await response.json()).toEqual({ error: { code: "not_found", message: "Thread not found." } });
+        }
+      } else {
+        for (const response of [asUser, asAdmin!]) {
+          expect(response.status()).toBeLessThan(300);
+          const body = await response.text();
+          expect(body).not.toContain(thread.id);
+          expect(body).not.toContain(secret);
+        }
+      }
+      // Refused: every row these accounts own, and every invitation and setting, is exactly as it was.
+      if (call.scope !== "collection") expect({ users: await snapshotUsers(watched), admin: await snapshotAdminState() }).toEqual(before);
+
+      const allowed = call.scope === "admin" ? await send(admin.request, call, names) : await send(owner.request, call, names);
+      expect(allowed.status(), await allowed.text()).toBeGreaterThanOrEqual(200);
+      expect(allowed.status()).toBeLessThan(300);
+      // Admins manage accounts: no admin answer carries a thread's id, title or messages.
+      if (call.scope === "admin") {
+        const body = await allowed.text();
+        expect(body).not.toContain(thread.id);
+        expect(body).not.toContain(secret);
+      }
+      for (const client of [owner, target]) await client.request.dispose();
+    });
+  }
+});

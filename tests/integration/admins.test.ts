@@ -269,6 +269,15 @@ describe.each(fresh)("the audit log on $name", ({ open }) => {
     await post("/change-password", { currentPassword: password, newPassword: "another good password" }, cookie);
     await post("/admin/ban-user", { userId: memberId, banReason: "abuse" }, adminCookie);
     await post("/sign-out", {}, cookie);
+    // A sign-in that is not a password one (here the one after confirming an email; social and SSO callbacks alike) is recorded with its method.
+    const { createEmailVerificationToken } = await import("better-auth/api");
+    const confirmerEmail = uniqueEmail("confirmer");
+    const confirmerId = (await (await post("/sign-up/email", { name: "C", email: confirmerEmail, password })).json()).user.id as string;
+    const token = await createEmailVerificationToken((await auth.$context).secret, confirmerEmail);
+    const verified = await auth.handler(
+      new Request(`${origin}/api/auth/verify-email?token=${token}`, { headers: { "user-agent": "AuditTest/1.0", "x-threadkeeper-client-address": "198.51.100.77" } }),
+    );
+    expect(verified.status).toBeLessThan(400);
 
     const rows = await handle.db.select().from(auditEvent);
     const summary = rows.map((r) => `${r.action}:${r.outcome}:${r.actorEmail ?? ""}:${r.targetId === memberId ? "member" : ""}`);
@@ -282,6 +291,7 @@ describe.each(fresh)("the audit log on $name", ({ open }) => {
         `sign_out:success:${adminEmail.toLowerCase()}:`,
       ]),
     );
+    expect(rows.filter((r) => r.action === "sign_in" && r.outcome === "success" && r.actorId === confirmerId).map((r) => r.detail)).toEqual([{ method: "verify-email" }]);
     expect(rows.filter((r) => r.action === "sign_in" && r.outcome === "failure").map((r) => r.detail?.reason)).toEqual([
       "INVALID_EMAIL_OR_PASSWORD",
       "INVALID_EMAIL_OR_PASSWORD",
@@ -304,5 +314,62 @@ describe.each(fresh)("the audit log on $name", ({ open }) => {
     await handle.db.update(auditEvent).set({ at: new Date(Date.now() - 400 * 86_400_000) }).where(eq(auditEvent.action, "sign_out"));
     await createAudit(handle.db, 365).record({ action: "user_approved" });
     expect((await handle.db.select().from(auditEvent).where(eq(auditEvent.action, "sign_out")))).toHaveLength(0);
+  });
+});
+
+describe.each(fresh)("admin actions (the /api/admin data layer) on $name", ({ open }) => {
+  let handle: DatabaseHandle;
+  beforeAll(async () => {
+    handle = await open();
+    await handle.ready();
+  });
+  afterAll(() => handle.close());
+
+  it("acts through better-auth's admin plugin and the audit log: ban, unban, roles, quota, approval, removal; the last admin stays; unknown ids are 404", async () => {
+    const { auditEvent } = await import("@/db/schema");
+    const { createAudit } = await import("@/lib/audit");
+    const { createAdminUsers } = await import("@/lib/admin-users");
+    const auth = createAuth(handle.db, testEnv({ AUTH_RATE_LIMIT_MAX: "100000" }));
+    const log = createAudit(handle.db, 365);
+    const admins = createAdminUsers(handle.db, auth.api, log);
+    const signUp = async (name: string) => {
+      const email = uniqueEmail(name);
+      const { headers, response } = await auth.api.signUpEmail({ body: { name, email, password }, returnHeaders: true });
+      return { id: response.user.id, email, cookie: (headers.get("set-cookie") ?? "").split(";")[0] };
+    };
+    const owner = await signUp("owner");
+    const member = await signUp("member");
+    const headers = new Headers({ cookie: owner.cookie, "user-agent": "AdminApiTest/1.0", "x-threadkeeper-client-address": "203.0.113.9" });
+    const caller = { user: { id: owner.id, email: owner.email } as never, headers };
+
+    const banned = await admins.ban(caller, member.id, { reason: "spam", expiresAt: new Date(Date.now() + 86_400_000) });
+    expect(banned).toMatchObject({ status: "banned", banReason: "spam" });
+    expect(Date.parse(banned.banExpiresAt!) - Date.now()).toBeGreaterThan(86_000_000);
+    expect(await handle.db.select().from(session).where(eq(session.userId, member.id))).toHaveLength(0);
+    expect((await admins.unban(caller, member.id)).status).toBe("active");
+    expect((await admins.setRole(caller, member.id, "admin")).role).toBe("admin");
+    expect((await admins.setRole(caller, member.id, "user")).role).toBe("user");
+    expect((await admins.setQuota(caller, member.id, 5000)).tokenQuota).toBe(5000);
+    await expect(admins.approve(caller, member.id)).rejects.toMatchObject({ code: "bad_request" });
+    await handle.db.update(user).set({ approvalStatus: "pending" }).where(eq(user.id, member.id));
+    expect((await admins.approve(caller, member.id)).status).toBe("active");
+
+    // The only admin: not demoted, not banned; unknown and malformed ids are "not found".
+    await expect(admins.setRole(caller, owner.id, "user")).rejects.toMatchObject({ code: "last_admin", status: 409 });
+    await expect(admins.ban(caller, owner.id, {})).rejects.toMatchObject({ status: expect.any(Number) });
+    expect((await admins.get(owner.id)).role).toBe("admin");
+    for (const id of ["no-such-user", "x".repeat(200), "' or 1=1 --"]) await expect(admins.get(id)).rejects.toMatchObject({ code: "not_found" });
+
+    await admins.revokeSessions(caller, member.id);
+    await admins.remove(caller, member.id);
+    await expect(admins.get(member.id)).rejects.toMatchObject({ code: "not_found" });
+
+    // Every action is in the log, by the admin, from the request's address and agent.
+    const rows = await handle.db.select().from(auditEvent);
+    const actions = rows.filter((r) => r.actorId === owner.id && r.targetId === member.id).map((r) => r.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(["user_banned", "user_unbanned", "role_changed", "quota_changed", "user_approved", "user_sessions_revoked", "user_removed"]),
+    );
+    expect(rows.filter((r) => r.actorId === owner.id && r.action !== "sign_up").every((r) => r.address === "203.0.113.9" && r.userAgent === "AdminApiTest/1.0")).toBe(true);
   });
 });
