@@ -1,9 +1,10 @@
 import "server-only";
 import { betterAuth } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
-import { createAuthMiddleware } from "better-auth/api";
+import { APIError, createAuthMiddleware } from "better-auth/api";
 import { nextCookies } from "better-auth/next-js";
-import { admin } from "better-auth/plugins";
+import { admin, genericOAuth, twoFactor } from "better-auth/plugins";
+import { passkey } from "@better-auth/passkey";
 import { db } from "@/db";
 import type { AppDatabase } from "@/db/connect";
 import * as schema from "@/db/schema";
@@ -13,12 +14,20 @@ import { resolveAuthSecret } from "@/lib/auth-secret";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/client-address";
 import { positiveIntFromEnv, type Env } from "@/lib/env";
 import { createMailer } from "@/lib/mailer";
+import { createPasskeys } from "@/lib/passkeys";
 import { createSignInLockout, readSignInLockoutLimits, signInLockoutHooks } from "@/lib/sign-in-lockout";
 import { createSignupPolicy, readSignupDefaults } from "@/lib/signup-policy";
-import { enabledSocialProviders } from "@/lib/social-providers";
+import { OIDC_PROVIDER_ID, enabledSocialProviders, isOidcOnly, readOidcConfig } from "@/lib/social-providers";
+
+// Refused with OIDC_ONLY=true: everything that signs in, signs up or resets with a password.
+const passwordPaths = new Set(["/sign-in/email", "/sign-up/email", "/request-password-reset", "/reset-password"]);
 
 export function createAuth(database: AppDatabase, env: Env = process.env) {
   const social = enabledSocialProviders(env);
+  const oidc = readOidcConfig(env);
+  const oidcOnly = isOidcOnly(env);
+  // WebAuthn binds passkeys to the site's host name and origin: both come from BETTER_AUTH_URL.
+  const appUrl = env.BETTER_AUTH_URL ? new URL(env.BETTER_AUTH_URL) : null;
   const mailer = createMailer(env);
   // Not awaited: answering at once whether or not mail is slow keeps response times from
   // telling which addresses have accounts.
@@ -31,6 +40,7 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
   const lockoutHooks = signInLockoutHooks(lockout, lockoutLimits);
   const log = createAudit(database, positiveIntFromEnv(env, "AUDIT_RETENTION_DAYS", 365));
   const logHooks = auditHooks(log);
+  const keys = createPasskeys(database);
   const admins = createAdminPolicy(database, readAdminEmails(env), createSignupPolicy(database, readSignupDefaults(env)), log);
   return betterAuth({
     secret: resolveAuthSecret(env),
@@ -91,6 +101,9 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
     // policy keeps one admin and refuses impersonation.
     hooks: {
       before: createAuthMiddleware(async (ctx) => {
+        if (oidcOnly && passwordPaths.has(ctx.path)) {
+          throw new APIError("FORBIDDEN", { code: "PASSWORD_SIGN_IN_DISABLED", message: `This instance signs people in through ${oidc!.name} only.` });
+        }
         await admins.before(ctx);
         await lockoutHooks.before(ctx).catch(async (error: unknown) => {
           await logHooks.refused(ctx, error);
@@ -99,6 +112,10 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
         await logHooks.before(ctx);
       }),
       after: createAuthMiddleware(async (ctx) => {
+        if (ctx.path === "/passkey/verify-authentication" && !(ctx.context.returned instanceof Error)) {
+          const credentialId = (ctx.body as { response?: { id?: unknown } } | undefined)?.response?.id;
+          if (typeof credentialId === "string") await keys.markUsed(credentialId);
+        }
         await lockoutHooks.after(ctx);
         await logHooks.after(ctx);
       }),
@@ -110,13 +127,38 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
     rateLimit: {
       enabled: true,
       storage: "database",
-      customRules: { "/sign-in/email": credentialAttempts, "/sign-up/email": credentialAttempts },
+      // Second-factor codes too (the two-factor plugin's own default is the same 3 per 10 s).
+      customRules: { "/sign-in/email": credentialAttempts, "/sign-up/email": credentialAttempts, "/two-factor/*": credentialAttempts },
     },
     plugins: [
       admin({
         // Said only after the right password: the reason, when the admin gave one.
         bannedUserMessage: (u) => (u.banReason ? `This account is suspended: ${u.banReason}` : "This account is suspended."),
       }),
+      // TOTP codes and 10 single-use backup codes, asked after a password sign-in; after 10 wrong
+      // codes in a row the account's second step is locked for 15 minutes (429).
+      twoFactor({ issuer: "Threadkeeper", allowPasswordless: true }),
+      passkey({ rpName: "Threadkeeper", rpID: appUrl?.hostname ?? "localhost", origin: appUrl?.origin ?? null }),
+      // Any OpenID Connect provider by discovery; PKCE, state and the ID token's signature (the
+      // provider's JWKS) and nonce are checked by better-auth.
+      ...(oidc
+        ? [
+            genericOAuth({
+              config: [
+                {
+                  providerId: OIDC_PROVIDER_ID,
+                  name: oidc.name,
+                  discoveryUrl: `${oidc.issuer}/.well-known/openid-configuration`,
+                  requireIdTokenVerification: true,
+                  clientId: oidc.clientId,
+                  clientSecret: oidc.clientSecret,
+                  scopes: oidc.scopes,
+                  pkce: true,
+                },
+              ],
+            }),
+          ]
+        : []),
       nextCookies(), // must stay last
     ],
   });

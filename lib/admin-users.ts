@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { auth as defaultAuth } from "@/auth";
 import { db as defaultDb } from "@/db";
 import type { AppDatabase } from "@/db/connect";
-import { session, usageMonth, user } from "@/db/schema";
+import { passkey, session, twoFactor, usageMonth, user } from "@/db/schema";
 import { ApiError, fromAuthRefusal, notFound } from "./api-error";
 import { audit as defaultAudit, requestOrigin, type Audit } from "./audit";
 import { decodeKeysetCursor, encodeKeysetCursor } from "./keyset-cursor";
@@ -29,6 +29,9 @@ export type AdminUserRow = {
   tokensThisMonth: number;
   /** The monthly token quota an admin set for this person; null: the instance's default. */
   tokenQuota: number | null;
+  /** Whether they sign in with a second factor, and how many passkeys they have (never the secrets). */
+  twoFactorEnabled: boolean;
+  passkeys: number;
 };
 
 // better-auth's user ids: letters, digits, - and _.
@@ -68,6 +71,8 @@ export function createAdminUsers(db: AppDatabase = defaultDb, api: AuthApi = def
       select u.id, u.name, u.email, coalesce(u.role, 'user') as role, coalesce(u.banned, false) and (u.ban_expires is null or u.ban_expires > now()) as banned, u.ban_reason, to_json(u.ban_expires)#>>'{}' as ban_expires, u.approval_status, u.token_quota::text as token_quota,
              to_json(u.created_at)#>>'{}' as created_at,
              (select to_json(max(s.updated_at))#>>'{}' from ${session} s where s.user_id = u.id) as last_active_at,
+             coalesce(u.two_factor_enabled, false) as two_factor_enabled,
+             (select count(*) from ${passkey} p where p.user_id = u.id)::int as passkeys,
              coalesce(m.messages, 0)::int as messages, coalesce(m.tokens, 0)::bigint::text as tokens
       from ${user} u
       left join lateral (
@@ -79,7 +84,7 @@ export function createAdminUsers(db: AppDatabase = defaultDb, api: AuthApi = def
         and (${after?.at ?? null}::timestamptz is null or (u.created_at, u.id) < (${after?.at ?? null}::timestamptz, ${after?.id ?? ""}))
       order by u.created_at desc, u.id desc
       limit ${limit + 1}`)) as unknown as {
-      rows: { id: string; name: string; email: string; role: string; banned: boolean; ban_reason: string | null; ban_expires: string | null; approval_status: string | null; token_quota: string | null; created_at: string; last_active_at: string | null; messages: number; tokens: string }[];
+      rows: { id: string; name: string; email: string; role: string; banned: boolean; ban_reason: string | null; ban_expires: string | null; approval_status: string | null; token_quota: string | null; created_at: string; last_active_at: string | null; two_factor_enabled: boolean; passkeys: number; messages: number; tokens: string }[];
     };
     const page = rows.slice(0, limit).map(
       (r): AdminUserRow => ({
@@ -95,6 +100,8 @@ export function createAdminUsers(db: AppDatabase = defaultDb, api: AuthApi = def
         messagesThisMonth: r.messages,
         tokensThisMonth: Number(r.tokens),
         tokenQuota: r.token_quota === null ? null : Number(r.token_quota),
+        twoFactorEnabled: r.two_factor_enabled,
+        passkeys: r.passkeys,
       }),
     );
     const last = rows.length > limit ? rows[limit - 1] : undefined;
@@ -136,6 +143,17 @@ export function createAdminUsers(db: AppDatabase = defaultDb, api: AuthApi = def
       const target = await existing(userId);
       await usage.setQuotaForUser(userId, tokens);
       await record(caller, { action: "quota_changed", target, detail: { tokens: tokens ?? "default" } });
+      return existing(userId);
+    },
+
+    /** For someone who lost their authenticator: two-factor off and its secret and backup codes gone; they turn it on again themselves. */
+    async resetTwoFactor(caller: AdminCaller, userId: string): Promise<AdminUserRow> {
+      const target = await existing(userId);
+      await db.transaction(async (tx) => {
+        await tx.delete(twoFactor).where(eq(twoFactor.userId, userId));
+        await tx.update(user).set({ twoFactorEnabled: false }).where(eq(user.id, userId));
+      });
+      await record(caller, { action: "two_factor_reset", target, detail: { wasEnabled: target.twoFactorEnabled } });
       return existing(userId);
     },
 

@@ -28,6 +28,14 @@ export const auditActions = [
   "invitation_created",
   "invitation_revoked",
   "invitation_used",
+  "two_factor_enabled",
+  "two_factor_disabled",
+  "two_factor_reset",
+  "backup_codes_generated",
+  "passkey_added",
+  "passkey_removed",
+  "account_linked",
+  "account_unlinked",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
@@ -171,7 +179,35 @@ const sessionActions: Record<string, AuditAction> = {
   "/admin/set-role": "role_changed",
   "/admin/remove-user": "user_removed",
   "/admin/revoke-user-sessions": "user_sessions_revoked",
+  "/two-factor/disable": "two_factor_disabled",
+  "/two-factor/generate-backup-codes": "backup_codes_generated",
+  "/passkey/verify-registration": "passkey_added",
+  "/passkey/delete-passkey": "passkey_removed",
+  "/unlink-account": "account_unlinked",
 };
+
+// How a session that is not a password sign-in came about, by the endpoint that made it.
+const signInMethods: Record<string, string> = {
+  "/two-factor/verify-totp": "password + authenticator code",
+  "/two-factor/verify-backup-code": "password + backup code",
+  "/passkey/verify-authentication": "passkey",
+  "/verify-email": "email confirmation link",
+};
+
+// The second step of a password sign-in: a wrong code is a failed sign-in of that account.
+const secondFactorPaths = new Set(["/two-factor/verify-totp", "/two-factor/verify-backup-code"]);
+
+/** Whose second factor a sign-in's pending step is checking: the signed two-factor cookie names a verification row holding the user id. */
+async function secondFactorUser(ctx: AuthHookContext): Promise<string | null> {
+  try {
+    const cookie = ctx.context.createAuthCookie("two_factor");
+    const key = await ctx.getSignedCookie(cookie.name, ctx.context.secret);
+    if (!key) return null;
+    return (await ctx.context.internalAdapter.findVerificationValue(key))?.value ?? null;
+  } catch {
+    return null;
+  }
+}
 
 /** better-auth hooks that write the audit log for sign-in, sign-up, sign-out and account and admin actions. */
 export function auditHooks(log: Audit) {
@@ -197,10 +233,15 @@ export function auditHooks(log: Audit) {
      * failures. This records the others (social and single sign-on callbacks, the sign-in that
      * follows an email confirmation), named by their provider or endpoint.
      */
-    async sessionCreated(session: { userId: string }, ctx: { path?: string; params?: Record<string, unknown>; headers?: Headers; request?: Request } | null | undefined) {
+    async sessionCreated(
+      session: { userId: string },
+      ctx: { path?: string; params?: Record<string, unknown>; headers?: Headers; request?: Request; context?: { session?: { user?: { id?: string } } | null } } | null | undefined,
+    ) {
       if (!ctx?.path || ctx.path === "/sign-in/email" || ctx.path === "/sign-up/email") return;
+      // A new session for someone already signed in (turning on two-factor renews it) is no sign-in.
+      if (ctx.context?.session?.user?.id === session.userId) return;
       const provider = str(ctx.params?.providerId) ?? str(ctx.params?.id);
-      const method = provider ?? ctx.path.replace(/^\//, "");
+      const method = provider ?? signInMethods[ctx.path] ?? ctx.path.replace(/^\//, "");
       const actor = { id: session.userId, email: await log.emailOf(session.userId) };
       await log.record({ action: "sign_in", actor, detail: { method }, ...requestOrigin(ctx.request?.headers ?? ctx.headers) });
     },
@@ -219,6 +260,24 @@ export function auditHooks(log: Audit) {
           detail: failed ? { reason: (returned as { body?: { code?: string } }).body?.code ?? "error" } : { method: "email" },
           ...where(ctx),
         });
+        return;
+      }
+      if (secondFactorPaths.has(ctx.path) && failed) {
+        const userId = await secondFactorUser(ctx);
+        await log.record({
+          action: "sign_in",
+          outcome: "failure",
+          actor: userId ? { id: userId, email: await log.emailOf(userId) } : null,
+          target: userId ? { id: userId, email: await log.emailOf(userId) } : null,
+          detail: { method: signInMethods[ctx.path]!, reason: (returned as { body?: { code?: string } }).body?.code ?? "error" },
+          ...where(ctx),
+        });
+        return;
+      }
+      // Confirming the first code while signed in is what turns two-factor on.
+      const before = ctx.context.session?.user as { twoFactorEnabled?: boolean | null } | undefined;
+      if (ctx.path === "/two-factor/verify-totp" && !failed && before && !before.twoFactorEnabled) {
+        await log.record({ action: "two_factor_enabled", actor: ctx.context.session!.user, target: ctx.context.session!.user, ...where(ctx) });
         return;
       }
       const action = sessionActions[ctx.path];

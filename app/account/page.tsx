@@ -3,6 +3,11 @@ import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { auth } from "@/auth";
 import { AccountPanel, type DeviceSession } from "@/components/account/account-panel";
+import { PasskeySettings } from "@/components/account/passkey-settings";
+import { SignInMethods } from "@/components/account/sign-in-methods";
+import { TwoFactorSettings } from "@/components/account/two-factor-settings";
+import { passkeys } from "@/lib/passkeys";
+import { signInOptions } from "@/lib/social-providers";
 import { getSession } from "@/lib/session";
 import { usage } from "@/lib/usage";
 import { audit } from "@/lib/audit";
@@ -28,6 +33,11 @@ export default async function AccountPage() {
   const { name, email, emailVerified } = session.user;
   const spent = (await usage.thisMonthForUser(session.user.id)).map(({ model, messages, inputTokens, outputTokens }) => ({ model, messages, inputTokens, outputTokens }));
   const { events } = await audit.listForUser(session.user.id);
+  const [accounts, keys] = await Promise.all([auth.api.listUserAccounts({ headers: requestHeaders }), passkeys.listForUser(session.user.id)]);
+  const { providers } = signInOptions();
+  const labelOf = (providerId: string) => (providerId === "credential" ? "Password" : (providers.find((p) => p.id === providerId)?.label ?? providerId));
+  const linked = accounts.map((a) => ({ id: a.id, providerId: a.providerId, label: labelOf(a.providerId), linkedAt: new Date(a.createdAt).toISOString() }));
+  const hasPassword = accounts.some((a) => a.providerId === "credential");
   return (
     <AccountPanel
       user={{ name, email, emailVerified }}
@@ -35,6 +45,14 @@ export default async function AccountPage() {
       usage={spent}
       quota={usage.quotaFor((session.user as { tokenQuota?: number | null }).tokenQuota)}
       events={events.map(({ id, at, action, outcome, address, userAgent }) => ({ id, at, action, outcome, address, userAgent }))}
+      hasPassword={hasPassword}
+      signIn={
+        <>
+          <SignInMethods accounts={linked} passkeyCount={keys.length} linkable={providers.filter((p) => !accounts.some((a) => a.providerId === p.id))} />
+          <PasskeySettings passkeys={keys} />
+          <TwoFactorSettings enabled={Boolean((session.user as { twoFactorEnabled?: boolean | null }).twoFactorEnabled)} hasPassword={hasPassword} />
+        </>
+      }
     />
   );
 }

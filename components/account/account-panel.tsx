@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { type FormEvent, type ReactNode } from "react";
 import { authClient } from "@/lib/auth-client";
+import { Section, button, input, when } from "./section";
 import { useAction } from "@/lib/use-action";
 import { useHydrated } from "@/lib/use-hydrated";
 
@@ -15,27 +16,6 @@ export type DeviceSession = {
   lastActiveAt: string;
   current: boolean;
 };
-
-const button =
-  "rounded-md border border-zinc-300 px-3 py-1.5 text-sm font-medium hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800";
-const input =
-  "w-full rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm dark:border-zinc-700 dark:bg-zinc-900";
-
-// One fixed format on server and client alike (no locale or time zone drift between them).
-const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
-
-function Section({ title, children }: { title: string; children: ReactNode }) {
-  // An id without spaces: aria-labelledby reads a space-separated list of ids.
-  const id = `section-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
-  return (
-    <section aria-labelledby={id} className="space-y-3 rounded-lg border border-zinc-200 p-4 dark:border-zinc-800">
-      <h2 id={id} className="font-semibold">
-        {title}
-      </h2>
-      {children}
-    </section>
-  );
-}
 
 export type SecurityEvent = { id: string; at: string; action: string; outcome: string; address: string | null; userAgent: string | null };
 
@@ -49,8 +29,14 @@ export function AccountPanel({
   usage,
   quota,
   events,
+  hasPassword,
+  signIn,
 }: {
+  /** Accounts made through SSO or a social provider may have no password to change. */
+  hasPassword: boolean;
   user: { name: string; email: string; emailVerified: boolean };
+  /** Sign-in methods, passkeys and two-factor: their own components, shown after the password. */
+  signIn: ReactNode;
   sessions: DeviceSession[];
   usage: UsageRow[];
   quota: number | null;
@@ -231,6 +217,7 @@ export function AccountPanel({
         </a>
       </Section>
 
+      {hasPassword && (
       <Section title="Change password">
         <form onSubmit={changePassword} method="post" className="space-y-3">
           <label className="block space-y-1 text-sm">
@@ -251,6 +238,9 @@ export function AccountPanel({
           {passwordAction.status}
         </form>
       </Section>
+      )}
+
+      {signIn}
 
       <Section title="Delete account">
         <p className="text-sm text-zinc-600 dark:text-zinc-400">

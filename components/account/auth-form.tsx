@@ -1,11 +1,12 @@
 "use client";
 
 import Link from "next/link";
-import { useState, type FormEvent } from "react";
-import type { SocialProviderId } from "@/lib/social-providers";
+import { useEffect, useState, type FormEvent } from "react";
+import type { SignInProvider } from "@/lib/social-providers";
 import { authClient } from "@/lib/auth-client";
 import { INVITE_HEADER } from "@/lib/signup-modes";
 import { useHydrated } from "@/lib/use-hydrated";
+import { SecondFactorForm } from "./second-factor-form";
 
 type Mode = "sign-in" | "sign-up";
 
@@ -14,7 +15,8 @@ const copy = {
   "sign-up": { title: "Create your account", submit: "Sign up", switchText: "Already have an account?", switchLink: "Sign in" },
 } as const;
 
-const providerLabel: Record<SocialProviderId, string> = { github: "GitHub", google: "Google" };
+const secondaryButton =
+  "w-full rounded-md border border-zinc-300 px-3 py-2 text-sm font-medium hover:bg-zinc-50 disabled:opacity-60 dark:border-zinc-700 dark:hover:bg-zinc-900";
 
 const inputClass =
   "w-full rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm outline-none focus:border-zinc-500 focus:ring-2 focus:ring-zinc-200 dark:border-zinc-700 dark:bg-zinc-900 dark:focus:ring-zinc-800";
@@ -22,22 +24,53 @@ const inputClass =
 export function AuthForm({
   mode,
   callbackURL,
-  socialProviders,
+  providers,
+  password: passwordEnabled,
   notice,
   inviteToken,
+  initialError,
 }: {
   mode: Mode;
   callbackURL: string;
-  socialProviders: SocialProviderId[];
+  providers: SignInProvider[];
+  /** False with OIDC_ONLY=true: no password form at all. */
+  password: boolean;
   notice?: string;
   inviteToken?: string;
+  /** Why a sign-in through a provider came back here, already worded by the server. */
+  initialError?: string;
 }) {
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(initialError ?? null);
   const [pending, setPending] = useState(false);
+  const [secondFactor, setSecondFactor] = useState(false);
   const hydrated = useHydrated();
   const text = copy[mode];
   const otherPage = mode === "sign-in" ? "/sign-up" : "/sign-in";
   const otherHref = callbackURL === "/" ? otherPage : `${otherPage}?callbackURL=${encodeURIComponent(callbackURL)}`;
+
+  /** A passkey sign-in: from the button, or (autoFill) offered by the browser in the email field. It never asks for a second code. */
+  async function signInWithPasskey(autoFill: boolean) {
+    if (!autoFill) {
+      setPending(true);
+      setError(null);
+    }
+    const { error } = await authClient.signIn.passkey({ autoFill });
+    if (!error) return window.location.assign(callbackURL);
+    // A conditional request the person never used ends quietly.
+    if (!autoFill) {
+      setError(error.message ?? "Signing in with a passkey did not work.");
+      setPending(false);
+    }
+  }
+
+  useEffect(() => {
+    if (mode !== "sign-in" || typeof PublicKeyCredential === "undefined") return;
+    void PublicKeyCredential.isConditionalMediationAvailable?.().then((available) => {
+      if (available) void signInWithPasskey(true);
+    });
+    // Once per page: a second conditional request would cancel the first.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -46,7 +79,7 @@ export function AuthForm({
     const password = String(form.get("password") ?? "");
     setPending(true);
     setError(null);
-    const { error } =
+    const { data, error } =
       mode === "sign-in"
         ? await authClient.signIn.email({ email, password })
         : await authClient.signUp.email({
@@ -60,6 +93,12 @@ export function AuthForm({
       setPending(false);
       return;
     }
+    // The password was right; the account asks for its second factor before any session is made.
+    if (data && "twoFactorRedirect" in data && data.twoFactorRedirect) {
+      setSecondFactor(true);
+      setPending(false);
+      return;
+    }
     // A full navigation so the server renders the next page with the new session cookie.
     window.location.assign(callbackURL);
   }
@@ -67,60 +106,89 @@ export function AuthForm({
   return (
     <main className="flex min-h-dvh items-center justify-center p-4">
       <div className="w-full max-w-sm space-y-6">
-        <h1 className="text-2xl font-semibold tracking-tight">{text.title}</h1>
+        <h1 className="text-2xl font-semibold tracking-tight">{secondFactor ? "Two-factor authentication" : text.title}</h1>
         {notice && <p className="text-sm text-zinc-600 dark:text-zinc-400">{notice}</p>}
-        <form onSubmit={onSubmit} method="post" className="space-y-4" aria-busy={pending}>
-          {mode === "sign-up" && (
-            <label className="block space-y-1 text-sm font-medium">
-              <span>Name</span>
-              <input name="name" autoComplete="name" required maxLength={100} className={inputClass} />
-            </label>
-          )}
-          <label className="block space-y-1 text-sm font-medium">
-            <span>Email</span>
-            <input name="email" type="email" autoComplete="email" required className={inputClass} />
-          </label>
-          <label className="block space-y-1 text-sm font-medium">
-            <span>Password</span>
-            <input
-              name="password"
-              type="password"
-              autoComplete={mode === "sign-in" ? "current-password" : "new-password"}
-              required
-              minLength={8}
-              className={inputClass}
-            />
-          </label>
-          {error && (
+        {secondFactor ? (
+          <SecondFactorForm callbackURL={callbackURL} />
+        ) : !passwordEnabled ? (
+          error && (
             <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300">
               {error}
             </p>
-          )}
-          <button
-            type="submit"
-            disabled={pending || !hydrated}
-            className="w-full rounded-md bg-zinc-900 px-3 py-2 text-sm font-medium text-white hover:bg-zinc-700 disabled:opacity-60 dark:bg-zinc-100 dark:text-zinc-900"
-          >
-            {text.submit}
-            {pending && <span aria-hidden className="ml-2 inline-block animate-pulse">…</span>}
-          </button>
-        </form>
-        {socialProviders.length > 0 && (
+          )
+        ) : (
+          <form onSubmit={onSubmit} method="post" className="space-y-4" aria-busy={pending}>
+            {mode === "sign-up" && (
+              <label className="block space-y-1 text-sm font-medium">
+                <span>Name</span>
+                <input name="name" autoComplete="name" required maxLength={100} className={inputClass} />
+              </label>
+            )}
+            <label className="block space-y-1 text-sm font-medium">
+              <span>Email</span>
+              <input
+                name="email"
+                type="email"
+                // On sign-in the browser may offer saved passkeys right in this field.
+                autoComplete={mode === "sign-in" ? "username webauthn" : "email"}
+                required
+                className={inputClass}
+              />
+            </label>
+            <label className="block space-y-1 text-sm font-medium">
+              <span>Password</span>
+              <input
+                name="password"
+                type="password"
+                autoComplete={mode === "sign-in" ? "current-password" : "new-password"}
+                required
+                minLength={8}
+                className={inputClass}
+              />
+            </label>
+            {error && (
+              <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300">
+                {error}
+              </p>
+            )}
+            <button
+              type="submit"
+              disabled={pending || !hydrated}
+              className="w-full rounded-md bg-zinc-900 px-3 py-2 text-sm font-medium text-white hover:bg-zinc-700 disabled:opacity-60 dark:bg-zinc-100 dark:text-zinc-900"
+            >
+              {text.submit}
+              {pending && <span aria-hidden className="ml-2 inline-block animate-pulse">…</span>}
+            </button>
+          </form>
+        )}
+        {!secondFactor && (providers.length > 0 || mode === "sign-in") && (
           <div className="space-y-2">
-            {socialProviders.map((provider) => (
+            {providers.map((provider) => (
               <button
-                key={provider}
+                key={provider.id}
                 type="button"
-                disabled={pending}
-                onClick={() => authClient.signIn.social({ provider, callbackURL })}
-                className="w-full rounded-md border border-zinc-300 px-3 py-2 text-sm font-medium hover:bg-zinc-50 dark:border-zinc-700 dark:hover:bg-zinc-900"
+                disabled={pending || !hydrated}
+                onClick={() => {
+                  setPending(true);
+                  void authClient.signIn.social({
+                    provider: provider.id,
+                    callbackURL,
+                    errorCallbackURL: "/sign-in",
+                  });
+                }}
+                className={secondaryButton}
               >
-                Continue with {providerLabel[provider]}
+                Continue with {provider.label}
               </button>
             ))}
+            {mode === "sign-in" && (
+              <button type="button" disabled={pending || !hydrated} onClick={() => void signInWithPasskey(false)} className={secondaryButton}>
+                Sign in with a passkey
+              </button>
+            )}
           </div>
         )}
-        {mode === "sign-in" && (
+        {mode === "sign-in" && passwordEnabled && (
           <p className="text-sm">
             <Link href="/forgot-password" className="text-zinc-600 underline dark:text-zinc-400">
               Forgot password?

@@ -1,10 +1,29 @@
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { enabledSocialProviders } from "@/lib/social-providers";
+import { readOidcConfig, signInOptions } from "@/lib/social-providers";
 import { AuthForm } from "@/components/account/auth-form";
 import { safeCallbackPath } from "@/lib/safe-redirect";
 import { getSession } from "@/lib/session";
 import { signupPolicy } from "@/lib/signup-policy";
+
+/**
+ * Why a sign-in through GitHub, Google or SSO came back to /sign-in (`?error=CODE`), in our own
+ * words: the provider's description is never shown, so a crafted link cannot put text on this page.
+ */
+function providerErrorMessage(code: string): string {
+  const sso = readOidcConfig()?.name ?? "that provider";
+  const domains = signupPolicy.defaults.domains;
+  const messages: Record<string, string> = {
+    account_not_linked: `An account with this email already exists, and ${sso} did not confirm the address. Sign in another way first, then link ${sso} on your account page.`,
+    SIGNUP_DOMAIN_NOT_ALLOWED: `Sign-up is limited to addresses at ${[...domains].join(", ")}.`,
+    SIGNUP_CLOSED: "Sign-up is closed on this instance.",
+    SIGNUP_INVITE_ONLY: "Sign-up on this instance needs an invitation link from an admin.",
+    INVITATION_INVALID: "That invitation cannot be used.",
+    BANNED_USER: "This account is suspended.",
+    banned: "This account is suspended.",
+  };
+  return messages[code] ?? "Signing in did not complete. Please try again.";
+}
 
 /** Shared by /sign-in and /sign-up: a signed-in visitor goes straight on to where they were headed. */
 export async function AuthPage({
@@ -12,9 +31,10 @@ export async function AuthPage({
   searchParams,
 }: {
   mode: "sign-in" | "sign-up";
-  searchParams: Promise<{ callbackURL?: string | string[]; invite?: string | string[] }>;
+  searchParams: Promise<{ callbackURL?: string | string[]; invite?: string | string[]; error?: string | string[] }>;
 }) {
   const params = await searchParams;
+  const options = signInOptions();
   const raw = params.callbackURL;
   const invite = mode === "sign-up" && typeof params.invite === "string" ? params.invite.slice(0, 200) : undefined;
   const callbackURL = safeCallbackPath(Array.isArray(raw) ? raw[0] : raw);
@@ -37,7 +57,9 @@ export async function AuthPage({
     <AuthForm
       mode={mode}
       callbackURL={callbackURL}
-      socialProviders={enabledSocialProviders()}
+      providers={options.providers}
+      password={options.password}
+      initialError={typeof params.error === "string" ? providerErrorMessage(params.error) : undefined}
       inviteToken={invite}
       notice={invite ? "You were invited: sign up to join." : signup === "approval" ? "New accounts wait for an admin to approve them before they can chat." : undefined}
     />

@@ -79,7 +79,7 @@ export function AdminUsers({
       </form>
       {status}
       <div className="overflow-x-auto">
-        <table className="w-full min-w-[48rem] text-sm">
+        <table className="w-full min-w-[56rem] text-sm">
           <caption className="sr-only">Users</caption>
           <thead className="text-left text-zinc-500">
             <tr>
@@ -92,6 +92,8 @@ export function AdminUsers({
               <th className="text-right font-normal">Messages this month</th>
               <th className="text-right font-normal">Tokens this month</th>
               <th className="text-right font-normal">Monthly quota</th>
+              <th className="font-normal">Two-factor</th>
+              <th className="text-right font-normal">Passkeys</th>
               <th className="font-normal">
                 <span className="sr-only">Actions</span>
               </th>
@@ -109,6 +111,8 @@ export function AdminUsers({
                 <td className="text-right tabular-nums">{count(u.messagesThisMonth)}</td>
                 <td className="text-right tabular-nums">{count(u.tokensThisMonth)}</td>
                 <td className="text-right tabular-nums">{u.tokenQuota === null ? "default" : count(u.tokenQuota)}</td>
+                <td>{u.twoFactorEnabled ? "on" : "off"}</td>
+                <td className="text-right tabular-nums">{u.passkeys}</td>
                 <td>
                   <div className="flex flex-wrap justify-end gap-1">
                     {u.status === "pending" && (
@@ -145,6 +149,20 @@ export function AdminUsers({
                     <button type="button" className={button} disabled={!hydrated || pending} onClick={() => setQuota(u)}>
                       Set quota
                     </button>
+                    {u.twoFactorEnabled && (
+                      <button
+                        type="button"
+                        className={button}
+                        disabled={!hydrated || pending}
+                        onClick={() => {
+                          if (window.confirm(`Turn off two-factor for ${u.email}? Do this only when you are sure it is them asking.`)) {
+                            void act(() => api.admin.resetTwoFactor(u.id), `Two-factor is off for ${u.email}.`);
+                          }
+                        }}
+                      >
+                        Reset two-factor
+                      </button>
+                    )}
                     <button type="button" className={button} disabled={!hydrated || pending} onClick={() => void act(() => api.admin.revokeSessions(u.id), `${u.email} is signed out everywhere.`)}>
                       Revoke sessions
                     </button>

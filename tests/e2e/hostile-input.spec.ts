@@ -157,6 +157,7 @@ function adminCorpus(target: string, lastAdmin: string, ownThread: string): Bad[
     add(`ban ${id.slice(0, 30)}`, "POST", `/api/admin/users/${id}/ban`, json({}));
     add(`unban ${id.slice(0, 30)}`, "DELETE", `/api/admin/users/${id}/ban`);
     add(`revoke ${id.slice(0, 30)}`, "DELETE", `/api/admin/users/${id}/sessions`);
+    add(`reset two-factor ${id.slice(0, 30)}`, "DELETE", `/api/admin/users/${id}/two-factor`);
     add(`revoke invitation ${id.slice(0, 30)}`, "DELETE", `/api/admin/invitations/${id}`);
   }
   // The last admin keeps the role, stays unbanned and cannot be deleted; an active account is not "approved" again.
@@ -170,7 +171,7 @@ function adminCorpus(target: string, lastAdmin: string, ownThread: string): Bad[
   }
   for (const [method, path] of [
     ["POST", "/api/admin/users"], ["DELETE", "/api/admin/users"], ["PUT", `/api/admin/users/${target}`], ["GET", `/api/admin/users/${target}/ban`],
-    ["GET", `/api/admin/users/${target}/approve`], ["POST", `/api/admin/users/${target}/sessions`], ["DELETE", "/api/admin/signup-policy"],
+    ["GET", `/api/admin/users/${target}/approve`], ["POST", `/api/admin/users/${target}/sessions`], ["GET", `/api/admin/users/${target}/two-factor`], ["DELETE", "/api/admin/signup-policy"],
     ["DELETE", "/api/admin/invitations"], ["GET", "/api/admin/invitations/00000000-0000-4000-8000-000000000000"], ["POST", "/api/admin/audit"],
   ] as const) {
     add(`wrong method ${method} ${path}`, method, path, method === "GET" ? undefined : json({}));

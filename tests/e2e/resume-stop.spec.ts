@@ -123,7 +123,8 @@ test("Stop from a second tab on the other instance stops the reply everywhere", 
     const pressed = Date.now();
     await other.getByRole("button", { name: "Stop", exact: true }).click();
     await expect.poll(() => modelClosedAfter(text, pressed), { timeout: 3000 }).not.toBeNull();
-    expect(await modelClosedAfter(text, pressed)).toBeLessThan(1000);
+    // Well before the ~5 s the rest of the stream would take (the latency itself is a figure, logged, not a limit).
+    expect(await modelClosedAfter(text, pressed)).toBeLessThan(3000);
     console.log(`stop (other tab, other instance): model request closed ${await modelClosedAfter(text, pressed)} ms after Stop`);
 
     // Every screen ends on the stored reply.
