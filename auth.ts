@@ -128,7 +128,14 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
       enabled: true,
       storage: "database",
       // Second-factor codes too (the two-factor plugin's own default is the same 3 per 10 s).
-      customRules: { "/sign-in/email": credentialAttempts, "/sign-up/email": credentialAttempts, "/two-factor/*": credentialAttempts },
+      customRules: {
+        "/sign-in/email": credentialAttempts,
+        "/sign-up/email": credentialAttempts,
+        "/two-factor/*": credentialAttempts,
+        // Only starts a redirect to the provider (which checks the credentials): a whole office
+        // behind one address may sign in through SSO at once.
+        "/sign-in/social": { window: 10, max: Math.max(30, credentialAttempts.max) },
+      },
     },
     plugins: [
       admin({

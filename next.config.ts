@@ -2,6 +2,7 @@ import type { NextConfig } from "next";
 import { PHASE_PRODUCTION_SERVER } from "next/constants";
 import { missingSecretMessage } from "./lib/auth-secret";
 import { parseTrustedProxies } from "./lib/client-address";
+import { readOidcConfig } from "./lib/social-providers";
 
 const isDev = process.env.NODE_ENV !== "production";
 
@@ -37,6 +38,7 @@ export default function config(phase: string): NextConfig {
   if (phase === PHASE_PRODUCTION_SERVER) {
     try {
       parseTrustedProxies();
+      readOidcConfig();
     } catch (error) {
       console.error((error as Error).message);
       process.exit(1);

@@ -1,4 +1,4 @@
-import { listFromEnv, type Env } from "@/lib/env";
+import { listFromEnv, type Env } from "./env";
 
 export type SocialProviderId = "github" | "google";
 

@@ -2,13 +2,16 @@
 
 import { useState } from "react";
 import { authClient } from "@/lib/auth-client";
+import { useHydrated } from "@/lib/use-hydrated";
 
 export function SignOutButton() {
   const [pending, setPending] = useState(false);
+  // Disabled until hydrated: a click before then would do nothing at all.
+  const hydrated = useHydrated();
   return (
     <button
       type="button"
-      disabled={pending}
+      disabled={pending || !hydrated}
       onClick={async () => {
         setPending(true);
         await authClient.signOut();

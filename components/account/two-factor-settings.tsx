@@ -89,7 +89,7 @@ export function TwoFactorSettings({ enabled, hasPassword }: { enabled: boolean; 
 
   const passwordField = hasPassword && (
     <label className="block space-y-1 text-sm">
-      <span>Confirm with your password</span>
+      <span>Your password</span>
       <input name="password" type="password" autoComplete="current-password" required className={input} />
     </label>
   );

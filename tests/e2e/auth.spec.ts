@@ -77,7 +77,7 @@ test("/ without a session redirects to /sign-in, and sign-in returns to where yo
   await expect(page).toHaveURL(/\/sign-in\?callbackURL=\/account-settings-later%3Ftab%3D1$/);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/account-settings-later\?tab=1$/);
 });
 

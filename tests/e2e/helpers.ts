@@ -20,7 +20,7 @@ export async function signIn(page: Page, email: string, pass = password) {
   await page.goto("/sign-in");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(pass);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 /** A signed-up user's own HTTP client (cookies kept per context), for API-level tests. */

@@ -97,7 +97,7 @@ test("signed out, a thread's address goes to sign-in and comes back to it", asyn
   await expect(page).toHaveURL(`/sign-in?callbackURL=${path}`);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(path);
   await expect(page.locator('[data-role="user"]')).toContainText("Bring me back");
 });
