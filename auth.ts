@@ -87,7 +87,8 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
       }),
     },
     databaseHooks: {
-      user: admins.databaseHooks.user,
+      user: { create: { before: admins.databaseHooks.user.create.before, after: logHooks.userCreated } },
+      account: { create: { after: logHooks.accountCreated } },
       session: {
         create: {
           after: async (session, ctx) => {

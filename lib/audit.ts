@@ -212,6 +212,9 @@ async function secondFactorUser(ctx: AuthHookContext): Promise<string | null> {
 /** better-auth hooks that write the audit log for sign-in, sign-up, sign-out and account and admin actions. */
 export function auditHooks(log: Audit) {
   const where = (ctx: AuthHookContext) => requestOrigin(ctx.request?.headers ?? ctx.headers);
+  // Requests that made a user: the provider account made with it is part of that sign-up, not a link.
+  const signUps = new WeakSet<object>();
+  type DbHookContext = { path?: string; params?: Record<string, unknown>; headers?: Headers; request?: Request; context?: { session?: { user?: { id?: string } } | null } } | null | undefined;
   const body = (ctx: AuthHookContext) => (ctx.body ?? {}) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === "string" ? v : null);
   return {
@@ -233,10 +236,20 @@ export function auditHooks(log: Audit) {
      * failures. This records the others (social and single sign-on callbacks, the sign-in that
      * follows an email confirmation), named by their provider or endpoint.
      */
-    async sessionCreated(
-      session: { userId: string },
-      ctx: { path?: string; params?: Record<string, unknown>; headers?: Headers; request?: Request; context?: { session?: { user?: { id?: string } } | null } } | null | undefined,
-    ) {
+    /** A sign-up by any method but the email form (recorded with its outcome by `after`): SSO, GitHub, Google. */
+    async userCreated(created: { id: string; email: string }, ctx: DbHookContext) {
+      if (ctx) signUps.add(ctx);
+      if (!ctx?.path || ctx.path === "/sign-up/email") return;
+      const method = str(ctx.params?.providerId) ?? str(ctx.params?.id) ?? ctx.path.replace(/^\//, "");
+      await log.record({ action: "sign_up", actor: created, detail: { method }, ...requestOrigin(ctx.request?.headers ?? ctx.headers) });
+    },
+    /** A sign-in method joined to an existing account (a provider linked from /account, or an SSO identity whose email matched). */
+    async accountCreated(account: { userId: string; providerId: string }, ctx: DbHookContext) {
+      if (!ctx || signUps.has(ctx) || account.providerId === "credential") return;
+      const owner = { id: account.userId, email: await log.emailOf(account.userId) };
+      await log.record({ action: "account_linked", actor: owner, target: owner, detail: { method: account.providerId }, ...requestOrigin(ctx.request?.headers ?? ctx.headers) });
+    },
+    async sessionCreated(session: { userId: string }, ctx: DbHookContext) {
       if (!ctx?.path || ctx.path === "/sign-in/email" || ctx.path === "/sign-up/email") return;
       // A new session for someone already signed in (turning on two-factor renews it) is no sign-in.
       if (ctx.context?.session?.user?.id === session.userId) return;

@@ -9,6 +9,12 @@ const sso = "Acme SSO";
 let subjects = 0;
 const identity = (email: string, verified = true) => ({ sub: `sso-${process.pid}-${subjects++}`, email, email_verified: verified, name: "Sso Person" });
 const session = async (page: Page) => (await page.request.get("/api/auth/get-session")).json();
+const auditOf = (email: string) =>
+  withDb(async (c) =>
+    (await c.query(`select action, outcome, detail->>'method' as method from audit_event where actor_email = $1 order by at, id`, [email.toLowerCase()])).rows.map(
+      (r) => `${r.action}:${r.outcome}:${r.method ?? ""}`,
+    ),
+  );
 const usersWith = (email: string, url?: string) =>
   withDb(async (c) => (await c.query(`select u.id, a.provider_id from "user" u left join account a on a.user_id = u.id where u.email = $1`, [email.toLowerCase()])).rows, url);
 
@@ -51,6 +57,7 @@ test.describe("single sign-on through an OpenID Connect provider", () => {
     await page.getByRole("button", { name: `Continue with ${sso}` }).click();
     await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
     expect(await usersWith(email)).toHaveLength(1);
+    expect(await auditOf(email)).toEqual(["sign_up:success:oidc", "sign_in:success:oidc", "sign_in:success:oidc"]);
 
     // SIGNUP_EMAIL_DOMAINS holds for SSO too: refused, with the reason, and no account.
     await context.clearCookies();
@@ -109,6 +116,7 @@ test.describe("single sign-on through an OpenID Connect provider", () => {
     await expect(methods.getByRole("listitem")).toHaveCount(1);
     // The last way to sign in stays.
     await expect(methods.getByRole("listitem", { name: "Password" }).getByRole("button", { name: "Unlink" })).toBeDisabled();
+    expect(await auditOf(email)).toEqual(expect.arrayContaining(["account_linked:success:oidc", "account_unlinked:success:"]));
     await context.close();
   });
 });
