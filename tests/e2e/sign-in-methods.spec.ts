@@ -15,6 +15,29 @@ const auditOf = (email: string) =>
       (r) => `${r.action}:${r.outcome}:${r.method ?? ""}`,
     ),
   );
+/** Leaves the app first: an open chat notices the lost session and reloads itself, racing the test's next navigation. */
+async function signOutOf(page: Page) {
+  await page.goto("about:blank");
+  await page.context().clearCookies();
+}
+
+/** What one sign-in costs: requests to the app's auth routes and the identity provider, and the time from the click to the chat. */
+async function measured(page: Page, label: string, signIn: () => Promise<void>) {
+  const seen: string[] = [];
+  const app = new URL(page.url()).host;
+  // Auth calls to the app, and anything sent to another host (the identity provider).
+  const count = (r: { url: () => string }) => {
+    const url = new URL(r.url());
+    if (url.pathname.startsWith("/api/auth/") || url.host !== app) seen.push(url.host === app ? url.pathname : `IdP ${url.pathname}`);
+  };
+  page.on("request", count);
+  const started = Date.now();
+  await signIn();
+  await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
+  const ms = Date.now() - started;
+  page.off("request", count);
+  console.log(`sign-in cost [${label}]: ${ms} ms from the click to the chat; ${seen.length} requests: ${seen.join(", ")}`);
+}
 const usersWith = (email: string, url?: string) =>
   withDb(async (c) => (await c.query(`select u.id, a.provider_id from "user" u left join account a on a.user_id = u.id where u.email = $1`, [email.toLowerCase()])).rows, url);
 
@@ -52,15 +75,14 @@ test.describe("single sign-on through an OpenID Connect provider", () => {
     // No password on this account: nothing to change.
     await expect(page.getByRole("heading", { name: "Change password" })).toHaveCount(0);
 
-    await context.clearCookies();
+    await signOutOf(page);
     await page.goto("/sign-in");
-    await page.getByRole("button", { name: `Continue with ${sso}` }).click();
-    await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
+    await measured(page, "SSO, returning", () => page.getByRole("button", { name: `Continue with ${sso}` }).click());
     expect(await usersWith(email)).toHaveLength(1);
     expect(await auditOf(email)).toEqual(["sign_up:success:oidc", "sign_in:success:oidc", "sign_in:success:oidc"]);
 
     // SIGNUP_EMAIL_DOMAINS holds for SSO too: refused, with the reason, and no account.
-    await context.clearCookies();
+    await signOutOf(page);
     provider.signInAs(identity(`intruder-${Date.now()}@evil.test`));
     await page.goto("/sign-in");
     await page.getByRole("button", { name: `Continue with ${sso}` }).click();
@@ -69,7 +91,7 @@ test.describe("single sign-on through an OpenID Connect provider", () => {
 
     // The provider's answer, altered on its way back: no session either way.
     for (const param of ["state", "code"] as const) {
-      await context.clearCookies();
+      await signOutOf(page);
       const other = uniqueEmail(`tampered-${param}`);
       provider.signInAs(identity(other));
       provider.tamperNextRedirect(param);
@@ -92,7 +114,7 @@ test.describe("single sign-on through an OpenID Connect provider", () => {
     const context = await browser.newContext({ baseURL: app.url });
     const page = await context.newPage();
     const email = await signUp(page, "Has password", uniqueEmail("linker"));
-    await context.clearCookies();
+    await signOutOf(page);
 
     // The provider says the address is not verified: no takeover of the password account.
     provider.signInAs(identity(email, false));
@@ -165,7 +187,7 @@ test("passkeys: add one on /account, sign in with it (no password, no code), del
     await expect(keys.getByRole("listitem", { name: "Test laptop" })).toContainText("last used never");
 
     // The email field offers the passkey (conditional mediation); the virtual authenticator picks it at once.
-    await context.clearCookies();
+    await signOutOf(page);
     await page.goto("/sign-in");
     await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
     expect((await session(page)).user.email).toBe(email);
@@ -176,10 +198,9 @@ test("passkeys: add one on /account, sign in with it (no password, no code), del
     await page.addInitScript(() => {
       PublicKeyCredential.isConditionalMediationAvailable = async () => false;
     });
-    await context.clearCookies();
+    await signOutOf(page);
     await page.goto("/sign-in");
-    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
-    await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
+    await measured(page, "passkey button", () => page.getByRole("button", { name: "Sign in with a passkey" }).click());
     expect((await session(page)).user.email).toBe(email);
     await page.goto("/account");
     await expect(page.getByRole("list", { name: "Security events" })).toContainText("passkey added");
@@ -189,7 +210,7 @@ test("passkeys: add one on /account, sign in with it (no password, no code), del
     await expect(page.getByRole("list", { name: "Passkeys" })).toHaveCount(0);
 
     // The authenticator still holds the credential; the server no longer knows it.
-    await context.clearCookies();
+    await signOutOf(page);
     await page.goto("/sign-in");
     await page.getByRole("button", { name: "Sign in with a passkey" }).click();
     await expect(page.locator("main").getByRole("alert")).toBeVisible();
@@ -217,17 +238,16 @@ test("two-factor: turned on with a QR key and a first code, then sign-in asks fo
   await expect(section).toContainText("Two-factor is on");
 
   // The password alone no longer signs in.
-  await page.context().clearCookies();
+  await signOutOf(page);
   await signIn(page, email);
   await expect(page.getByRole("heading", { name: "Two-factor authentication" })).toBeVisible();
   expect(await session(page)).toBeNull();
   await page.getByLabel("Authentication code").fill(code());
-  await page.getByRole("button", { name: "Verify" }).click();
-  await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
+  await measured(page, "two-factor code step", () => page.getByRole("button", { name: "Verify" }).click());
 
   // A backup code, twice: the second time it is refused.
   for (const expected of ["in", "refused"]) {
-    await page.context().clearCookies();
+    await signOutOf(page);
     await signIn(page, email);
     await page.getByRole("button", { name: "Use a backup code instead" }).click();
     await page.getByLabel("Backup code").fill(backupCodes[0]!);
@@ -245,9 +265,11 @@ test("two-factor: turned on with a QR key and a first code, then sign-in asks fo
   const reset = await admin.request.delete(`/api/admin/users/${id}/two-factor`);
   expect(reset.status()).toBe(200);
   expect((await reset.json()).user.twoFactorEnabled).toBe(false);
-  await page.context().clearCookies();
-  await signIn(page, email);
-  await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
+  await signOutOf(page);
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await measured(page, "password", () => page.getByRole("button", { name: "Sign in", exact: true }).click());
   await page.goto("/account");
   await expect(page.getByRole("list", { name: "Security events" })).toContainText("two factor reset");
   await admin.request.dispose();

@@ -291,7 +291,7 @@ describe.each(fresh)("the audit log on $name", ({ open }) => {
         `sign_out:success:${adminEmail.toLowerCase()}:`,
       ]),
     );
-    expect(rows.filter((r) => r.action === "sign_in" && r.outcome === "success" && r.actorId === confirmerId).map((r) => r.detail)).toEqual([{ method: "verify-email" }]);
+    expect(rows.filter((r) => r.action === "sign_in" && r.outcome === "success" && r.actorId === confirmerId).map((r) => r.detail)).toEqual([{ method: "email confirmation link" }]);
     expect(rows.filter((r) => r.action === "sign_in" && r.outcome === "failure").map((r) => r.detail?.reason)).toEqual([
       "INVALID_EMAIL_OR_PASSWORD",
       "INVALID_EMAIL_OR_PASSWORD",

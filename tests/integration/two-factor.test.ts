@@ -68,6 +68,13 @@ describe.each(engines)("two-factor sign-in on $name", ({ open }) => {
     expect((await phone("/two-factor/verify-totp", { code: code() })).status).toBe(200);
     expect((await phone("/get-session")).json).toMatchObject({ user: { email } });
 
+    // "Trust this device": the next password sign-in on that browser asks for no code.
+    const trusted = client(auth, "198.51.100.24");
+    await trusted("/sign-in/email", { email, password });
+    expect((await trusted("/two-factor/verify-totp", { code: code(), trustDevice: true })).status).toBe(200);
+    await trusted("/sign-out", {});
+    expect((await trusted("/sign-in/email", { email, password })).json).toMatchObject({ user: { email } });
+
     // A backup code works once.
     const laptop = client(auth, "198.51.100.22");
     await laptop("/sign-in/email", { email, password });
