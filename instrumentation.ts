@@ -2,5 +2,9 @@
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { installClientAddressStamp } = await import("./lib/client-address");
+  const { installRequestObserver } = await import("./lib/request-observer");
+  const { installShutdownHandlers } = await import("./lib/shutdown");
   installClientAddressStamp();
+  installRequestObserver();
+  installShutdownHandlers();
 }

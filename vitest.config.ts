@@ -14,6 +14,8 @@ export default defineConfig({
     environment: "node",
     globalSetup: ["tests/support/vitest-global-setup.ts"],
     testTimeout: 30_000,
+    // The app's logger: JSON, and only what matters, so test output stays readable.
+    env: { LOG_FORMAT: "json", LOG_LEVEL: "error" },
     hookTimeout: 60_000,
   },
 });

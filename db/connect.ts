@@ -9,6 +9,8 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { Client, Pool } from "pg";
 import { positiveIntFromEnv, type Env } from "@/lib/env";
+import { logger } from "@/lib/logger";
+import { watchPool } from "@/lib/metrics";
 import * as schema from "./schema";
 
 export type AppDatabase = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -23,6 +25,8 @@ export type DatabaseHandle = {
    * instance. Best effort: a lost connection is re-made, so callers also poll now and then.
    */
   listen: (channel: string, onPayload: (payload: string) => void) => Promise<void>;
+  /** One round trip to the database, for readiness checks. */
+  ping: () => Promise<void>;
   close: () => Promise<void>;
 };
 
@@ -62,7 +66,8 @@ function once(step: () => Promise<void>): () => Promise<void> {
 export function connectPostgres(url: string, options: { max?: number } = {}): DatabaseHandle {
   const pool = new Pool({ connectionString: url, max: options.max ?? 10 });
   // An idle client that loses its server must not crash the process; the next query reconnects.
-  pool.on("error", (error) => console.error(`[db] idle PostgreSQL client error: ${error.message}`));
+  pool.on("error", (error) => logger.warn({ err: error }, "idle PostgreSQL client error"));
+  watchPool(pool);
   const db = drizzlePg({ client: pool, schema }) as unknown as AppDatabase;
   // Ready once the newest migration this build ships is applied: an upgrade whose migration was
   // not run gets the clear 503 instead of failing on its first new table.
@@ -101,7 +106,10 @@ export function connectPostgres(url: string, options: { max?: number } = {}): Da
     await listener?.end().catch(() => {});
     await pool.end();
   };
-  return { db, kind: "postgres", ready, listen, close };
+  const ping = async () => {
+    await pool.query("select 1");
+  };
+  return { db, kind: "postgres", ready, listen, ping, close };
 }
 
 /** An embedded PostgreSQL (PGlite). `dataDir` undefined keeps it in memory (tests). */
@@ -114,7 +122,10 @@ export function connectPglite(dataDir: string | undefined): DatabaseHandle {
   const listen = async (channel: string, onPayload: (payload: string) => void) => {
     await client.listen(channel, onPayload);
   };
-  return { db, kind: "pglite", ready, listen, close: () => client.close() };
+  const ping = async () => {
+    await client.query("select 1");
+  };
+  return { db, kind: "pglite", ready, listen, ping, close: () => client.close() };
 }
 
 export function connectFromEnv(env: Env = process.env): DatabaseHandle {

@@ -1,4 +1,5 @@
 import "server-only";
+import { onShutdown } from "@/lib/shutdown";
 import { connectFromEnv, type AppDatabase, type DatabaseHandle } from "./connect";
 
 const globalForDb = globalThis as unknown as { appDatabase?: DatabaseHandle };
@@ -9,7 +10,13 @@ const globalForDb = globalThis as unknown as { appDatabase?: DatabaseHandle };
  * initialise) the embedded database.
  */
 export function getDatabase(): DatabaseHandle {
-  return (globalForDb.appDatabase ??= connectFromEnv());
+  if (!globalForDb.appDatabase) {
+    const handle = connectFromEnv();
+    globalForDb.appDatabase = handle;
+    // Closed last on shutdown, after the replies in progress are stored.
+    onShutdown(() => handle.close());
+  }
+  return globalForDb.appDatabase;
 }
 
 export const db: AppDatabase = new Proxy({} as AppDatabase, {

@@ -1,4 +1,6 @@
 import { isDatabaseNotMigrated } from "@/db/connect";
+import { logger } from "./logger";
+import { currentRequest } from "./request-context";
 
 export type ApiErrorCode =
   | "bad_request"
@@ -13,7 +15,9 @@ export type ApiErrorCode =
   | "rate_limited"
   | "quota_exceeded"
   | "database_not_migrated"
+  | "database_unavailable"
   | "service_unavailable"
+  | "shutting_down"
   | "internal_error";
 
 const statusOf: Record<ApiErrorCode, number> = {
@@ -29,7 +33,9 @@ const statusOf: Record<ApiErrorCode, number> = {
   rate_limited: 429,
   quota_exceeded: 429,
   database_not_migrated: 503,
+  database_unavailable: 503,
   service_unavailable: 503,
+  shutting_down: 503,
   internal_error: 500,
 };
 
@@ -75,7 +81,7 @@ export function errorResponse(error: ApiError): Response {
 const unavailableCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "57P01", "57P03", "08006", "08001"]);
 
 /** Drizzle wraps driver errors (`cause`), so the connection error code may sit a level or two down. */
-function isDatabaseUnavailable(error: unknown): boolean {
+export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && unavailableCodes.has(code)) return true;
@@ -86,12 +92,12 @@ function isDatabaseUnavailable(error: unknown): boolean {
 export function toErrorResponse(error: unknown): Response {
   if (error instanceof ApiError) return errorResponse(error);
   if (isDatabaseNotMigrated(error)) {
-    console.error(`[db] ${error.message}`);
+    logger.error({ requestId: currentRequest()?.requestId, err: error }, "database not migrated");
     return errorResponse(new ApiError("database_not_migrated", error.message));
   }
   if (isDatabaseUnavailable(error)) {
     return errorResponse(new ApiError("service_unavailable", "The database is unavailable. Try again shortly."));
   }
-  console.error(error);
+  logger.error({ requestId: currentRequest()?.requestId, err: error }, "unhandled error");
   return errorResponse(new ApiError("internal_error", "Something went wrong on the server."));
 }

@@ -5,6 +5,7 @@ import { auth, type AuthSession } from "@/auth";
 import { databaseReady } from "@/db";
 import { ApiError } from "@/lib/api-error";
 import { verifiedHeaders } from "@/lib/client-address";
+import { noteUser } from "@/lib/request-context";
 
 /** better-auth reports a session lookup that failed (not one that found nothing) with this code. */
 const isLookupFailure = (error: unknown) =>
@@ -14,7 +15,9 @@ const isLookupFailure = (error: unknown) =>
 export async function getSession(headers: Headers): Promise<AuthSession | null> {
   await databaseReady();
   try {
-    return await auth.api.getSession({ headers });
+    const session = await auth.api.getSession({ headers });
+    if (session) noteUser(session.user.id);
+    return session;
   } catch (error) {
     // The database did not answer: the caller may well be signed in, so this is a 503, not a 401.
     if (isLookupFailure(error)) throw new ApiError("service_unavailable", "The database is unavailable. Try again shortly.");

@@ -4,6 +4,14 @@ import type { AppServer } from "../support/app-server";
 import { forgedAddressHeaders, password, uniqueEmail } from "./helpers";
 import { startInstance } from "./instances";
 
+/** The security events in a server log: its JSON lines with msg "auth". */
+const authEvents = (log: string) =>
+  log
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((e) => e.msg === "auth");
+
 /**
  * The sign-in limits against a real `next start`, where the client address is decided from the
  * TCP peer: each test runs its own server (its own limits and TRUSTED_PROXIES) on a database of
@@ -65,9 +73,9 @@ test("no trusted proxy: forged addresses buy no fresh sign-in or sign-up allowan
 
     // Every refusal is logged with the address the limit used: the real peer, not a forged header.
     const log = readFileSync(app.logFile, "utf8");
-    const limited = log.split("\n").filter((l) => l.startsWith("[auth] ") && l.includes('"rate_limited"'));
+    const limited = authEvents(log).filter((e) => e.event === "rate_limited");
     expect(limited.length).toBe(17 + 8 + 3 + 3);
-    expect(limited.every((l) => JSON.parse(l.slice(7)).address === "127.0.0.1")).toBe(true);
+    expect(limited.every((e) => e.address === "127.0.0.1")).toBe(true);
     expect(log).not.toContain("wrong 1");
   } finally {
     await app.stop();
@@ -103,7 +111,7 @@ test("behind a trusted proxy: one account is locked after 5 failures from 20 add
     await new Promise((r) => setTimeout(r, 3_200));
     expect((await signIn(email, password, { "x-forwarded-for": "192.0.2.1" })).status).toBe(200);
 
-    const events = readFileSync(app.logFile, "utf8").split("\n").filter((l) => l.startsWith("[auth] ")).map((l) => JSON.parse(l.slice(7)) as Record<string, unknown>);
+    const events = authEvents(readFileSync(app.logFile, "utf8"));
     const failed = events.filter((e) => e.event === "sign_in_failed" && e.email === email);
     expect(failed.map((e) => e.address)).toEqual(["198.51.100.0", "203.0.113.1", "198.51.100.2", "203.0.113.3", "198.51.100.4"]);
     expect(events.filter((e) => e.event === "sign_in_locked" && e.email === email).length).toBe(16);

@@ -33,6 +33,9 @@ export default async function globalSetup() {
     MODEL_TIMEOUT_MS: "3000",
     // The isolation matrix and the hostile-input corpus act as this admin (tests/e2e/helpers.ts).
     ADMIN_EMAILS: "e2e-admin@example.com",
+    METRICS_TOKEN: "e2e-metrics-token",
+    // Instances stopped by tests stop fast even with a reply still running.
+    SHUTDOWN_GRACE_MS: "2000",
   };
   process.env.E2E_DATABASE_URL = postgres.url;
   // Tests that start another instance of the app (same database, model and secret) use this.

@@ -3,7 +3,7 @@ import { apiUser, chatBody, forgedAddressHeaders, password, uniqueEmail } from "
 import { countRowsOf, withDb } from "./db";
 import { startInstance } from "./instances";
 
-type Bad = { name: string; method: string; path: string; body?: string | Uint8Array<ArrayBuffer>; contentType?: string | null };
+type Bad = { name: string; method: string; path: string; body?: string | Uint8Array<ArrayBuffer>; contentType?: string | null; headers?: Record<string, string> };
 
 const json = (value: unknown) => JSON.stringify(value);
 const sqlAndHtml = ["' OR '1'='1", "1; DROP TABLE thread; --", "<script>alert(1)</script>", "\" onmouseover=\"x", "%00"];
@@ -85,6 +85,10 @@ function corpus(ownThread: string, othersThread: string): Bad[] {
     "unknown=1", `status=${encodeURIComponent("<script>")}`, `after=${"A".repeat(300)}`,
   ];
   for (const q of queries) add(`list ?${q}`, "GET", `/api/threads?${q}`);
+  // The metrics token is not the session: a signed-in person without it is refused, whatever they send.
+  for (const auth of ["", "Bearer", "Bearer ", "Bearer wrong", "Basic ZTJlOmUyZQ==", "Bearer e2e-metrics-token2", `Bearer ${"x".repeat(5000)}`]) {
+    out.push({ name: `metrics with ${JSON.stringify(auth.slice(0, 30))}`, method: "GET", path: "/api/metrics", contentType: null, headers: { authorization: auth } });
+  }
 
   for (const [method, path] of [
     ["PUT", "/api/threads"], ["DELETE", "/api/threads"], ["PATCH", "/api/threads"],
@@ -94,6 +98,7 @@ function corpus(ownThread: string, othersThread: string): Bad[] {
     ["GET", "/api/chat"], ["PUT", "/api/chat"], ["DELETE", "/api/chat"],
     ["POST", `/api/threads/${ownThread}/stream`], ["DELETE", `/api/threads/${ownThread}/stream`],
     ["GET", `/api/threads/${ownThread}/stop`], ["DELETE", `/api/threads/${ownThread}/stop`],
+    ["POST", "/api/health"], ["DELETE", "/api/ready"], ["POST", "/api/metrics"], ["PUT", "/api/metrics"],
   ] as const) {
     add(`wrong method ${method} ${path}`, method, path, method === "GET" ? undefined : json({}));
   }
@@ -184,7 +189,7 @@ async function refusedAll(baseURL: string, cookie: string, requests: Bad[]) {
   const failures: string[] = [];
   const statuses = new Map<number, number>();
   for (const bad of requests) {
-    const headers: Record<string, string> = { cookie, origin: baseURL };
+    const headers: Record<string, string> = { cookie, origin: baseURL, ...bad.headers };
     if (bad.contentType) headers["content-type"] = bad.contentType;
     const response = await fetch(`${baseURL}${bad.path}`, { method: bad.method, headers, body: bad.body });
     statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);

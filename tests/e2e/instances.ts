@@ -7,14 +7,14 @@ import { createDatabase, freePort } from "../support/postgres";
  * with `env` on top, on a port of its own, or on a fresh database of its own when a test needs
  * an empty instance or rate-limit rows no other test touches. Its output goes to `logFile`.
  */
-export async function startInstance(label: string, env: Record<string, string> = {}, options: { freshDatabase?: boolean; host?: string } = {}) {
+export async function startInstance(label: string, env: Record<string, string> = {}, options: { freshDatabase?: boolean; migrate?: boolean; host?: string } = {}) {
   const port = await freePort();
   // `host: "localhost"` for WebAuthn, which refuses an IP address as the site's name.
   const url = `http://${options.host ?? "127.0.0.1"}:${port}`;
   const base = JSON.parse(process.env.E2E_APP_ENV!) as Record<string, string>;
   if (options.freshDatabase) {
     base.DATABASE_URL = await createDatabase(process.env.E2E_DATABASE_URL!, `${label}_${process.pid}_${Date.now()}`);
-    await migratePostgres(base.DATABASE_URL);
+    if (options.migrate !== false) await migratePostgres(base.DATABASE_URL);
   }
   const logFile = `${process.env.E2E_SERVER_LOG}.${label}-${port}`;
   const app: AppServer = await startApp(port, { ...process.env, ...base, BETTER_AUTH_URL: url, ...env }, logFile);

@@ -10,8 +10,9 @@ import { snapshotAdminState, snapshotUsers, withDb } from "./db";
  * - thread: the owner's thread; everyone else gets the same 404 as for a missing thread (admins too).
  * - collection: the caller's own threads; never a row of the owner's.
  * - admin: admins only; a user is refused with 403 `forbidden`.
+ * - public: the same answer for every caller, signed in or not (health checks; metrics need their own token).
  */
-type Scope = "thread" | "collection" | "admin";
+type Scope = "thread" | "collection" | "admin" | "public";
 type Names = { thread: string; user: string; invitation: string };
 type Call = {
   file: string;
@@ -21,6 +22,8 @@ type Call = {
   scope: Scope;
   /** What the target account or invitation must be before an admin acts on it. */
   needs?: "pending target" | "banned target" | "invitation";
+  /** For public routes: the status every caller gets. */
+  status?: number;
 };
 
 const appendEntry = { id: "m-matrix", parentId: null, format: "ai-sdk/v6", content: { role: "user", parts: [{ type: "text", text: "x" }] } };
@@ -57,6 +60,10 @@ const calls: Call[] = [
   { file: "admin/invitations/route.ts", method: "POST", path: () => "/api/admin/invitations", data: () => ({ maxUses: 1, expiresInDays: 1 }), scope: "admin" },
   { file: "admin/invitations/[id]/route.ts", method: "DELETE", path: (n) => `/api/admin/invitations/${n.invitation}`, scope: "admin", needs: "invitation" },
   { file: "admin/audit/route.ts", method: "GET", path: () => "/api/admin/audit?action=sign_up", scope: "admin" },
+  { file: "health/route.ts", method: "GET", path: () => "/api/health", scope: "public", status: 200 },
+  { file: "ready/route.ts", method: "GET", path: () => "/api/ready", scope: "public", status: 200 },
+  // A session is no key to the metrics: only METRICS_TOKEN is (set on this server).
+  { file: "metrics/route.ts", method: "GET", path: () => "/api/metrics", scope: "public", status: 401 },
 ];
 
 const apiDir = path.join(process.cwd(), "app", "api");
@@ -106,7 +113,22 @@ test.describe("the isolation matrix", () => {
     await anonymous?.dispose();
   });
 
-  for (const call of calls) {
+  for (const call of calls.filter((c) => c.scope === "public")) {
+    test(`${call.method} ${call.file}: ${call.status} for every caller, and nothing of anyone's in it`, async ({ playwright }) => {
+      const owner = await apiUser(playwright, baseURL, "Owner");
+      const thread = await (await owner.request.post("/api/threads", { data: { title: `public check ${nonce++}` } })).json();
+      for (const [who, client] of [["anonymous", anonymous], ["banned", banned.request], ["pending", pending.request], ["user", other.request], ["admin", admin.request], ["owner", owner.request]] as const) {
+        const response = await send(client, call, { thread: thread.id, user: owner.userId, invitation: crypto.randomUUID() });
+        expect(response.status(), who).toBe(call.status);
+        const body = await response.text();
+        expect(body, who).not.toContain(thread.id);
+        expect(body, who).not.toContain(owner.userId);
+      }
+      await owner.request.dispose();
+    });
+  }
+
+  for (const call of calls.filter((c) => c.scope !== "public")) {
     test(`${call.method} ${call.file}: anonymous and banned 401, pending 403, ${call.scope === "admin" ? "a user 403, an admin 2xx" : "others and admins 404, the owner 2xx"}`, async ({ playwright }) => {
       // An owner with a thread, a title and messages no one else may see.
       const secret = `owned secret ${process.pid}-${nonce++}`;

@@ -2,7 +2,14 @@ import { spawn, spawnSync } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import path from "node:path";
 
-export type AppServer = { url: string; pid: number; log: () => string; stop: () => Promise<void> };
+export type AppServer = {
+  url: string;
+  pid: number;
+  log: () => string;
+  /** Resolves with the exit code (null when killed by a signal it did not handle). */
+  exited: Promise<number | null>;
+  stop: () => Promise<void>;
+};
 
 /** `next build`, as users deploy it. */
 export function buildApp(env: NodeJS.ProcessEnv): void {
@@ -30,18 +37,20 @@ export async function startApp(port: number, env: NodeJS.ProcessEnv, logFile?: s
   for (;;) {
     if (server.exitCode !== null) throw new Error(`next start exited early:\n${output}`);
     try {
-      if ((await fetch(`${url}/sign-in`, { redirect: "manual" })).status < 500) break;
+      // Up: the process serves (whatever state its database is in; /api/ready tells that).
+      if ((await fetch(`${url}/api/health`)).status === 200) break;
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) throw new Error(`next start did not answer on ${url}:\n${output}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  const exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
+  const exited = new Promise<number | null>((resolve) => server.once("exit", (code) => resolve(code)));
   return {
     url,
     pid: server.pid!,
     log: () => output,
+    exited,
     stop: async () => {
       if (server.exitCode === null) server.kill("SIGTERM");
       await exited;

@@ -12,7 +12,11 @@ import { apiRoute, methodNotAllowed } from "@/lib/api-route";
 import { getModel } from "@/lib/ai";
 import { consumeChatMessage } from "@/lib/chat-rate-limit";
 import { limits } from "@/lib/limits";
-import { toStoredMessage, uiMessageSchema, validateMessages, type ReplyMetadata } from "@/lib/messages";
+import { logger } from "@/lib/logger";
+import { toStoredMessage, uiMessageSchema, validateMessages, replyStatus, type ReplyMetadata } from "@/lib/messages";
+import { metrics } from "@/lib/metrics";
+import { currentRequest } from "@/lib/request-context";
+import { isShuttingDown, trackReply } from "@/lib/shutdown";
 import { requireSession } from "@/lib/session";
 import { replyStreams } from "@/lib/reply-streams";
 import { readAll } from "@/lib/streams";
@@ -55,21 +59,27 @@ async function storeReply(
   stream: ReadableStream<UIMessageChunk>,
   reply: () => UIMessage | undefined,
   recorder: Recorder,
-  answered: { model: string; usage: PromiseLike<Parameters<typeof replyUsageOf>[0]> },
+  answered: { model: string; usage: PromiseLike<Parameters<typeof replyUsageOf>[0]>; stoppedBy: () => "user" | "shutdown" | null; requestId?: string },
 ) {
   let failed = false;
+  const started = performance.now();
+  let firstTokenMs: number | undefined;
+  metrics.streams.inc();
   try {
     for await (const chunk of readAll(stream)) {
       // The same server-sent events the browser gets from createUIMessageStreamResponse.
       recorder.push(`data: ${JSON.stringify(chunk)}\n\n`);
+      if (firstTokenMs === undefined && (chunk.type === "text-delta" || chunk.type === "reasoning-delta")) firstTokenMs = performance.now() - started;
       if (chunk.type === "error") {
         failed = true;
-        console.error(`[chat] the model failed for thread ${threadId}: ${chunk.errorText}`);
+        logger.error({ requestId: answered.requestId, threadId, model: answered.model, error: chunk.errorText }, "model failed");
       }
     }
   } catch (error) {
     failed = true;
-    console.error(`[chat] the model failed for thread ${threadId}:`, error);
+    logger.error({ requestId: answered.requestId, threadId, model: answered.model, err: error }, "model failed");
+  } finally {
+    metrics.streams.dec();
   }
   const message = reply();
   // A failure before the first word leaves no assistant row: the user's message stays, unanswered.
@@ -80,14 +90,38 @@ async function storeReply(
       const counts = await Promise.resolve(answered.usage).catch(() => undefined);
       await usage.recordReplyForUser(userId, threadId, message.id, answered.model, replyUsageOf(counts));
     } catch (error) {
-      console.error(`[chat] could not store the reply for thread ${threadId}:`, error);
+      logger.error({ requestId: answered.requestId, threadId, err: error }, "could not store the reply");
     }
   }
   recorder.push("data: [DONE]\n\n");
   await recorder.finish();
+  // One line per turn: facts only, never the text.
+  const counts = await Promise.resolve(answered.usage).catch(() => undefined);
+  const tokens = replyUsageOf(counts) ?? {};
+  const status = message && message.parts.length > 0 ? replyStatus(message, failed) : failed ? "error" : "incomplete";
+  const outcome = status === "complete" ? "complete" : failed ? "error" : answered.stoppedBy() === "user" ? "stopped" : "incomplete";
+  metrics.turns.inc({ outcome });
+  if (firstTokenMs !== undefined) metrics.firstTokenSeconds.observe(firstTokenMs / 1000);
+  if (tokens.inputTokens !== undefined) metrics.tokens.inc({ model: answered.model, kind: "input" }, tokens.inputTokens);
+  if (tokens.outputTokens !== undefined) metrics.tokens.inc({ model: answered.model, kind: "output" }, tokens.outputTokens);
+  logger.info(
+    {
+      requestId: answered.requestId,
+      userId,
+      threadId,
+      model: answered.model,
+      timeToFirstTokenMs: firstTokenMs === undefined ? undefined : Math.round(firstTokenMs),
+      totalMs: Math.round(performance.now() - started),
+      inputTokens: tokens.inputTokens,
+      outputTokens: tokens.outputTokens,
+      outcome,
+    },
+    "chat turn",
+  );
 }
 
 export const POST = apiRoute(async (request: Request) => {
+  if (isShuttingDown()) throw new ApiError("shutting_down", "This server is restarting. Try again in a moment.");
   const session = await requireSession(request.headers);
   const body = await readJsonBody(request, chatBody);
   const threadId = parseThreadId(body.id);
@@ -110,7 +144,11 @@ export const POST = apiRoute(async (request: Request) => {
   // The request's own signal is not used: a closed tab must not cut the reply short. A model that
   // goes silent is given up on by the stall timeout in lib/ai.ts.
   const stop = new AbortController();
-  const stopListener = replyStreams.onStop(streamId, () => stop.abort());
+  let stoppedBy: "user" | "shutdown" | null = null;
+  const stopListener = replyStreams.onStop(streamId, () => {
+    stoppedBy ??= "user";
+    stop.abort();
+  });
   const model = getModel().modelFor(owned.model);
   const result = streamText({
     model,
@@ -135,11 +173,21 @@ export const POST = apiRoute(async (request: Request) => {
       },
     })
     .tee();
-  void storeReply(session.user.id, threadId, last.id, toStore, () => reply, replyStreams.recorder(streamId), {
+  const stored = storeReply(session.user.id, threadId, last.id, toStore, () => reply, replyStreams.recorder(streamId), {
     model: model.modelId,
     // Handled at once: an aborted reply rejects it, and the reply is stored all the same.
     usage: Promise.resolve(result.totalUsage).catch(() => undefined),
+    stoppedBy: () => stoppedBy,
+    requestId: currentRequest()?.requestId,
   }).finally(stopListener);
+  // A restart lets it finish (SHUTDOWN_GRACE_MS), then stops it; either way it is stored.
+  trackReply({
+    stop: () => {
+      stoppedBy ??= "shutdown";
+      stop.abort();
+    },
+    done: stored,
+  });
   return createUIMessageStreamResponse({ stream: toClient });
 });
 

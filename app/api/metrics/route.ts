@@ -1,0 +1,22 @@
+import { timingSafeEqual } from "node:crypto";
+import { ApiError } from "@/lib/api-error";
+import { apiRoute, methodNotAllowed } from "@/lib/api-route";
+import { metrics } from "@/lib/metrics";
+
+const sameSecret = (given: string, expected: string) => {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+};
+
+/** Prometheus text format, for a scraper holding `Authorization: Bearer METRICS_TOKEN`; absent (404) when METRICS_TOKEN is unset. */
+export const GET = apiRoute(async (request: Request) => {
+  const token = process.env.METRICS_TOKEN;
+  if (!token) throw new ApiError("not_found", "Not found.");
+  const given = /^Bearer (.+)$/i.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
+  if (!sameSecret(given, token)) throw new ApiError("unauthorized", "Send Authorization: Bearer METRICS_TOKEN.", { "WWW-Authenticate": "Bearer" });
+  return new Response(await metrics.registry.metrics(), { headers: { "content-type": metrics.registry.contentType, "cache-control": "no-store" } });
+});
+
+const otherMethod = methodNotAllowed("GET");
+export { otherMethod as POST, otherMethod as PUT, otherMethod as PATCH, otherMethod as DELETE };

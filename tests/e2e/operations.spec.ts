@@ -1,0 +1,199 @@
+import { expect, test, type APIRequestContext } from "@playwright/test";
+import { startTestPostgres } from "../support/postgres";
+import { migratePostgres } from "../support/migrate";
+import { withDb } from "./db";
+import { apiUser, chatBody, password } from "./helpers";
+import { startInstance } from "./instances";
+
+const get = (url: string, headers: Record<string, string> = {}) => fetch(url, { headers });
+const jsonLines = (log: string) =>
+  log
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+test("health and readiness: up, not migrated, database stopped; neither needs a session", async () => {
+  const main = `http://127.0.0.1:${process.env.E2E_PORT}`;
+  const health = await get(`${main}/api/health`);
+  expect(health.status).toBe(200);
+  expect(await health.json()).toEqual({ status: "ok" });
+  expect(health.headers.get("x-request-id")).toMatch(/^[\w-]{36}$/);
+  expect((await get(`${main}/api/ready`)).status).toBe(200);
+
+  // A database the app's migrations never ran on.
+  const unmigrated = await startInstance("unmigrated", {}, { freshDatabase: true, migrate: false });
+  try {
+    const ready = await get(`${unmigrated.url}/api/ready`);
+    expect(ready.status).toBe(503);
+    expect((await ready.json()).error.code).toBe("database_not_migrated");
+    expect((await get(`${unmigrated.url}/api/health`)).status).toBe(200);
+  } finally {
+    await unmigrated.stop();
+  }
+
+  // A database server that goes away, and comes back.
+  const postgres = await startTestPostgres("ready");
+  await migratePostgres(postgres.url);
+  const app = await startInstance("outage", { DATABASE_URL: postgres.url });
+  try {
+    expect((await get(`${app.url}/api/ready`)).status).toBe(200);
+    await postgres.stop();
+    const down = await get(`${app.url}/api/ready`);
+    expect(down.status).toBe(503);
+    expect((await down.json()).error.code).toBe("database_unavailable");
+    expect((await get(`${app.url}/api/health`)).status).toBe(200);
+  } finally {
+    await app.stop();
+  }
+});
+
+test("logs: one JSON line per request and per chat turn, with the request id; no cookie, password or message text anywhere in the log", async ({ playwright }) => {
+  const app = await startInstance("logs");
+  try {
+    const user = await apiUser(playwright, app.url, "Logged");
+    const thread = await (await user.request.post("/api/threads", { data: {} })).json();
+    const secretText = `my secret plan ${Date.now()}`;
+    const chat = await user.request.post("/api/chat", { data: chatBody(thread.id, secretText) });
+    expect(chat.status()).toBe(200);
+    await chat.body();
+    const given = `trace-${Date.now()}`;
+    const listed = await user.request.get("/api/threads", { headers: { "x-request-id": given } });
+    expect(listed.headers()["x-request-id"]).toBe(given);
+    const { cookies } = await user.request.storageState();
+    await expect.poll(() => jsonLines(app.log()).some((l) => l.msg === "chat turn" && l.threadId === thread.id)).toBe(true);
+    await expect.poll(() => jsonLines(app.log()).some((l) => l.requestId === given)).toBe(true);
+
+    const lines = jsonLines(app.log());
+    expect(lines.find((l) => l.requestId === given)).toMatchObject({ level: 30, msg: "request", method: "GET", route: "/api/threads", status: 200, userId: user.userId, durationMs: expect.any(Number), time: expect.any(String) });
+    expect(lines.find((l) => l.msg === "chat turn" && l.threadId === thread.id)).toMatchObject({
+      userId: user.userId,
+      model: "fake-model",
+      outcome: "complete",
+      timeToFirstTokenMs: expect.any(Number),
+      totalMs: expect.any(Number),
+      inputTokens: expect.any(Number),
+      outputTokens: expect.any(Number),
+      requestId: expect.any(String),
+    });
+    const chatLine = lines.find((l) => l.msg === "request" && l.route === "/api/chat");
+    expect(chatLine).toMatchObject({ method: "POST", status: 200, userId: user.userId });
+    const whole = app.log();
+    expect(whole).not.toContain(secretText);
+    expect(whole).not.toContain(password);
+    for (const cookie of cookies) expect(whole).not.toContain(cookie.value);
+    await user.request.dispose();
+  } finally {
+    await app.stop();
+  }
+});
+
+test("metrics: Prometheus text behind METRICS_TOKEN, counters that move; 404 when no token is configured", async ({ playwright }) => {
+  const main = `http://127.0.0.1:${process.env.E2E_PORT}`;
+  const scrape = async () => {
+    const response = await get(`${main}/api/metrics`, { authorization: "Bearer e2e-metrics-token" });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/plain");
+    return response.text();
+  };
+  const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+  expect((await get(`${main}/api/metrics`)).status).toBe(401);
+  expect((await get(`${main}/api/metrics`, { authorization: "Bearer wrong" })).status).toBe(401);
+
+  const before = await scrape();
+  const user = await apiUser(playwright, main, "Counted");
+  for (let i = 0; i < 3; i++) expect((await user.request.get("/api/threads")).status()).toBe(200);
+  const thread = await (await user.request.post("/api/threads", { data: {} })).json();
+  await (await user.request.post("/api/chat", { data: chatBody(thread.id, "count me") })).body();
+  await expect.poll(async () => value(await scrape(), 'chat_turns_total{outcome="complete"}')).toBeGreaterThan(value(before, 'chat_turns_total{outcome="complete"}'));
+  const after = await scrape();
+  const series = 'http_requests_total{method="GET",route="/api/threads",status="200"}';
+  expect(value(after, series) - value(before, series)).toBeGreaterThanOrEqual(3);
+  for (const name of ["http_request_duration_seconds_bucket", "chat_streams_in_progress", "chat_tokens_total", "db_pool_connections", "process_resident_memory_bytes", "nodejs_eventloop_lag_seconds"]) {
+    expect(after, name).toContain(name);
+  }
+  await user.request.dispose();
+
+  const unset = await startInstance("no-metrics", { METRICS_TOKEN: "" });
+  try {
+    expect((await get(`${unset.url}/api/metrics`, { authorization: "Bearer " })).status).toBe(404);
+  } finally {
+    await unset.stop();
+  }
+});
+
+test("two instances on one database: a session, its revocation and the chat rate limit hold on both", async ({ playwright }) => {
+  const main = `http://127.0.0.1:${process.env.E2E_PORT}`;
+  const second = await startInstance("twin");
+  try {
+    const user = await apiUser(playwright, main, "Twin");
+    const { cookies } = await user.request.storageState();
+    const cookie = cookies.map((c) => `${c.name}=${c.value}`).join("; ");
+    const on = (base: string): APIRequestContext["get"] => (path, options) => user.request.get(`${base}${path}`, { ...options, headers: { cookie } });
+    expect((await on(second.url)("/api/threads")).status()).toBe(200);
+
+    // The chat limit (30 a minute on these servers) counts messages sent to either.
+    const thread = await (await user.request.post("/api/threads", { data: {} })).json();
+    const statuses: number[] = [];
+    for (let i = 0; i < 32; i++) {
+      const base = i % 2 === 0 ? main : second.url;
+      const response = await user.request.post(`${base}/api/chat`, { data: chatBody(thread.id, `m${i} [tokens=1]`), headers: { cookie, origin: base } });
+      statuses.push(response.status());
+      await response.body();
+    }
+    expect(statuses.filter((s) => s === 200)).toHaveLength(30);
+    expect(statuses.slice(30)).toEqual([429, 429]);
+
+    // Signed out on the first: the second refuses the same cookie at once.
+    expect((await user.request.post(`${main}/api/auth/sign-out`, { headers: { cookie, origin: main }, data: {} })).status()).toBe(200);
+    expect((await on(second.url)("/api/threads")).status()).toBe(401);
+    await user.request.dispose();
+  } finally {
+    await second.stop();
+  }
+});
+
+test("SIGTERM during 20 streaming replies: ready and chat turn 503, every message and reply is stored, the process exits 0", async ({ playwright }) => {
+  test.setTimeout(120_000);
+  const app = await startInstance("shutdown", { SHUTDOWN_GRACE_MS: "1500" });
+  const users = await Promise.all(Array.from({ length: 20 }, (_, i) => apiUser(playwright, app.url, `Streamer ${i}`)));
+  const sessions = await Promise.all(users.map(async (u) => (await u.request.storageState()).cookies.map((c) => `${c.name}=${c.value}`).join("; ")));
+  const threads = await Promise.all(users.map(async (u) => (await (await u.request.post("/api/threads", { data: {} })).json()).id as string));
+  // Half the replies end within the grace period; the other half are still streaming when it is over.
+  const send = (i: number, text: string) =>
+    fetch(`${app.url}/api/chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: app.url, cookie: sessions[i]! },
+      body: JSON.stringify(chatBody(threads[i]!, text)),
+    });
+  const streams = await Promise.all(users.map((_, i) => send(i, `story ${i} [tokens=${i % 2 === 0 ? 30 : 400}] [delay=20]`)));
+  expect(streams.map((r) => r.status)).toEqual(streams.map(() => 200));
+  const readers = streams.map((r) => r.body!.getReader());
+  await Promise.all(readers.map((r) => r.read()));
+
+  process.kill(app.pid, "SIGTERM");
+  await expect.poll(async () => (await get(`${app.url}/api/ready`)).status).toBe(503);
+  const ready = await get(`${app.url}/api/ready`);
+  expect((await ready.json()).error.code).toBe("shutting_down");
+  const late = await send(0, "one more");
+  expect(late.status).toBe(503);
+  expect((await late.json()).error.code).toBe("shutting_down");
+
+  // Every stream ends (finished, or cut when the grace period is over) and the process exits 0.
+  await Promise.all(readers.map(async (r) => { while (!(await r.read().catch(() => ({ done: true }))).done); }));
+  expect(await app.exited).toBe(0);
+
+  const stored = await withDb(async (c) =>
+    (await c.query(`select m.thread_id, m.role, m.status from message m where m.thread_id = any($1) order by m.thread_id, m.role desc`, [threads])).rows as { thread_id: string; role: string; status: string }[],
+  );
+  for (const thread of threads) {
+    const rows = stored.filter((r) => r.thread_id === thread);
+    expect(rows.map((r) => r.role), thread).toEqual(["user", "assistant"]);
+    expect(["complete", "incomplete"], thread).toContain(rows[1]!.status);
+  }
+  const statuses = stored.filter((r) => r.role === "assistant").map((r) => r.status);
+  console.log(`shutdown: ${statuses.filter((s) => s === "complete").length} replies finished in the grace period, ${statuses.filter((s) => s === "incomplete").length} stopped and stored as incomplete`);
+  expect(statuses.filter((s) => s === "incomplete").length).toBeGreaterThan(0);
+  // Nothing is left looking as if it were still being written.
+  expect(await withDb(async (c) => (await c.query(`select count(*)::int as n from reply_stream where thread_id = any($1) and not done`, [threads])).rows[0].n)).toBe(0);
+  for (const u of users) await u.request.dispose();
+});
