@@ -4,6 +4,9 @@ export async function register() {
   const { installClientAddressStamp } = await import("./lib/client-address");
   const { installRequestObserver } = await import("./lib/request-observer");
   const { installShutdownHandlers } = await import("./lib/shutdown");
+  const { startTracing } = await import("./lib/tracing");
+  // First: the pg instrumentation must patch the driver before anything loads it.
+  await startTracing();
   installClientAddressStamp();
   installRequestObserver();
   installShutdownHandlers();

@@ -47,7 +47,17 @@ export default function config(phase: string): NextConfig {
   return {
     // PGlite loads its WebAssembly and data files from its own package directory at run time; the
     // logger and metrics load once from node_modules, shared by the instrumentation and route bundles.
-    serverExternalPackages: ["@electric-sql/pglite", "pg", "pino", "pino-pretty", "prom-client"],
+    serverExternalPackages: [
+      "@electric-sql/pglite",
+      "pg",
+      "pino",
+      "pino-pretty",
+      "prom-client",
+      "@opentelemetry/api",
+      "@opentelemetry/sdk-node",
+      "@opentelemetry/exporter-trace-otlp-http",
+      "@opentelemetry/instrumentation-pg",
+    ],
     poweredByHeader: false,
     headers: async () => [{ source: "/:path*", headers: securityHeaders }],
   };

@@ -1,6 +1,7 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import { startTestPostgres } from "../support/postgres";
 import { migratePostgres } from "../support/migrate";
+import { startOtlpReceiver } from "../support/otlp-receiver";
 import { withDb } from "./db";
 import { apiUser, chatBody, password } from "./helpers";
 import { startInstance } from "./instances";
@@ -196,4 +197,33 @@ test("SIGTERM during 20 streaming replies: ready and chat turn 503, every messag
   // Nothing is left looking as if it were still being written.
   expect(await withDb(async (c) => (await c.query(`select count(*)::int as n from reply_stream where thread_id = any($1) and not done`, [threads])).rows[0].n)).toBe(0);
   for (const u of users) await u.request.dispose();
+});
+
+test("traces: with OTEL_EXPORTER_OTLP_ENDPOINT a chat turn is one trace holding the route, database and model spans", async ({ playwright }) => {
+  const receiver = await startOtlpReceiver();
+  const app = await startInstance("traces", {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_SERVICE_NAME: "threadkeeper-e2e",
+    OTEL_BSP_SCHEDULE_DELAY: "100",
+    OTEL_METRICS_EXPORTER: "none",
+    OTEL_LOGS_EXPORTER: "none",
+  });
+  try {
+    const user = await apiUser(playwright, app.url, "Traced");
+    const thread = await (await user.request.post("/api/threads", { data: {} })).json();
+    await (await user.request.post("/api/chat", { data: chatBody(thread.id, "trace me") })).body();
+    const modelSpan = () => receiver.spans.find((s) => s.name === "chat fake-model" && s.attributes["thread.id"] === thread.id);
+    await expect.poll(() => modelSpan()?.traceId, { timeout: 15_000 }).toBeTruthy();
+    const inTrace = () => receiver.spans.filter((s) => s.traceId === modelSpan()!.traceId);
+    await expect.poll(() => inTrace().some((s) => s.attributes["db.system"] === "postgresql" || s.attributes["db.system.name"] === "postgresql")).toBe(true);
+    const names = inTrace().map((s) => s.name);
+    // Next.js's span for the route handler is the root of the request's trace.
+    expect(names.some((n) => n.includes("/api/chat"))).toBe(true);
+    expect(modelSpan()!.attributes).toMatchObject({ "gen_ai.request.model": "fake-model", "chat.outcome": "complete" });
+    console.log(`traces: one chat turn, ${inTrace().length} spans in its trace: ${[...new Set(names)].slice(0, 12).join(", ")}`);
+    await user.request.dispose();
+  } finally {
+    await app.stop();
+    await receiver.close();
+  }
 });

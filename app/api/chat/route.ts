@@ -6,6 +6,7 @@ import {
   type UIMessage,
   type UIMessageChunk,
 } from "ai";
+import { SpanStatusCode, trace } from "@opentelemetry/api";
 import { z } from "zod";
 import { ApiError, notFound } from "@/lib/api-error";
 import { apiRoute, methodNotAllowed } from "@/lib/api-route";
@@ -44,6 +45,8 @@ function describeModelError(error: unknown): string {
 }
 
 type Recorder = ReturnType<typeof replyStreams.recorder>;
+
+const tracer = trace.getTracer("threadkeeper");
 
 /**
  * Reads the server's copy of the reply stream to its end, whether or not the browser is still
@@ -118,6 +121,7 @@ async function storeReply(
     },
     "chat turn",
   );
+  return { outcome, inputTokens: tokens.inputTokens, outputTokens: tokens.outputTokens };
 }
 
 export const POST = apiRoute(async (request: Request) => {
@@ -173,13 +177,25 @@ export const POST = apiRoute(async (request: Request) => {
       },
     })
     .tee();
-  const stored = storeReply(session.user.id, threadId, last.id, toStore, () => reply, replyStreams.recorder(streamId), {
-    model: model.modelId,
-    // Handled at once: an aborted reply rejects it, and the reply is stored all the same.
-    usage: Promise.resolve(result.totalUsage).catch(() => undefined),
-    stoppedBy: () => stoppedBy,
-    requestId: currentRequest()?.requestId,
-  }).finally(stopListener);
+  // The model call as a span of this request's trace (a no-op without OTEL_* settings); the
+  // reply's database writes are its children.
+  const stored = tracer.startActiveSpan(`chat ${model.modelId}`, { attributes: { "gen_ai.operation.name": "chat", "gen_ai.request.model": model.modelId, "thread.id": threadId } }, (span) =>
+    storeReply(session.user.id, threadId, last.id, toStore, () => reply, replyStreams.recorder(streamId), {
+      model: model.modelId,
+      // Handled at once: an aborted reply rejects it, and the reply is stored all the same.
+      usage: Promise.resolve(result.totalUsage).catch(() => undefined),
+      stoppedBy: () => stoppedBy,
+      requestId: currentRequest()?.requestId,
+    })
+      .then((turn) => {
+        span.setAttributes({ "chat.outcome": turn.outcome, ...(turn.inputTokens !== undefined && { "gen_ai.usage.input_tokens": turn.inputTokens }), ...(turn.outputTokens !== undefined && { "gen_ai.usage.output_tokens": turn.outputTokens }) });
+        if (turn.outcome === "error") span.setStatus({ code: SpanStatusCode.ERROR });
+      })
+      .finally(() => {
+        span.end();
+        stopListener();
+      }),
+  );
   // A restart lets it finish (SHUTDOWN_GRACE_MS), then stops it; either way it is stored.
   trackReply({
     stop: () => {
