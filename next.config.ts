@@ -45,6 +45,9 @@ export default function config(phase: string): NextConfig {
     }
   }
   return {
+    // .next/standalone: the server and the node_modules it uses, to copy to a server (see the
+    // README's production section; `npm run build` adds the static files and migrations).
+    output: "standalone",
     // PGlite loads its WebAssembly and data files from its own package directory at run time; the
     // logger and metrics load once from node_modules, shared by the instrumentation and route bundles.
     serverExternalPackages: [

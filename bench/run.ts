@@ -166,6 +166,53 @@ async function main() {
       pass: failed === 0 && stored === 200 && peakRss <= 400 * 1024 * 1024,
     });
 
+    // 8. One instance against two on the same database (requests alternate between them, as a
+    // round-robin proxy would send them), 20 clients; then what the request log and tracing cost.
+    const cores = (await import("node:os")).cpus().length;
+    const twinPort = await freePort();
+    const twinURL = `http://127.0.0.1:${twinPort}`;
+    const twin = await startApp(twinPort, { ...env, BETTER_AUTH_URL: twinURL });
+    const perSecond = async (bases: string[], total: number, task: (base: string, i: number) => Promise<{ status: number }>) => {
+      const t = performance.now();
+      const results = await runConcurrent(total, 20, (i) => task(bases[i % bases.length]!, i));
+      if (results.some((r) => r.status !== 200)) throw new Error("a request failed during the instances benchmark");
+      return total / ((performance.now() - t) / 1000);
+    };
+    const listOn = (base: string) => timeRequest(`${base}/api/threads?limit=50`, { headers: { cookie, origin: base } });
+    const chatOn = (base: string, i: number) =>
+      timeToFirstByte(`${base}/api/chat`, {
+        method: "POST",
+        headers: { cookie, origin: base, "content-type": "application/json" },
+        body: JSON.stringify({ id: chatThreads[i % 20].id, trigger: "submit-message", messages: [{ id: `i${i}-${Date.now()}`, role: "user", parts: [{ type: "text", text: "[tokens=20] hi" }] }] }),
+      });
+    await runConcurrent(100, 20, (i) => listOn([baseURL, twinURL][i % 2]!));
+    for (const [name, total, task] of [["thread list", 3000, listOn], ["chat (20-token replies)", 600, chatOn]] as const) {
+      const one = await perSecond([baseURL], total, task);
+      const two = await perSecond([baseURL, twinURL], total, task);
+      record({ name: `${name}, 20 clients: 1 instance vs 2 on one database`, value: `${one.toFixed(0)} req/s vs ${two.toFixed(0)} req/s (${cores} cores for the instances, PostgreSQL, the clients and the fake model)`, target: "report", pass: true });
+    }
+    await twin.stop();
+
+    const { startOtlpReceiver } = await import("../tests/support/otlp-receiver");
+    const receiver = await startOtlpReceiver();
+    const variantPort = await freePort();
+    const variantURL = `http://127.0.0.1:${variantPort}`;
+    const variants = [
+      ["no request log (LOG_LEVEL=silent)", { LOG_LEVEL: "silent" }],
+      ["request log (default)", {}],
+      ["request log and tracing (OTLP to 127.0.0.1)", { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_METRICS_EXPORTER: "none", OTEL_LOGS_EXPORTER: "none" }],
+    ] as const;
+    let quiet: Stats | undefined;
+    for (const [name, extra] of variants) {
+      const instance = await startApp(variantPort, { ...env, BETTER_AUTH_URL: variantURL, ...extra }, "/dev/null");
+      await runConcurrent(200, 1, () => listOn(variantURL));
+      const measured = stats((await runConcurrent(1000, 1, () => listOn(variantURL))).map((r) => r.ms));
+      await instance.stop();
+      quiet ??= measured;
+      record({ name: `thread list, 1 client: ${name}`, stats: measured, baseline: quiet, target: "report", pass: true });
+    }
+    await receiver.close();
+
     // 5. Session check in process: database lookup per request, cookie cache off vs on.
     const db = connectPostgres(postgres.url, { max: 4 });
     const sessionCost = async (cache: boolean) => {

@@ -227,3 +227,44 @@ test("traces: with OTEL_EXPORTER_OTLP_ENDPOINT a chat turn is one trace holding 
     await receiver.close();
   }
 });
+
+test("the standalone build, copied elsewhere, starts with `node server.js` and serves pages, static files, sign-up and chat", async ({ playwright }) => {
+  test.setTimeout(120_000);
+  // What an operator copies to a server: only .next/standalone (npm run build finished it).
+  const { cpSync, mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { spawn } = await import("node:child_process");
+  const { freePort } = await import("../support/postgres");
+  const dir = mkdtempSync(`${tmpdir()}/threadkeeper-standalone-`);
+  cpSync(".next/standalone", dir, { recursive: true });
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const base = JSON.parse(process.env.E2E_APP_ENV!) as Record<string, string>;
+  const server = spawn(process.execPath, ["server.js"], {
+    cwd: dir,
+    env: { ...base, PATH: process.env.PATH!, NODE_ENV: "production", PORT: String(port), HOSTNAME: "127.0.0.1", BETTER_AUTH_URL: url },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  server.stdout.on("data", (d) => (output += d));
+  server.stderr.on("data", (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => server.once("exit", resolve));
+  try {
+    await expect.poll(async () => (await fetch(`${url}/api/health`).catch(() => null))?.status, { timeout: 30_000, message: output }).toBe(200);
+    expect((await get(`${url}/api/ready`)).status).toBe(200);
+    const page = await (await get(`${url}/sign-in`)).text();
+    const script = /\/_next\/static\/[^"]+\.js/.exec(page)?.[0];
+    expect(script).toBeTruthy();
+    expect((await get(`${url}${script}`)).status).toBe(200);
+
+    const user = await apiUser(playwright, url, "Standalone");
+    const thread = await (await user.request.post("/api/threads", { data: {} })).json();
+    const reply = await user.request.post("/api/chat", { data: chatBody(thread.id, "hello from a copied build") });
+    expect(reply.status()).toBe(200);
+    expect(await reply.text()).toContain('"type":"finish"');
+    await user.request.dispose();
+  } finally {
+    server.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  }
+});

@@ -11,10 +11,10 @@ export type AppServer = {
   stop: () => Promise<void>;
 };
 
-/** `next build`, as users deploy it. */
+/** `npm run build`, as users deploy it (next build, then the standalone folder finished). */
 export function buildApp(env: NodeJS.ProcessEnv): void {
-  const build = spawnSync("npx", ["next", "build"], { env: { ...env, NODE_ENV: "production" }, stdio: "inherit" });
-  if (build.status !== 0) throw new Error("next build failed");
+  const build = spawnSync("npm", ["run", "build"], { env: { ...env, NODE_ENV: "production" }, stdio: "inherit" });
+  if (build.status !== 0) throw new Error("npm run build failed");
 }
 
 /** `next start` on 127.0.0.1, resolved once it answers. Its own process, so its memory can be measured. */
