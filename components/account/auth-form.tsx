@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useEffect, useState, type FormEvent } from "react";
 import type { SignInProvider } from "@/lib/social-providers";
 import { authClient } from "@/lib/auth-client";
+import { FormError, inputClass, primaryButton } from "./form-parts";
 import { INVITE_HEADER } from "@/lib/signup-modes";
 import { useHydrated } from "@/lib/use-hydrated";
 import { SecondFactorForm } from "./second-factor-form";
@@ -18,8 +19,6 @@ const copy = {
 const secondaryButton =
   "w-full rounded-md border border-zinc-300 px-3 py-2 text-sm font-medium hover:bg-zinc-50 disabled:opacity-60 dark:border-zinc-700 dark:hover:bg-zinc-900";
 
-const inputClass =
-  "w-full rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm outline-none focus:border-zinc-500 focus:ring-2 focus:ring-zinc-200 dark:border-zinc-700 dark:bg-zinc-900 dark:focus:ring-zinc-800";
 
 export function AuthForm({
   mode,
@@ -111,11 +110,7 @@ export function AuthForm({
         {secondFactor ? (
           <SecondFactorForm callbackURL={callbackURL} />
         ) : !passwordEnabled ? (
-          error && (
-            <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300">
-              {error}
-            </p>
-          )
+          <FormError message={error} />
         ) : (
           <form onSubmit={onSubmit} method="post" className="space-y-4" aria-busy={pending}>
             {mode === "sign-up" && (
@@ -146,15 +141,11 @@ export function AuthForm({
                 className={inputClass}
               />
             </label>
-            {error && (
-              <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300">
-                {error}
-              </p>
-            )}
+            <FormError message={error} />
             <button
               type="submit"
               disabled={pending || !hydrated}
-              className="w-full rounded-md bg-zinc-900 px-3 py-2 text-sm font-medium text-white hover:bg-zinc-700 disabled:opacity-60 dark:bg-zinc-100 dark:text-zinc-900"
+              className={primaryButton}
             >
               {text.submit}
               {pending && <span aria-hidden className="ml-2 inline-block animate-pulse">…</span>}

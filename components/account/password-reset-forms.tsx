@@ -4,11 +4,7 @@ import Link from "next/link";
 import { useState, type FormEvent, type ReactNode } from "react";
 import { authClient } from "@/lib/auth-client";
 import { useHydrated } from "@/lib/use-hydrated";
-
-const input =
-  "w-full rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm outline-none focus:border-zinc-500 dark:border-zinc-700 dark:bg-zinc-900";
-const submit =
-  "w-full rounded-md bg-zinc-900 px-3 py-2 text-sm font-medium text-white hover:bg-zinc-700 disabled:opacity-60 dark:bg-zinc-100 dark:text-zinc-900";
+import { FormError, inputClass, primaryButton } from "./form-parts";
 
 function Frame({ title, children }: { title: string; children: ReactNode }) {
   return (
@@ -49,9 +45,9 @@ export function RequestResetForm() {
         <form onSubmit={onSubmit} method="post" className="space-y-4">
           <label className="block space-y-1 text-sm font-medium">
             <span>Email</span>
-            <input name="email" type="email" autoComplete="email" required className={input} />
+            <input name="email" type="email" autoComplete="email" required className={inputClass} />
           </label>
-          <button type="submit" className={submit} disabled={!hydrated || state === "pending"}>
+          <button type="submit" className={primaryButton} disabled={!hydrated || state === "pending"}>
             Send reset link
           </button>
         </form>
@@ -88,14 +84,10 @@ export function ResetPasswordForm({ token, invalid }: { token: string | null; in
         <form onSubmit={onSubmit} method="post" className="space-y-4">
           <label className="block space-y-1 text-sm font-medium">
             <span>New password</span>
-            <input name="password" type="password" autoComplete="new-password" minLength={8} required className={input} />
+            <input name="password" type="password" autoComplete="new-password" minLength={8} required className={inputClass} />
           </label>
-          {error && (
-            <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300">
-              {error}
-            </p>
-          )}
-          <button type="submit" className={submit} disabled={!hydrated || !token || state === "pending"}>
+          <FormError message={error} />
+          <button type="submit" className={primaryButton} disabled={!hydrated || !token || state === "pending"}>
             Set new password
           </button>
         </form>

@@ -2,9 +2,8 @@
 
 import { useState, type FormEvent } from "react";
 import { authClient } from "@/lib/auth-client";
+import { FormError, inputClass, primaryButton } from "./form-parts";
 
-const inputClass =
-  "w-full rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm outline-none focus:border-zinc-500 focus:ring-2 focus:ring-zinc-200 dark:border-zinc-700 dark:bg-zinc-900 dark:focus:ring-zinc-800";
 
 /** The second step of a password sign-in on an account with two-factor: a code from the app, or a backup code. */
 export function SecondFactorForm({ callbackURL }: { callbackURL: string }) {
@@ -53,15 +52,11 @@ export function SecondFactorForm({ callbackURL }: { callbackURL: string }) {
         <input name="trustDevice" type="checkbox" />
         <span>Trust this device for 30 days</span>
       </label>
-      {error && (
-        <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       <button
         type="submit"
         disabled={pending}
-        className="w-full rounded-md bg-zinc-900 px-3 py-2 text-sm font-medium text-white hover:bg-zinc-700 disabled:opacity-60 dark:bg-zinc-100 dark:text-zinc-900"
+        className={primaryButton}
       >
         Verify
       </button>
