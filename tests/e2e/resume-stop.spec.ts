@@ -23,17 +23,19 @@ async function storedReplies(threadId: string) {
 
 const textOf = (parts: { type: string; text?: string }[]) => parts.filter((p) => p.type === "text").map((p) => p.text).join("").trim();
 
-async function startSlowReply(page: Page) {
+let stories = 0;
+/** A slow reply to a text of its own: other tests ask the same fake model at the same time. */
+async function startSlowReply(page: Page, text = `${slow} #${process.pid}-${stories++}`) {
   await signUp(page, "Resumer");
-  await composer(page).fill(slow);
+  await composer(page).fill(text);
   await composer(page).press("Enter");
   await expect(page).toHaveURL(/\/chat\//);
   await expect(reply(page)).toContainText("t20 ");
-  return new URL(page.url()).pathname.split("/").at(-1)!;
+  return { threadId: new URL(page.url()).pathname.split("/").at(-1)!, text };
 }
 
 test("a reload mid-reply shows what was written at once and follows the rest, storing the reply once", async ({ page }) => {
-  const threadId = await startSlowReply(page);
+  const { threadId, text } = await startSlowReply(page);
   await page.waitForTimeout(1000);
   const before = (await reply(page).innerText()).trim();
   const reloaded = Date.now();
@@ -48,7 +50,7 @@ test("a reload mid-reply shows what was written at once and follows the rest, st
   expect(textOf(stored.parts)).toBe(fullReply);
   expect(stored.status).toBe("complete");
   const calls = await (await fetch(`${process.env.E2E_MODEL_URL!.replace(/\/v1$/, "")}/__requests`)).json();
-  expect((calls.requests as string[]).filter((r) => r.endsWith(slow) && !r.includes(" title]"))).toHaveLength(1);
+  expect((calls.requests as string[]).filter((r) => r.endsWith(text) && !r.includes(" title]"))).toHaveLength(1);
   // The recording is gone once the reply has ended and a minute has passed; right now it is marked done.
   const none = await page.request.get(`/api/threads/${threadId}/stream`);
   expect(none.status()).toBe(204);
@@ -59,7 +61,7 @@ test("a reload mid-reply shows what was written at once and follows the rest, st
 test("a second tab and a second app instance follow the same live reply", async ({ page, context }) => {
   const second = await startSecondInstance();
   try {
-    const threadId = await startSlowReply(page);
+    const { threadId } = await startSlowReply(page);
     const path = `/chat/${threadId}`;
 
     const tab = await context.newPage();
