@@ -20,7 +20,7 @@ export function createLogger(env: Env = process.env) {
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: ["password", "*.password", "cookie", "*.cookie", "authorization", "*.authorization", "token", "*.token", "apiKey", "*.apiKey"], censor: "[redacted]" },
   };
-  return format === "pretty" ? pino(options, pretty({ colorize: true, sync: true })) : pino(options);
+  return format === "pretty" ? pino(options, pretty({ colorize: true, sync: true, singleLine: true, ignore: "pid,hostname,service" })) : pino(options);
 }
 
 // One per process, whichever bundle asks (instrumentation and route handlers are separate module graphs).
