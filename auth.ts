@@ -13,6 +13,7 @@ import { auditHooks, createAudit } from "@/lib/audit";
 import { resolveAuthSecret } from "@/lib/auth-secret";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/client-address";
 import { positiveIntFromEnv, type Env } from "@/lib/env";
+import { logFromAuth } from "@/lib/logger";
 import { createMailer } from "@/lib/mailer";
 import { createPasskeys } from "@/lib/passkeys";
 import { createSignInLockout, readSignInLockoutLimits, signInLockoutHooks } from "@/lib/sign-in-lockout";
@@ -44,6 +45,8 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
   const admins = createAdminPolicy(database, readAdminEmails(env), createSignupPolicy(database, readSignupDefaults(env)), log);
   return betterAuth({
     secret: resolveAuthSecret(env),
+    // Its lines go through the app's JSON logger, with anything that could carry a secret left out.
+    logger: { level: "warn", log: (level, message, ...args) => logFromAuth(level, message, args) },
     baseURL: env.BETTER_AUTH_URL,
     database: drizzleAdapter(database, { provider: "pg", schema }),
     emailAndPassword: {

@@ -18,6 +18,8 @@ export function createLogger(env: Env = process.env) {
     level,
     base: { service: "threadkeeper" },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // Errors keep their kind, message and stack, but never the parameters of a failed query.
+    serializers: { err: safeError },
     redact: { paths: ["password", "*.password", "cookie", "*.cookie", "authorization", "*.authorization", "token", "*.token", "apiKey", "*.apiKey"], censor: "[redacted]" },
   };
   return format === "pretty" ? pino(options, pretty({ colorize: true, sync: true, singleLine: true, ignore: "pid,hostname,service" })) : pino(options);
@@ -26,3 +28,25 @@ export function createLogger(env: Env = process.env) {
 // One per process, whichever bundle asks (instrumentation and route handlers are separate module graphs).
 const shared = globalThis as { threadkeeperLogger?: pino.Logger };
 export const logger: pino.Logger = (shared.threadkeeperLogger ??= createLogger());
+
+// Drizzle's "Failed query: …\nparams: …" carries the query's values (a session token, an email).
+const withoutParams = (text: string) => text.replace(/\nparams:[\s\S]*?(?=\n\s+at |$)/, "\nparams: [left out]");
+
+/** An error as the log keeps it: kind, message and stack without query parameters, and its cause's code. */
+export function safeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error).slice(0, 200) };
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+  return {
+    type: error.name,
+    message: withoutParams(error.message),
+    stack: error.stack ? withoutParams(error.stack) : undefined,
+    ...(typeof cause?.code === "string" && { causeCode: cause.code }),
+    ...(typeof (error as Error & { code?: unknown }).code === "string" && { code: (error as Error & { code: string }).code }),
+  };
+}
+
+/** better-auth's own log lines, through the app's logger (errors made safe as above; other arguments dropped). */
+export function logFromAuth(level: "debug" | "info" | "warn" | "error", message: string, args: unknown[]) {
+  const error = args.find((a): a is Error => a instanceof Error);
+  logger[level]({ source: "better-auth", ...(error && { err: error }) }, message.length > 200 ? `${message.slice(0, 200)}…` : message);
+}
