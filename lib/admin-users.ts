@@ -35,7 +35,7 @@ export type AdminUserRow = {
 };
 
 // better-auth's user ids: letters, digits, - and _.
-export const userIdPattern = /^[\w-]{1,100}$/;
+const userIdPattern = /^[\w-]{1,100}$/;
 
 /** A page cursor from `listUsers`, or undefined for anything else. */
 export const decodeUserCursor = (value: string | undefined) => decodeKeysetCursor(value, userIdPattern);

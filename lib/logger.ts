@@ -9,7 +9,7 @@ const levels = new Set(["fatal", "error", "warn", "info", "debug", "trace", "sil
  * production) or pretty (default in `npm run dev`). Callers pass facts, never a password,
  * cookie, token, API key or message text; the redaction below is a second line of defence.
  */
-export function createLogger(env: Env = process.env) {
+function createLogger(env: Env = process.env) {
   const level = env.LOG_LEVEL?.trim().toLowerCase() || "info";
   if (!levels.has(level)) throw new Error(`LOG_LEVEL must be one of ${[...levels].join(", ")}, got "${env.LOG_LEVEL}".`);
   const format = env.LOG_FORMAT?.trim().toLowerCase() || (env.NODE_ENV === "production" ? "json" : "pretty");
@@ -33,7 +33,7 @@ export const logger: pino.Logger = (shared.threadkeeperLogger ??= createLogger()
 const withoutParams = (text: string) => text.replace(/\nparams:[\s\S]*?(?=\n\s+at |$)/, "\nparams: [left out]");
 
 /** An error as the log keeps it: kind, message and stack without query parameters, and its cause's code. */
-export function safeError(error: unknown): Record<string, unknown> {
+function safeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: String(error).slice(0, 200) };
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
   return {

@@ -20,8 +20,6 @@ export function trackReply(work: Work) {
   void work.done.finally(() => state.replies.delete(work));
 }
 
-export const repliesInProgress = () => state.replies.size;
-
 /** Run last on shutdown, after the replies (the database pool). */
 export function onShutdown(close: () => Promise<void>) {
   state.closers.push(close);
