@@ -13,7 +13,7 @@ import { auditHooks, createAudit } from "@/lib/audit";
 import { resolveAuthSecret } from "@/lib/auth-secret";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/client-address";
 import { positiveIntFromEnv, type Env } from "@/lib/env";
-import { logFromAuth } from "@/lib/logger";
+import { logFromAuth, logger } from "@/lib/logger";
 import { createMailer } from "@/lib/mailer";
 import { createPasskeys } from "@/lib/passkeys";
 import { createSignInLockout, readSignInLockoutLimits, signInLockoutHooks } from "@/lib/sign-in-lockout";
@@ -33,7 +33,7 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
   // Not awaited: answering at once whether or not mail is slow keeps response times from
   // telling which addresses have accounts.
   const send = (to: string, subject: string, text: string) =>
-    void mailer.send({ to, subject, text }).catch((error: unknown) => console.error(`[mail] could not send to ${to}:`, error));
+    void mailer.send({ to, subject, text }).catch((error: unknown) => logger.error({ err: error }, "mail: could not send"));
   // better-auth's own default for credential endpoints is 3 attempts per 10 s per IP.
   const credentialAttempts = { window: 10, max: positiveIntFromEnv(env, "AUTH_RATE_LIMIT_MAX", 3) };
   const lockoutLimits = readSignInLockoutLimits(env);

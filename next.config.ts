@@ -1,8 +1,6 @@
 import type { NextConfig } from "next";
 import { PHASE_PRODUCTION_SERVER } from "next/constants";
-import { missingSecretMessage } from "./lib/auth-secret";
-import { parseTrustedProxies } from "./lib/client-address";
-import { readOidcConfig } from "./lib/social-providers";
+import { startupProblem } from "./lib/startup-checks";
 
 const isDev = process.env.NODE_ENV !== "production";
 
@@ -30,19 +28,11 @@ const securityHeaders = [
 ];
 
 export default function config(phase: string): NextConfig {
-  // `next start` without a secret would sign sessions with nothing: refuse to start at all.
-  if (phase === PHASE_PRODUCTION_SERVER && !process.env.BETTER_AUTH_SECRET) {
-    console.error(missingSecretMessage);
+  // `next start` refuses to start on settings it cannot run with (lib/startup-checks.ts).
+  const problem = phase === PHASE_PRODUCTION_SERVER ? startupProblem() : null;
+  if (problem) {
+    console.error(problem);
     process.exit(1);
-  }
-  if (phase === PHASE_PRODUCTION_SERVER) {
-    try {
-      parseTrustedProxies();
-      readOidcConfig();
-    } catch (error) {
-      console.error((error as Error).message);
-      process.exit(1);
-    }
   }
   return {
     // .next/standalone: the server and the node_modules it uses, to copy to a server (see the

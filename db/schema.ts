@@ -187,7 +187,7 @@ export const auditEvent = pgTable(
     actorEmail: text("actor_email"),
     targetId: text("target_id"),
     targetEmail: text("target_email"),
-    outcome: text("outcome", { enum: ["success", "failure"] }).notNull(),
+    outcome: text("outcome", { enum: ["success", "failure", "challenged"] }).notNull(),
     address: text("address"),
     userAgent: text("user_agent"),
     detail: jsonb("detail").$type<Record<string, string | number | boolean | null>>(),

@@ -1,4 +1,5 @@
 import "server-only";
+import { logger } from "./logger";
 import { and, desc, eq, ilike, lt, or, sql, type SQL } from "drizzle-orm";
 import { db as defaultDb } from "@/db";
 import type { AppDatabase } from "@/db/connect";
@@ -41,7 +42,7 @@ export type AuditAction = (typeof auditActions)[number];
 
 export type AuditInput = {
   action: AuditAction;
-  outcome?: "success" | "failure";
+  outcome?: "success" | "failure" | "challenged";
   actor?: { id?: string | null; email?: string | null } | null;
   target?: { id?: string | null; email?: string | null } | null;
   address?: string | null;
@@ -112,7 +113,7 @@ export function createAudit(db: AppDatabase = defaultDb, retentionDays = positiv
           await db.delete(auditEvent).where(sql`${auditEvent.at} < now() - make_interval(days => ${retentionDays})`);
         }
       } catch (error) {
-        console.error(`[audit] could not record ${event.action}:`, error);
+        logger.error({ err: error, action: event.action }, "audit: could not record");
       }
     },
 
@@ -209,6 +210,15 @@ async function secondFactorUser(ctx: AuthHookContext): Promise<string | null> {
   }
 }
 
+/** Whether the request carries a "trust this device" cookie signed by this app (the two-factor plugin then skips the code). */
+async function trustedDevice(ctx: AuthHookContext): Promise<boolean> {
+  try {
+    return Boolean(await ctx.getSignedCookie(ctx.context.createAuthCookie("trust_device").name, ctx.context.secret));
+  } catch {
+    return false;
+  }
+}
+
 /** better-auth hooks that write the audit log for sign-in, sign-up, sign-out and account and admin actions. */
 export function auditHooks(log: Audit) {
   const where = (ctx: AuthHookContext) => requestOrigin(ctx.request?.headers ?? ctx.headers);
@@ -231,11 +241,6 @@ export function auditHooks(log: Audit) {
       const email = str(body(ctx).email);
       await log.record({ action: "sign_in", outcome: "failure", actor: { email }, target: { id: await log.idOf(email), email }, detail: { reason: code }, ...where(ctx) });
     },
-    /**
-     * Every sign-in makes a session; email sign-in and sign-up are recorded by `after`, with their
-     * failures. This records the others (social and single sign-on callbacks, the sign-in that
-     * follows an email confirmation), named by their provider or endpoint.
-     */
     /** A sign-up by any method but the email form (recorded with its outcome by `after`): SSO, GitHub, Google. */
     async userCreated(created: { id: string; email: string }, ctx: DbHookContext) {
       if (ctx) signUps.add(ctx);
@@ -249,6 +254,11 @@ export function auditHooks(log: Audit) {
       const owner = { id: account.userId, email: await log.emailOf(account.userId) };
       await log.record({ action: "account_linked", actor: owner, target: owner, detail: { method: account.providerId }, ...requestOrigin(ctx.request?.headers ?? ctx.headers) });
     },
+    /**
+     * Every sign-in makes a session; email sign-in and sign-up are recorded by `after`, with their
+     * failures. This records the others (social and single sign-on callbacks, passkeys, the second
+     * factor, the sign-in that follows an email confirmation), named by their provider or endpoint.
+     */
     async sessionCreated(session: { userId: string }, ctx: DbHookContext) {
       if (!ctx?.path || ctx.path === "/sign-in/email" || ctx.path === "/sign-up/email") return;
       // A new session for someone already signed in (turning on two-factor renews it) is no sign-in.
@@ -264,9 +274,14 @@ export function auditHooks(log: Audit) {
       if (ctx.path === "/sign-in/email" || ctx.path === "/sign-up/email") {
         const user = !failed ? returned?.user : undefined;
         const email = str(body(ctx).email);
+        // The right password on an account with two-factor is not a sign-in yet (this hook runs
+        // before the plugin's): "challenged", and the code step records the sign-in. A browser
+        // with a valid "trust this device" cookie is let in without the code.
+        const challenged =
+          ctx.path === "/sign-in/email" && (user as { twoFactorEnabled?: boolean | null } | undefined)?.twoFactorEnabled && !(await trustedDevice(ctx));
         await log.record({
           action: ctx.path === "/sign-in/email" ? "sign_in" : "sign_up",
-          outcome: user ? "success" : "failure",
+          outcome: challenged ? "challenged" : user ? "success" : "failure",
           actor: user ?? { email },
           // A failed sign-in is an event of the account it tried, shown to its owner too.
           target: user ? null : ctx.path === "/sign-in/email" ? { id: await log.idOf(email), email } : null,

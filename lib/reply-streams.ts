@@ -1,4 +1,5 @@
 import "server-only";
+import { logger } from "./logger";
 import { sql } from "drizzle-orm";
 import { getDatabase } from "@/db";
 import type { DatabaseHandle } from "@/db/connect";
@@ -32,7 +33,7 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
       .listen(channel, (key) => b!.listeners.get(key)?.forEach((fn) => fn()))
       .catch((error: unknown) => {
         b!.listening = undefined;
-        console.error("[reply-streams] could not listen for notifications:", error);
+        logger.warn({ err: error }, "reply streams: could not listen for notifications");
       });
     return b;
   };
@@ -89,7 +90,7 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
                    moved as (update ${replyStream} set updated_at = now() where id = ${streamId})
               select pg_notify(${channel}, ${`data:${streamId}`})`),
           )
-          .catch((error: unknown) => console.error(`[reply-streams] could not record stream ${streamId}:`, error));
+          .catch((error: unknown) => logger.error({ err: error, streamId }, "reply streams: could not record a batch"));
         return writing;
       };
       return {
@@ -103,7 +104,7 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
             .execute(sql`
               with ended as (update ${replyStream} set done = true, updated_at = now() where id = ${streamId})
               select pg_notify(${channel}, ${`data:${streamId}`})`)
-            .catch((error: unknown) => console.error(`[reply-streams] could not end stream ${streamId}:`, error));
+            .catch((error: unknown) => logger.error({ err: error, streamId }, "reply streams: could not end a stream"));
         },
       };
     },

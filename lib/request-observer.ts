@@ -5,7 +5,7 @@ import { logger } from "./logger";
 import { metrics } from "./metrics";
 import { requestStore, type RequestContext } from "./request-context";
 import { routePatternOf } from "./route-pattern";
-import { trackServer } from "./shutdown";
+import { trackRequest, trackServer } from "./shutdown";
 
 const REQUEST_ID_HEADER = "x-request-id";
 // An id a proxy set is kept only if it is plain: it goes into logs and response headers.
@@ -33,7 +33,9 @@ export function installRequestObserver(): void {
     response.setHeader("X-Request-Id", requestId);
     const context: RequestContext = { requestId };
     const started = process.hrtime.bigint();
+    const finished = trackRequest();
     response.once("close", () => {
+      finished();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = routePatternOf((request.url ?? "/").split("?")[0]!);
       const status = response.statusCode;

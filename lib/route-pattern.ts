@@ -14,9 +14,12 @@ const patterns: [RegExp, string][] = [
   [/^\/api\/admin\/users\/[^/]+$/, "/api/admin/users/:id"],
   [/^\/api\/admin\/users\/[^/]+\/(approve|ban|sessions|two-factor)$/, "/api/admin/users/:id/$1"],
   [/^\/api\/admin\/invitations\/[^/]+$/, "/api/admin/invitations/:id"],
-  // better-auth's endpoints: words, except a token in the path (reset-password/:token) or a provider id.
-  [/^\/api\/auth\/(reset-password|callback|oauth2\/callback)\/[^/]+$/, "/api/auth/$1/:id"],
-  [/^\/api\/auth(\/[a-z0-9-]+){1,3}$/, "$&"],
+  // better-auth's endpoints this app uses by name; a token or provider id in the path becomes :id,
+  // and any other path under /api/auth is one label.
+  [/^\/api\/auth\/(reset-password|callback)\/[^/]+$/, "/api/auth/$1/:id"],
+  [/^\/api\/auth\/(sign-in\/(email|social)|sign-up\/email|sign-out|get-session|list-sessions|revoke-session|revoke-sessions|revoke-other-sessions|change-password|request-password-reset|reset-password|verify-email|send-verification-email|delete-user|list-accounts|link-social|unlink-account|update-user)$/, "$&"],
+  [/^\/api\/auth\/(two-factor|passkey|admin)\/(enable|disable|verify-totp|verify-backup-code|generate-backup-codes|get-totp-uri|generate-register-options|verify-registration|generate-authenticate-options|verify-authentication|list-user-passkeys|delete-passkey|update-passkey|ban-user|unban-user|set-role|remove-user|revoke-user-sessions|list-users|impersonate-user)$/, "$&"],
+  [/^\/api\/auth\/.*/, "/api/auth/*"],
   [/^\/_next\/.*/, "/_next/*"],
   [/^\/(favicon\.ico|icon\.svg|robots\.txt)$/, "/$1"],
 ];

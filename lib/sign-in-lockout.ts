@@ -1,4 +1,5 @@
 import "server-only";
+import { logger } from "./logger";
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { APIError, type createAuthMiddleware } from "better-auth/api";
@@ -82,7 +83,7 @@ export function createSignInLockout(db: AppDatabase, limits: SignInLockoutLimits
       lastPrune = Date.now();
       db.delete(signInFailure)
         .where(sql`${signInFailure.expiresAt} < now()`)
-        .catch((error: unknown) => console.error("[auth] could not prune sign_in_failure:", error));
+        .catch((error: unknown) => logger.warn({ err: error }, "sign-in lockout: could not prune old failures"));
     },
   };
 }

@@ -157,6 +157,7 @@ export function AccountPanel({
                 <span>
                   {e.action.replaceAll("_", " ")}
                   {e.outcome === "failure" && <span className="text-red-700 dark:text-red-400"> (failed)</span>}
+                  {e.outcome === "challenged" && <span className="text-zinc-500"> (password right, code asked)</span>}
                 </span>
                 <span className="text-zinc-500 tabular-nums">
                   {when(e.at)}

@@ -212,6 +212,8 @@ test("traces: with OTEL_EXPORTER_OTLP_ENDPOINT a chat turn is one trace holding 
     const user = await apiUser(playwright, app.url, "Traced");
     const thread = await (await user.request.post("/api/threads", { data: {} })).json();
     await (await user.request.post("/api/chat", { data: chatBody(thread.id, "trace me") })).body();
+    // A token in a query string (an invitation link) must not reach the collector.
+    await user.request.get("/sign-up?invite=secret-invite-token-123");
     const modelSpan = () => receiver.spans.find((s) => s.name === "chat fake-model" && s.attributes["thread.id"] === thread.id);
     await expect.poll(() => modelSpan()?.traceId, { timeout: 15_000 }).toBeTruthy();
     const inTrace = () => receiver.spans.filter((s) => s.traceId === modelSpan()!.traceId);
@@ -220,6 +222,8 @@ test("traces: with OTEL_EXPORTER_OTLP_ENDPOINT a chat turn is one trace holding 
     // Next.js's span for the route handler is the root of the request's trace.
     expect(names.some((n) => n.includes("/api/chat"))).toBe(true);
     expect(modelSpan()!.attributes).toMatchObject({ "gen_ai.request.model": "fake-model", "chat.outcome": "complete" });
+    await expect.poll(() => receiver.spans.some((s) => s.attributes["http.target"] === "/sign-up")).toBe(true);
+    expect(JSON.stringify(receiver.spans)).not.toContain("secret-invite-token-123");
     console.log(`traces: one chat turn, ${inTrace().length} spans in its trace: ${[...new Set(names)].slice(0, 12).join(", ")}`);
     await user.request.dispose();
   } finally {
@@ -267,4 +271,15 @@ test("the standalone build, copied elsewhere, starts with `node server.js` and s
     server.kill("SIGTERM");
     expect(await exited).toBe(0);
   }
+
+  // Without BETTER_AUTH_SECRET it refuses to start, saying why, as `next start` does.
+  const refused = spawn(process.execPath, ["server.js"], {
+    cwd: dir,
+    env: { ...base, BETTER_AUTH_SECRET: "", PATH: process.env.PATH!, NODE_ENV: "production", PORT: String(await freePort()), HOSTNAME: "127.0.0.1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let said = "";
+  refused.stderr.on("data", (d) => (said += d));
+  expect(await new Promise<number | null>((resolve) => refused.once("exit", resolve))).toBe(1);
+  expect(said).toContain("BETTER_AUTH_SECRET");
 });

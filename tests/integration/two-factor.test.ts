@@ -100,12 +100,15 @@ describe.each(engines)("two-factor sign-in on $name", ({ open }) => {
     expect(seen).toEqual(
       expect.arrayContaining([
         "two_factor_enabled:success:",
+        "sign_in:challenged:email",
         "sign_in:success:password + authenticator code",
         "sign_in:success:password + backup code",
         "sign_in:failure:password + backup code",
         "sign_in:failure:password + authenticator code",
       ]),
     );
+    // The password step alone is never a successful sign-in of an account with two-factor, except on a trusted device.
+    expect(seen.filter((r) => r === "sign_in:success:email")).toHaveLength(1);
     const everything = JSON.stringify(rows);
     for (const secretText of [secret, backupCodes[0]!, password]) expect(everything).not.toContain(secretText);
 

@@ -1,0 +1,31 @@
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { routePatternOf } from "@/lib/route-pattern";
+
+describe("route patterns for logs and metrics", () => {
+  it("name every API route file, with ids as :id", () => {
+    const apiDir = path.join(process.cwd(), "app", "api");
+    const files = (function walk(dir: string): string[] {
+      return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? walk(path.join(dir, e.name)) : e.name === "route.ts" ? [path.relative(apiDir, dir)] : [],
+      );
+    })(apiDir).filter((f) => !f.startsWith("auth") && !f.startsWith("[...path]"));
+    for (const file of files) {
+      const sample = `/api/${file.replaceAll(/\[id\]/g, "0b0e6a52-6f50-4a7c-9d35-3a0b3d4c1e77")}`;
+      expect(routePatternOf(sample), file).toBe(`/api/${file.replaceAll("[id]", ":id")}`);
+    }
+  });
+
+  it("keep tokens and random paths out of labels", () => {
+    expect(routePatternOf("/api/auth/reset-password/Tk3n-s3cret-value")).toBe("/api/auth/reset-password/:id");
+    expect(routePatternOf("/api/auth/callback/oidc")).toBe("/api/auth/callback/:id");
+    expect(routePatternOf("/api/auth/sign-in/email")).toBe("/api/auth/sign-in/email");
+    expect(routePatternOf("/api/auth/two-factor/verify-totp")).toBe("/api/auth/two-factor/verify-totp");
+    expect(routePatternOf("/api/auth/x7f3a9q")).toBe("/api/auth/*");
+    expect(routePatternOf("/api/auth/a/b/c")).toBe("/api/auth/*");
+    expect(routePatternOf("/wp-login.php")).toBe("(unmatched)");
+    expect(routePatternOf("/api/nope/123")).toBe("(unmatched)");
+    expect(routePatternOf("/chat/0b0e6a52-6f50-4a7c-9d35-3a0b3d4c1e77")).toBe("/chat/:id");
+  });
+});
