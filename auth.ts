@@ -46,7 +46,9 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
   return betterAuth({
     secret: resolveAuthSecret(env),
     // Its lines go through the app's JSON logger, with anything that could carry a secret left out.
-    logger: { level: "warn", log: (level, message, ...args) => logFromAuth(level, message, args) },
+    // ("info": at warn or error better-auth also prints every refused request on its own console
+    // logger; those refusals are in the app's request log and audit log already.)
+    logger: { level: "info", log: (level, message, ...args) => logFromAuth(level, message, args) },
     baseURL: env.BETTER_AUTH_URL,
     database: drizzleAdapter(database, { provider: "pg", schema }),
     emailAndPassword: {
