@@ -221,7 +221,7 @@ async function trustedDevice(ctx: AuthHookContext): Promise<boolean> {
 
 /** better-auth hooks that write the audit log for sign-in, sign-up, sign-out and account and admin actions. */
 export function auditHooks(log: Audit) {
-  const where = (ctx: AuthHookContext) => requestOrigin(ctx.request?.headers ?? ctx.headers);
+  const where = (ctx: { request?: Request; headers?: Headers }) => requestOrigin(ctx.request?.headers ?? ctx.headers);
   // Requests that made a user: the provider account made with it is part of that sign-up, not a link.
   const signUps = new WeakSet<object>();
   type DbHookContext = { path?: string; params?: Record<string, unknown>; headers?: Headers; request?: Request; context?: { session?: { user?: { id?: string } } | null } } | null | undefined;
@@ -246,13 +246,13 @@ export function auditHooks(log: Audit) {
       if (ctx) signUps.add(ctx);
       if (!ctx?.path || ctx.path === "/sign-up/email") return;
       const method = str(ctx.params?.providerId) ?? str(ctx.params?.id) ?? ctx.path.replace(/^\//, "");
-      await log.record({ action: "sign_up", actor: created, detail: { method }, ...requestOrigin(ctx.request?.headers ?? ctx.headers) });
+      await log.record({ action: "sign_up", actor: created, detail: { method }, ...where(ctx) });
     },
     /** A sign-in method joined to an existing account (a provider linked from /account, or an SSO identity whose email matched). */
     async accountCreated(account: { userId: string; providerId: string }, ctx: DbHookContext) {
       if (!ctx || signUps.has(ctx) || account.providerId === "credential") return;
       const owner = { id: account.userId, email: await log.emailOf(account.userId) };
-      await log.record({ action: "account_linked", actor: owner, target: owner, detail: { method: account.providerId }, ...requestOrigin(ctx.request?.headers ?? ctx.headers) });
+      await log.record({ action: "account_linked", actor: owner, target: owner, detail: { method: account.providerId }, ...where(ctx) });
     },
     /**
      * Every sign-in makes a session; email sign-in and sign-up are recorded by `after`, with their
@@ -266,7 +266,7 @@ export function auditHooks(log: Audit) {
       const provider = str(ctx.params?.providerId) ?? str(ctx.params?.id);
       const method = provider ?? signInMethods[ctx.path] ?? ctx.path.replace(/^\//, "");
       const actor = { id: session.userId, email: await log.emailOf(session.userId) };
-      await log.record({ action: "sign_in", actor, detail: { method }, ...requestOrigin(ctx.request?.headers ?? ctx.headers) });
+      await log.record({ action: "sign_in", actor, detail: { method }, ...where(ctx) });
     },
     async after(ctx: AuthHookContext) {
       const returned = ctx.context.returned as { user?: { id: string; email: string } } | Error | undefined;
@@ -292,11 +292,12 @@ export function auditHooks(log: Audit) {
       }
       if (secondFactorPaths.has(ctx.path) && failed) {
         const userId = await secondFactorUser(ctx);
+        const account = userId ? { id: userId, email: await log.emailOf(userId) } : null;
         await log.record({
           action: "sign_in",
           outcome: "failure",
-          actor: userId ? { id: userId, email: await log.emailOf(userId) } : null,
-          target: userId ? { id: userId, email: await log.emailOf(userId) } : null,
+          actor: account,
+          target: account,
           detail: { method: signInMethods[ctx.path]!, reason: (returned as { body?: { code?: string } }).body?.code ?? "error" },
           ...where(ctx),
         });

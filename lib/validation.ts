@@ -58,5 +58,9 @@ export function queryParams(request: Request): Record<string, string> {
   return out;
 }
 
+/** A page cursor this API handed out (`decode` knows it); anything else is a 400 naming the parameter. */
+export const cursorParam = (decode: (value: string) => unknown, maxChars: number) =>
+  z.string().max(maxChars).refine((value) => decode(value) !== undefined, "not a cursor from this API");
+
 /** A model id people may choose (OPENAI_MODELS); anything else is a 400, never passed on. */
 export const offeredModel = z.string().refine((id) => getModel().offered.includes(id), "is not one of the offered models");

@@ -85,13 +85,15 @@ async function storeReply(
     metrics.streams.dec();
   }
   const message = reply();
+  // The stream has ended, so the provider's usage is known (an aborted reply has none).
+  const tokens = replyUsageOf(await Promise.resolve(answered.usage).catch(() => undefined));
   // A failure before the first word leaves no assistant row: the user's message stays, unanswered.
-  if (message && message.parts.length > 0) {
+  const answeredSomething = message !== undefined && message.parts.length > 0;
+  if (answeredSomething) {
     try {
       await threads.saveMessagesForUser(userId, threadId, [toStoredMessage(message, parentId, failed)], "keep");
       // Usage goes on the row whoever stored it (the tab's settled copy may have come first).
-      const counts = await Promise.resolve(answered.usage).catch(() => undefined);
-      await usage.recordReplyForUser(userId, threadId, message.id, answered.model, replyUsageOf(counts));
+      await usage.recordReplyForUser(userId, threadId, message.id, answered.model, tokens);
     } catch (error) {
       logger.error({ requestId: answered.requestId, threadId, err: error }, "could not store the reply");
     }
@@ -99,14 +101,12 @@ async function storeReply(
   recorder.push("data: [DONE]\n\n");
   await recorder.finish();
   // One line per turn: facts only, never the text.
-  const counts = await Promise.resolve(answered.usage).catch(() => undefined);
-  const tokens = replyUsageOf(counts) ?? {};
-  const status = message && message.parts.length > 0 ? replyStatus(message, failed) : failed ? "error" : "incomplete";
+  const status = answeredSomething ? replyStatus(message, failed) : failed ? "error" : "incomplete";
   const outcome = status === "complete" ? "complete" : failed ? "error" : answered.stoppedBy() === "user" ? "stopped" : "incomplete";
   metrics.turns.inc({ outcome });
   if (firstTokenMs !== undefined) metrics.firstTokenSeconds.observe(firstTokenMs / 1000);
-  if (tokens.inputTokens !== undefined) metrics.tokens.inc({ model: answered.model, kind: "input" }, tokens.inputTokens);
-  if (tokens.outputTokens !== undefined) metrics.tokens.inc({ model: answered.model, kind: "output" }, tokens.outputTokens);
+  if (tokens?.inputTokens !== undefined) metrics.tokens.inc({ model: answered.model, kind: "input" }, tokens.inputTokens);
+  if (tokens?.outputTokens !== undefined) metrics.tokens.inc({ model: answered.model, kind: "output" }, tokens.outputTokens);
   logger.info(
     {
       requestId: answered.requestId,
@@ -115,13 +115,13 @@ async function storeReply(
       model: answered.model,
       timeToFirstTokenMs: firstTokenMs === undefined ? undefined : Math.round(firstTokenMs),
       totalMs: Math.round(performance.now() - started),
-      inputTokens: tokens.inputTokens,
-      outputTokens: tokens.outputTokens,
+      inputTokens: tokens?.inputTokens,
+      outputTokens: tokens?.outputTokens,
       outcome,
     },
     "chat turn",
   );
-  return { outcome, inputTokens: tokens.inputTokens, outputTokens: tokens.outputTokens };
+  return { outcome, inputTokens: tokens?.inputTokens, outputTokens: tokens?.outputTokens };
 }
 
 export const POST = apiRoute(async (request: Request) => {

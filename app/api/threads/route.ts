@@ -1,15 +1,14 @@
 import { z } from "zod";
 import { threadStatuses } from "@/db/schema";
-import { ApiError } from "@/lib/api-error";
 import { apiRoute, methodNotAllowed } from "@/lib/api-route";
 import { requireSession } from "@/lib/session";
 import { decodeCursor, threadJson, threads } from "@/lib/threads";
-import { offeredModel, parseOrThrow, queryParams, readJsonBody, titleSchema } from "@/lib/validation";
+import { cursorParam, offeredModel, parseOrThrow, queryParams, readJsonBody, titleSchema } from "@/lib/validation";
 
 const listQuery = z.strictObject({
   status: z.enum(threadStatuses).default("regular"),
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  after: z.string().max(200).optional(),
+  after: cursorParam(decodeCursor, 200).optional(),
 });
 
 const createBody = z.strictObject({ title: titleSchema.optional(), model: offeredModel.optional() });
@@ -18,7 +17,6 @@ export const GET = apiRoute(async (request: Request) => {
   const session = await requireSession(request.headers);
   const query = parseOrThrow(listQuery, queryParams(request));
   const after = query.after === undefined ? undefined : decodeCursor(query.after);
-  if (query.after !== undefined && !after) throw new ApiError("bad_request", "Invalid request: after: not a cursor from this API");
   const page = await threads.listThreadsForUser(session.user.id, { status: query.status, limit: query.limit, after });
   return Response.json({ threads: page.threads.map(threadJson), nextCursor: page.nextCursor });
 });

@@ -1,9 +1,8 @@
 import { z } from "zod";
-import { ApiError } from "@/lib/api-error";
 import { apiRoute, methodNotAllowed } from "@/lib/api-route";
 import { audit, auditActions, decodeAuditCursor } from "@/lib/audit";
 import { requireAdmin } from "@/lib/session";
-import { parseOrThrow, queryParams, storableText } from "@/lib/validation";
+import { cursorParam, parseOrThrow, queryParams, storableText } from "@/lib/validation";
 
 const time = z.string().max(40).refine((s) => !Number.isNaN(Date.parse(s)), "must be a date or a date and time");
 
@@ -14,14 +13,13 @@ const listQuery = z.strictObject({
   since: time.optional(),
   // A date alone means up to the end of that day.
   until: time.optional(),
-  after: z.string().max(300).optional(),
+  after: cursorParam(decodeAuditCursor, 300).optional(),
 });
 
 /** Security events and admin actions, newest first, 50 a page; never a password, token or message. */
 export const GET = apiRoute(async (request: Request) => {
   await requireAdmin(request);
   const query = parseOrThrow(listQuery, queryParams(request));
-  if (query.after !== undefined && !decodeAuditCursor(query.after)) throw new ApiError("bad_request", "Invalid request: after: not a cursor from this API");
   return Response.json(await audit.listForAdmin(query));
 });
 

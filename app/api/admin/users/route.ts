@@ -1,21 +1,19 @@
 import { z } from "zod";
-import { ApiError } from "@/lib/api-error";
 import { apiRoute, methodNotAllowed } from "@/lib/api-route";
 import { adminUsers, decodeUserCursor } from "@/lib/admin-users";
 import { requireAdmin } from "@/lib/session";
-import { parseOrThrow, queryParams, storableText } from "@/lib/validation";
+import { cursorParam, parseOrThrow, queryParams, storableText } from "@/lib/validation";
 
 const listQuery = z.strictObject({
   q: storableText(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  after: z.string().max(300).optional(),
+  after: cursorParam(decodeUserCursor, 300).optional(),
 });
 
 /** The instance's accounts, newest first, with their standing and what they spent this month. */
 export const GET = apiRoute(async (request: Request) => {
   await requireAdmin(request);
   const query = parseOrThrow(listQuery, queryParams(request));
-  if (query.after !== undefined && !decodeUserCursor(query.after)) throw new ApiError("bad_request", "Invalid request: after: not a cursor from this API");
   return Response.json(await adminUsers.listUsers(query));
 });
 
