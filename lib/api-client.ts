@@ -13,24 +13,29 @@ export type ApiSearchResult = { id: string; title: string | null; status: Thread
 
 export type ApiMessage = { id: string; parentId: string | null; format: string; content: Record<string, unknown>; createdAt?: string };
 
-/** An API error turned back into something to show: the server's own message and code. */
+/**
+ * An API error turned back into something to show: the server's own message and code. A server
+ * fault also names its request id, so the person who sees it can quote it to the operator.
+ */
 export class ApiClientError extends Error {
   constructor(
     message: string,
     readonly status: number,
     readonly code: string,
+    readonly requestId?: string,
   ) {
-    super(message);
+    super(status >= 500 && requestId ? `${message} (Reference: ${requestId})` : message);
     this.name = "ApiClientError";
   }
 }
 
 async function toApiClientError(response: Response): Promise<ApiClientError> {
-  const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+  const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string; requestId?: string } } | null;
   return new ApiClientError(
     body?.error?.message ?? `Request failed (${response.status}).`,
     response.status,
     body?.error?.code ?? "unknown",
+    body?.error?.requestId ?? response.headers.get("x-request-id") ?? undefined,
   );
 }
 

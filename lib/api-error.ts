@@ -70,9 +70,11 @@ export function fromAuthRefusal(error: unknown): never {
   throw new ApiError(status === 401 ? "unauthorized" : status === 403 ? "forbidden" : status === 404 ? "not_found" : "bad_request", message);
 }
 
+/** The one error body: code, message and the request's id, which a person can quote in a report. */
 export function errorResponse(error: ApiError): Response {
+  const requestId = currentRequest()?.requestId;
   return Response.json(
-    { error: { code: error.code, message: error.message } },
+    { error: { code: error.code, message: error.message, ...(requestId && { requestId }) } },
     { status: error.status, headers: error.headers },
   );
 }

@@ -5,7 +5,7 @@ test("/api/chat without a session is 401 and never reaches the model", async ({ 
   const marker = `no-session-${Date.now()}`;
   const response = await request.post("/api/chat", { data: chatBody("7d1f5f43-6c0e-4a8e-9a39-1c1b0b7c5e10", marker) });
   expect(response.status()).toBe(401);
-  expect(await response.json()).toEqual({ error: { code: "unauthorized", message: expect.any(String) } });
+  expect(await response.json()).toEqual({ error: { code: "unauthorized", message: expect.any(String), requestId: expect.any(String) } });
   expect((await modelRequests()).some((text) => text.includes(marker))).toBe(false);
 });
 
@@ -110,7 +110,7 @@ test("thread routes: create, list, get, rename, archive, delete", async ({ playw
   ] as const) {
     const res = await request.fetch(path, { method, data });
     expect(res.status(), `${method} ${path} ${JSON.stringify(data)}`).toBe(400);
-    expect(await res.json()).toEqual({ error: { code: "bad_request", message: expect.any(String) } });
+    expect(await res.json()).toEqual({ error: { code: "bad_request", message: expect.any(String), requestId: expect.any(String) } });
   }
   await request.dispose();
 });

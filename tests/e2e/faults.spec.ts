@@ -81,7 +81,7 @@ test("state-changing requests from a foreign origin are refused with 403", async
     await request.post("/api/threads", { data: {}, headers: { "sec-fetch-site": "cross-site" } }),
   ]) {
     expect(response.status()).toBe(403);
-    expect(await response.json()).toEqual({ error: { code: "forbidden", message: expect.any(String) } });
+    expect(await response.json()).toEqual({ error: { code: "forbidden", message: expect.any(String), requestId: expect.any(String) } });
   }
   expect((await (await request.get(`/api/threads/${thread.id}`)).json()).title).toBeNull();
   // better-auth refuses foreign origins itself.

@@ -150,22 +150,22 @@ test.describe("the isolation matrix", () => {
       for (const [who, client] of [["anonymous", anonymous], ["banned", banned.request]] as const) {
         const response = await send(client, call, names);
         expect(response.status(), who).toBe(401);
-        expect(await response.json(), who).toEqual({ error: { code: "unauthorized", message: expect.any(String) } });
+        expect(await response.json(), who).toEqual({ error: { code: "unauthorized", message: expect.any(String), requestId: expect.any(String) } });
       }
       const waiting = await send(pending.request, call, names);
       expect(waiting.status()).toBe(403);
-      expect(await waiting.json()).toEqual({ error: { code: "pending_approval", message: expect.any(String) } });
+      expect(await waiting.json()).toEqual({ error: { code: "pending_approval", message: expect.any(String), requestId: expect.any(String) } });
 
       const asUser = await send(other.request, call, names);
       const asAdmin = call.scope === "admin" ? null : await send(admin.request, call, names);
       if (call.scope === "admin") {
         expect(asUser.status()).toBe(403);
-        expect(await asUser.json()).toEqual({ error: { code: "forbidden", message: expect.any(String) } });
+        expect(await asUser.json()).toEqual({ error: { code: "forbidden", message: expect.any(String), requestId: expect.any(String) } });
       } else if (call.scope === "thread") {
         // Someone else's thread is missing to everyone but its owner, admins included.
         for (const response of [asUser, asAdmin!]) {
           expect(response.status()).toBe(404);
-          expect(await response.json()).toEqual({ error: { code: "not_found", message: "Thread not found." } });
+          expect(await response.json()).toEqual({ error: { code: "not_found", message: "Thread not found.", requestId: response.headers()["x-request-id"] } });
         }
       } else {
         for (const response of [asUser, asAdmin!]) {

@@ -60,6 +60,12 @@ test("logs: one JSON line per request and per chat turn, with the request id; no
     const given = `trace-${Date.now()}`;
     const listed = await user.request.get("/api/threads", { headers: { "x-request-id": given } });
     expect(listed.headers()["x-request-id"]).toBe(given);
+    // An error body names its request: the proxy's id when it set one, otherwise the one made here.
+    const refused = await user.request.get("/api/threads/not-a-thread", { headers: { "x-request-id": `${given}-404` } });
+    expect(await refused.json()).toEqual({ error: { code: "not_found", message: "Thread not found.", requestId: `${given}-404` } });
+    const made = await user.request.post("/api/threads", { data: { title: 42 } });
+    expect(made.status()).toBe(400);
+    expect((await made.json()).error.requestId).toBe(made.headers()["x-request-id"]);
     const { cookies } = await user.request.storageState();
     await expect.poll(() => jsonLines(app.log()).some((l) => l.msg === "chat turn" && l.threadId === thread.id)).toBe(true);
     await expect.poll(() => jsonLines(app.log()).some((l) => l.requestId === given)).toBe(true);
