@@ -9,6 +9,7 @@ import { db } from "@/db";
 import type { AppDatabase } from "@/db/connect";
 import * as schema from "@/db/schema";
 import { createAdminPolicy, readAdminEmails } from "@/lib/admins";
+import { storageFromEnv } from "@/lib/attachment-storage";
 import { auditHooks, createAudit } from "@/lib/audit";
 import { resolveAuthSecret } from "@/lib/auth-secret";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/client-address";
@@ -43,6 +44,7 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
   const logHooks = auditHooks(log);
   const keys = createPasskeys(database);
   const admins = createAdminPolicy(database, readAdminEmails(env), createSignupPolicy(database, readSignupDefaults(env)), log);
+  const files = storageFromEnv(env, database);
   return betterAuth({
     secret: resolveAuthSecret(env),
     // Its lines go through the app's JSON logger, with anything that could carry a secret left out.
@@ -92,7 +94,15 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
       }),
     },
     databaseHooks: {
-      user: { create: { before: admins.databaseHooks.user.create.before, after: logHooks.userCreated } },
+      user: {
+        create: { before: admins.databaseHooks.user.create.before, after: logHooks.userCreated },
+        // The rows went with the user (cascade); the attachment files in a filesystem or S3 store go now.
+        delete: {
+          after: async (user) => {
+            await files.removeUser(user.id).catch((error: unknown) => logger.error({ err: error, userId: user.id }, "could not remove a deleted account's attachment files"));
+          },
+        },
+      },
       account: { create: { after: logHooks.accountCreated } },
       session: {
         create: {

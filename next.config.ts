@@ -50,6 +50,9 @@ export default function config(phase: string): NextConfig {
       "@opentelemetry/sdk-node",
       "@opentelemetry/exporter-trace-otlp-http",
       "@opentelemetry/instrumentation-pg",
+      // Loaded on first use only (PDF text, ATTACHMENT_STORAGE=s3), from node_modules as published.
+      "unpdf",
+      "@aws-sdk/client-s3",
     ],
     poweredByHeader: false,
     headers: async () => [{ source: "/:path*", headers: securityHeaders }],

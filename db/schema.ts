@@ -3,6 +3,8 @@ import {
   type AnyPgColumn,
   bigint,
   boolean,
+  customType,
+  foreignKey,
   integer,
   index,
   jsonb,
@@ -361,9 +363,54 @@ export const replyStreamChunk = pgTable(
   (t) => [primaryKey({ columns: [t.streamId, t.seq] })],
 );
 
+// A file a user uploaded to send with a message. Its bytes live in the storage ATTACHMENT_STORAGE
+// names (lib/attachment-storage.ts) under "<user id>/<attachment id>", never under its name.
+// `storedAt` is set once the bytes are stored: a row without it is an upload that never finished
+// and is removed with the orphans. Once sent, the row belongs to its message, and goes with it
+// (thread deleted → messages → attachments); an upload never sent is an orphan after
+// ATTACHMENT_ORPHAN_HOURS.
+export const attachment = pgTable(
+  "attachment",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
+    threadId: uuid("thread_id"),
+    messageId: text("message_id"),
+    // The uploaded name, cleaned (no path, no control characters), for showing and downloads.
+    name: text("name").notNull(),
+    // Decided from the bytes (lib/attachment-types.ts), never from the name or the declared type.
+    mediaType: text("media_type").notNull(),
+    size: integer("size").notNull(),
+    // A PDF's text, for models that take no PDF files (Chat Completions).
+    text: text("text"),
+    storedAt: timestamp("stored_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    foreignKey({ columns: [t.threadId, t.messageId], foreignColumns: [message.threadId, message.id] }).onDelete("cascade"),
+    index("attachment_message_idx").on(t.threadId, t.messageId),
+    index("attachment_user_idx").on(t.userId),
+    // The orphan sweep: unsent uploads, oldest first.
+    index("attachment_unsent_idx").on(t.createdAt).where(sql`${t.messageId} is null`),
+  ],
+);
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => "bytea" });
+
+// The bytes of an attachment when ATTACHMENT_STORAGE=database (the default).
+export const attachmentBlob = pgTable("attachment_blob", {
+  attachmentId: uuid("attachment_id")
+    .primaryKey()
+    .references(() => attachment.id, { onDelete: "cascade" }),
+  data: bytea("data").notNull(),
+});
+
 export type User = typeof user.$inferSelect;
 export type Thread = typeof thread.$inferSelect;
 export type ThreadStatus = (typeof threadStatuses)[number];
 export type Message = typeof message.$inferSelect;
 export type NewMessage = typeof message.$inferInsert;
+export type Attachment = typeof attachment.$inferSelect;
 

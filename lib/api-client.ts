@@ -57,6 +57,35 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
   return (response.status === 204 ? undefined : await response.json()) as T;
 }
 
+/** What POST /api/attachments answers: the type is the one the server detected from the bytes. */
+export type ApiAttachment = { id: string; name: string; type: string; size: number };
+
+/**
+ * One file to POST /api/attachments, reporting upload progress from 0 to 1 (fetch cannot report
+ * an upload's progress; XMLHttpRequest can). Aborting the signal cancels the upload.
+ */
+function uploadAttachment(file: File, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<ApiAttachment> {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open("POST", "/api/attachments");
+    request.upload.onprogress = (event) => event.lengthComputable && onProgress(event.loaded / event.total);
+    request.onload = () => {
+      const response = new Response(request.responseText, {
+        status: request.status,
+        headers: { "content-type": "application/json", "x-request-id": request.getResponseHeader("x-request-id") ?? "" },
+      });
+      if (request.status === 201) resolve(response.json());
+      else toApiClientError(response).then(reject, reject);
+    };
+    request.onerror = () => reject(new ApiClientError("The upload did not reach the server.", 0, "network_error"));
+    request.onabort = () => reject(new DOMException("The upload was cancelled.", "AbortError"));
+    signal?.addEventListener("abort", () => request.abort(), { once: true });
+    const form = new FormData();
+    form.append("file", file);
+    request.send(form);
+  });
+}
+
 const json = (value: unknown) => JSON.stringify(value);
 const threadPath = (id: string) => `/api/threads/${encodeURIComponent(id)}`;
 const adminUserPath = (id: string) => `/api/admin/users/${encodeURIComponent(id)}`;
@@ -100,6 +129,8 @@ export const api = {
     call<void>(`${threadPath(id)}/messages`, { method: "POST", body: json(entry) }),
   searchThreads: (q: string, signal?: AbortSignal) =>
     call<{ results: ApiSearchResult[] }>(`/api/search?${new URLSearchParams({ q })}`, { signal }),
+  uploadAttachment,
+  deleteAttachment: (id: string) => call<void>(`/api/attachments/${encodeURIComponent(id)}`, { method: "DELETE" }),
   generateTitle: (id: string, text?: string) =>
     call<ApiThread>(`${threadPath(id)}/title`, { method: "POST", body: json(text ? { text } : {}) }),
   admin: {

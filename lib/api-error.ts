@@ -9,6 +9,7 @@ export type ApiErrorCode =
   | "pending_approval"
   | "not_found"
   | "method_not_allowed"
+  | "conflict"
   | "last_admin"
   | "payload_too_large"
   | "unsupported_media_type"
@@ -27,6 +28,7 @@ const statusOf: Record<ApiErrorCode, number> = {
   pending_approval: 403,
   not_found: 404,
   method_not_allowed: 405,
+  conflict: 409,
   last_admin: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,

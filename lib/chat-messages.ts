@@ -26,16 +26,36 @@ export function toUIMessage(message: ThreadMessage): UIMessage {
     if (part.type === "text") parts.push({ type: "text", text: part.text, ...done });
     else if (part.type === "reasoning") parts.push({ type: "reasoning", text: part.text, state: "done" });
   }
+  // A user's attachments go as file parts naming the uploads (see the attachment adapter).
+  for (const attachment of message.role === "user" ? message.attachments : []) {
+    for (const part of attachment.content) {
+      if (part.type === "file" && attachmentIdOf(part.data)) parts.push({ type: "file", mediaType: part.mimeType, filename: part.filename, url: part.data });
+    }
+  }
   // Without a finish reason the server stores the reply as incomplete (Stop, a cut stream).
   const finishReason = message.role === "assistant" ? (message.metadata.custom as ReplyCustomMetadata).finishReason : undefined;
   return { id: message.id, role: message.role, parts, ...(finishReason ? { metadata: { finishReason } } : {}) };
+}
+
+/** An uploaded file as assistant-ui holds it: one file part naming the upload's URL. */
+export function toAttachment(file: { id: string; name: string; mediaType: string; url: string }) {
+  return {
+    id: file.id,
+    type: file.mediaType.startsWith("image/") ? "image" : file.mediaType === "application/pdf" ? "document" : "file",
+    name: file.name,
+    contentType: file.mediaType,
+    status: { type: "complete" as const },
+    content: [{ type: "file" as const, filename: file.name, mimeType: file.mediaType, data: file.url }],
+  };
 }
 
 export function fromUIMessage(message: Pick<UIMessage, "id" | "role" | "parts">): ThreadMessageLike {
   const content = message.parts.flatMap((part) =>
     part.type === "text" || part.type === "reasoning" ? [{ type: part.type, text: part.text }] : [],
   );
-  return { id: message.id, role: message.role, content };
+  if (message.role !== "user") return { id: message.id, role: message.role, content };
+  const attachments = attachmentParts(message).map((file) => toAttachment({ ...file, url: attachmentUrl(file.id) }));
+  return { id: message.id, role: message.role, content, ...(attachments.length > 0 && { attachments }) };
 }
 
 /** A stored message as the messages API lists it. */
@@ -55,3 +75,21 @@ export function lastBranch<M extends { id: string; parentId: string | null }>(me
 /** `/chat/:id` → the thread id; any other path → null (a new thread). */
 export const threadIdFromPath = (pathname: string | null) => /^\/chat\/([^/]+)$/.exec(pathname ?? "")?.[1] ?? null;
 export const threadPath = (id: string | null | undefined) => (id ? `/chat/${id}` : "/");
+
+/** Where an uploaded attachment is read; a message's file parts point here, and nowhere else. */
+export const attachmentUrl = (id: string) => `/api/attachments/${id}`;
+
+const attachmentUrlPattern = /^\/api\/attachments\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/** The attachment id a file part's url names; undefined for any other url. */
+export const attachmentIdOf = (url: unknown): string | undefined =>
+  typeof url === "string" ? attachmentUrlPattern.exec(url)?.[1] : undefined;
+
+/** A stored message's attachments, as its file parts name them. */
+export function attachmentParts(content: unknown): { id: string; name: string; mediaType: string }[] {
+  const parts = (content as { parts?: { type: string; url?: string; filename?: string; mediaType?: string }[] } | null)?.parts ?? [];
+  return parts.flatMap((p) => {
+    const id = p.type === "file" ? attachmentIdOf(p.url) : undefined;
+    return id ? [{ id, name: p.filename ?? "file", mediaType: p.mediaType ?? "application/octet-stream" }] : [];
+  });
+}

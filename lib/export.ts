@@ -1,5 +1,5 @@
 import "server-only";
-import { textParts } from "./chat-messages";
+import { attachmentParts, attachmentUrl, textParts } from "./chat-messages";
 import type { ExportedThread } from "./threads";
 
 /** The branch the user last saw: from the newest message up through its parents. */
@@ -14,6 +14,9 @@ export function threadToMarkdown(thread: ExportedThread): string {
   const lines = [`# ${thread.title ?? "New chat"}`, ""];
   for (const m of currentBranch(thread.messages)) {
     lines.push(`## ${m.role === "user" ? "You" : m.role === "assistant" ? "Assistant" : "System"}`, "", textParts(m.content).join("\n\n"), "");
+    // Attachments as links: they open for the signed-in owner, like in the app.
+    const files = attachmentParts(m.content);
+    if (files.length > 0) lines.push(...files.map((f) => `- Attachment: [${f.name.replace(/[[\]\\]/g, "\\$&")}](${attachmentUrl(f.id)})`), "");
   }
   return lines.join("\n");
 }

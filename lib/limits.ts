@@ -11,6 +11,12 @@ export function readLimits(env: Env = process.env) {
     maxMessagesPerRequest: positiveIntFromEnv(env, "MAX_MESSAGES_PER_REQUEST", 500),
     /** Characters of a thread title. */
     maxTitleChars: positiveIntFromEnv(env, "MAX_TITLE_CHARS", 200),
+    /** Bytes of one attachment (10 MiB). */
+    maxAttachmentBytes: positiveIntFromEnv(env, "MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024),
+    /** Attachments on one message. */
+    maxAttachmentsPerMessage: positiveIntFromEnv(env, "MAX_ATTACHMENTS_PER_MESSAGE", 8),
+    /** Hours an upload that was never sent is kept. */
+    attachmentOrphanHours: positiveIntFromEnv(env, "ATTACHMENT_ORPHAN_HOURS", 24),
     /** Milliseconds a model may go without sending anything before the call is abandoned (see lib/ai.ts). */
     modelTimeoutMs: positiveIntFromEnv(env, "MODEL_TIMEOUT_MS", 120_000),
   };

@@ -1,11 +1,10 @@
 import { ApiError } from "./api-error";
 import { limits } from "./limits";
 
-const tooLarge = () => new ApiError("payload_too_large", `The body is larger than ${limits.maxBodyBytes} bytes.`);
-
-/** A request body's bytes, refused with 413 past `MAX_REQUEST_BYTES` (declared or streamed) without reading the rest. */
-export async function readLimitedBody(request: Request): Promise<Uint8Array<ArrayBuffer>> {
-  if (Number(request.headers.get("content-length") ?? 0) > limits.maxBodyBytes) throw tooLarge();
+/** A request body's bytes, refused with 413 past `maxBytes` (declared or streamed) without reading the rest. */
+export async function readLimitedBody(request: Request, maxBytes = limits.maxBodyBytes): Promise<Uint8Array<ArrayBuffer>> {
+  const tooLarge = () => new ApiError("payload_too_large", `The body is larger than ${maxBytes} bytes.`);
+  if (Number(request.headers.get("content-length") ?? 0) > maxBytes) throw tooLarge();
   if (!request.body) return new Uint8Array();
   const reader = request.body.getReader();
   const chunks: Uint8Array<ArrayBuffer>[] = [];
@@ -14,7 +13,7 @@ export async function readLimitedBody(request: Request): Promise<Uint8Array<Arra
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > limits.maxBodyBytes) {
+    if (size > maxBytes) {
       await reader.cancel();
       throw tooLarge();
     }

@@ -1,11 +1,12 @@
 import { isProductionRuntime, missingSecretMessage } from "./auth-secret";
+import { readStorageSettings } from "./attachment-storage-settings";
 import { parseTrustedProxies } from "./client-address";
 import type { Env } from "./env";
 import { readOidcConfig } from "./social-providers";
 
 /**
  * Settings a production server must not start with: no BETTER_AUTH_SECRET (sessions signed with
- * nothing), or a malformed TRUSTED_PROXIES or OIDC_* setting. The message says what to fix.
+ * nothing), or a malformed TRUSTED_PROXIES, OIDC_* or ATTACHMENT_STORAGE setting. The message says what to fix.
  * Checked by next.config.ts for `next start` and by instrumentation.ts, which also runs under the
  * standalone `node server.js` (where the config function does not run).
  */
@@ -14,6 +15,7 @@ export function startupProblem(env: Env = process.env): string | null {
   try {
     parseTrustedProxies(env);
     readOidcConfig(env);
+    readStorageSettings(env);
   } catch (error) {
     return (error as Error).message;
   }

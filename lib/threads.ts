@@ -1,9 +1,13 @@
 import "server-only";
+import type { UIMessage } from "ai";
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { db as defaultDb } from "@/db";
 import type { AppDatabase } from "@/db/connect";
-import { message, messageSearchVector, thread, type Message, type Thread, type ThreadStatus } from "@/db/schema";
+import { attachment, message, messageSearchVector, thread, type Message, type Thread, type ThreadStatus } from "@/db/schema";
+import { attachmentStorage, type AttachmentStorage } from "@/lib/attachment-storage";
+import { attachmentIdsOf, claimAttachments } from "@/lib/attachments";
 import { textParts } from "@/lib/chat-messages";
+import { logger } from "@/lib/logger";
 import { decodeKeysetCursor, encodeKeysetCursor, uuidPattern } from "@/lib/keyset-cursor";
 
 /**
@@ -65,7 +69,7 @@ export function toPrefixQuery(text: string): string | null {
   return words.length ? words.map((w) => `${w}:*`).join(" & ") : null;
 }
 
-export function createThreadStore(db: AppDatabase = defaultDb) {
+export function createThreadStore(db: AppDatabase = defaultDb, storage: () => AttachmentStorage = attachmentStorage) {
   async function listThreadsForUser(
     userId: string,
     options: { status: ThreadStatus; limit: number; after?: Cursor },
@@ -117,13 +121,27 @@ export function createThreadStore(db: AppDatabase = defaultDb) {
     return row ?? null;
   }
 
-  /** Deletes the thread and, by cascade, its messages. False when there was no such thread of this user. */
+  /**
+   * Deletes the thread and, by cascade, its messages and their attachments; then the attachments'
+   * files. False when there was no such thread of this user. The thread row is locked before the
+   * attachments are listed, so one being sent into the thread at that moment is either listed or
+   * refused.
+   */
   async function deleteThreadForUser(userId: string, threadId: string): Promise<boolean> {
-    const rows = await db
-      .delete(thread)
-      .where(and(eq(thread.id, threadId), eq(thread.userId, userId)))
-      .returning({ id: thread.id });
-    return rows.length > 0;
+    const files = await db.transaction(async (tx) => {
+      const [owned] = await tx.select({ id: thread.id }).from(thread).where(and(eq(thread.id, threadId), eq(thread.userId, userId))).for("update");
+      if (!owned) return null;
+      const ids = await tx.select({ id: attachment.id }).from(attachment).where(and(eq(attachment.threadId, threadId), eq(attachment.userId, userId)));
+      await tx.delete(thread).where(eq(thread.id, threadId));
+      return ids.map((row) => row.id);
+    });
+    if (files === null) return false;
+    if (files.length > 0) {
+      await storage()
+        .remove(userId, files)
+        .catch((error: unknown) => logger.error({ err: error, threadId, files: files.length }, "could not remove a deleted thread's attachment files"));
+    }
+    return true;
   }
 
   /** The text of the first user message, for title generation; null when the thread is not the user's. */
@@ -190,20 +208,31 @@ export function createThreadStore(db: AppDatabase = defaultDb) {
                              content = excluded.content, status = excluded.status`;
     // One statement, one round trip: the update is the ownership check and locks the thread row;
     // the insert only runs for a thread it found.
-    const result = (await db.execute(sql`
-      with owned as (
-        update ${thread} set updated_at = now(), last_message_at = now(), model = coalesce(${model ?? null}::text, model)
-        where id = ${threadId} and user_id = ${userId}
-        returning id, model
-      ), written as (
-        insert into ${message} (thread_id, id, parent_id, role, format, content, status)
-        select owned.id, v.id, v.parent_id, v.role, v.format, v.content, v.status
-        from owned, (values ${sql.join(rows, sql`, `)}) as v(id, parent_id, role, format, content, status)
-        on conflict (thread_id, id) ${conflict}
-        returning 1
-      )
-      select model from owned`)) as unknown as { rows: { model: string | null }[] };
-    return result.rows[0] ?? null;
+    const write = async (executor: AppDatabase) => {
+      const result = (await executor.execute(sql`
+        with owned as (
+          update ${thread} set updated_at = now(), last_message_at = now(), model = coalesce(${model ?? null}::text, model)
+          where id = ${threadId} and user_id = ${userId}
+          returning id, model
+        ), written as (
+          insert into ${message} (thread_id, id, parent_id, role, format, content, status)
+          select owned.id, v.id, v.parent_id, v.role, v.format, v.content, v.status
+          from owned, (values ${sql.join(rows, sql`, `)}) as v(id, parent_id, role, format, content, status)
+          on conflict (thread_id, id) ${conflict}
+          returning 1
+        )
+        select model from owned`)) as unknown as { rows: { model: string | null }[] };
+      return result.rows[0] ?? null;
+    };
+    // Only a user's message carries uploads; a reply's file parts are the model's own output.
+    const files = messages.map((m) => ({ id: m.id, attachments: m.role === "user" ? attachmentIdsOf(m.content as Pick<UIMessage, "parts">) : [] }));
+    if (files.every((f) => f.attachments.length === 0)) return write(db);
+    // Messages with attachments: the message and the claim on its uploads stand or fall together.
+    return db.transaction(async (tx) => {
+      const saved = await write(tx as unknown as AppDatabase);
+      if (saved) for (const f of files) await claimAttachments(tx as unknown as AppDatabase, userId, threadId, f.id, f.attachments);
+      return saved;
+    });
   }
 
   /**

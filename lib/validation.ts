@@ -42,11 +42,13 @@ export const storableText = (max: number) =>
 
 export const titleSchema = storableText(limits.maxTitleChars).transform((s) => s.trim()).pipe(z.string().min(1, "must not be empty"));
 
-/** Thread ids are UUIDs; anything else cannot name a thread, so it is "not found", like a missing one. */
-export function parseThreadId(value: string): string {
-  if (!z.uuid().safeParse(value).success) throw notFound();
-  return value;
+/** Thread and attachment ids are UUIDs; anything else cannot name one, so it is "not found", like a missing one. */
+export function parseId(value: string, what: "Thread" | "Attachment"): string {
+  if (!z.uuid().safeParse(value).success) throw notFound(what);
+  return value.toLowerCase();
 }
+
+export const parseThreadId = (value: string) => parseId(value, "Thread");
 
 /** Query parameters as an object; a repeated parameter is ambiguous, so it is a 400, not "last one wins". */
 export function queryParams(request: Request): Record<string, string> {

@@ -1,6 +1,7 @@
 "use client";
 
 import { useState, type ReactNode } from "react";
+import type { AttachmentLimits } from "@/components/chat/attachment-adapter";
 import { ChatRuntimeProvider, ResumeReply } from "@/components/chat/chat-runtime-provider";
 import { KeyboardShortcuts } from "@/components/chat/keyboard-shortcuts";
 import { ModelSelect } from "@/components/chat/model-select";
@@ -23,16 +24,18 @@ const iconButton = "inline-flex min-h-11 min-w-11 items-center justify-center ro
 export function ChatApp({
   user,
   model,
+  attachmentLimits,
   children,
 }: {
   user: { id: string; name: string; isAdmin: boolean };
   model: { label: string; isDemo: boolean; offered: string[] };
+  attachmentLimits: AttachmentLimits;
   children: ReactNode;
 }) {
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [menuOpen, setMenuOpen] = useState(false);
   return (
-    <ChatRuntimeProvider models={model.offered}>
+    <ChatRuntimeProvider models={model.offered} attachmentLimits={attachmentLimits}>
       <ReloadOnAuth initialUserId={user.id} />
       <ThreadUrlSync />
       <ResumeReply />

@@ -21,6 +21,7 @@ import {
 } from "assistant-stream";
 import type { UIMessage } from "ai";
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { createAttachmentAdapter, type AttachmentLimits } from "@/components/chat/attachment-adapter";
 import { api, type ApiMessage, type ApiThread } from "@/lib/api-client";
 import { fromUIMessage, messageFormat, toUIMessage, type ReplyCustomMetadata } from "@/lib/chat-messages";
 import { readAll } from "@/lib/streams";
@@ -263,7 +264,7 @@ const ModelPickerContext = createContext<ModelPicker>({ models: [], selected: ""
 /** The models offered and the one picked for the open thread (see ModelSelect). */
 export const useModelPicker = () => useContext(ModelPickerContext);
 
-export function ChatRuntimeProvider({ children, models }: { children: ReactNode; models: string[] }) {
+export function ChatRuntimeProvider({ children, models, attachmentLimits }: { children: ReactNode; models: string[]; attachmentLimits: AttachmentLimits }) {
   const [selected, setSelected] = useState(models[0] ?? "");
   // The chat model reads the pick at send time, so it is kept in a ref as well as in state.
   const selectedRef = useRef(selected);
@@ -281,9 +282,10 @@ export function ChatRuntimeProvider({ children, models }: { children: ReactNode;
   const runtimeHook = useMemo(() => {
     const pickedModel = () => (models.length > 1 ? selectedRef.current : undefined);
     return function useThreadRuntime() {
-      return useLocalRuntime(useChatModel(pickedModel));
+      const attachments = useMemo(() => createAttachmentAdapter(attachmentLimits), []);
+      return useLocalRuntime(useChatModel(pickedModel), { adapters: { attachments } });
     };
-  }, [models]);
+  }, [models, attachmentLimits]);
   const runtime = useRemoteThreadListRuntime({ adapter: threadListAdapter, runtimeHook });
   return (
     <ModelPickerContext.Provider value={picker}>

@@ -4,6 +4,7 @@ import { SignOutButton } from "@/components/account/sign-out-button";
 import { ChatApp } from "@/components/chat/chat-app";
 import { isDatabaseNotMigrated } from "@/db/connect";
 import { getModel } from "@/lib/ai";
+import { limits } from "@/lib/limits";
 import { getPageSession, isAdmin, isPendingApproval } from "@/lib/session";
 
 /**
@@ -46,6 +47,7 @@ export async function ChatShell({ children }: { children: ReactNode }) {
     <ChatApp
       user={{ id: session.user.id, name: session.user.name, isAdmin: isAdmin(session) }}
       model={{ label: model.label, isDemo: model.mode === "demo", offered: model.offered }}
+      attachmentLimits={{ maxBytes: limits.maxAttachmentBytes, maxCount: limits.maxAttachmentsPerMessage }}
     >
       {children}
     </ChatApp>

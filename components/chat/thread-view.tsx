@@ -4,8 +4,9 @@ import { useAui, useAuiState } from "@assistant-ui/react";
 import { usePathname } from "next/navigation";
 import { useMemo } from "react";
 import { primeThreadHistory } from "@/components/chat/chat-runtime-provider";
+import { SentFile } from "@/components/chat/attachments";
 import { Thread } from "@/components/chat/thread";
-import { lastBranch, textParts, threadIdFromPath, type StoredMessageJson } from "@/lib/chat-messages";
+import { attachmentParts, attachmentUrl, lastBranch, textParts, threadIdFromPath, type StoredMessageJson } from "@/lib/chat-messages";
 
 export type InitialThread = { id: string; messagesJson: string };
 
@@ -54,10 +55,17 @@ function ServerRenderedThread({ messagesJson }: { messagesJson: string }) {
       <div className="mx-auto flex w-full max-w-3xl flex-col gap-6 pt-6 pb-24">
         {branch.map((m) =>
           m.content.role === "user" ? (
-            <div key={m.id} data-role="user" className="flex flex-col items-end">
-              <p className="max-w-[85%] rounded-2xl bg-zinc-100 px-4 py-2 break-words whitespace-pre-wrap dark:bg-zinc-800">
-                {textParts(m.content).join("\n")}
-              </p>
+            <div key={m.id} data-role="user" className="flex flex-col items-end gap-1">
+              <div className="flex flex-wrap justify-end gap-2">
+                {attachmentParts(m.content).map((f) => (
+                  <SentFile key={f.id} name={f.name} mediaType={f.mediaType} url={attachmentUrl(f.id)} />
+                ))}
+              </div>
+              {textParts(m.content).length > 0 && (
+                <p className="max-w-[85%] rounded-2xl bg-zinc-100 px-4 py-2 break-words whitespace-pre-wrap dark:bg-zinc-800">
+                  {textParts(m.content).join("\n")}
+                </p>
+              )}
             </div>
           ) : (
             <div key={m.id} data-role="assistant" className="text-[0.95rem] break-words whitespace-pre-wrap">

@@ -16,6 +16,7 @@ import {
 import dynamic from "next/dynamic";
 import type { TextMessagePartProps } from "@assistant-ui/react";
 import { useState, type ReactNode } from "react";
+import { AttachButton, ComposerAttachmentChips, MessageAttachments, useFreshCopiesForEdit } from "@/components/chat/attachments";
 import { useHydrated } from "@/lib/use-hydrated";
 
 // The markdown stack (react-markdown, remark-gfm, micromark) is only needed once an assistant
@@ -50,38 +51,47 @@ function Icon({ children }: { children: ReactNode }) {
 export function Thread() {
   return (
     <ThreadPrimitive.Root className="flex h-full flex-col bg-white dark:bg-zinc-950">
-      <ThreadPrimitive.Viewport className="flex flex-1 flex-col overflow-y-auto px-4">
-        <div className="mx-auto flex w-full max-w-3xl flex-1 flex-col gap-6 pt-6">
-          {/* The welcome and loading lines grow to fill the screen, centring themselves. */}
-          <AuiIf condition={(s) => s.thread.isLoading}>
-            <p role="status" className="flex flex-1 items-center justify-center text-sm text-zinc-500">
-              Loading messages…
-            </p>
-          </AuiIf>
-          <AuiIf condition={(s) => s.thread.isEmpty}>
-            <div className="flex flex-1 flex-col items-center justify-center text-center">
-              <p className="text-2xl font-semibold">How can I help?</p>
-              <p className="mt-2 text-sm text-zinc-500">Your threads are private to you and saved as you go.</p>
-            </div>
-          </AuiIf>
-          <ThreadPrimitive.Messages>{renderMessage}</ThreadPrimitive.Messages>
-          {/* mt-auto keeps the composer at the bottom while the thread is shorter than the screen. */}
-          <ThreadPrimitive.ViewportFooter className="sticky bottom-0 mt-auto bg-white pb-4 dark:bg-zinc-950">
-            <ThreadPrimitive.ScrollToBottom
-              aria-label="Scroll to bottom"
-              className={`absolute -top-12 left-1/2 -translate-x-1/2 rounded-full border border-zinc-300 bg-white p-2 shadow-sm hover:bg-zinc-100 disabled:invisible dark:border-zinc-700 dark:bg-zinc-900 dark:hover:bg-zinc-800 ${focusRing}`}
-            >
-              <Icon>
-                <path d="M12 5v14M6 13l6 6 6-6" />
-              </Icon>
-            </ThreadPrimitive.ScrollToBottom>
-            {/* An archived thread is read only until it is unarchived (see ThreadView). */}
-            <AuiIf condition={(s) => s.threadListItem.status !== "archived"}>
-              <Composer />
+      {/* Files dropped anywhere on the thread are attached to the message being written. */}
+      <ComposerPrimitive.AttachmentDropzone className="group relative flex min-h-0 flex-1 flex-col">
+        <p
+          aria-hidden
+          className="pointer-events-none absolute inset-2 z-10 hidden items-center justify-center rounded-2xl border-2 border-dashed border-zinc-400 bg-white/80 text-sm font-medium text-zinc-600 group-data-[dragging=true]:flex dark:bg-zinc-950/80 dark:text-zinc-300"
+        >
+          Drop files to attach them
+        </p>
+        <ThreadPrimitive.Viewport className="flex flex-1 flex-col overflow-y-auto px-4">
+          <div className="mx-auto flex w-full max-w-3xl flex-1 flex-col gap-6 pt-6">
+            {/* The welcome and loading lines grow to fill the screen, centring themselves. */}
+            <AuiIf condition={(s) => s.thread.isLoading}>
+              <p role="status" className="flex flex-1 items-center justify-center text-sm text-zinc-500">
+                Loading messages…
+              </p>
             </AuiIf>
-          </ThreadPrimitive.ViewportFooter>
-        </div>
-      </ThreadPrimitive.Viewport>
+            <AuiIf condition={(s) => s.thread.isEmpty}>
+              <div className="flex flex-1 flex-col items-center justify-center text-center">
+                <p className="text-2xl font-semibold">How can I help?</p>
+                <p className="mt-2 text-sm text-zinc-500">Your threads are private to you and saved as you go.</p>
+              </div>
+            </AuiIf>
+            <ThreadPrimitive.Messages>{renderMessage}</ThreadPrimitive.Messages>
+            {/* mt-auto keeps the composer at the bottom while the thread is shorter than the screen. */}
+            <ThreadPrimitive.ViewportFooter className="sticky bottom-0 mt-auto bg-white pb-4 dark:bg-zinc-950">
+              <ThreadPrimitive.ScrollToBottom
+                aria-label="Scroll to bottom"
+                className={`absolute -top-12 left-1/2 -translate-x-1/2 rounded-full border border-zinc-300 bg-white p-2 shadow-sm hover:bg-zinc-100 disabled:invisible dark:border-zinc-700 dark:bg-zinc-900 dark:hover:bg-zinc-800 ${focusRing}`}
+              >
+                <Icon>
+                  <path d="M12 5v14M6 13l6 6 6-6" />
+                </Icon>
+              </ThreadPrimitive.ScrollToBottom>
+              {/* An archived thread is read only until it is unarchived (see ThreadView). */}
+              <AuiIf condition={(s) => s.threadListItem.status !== "archived"}>
+                <Composer />
+              </AuiIf>
+            </ThreadPrimitive.ViewportFooter>
+          </div>
+        </ThreadPrimitive.Viewport>
+      </ComposerPrimitive.AttachmentDropzone>
     </ThreadPrimitive.Root>
   );
 }
@@ -100,31 +110,35 @@ function Message() {
 function Composer() {
   const hydrated = useHydrated();
   return (
-    <ComposerPrimitive.Root className="flex items-end gap-2 rounded-2xl border border-zinc-300 bg-white p-2 shadow-sm focus-within:border-zinc-500 dark:border-zinc-700 dark:bg-zinc-900 dark:focus-within:border-zinc-500">
-      {/* submitMode="enter": Enter sends, Shift+Enter inserts a newline. */}
-      <ComposerPrimitive.Input
-        aria-label="Message"
-        placeholder="Send a message…"
-        rows={1}
-        autoFocus
-        submitMode="enter"
-        disabled={!hydrated}
-        className="max-h-48 min-h-9 flex-1 resize-none bg-transparent px-2 py-1.5 text-sm outline-none placeholder:text-zinc-400"
-      />
-      <AuiIf condition={(s) => !s.thread.isRunning}>
-        <ComposerPrimitive.Send aria-label="Send" className={primaryButton}>
-          <Icon>
-            <path d="M5 12h14M13 6l6 6-6 6" />
-          </Icon>
-        </ComposerPrimitive.Send>
-      </AuiIf>
-      <AuiIf condition={(s) => s.thread.isRunning}>
-        <ComposerPrimitive.Cancel aria-label="Stop" className={primaryButton}>
-          <svg aria-hidden viewBox="0 0 24 24" className="size-4" fill="currentColor">
-            <rect x="6" y="6" width="12" height="12" rx="2" />
-          </svg>
-        </ComposerPrimitive.Cancel>
-      </AuiIf>
+    <ComposerPrimitive.Root className="rounded-2xl border border-zinc-300 bg-white p-2 shadow-sm focus-within:border-zinc-500 dark:border-zinc-700 dark:bg-zinc-900 dark:focus-within:border-zinc-500">
+      <ComposerAttachmentChips />
+      <div className="flex items-end gap-2">
+        <AttachButton className={`${actionButton} mb-1`} />
+        {/* submitMode="enter": Enter sends, Shift+Enter inserts a newline; a pasted image is attached. */}
+        <ComposerPrimitive.Input
+          aria-label="Message"
+          placeholder="Send a message…"
+          rows={1}
+          autoFocus
+          submitMode="enter"
+          disabled={!hydrated}
+          className="max-h-48 min-h-9 flex-1 resize-none bg-transparent px-2 py-1.5 text-sm outline-none placeholder:text-zinc-400"
+        />
+        <AuiIf condition={(s) => !s.thread.isRunning}>
+          <ComposerPrimitive.Send aria-label="Send" className={primaryButton}>
+            <Icon>
+              <path d="M5 12h14M13 6l6 6-6 6" />
+            </Icon>
+          </ComposerPrimitive.Send>
+        </AuiIf>
+        <AuiIf condition={(s) => s.thread.isRunning}>
+          <ComposerPrimitive.Cancel aria-label="Stop" className={primaryButton}>
+            <svg aria-hidden viewBox="0 0 24 24" className="size-4" fill="currentColor">
+              <rect x="6" y="6" width="12" height="12" rx="2" />
+            </svg>
+          </ComposerPrimitive.Cancel>
+        </AuiIf>
+      </div>
     </ComposerPrimitive.Root>
   );
 }
@@ -135,9 +149,12 @@ const UserText = () => <MessagePartPrimitive.Text component="p" smooth={false} c
 function UserMessage() {
   return (
     <MessagePrimitive.Root data-role="user" className="flex flex-col items-end gap-1">
-      <div className="max-w-[85%] rounded-2xl bg-zinc-100 px-4 py-2 break-words dark:bg-zinc-800">
-        <MessagePrimitive.Parts components={{ Text: UserText }} />
-      </div>
+      <MessageAttachments />
+      <AuiIf condition={(s) => s.message.parts.some((p) => p.type === "text" && p.text.length > 0)}>
+        <div className="max-w-[85%] rounded-2xl bg-zinc-100 px-4 py-2 break-words dark:bg-zinc-800">
+          <MessagePrimitive.Parts components={{ Text: UserText }} />
+        </div>
+      </AuiIf>
       <div className="flex items-center gap-1">
         <BranchPicker />
         <ActionBarPrimitive.Root hideWhenRunning className="flex gap-1">
@@ -154,9 +171,11 @@ function UserMessage() {
 }
 
 function EditComposer() {
+  useFreshCopiesForEdit();
   return (
     <MessagePrimitive.Root data-role="user" className="flex justify-end">
       <ComposerPrimitive.Root className="flex w-full max-w-[85%] flex-col gap-2 rounded-2xl border border-zinc-300 bg-white p-2 focus-within:border-zinc-500 dark:border-zinc-700 dark:bg-zinc-900">
+        <ComposerAttachmentChips />
         <ComposerPrimitive.Input
           aria-label="Edit message"
           autoFocus

@@ -53,6 +53,20 @@ export async function modelRequests(): Promise<string[]> {
   return ((await res.json()) as { requests: string[] }).requests;
 }
 
+/** What the fake model received besides words, newest last (see tests/support/fake-openai.ts). */
+export async function modelParts(): Promise<import("../support/fake-openai").ReceivedParts[]> {
+  const url = process.env.E2E_MODEL_URL!.replace(/\/v1$/, "");
+  return ((await (await fetch(`${url}/__parts`)).json()) as { parts: import("../support/fake-openai").ReceivedParts[] }).parts;
+}
+
+/** POST /api/attachments with one file, as the browser sends it. */
+export function uploadFile(request: import("@playwright/test").APIRequestContext, name: string, bytes: Buffer, mimeType = "application/octet-stream") {
+  return request.post("/api/attachments", { multipart: { file: { name, mimeType, buffer: bytes } } });
+}
+
+/** A file part naming an upload, as the app's client puts it in a message. */
+export const filePart = (upload: { id: string; name: string; type: string }) => ({ type: "file", mediaType: upload.type, filename: upload.name, url: `/api/attachments/${upload.id}` });
+
 export function chatBody(threadId: string, text: string, id = `u-${Date.now()}-${counter++}`) {
   return {
     id: threadId,

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
 /**
@@ -11,9 +12,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
  *            (Responses API), then answers
  * Every request's model and last user text is recorded ("[model] text", "[model title] text" for
  * title requests); GET /__requests lists them. A streamed reply whose connection the app closed
- * before the end is listed by GET /__closed with its text and the time it closed.
+ * before the end is listed by GET /__closed with its text and the time it closed. What the last
+ * user message carried besides its words (images, files, every text part) is listed by
+ * GET /__parts, images and files by the SHA-256 of their bytes. [no-images] answers 400 to a
+ * request that holds an image, as a model without vision does.
  */
-export type FakeOpenAI = { url: string; seen: () => string[]; closed: () => ClosedEarly[]; close: () => Promise<void> };
+export type FakeOpenAI = { url: string; seen: () => string[]; closed: () => ClosedEarly[]; parts: () => ReceivedParts[]; close: () => Promise<void> };
+export type ReceivedParts = { text: string; texts: string[]; images: { mediaType: string; sha256: string }[]; files: { filename?: string; mediaType: string; sha256: string }[] };
 export type ClosedEarly = { text: string; at: number };
 
 type ChatBody = { model?: string; stream?: boolean; stream_options?: { include_usage?: boolean }; messages?: { role: string; content: unknown }[]; input?: unknown };
@@ -26,6 +31,31 @@ function textOf(content: unknown): string {
       .join("");
   }
   return "";
+}
+
+/** A data URL's media type and the SHA-256 of its bytes. */
+function dataUrlDigest(url: string): { mediaType: string; sha256: string } {
+  const match = /^data:([^;,]+)(;base64)?,(.*)$/s.exec(url);
+  if (!match) return { mediaType: "url", sha256: url };
+  const bytes = match[2] ? Buffer.from(match[3]!, "base64") : Buffer.from(decodeURIComponent(match[3]!));
+  return { mediaType: match[1]!, sha256: createHash("sha256").update(bytes).digest("hex") };
+}
+
+/** The parts of the last user message, from Chat Completions or Responses API shapes. */
+function lastUserParts(body: ChatBody, text: string): ReceivedParts {
+  const list = (body.messages ?? (Array.isArray(body.input) ? body.input : [])) as { role?: string; content?: unknown }[];
+  const content = list.filter((m) => m.role === "user").at(-1)?.content;
+  const received: ReceivedParts = { text, texts: [], images: [], files: [] };
+  for (const part of Array.isArray(content) ? (content as Record<string, unknown>[]) : [{ type: "text", text: content }]) {
+    if ((part.type === "text" || part.type === "input_text") && typeof part.text === "string") received.texts.push(part.text);
+    else if (part.type === "image_url") received.images.push(dataUrlDigest((part.image_url as { url: string }).url));
+    else if (part.type === "input_image") received.images.push(dataUrlDigest(part.image_url as string));
+    else if (part.type === "input_file" || part.type === "file") {
+      const file = (part.type === "file" ? part.file : part) as { filename?: string; file_data?: string };
+      received.files.push({ filename: file.filename, ...dataUrlDigest(file.file_data ?? "") });
+    }
+  }
+  return received;
 }
 
 function lastUserText(body: ChatBody): string {
@@ -138,6 +168,7 @@ async function streamResponses(res: ServerResponse, tokens: string[], delay: num
 export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: number } = {}): Promise<FakeOpenAI> {
   const seen: string[] = [];
   const closed: ClosedEarly[] = [];
+  const received: ReceivedParts[] = [];
   const baseDelay = options.tokenDelayMs ?? 5;
 
   const server: Server = createServer(async (req, res) => {
@@ -146,6 +177,10 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
       if (req.method === "GET" && url === "/__requests") {
         res.writeHead(200, { "content-type": "application/json" });
         return void res.end(JSON.stringify({ requests: seen }));
+      }
+      if (req.method === "GET" && url === "/__parts") {
+        res.writeHead(200, { "content-type": "application/json" });
+        return void res.end(JSON.stringify({ parts: received }));
       }
       if (req.method === "GET" && url === "/__closed") {
         res.writeHead(200, { "content-type": "application/json" });
@@ -160,6 +195,12 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
       const body = await readJson(req);
       const userText = lastUserText(body);
       seen.push(`[${body.model}${isTitleRequest(body) ? " title" : ""}] ${userText}`);
+      const parts = lastUserParts(body, userText);
+      if (!isTitleRequest(body)) received.push(parts);
+      if (userText.includes("[no-images]") && parts.images.length > 0) {
+        res.writeHead(400, { "content-type": "application/json" });
+        return void res.end(JSON.stringify({ error: { message: "This model does not support image input.", type: "invalid_request_error" } }));
+      }
       if (userText.includes("[stall]")) return; // never answers; the client must time out
       for (const status of [500, 429] as const) {
         if (userText.includes(`[fail-${status}]`)) {
@@ -202,6 +243,7 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
     url: `http://127.0.0.1:${port}/v1`,
     seen: () => [...seen],
     closed: () => [...closed],
+    parts: () => [...received],
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -11,6 +11,7 @@ import { z } from "zod";
 import { ApiError, notFound } from "@/lib/api-error";
 import { apiRoute, methodNotAllowed } from "@/lib/api-route";
 import { getModel } from "@/lib/ai";
+import { attachments } from "@/lib/attachments";
 import { consumeChatMessage } from "@/lib/chat-rate-limit";
 import { limits } from "@/lib/limits";
 import { logger } from "@/lib/logger";
@@ -135,6 +136,11 @@ export const POST = apiRoute(async (request: Request) => {
 
   await consumeChatMessage(session.user.id);
   await usage.assertWithinQuotaForUser(session.user.id, (session.user as { tokenQuota?: number | null }).tokenQuota);
+  // Every file part checked (the caller's, stored, not sent with another message) and read for
+  // the model before anything is stored or the model is called. PDFs go as files only to the
+  // Responses API; Chat Completions servers get their text.
+  const modelChoice = getModel();
+  const forModel = await attachments.toModelParts(session.user.id, threadId, messages, { pdfAsFile: modelChoice.mode === "responses" });
 
   // Ownership check and the user's message in one transaction, before the model is called.
   const parentId = messages.length > 1 ? messages[messages.length - 2].id : null;
@@ -153,10 +159,10 @@ export const POST = apiRoute(async (request: Request) => {
     stoppedBy ??= "user";
     stop.abort();
   });
-  const model = getModel().modelFor(owned.model);
+  const model = modelChoice.modelFor(owned.model);
   const result = streamText({
     model,
-    messages: await convertToModelMessages(messages),
+    messages: await convertToModelMessages(forModel),
     abortSignal: stop.signal,
     // Reasoning models on the Responses API send a summary of their thinking when asked; the
     // provider leaves the option out for models that do not reason.
