@@ -55,6 +55,10 @@ export default function config(phase: string): NextConfig {
       "@aws-sdk/client-s3",
     ],
     poweredByHeader: false,
-    headers: async () => [{ source: "/:path*", headers: securityHeaders }],
+    headers: async () => [
+      { source: "/:path*", headers: securityHeaders },
+      // Uploaded files: nothing in one may run, load or be framed, whatever it turns out to be.
+      { source: "/api/attachments/:id", headers: [{ key: "Content-Security-Policy", value: "default-src 'none'; img-src 'self'; sandbox" }] },
+    ],
   };
 }

@@ -213,6 +213,53 @@ async function main() {
     }
     await receiver.close();
 
+    // 9. Attachments: a 10 MiB image uploaded (POST /api/attachments, multipart) and downloaded,
+    // one at a time, on each storage kind: the database (this server), a directory, and S3 (a
+    // local s3rver, so this measures the app's path and the client, not a real store's network).
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { randomBytes } = await import("node:crypto");
+    const { startS3Server } = await import("../tests/support/s3-server");
+    const tenMiB = 10 * 1024 * 1024;
+    // A PNG signature and random bytes: taken as an image, and as costly to store as any photo.
+    const image = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(tenMiB - 8)]);
+    const filesDir = mkdtempSync(path.join(tmpdir(), "threadkeeper-bench-files-"));
+    const s3 = await startS3Server("threadkeeper-bench");
+    const storagePort = await freePort();
+    const storageURL = `http://127.0.0.1:${storagePort}`;
+    for (const [kind, extra] of [["database", {}], ["filesystem", { ATTACHMENT_STORAGE: "filesystem", ATTACHMENT_DIR: filesDir }], ["s3", s3.env]] as const) {
+      const instance = await startApp(storagePort, { ...env, BETTER_AUTH_URL: storageURL, ...extra }, "/dev/null");
+      const upload = async () => {
+        const form = new FormData();
+        form.append("file", new Blob([image], { type: "image/png" }), "photo.png");
+        const t = performance.now();
+        const response = await fetch(`${storageURL}/api/attachments`, { method: "POST", headers: { cookie, origin: storageURL }, body: form });
+        const body = (await response.json()) as { id: string };
+        if (response.status !== 201) throw new Error(`upload on ${kind}: ${response.status} ${JSON.stringify(body)}`);
+        return { ms: performance.now() - t, id: body.id };
+      };
+      await upload();
+      const uploads = [];
+      for (let i = 0; i < 10; i++) uploads.push(await upload());
+      const downloads: number[] = [];
+      for (const { id } of uploads) {
+        const t = performance.now();
+        const response = await fetch(`${storageURL}/api/attachments/${id}`, { headers: { cookie } });
+        const bytes = await response.arrayBuffer();
+        if (response.status !== 200 || bytes.byteLength !== tenMiB) throw new Error(`download on ${kind}: ${response.status}, ${bytes.byteLength} bytes`);
+        downloads.push(performance.now() - t);
+      }
+      await instance.stop();
+      const up = stats(uploads.map((u) => u.ms));
+      const down = stats(downloads);
+      const rate = (ms: number) => `${(10 / (ms / 1000)).toFixed(0)} MiB/s`;
+      record({ name: `attachment upload, 10 MiB image, ${kind} storage`, stats: up, value: rate(up.p50), target: "report", pass: true });
+      record({ name: `attachment download, 10 MiB image, ${kind} storage`, stats: down, value: rate(down.p50), target: "report", pass: true });
+      console.log(`  ${kind}: upload ${rate(up.p50)}, download ${rate(down.p50)} (at the median)`);
+    }
+    await s3.stop();
+    rmSync(filesDir, { recursive: true, force: true });
+
     // 5. Session check in process: database lookup per request, cookie cache off vs on.
     const db = connectPostgres(postgres.url, { max: 4 });
     const sessionCost = async (cache: boolean) => {

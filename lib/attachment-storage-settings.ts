@@ -12,7 +12,10 @@ export type S3Settings = { endpoint?: string; bucket: string; region: string; ac
 export function readStorageSettings(env: Env = process.env): { kind: "database" } | { kind: "filesystem"; dir: string } | ({ kind: "s3" } & S3Settings) {
   const kind = env.ATTACHMENT_STORAGE || "database";
   if (!storageKinds.includes(kind as StorageKind)) throw new Error(`ATTACHMENT_STORAGE must be database, filesystem or s3, got "${kind}".`);
-  if (kind === "filesystem") return { kind, dir: path.resolve(env.ATTACHMENT_DIR || path.join(process.cwd(), ".data", "attachments")) };
+  if (kind === "filesystem") {
+    // The operator's directory is not the app's to trace into the build output.
+    return { kind, dir: env.ATTACHMENT_DIR ? path.resolve(/* turbopackIgnore: true */ env.ATTACHMENT_DIR) : path.join(process.cwd(), ".data", "attachments") };
+  }
   if (kind === "s3") {
     if (!env.S3_BUCKET) throw new Error("ATTACHMENT_STORAGE=s3 needs S3_BUCKET (and S3_ENDPOINT for a store other than AWS).");
     if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) throw new Error("Set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither (the AWS SDK's own credential chain).");

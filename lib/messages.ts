@@ -2,6 +2,7 @@ import "server-only";
 import { safeValidateUIMessages, type UIMessage } from "ai";
 import { z } from "zod";
 import { ApiError } from "./api-error";
+import { attachmentIdsOf } from "./attachments";
 import { messageFormat } from "./chat-messages";
 import { limits } from "./limits";
 import type { MessageInput } from "./threads";
@@ -21,6 +22,8 @@ export async function validateMessages(messages: unknown[]): Promise<UIMessage[]
   const result = await safeValidateUIMessages({ messages });
   if (!result.success) throw new ApiError("bad_request", `Invalid request: messages: ${result.error.message}`);
   for (const m of result.data) {
+    // File parts may only name this app's uploads (checked for ownership later, with the database).
+    attachmentIdsOf(m);
     let chars = 0;
     for (const part of m.parts) {
       if (part.type !== "text" && part.type !== "reasoning") continue;

@@ -18,6 +18,7 @@ const rowsOf: Record<string, string> = {
   account: `select row_to_json(t)::text as row from account t where user_id = any($1) order by 1`,
   thread: `select row_to_json(t)::text as row from thread t where user_id = any($1) order by 1`,
   message: `select row_to_json(m)::text as row from message m join thread t on t.id = m.thread_id where t.user_id = any($1) order by 1`,
+  attachment: `select row_to_json(t)::text as row from attachment t where user_id = any($1) order by 1`,
 };
 
 /** Every row these users own, as text: equal snapshots mean byte-for-byte equal rows. */

@@ -12,7 +12,7 @@ const unicode = ["\u0000", "a\u0000b", "\ud800", "x\udfffy", "\u202e\u202d"];
 const invalidText = unicode.slice(0, 4);
 
 /** Builds the corpus: every entry is a request the API must refuse with a 4xx and the JSON error shape. */
-function corpus(ownThread: string, othersThread: string): Bad[] {
+function corpus(ownThread: string, othersThread: string, othersAttachment: string): Bad[] {
   const out: Bad[] = [];
   const add = (name: string, method: string, path: string, body?: string | Uint8Array<ArrayBuffer>, contentType: string | null = "application/json") =>
     out.push({ name, method, path, body, contentType });
@@ -78,6 +78,35 @@ function corpus(ownThread: string, othersThread: string): Bad[] {
     add(`stream ${id.slice(0, 40)}`, "GET", `/api/threads/${id}/stream`);
     add(`stop ${id.slice(0, 40)}`, "POST", `/api/threads/${id}/stop`);
   }
+  for (const id of [...badIds, othersAttachment]) {
+    add(`GET attachment ${id.slice(0, 40)}`, "GET", `/api/attachments/${id}`);
+    add(`DELETE attachment ${id.slice(0, 40)}`, "DELETE", `/api/attachments/${id}`);
+    // A file part must name an upload of the caller's, by its URL; anything else is refused before the model.
+    for (const url of [`/api/attachments/${id}`, `https://example.com/${id}`, `file:///etc/passwd`, `data:text/plain;base64,${Buffer.from(id).toString("base64")}`]) {
+      const body = chatBody(ownThread, "look at this");
+      body.messages[0].parts.push({ type: "file", mediaType: "text/plain", url } as never);
+      add(`chat file part ${url.slice(0, 50)}`, "POST", "/api/chat", json(body));
+    }
+  }
+  // Uploads: multipart only, one well-formed file part in the field "file".
+  const boundary = "hostile-boundary";
+  const part = (headers: string, content: string) => `--${boundary}\r\n${headers}\r\n\r\n${content}\r\n`;
+  const multipart = `multipart/form-data; boundary=${boundary}`;
+  const uploads: [string, string | Uint8Array<ArrayBuffer>, string | null][] = [
+    ["JSON body", json({ file: "aGVsbG8=" }), "application/json"],
+    ["no content type", "hello", null],
+    ["form-urlencoded", "file=hello", "application/x-www-form-urlencoded"],
+    ["multipart without a boundary", part('Content-Disposition: form-data; name="file"; filename="a.txt"', "a"), "multipart/form-data"],
+    ["truncated multipart", `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhalf`, multipart],
+    ["empty multipart", `--${boundary}--\r\n`, multipart],
+    ["a field, not a file", part('Content-Disposition: form-data; name="file"', "just text") + `--${boundary}--\r\n`, multipart],
+    ["a file in another field", part('Content-Disposition: form-data; name="upload"; filename="a.txt"', "a") + `--${boundary}--\r\n`, multipart],
+    ["an empty file", part('Content-Disposition: form-data; name="file"; filename="empty.txt"', "") + `--${boundary}--\r\n`, multipart],
+    ["a binary of no accepted type", part('Content-Disposition: form-data; name="file"; filename="x.exe"\r\nContent-Type: image/png', "MZ\u0000\u0001\u0002") + `--${boundary}--\r\n`, multipart],
+    ["garbage", new Uint8Array(2048).fill(0xff), multipart],
+    ["over the size limit", new Uint8Array(11 * 1024 * 1024).fill(97), multipart],
+  ];
+  for (const [name, body, type] of uploads) add(`upload: ${name}`, "POST", "/api/attachments", body, type);
 
   const queries = [
     "status=deleted", "status=", "status=regular&status=archived", "limit=0", "limit=-1", "limit=101", "limit=abc", "limit=1.5",
@@ -99,6 +128,8 @@ function corpus(ownThread: string, othersThread: string): Bad[] {
     ["POST", `/api/threads/${ownThread}/stream`], ["DELETE", `/api/threads/${ownThread}/stream`],
     ["GET", `/api/threads/${ownThread}/stop`], ["DELETE", `/api/threads/${ownThread}/stop`],
     ["POST", "/api/health"], ["DELETE", "/api/ready"], ["POST", "/api/metrics"], ["PUT", "/api/metrics"],
+    ["GET", "/api/attachments"], ["PUT", "/api/attachments"], ["DELETE", "/api/attachments"],
+    ["POST", `/api/attachments/${othersAttachment}`], ["PUT", `/api/attachments/${othersAttachment}`], ["PATCH", `/api/attachments/${othersAttachment}`],
   ] as const) {
     add(`wrong method ${method} ${path}`, method, path, method === "GET" ? undefined : json({}));
   }
@@ -111,10 +142,11 @@ test("a corpus of hostile requests gets 4xx JSON errors, no 5xx, and changes not
   const them = await apiUser(playwright, baseURL!, "Victim");
   const mine = await (await me.request.post("/api/threads", { data: { title: "mine" } })).json();
   const theirs = await (await them.request.post("/api/threads", { data: { title: "theirs" } })).json();
+  const theirFile = await (await them.request.post("/api/attachments", { multipart: { file: { name: "theirs.txt", mimeType: "text/plain", buffer: Buffer.from("their file") } } })).json();
   const { cookies } = await me.request.storageState();
   const cookie = cookies.map((c) => `${c.name}=${c.value}`).join("; ");
 
-  const requests = corpus(mine.id, theirs.id);
+  const requests = corpus(mine.id, theirs.id, theirFile.id);
   const before = await countRowsOf([me.userId, them.userId]);
   const { failures, statuses } = await refusedAll(baseURL!, cookie, requests);
   console.log(`hostile corpus: ${requests.length} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
@@ -123,6 +155,7 @@ test("a corpus of hostile requests gets 4xx JSON errors, no 5xx, and changes not
   expect((await me.request.get("/api/threads")).status()).toBe(200);
   expect(await countRowsOf([me.userId, them.userId])).toEqual(before);
   expect((await (await them.request.get(`/api/threads/${theirs.id}`)).json()).title).toBe("theirs");
+  expect(await (await them.request.get(`/api/attachments/${theirFile.id}`)).text()).toBe("their file");
 });
 
 /** Admin routes, sent by an admin (a user is refused before any of this is read). */

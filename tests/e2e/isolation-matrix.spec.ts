@@ -8,17 +8,19 @@ import { snapshotAdminState, snapshotUsers, withDb } from "./db";
  * Every API route and method, called by every kind of caller: anonymous, a banned account, an
  * account waiting for approval, another user, an admin, and the owner of what it names.
  * - thread: the owner's thread; everyone else gets the same 404 as for a missing thread (admins too).
+ * - attachment: the owner's upload; likewise 404 to everyone else, as for a missing one.
  * - collection: the caller's own threads; never a row of the owner's.
  * - admin: admins only; a user is refused with 403 `forbidden`.
  * - public: the same answer for every caller, signed in or not (health checks; metrics need their own token).
  */
-type Scope = "thread" | "collection" | "admin" | "public";
-type Names = { thread: string; user: string; invitation: string };
+type Scope = "thread" | "attachment" | "collection" | "admin" | "public";
+type Names = { thread: string; user: string; invitation: string; attachment: string };
 type Call = {
   file: string;
   method: string;
   path: (n: Names) => string;
   data?: (n: Names) => unknown;
+  multipart?: () => Record<string, { name: string; mimeType: string; buffer: Buffer }>;
   scope: Scope;
   /** What the target account or invitation must be before an admin acts on it. */
   needs?: "pending target" | "banned target" | "invitation";
@@ -43,6 +45,9 @@ const calls: Call[] = [
   { file: "threads/[id]/stop/route.ts", method: "POST", path: (n) => `/api/threads/${n.thread}/stop`, scope: "thread" },
   { file: "export/route.ts", method: "GET", path: () => "/api/export", scope: "collection" },
   { file: "search/route.ts", method: "GET", path: () => "/api/search?q=seed", scope: "collection" },
+  { file: "attachments/route.ts", method: "POST", path: () => "/api/attachments", multipart: () => ({ file: { name: "matrix.txt", mimeType: "text/plain", buffer: Buffer.from("matrix upload") } }), scope: "collection" },
+  { file: "attachments/[id]/route.ts", method: "GET", path: (n) => `/api/attachments/${n.attachment}`, scope: "attachment" },
+  { file: "attachments/[id]/route.ts", method: "DELETE", path: (n) => `/api/attachments/${n.attachment}`, scope: "attachment" },
   { file: "chat/route.ts", method: "POST", path: () => "/api/chat", data: (n) => chatBody(n.thread, "matrix"), scope: "thread" },
   { file: "admin/users/route.ts", method: "GET", path: () => "/api/admin/users?q=matrix", scope: "admin" },
   { file: "admin/users/[id]/route.ts", method: "GET", path: (n) => `/api/admin/users/${n.user}`, scope: "admin" },
@@ -86,7 +91,7 @@ test("every API route and method is in the isolation matrix", () => {
 });
 
 const send = (request: APIRequestContext, call: Call, names: Names) =>
-  request.fetch(call.path(names), { method: call.method, data: call.data?.(names) });
+  request.fetch(call.path(names), { method: call.method, data: call.data?.(names), multipart: call.multipart?.() });
 
 type Client = { request: APIRequestContext; userId: string };
 const baseURL = `http://127.0.0.1:${process.env.E2E_PORT}`;
@@ -118,7 +123,7 @@ test.describe("the isolation matrix", () => {
       const owner = await apiUser(playwright, baseURL, "Owner");
       const thread = await (await owner.request.post("/api/threads", { data: { title: `public check ${nonce++}` } })).json();
       for (const [who, client] of [["anonymous", anonymous], ["banned", banned.request], ["pending", pending.request], ["user", other.request], ["admin", admin.request], ["owner", owner.request]] as const) {
-        const response = await send(client, call, { thread: thread.id, user: owner.userId, invitation: crypto.randomUUID() });
+        const response = await send(client, call, { thread: thread.id, user: owner.userId, invitation: crypto.randomUUID(), attachment: crypto.randomUUID() });
         expect(response.status(), who).toBe(call.status);
         const body = await response.text();
         expect(body, who).not.toContain(thread.id);
@@ -142,7 +147,9 @@ test.describe("the isolation matrix", () => {
       if (call.needs === "pending target") await setPending(target.userId);
       if (call.needs === "banned target") expect((await admin.request.post(`/api/admin/users/${target.userId}/ban`, { data: {} })).status()).toBe(200);
       const invitation = call.needs === "invitation" ? (await (await admin.request.post("/api/admin/invitations", { data: {} })).json()).invitation.id : crypto.randomUUID();
-      const names: Names = { thread: thread.id, user: target.userId, invitation };
+      const upload = await owner.request.post("/api/attachments", { multipart: { file: { name: `${secret}.txt`, mimeType: "text/plain", buffer: Buffer.from(secret) } } });
+      expect(upload.status()).toBe(201);
+      const names: Names = { thread: thread.id, user: target.userId, invitation, attachment: (await upload.json()).id };
 
       const watched = [owner.userId, other.userId, pending.userId, banned.userId, target.userId];
       const before = { users: await snapshotUsers(watched), admin: await snapshotAdminState() };
@@ -161,11 +168,12 @@ test.describe("the isolation matrix", () => {
       if (call.scope === "admin") {
         expect(asUser.status()).toBe(403);
         expect(await asUser.json()).toEqual({ error: { code: "forbidden", message: expect.any(String), requestId: expect.any(String) } });
-      } else if (call.scope === "thread") {
-        // Someone else's thread is missing to everyone but its owner, admins included.
+      } else if (call.scope === "thread" || call.scope === "attachment") {
+        // Someone else's thread or file is missing to everyone but its owner, admins included.
+        const missing = call.scope === "thread" ? "Thread not found." : "Attachment not found.";
         for (const response of [asUser, asAdmin!]) {
           expect(response.status()).toBe(404);
-          expect(await response.json()).toEqual({ error: { code: "not_found", message: "Thread not found.", requestId: response.headers()["x-request-id"] } });
+          expect(await response.json()).toEqual({ error: { code: "not_found", message: missing, requestId: response.headers()["x-request-id"] } });
         }
       } else {
         for (const response of [asUser, asAdmin!]) {

@@ -52,11 +52,14 @@ const userMessage = (id: string, files: { id: string; name: string; type: string
   status: "complete",
 });
 
+const pglite = engines.find((e) => e.name === "pglite")!;
+
 describe.each([
-  { name: "database", make: async (): Promise<Kind | null> => null },
-  { name: "filesystem", make: filesystemKind },
-  { name: "s3", make: s3Kind },
-])("attachments stored in $name", ({ make }) => {
+  { name: "the database (PostgreSQL)", engine: postgres, make: async (): Promise<Kind | null> => null },
+  { name: "the database (PGlite, the embedded default)", engine: pglite, make: async (): Promise<Kind | null> => null },
+  { name: "a directory", engine: postgres, make: filesystemKind },
+  { name: "S3 (s3rver)", engine: postgres, make: s3Kind },
+])("attachments stored in $name", ({ engine, make }) => {
   let handle: DatabaseHandle;
   let kind: Kind | null;
   let env: Env;
@@ -86,7 +89,7 @@ describe.each([
   };
 
   beforeAll(async () => {
-    handle = postgres.open();
+    handle = engine.open();
     await handle.ready();
     kind = await make();
     env = testEnv(kind?.env ?? { ATTACHMENT_STORAGE: "database" });

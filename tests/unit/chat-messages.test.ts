@@ -50,3 +50,26 @@ describe("the browser's message bridge", () => {
     });
   });
 });
+
+describe("attachments across the bridge", () => {
+  const id = "3f2b0c1e-8a4d-4c6e-9b1a-2d3e4f5a6b7c";
+  const stored = {
+    id: "u1",
+    role: "user" as const,
+    parts: [
+      { type: "text" as const, text: "see this" },
+      { type: "file" as const, mediaType: "image/png", filename: "cat.png", url: `/api/attachments/${id}` },
+      // Not an upload of this app: never shown as one, never sent on.
+      { type: "file" as const, mediaType: "image/png", filename: "evil.png", url: "https://example.com/evil.png" },
+    ],
+  };
+
+  it("a stored user message shows its uploads as attachments, and goes back to the server as the same file parts", () => {
+    const like = fromUIMessage(stored);
+    expect(like.attachments).toEqual([
+      { id, type: "image", name: "cat.png", contentType: "image/png", status: { type: "complete" }, content: [{ type: "file", filename: "cat.png", mimeType: "image/png", data: `/api/attachments/${id}` }] },
+    ]);
+    const back = toUIMessage(fromThreadMessageLike(like, "u1", { type: "complete", reason: "unknown" }));
+    expect(back.parts).toEqual(stored.parts.slice(0, 2));
+  });
+});

@@ -10,13 +10,14 @@ type Context = { params: Promise<{ id: string }> };
 /** RFC 6266: an ASCII fallback and the exact name in UTF-8. */
 function disposition(kind: "inline" | "attachment", name: string) {
   const fallback = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
-  return `${kind}; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `${kind}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
 /**
  * The file, for its owner only. Its type is the one detected from its bytes, text is always
  * text/plain, and only images show in the page: the rest downloads. Nothing uploaded is ever
- * rendered as HTML or SVG, and the sandbox policy keeps even a mislabelled file inert.
+ * rendered as HTML or SVG, and the sandbox policy (next.config.ts) keeps even a mislabelled file inert.
  */
 export const GET = apiRoute(async (request: Request, { params }: Context) => {
   const session = await requireSession(request.headers);
@@ -31,7 +32,6 @@ export const GET = apiRoute(async (request: Request, { params }: Context) => {
       "content-disposition": disposition(image ? "inline" : "attachment", attachment.name),
       "cache-control": "private",
       "x-content-type-options": "nosniff",
-      "content-security-policy": "default-src 'none'; sandbox",
     },
   });
 });
