@@ -113,7 +113,7 @@ function Composer() {
     <ComposerPrimitive.Root className="rounded-2xl border border-zinc-300 bg-white p-2 shadow-sm focus-within:border-zinc-500 dark:border-zinc-700 dark:bg-zinc-900 dark:focus-within:border-zinc-500">
       <ComposerAttachmentChips />
       <div className="flex items-end gap-2">
-        <AttachButton className={`${actionButton} mb-1`} />
+        <AttachButton className={`${actionButton} mb-1`} disabled={!hydrated} />
         {/* submitMode="enter": Enter sends, Shift+Enter inserts a newline; a pasted image is attached. */}
         <ComposerPrimitive.Input
           aria-label="Message"

@@ -32,7 +32,8 @@ test("attach by button, drop and paste: the model gets the image bytes, the PDF'
   const pdf = makePdf(`Quarterly report ${marker}`);
   const notes = Buffer.from(`name,amount\nwidgets,${marker}\n`);
 
-  // The button: an image and a CSV at once, through the file chooser.
+  // The button: an image and a CSV at once, through the file chooser (once the page is live).
+  await expect(composer(page)).toBeEnabled();
   const chooser = page.waitForEvent("filechooser");
   await page.getByRole("button", { name: "Attach" }).click();
   await (await chooser).setFiles([
@@ -80,8 +81,42 @@ test("attach by button, drop and paste: the model gets the image bytes, the PDF'
   expect(markdown).toMatch(/Attachment: \[report\.pdf\]\(\/api\/attachments\/[0-9a-f-]{36}\)/);
 });
 
+test("editing a message with a file sends a fresh copy of the file on the new branch; the original keeps its own", async ({ page }) => {
+  await signUp(page, "Editor");
+  const image = makePng(5, 5, 77);
+  const marker = `edit-${Date.now()}`;
+  await expect(composer(page)).toBeEnabled();
+  const chooser = page.waitForEvent("filechooser");
+  await page.getByRole("button", { name: "Attach" }).click();
+  await (await chooser).setFiles([{ name: "diagram.png", mimeType: "image/png", buffer: image }]);
+  await expect(chips(page).getByText(/\d+ B$/)).toBeVisible();
+  await composer(page).fill(`first ${marker}`);
+  await composer(page).press("Enter");
+  await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
+
+  await page.locator('[data-role="user"]').hover();
+  await page.getByRole("button", { name: "Edit", exact: true }).click();
+  const editBox = page.getByRole("textbox", { name: "Edit message" });
+  await expect(page.getByLabel("Attachment diagram.png")).toBeVisible();
+  await expect(page.getByLabel("Attachment diagram.png").getByText(/\d+ B$/)).toBeVisible();
+  await editBox.fill(`second ${marker}`);
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.locator('[data-role="assistant"]').last()).toContainText(`second ${marker}`);
+
+  const sent = (await modelParts()).filter((p) => p.text.includes(marker));
+  expect(sent.map((p) => [p.text.split(" ")[0], p.images.map((i) => i.sha256)])).toEqual([
+    ["first", [sha256(image)]],
+    ["second", [sha256(image)]],
+  ]);
+  const { user } = await (await page.request.get("/api/auth/get-session")).json();
+  const ids = await withDb(async (c) => (await c.query<{ message_id: string | null }>("select message_id from attachment where user_id = $1", [user.id])).rows);
+  expect(ids).toHaveLength(2);
+  expect(new Set(ids.map((r) => r.message_id)).size).toBe(2);
+});
+
 test("a refused file says why in its chip, and can be removed; the message sends without it", async ({ page }) => {
   await signUp(page, "Refused");
+  await expect(composer(page)).toBeEnabled();
   const chooser = page.waitForEvent("filechooser");
   await page.getByRole("button", { name: "Attach" }).click();
   await (await chooser).setFiles([{ name: "program.exe", mimeType: "application/octet-stream", buffer: Buffer.from([0x4d, 0x5a, 0x90, 0x00, 0xff, 0xfe]) }]);
@@ -97,6 +132,7 @@ test("a refused file says why in its chip, and can be removed; the message sends
 test("a model that takes no images: a clear error in the thread, and the message and its file are kept", async ({ page }) => {
   await signUp(page, "Sightless");
   const image = makePng(4, 4, 99);
+  await expect(composer(page)).toBeEnabled();
   const chooser = page.waitForEvent("filechooser");
   await page.getByRole("button", { name: "Attach" }).click();
   await (await chooser).setFiles([{ name: "chart.png", mimeType: "image/png", buffer: image }]);
