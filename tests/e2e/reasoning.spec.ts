@@ -6,7 +6,7 @@ const thinking = "Let me think about that.";
 
 async function thinkAndAnswer(page: Page) {
   const composer = page.getByRole("textbox", { name: "Message" });
-  await composer.fill("Ponder this [reason] [delay=150]");
+  await composer.fill("Ponder this [reason] [delay=400]");
   await composer.press("Enter");
   const block = page.locator('[data-role="assistant"] details');
   // Open while the model thinks...
