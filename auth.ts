@@ -1,17 +1,18 @@
 import "server-only";
-import { betterAuth } from "better-auth";
+import { betterAuth, type BetterAuthOptions, type BetterAuthPlugin } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { APIError, createAuthMiddleware } from "better-auth/api";
 import { nextCookies } from "better-auth/next-js";
 import { admin, genericOAuth, twoFactor } from "better-auth/plugins";
 import { passkey } from "@better-auth/passkey";
-import { db } from "@/db";
+import { db, getDatabase } from "@/db";
 import type { AppDatabase } from "@/db/connect";
 import * as schema from "@/db/schema";
 import { createAdminPolicy, readAdminEmails } from "@/lib/admins";
 import { storageFromEnv } from "@/lib/attachment-storage";
 import { auditHooks, createAudit } from "@/lib/audit";
 import { resolveAuthSecret } from "@/lib/auth-secret";
+import { createSessionCache, withSessionCache, type SessionCache } from "@/lib/session-cache";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/client-address";
 import { positiveIntFromEnv, type Env } from "@/lib/env";
 import { logFromAuth, logger } from "@/lib/logger";
@@ -21,10 +22,13 @@ import { createSignInLockout, readSignInLockoutLimits, signInLockoutHooks } from
 import { createSignupPolicy, readSignupDefaults } from "@/lib/signup-policy";
 import { OIDC_PROVIDER_ID, enabledSocialProviders, isOidcOnly, readOidcConfig } from "@/lib/social-providers";
 
+// The session read every page and API request makes (auth.api.getSession).
+const notSessionRead = (ctx: { path?: string }) => ctx.path !== "/get-session";
+
 // Refused with OIDC_ONLY=true: everything that signs in, signs up or resets with a password.
 const passwordPaths = new Set(["/sign-in/email", "/sign-up/email", "/request-password-reset", "/reset-password"]);
 
-export function createAuth(database: AppDatabase, env: Env = process.env) {
+export function createAuth(database: AppDatabase, env: Env = process.env, options: { sessionCache?: SessionCache } = {}) {
   const social = enabledSocialProviders(env);
   const oidc = readOidcConfig(env);
   const oidcOnly = isOidcOnly(env);
@@ -52,7 +56,11 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
     // logger; those refusals are in the app's request log and audit log already.)
     logger: { level: "info", log: (level, message, ...args) => logFromAuth(level, message, args) },
     baseURL: env.BETTER_AUTH_URL,
-    database: drizzleAdapter(database, { provider: "pg", schema }),
+    // Session lookups (every request) come from memory while nothing has changed them; see lib/session-cache.ts.
+    database: (opts: BetterAuthOptions) => {
+      const adapter = drizzleAdapter(database, { provider: "pg", schema })(opts);
+      return options.sessionCache ? withSessionCache(adapter, options.sessionCache) : adapter;
+    },
     emailAndPassword: {
       enabled: true,
       minPasswordLength: 8,
@@ -113,29 +121,6 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
         },
       },
     },
-    // Failed password sign-ins are limited per email, whatever address they come from; the admin
-    // policy keeps one admin and refuses impersonation.
-    hooks: {
-      before: createAuthMiddleware(async (ctx) => {
-        if (oidcOnly && passwordPaths.has(ctx.path)) {
-          throw new APIError("FORBIDDEN", { code: "PASSWORD_SIGN_IN_DISABLED", message: `This instance signs people in through ${oidc!.name} only.` });
-        }
-        await admins.before(ctx);
-        await lockoutHooks.before(ctx).catch(async (error: unknown) => {
-          await logHooks.refused(ctx, error);
-          throw error;
-        });
-        await logHooks.before(ctx);
-      }),
-      after: createAuthMiddleware(async (ctx) => {
-        if (ctx.path === "/passkey/verify-authentication" && !(ctx.context.returned instanceof Error)) {
-          const credentialId = (ctx.body as { response?: { id?: unknown } } | undefined)?.response?.id;
-          if (typeof credentialId === "string") await keys.markUsed(credentialId);
-        }
-        await lockoutHooks.after(ctx);
-        await logHooks.after(ctx);
-      }),
-    },
     // The per-address limits below key on the address lib/client-address.ts decided from the TCP
     // peer and TRUSTED_PROXIES; a header a client writes itself never reaches this point.
     advanced: { ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] } },
@@ -151,9 +136,52 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
         // Only starts a redirect to the provider (which checks the credentials): a whole office
         // behind one address may sign in through SSO at once.
         "/sign-in/social": { window: 10, max: Math.max(30, credentialAttempts.max) },
+        // Reading one's own session proves nothing and guesses nothing: a team behind one NAT
+        // address, whose every browser calls it, must not share 100 calls per 10 s (better-auth's
+        // default rule). It also saves a rate-limit row read and write on every call.
+        "/get-session": false,
       },
     },
     plugins: [
+      // Failed password sign-ins are limited per email, whatever address they come from; the
+      // admin policy keeps one admin and refuses impersonation; the audit log records. As a
+      // plugin (first, so before the others' hooks) rather than global hooks, because a plugin's
+      // hooks can skip the session read every request makes: each hook run costs a whole
+      // endpoint context, and none of these has anything to do there.
+      {
+        id: "threadkeeper-policy",
+        hooks: {
+          before: [
+            {
+              matcher: notSessionRead,
+              handler: createAuthMiddleware(async (ctx) => {
+                if (oidcOnly && passwordPaths.has(ctx.path)) {
+                  throw new APIError("FORBIDDEN", { code: "PASSWORD_SIGN_IN_DISABLED", message: `This instance signs people in through ${oidc!.name} only.` });
+                }
+                await admins.before(ctx);
+                await lockoutHooks.before(ctx).catch(async (error: unknown) => {
+                  await logHooks.refused(ctx, error);
+                  throw error;
+                });
+                await logHooks.before(ctx);
+              }),
+            },
+          ],
+          after: [
+            {
+              matcher: notSessionRead,
+              handler: createAuthMiddleware(async (ctx) => {
+                if (ctx.path === "/passkey/verify-authentication" && !(ctx.context.returned instanceof Error)) {
+                  const credentialId = (ctx.body as { response?: { id?: unknown } } | undefined)?.response?.id;
+                  if (typeof credentialId === "string") await keys.markUsed(credentialId);
+                }
+                await lockoutHooks.after(ctx);
+                await logHooks.after(ctx);
+              }),
+            },
+          ],
+        },
+      } satisfies BetterAuthPlugin,
       admin({
         // Said only after the right password: the reason, when the admin gave one.
         bannedUserMessage: (u) => (u.banReason ? `This account is suspended: ${u.banReason}` : "This account is suspended."),
@@ -187,6 +215,11 @@ export function createAuth(database: AppDatabase, env: Env = process.env) {
   });
 }
 
-export const auth = createAuth(db);
+const sessionCacheTtlMs = positiveIntFromEnv(process.env, "SESSION_CACHE_TTL_MS", 30_000);
+
+export const auth = createAuth(db, process.env, {
+  // SESSION_CACHE=off reads every session from the database, as before.
+  sessionCache: process.env.SESSION_CACHE === "off" ? undefined : createSessionCache(() => getDatabase().listen, { ttlMs: sessionCacheTtlMs }),
+});
 
 export type AuthSession = NonNullable<Awaited<ReturnType<typeof auth.api.getSession>>>;

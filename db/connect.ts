@@ -23,8 +23,9 @@ export type DatabaseHandle = {
   /**
    * Calls `onPayload` for every `pg_notify(channel, payload)` made on this database, by any app
    * instance. Best effort: a lost connection is re-made, so callers also poll now and then.
+   * `onConnection` hears when notices start arriving (true) and when they may be missed (false).
    */
-  listen: (channel: string, onPayload: (payload: string) => void) => Promise<void>;
+  listen: (channel: string, onPayload: (payload: string) => void, onConnection?: (connected: boolean) => void) => Promise<void>;
   /** One round trip to the database, for readiness checks. */
   ping: () => Promise<void>;
   close: () => Promise<void>;
@@ -81,25 +82,36 @@ export function connectPostgres(url: string, options: { max?: number } = {}): Da
   let listener: Client | undefined;
   let closed = false;
   const channels = new Map<string, Set<(payload: string) => void>>();
+  const watchers = new Set<(connected: boolean) => void>();
   const connectListener = async (): Promise<void> => {
     const client = new Client({ connectionString: url });
     client.on("notification", (n) => channels.get(n.channel)?.forEach((fn) => fn(n.payload ?? "")));
     const reconnect = () => {
       if (listener !== client || closed) return;
       listener = undefined;
+      watchers.forEach((fn) => fn(false));
       client.end().catch(() => {});
       setTimeout(() => void connectListener().catch(() => {}), 1000).unref();
     };
     client.on("error", reconnect);
     client.on("end", reconnect);
     listener = client;
-    await client.connect();
-    for (const channel of channels.keys()) await client.query(`listen "${channel}"`);
+    try {
+      await client.connect();
+      for (const channel of channels.keys()) await client.query(`listen "${channel}"`);
+    } catch (error) {
+      reconnect();
+      throw error;
+    }
+    watchers.forEach((fn) => fn(true));
   };
-  const listen = async (channel: string, onPayload: (payload: string) => void) => {
+  const listen = async (channel: string, onPayload: (payload: string) => void, onConnection?: (connected: boolean) => void) => {
     channels.set(channel, (channels.get(channel) ?? new Set()).add(onPayload));
-    if (!listener) await connectListener();
-    else await listener.query(`listen "${channel}"`);
+    // Told of every (re)connection from now on, also when this first attempt fails and a later one works.
+    if (onConnection) watchers.add(onConnection);
+    if (!listener) return connectListener();
+    await listener.query(`listen "${channel}"`);
+    onConnection?.(true);
   };
   const close = async () => {
     closed = true;
@@ -119,8 +131,10 @@ export function connectPglite(dataDir: string | undefined): DatabaseHandle {
   const db = drizzlePglite({ client, schema }) as unknown as AppDatabase;
   // The embedded database needs no setup: it migrates itself on first use.
   const ready = once(() => migratePglite(drizzlePglite({ client }), { migrationsFolder }));
-  const listen = async (channel: string, onPayload: (payload: string) => void) => {
+  // One process, one connection: once listening, no notice can be missed.
+  const listen = async (channel: string, onPayload: (payload: string) => void, onConnection?: (connected: boolean) => void) => {
     await client.listen(channel, onPayload);
+    onConnection?.(true);
   };
   const ping = async () => {
     await client.query("select 1");

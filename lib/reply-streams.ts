@@ -50,16 +50,26 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
   }
 
   const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
+  let lastPrune = 0;
+  /** Removes the recordings of replies that ended a minute ago, or stopped moving ten minutes ago (their instance went away). */
+  const prune = async () => {
+    await handle().db.execute(sql`
+      delete from ${replyStream}
+      where (done and updated_at < now() - interval '1 minute') or updated_at < now() - interval '10 minutes'`);
+  };
 
   return {
+    prune,
     /** Starts recording a reply in one of the user's threads; null when the thread is not theirs. */
     async startForUser(userId: string, threadId: string, replyId: string, parentId: string): Promise<string | null> {
       const db = handle().db;
       await bus().listening;
-      // Whatever ended a minute ago, or stopped moving ten minutes ago (its instance went away).
-      await db.execute(sql`
-        delete from ${replyStream}
-        where (done and updated_at < now() - interval '1 minute') or updated_at < now() - interval '10 minutes'`);
+      // Old recordings go at most every ten seconds per process, off the request's path (it was a
+      // round trip per turn).
+      if (Date.now() - lastPrune > 10_000) {
+        lastPrune = Date.now();
+        prune().catch((error: unknown) => logger.warn({ err: error }, "reply streams: could not remove finished recordings"));
+      }
       const rows = rowsOf<{ id: string }>(
         await db.execute(sql`
           insert into ${replyStream} (thread_id, reply_id, parent_id)
@@ -67,6 +77,11 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
           returning id`),
       );
       return rows[0]?.id ?? null;
+    },
+
+    /** Removes a recording that never started (the turn was refused after it was made). */
+    async discard(streamId: string): Promise<void> {
+      await handle().db.execute(sql`delete from ${replyStream} where id = ${streamId}`);
     },
 
     /** Records the stream's text in order; `finish` marks it done once the reply is stored. */

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { authClient } from "@/lib/auth-client";
+import { sessionClient } from "@/lib/session-client";
 import { useHydrated } from "@/lib/use-hydrated";
 
 export function SignOutButton() {
@@ -14,7 +14,7 @@ export function SignOutButton() {
       disabled={pending || !hydrated}
       onClick={async () => {
         setPending(true);
-        await authClient.signOut();
+        await sessionClient.signOut();
         // A full page load, so no client state of this user (threads, messages) outlives the session.
         // eslint-disable-next-line @next/next/no-location-assign-relative-destination
         window.location.assign("/sign-in");

@@ -2,7 +2,7 @@
 
 import { useAui } from "@assistant-ui/react";
 import { useEffect, useRef } from "react";
-import { authClient } from "@/lib/auth-client";
+import { sessionClient } from "@/lib/session-client";
 
 /**
  * Reloads the thread list whenever the signed-in user changes (sign-out or another account in
@@ -11,7 +11,7 @@ import { authClient } from "@/lib/auth-client";
  */
 export function ReloadOnAuth({ initialUserId }: { initialUserId: string }) {
   const aui = useAui();
-  const { data, isPending } = authClient.useSession();
+  const { data, isPending } = sessionClient.useSession();
   const userId = isPending ? initialUserId : (data?.user.id ?? null);
   const shownFor = useRef(initialUserId);
 

@@ -3,7 +3,7 @@ import { startTestPostgres } from "../support/postgres";
 import { migratePostgres } from "../support/migrate";
 import { startOtlpReceiver } from "../support/otlp-receiver";
 import { withDb } from "./db";
-import { apiUser, chatBody, password } from "./helpers";
+import { apiAdmin, apiUser, chatBody, password } from "./helpers";
 import { startInstance } from "./instances";
 
 const get = (url: string, headers: Record<string, string> = {}) => fetch(url, { headers });
@@ -150,9 +150,27 @@ test("two instances on one database: a session, its revocation and the chat rate
     expect(statuses.filter((s) => s === 200)).toHaveLength(30);
     expect(statuses.slice(30)).toEqual([429, 429]);
 
-    // Signed out on the first: the second refuses the same cookie at once.
+    // Each instance keeps sessions it has read in memory (lib/session-cache.ts). Signed out on the
+    // first: it refuses the cookie on the very next request, and the second within 100 ms.
+    expect((await on(second.url)("/api/threads")).status()).toBe(200);
     expect((await user.request.post(`${main}/api/auth/sign-out`, { headers: { cookie, origin: main }, data: {} })).status()).toBe(200);
+    expect((await on(main)("/api/threads")).status()).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await on(second.url)("/api/threads")).status()).toBe(401);
+
+    // A ban by an admin on the second instance: the first refuses within 100 ms, though it served
+    // this user's session from memory a moment before.
+    const banned = await apiUser(playwright, main, "Twin banned");
+    const bannedCookie = (await banned.request.storageState()).cookies.map((c) => `${c.name}=${c.value}`).join("; ");
+    const asBanned = (base: string) => banned.request.get(`${base}/api/threads`, { headers: { cookie: bannedCookie } });
+    for (let i = 0; i < 3; i++) expect((await asBanned(main)).status()).toBe(200);
+    const admin = await apiAdmin(playwright, second.url);
+    expect((await admin.request.post(`${second.url}/api/admin/users/${banned.userId}/ban`, { data: { reason: "twins" } })).status()).toBe(200);
+    expect((await asBanned(second.url)).status()).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await asBanned(main)).status()).toBe(401);
+    await banned.request.dispose();
+    await admin.request.dispose();
     await user.request.dispose();
   } finally {
     await second.stop();

@@ -88,6 +88,7 @@ describe.each(engines)("replies in flight on $name", ({ name, open }) => {
     await a.db.execute(sql`update reply_stream set updated_at = now() - interval '2 minutes' where id = ${ended}`);
     await a.db.execute(sql`update reply_stream set updated_at = now() - interval '11 minutes' where id = ${abandoned}`);
     await streams.startForUser(userId, threadId, "new", "p");
+    await streams.prune();
     const left = (await a.db.execute(sql`select reply_id from reply_stream where thread_id = ${threadId}`)) as unknown as { rows: { reply_id: string }[] };
     expect(left.rows.map((r) => r.reply_id)).toEqual(["new"]);
     const chunks = (await a.db.execute(sql`select count(*)::int as n from reply_stream_chunk where stream_id = ${ended}`)) as unknown as { rows: { n: number }[] };

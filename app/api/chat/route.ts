@@ -142,14 +142,23 @@ export const POST = apiRoute(async (request: Request) => {
   const modelChoice = getModel();
   const forModel = await attachments.toModelParts(session.user.id, threadId, messages, { pdfAsFile: modelChoice.mode === "responses" });
 
-  // Ownership check and the user's message in one transaction, before the model is called.
+  // The user's message (ownership checked in the same statement) and the reply's recording are
+  // written side by side, one round trip instead of two, both before the model is called; a
+  // recording whose message was refused is removed again.
   const parentId = messages.length > 1 ? messages[messages.length - 2].id : null;
-  const owned = await threads.saveMessagesForUser(session.user.id, threadId, [toStoredMessage(last, parentId)], "keep", body.model);
-  if (!owned) throw notFound();
-
   const replyId = body.replyId ?? generateId();
-  const streamId = await replyStreams.startForUser(session.user.id, threadId, replyId, last.id);
-  if (!streamId) throw notFound();
+  const [saved, started] = await Promise.allSettled([
+    threads.saveMessagesForUser(session.user.id, threadId, [toStoredMessage(last, parentId)], "keep", body.model),
+    replyStreams.startForUser(session.user.id, threadId, replyId, last.id),
+  ]);
+  const streamId = started.status === "fulfilled" ? started.value : null;
+  if (saved.status === "rejected" || !saved.value || !streamId) {
+    if (streamId) await replyStreams.discard(streamId).catch(() => {});
+    if (saved.status === "rejected") throw saved.reason;
+    if (started.status === "rejected") throw started.reason;
+    throw notFound();
+  }
+  const owned = saved.value;
   // Stop (POST /api/threads/:id/stop, from any tab and any instance) aborts the model request.
   // The request's own signal is not used: a closed tab must not cut the reply short. A model that
   // goes silent is given up on by the stall timeout in lib/ai.ts.
