@@ -183,6 +183,22 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
       });
     },
 
+    /**
+     * Where this reply's recording stands: "writing", "stopped" (a Stop was asked, whether or not
+     * it has ended yet), "ended" (it ran to its end unasked), or null when there is none (never
+     * recorded, or removed a minute after it ended).
+     */
+    async stateForUser(userId: string, threadId: string, replyId: string): Promise<"writing" | "stopped" | "ended" | null> {
+      const [row] = rowsOf<{ done: boolean; stop_requested: boolean }>(
+        await handle().db.execute(sql`
+          select r.done, r.stop_requested from ${replyStream} r join ${thread} t on t.id = r.thread_id
+          where r.thread_id = ${threadId} and t.user_id = ${userId} and r.reply_id = ${replyId}
+          order by r.created_at desc limit 1`),
+      );
+      if (!row) return null;
+      return row.stop_requested ? "stopped" : row.done ? "ended" : "writing";
+    },
+
     /** Asks whichever instance writes the thread's reply to stop it; false when the thread is not the user's. */
     async requestStopForUser(userId: string, threadId: string): Promise<boolean> {
       const rows = rowsOf<{ id: string | null }>(

@@ -53,15 +53,6 @@ export function primeThreadHistory(threadId: string, messagesJson: string) {
   primedHistory.set(threadId, messagesJson);
 }
 
-// Set while the page is being left (reload, navigation, closing): the reply in progress is cut
-// off in this tab only. The server goes on writing and stores it whole, so this tab neither asks
-// it to stop nor stores its own cut-off copy over the server's.
-let leavingPage = false;
-if (typeof window !== "undefined") {
-  window.addEventListener("pagehide", () => (leavingPage = true));
-  window.addEventListener("pageshow", () => (leavingPage = false));
-}
-
 // The newest message each thread had when it was last read, to tell whether it has changed since.
 const readUpTo = new Map<string, string>();
 
@@ -94,7 +85,6 @@ function useThreadHistory(): ThreadHistoryAdapter {
       // Each message once it settles: the user's when sent, a reply when it ends (also by Stop).
       async append({ parentId, message }) {
         if (followedReplies.delete(message.id)) return;
-        if (leavingPage && message.role === "assistant") return;
         const { remoteId } = await aui.threadListItem().initialize();
         const { id, ...content } = toUIMessage(message);
         await api.saveMessage(remoteId, { id, parentId, format: messageFormat, content });
@@ -132,7 +122,7 @@ async function* replyUpdates(body: ReadableStream<Uint8Array>): AsyncGenerator<C
 
 /** Stop asks the server to abort the model request too; a closed tab sends nothing, so its reply goes on. */
 const stopOnAbort = (signal: AbortSignal, threadId: string) =>
-  signal.addEventListener("abort", () => void (leavingPage || api.stopReply(threadId).catch(() => {})), { once: true });
+  signal.addEventListener("abort", () => void api.stopReply(threadId).catch(() => {}), { once: true });
 
 /** Sends the branch to /api/chat and shows the reply as it streams. */
 function useChatModel(pickedModel: () => string | undefined): ChatModelAdapter {
