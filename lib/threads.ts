@@ -70,24 +70,34 @@ export function toPrefixQuery(text: string): string | null {
 }
 
 export function createThreadStore(db: AppDatabase = defaultDb, storage: () => AttachmentStorage = attachmentStorage) {
+  // The sidebar's query, prepared once: drizzle builds its SQL once, and PostgreSQL parses and
+  // plans it once per connection (named statements), instead of on every page of every user.
+  const listQuery = (deep: boolean) =>
+    db
+      .select(summaryColumns)
+      .from(thread)
+      .where(
+        and(
+          eq(thread.userId, sql.placeholder("userId")),
+          eq(thread.status, sql.placeholder("status")),
+          deep ? sql`(${thread.updatedAt}, ${thread.id}) < (${sql.placeholder("afterAt")}::timestamptz, ${sql.placeholder("afterId")}::uuid)` : undefined,
+        ),
+      )
+      .orderBy(desc(thread.updatedAt), desc(thread.id))
+      .limit(sql.placeholder("limit"))
+      .prepare(deep ? "list_threads_after" : "list_threads_first");
+  let prepared: { first: ReturnType<typeof listQuery>; after: ReturnType<typeof listQuery> } | undefined;
+
   async function listThreadsForUser(
     userId: string,
     options: { status: ThreadStatus; limit: number; after?: Cursor },
   ): Promise<{ threads: ThreadSummary[]; nextCursor: string | null }> {
     const { status, limit, after } = options;
+    prepared ??= { first: listQuery(false), after: listQuery(true) };
     // Keyset pagination on (updated_at, id): every page is one index range scan, however deep.
-    const rows = await db
-      .select(summaryColumns)
-      .from(thread)
-      .where(
-        and(
-          eq(thread.userId, userId),
-          eq(thread.status, status),
-          after ? sql`(${thread.updatedAt}, ${thread.id}) < (${after.updatedAt.toISOString()}::timestamptz, ${after.id}::uuid)` : undefined,
-        ),
-      )
-      .orderBy(desc(thread.updatedAt), desc(thread.id))
-      .limit(limit + 1);
+    const rows = after
+      ? await prepared.after.execute({ userId, status, limit: limit + 1, afterAt: after.updatedAt.toISOString(), afterId: after.id })
+      : await prepared.first.execute({ userId, status, limit: limit + 1 });
     const page = rows.slice(0, limit);
     return { threads: page, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null };
   }

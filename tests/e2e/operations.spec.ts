@@ -1,4 +1,5 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
+import { makePdf } from "../support/files";
 import { startTestPostgres } from "../support/postgres";
 import { migratePostgres } from "../support/migrate";
 import { startOtlpReceiver } from "../support/otlp-receiver";
@@ -256,7 +257,7 @@ test("traces: with OTEL_EXPORTER_OTLP_ENDPOINT a chat turn is one trace holding 
   }
 });
 
-test("the standalone build, copied elsewhere, starts with `node server.js` and serves pages, static files, sign-up and chat", async ({ playwright }) => {
+test("the standalone build, copied elsewhere, starts with `node server.js` and serves pages, static files, sign-up, chat and uploads", async ({ playwright }) => {
   test.setTimeout(120_000);
   // What an operator copies to a server: only .next/standalone (npm run build finished it).
   const { cpSync, mkdtempSync } = await import("node:fs");
@@ -290,6 +291,10 @@ test("the standalone build, copied elsewhere, starts with `node server.js` and s
     const reply = await user.request.post("/api/chat", { data: chatBody(thread.id, "hello from a copied build") });
     expect(reply.status()).toBe(200);
     expect(await reply.text()).toContain('"type":"finish"');
+    // PDF text extraction (unpdf, loaded on first use) is in the copied build too.
+    const pdf = await user.request.post("/api/attachments", { multipart: { file: { name: "doc.pdf", mimeType: "application/pdf", buffer: makePdf("from a copied build") } } });
+    expect(pdf.status(), await pdf.text()).toBe(201);
+    expect((await pdf.json()).type).toBe("application/pdf");
     await user.request.dispose();
   } finally {
     server.kill("SIGTERM");
