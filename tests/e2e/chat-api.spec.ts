@@ -30,24 +30,38 @@ test("a chat turn stores the user message before the model answers, and the repl
   await request.dispose();
 });
 
-test("replyId names the stored reply, so the browser's settled copy replaces it instead of adding a sibling", async ({ playwright, baseURL }) => {
+test("replyId names the stored reply: after Stop the browser's settled copy replaces it (no sibling); a cut-short copy of a finished reply does not", async ({ playwright, baseURL }) => {
   const { request } = await apiUser(playwright, baseURL!, "Namer");
   const thread = await (await request.post("/api/threads", { data: {} })).json();
   const bad = await request.post("/api/chat", { data: { ...chatBody(thread.id, "x"), replyId: "" } });
   expect(bad.status()).toBe(400);
   expect((await bad.json()).error.code).toBe("bad_request");
 
-  const response = await request.post("/api/chat", { data: { ...chatBody(thread.id, "Name it", "user-n"), replyId: "reply-n" } });
-  expect(await response.text()).toContain('"messageId":"reply-n"');
   const stored = async () => (await (await request.get(`/api/threads/${thread.id}/messages`)).json()).messages;
-  await expect.poll(async () => (await stored()).map((m: { id: string }) => m.id)).toEqual(["user-n", "reply-n"]);
+  const settled = { role: "assistant", parts: [{ type: "text", text: "word1" }] };
+  const settle = (id: string, parentId: string) => request.post(`/api/threads/${thread.id}/messages`, { data: { id, parentId, format: "ai-sdk/v6", content: settled } });
 
-  const settled = { role: "assistant", parts: [{ type: "text", text: "Name" }] };
-  const save = await request.post(`/api/threads/${thread.id}/messages`, { data: { id: "reply-n", parentId: "user-n", format: "ai-sdk/v6", content: settled } });
-  expect(save.status()).toBe(204);
+  // A reply that ran to its end: a cut-short copy from a browser (a tab that went away) does not
+  // replace it.
+  const whole = await request.post("/api/chat", { data: { ...chatBody(thread.id, "Name it", "user-w"), replyId: "reply-w" } });
+  expect(await whole.text()).toContain('"messageId":"reply-w"');
+  await expect.poll(async () => (await stored()).map((m: { id: string }) => m.id)).toEqual(["user-w", "reply-w"]);
+  expect((await settle("reply-w", "user-w")).status()).toBe(204);
+  expect((await stored())[1]).toMatchObject({ id: "reply-w", status: "complete" });
+  expect(JSON.stringify((await stored())[1].content)).toContain("Fake model says: Name it");
+
+  // After Stop, the browser's copy is what the user saw: it replaces the server's, under the same id.
+  // (The request context reads a whole body before it resolves: the chat is not awaited here.)
+  const stopped = request.post("/api/chat", { data: { ...chatBody(thread.id, "Name it [slow]", "user-n"), replyId: "reply-n" } });
+  // Once its user message is stored, so is the reply's recording: Stop finds it.
+  await expect.poll(async () => (await stored()).map((m: { id: string }) => m.id)).toContain("user-n");
+  expect((await request.post(`/api/threads/${thread.id}/stop`)).status()).toBe(204);
+  expect(await (await stopped).text()).toContain('"messageId":"reply-n"');
+  expect((await settle("reply-n", "user-n")).status()).toBe(204);
+  await expect.poll(async () => (await stored()).find((m: { id: string }) => m.id === "reply-n")?.content).toEqual(settled);
   const after = await stored();
-  expect(after).toHaveLength(2);
-  expect(after[1]).toMatchObject({ id: "reply-n", status: "incomplete", content: settled });
+  expect(after.map((m: { id: string }) => m.id)).toEqual(["user-w", "reply-w", "user-n", "reply-n"]);
+  expect(after[3]).toMatchObject({ id: "reply-n", status: "incomplete", content: settled });
   await request.dispose();
 });
 
