@@ -89,6 +89,9 @@ test("an expired session row and forged or tampered cookies get 401", async ({ p
     expect(await everyRouteStatus(await replay(playwright, baseURL!, bad), thread.id), bad).toEqual(all401);
   }
 
+  // A change made by hand in SQL reaches the app's session cache through the table's trigger and
+  // LISTEN/NOTIFY, which takes a moment (the README's session cache section): within 100 ms.
   await withDb((db) => db.query(`update session set expires_at = now() - interval '1 day' where token = $1`, [token]));
+  await new Promise((resolve) => setTimeout(resolve, 100));
   expect(await everyRouteStatus(user.request, thread.id)).toEqual(all401);
 });
