@@ -215,11 +215,16 @@ export function createAuth(database: AppDatabase, env: Env = process.env, option
   });
 }
 
-const sessionCacheTtlMs = positiveIntFromEnv(process.env, "SESSION_CACHE_TTL_MS", 30_000);
+// One cache per process, on globalThis: Next.js bundles this module once for route handlers and
+// once for pages, and a write made through either must clear what both read.
+const shared = globalThis as { threadkeeperSessionCache?: SessionCache };
+const sessionCache =
+  process.env.SESSION_CACHE === "off"
+    ? undefined
+    : (shared.threadkeeperSessionCache ??= createSessionCache(() => getDatabase().listen, {
+        ttlMs: positiveIntFromEnv(process.env, "SESSION_CACHE_TTL_MS", 30_000),
+      }));
 
-export const auth = createAuth(db, process.env, {
-  // SESSION_CACHE=off reads every session from the database, as before.
-  sessionCache: process.env.SESSION_CACHE === "off" ? undefined : createSessionCache(() => getDatabase().listen, { ttlMs: sessionCacheTtlMs }),
-});
+export const auth = createAuth(db, process.env, { sessionCache });
 
 export type AuthSession = NonNullable<Awaited<ReturnType<typeof auth.api.getSession>>>;
