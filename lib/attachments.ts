@@ -5,6 +5,7 @@ import { db as defaultDb } from "@/db";
 import type { AppDatabase } from "@/db/connect";
 import { attachment, type Attachment } from "@/db/schema";
 import { ApiError } from "./api-error";
+import { atMostEvery } from "./at-most-every";
 import { attachmentStorage, type AttachmentStorage } from "./attachment-storage";
 import { cleanFileName, decodeText, detectAttachmentType, kindOf } from "./attachment-types";
 import { attachmentIdOf } from "./chat-messages";
@@ -86,7 +87,6 @@ export async function claimAttachments(tx: AppDatabase, userId: string, threadId
 export type ModelFileOptions = { pdfAsFile: boolean };
 
 export function createAttachmentStore(db: AppDatabase = defaultDb, storage: () => AttachmentStorage = attachmentStorage) {
-  let lastPrune = 0;
 
   async function uploadForUser(userId: string, file: { name: string; bytes: Uint8Array }): Promise<AttachmentJson> {
     if (file.bytes.byteLength === 0) throw new ApiError("bad_request", "The file is empty.");
@@ -204,11 +204,7 @@ export function createAttachmentStore(db: AppDatabase = defaultDb, storage: () =
   }
 
   /** At most every ten minutes per process, off the request path. */
-  function pruneOrphansSoon() {
-    if (Date.now() - lastPrune < 600_000) return;
-    lastPrune = Date.now();
-    removeOrphans().catch((error: unknown) => logger.warn({ err: error }, "attachments: could not remove unsent uploads"));
-  }
+  const pruneOrphansSoon = atMostEvery(600_000, () => removeOrphans(), "attachments: could not remove unsent uploads");
 
   return { uploadForUser, readForUser, deleteUnsentForUser, toModelParts, removeOrphans };
 }

@@ -1,4 +1,5 @@
 import "server-only";
+import { atMostEvery } from "./at-most-every";
 import { logger } from "./logger";
 import { sql } from "drizzle-orm";
 import { getDatabase } from "@/db";
@@ -50,13 +51,14 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
   }
 
   const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
-  let lastPrune = 0;
   /** Removes the recordings of replies that ended a minute ago, or stopped moving ten minutes ago (their instance went away). */
   const prune = async () => {
     await handle().db.execute(sql`
       delete from ${replyStream}
       where (done and updated_at < now() - interval '1 minute') or updated_at < now() - interval '10 minutes'`);
   };
+  // At most every ten seconds per process, off the request's path (it was a round trip per turn).
+  const pruneSoon = atMostEvery(10_000, prune, "reply streams: could not remove finished recordings");
 
   return {
     prune,
@@ -64,12 +66,7 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
     async startForUser(userId: string, threadId: string, replyId: string, parentId: string): Promise<string | null> {
       const db = handle().db;
       await bus().listening;
-      // Old recordings go at most every ten seconds per process, off the request's path (it was a
-      // round trip per turn).
-      if (Date.now() - lastPrune > 10_000) {
-        lastPrune = Date.now();
-        prune().catch((error: unknown) => logger.warn({ err: error }, "reply streams: could not remove finished recordings"));
-      }
+      pruneSoon();
       const rows = rowsOf<{ id: string }>(
         await db.execute(sql`
           insert into ${replyStream} (thread_id, reply_id, parent_id)
@@ -184,19 +181,31 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
     },
 
     /**
-     * Where this reply's recording stands: "writing", "stopped" (a Stop was asked, whether or not
-     * it has ended yet), "ended" (it ran to its end unasked), or null when there is none (never
-     * recorded, or removed a minute after it ended).
+     * Whether a browser's copy of a reply may replace the server's. A complete copy may: it is the
+     * whole reply. After Stop a partial one may too: it is what the user saw. A copy cut short any
+     * other way (the tab reloaded or closed mid-reply) may not: the server goes on and stores the
+     * whole reply. The browser sends Stop before its copy, but the two requests may land in either
+     * order, so a partial copy of a reply still being written waits a moment for a Stop to show up.
      */
-    async stateForUser(userId: string, threadId: string, replyId: string): Promise<"writing" | "stopped" | "ended" | null> {
-      const [row] = rowsOf<{ done: boolean; stop_requested: boolean }>(
-        await handle().db.execute(sql`
-          select r.done, r.stop_requested from ${replyStream} r join ${thread} t on t.id = r.thread_id
-          where r.thread_id = ${threadId} and t.user_id = ${userId} and r.reply_id = ${replyId}
-          order by r.created_at desc limit 1`),
-      );
-      if (!row) return null;
-      return row.stop_requested ? "stopped" : row.done ? "ended" : "writing";
+    async browserCopyWinsForUser(userId: string, threadId: string, replyId: string, complete: boolean): Promise<boolean> {
+      if (complete) return true;
+      // "stopped" (asked, ended or not), "ended" (ran to its end unasked), "writing", or none
+      // (never recorded, or removed a minute after it ended).
+      const state = async () => {
+        const [row] = rowsOf<{ done: boolean; stop_requested: boolean }>(
+          await handle().db.execute(sql`
+            select r.done, r.stop_requested from ${replyStream} r join ${thread} t on t.id = r.thread_id
+            where r.thread_id = ${threadId} and t.user_id = ${userId} and r.reply_id = ${replyId}
+            order by r.created_at desc limit 1`),
+        );
+        return !row ? null : row.stop_requested ? "stopped" : row.done ? "ended" : "writing";
+      };
+      let now = await state();
+      for (let waited = 0; now === "writing" && waited < 2000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        now = await state();
+      }
+      return now === "stopped" || now === null;
     },
 
     /** Asks whichever instance writes the thread's reply to stop it; false when the thread is not the user's. */

@@ -1,11 +1,11 @@
 import "server-only";
-import { logger } from "./logger";
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { APIError, type createAuthMiddleware } from "better-auth/api";
 import { z } from "zod";
 import type { AppDatabase } from "@/db/connect";
 import { signInFailure } from "@/db/schema";
+import { atMostEvery } from "./at-most-every";
 import { logAuthEvent } from "./auth-log";
 import { clientAddressOf } from "./client-address";
 import { positiveIntFromEnv, type Env } from "./env";
@@ -32,7 +32,8 @@ const anyDevice = "";
 export function createSignInLockout(db: AppDatabase, limits: SignInLockoutLimits) {
   const window = sql`make_interval(secs => ${limits.windowSeconds})`;
   const rowOf = (email: string, device: string) => and(eq(signInFailure.email, email), eq(signInFailure.device, device));
-  let lastPrune = 0;
+  /** Rows whose window is over carry no information; at most once a minute, off the request path. */
+  const prune = atMostEvery(60_000, () => db.delete(signInFailure).where(sql`${signInFailure.expiresAt} < now()`), "sign-in lockout: could not prune old failures");
 
   return {
     /** Counts an attempt; `retryAfter` (seconds) when this email already had its failures in the current window. */
@@ -49,7 +50,7 @@ export function createSignInLockout(db: AppDatabase, limits: SignInLockoutLimits
         returning failures, ceil(extract(epoch from expires_at - now()))::int as retry_after`)) as unknown as {
         rows: { failures: number; retry_after: number }[];
       };
-      this.prune();
+      prune();
       const { failures, retry_after } = rows[0]!;
       return { attempt: failures, retryAfter: failures > limits.maxFailures ? Math.max(1, retry_after) : null };
     },
@@ -77,14 +78,6 @@ export function createSignInLockout(db: AppDatabase, limits: SignInLockoutLimits
       await db.delete(signInFailure).where(eq(signInFailure.email, normalizeEmail(email)));
     },
 
-    /** Rows whose window is over carry no information; at most once a minute, off the request path. */
-    prune(): void {
-      if (Date.now() - lastPrune < 60_000) return;
-      lastPrune = Date.now();
-      db.delete(signInFailure)
-        .where(sql`${signInFailure.expiresAt} < now()`)
-        .catch((error: unknown) => logger.warn({ err: error }, "sign-in lockout: could not prune old failures"));
-    },
   };
 }
 

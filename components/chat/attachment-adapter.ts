@@ -14,7 +14,7 @@ export function formatSize(bytes: number): string {
 }
 
 /** The upload a pending or sent attachment names, once it has one. */
-const uploadIdOf = (attachment: { content?: readonly { type: string; data?: unknown }[] }) =>
+export const uploadIdOf = (attachment: { content?: readonly { type: string; data?: unknown }[] }) =>
   attachmentIdOf(attachment.content?.find((part) => part.type === "file")?.data);
 
 /**

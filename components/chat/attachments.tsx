@@ -2,12 +2,12 @@
 
 import { AttachmentPrimitive, ComposerPrimitive, MessagePrimitive, useAui, useAuiState, type Attachment } from "@assistant-ui/react";
 import { useEffect, useMemo } from "react";
-import { formatSize } from "@/components/chat/attachment-adapter";
-import { attachmentIdOf } from "@/lib/chat-messages";
+import { formatSize, uploadIdOf } from "@/components/chat/attachment-adapter";
+import { attachmentUrl } from "@/lib/chat-messages";
 
 const urlOf = (attachment: Attachment) => {
-  const data = attachment.content?.find((part) => part.type === "file")?.data;
-  return attachmentIdOf(data) ? (data as string) : undefined;
+  const id = uploadIdOf(attachment);
+  return id && attachmentUrl(id);
 };
 
 /** A picture of a file being added: its own bytes while it uploads, the server's copy after. */

@@ -46,17 +46,18 @@ export async function apiAdmin(playwright: { request: APIRequest }, baseURL: str
   return { request: context, userId: user.id };
 }
 
+/** The fake model server's own routes (see tests/support/fake-openai.ts): /__requests, /__parts, /__closed. */
+export const fakeModel = (route: string) => `${process.env.E2E_MODEL_URL!.replace(/\/v1$/, "")}${route}`;
+
 /** The last user texts the fake model has been sent. */
 export async function modelRequests(): Promise<string[]> {
-  const url = process.env.E2E_MODEL_URL!.replace(/\/v1$/, "");
-  const res = await fetch(`${url}/__requests`);
+  const res = await fetch(fakeModel("/__requests"));
   return ((await res.json()) as { requests: string[] }).requests;
 }
 
 /** What the fake model received besides words, newest last (see tests/support/fake-openai.ts). */
 export async function modelParts(): Promise<import("../support/fake-openai").ReceivedParts[]> {
-  const url = process.env.E2E_MODEL_URL!.replace(/\/v1$/, "");
-  return ((await (await fetch(`${url}/__parts`)).json()) as { parts: import("../support/fake-openai").ReceivedParts[] }).parts;
+  return ((await (await fetch(fakeModel("/__parts"))).json()) as { parts: import("../support/fake-openai").ReceivedParts[] }).parts;
 }
 
 /** POST /api/attachments with one file, as the browser sends it. */

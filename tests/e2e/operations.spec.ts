@@ -14,6 +14,14 @@ const jsonLines = (log: string) =>
     .filter((l) => l.startsWith("{"))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
+/** Not ready (503 with `code`), while still alive: health is 200 whatever the database's state. */
+async function expectNotReady(base: string, code: string) {
+  const ready = await get(`${base}/api/ready`);
+  expect(ready.status).toBe(503);
+  expect((await ready.json()).error.code).toBe(code);
+  expect((await get(`${base}/api/health`)).status).toBe(200);
+}
+
 test("health and readiness: up, not migrated, database stopped; neither needs a session", async () => {
   const main = `http://127.0.0.1:${process.env.E2E_PORT}`;
   const health = await get(`${main}/api/health`);
@@ -25,10 +33,7 @@ test("health and readiness: up, not migrated, database stopped; neither needs a 
   // A database the app's migrations never ran on.
   const unmigrated = await startInstance("unmigrated", {}, { freshDatabase: true, migrate: false });
   try {
-    const ready = await get(`${unmigrated.url}/api/ready`);
-    expect(ready.status).toBe(503);
-    expect((await ready.json()).error.code).toBe("database_not_migrated");
-    expect((await get(`${unmigrated.url}/api/health`)).status).toBe(200);
+    await expectNotReady(unmigrated.url, "database_not_migrated");
   } finally {
     await unmigrated.stop();
   }
@@ -40,10 +45,7 @@ test("health and readiness: up, not migrated, database stopped; neither needs a 
   try {
     expect((await get(`${app.url}/api/ready`)).status).toBe(200);
     await postgres.stop();
-    const down = await get(`${app.url}/api/ready`);
-    expect(down.status).toBe(503);
-    expect((await down.json()).error.code).toBe("database_unavailable");
-    expect((await get(`${app.url}/api/health`)).status).toBe(200);
+    await expectNotReady(app.url, "database_unavailable");
   } finally {
     await app.stop();
   }

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { withDb } from "./db";
-import { signUp, uniqueEmail } from "./helpers";
+import { fakeModel, signUp, uniqueEmail } from "./helpers";
 import { startInstance } from "./instances";
 
 const composer = (page: Page) => page.getByRole("textbox", { name: "Message" });
@@ -49,7 +49,7 @@ test("a reload mid-reply shows what was written at once and follows the rest, st
   const [stored] = await storedReplies(threadId);
   expect(textOf(stored.parts)).toBe(fullReply);
   expect(stored.status).toBe("complete");
-  const calls = await (await fetch(`${process.env.E2E_MODEL_URL!.replace(/\/v1$/, "")}/__requests`)).json();
+  const calls = await (await fetch(fakeModel("/__requests"))).json();
   expect((calls.requests as string[]).filter((r) => r.endsWith(text) && !r.includes(" title]"))).toHaveLength(1);
   // The recording is gone once the reply has ended and a minute has passed; right now it is marked done.
   const none = await page.request.get(`/api/threads/${threadId}/stream`);
@@ -83,7 +83,7 @@ test("a second tab and a second app instance follow the same live reply", async 
 });
 
 async function modelClosedAfter(text: string, since: number): Promise<number | null> {
-  const { closed } = (await (await fetch(`${process.env.E2E_MODEL_URL!.replace(/\/v1$/, "")}/__closed`)).json()) as { closed: { text: string; at: number }[] };
+  const { closed } = (await (await fetch(fakeModel("/__closed"))).json()) as { closed: { text: string; at: number }[] };
   const hit = closed.find((c) => c.text === text && c.at >= since);
   return hit ? hit.at - since : null;
 }

@@ -27,7 +27,7 @@ export const POST = apiRoute(async (request: Request) => {
     throw new ApiError("bad_request", "Invalid request: send exactly one file, in the field \"file\".");
   }
   const file = files[0];
-  if (file.size > limits.maxAttachmentBytes) throw new ApiError("payload_too_large", `A file may be at most ${limits.maxAttachmentBytes} bytes.`);
+  // Size (413), emptiness (400) and type (415) are checked by the data layer, on the bytes.
   const uploaded = await attachments.uploadForUser(session.user.id, { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) });
   return Response.json(uploaded, { status: 201 });
 });
