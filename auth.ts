@@ -210,9 +210,26 @@ export function createAuth(database: AppDatabase, env: Env = process.env, option
             }),
           ]
         : []),
-      nextCookies(), // must stay last
+      nextCookiesWhenNeeded(), // must stay last
     ],
   });
+}
+
+/**
+ * better-auth's nextCookies(), whose hooks run only when they have work: its before hook only
+ * matters in a server component render (where a refreshed cookie could not be written, so the
+ * refresh is skipped), its after hook only when the call set a cookie. Upstream matches every
+ * call, and each hook run builds a whole endpoint context: two of them on every session read.
+ */
+function nextCookiesWhenNeeded(): BetterAuthPlugin {
+  const upstream = nextCookies();
+  type Hook = NonNullable<NonNullable<BetterAuthPlugin["hooks"]>["before"]>[number];
+  type HookContext = Parameters<Hook["matcher"]>[0];
+  const inRender = (ctx: HookContext) => ctx.headers?.get("rsc") === "1" && !ctx.headers.get("next-action");
+  const setsCookie = (ctx: HookContext) => ctx.context.responseHeaders?.has("set-cookie") === true;
+  const gate = (hooks: Hook[] | undefined, when: (ctx: HookContext) => boolean) =>
+    (hooks ?? []).map((hook) => ({ ...hook, matcher: (ctx: HookContext) => hook.matcher(ctx) && when(ctx) }));
+  return { ...upstream, hooks: { before: gate(upstream.hooks.before, inRender), after: gate(upstream.hooks.after, setsCookie) } };
 }
 
 // One cache per process, on globalThis: Next.js bundles this module once for route handlers and

@@ -95,3 +95,20 @@ test("an expired session row and forged or tampered cookies get 401", async ({ p
   await new Promise((resolve) => setTimeout(resolve, 100));
   expect(await everyRouteStatus(user.request, thread.id)).toEqual(all401);
 });
+
+test("a session due for refresh is extended, and its new cookie reaches the browser once, from get-session and from an API route", async ({ playwright, baseURL }) => {
+  for (const path of ["/api/auth/get-session", "/api/threads"]) {
+    const user = await apiUser(playwright, baseURL!, "Refreshed");
+    const token = decodeURIComponent((await cookieHeader(user.request)).split("=")[1]).split(".")[0];
+    // better-auth extends a session once a day (updateAge) by pushing its expiry out to 7 days.
+    await withDb((db) => db.query(`update session set expires_at = now() + interval '1 hour' where token = $1`, [token]));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const response = await user.request.get(path);
+    expect(response.status(), path).toBe(200);
+    const cookies = response.headersArray().filter((h) => h.name.toLowerCase() === "set-cookie" && h.value.includes("session_token="));
+    expect(cookies, path).toHaveLength(1);
+    expect(cookies[0]!.value, path).toContain("Max-Age=604800");
+    const expiresAt = await withDb(async (db) => (await db.query(`select expires_at from session where token = $1`, [token])).rows[0].expires_at as Date);
+    expect(expiresAt.getTime() - Date.now(), path).toBeGreaterThan(6 * 24 * 3600 * 1000);
+  }
+});

@@ -20,7 +20,14 @@ async function handle(request: Request, handler: (request: Request) => Promise<R
     return toErrorResponse(error);
   }
   const headers = verifiedHeaders(request.headers);
-  const path = new URL(request.url).pathname.replace(/^\/api\/auth/, "");
+  const url = new URL(request.url);
+  const path = url.pathname.replace(/^\/api\/auth/, "");
+  // better-auth's handler builds its whole router (every endpoint of every plugin) on each
+  // request; the session read every browser repeats is the same endpoint called directly, which
+  // runs the same hooks and answers the same body, headers and cookies at a fraction of the cost.
+  if (request.method === "GET" && path === "/get-session") {
+    return auth.api.getSession({ headers, query: Object.fromEntries(url.searchParams), asResponse: true });
+  }
   const response = await handler(new Request(request.url, { method: request.method, headers, body, signal: request.signal }));
   // better-auth's per-address limiter answers 429 with only its own X-Retry-After header.
   if (response.status !== 429 || response.headers.has("retry-after")) return response;
