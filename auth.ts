@@ -232,8 +232,9 @@ function nextCookiesWhenNeeded(): BetterAuthPlugin {
   return { ...upstream, hooks: { before: gate(upstream.hooks.before, inRender), after: gate(upstream.hooks.after, setsCookie) } };
 }
 
-// One cache per process, on globalThis: Next.js bundles this module once for route handlers and
-// once for pages, and a write made through either must clear what both read.
+// One cache per process, on globalThis: Turbopack (`next dev`) bundles this module once for route
+// handlers and once for pages, and a write made through either must clear what both read. (The
+// webpack production build has one copy; the guard keeps both builds the same.)
 const shared = globalThis as { threadkeeperSessionCache?: SessionCache };
 const sessionCache =
   process.env.SESSION_CACHE === "off"
