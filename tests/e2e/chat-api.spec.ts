@@ -52,7 +52,8 @@ test("replyId names the stored reply: after Stop the browser's settled copy repl
 
   // After Stop, the browser's copy is what the user saw: it replaces the server's, under the same id.
   // (The request context reads a whole body before it resolves: the chat is not awaited here.)
-  const stopped = request.post("/api/chat", { data: { ...chatBody(thread.id, "Name it [slow]", "user-n"), replyId: "reply-n" } });
+  // 30 s of reply unless stopped, so a busy machine cannot let it finish before Stop arrives.
+  const stopped = request.post("/api/chat", { data: { ...chatBody(thread.id, "Name it [tokens=300] [delay=100]", "user-n"), replyId: "reply-n" } });
   // Once its user message is stored, so is the reply's recording: Stop finds it.
   await expect.poll(async () => (await stored()).map((m: { id: string }) => m.id)).toContain("user-n");
   expect((await request.post(`/api/threads/${thread.id}/stop`)).status()).toBe(204);
