@@ -131,8 +131,7 @@ export const api = {
     call<{ results: ApiSearchResult[] }>(`/api/search?${new URLSearchParams({ q })}`, { signal }),
   uploadAttachment,
   deleteAttachment: (id: string) => call<void>(`/api/attachments/${encodeURIComponent(id)}`, { method: "DELETE" }),
-  generateTitle: (id: string, text?: string) =>
-    call<ApiThread>(`${threadPath(id)}/title`, { method: "POST", body: json(text ? { text } : {}) }),
+  generateTitle: (id: string) => call<ApiThread>(`${threadPath(id)}/title`, { method: "POST" }),
   admin: {
     updateUser: (id: string, values: { role?: "admin" | "user"; tokenQuota?: number | null }) =>
       call<{ user: AdminUserRow }>(adminUserPath(id), { method: "PATCH", body: json(values) }),

@@ -149,15 +149,21 @@ export function createAttachmentStore(db: AppDatabase = defaultDb, storage: () =
    * earlier messages it must be tied to the message that carries it in this thread. Then turns
    * the parts into what the model reads: images as image files, PDFs as files (`pdfAsFile`, the
    * Responses API) or as their text, text files as text with their name.
+   *
+   * The request's budget: what the model is handed (text, and files before base64) is at most
+   * MAX_MODEL_INPUT_BYTES, counted from the rows before any file is read, and each file is read
+   * and converted once however many parts name it.
    */
   async function toModelParts(userId: string, threadId: string, messages: UIMessage[], options: ModelFileOptions): Promise<UIMessage[]> {
     const wanted = messages.map((m) => ({ message: m, ids: attachmentIdsOf(m) }));
-    const ids = wanted.flatMap((w) => w.ids);
-    if (ids.length === 0) return messages;
-    const rows = await db
-      .select()
-      .from(attachment)
-      .where(and(eq(attachment.userId, userId), inArray(attachment.id, ids), isNotNull(attachment.storedAt)));
+    const ids = [...new Set(wanted.flatMap((w) => w.ids))];
+    const rows =
+      ids.length === 0
+        ? []
+        : await db
+            .select()
+            .from(attachment)
+            .where(and(eq(attachment.userId, userId), inArray(attachment.id, ids), isNotNull(attachment.storedAt)));
     const byId = new Map(rows.map((r) => [r.id, r]));
     const last = messages.at(-1);
     for (const { message, ids: own } of wanted) {
@@ -167,28 +173,32 @@ export function createAttachmentStore(db: AppDatabase = defaultDb, storage: () =
         if (!row || !(tiedHere || (message === last && row.messageId === null))) throw refused();
       }
     }
-    const bytes = new Map(
+    const asText = (r: Attachment) => kindOf(r.mediaType) === "pdf" && !options.pdfAsFile;
+    const inputBytes =
+      messages.reduce((sum, m) => sum + m.parts.reduce((n, p) => n + ("text" in p && typeof p.text === "string" ? Buffer.byteLength(p.text) : 0), 0), 0) +
+      rows.reduce((sum, r) => sum + (asText(r) ? Buffer.byteLength(r.text ?? "") : r.size), 0);
+    if (inputBytes > limits.maxModelInputBytes) {
+      throw new ApiError(
+        "payload_too_large",
+        `This conversation is too large to send to the model: ${inputBytes} bytes of text and files, at most ${limits.maxModelInputBytes}. Start a new thread or remove some attachments.`,
+      );
+    }
+    if (rows.length === 0) return messages;
+    type ModelPart = UIMessage["parts"][number];
+    const converted = new Map<string, ModelPart>(
       await Promise.all(
-        rows
-          .filter((r) => kindOf(r.mediaType) === "image" || kindOf(r.mediaType) === "text" || options.pdfAsFile)
-          .map(async (r) => {
-            const data = await storage().get(userId, r.id);
-            if (!data) throw new ApiError("internal_error", "An attachment's file is missing from storage.");
-            return [r.id, data] as const;
-          }),
+        rows.map(async (r): Promise<[string, ModelPart]> => {
+          if (asText(r)) return [r.id, { type: "text", text: `Attached PDF "${r.name}" (its text):\n\n${r.text ?? ""}` }];
+          const data = await storage().get(userId, r.id);
+          if (!data) throw new ApiError("internal_error", "An attachment's file is missing from storage.");
+          if (kindOf(r.mediaType) === "text") return [r.id, { type: "text", text: `Attached file "${r.name}":\n\n${decodeText(data) ?? ""}` }];
+          return [r.id, { type: "file", mediaType: r.mediaType, filename: r.name, url: `data:${r.mediaType};base64,${Buffer.from(data).toString("base64")}` }];
+        }),
       ),
     );
     return messages.map((m) => ({
       ...m,
-      parts: m.parts.map((part) => {
-        if (part.type !== "file") return part;
-        const row = byId.get(attachmentIdOf(part.url)!)!;
-        const kind = kindOf(row.mediaType);
-        if (kind === "text") return { type: "text" as const, text: `Attached file "${row.name}":\n\n${decodeText(bytes.get(row.id)!) ?? ""}` };
-        if (kind === "pdf" && !options.pdfAsFile) return { type: "text" as const, text: `Attached PDF "${row.name}" (its text):\n\n${row.text ?? ""}` };
-        const data = Buffer.from(bytes.get(row.id)!).toString("base64");
-        return { type: "file" as const, mediaType: row.mediaType, filename: row.name, url: `data:${row.mediaType};base64,${data}` };
-      }),
+      parts: m.parts.map((part) => (part.type === "file" ? converted.get(attachmentIdOf(part.url)!)! : part)),
     }));
   }
 

@@ -63,12 +63,18 @@ export type StoredMessageJson = { id: string; parentId: string | null; format: s
 
 /**
  * The branch the user was last on: the newest message and its ancestors, oldest first (the
- * list comes oldest first, so its last entry is the newest message).
+ * list comes oldest first, so its last entry is the newest message). The one walk of a message
+ * tree, server and browser: it visits each message at most once, so a parent loop written before
+ * the store refused them ends the walk at the repeat instead of running for ever.
  */
 export function lastBranch<M extends { id: string; parentId: string | null }>(messages: M[]): M[] {
   const byId = new Map(messages.map((m) => [m.id, m]));
+  const seen = new Set<string>();
   const branch: M[] = [];
-  for (let m = messages.at(-1); m && branch.length <= messages.length; m = m.parentId ? byId.get(m.parentId) : undefined) branch.push(m);
+  for (let m = messages.at(-1); m && !seen.has(m.id); m = m.parentId ? byId.get(m.parentId) : undefined) {
+    seen.add(m.id);
+    branch.push(m);
+  }
   return branch.reverse();
 }
 

@@ -1,18 +1,10 @@
 import "server-only";
-import { attachmentParts, attachmentUrl, textParts } from "./chat-messages";
+import { attachmentParts, attachmentUrl, lastBranch, textParts } from "./chat-messages";
 import type { ExportedThread } from "./threads";
-
-/** The branch the user last saw: from the newest message up through its parents. */
-export function currentBranch(messages: ExportedThread["messages"]): ExportedThread["messages"] {
-  const byId = new Map(messages.map((m) => [m.id, m]));
-  const branch = [];
-  for (let m = messages.at(-1); m; m = m.parentId ? byId.get(m.parentId) : undefined) branch.unshift(m);
-  return branch;
-}
 
 export function threadToMarkdown(thread: ExportedThread): string {
   const lines = [`# ${thread.title ?? "New chat"}`, ""];
-  for (const m of currentBranch(thread.messages)) {
+  for (const m of lastBranch(thread.messages)) {
     lines.push(`## ${m.role === "user" ? "You" : m.role === "assistant" ? "Assistant" : "System"}`, "", textParts(m.content).join("\n\n"), "");
     // Attachments as links: they open for the signed-in owner, like in the app.
     const files = attachmentParts(m.content);

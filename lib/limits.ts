@@ -13,6 +13,8 @@ export function readLimits(env: Env = process.env) {
     maxTitleChars: positiveIntFromEnv(env, "MAX_TITLE_CHARS", 200),
     /** Bytes of one attachment (10 MiB). */
     maxAttachmentBytes: positiveIntFromEnv(env, "MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024),
+    /** Bytes handed to the model in one chat request: message text plus attachments (before base64). */
+    maxModelInputBytes: positiveIntFromEnv(env, "MAX_MODEL_INPUT_BYTES", 20 * 1024 * 1024),
     /** Attachments on one message. */
     maxAttachmentsPerMessage: positiveIntFromEnv(env, "MAX_ATTACHMENTS_PER_MESSAGE", 8),
     /** Hours an upload that was never sent is kept. */

@@ -6,13 +6,16 @@ import { attachmentIdsOf } from "./attachments";
 import { messageFormat } from "./chat-messages";
 import { limits } from "./limits";
 import type { MessageInput } from "./threads";
-import { storableText } from "./validation";
 
-const messageId = storableText(200).pipe(z.string().min(1, "must not be empty"));
+/**
+ * Ids the client chooses (messages, replies): the AI SDK and assistant-ui make short ASCII ids,
+ * and these ids travel in URLs and response headers (`x-reply-id`), so nothing else is taken.
+ */
+export const clientIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "must be 1 to 100 ASCII letters, digits, '_' or '-'");
 
 /** The shape of a UIMessage as it arrives; `validateUIMessages` then checks every part. */
 export const uiMessageSchema = z.object({
-  id: messageId,
+  id: clientIdSchema,
   role: z.enum(["user", "assistant", "system"]),
   parts: z.array(z.looseObject({ type: z.string().max(100) })).max(200),
   metadata: z.unknown().optional(),
@@ -21,6 +24,11 @@ export const uiMessageSchema = z.object({
 export async function validateMessages(messages: unknown[]): Promise<UIMessage[]> {
   const result = await safeValidateUIMessages({ messages });
   if (!result.success) throw new ApiError("bad_request", `Invalid request: messages: ${result.error.message}`);
+  // A branch names each message once; a repeated one would be stored once but read (and its
+  // files converted) for the model once per copy.
+  if (new Set(result.data.map((m) => m.id)).size !== result.data.length) {
+    throw new ApiError("bad_request", "Invalid request: messages: the same message id is given more than once.");
+  }
   for (const m of result.data) {
     // File parts may only name this app's uploads (checked for ownership later, with the database).
     attachmentIdsOf(m);

@@ -60,6 +60,16 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
   // At most every ten seconds per process, off the request's path (it was a round trip per turn).
   const pruneSoon = atMostEvery(10_000, prune, "reply streams: could not remove finished recordings");
 
+  const recordingOf = async (userId: string, threadId: string, replyId: string) => {
+    const [row] = rowsOf<{ done: boolean; stop_requested: boolean }>(
+      await handle().db.execute(sql`
+        select r.done, r.stop_requested from ${replyStream} r join ${thread} t on t.id = r.thread_id
+        where r.thread_id = ${threadId} and t.user_id = ${userId} and r.reply_id = ${replyId}
+        order by r.created_at desc limit 1`),
+    );
+    return row;
+  };
+
   return {
     prune,
     /** Starts recording a reply in one of the user's threads; null when the thread is not theirs. */
@@ -192,12 +202,7 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
       // "stopped" (asked, ended or not), "ended" (ran to its end unasked), "writing", or none
       // (never recorded, or removed a minute after it ended).
       const state = async () => {
-        const [row] = rowsOf<{ done: boolean; stop_requested: boolean }>(
-          await handle().db.execute(sql`
-            select r.done, r.stop_requested from ${replyStream} r join ${thread} t on t.id = r.thread_id
-            where r.thread_id = ${threadId} and t.user_id = ${userId} and r.reply_id = ${replyId}
-            order by r.created_at desc limit 1`),
-        );
+        const row = await recordingOf(userId, threadId, replyId);
         return !row ? null : row.stop_requested ? "stopped" : row.done ? "ended" : "writing";
       };
       let now = await state();
@@ -206,6 +211,21 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
         now = await state();
       }
       return now === "stopped" || now === null;
+    },
+
+    /**
+     * Waits, up to `waitMs`, for the recording of a reply in the user's thread to end (a reply is
+     * stored before its recording ends). False when there is no such recording. A browser may send
+     * the next message as soon as it has read a reply's last chunk, a moment before the reply is
+     * stored; that message names the reply as its parent.
+     */
+    async replyEndedForUser(userId: string, threadId: string, replyId: string, waitMs = 3000): Promise<boolean> {
+      let row = await recordingOf(userId, threadId, replyId);
+      for (let waited = 0; row && !row.done && waited < waitMs; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        row = await recordingOf(userId, threadId, replyId);
+      }
+      return row?.done === true;
     },
 
     /** Asks whichever instance writes the thread's reply to stop it; false when the thread is not the user's. */

@@ -1,9 +1,10 @@
 import "server-only";
 import type { UIMessage } from "ai";
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
 import { db as defaultDb } from "@/db";
 import type { AppDatabase } from "@/db/connect";
 import { attachment, message, messageSearchVector, thread, type Message, type Thread, type ThreadStatus } from "@/db/schema";
+import { ApiError } from "@/lib/api-error";
 import { attachmentStorage, type AttachmentStorage } from "@/lib/attachment-storage";
 import { attachmentIdsOf, claimAttachments } from "@/lib/attachments";
 import { textParts } from "@/lib/chat-messages";
@@ -21,6 +22,13 @@ export type ExportedThread = ThreadSummary & {
   messages: Pick<Message, "id" | "parentId" | "role" | "content" | "status" | "createdAt">[];
 };
 export type MessageInput = Pick<Message, "id" | "parentId" | "role" | "format" | "content" | "status">;
+
+/** A parent that is not an earlier message of the same thread (see saveMessageForUser). */
+export class InvalidParentError extends ApiError {
+  constructor() {
+    super("bad_request", "Invalid request: parentId must name an earlier message of this thread.");
+  }
+}
 
 const summaryColumns = {
   id: thread.id,
@@ -154,17 +162,33 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
     return true;
   }
 
-  /** The text of the first user message, for title generation; null when the thread is not the user's. */
-  async function firstUserTextForUser(userId: string, threadId: string): Promise<string | null> {
+  /**
+   * What a generated title is made from: the thread's title and the text of its first stored user
+   * message (null while there is none). Null when the thread is not the user's.
+   */
+  async function titleSourceForUser(userId: string, threadId: string): Promise<{ title: string | null; firstText: string | null } | null> {
     const rows = await db
-      .select({ content: message.content })
+      .select({ title: thread.title, content: message.content })
       .from(thread)
       .leftJoin(message, and(eq(message.threadId, thread.id), eq(message.role, "user")))
       .where(and(eq(thread.id, threadId), eq(thread.userId, userId)))
       .orderBy(asc(message.createdAt))
       .limit(1);
     if (rows.length === 0) return null;
-    return textParts(rows[0].content).join("\n");
+    return { title: rows[0].title, firstText: rows[0].content === null ? null : textParts(rows[0].content).join("\n") };
+  }
+
+  /**
+   * A thread gets one generated title: true for the one caller that finds it still untitled (it
+   * is marked `placeholder` at once, so concurrent callers find it titled and call no model).
+   */
+  async function claimTitleForUser(userId: string, threadId: string, placeholder: string): Promise<boolean> {
+    const claimed = await db
+      .update(thread)
+      .set({ title: placeholder })
+      .where(and(eq(thread.id, threadId), eq(thread.userId, userId), isNull(thread.title)))
+      .returning({ id: thread.id });
+    return claimed.length > 0;
   }
 
   /**
@@ -196,51 +220,61 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
   }
 
   /**
-   * Writes messages into one of the user's threads and marks it active, in one transaction.
-   * The thread update is the ownership check and locks the row, so a concurrent delete cannot
-   * slip between check and insert. `onConflict: "keep"` never changes a stored message (the
-   * server's own writes); `"replace"` lets the client's settled copy win (e.g. after Stop).
-   * Null when the thread is not the user's: nothing is written then. Otherwise the thread's model,
-   * after storing `model` as its choice when one is given.
+   * Writes a message into one of the user's threads and marks it active, in one statement. The
+   * thread update is the ownership check and locks the row, so a concurrent delete cannot slip
+   * between check and insert. `onConflict: "keep"` never changes a stored message (the server's
+   * own writes); `"replace"` lets the client's settled copy win (e.g. after Stop).
+   *
+   * The tree stays a tree by construction: a parent must be a message of the same thread written
+   * before this one (before its stored copy, when replacing). Every parent link then points back
+   * in time, so no write can close a loop, whatever order requests arrive in. Anything else is a
+   * 400 (`InvalidParentError`) and nothing is written.
+   *
+   * Null when the thread is not the user's: nothing is written then. Otherwise the thread's
+   * model, after storing `model` as its choice when one is given.
    */
-  async function saveMessagesForUser(
+  async function saveMessageForUser(
     userId: string,
     threadId: string,
-    messages: MessageInput[],
+    m: MessageInput,
     onConflict: "keep" | "replace",
     model?: string,
   ): Promise<{ model: string | null } | null> {
-    const rows = messages.map((m) => sql`(${m.id}, ${m.parentId}, ${m.role}, ${m.format}, ${JSON.stringify(m.content)}::jsonb, ${m.status})`);
     const conflict =
       onConflict === "keep"
         ? sql`do nothing`
         : sql`do update set parent_id = excluded.parent_id, role = excluded.role, format = excluded.format,
                              content = excluded.content, status = excluded.status`;
-    // One statement, one round trip: the update is the ownership check and locks the thread row;
-    // the insert only runs for a thread it found.
+    const parentIsEarlier = sql`(${m.parentId}::text is null or exists (
+      select 1 from ${message} p
+      where p.thread_id = ${threadId} and p.id = ${m.parentId}
+        and p.created_at < coalesce((select s.created_at from ${message} s where s.thread_id = ${threadId} and s.id = ${m.id}), 'infinity')))`;
     const write = async (executor: AppDatabase) => {
       const result = (await executor.execute(sql`
         with owned as (
           update ${thread} set updated_at = now(), last_message_at = now(), model = coalesce(${model ?? null}::text, model)
-          where id = ${threadId} and user_id = ${userId}
+          where id = ${threadId} and user_id = ${userId} and ${parentIsEarlier}
           returning id, model
         ), written as (
           insert into ${message} (thread_id, id, parent_id, role, format, content, status)
-          select owned.id, v.id, v.parent_id, v.role, v.format, v.content, v.status
-          from owned, (values ${sql.join(rows, sql`, `)}) as v(id, parent_id, role, format, content, status)
+          select owned.id, ${m.id}, ${m.parentId}, ${m.role}, ${m.format}, ${JSON.stringify(m.content)}::jsonb, ${m.status}
+          from owned
           on conflict (thread_id, id) ${conflict}
           returning 1
         )
         select model from owned`)) as unknown as { rows: { model: string | null }[] };
-      return result.rows[0] ?? null;
+      if (result.rows[0]) return result.rows[0];
+      // Written nothing: either not the user's thread (null, a 404) or a parent it may not have.
+      if (await getThreadForUser(userId, threadId)) throw new InvalidParentError();
+      return null;
     };
     // Only a user's message carries uploads; a reply's file parts are the model's own output.
-    const files = messages.map((m) => ({ id: m.id, attachments: m.role === "user" ? attachmentIdsOf(m.content as Pick<UIMessage, "parts">) : [] }));
-    if (files.every((f) => f.attachments.length === 0)) return write(db);
-    // Messages with attachments: the message and the claim on its uploads stand or fall together.
+    const files = m.role === "user" ? attachmentIdsOf(m.content as Pick<UIMessage, "parts">) : [];
+    if (files.length === 0) return write(db);
+    // A message with attachments: the message and the claim on its uploads stand or fall together.
     return db.transaction(async (tx) => {
       const saved = await write(tx as unknown as AppDatabase);
-      if (saved) for (const f of files) await claimAttachments(tx as unknown as AppDatabase, userId, threadId, f.id, f.attachments);
+      if (saved) await claimAttachments(tx as unknown as AppDatabase, userId, threadId, m.id, files);
       return saved;
     });
   }
@@ -306,8 +340,9 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
     updateThreadForUser,
     deleteThreadForUser,
     messagesJsonForUser,
-    firstUserTextForUser,
-    saveMessagesForUser,
+    titleSourceForUser,
+    claimTitleForUser,
+    saveMessageForUser,
   };
 }
 

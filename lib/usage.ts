@@ -66,6 +66,19 @@ export function createUsage(db: AppDatabase = defaultDb, quota: number | null = 
           cached_input_tokens = u.cached_input_tokens + excluded.cached_input_tokens`);
     },
 
+    /** A model call that is not a reply (a thread's title): its tokens count in the month, as no message. */
+    async recordCallForUser(userId: string, model: string, usage: ReplyUsage | undefined): Promise<void> {
+      await db.execute(sql`
+        insert into ${usageMonth} as u (user_id, month, model, messages, input_tokens, output_tokens, reasoning_tokens, cached_input_tokens)
+        values (${userId}, ${thisMonth}, ${model}, 0, ${usage?.inputTokens ?? 0}, ${usage?.outputTokens ?? 0},
+                ${usage?.reasoningTokens ?? 0}, ${usage?.cachedInputTokens ?? 0})
+        on conflict (user_id, month, model) do update set
+          input_tokens = u.input_tokens + excluded.input_tokens,
+          output_tokens = u.output_tokens + excluded.output_tokens,
+          reasoning_tokens = u.reasoning_tokens + excluded.reasoning_tokens,
+          cached_input_tokens = u.cached_input_tokens + excluded.cached_input_tokens`);
+    },
+
     /** The user's messages and tokens this month, by model. */
     async thisMonthForUser(userId: string): Promise<MonthUsage[]> {
       return db

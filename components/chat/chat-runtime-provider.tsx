@@ -245,12 +245,9 @@ const threadListAdapter: RemoteThreadListAdapter = {
   async fetch(remoteId) {
     return toMetadata(await api.getThread(remoteId));
   },
-  async generateTitle(remoteId, messages) {
-    // The server makes and saves the title; the first message's text goes along because this
-    // runs as soon as the message shows, possibly before /api/chat has stored it.
-    const first = messages.find((m) => m.role === "user");
-    const text = first?.content.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("\n");
-    const { title } = await api.generateTitle(remoteId, text?.slice(0, 4000));
+  async generateTitle(remoteId) {
+    // The server makes and saves the title from the first message it stored (once per thread).
+    const { title } = await api.generateTitle(remoteId);
     return createAssistantStream((controller) => {
       controller.appendText(title ?? "");
     });

@@ -41,6 +41,37 @@ function CodeHeader({ language, code }: CodeHeaderProps) {
   );
 }
 
+// Resolved against a base of our own: a URL that keeps it is a path on this app.
+const ownBase = "http://threadkeeper.invalid";
+const isOwnImage = (src: unknown) => {
+  if (typeof src !== "string" || !src) return false;
+  try {
+    const url = new URL(src, ownBase);
+    return url.origin === ownBase || url.protocol === "data:" || url.protocol === "blob:";
+  } catch {
+    return false;
+  }
+};
+
+const linkClass = "text-blue-700 underline underline-offset-2 hover:text-blue-900 dark:text-blue-400 dark:hover:text-blue-300";
+
+/**
+ * Images only from this app: a reply's Markdown is text a model (or whoever injected text into
+ * it) wrote, and an image from elsewhere is loaded with no click, so its URL could carry the
+ * conversation away. Any other image becomes a plain link the person can choose to open.
+ */
+function Image({ src, alt }: ComponentProps<"img">) {
+  // A plain <img>: next/image's optimizer would fetch the URL on the server.
+  // eslint-disable-next-line @next/next/no-img-element
+  if (isOwnImage(src)) return <img src={src as string} alt={alt ?? ""} className="max-w-full rounded" />;
+  if (typeof src !== "string" || !src) return <span>{alt}</span>;
+  return (
+    <a href={src} className={linkClass} target="_blank" rel="noreferrer noopener">
+      {alt || src}
+    </a>
+  );
+}
+
 function Code({ className, ...props }: ComponentProps<"code">) {
   const isBlock = useIsMarkdownCodeBlock();
   return (
@@ -76,9 +107,10 @@ const components = memoizeMarkdownComponents({
       {...props}
     />
   ),
+  img: Image,
   a: (props) => (
     <a
-      className="text-blue-700 underline underline-offset-2 hover:text-blue-900 dark:text-blue-400 dark:hover:text-blue-300"
+      className={linkClass}
       {...props}
       target="_blank"
       rel="noreferrer noopener"

@@ -48,6 +48,17 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     { id: "m", parentId: 5, format: "ai-sdk/v6", content: { role: "user", parts: [] } },
     { id: "m", parentId: null, format: "ai-sdk/v6", content: { role: "user", parts: [], extra: { __proto__: 1 } }, more: 1 },
     { id: "m\u0000", parentId: null, format: "ai-sdk/v6", content: { role: "user", parts: [] } },
+    // The message tree: a parent must be an earlier message of the same thread; ids are ASCII.
+    ...[["loop", "loop"], ["m", "never-stored"], ["m", othersThread], ["m", "é"], ["ü", null], ["with space", null], ["x".repeat(101), null]].map(([id, parentId]) => ({
+      id, parentId, format: "ai-sdk/v6", content: { role: "user", parts: [{ type: "text", text: "x" }] },
+    })),
+    // One request's budget: each message once, and a reply id that is new and ASCII.
+    { id: ownThread, messages: [{ id: "d", role: "user", parts: [{ type: "text", text: "x" }] }, { id: "d", role: "user", parts: [{ type: "text", text: "x" }] }] },
+    { id: ownThread, messages: [{ id: "m", role: "user", parts: [{ type: "text", text: "x" }] }], replyId: "m" },
+    { id: ownThread, messages: [{ id: "m", role: "user", parts: [{ type: "text", text: "x" }] }], replyId: "réponse" },
+    { id: ownThread, messages: [{ id: "m", role: "user", parts: [{ type: "text", text: "x" }] }], replyId: "a\r\nx-injected: 1" },
+    { id: ownThread, messages: [{ id: "naïve", role: "user", parts: [{ type: "text", text: "x" }] }] },
+    { id: ownThread, messages: [{ id: "first", role: "user", parts: [{ type: "text", text: "x" }] }, { id: "second", role: "user", parts: [{ type: "text", text: "x" }] }] },
   ];
   for (const [method, path] of bodyRoutes) {
     for (const text of invalidJson) add(`invalid JSON ${json(text)}`, method, path, text);

@@ -132,14 +132,14 @@ describe.each([
     const mine = await files.uploadForUser(alice.id, { name: "a.txt", bytes: Buffer.from("alpha") });
     const theirs = await files.uploadForUser(bob.id, { name: "b.txt", bytes: Buffer.from("bravo") });
 
-    await expect(threads.saveMessagesForUser(alice.id, thread.id, [userMessage("m-stolen", [theirs])], "keep")).rejects.toMatchObject({ code: "bad_request" });
+    await expect(threads.saveMessageForUser(alice.id, thread.id, userMessage("m-stolen", [theirs]), "keep")).rejects.toMatchObject({ code: "bad_request" });
     expect(await threads.messagesJsonForUser(alice.id, thread.id)).toBe('{"messages":[]}');
 
-    expect(await threads.saveMessagesForUser(alice.id, thread.id, [userMessage("m-1", [mine])], "keep")).not.toBeNull();
+    expect(await threads.saveMessageForUser(alice.id, thread.id, userMessage("m-1", [mine]), "keep")).not.toBeNull();
     // The same message stored again (the client's copy after the server's) is fine...
-    expect(await threads.saveMessagesForUser(alice.id, thread.id, [userMessage("m-1", [mine])], "replace")).not.toBeNull();
+    expect(await threads.saveMessageForUser(alice.id, thread.id, userMessage("m-1", [mine]), "replace")).not.toBeNull();
     // ...another message with the same upload is not, and writes nothing.
-    await expect(threads.saveMessagesForUser(alice.id, thread.id, [userMessage("m-2", [mine])], "keep")).rejects.toMatchObject({ code: "bad_request" });
+    await expect(threads.saveMessageForUser(alice.id, thread.id, userMessage("m-2", [mine]), "keep")).rejects.toMatchObject({ code: "bad_request" });
     expect(JSON.parse((await threads.messagesJsonForUser(alice.id, thread.id))!).messages.map((m: { id: string }) => m.id)).toEqual(["m-1"]);
     const [row] = await handle.db.select().from(attachment).where(eq(attachment.id, mine.id));
     expect(row).toMatchObject({ threadId: thread.id, messageId: "m-1" });
@@ -187,7 +187,7 @@ describe.each([
       await files.uploadForUser(alice.id, { name: "two.png", bytes: makePng(3, 3, 1) }),
     ];
     const unsent = await files.uploadForUser(alice.id, { name: "later.txt", bytes: Buffer.from("later") });
-    await threads.saveMessagesForUser(alice.id, thread.id, [userMessage("m-del", sent)], "keep");
+    await threads.saveMessageForUser(alice.id, thread.id, userMessage("m-del", sent), "keep");
     expect(await counts(alice.id)).toEqual({ rows: 3, ...stored(3) });
     expect(await threads.deleteThreadForUser(alice.id, thread.id)).toBe(true);
     expect(await counts(alice.id)).toEqual({ rows: 1, ...stored(1) });
@@ -199,7 +199,7 @@ describe.each([
     const thread = await threads.createThreadForUser(carol.id, {});
     const sent = await files.uploadForUser(carol.id, { name: "sent.txt", bytes: Buffer.from("sent") });
     await files.uploadForUser(carol.id, { name: "unsent.png", bytes: makePng(2, 2, 3) });
-    await threads.saveMessagesForUser(carol.id, thread.id, [userMessage("m-acct", [sent])], "keep");
+    await threads.saveMessageForUser(carol.id, thread.id, userMessage("m-acct", [sent]), "keep");
     expect(await counts(carol.id)).toEqual({ rows: 2, ...stored(2) });
     await auth.api.deleteUser({ body: { password: "correct horse" }, headers: new Headers({ cookie: carol.cookie }) });
     expect(await counts(carol.id)).toEqual({ rows: 0, ...stored(0) });
@@ -210,7 +210,7 @@ describe.each([
     const thread = await threads.createThreadForUser(dave.id, {});
     const sent = await files.uploadForUser(dave.id, { name: "kept.txt", bytes: Buffer.from("kept") });
     const orphan = await files.uploadForUser(dave.id, { name: "orphan.txt", bytes: Buffer.from("orphan") });
-    await threads.saveMessagesForUser(dave.id, thread.id, [userMessage("m-orphan", [sent])], "keep");
+    await threads.saveMessageForUser(dave.id, thread.id, userMessage("m-orphan", [sent]), "keep");
     // An hour from now, with a one-hour limit, nothing is old enough yet; two hours on, it is.
     const hour = 3_600_000;
     expect(await files.removeOrphans(24, new Date(Date.now() + hour))).toBe(0);

@@ -106,20 +106,20 @@ describe.each(engines)("thread data layer on $name", ({ open }) => {
     const t = await store.createThreadForUser(alice);
     expect(await listMessages(alice, t.id)).toEqual([]);
 
-    expect(await store.saveMessagesForUser(alice, t.id, [text("u1", "user", "hello", null)], "keep")).not.toBeNull();
-    expect(await store.saveMessagesForUser(alice, t.id, [text("a1", "assistant", "hi there", "u1")], "keep")).not.toBeNull();
-    expect(await store.saveMessagesForUser(alice, t.id, [text("a2", "assistant", "a sibling", "u1")], "keep")).not.toBeNull();
+    expect(await store.saveMessageForUser(alice, t.id, text("u1", "user", "hello", null), "keep")).not.toBeNull();
+    expect(await store.saveMessageForUser(alice, t.id, text("a1", "assistant", "hi there", "u1"), "keep")).not.toBeNull();
+    expect(await store.saveMessageForUser(alice, t.id, text("a2", "assistant", "a sibling", "u1"), "keep")).not.toBeNull();
 
     const before = await countMessages();
-    expect(await store.saveMessagesForUser(bob, t.id, [text("x", "user", "intruder", null)], "replace")).toBeNull();
-    expect(await store.saveMessagesForUser(bob, t.id, [text("a1", "assistant", "overwritten", "u1")], "replace")).toBeNull();
+    expect(await store.saveMessageForUser(bob, t.id, text("x", "user", "intruder", null), "replace")).toBeNull();
+    expect(await store.saveMessageForUser(bob, t.id, text("a1", "assistant", "overwritten", "u1"), "replace")).toBeNull();
     expect(await countMessages()).toBe(before);
     expect(await listMessages(bob, t.id)).toBeNull();
 
     const stored = await listMessages(alice, t.id);
     expect(stored?.map((m) => [m.id, m.parentId])).toEqual([["u1", null], ["a1", "u1"], ["a2", "u1"]]);
-    expect(await store.firstUserTextForUser(alice, t.id)).toBe("hello");
-    expect(await store.firstUserTextForUser(bob, t.id)).toBeNull();
+    expect(await store.titleSourceForUser(alice, t.id)).toEqual({ title: null, firstText: "hello" });
+    expect(await store.titleSourceForUser(bob, t.id)).toBeNull();
     const thread1 = await store.getThreadForUser(alice, t.id);
     expect(thread1?.lastMessageAt).toBeInstanceOf(Date);
   });
@@ -128,7 +128,7 @@ describe.each(engines)("thread data layer on $name", ({ open }) => {
     const t = await store.createThreadForUser(alice);
     const tricky = 'quotes " and \\ backslash, a newline\n, </script>, emoji 🧵, \u2028 and "json": {"a": [1]}';
     const id = 'id with "quotes" and ü';
-    expect(await store.saveMessagesForUser(alice, t.id, [text(id, "user", tricky, null)], "keep")).not.toBeNull();
+    expect(await store.saveMessageForUser(alice, t.id, text(id, "user", tricky, null), "keep")).not.toBeNull();
     const body = await store.messagesJsonForUser(alice, t.id);
     const [m] = JSON.parse(body!).messages;
     expect(m).toEqual({
@@ -144,25 +144,25 @@ describe.each(engines)("thread data layer on $name", ({ open }) => {
 
   it("keeps the first copy on 'keep' and takes the new one on 'replace'", async () => {
     const t = await store.createThreadForUser(alice);
-    await store.saveMessagesForUser(alice, t.id, [text("a", "assistant", "partial", null)], "replace");
-    await store.saveMessagesForUser(alice, t.id, [text("a", "assistant", "full reply", null)], "keep");
+    await store.saveMessageForUser(alice, t.id, text("a", "assistant", "partial", null), "replace");
+    await store.saveMessageForUser(alice, t.id, text("a", "assistant", "full reply", null), "keep");
     expect((await listMessages(alice, t.id))?.[0].content).toMatchObject({ parts: [{ text: "partial" }] });
-    await store.saveMessagesForUser(alice, t.id, [text("a", "assistant", "edited", null)], "replace");
+    await store.saveMessageForUser(alice, t.id, text("a", "assistant", "edited", null), "replace");
     expect((await listMessages(alice, t.id))?.[0].content).toMatchObject({ parts: [{ text: "edited" }] });
   });
 
   it("message ids are per thread: the same id in another user's thread is a different row", async () => {
     const mine = await store.createThreadForUser(alice);
     const theirs = await store.createThreadForUser(bob);
-    await store.saveMessagesForUser(alice, mine.id, [text("same", "user", "alice's", null)], "keep");
-    await store.saveMessagesForUser(bob, theirs.id, [text("same", "user", "bob's", null)], "replace");
+    await store.saveMessageForUser(alice, mine.id, text("same", "user", "alice's", null), "keep");
+    await store.saveMessageForUser(bob, theirs.id, text("same", "user", "bob's", null), "replace");
     expect((await listMessages(alice, mine.id))?.[0].content).toMatchObject({ parts: [{ text: "alice's" }] });
   });
 
   it("deleting a thread deletes its messages, and deleting a user deletes their threads", async () => {
     const owner = await newUser("leaver");
     const t = await store.createThreadForUser(owner);
-    await store.saveMessagesForUser(owner, t.id, [text("m", "user", "bye", null)], "keep");
+    await store.saveMessageForUser(owner, t.id, text("m", "user", "bye", null), "keep");
     const kept = await store.createThreadForUser(alice, { title: "stays" });
     await handle.db.delete(user).where(eq(user.id, owner));
     expect(await handle.db.select().from(thread).where(eq(thread.userId, owner))).toEqual([]);
@@ -189,10 +189,10 @@ describe.each(engines)("thread search on $name", ({ open }) => {
     ]);
     const garden = await store.createThreadForUser(me, { title: "Garden planning" });
     const recipes = await store.createThreadForUser(me, { title: "Recipes" });
-    await store.saveMessagesForUser(me, recipes.id, [text("r1", "user", "How long do I bake sourdough bread?", null)], "keep");
-    await store.saveMessagesForUser(me, recipes.id, [text("r2", "assistant", "Bake the sourdough for 40 minutes at 230 °C.", "r1")], "keep");
+    await store.saveMessageForUser(me, recipes.id, text("r1", "user", "How long do I bake sourdough bread?", null), "keep");
+    await store.saveMessageForUser(me, recipes.id, text("r2", "assistant", "Bake the sourdough for 40 minutes at 230 °C.", "r1"), "keep");
     const theirs = await store.createThreadForUser(other, { title: "Sourdough secrets" });
-    await store.saveMessagesForUser(other, theirs.id, [text("o1", "user", "my sourdough garden", null)], "keep");
+    await store.saveMessageForUser(other, theirs.id, text("o1", "user", "my sourdough garden", null), "keep");
 
     const bySnippet = await store.searchThreadsForUser(me, "sourd");
     expect(bySnippet.map((r) => r.id)).toEqual([recipes.id]);

@@ -22,7 +22,7 @@ import { isShuttingDown, trackReply } from "@/lib/shutdown";
 import { requireSession } from "@/lib/session";
 import { replyStreams } from "@/lib/reply-streams";
 import { readAll } from "@/lib/streams";
-import { threads } from "@/lib/threads";
+import { InvalidParentError, threads } from "@/lib/threads";
 import { replyUsageOf, usage } from "@/lib/usage";
 import { offeredModel, parseThreadId, readJsonBody } from "@/lib/validation";
 
@@ -92,7 +92,7 @@ async function storeReply(
   const answeredSomething = message !== undefined && message.parts.length > 0;
   if (answeredSomething) {
     try {
-      await threads.saveMessagesForUser(userId, threadId, [toStoredMessage(message, parentId, failed)], "keep");
+      await threads.saveMessageForUser(userId, threadId, toStoredMessage(message, parentId, failed), "keep");
       // Usage goes on the row whoever stored it (the tab's settled copy may have come first).
       await usage.recordReplyForUser(userId, threadId, message.id, answered.model, tokens);
     } catch (error) {
@@ -133,6 +133,7 @@ export const POST = apiRoute(async (request: Request) => {
   const messages = await validateMessages(body.messages);
   const last = messages[messages.length - 1];
   if (last.role !== "user") throw new ApiError("bad_request", "Invalid request: the last message must be the user's.");
+  if (messages.some((m) => m.id === body.replyId)) throw new ApiError("bad_request", "Invalid request: replyId names a message of the request.");
 
   await consumeChatMessage(session.user.id);
   await usage.assertWithinQuotaForUser(session.user.id, (session.user as { tokenQuota?: number | null }).tokenQuota);
@@ -147,8 +148,13 @@ export const POST = apiRoute(async (request: Request) => {
   // recording whose message was refused is removed again.
   const parentId = messages.length > 1 ? messages[messages.length - 2].id : null;
   const replyId = body.replyId ?? generateId();
+  const saveUserMessage = () => threads.saveMessageForUser(session.user.id, threadId, toStoredMessage(last, parentId), "keep", body.model);
   const [saved, started] = await Promise.allSettled([
-    threads.saveMessagesForUser(session.user.id, threadId, [toStoredMessage(last, parentId)], "keep", body.model),
+    saveUserMessage().catch(async (error: unknown) => {
+      // The parent may be the reply just streamed, a moment before it is stored: once.
+      if (error instanceof InvalidParentError && parentId && (await replyStreams.replyEndedForUser(session.user.id, threadId, parentId))) return saveUserMessage();
+      throw error;
+    }),
     replyStreams.startForUser(session.user.id, threadId, replyId, last.id),
   ]);
   const streamId = started.status === "fulfilled" ? started.value : null;

@@ -2,18 +2,18 @@ import { z } from "zod";
 import { notFound } from "@/lib/api-error";
 import { apiRoute, methodNotAllowed } from "@/lib/api-route";
 import { messageFormat } from "@/lib/chat-messages";
-import { replyStatus, toStoredMessage, uiMessageSchema, validateMessages } from "@/lib/messages";
+import { clientIdSchema, replyStatus, toStoredMessage, uiMessageSchema, validateMessages } from "@/lib/messages";
 import { replyStreams } from "@/lib/reply-streams";
 import { requireSession } from "@/lib/session";
 import { threads } from "@/lib/threads";
-import { parseThreadId, readJsonBody, storableText } from "@/lib/validation";
+import { parseThreadId, readJsonBody } from "@/lib/validation";
 
 type Context = { params: Promise<{ id: string }> };
 
 /** One history entry as assistant-ui's history adapter stores it: the message without its id. */
 const appendBody = z.strictObject({
   id: uiMessageSchema.shape.id,
-  parentId: storableText(200).nullable(),
+  parentId: clientIdSchema.nullable(),
   format: z.literal(messageFormat),
   content: uiMessageSchema.omit({ id: true }),
 });
@@ -38,7 +38,7 @@ export const POST = apiRoute(async (request: Request, { params }: Context) => {
   if (message.role === "assistant" && !(await replyStreams.browserCopyWinsForUser(session.user.id, threadId, message.id, replyStatus(message) === "complete"))) {
     return new Response(null, { status: 204 });
   }
-  const saved = await threads.saveMessagesForUser(session.user.id, threadId, [toStoredMessage(message, body.parentId)], "replace");
+  const saved = await threads.saveMessageForUser(session.user.id, threadId, toStoredMessage(message, body.parentId), "replace");
   if (!saved) throw notFound();
   return new Response(null, { status: 204 });
 });

@@ -1,42 +1,61 @@
 import { generateText } from "ai";
-import { z } from "zod";
 import { notFound } from "@/lib/api-error";
 import { apiRoute, methodNotAllowed } from "@/lib/api-route";
 import { getModel } from "@/lib/ai";
+import { consumeChatMessage } from "@/lib/chat-rate-limit";
 import { limits } from "@/lib/limits";
+import { logger } from "@/lib/logger";
 import { requireSession } from "@/lib/session";
 import { threadJson, threads } from "@/lib/threads";
-import { parseThreadId, readJsonBody, storableText } from "@/lib/validation";
+import { replyUsageOf, usage } from "@/lib/usage";
+import { parseThreadId } from "@/lib/validation";
 
 type Context = { params: Promise<{ id: string }> };
 
 const titleInstructions =
   "Write a title of at most six words for a chat that starts with the user's message below. Answer with the title only: no quotes, no final period.";
+const untitled = "New chat";
+/** assistant-ui asks for a title as soon as the first message shows, a moment before /api/chat has stored it. */
+const waitForFirstMessageMs = 5000;
 
-// assistant-ui asks for a title as soon as the first message shows, often before /api/chat has
-// stored it, so the client may send that message's text; otherwise the stored one is used.
-const titleRequest = z.strictObject({ text: storableText(limits.maxMessageChars).optional() });
-
-/** Generates a title from the thread's first message, saves and returns the thread. */
+/**
+ * Generates the thread's title from its first stored message, once per thread, saves and returns
+ * the thread. It is a model call like a chat turn: it counts against the chat rate limit and the
+ * token quota, and its usage is recorded. A thread that has a title is returned as it is.
+ */
 export const POST = apiRoute(async (request: Request, { params }: Context) => {
   const session = await requireSession(request.headers);
+  const userId = session.user.id;
   const id = parseThreadId((await params).id);
-  const body = request.headers.get("content-type") ? await readJsonBody(request, titleRequest) : {};
-  const stored = await threads.firstUserTextForUser(session.user.id, id);
-  if (stored === null) throw notFound();
-  const firstText = stored || body.text || "";
-  let title = "New chat";
-  if (firstText.trim()) {
-    const { text } = await generateText({
-      model: getModel().titleModel,
-      system: titleInstructions,
-      prompt: firstText.slice(0, 2000),
-      maxOutputTokens: 32,
-      abortSignal: AbortSignal.timeout(limits.modelTimeoutMs),
-    });
-    title = text.replace(/^["'\s]+|["'.\s]+$/g, "").replace(/\s+/g, " ").slice(0, limits.maxTitleChars) || title;
+  let source = await threads.titleSourceForUser(userId, id);
+  for (let waited = 0; source && source.title === null && source.firstText === null && waited < waitForFirstMessageMs; waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    source = await threads.titleSourceForUser(userId, id);
   }
-  const thread = await threads.updateThreadForUser(session.user.id, id, { title });
+  if (!source) throw notFound();
+  if (source.title === null && source.firstText?.trim()) {
+    await consumeChatMessage(userId);
+    await usage.assertWithinQuotaForUser(userId, (session.user as { tokenQuota?: number | null }).tokenQuota);
+    if (await threads.claimTitleForUser(userId, id, untitled)) {
+      const model = getModel().titleModel;
+      const result = await generateText({
+        model,
+        system: titleInstructions,
+        prompt: source.firstText.slice(0, 2000),
+        maxOutputTokens: 32,
+        abortSignal: AbortSignal.timeout(limits.modelTimeoutMs),
+      }).catch((error: unknown) => {
+        logger.warn({ err: error, threadId: id }, "title: the model could not answer");
+        return null;
+      });
+      if (result) {
+        await usage.recordCallForUser(userId, model.modelId, replyUsageOf(result.totalUsage));
+        const title = result.text.replace(/^["'\s]+|["'.\s]+$/g, "").replace(/\s+/g, " ").slice(0, limits.maxTitleChars);
+        if (title) await threads.updateThreadForUser(userId, id, { title });
+      }
+    }
+  }
+  const thread = await threads.getThreadForUser(userId, id);
   if (!thread) throw notFound();
   return Response.json(threadJson(thread));
 });
