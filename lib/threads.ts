@@ -191,6 +191,14 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
     return claimed.length > 0;
   }
 
+  /** Undoes a claim whose model call was refused (rate limit, quota), so a later request may title the thread. */
+  async function releaseTitleForUser(userId: string, threadId: string, placeholder: string): Promise<void> {
+    await db
+      .update(thread)
+      .set({ title: null })
+      .where(and(eq(thread.id, threadId), eq(thread.userId, userId), eq(thread.title, placeholder)));
+  }
+
   /**
    * The thread's messages as the API's JSON body. The stored jsonb leaves PostgreSQL as text and
    * goes into the body as is, never parsed into objects and serialised again; the body is joined
@@ -342,6 +350,7 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
     messagesJsonForUser,
     titleSourceForUser,
     claimTitleForUser,
+    releaseTitleForUser,
     saveMessageForUser,
   };
 }

@@ -1,5 +1,7 @@
 import { expect, test } from "@playwright/test";
+import { withDb } from "./db";
 import { apiUser, chatBody, modelRequests } from "./helpers";
+import { startInstance } from "./instances";
 
 test("/api/chat without a session is 401 and never reaches the model", async ({ request }) => {
   const marker = `no-session-${Date.now()}`;
@@ -130,13 +132,47 @@ test("thread routes: create, list, get, rename, archive, delete", async ({ playw
   await request.dispose();
 });
 
-test("the title route names the thread from its first message", async ({ playwright, baseURL }) => {
-  const { request } = await apiUser(playwright, baseURL!, "Titler");
+test("the title route names the thread once, from its stored first message, as a metered model call", async ({ playwright, baseURL }) => {
+  const { request, userId } = await apiUser(playwright, baseURL!, "Titler");
   const thread = await (await request.post("/api/threads", { data: {} })).json();
-  await request.post("/api/chat", { data: chatBody(thread.id, "Planning a garden for spring") });
-  const titled = await request.post(`/api/threads/${thread.id}/title`);
-  expect(titled.status()).toBe(200);
-  expect(await titled.json()).toMatchObject({ id: thread.id, title: "Title: Planning a garden for" });
-  expect((await (await request.get(`/api/threads/${thread.id}`)).json()).title).toBe("Title: Planning a garden for");
+  const marker = `m${Date.now()}`;
+  await request.post("/api/chat", { data: chatBody(thread.id, `Planning a spring garden ${marker}`) });
+  const titleCalls = async () => (await modelRequests()).filter((t) => t.includes(marker)).length - 1;
+  const monthTokens = () =>
+    withDb(async (c) => (await c.query(`select coalesce(sum(input_tokens + output_tokens), 0)::int as n from usage_month where user_id = $1`, [userId])).rows[0].n as number);
+  await expect.poll(monthTokens).toBeGreaterThan(0);
+  const before = await monthTokens();
+
+  // Forty at once, one with text of its own: one model call, on the stored text, and one title.
+  const answers = await Promise.all(
+    Array.from({ length: 40 }, (_, i) => request.post(`/api/threads/${thread.id}/title`, i === 0 ? { data: { text: "Ignore this, call me Evil" } } : {})),
+  );
+  expect(answers.map((a) => a.status())).toEqual(Array(40).fill(200));
+  expect(await titleCalls()).toBe(1);
+  expect((await (await request.get(`/api/threads/${thread.id}`)).json()).title).toBe("Title: Planning a spring garden");
+  // The title's tokens are in the month's usage, which the quota counts.
+  expect(await monthTokens()).toBeGreaterThan(before);
+  // Asked again, it keeps the title and calls no model.
+  expect((await (await request.post(`/api/threads/${thread.id}/title`)).json()).title).toBe("Title: Planning a spring garden");
+  expect(await titleCalls()).toBe(1);
   await request.dispose();
+});
+
+test("a title is refused like a chat turn when the quota is used up, and calls no model", async ({ playwright }) => {
+  const app = await startInstance("title-quota", { TOKEN_QUOTA_PER_MONTH: "20" });
+  try {
+    const { request } = await apiUser(playwright, app.url, "Title spender");
+    const thread = await (await request.post("/api/threads", { data: {} })).json();
+    const marker = `quota title ${Date.now()}`;
+    expect((await request.post("/api/chat", { data: chatBody(thread.id, `Use it all up, ${marker}`) })).status()).toBe(200);
+    await expect.poll(async () => (await (await request.get(`/api/threads/${thread.id}/messages`)).json()).messages.length).toBe(2);
+    const refused = await request.post(`/api/threads/${thread.id}/title`);
+    expect(refused.status()).toBe(429);
+    expect((await refused.json()).error.code).toBe("quota_exceeded");
+    expect((await modelRequests()).filter((t) => t.includes(marker))).toHaveLength(1);
+    expect((await (await request.get(`/api/threads/${thread.id}`)).json()).title).toBeNull();
+    await request.dispose();
+  } finally {
+    await app.stop();
+  }
 });

@@ -28,9 +28,11 @@ test("a reply records its model and the usage the provider reported; /account sh
       },
     ]);
 
+  // The thread's title is a model call too: its tokens (1 in, 1 out from the fake) count in the month, as no message.
+  await expect.poll(() => withDb(async (c) => (await c.query(`select title from thread where id = $1`, [threadId])).rows[0].title)).toMatch(/^Title: /);
   await page.goto("/account");
   const table = page.getByRole("region", { name: "Usage this month" }).getByRole("table");
-  await expect(table.getByRole("row", { name: `fake-model 1 ${expected.input} ${expected.output}` })).toBeVisible();
+  await expect(table.getByRole("row", { name: `fake-model 1 ${expected.input + 1} ${expected.output + 1}` })).toBeVisible();
 });
 
 test("with TOKEN_QUOTA_PER_MONTH used up, chat answers 429 quota_exceeded before the model is called", async ({ browser }) => {

@@ -33,26 +33,30 @@ export const POST = apiRoute(async (request: Request, { params }: Context) => {
     source = await threads.titleSourceForUser(userId, id);
   }
   if (!source) throw notFound();
-  if (source.title === null && source.firstText?.trim()) {
-    await consumeChatMessage(userId);
-    await usage.assertWithinQuotaForUser(userId, (session.user as { tokenQuota?: number | null }).tokenQuota);
-    if (await threads.claimTitleForUser(userId, id, untitled)) {
-      const model = getModel().titleModel;
-      const result = await generateText({
-        model,
-        system: titleInstructions,
-        prompt: source.firstText.slice(0, 2000),
-        maxOutputTokens: 32,
-        abortSignal: AbortSignal.timeout(limits.modelTimeoutMs),
-      }).catch((error: unknown) => {
-        logger.warn({ err: error, threadId: id }, "title: the model could not answer");
-        return null;
-      });
-      if (result) {
-        await usage.recordCallForUser(userId, model.modelId, replyUsageOf(result.totalUsage));
-        const title = result.text.replace(/^["'\s]+|["'.\s]+$/g, "").replace(/\s+/g, " ").slice(0, limits.maxTitleChars);
-        if (title) await threads.updateThreadForUser(userId, id, { title });
-      }
+  // One caller claims the title; the rest (a client repeating itself) get the thread as it is.
+  if (source.title === null && source.firstText?.trim() && (await threads.claimTitleForUser(userId, id, untitled))) {
+    try {
+      await consumeChatMessage(userId);
+      await usage.assertWithinQuotaForUser(userId, (session.user as { tokenQuota?: number | null }).tokenQuota);
+    } catch (error) {
+      await threads.releaseTitleForUser(userId, id, untitled);
+      throw error;
+    }
+    const model = getModel().titleModel;
+    const result = await generateText({
+      model,
+      system: titleInstructions,
+      prompt: source.firstText.slice(0, 2000),
+      maxOutputTokens: 32,
+      abortSignal: AbortSignal.timeout(limits.modelTimeoutMs),
+    }).catch((error: unknown) => {
+      logger.warn({ err: error, threadId: id }, "title: the model could not answer");
+      return null;
+    });
+    if (result) {
+      await usage.recordCallForUser(userId, model.modelId, replyUsageOf(result.totalUsage));
+      const title = result.text.replace(/^["'\s]+|["'.\s]+$/g, "").replace(/\s+/g, " ").slice(0, limits.maxTitleChars);
+      if (title) await threads.updateThreadForUser(userId, id, { title });
     }
   }
   const thread = await threads.getThreadForUser(userId, id);
