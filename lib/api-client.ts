@@ -11,7 +11,7 @@ export type ApiThread = ThreadJson;
 
 export type ApiSearchResult = { id: string; title: string | null; status: ThreadStatus; updatedAt: string; snippet: string };
 
-export type ApiMessage = { id: string; parentId: string | null; format: string; content: Record<string, unknown>; createdAt?: string };
+export type ApiMessage = { id: string; parentId: string | null; format: string; content: Record<string, unknown>; status?: string; createdAt?: string };
 
 /**
  * An API error turned back into something to show: the server's own message and code. A server

@@ -65,6 +65,12 @@ async function loadMessages(threadId: string): Promise<ApiMessage[]> {
   return messages;
 }
 
+/** A reply the model failed shows its error again after a reload, as it did live. */
+const storedStatus = (status: string | undefined) =>
+  status === "error"
+    ? ({ type: "incomplete", reason: "error", error: "The model could not answer this message." } as const)
+    : ({ type: "complete", reason: "unknown" } as const);
+
 function useThreadHistory(): ThreadHistoryAdapter {
   const aui = useAui();
   return useMemo<ThreadHistoryAdapter>(
@@ -77,7 +83,7 @@ function useThreadHistory(): ThreadHistoryAdapter {
           .filter((m) => m.format === messageFormat)
           .map((m) => ({
             parentId: m.parentId,
-            message: fromThreadMessageLike(fromUIMessage({ id: m.id, ...(m.content as Pick<UIMessage, "role" | "parts">) }), m.id, { type: "complete", reason: "unknown" }),
+            message: fromThreadMessageLike(fromUIMessage({ id: m.id, ...(m.content as Pick<UIMessage, "role" | "parts">) }), m.id, storedStatus(m.status)),
           }));
         // Messages come oldest first, so the newest one is the branch the user was last on.
         return { headId: messages.at(-1)?.id ?? null, messages: items };

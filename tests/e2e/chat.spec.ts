@@ -130,6 +130,23 @@ test("model errors show in the thread and the next message works", async ({ page
   await expect(page.locator('[data-role="assistant"]').last()).toContainText("Fake model says: Try again — done.");
 });
 
+test("reply Markdown shows images from this app only; an image from elsewhere is a link and is never loaded", async ({ page }) => {
+  await signUp(page, "Pictures");
+  const outside: string[] = [];
+  page.on("request", (r) => {
+    if (!r.url().startsWith(new URL(page.url()).origin)) outside.push(r.url());
+  });
+  await send(page, "![leak](https://example.com/pixel.png?q=secret) and ![own](/favicon.ico)");
+  const reply = page.locator('[data-role="assistant"]').last();
+  await expect(reply).toContainText("— done.");
+  await expect(reply.getByRole("link", { name: "leak" })).toHaveAttribute("href", "https://example.com/pixel.png?q=secret");
+  await expect(reply.locator("img")).toHaveCount(1);
+  await expect(reply.locator("img")).toHaveAttribute("src", "/favicon.ico");
+  expect(outside).toEqual([]);
+  const csp = (await page.request.get("/")).headers()["content-security-policy"];
+  expect(csp).toContain("img-src 'self' data: blob:;");
+});
+
 test("model picker: the choice goes to the model, is stored per thread, and only offered models are accepted", async ({ page }) => {
   await signUp(page, "Picker");
   const marker = `pick-${Date.now()}`;

@@ -61,7 +61,7 @@ async function storeReply(
   threadId: string,
   parentId: string,
   stream: ReadableStream<UIMessageChunk>,
-  reply: () => UIMessage | undefined,
+  reply: () => UIMessage,
   recorder: Recorder,
   answered: { model: string; usage: PromiseLike<Parameters<typeof replyUsageOf>[0]>; stoppedBy: () => "user" | "shutdown" | null; requestId?: string },
 ) {
@@ -88,21 +88,20 @@ async function storeReply(
   const message = reply();
   // The stream has ended, so the provider's usage is known (an aborted reply has none).
   const tokens = replyUsageOf(await Promise.resolve(answered.usage).catch(() => undefined));
-  // A failure before the first word leaves no assistant row: the user's message stays, unanswered.
-  const answeredSomething = message !== undefined && message.parts.length > 0;
-  if (answeredSomething) {
-    try {
-      await threads.saveMessageForUser(userId, threadId, toStoredMessage(message, parentId, failed), "keep");
-      // Usage goes on the row whoever stored it (the tab's settled copy may have come first).
-      await usage.recordReplyForUser(userId, threadId, message.id, answered.model, tokens);
-    } catch (error) {
-      logger.error({ requestId: answered.requestId, threadId, err: error }, "could not store the reply");
-    }
+  // A reply that failed or was stopped before its first word is stored too, empty and marked
+  // (error or incomplete): the browser holds it in its tree, and its next message names it as
+  // the parent, which must exist.
+  try {
+    await threads.saveMessageForUser(userId, threadId, toStoredMessage(message, parentId, failed), "keep");
+    // Usage goes on the row whoever stored it (the tab's settled copy may have come first).
+    await usage.recordReplyForUser(userId, threadId, message.id, answered.model, tokens);
+  } catch (error) {
+    logger.error({ requestId: answered.requestId, threadId, err: error }, "could not store the reply");
   }
   recorder.push("data: [DONE]\n\n");
   await recorder.finish();
   // One line per turn: facts only, never the text.
-  const status = answeredSomething ? replyStatus(message, failed) : failed ? "error" : "incomplete";
+  const status = replyStatus(message, failed);
   const outcome = status === "complete" ? "complete" : failed ? "error" : answered.stoppedBy() === "user" ? "stopped" : "incomplete";
   metrics.turns.inc({ outcome });
   if (firstTokenMs !== undefined) metrics.firstTokenSeconds.observe(firstTokenMs / 1000);
@@ -201,7 +200,7 @@ export const POST = apiRoute(async (request: Request) => {
   // The model call as a span of this request's trace (a no-op without OTEL_* settings); the
   // reply's database writes are its children.
   const stored = tracer.startActiveSpan(`chat ${model.modelId}`, { attributes: { "gen_ai.operation.name": "chat", "gen_ai.request.model": model.modelId, "thread.id": threadId } }, (span) =>
-    storeReply(session.user.id, threadId, last.id, toStore, () => reply, replyStreams.recorder(streamId), {
+    storeReply(session.user.id, threadId, last.id, toStore, () => reply ?? { id: replyId, role: "assistant", parts: [] }, replyStreams.recorder(streamId), {
       model: model.modelId,
       // Handled at once: an aborted reply rejects it, and the reply is stored all the same.
       usage: Promise.resolve(result.totalUsage).catch(() => undefined),
