@@ -176,3 +176,28 @@ test("a title is refused like a chat turn when the quota is used up, and calls n
     await app.stop();
   }
 });
+
+test("a message cannot name itself or a later message as its parent, and export of every thread still answers", async ({ playwright, baseURL }) => {
+  const { request } = await apiUser(playwright, baseURL!, "Looper");
+  const thread = await (await request.post("/api/threads", { data: {} })).json();
+  const entry = (id: string, parentId: string | null, role = "user") => ({ id, parentId, format: "ai-sdk/v6", content: { role, parts: [{ type: "text", text: id }] } });
+  const append = (body: unknown) => request.post(`/api/threads/${thread.id}/messages`, { data: body });
+  // The finding: a message naming itself was stored, and the Markdown export then looped for ever.
+  const self = await append(entry("loop", "loop"));
+  expect(self.status()).toBe(400);
+  expect((await self.json()).error).toMatchObject({ code: "bad_request", message: expect.stringContaining("parentId") });
+  expect((await append(entry("a", null))).status()).toBe(204);
+  expect((await append(entry("b", "a", "assistant"))).status()).toBe(204);
+  // A → B → A: moving the first message under a later one is refused, and so is a parent that was never stored.
+  expect((await append(entry("a", "b"))).status()).toBe(400);
+  expect((await append(entry("c", "never-stored"))).status()).toBe(400);
+  const chat = await request.post("/api/chat", { data: { id: thread.id, messages: [{ id: "gone", role: "assistant", parts: [{ type: "text", text: "x" }] }, { id: "d", role: "user", parts: [{ type: "text", text: "hi" }] }] } });
+  expect(chat.status()).toBe(400);
+  const { messages } = await (await request.get(`/api/threads/${thread.id}/messages`)).json();
+  expect(messages.map((m: { id: string; parentId: string | null }) => [m.id, m.parentId])).toEqual([["a", null], ["b", "a"]]);
+  const exported = await request.get(`/api/threads/${thread.id}/export?format=markdown`, { timeout: 5000 });
+  expect(exported.status()).toBe(200);
+  expect(await exported.text()).toMatch(/a[\s\S]*b/);
+  expect((await request.get("/api/health", { timeout: 2000 })).status()).toBe(200);
+  await request.dispose();
+});
