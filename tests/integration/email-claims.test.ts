@@ -34,9 +34,10 @@ const cookieOf = (response: Response) => (response.headers.get("set-cookie") ?? 
  * Without SMTP_URL the mailer prints each mail on the console; this reads the newest link in a
  * mail to `email`, as a person would copy it from the server log.
  */
-async function loggedLink(info: ReturnType<typeof vi.spyOn>, email: string, pathPart: string): Promise<string> {
+type ConsoleSpy = { mock: { calls: unknown[][] } };
+async function loggedLink(info: ConsoleSpy, email: string, pathPart: string): Promise<string> {
   for (let i = 0; i < 50; i++) {
-    const mails = info.mock.calls.map((c) => String(c[0])).filter((m) => m.startsWith(`[mail] to ${email}:`));
+    const mails = info.mock.calls.map((c) => String(c[0])).filter((m: string) => m.startsWith(`[mail] to ${email}:`));
     const link = mails.at(-1)?.match(new RegExp(`https?://\\S*${pathPart}\\S*`))?.[0];
     if (link) return link;
     await new Promise((r) => setTimeout(r, 20));

@@ -35,12 +35,12 @@ export async function startSmtpServer() {
           continue;
         }
         const verb = line.slice(0, 4).toUpperCase();
-        if (verb === "EHLO" || verb === "HELO") reply("250 test-smtp");
-        else if (verb === "MAIL") (envelope.from = /<([^>]*)>/.exec(line)?.[1] ?? ""), reply("250 ok");
-        else if (verb === "RCPT") envelope.to.push(/<([^>]*)>/.exec(line)?.[1] ?? ""), reply("250 ok");
-        else if (verb === "DATA") (inData = true), reply("354 go on");
-        else if (verb === "QUIT") reply("221 bye"), socket.end();
-        else reply("250 ok");
+        const address = /<([^>]*)>/.exec(line)?.[1] ?? "";
+        if (verb === "MAIL") envelope.from = address;
+        if (verb === "RCPT") envelope.to.push(address);
+        if (verb === "DATA") inData = true;
+        reply(verb === "EHLO" || verb === "HELO" ? "250 test-smtp" : verb === "DATA" ? "354 go on" : verb === "QUIT" ? "221 bye" : "250 ok");
+        if (verb === "QUIT") socket.end();
       }
     });
   });
