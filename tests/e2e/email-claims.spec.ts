@@ -15,13 +15,17 @@ test.describe("redirect targets", () => {
     expect(new URL(page.url()).origin).toBe(own);
     expect(new URL(page.url()).pathname).toBe("/");
 
-    for (const target of ["/%0a/x", "/%0d%0aSet-Cookie:%20a=b", "/%5C/example.com", "/%2F/example.com", "//example.com", "/%E2%80%A8", "/%ZZ", `/${"a".repeat(4000)}`]) {
+    const hostile = ["/%0a/x", "/%0d%0aSet-Cookie:%20a=b", "/%5C/example.com", "/%2F/example.com", "//example.com", "https:example.com", `/${"a".repeat(4000)}`];
+    // Odd but harmless: kept, as paths on this app (percent-encoded in the Location header).
+    const odd = ["/%E2%80%A8", "/%ZZ", "/ünï"];
+    for (const target of [...hostile, ...odd]) {
       for (const pageName of ["/sign-in", "/sign-up"]) {
         const response = await page.request.get(`${pageName}?callbackURL=${target}`, { maxRedirects: 0 });
-        expect(response.status(), `${pageName} ${target}`).toBeLessThan(500);
-        const location = response.headers().location;
-        if (location) expect(new URL(location, own).origin, `${pageName} ${target}`).toBe(own);
-        if (location) expect(new URL(location, own).pathname, `${pageName} ${target}`).toBe("/");
+        expect(response.status(), `${pageName} ${target}`).toBeGreaterThanOrEqual(300);
+        expect(response.status(), `${pageName} ${target}`).toBeLessThan(400);
+        const location = new URL(response.headers().location!, own);
+        expect(location.origin, `${pageName} ${target}`).toBe(own);
+        if (hostile.includes(target)) expect(location.pathname, `${pageName} ${target}`).toBe("/");
       }
     }
     // A target that is a path on this app is still honoured.
