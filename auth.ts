@@ -13,6 +13,7 @@ import { storageFromEnv } from "@/lib/attachment-storage";
 import { auditHooks, createAudit } from "@/lib/audit";
 import { resolveAuthSecret } from "@/lib/auth-secret";
 import { createSessionCache, withSessionCache, type SessionCache } from "@/lib/session-cache";
+import { unsafeRedirectField } from "@/lib/safe-redirect";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/client-address";
 import { positiveIntFromEnv, type Env } from "@/lib/env";
 import { logFromAuth, logger } from "@/lib/logger";
@@ -49,6 +50,11 @@ export function createAuth(database: AppDatabase, env: Env = process.env, option
   const keys = createPasskeys(database);
   const admins = createAdminPolicy(database, readAdminEmails(env), createSignupPolicy(database, readSignupDefaults(env)), log);
   const files = storageFromEnv(env, database);
+  // With mail set up, sign-up answers alike whether or not the address has an account (no session
+  // either way; the link signs in), and the owner of a taken address is told by mail instead.
+  // Without it (development) there is no inbox to send either to, so sign-up says so at once.
+  const sameAnswerForTaken = Boolean(env.SMTP_URL);
+  const signInUrl = (request?: Request) => `${env.BETTER_AUTH_URL ?? (request ? new URL(request.url).origin : "")}/sign-in`;
   return betterAuth({
     secret: resolveAuthSecret(env),
     // Its lines go through the app's JSON logger, with anything that could carry a secret left out.
@@ -65,6 +71,9 @@ export function createAuth(database: AppDatabase, env: Env = process.env, option
       enabled: true,
       minPasswordLength: 8,
       revokeSessionsOnPasswordReset: true,
+      autoSignIn: !sameAnswerForTaken,
+      onExistingUserSignUp: async ({ user }, request) =>
+        send(user.email, "Someone tried to sign up with your address", `Someone tried to create a Threadkeeper account with this address, which already has one.\nIf it was you, sign in at ${signInUrl(request)} (or use "Forgot password?" there).\nIf it was not you, ignore this email: nothing was changed.`),
       // The reset link reached the owner's mailbox: a lock an attacker caused is lifted with it.
       onPasswordReset: async ({ user }) => {
         await lockout.clearEmail(user.email);
@@ -104,6 +113,7 @@ export function createAuth(database: AppDatabase, env: Env = process.env, option
     databaseHooks: {
       user: {
         create: { before: admins.databaseHooks.user.create.before, after: logHooks.userCreated },
+        update: { after: admins.databaseHooks.user.update.after },
         // The rows went with the user (cascade); the attachment files in a filesystem or S3 store go now.
         delete: {
           after: async (user) => {
@@ -158,6 +168,8 @@ export function createAuth(database: AppDatabase, env: Env = process.env, option
                 if (oidcOnly && passwordPaths.has(ctx.path)) {
                   throw new APIError("FORBIDDEN", { code: "PASSWORD_SIGN_IN_DISABLED", message: `This instance signs people in through ${oidc!.name} only.` });
                 }
+                const unsafe = unsafeRedirectField(ctx.body, ctx.query);
+                if (unsafe) throw new APIError("FORBIDDEN", { code: "INVALID_CALLBACK_URL", message: `That ${unsafe} is not a path on this site.` });
                 await admins.before(ctx);
                 await lockoutHooks.before(ctx).catch(async (error: unknown) => {
                   await logHooks.refused(ctx, error);
@@ -177,6 +189,8 @@ export function createAuth(database: AppDatabase, env: Env = process.env, option
                 }
                 await lockoutHooks.after(ctx);
                 await logHooks.after(ctx);
+                // Not even the made account's fields (its approval status, say) may tell a new address from a taken one.
+                if (sameAnswerForTaken && ctx.path === "/sign-up/email" && !(ctx.context.returned instanceof Error)) return ctx.json({ token: null, user: null });
               }),
             },
           ],

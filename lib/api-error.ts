@@ -7,6 +7,7 @@ export type ApiErrorCode =
   | "unauthorized"
   | "forbidden"
   | "pending_approval"
+  | "email_not_verified"
   | "not_found"
   | "method_not_allowed"
   | "conflict"
@@ -26,6 +27,7 @@ const statusOf: Record<ApiErrorCode, number> = {
   unauthorized: 401,
   forbidden: 403,
   pending_approval: 403,
+  email_not_verified: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

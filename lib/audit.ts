@@ -272,8 +272,12 @@ export function auditHooks(log: Audit) {
       const returned = ctx.context.returned as { user?: { id: string; email: string } } | Error | undefined;
       const failed = returned instanceof Error;
       if (ctx.path === "/sign-in/email" || ctx.path === "/sign-up/email") {
-        const user = !failed ? returned?.user : undefined;
+        let user = !failed ? returned?.user : undefined;
         const email = str(body(ctx).email);
+        // With SMTP_URL set, a taken address (or one the sign-up policy refused) gets an answer
+        // that looks like a new account but made none: not a sign-up.
+        const notMade = ctx.path === "/sign-up/email" && user && (returned as { token?: unknown }).token === null && !(await log.emailOf(user.id));
+        if (notMade) user = undefined;
         // The right password on an account with two-factor is not a sign-in yet (this hook runs
         // before the plugin's): "challenged", and the code step records the sign-in. A browser
         // with a valid "trust this device" cookie is let in without the code.
@@ -285,7 +289,7 @@ export function auditHooks(log: Audit) {
           actor: user ?? { email },
           // A failed sign-in is an event of the account it tried, shown to its owner too.
           target: user ? null : ctx.path === "/sign-in/email" ? { id: await log.idOf(email), email } : null,
-          detail: failed ? { reason: (returned as { body?: { code?: string } }).body?.code ?? "error" } : { method: "email" },
+          detail: failed ? { reason: (returned as { body?: { code?: string } }).body?.code ?? "error" } : notMade ? { reason: "NO_ACCOUNT_MADE" } : { method: "email" },
           ...where(ctx),
         });
         return;

@@ -6,6 +6,7 @@ import { databaseReady } from "@/db";
 import { ApiError } from "@/lib/api-error";
 import { verifiedHeaders } from "@/lib/client-address";
 import { noteUser } from "@/lib/request-context";
+import { signupPolicy } from "@/lib/signup-policy";
 
 /** better-auth reports a session lookup that failed (not one that found nothing) with this code. */
 const isLookupFailure = (error: unknown) =>
@@ -28,10 +29,23 @@ export async function getSession(headers: Headers): Promise<AuthSession | null> 
 /** An account made under SIGNUP_MODE=approval that no admin has approved yet. */
 export const isPendingApproval = (session: AuthSession) => (session.user as { approvalStatus?: string | null }).approvalStatus === "pending";
 
-/** For API routes: the signed-in, approved session, or a 401 / 403 before anything else happens. */
+/**
+ * An account held until its address is verified: every unverified account of an instance limited
+ * to SIGNUP_EMAIL_DOMAINS (the domain is a claim until then), and an ADMIN_EMAILS address let into
+ * an instance that refuses everyone else. Both read from the session: no query.
+ */
+export function isEmailVerificationPending(session: AuthSession, domains: ReadonlySet<string> = signupPolicy.defaults.domains): boolean {
+  if (session.user.emailVerified) return false;
+  return domains.size > 0 || (session.user as { approvalStatus?: string | null }).approvalStatus === "unverified";
+}
+
+/** For API routes: the signed-in, verified where it must be, approved session, or a 401 / 403 before anything else happens. */
 export async function requireSession(headers: Headers): Promise<AuthSession> {
   const session = await getSession(headers);
   if (!session) throw new ApiError("unauthorized", "Sign in to continue.");
+  if (isEmailVerificationPending(session)) {
+    throw new ApiError("email_not_verified", "Confirm your email address first: open the link we sent you, or ask for a new one on /account.");
+  }
   if (isPendingApproval(session)) throw new ApiError("pending_approval", "Your account is waiting for an admin to approve it.");
   return session;
 }

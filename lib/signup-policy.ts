@@ -21,9 +21,11 @@ const modeKey = "signup_mode";
 /**
  * Who may create an account. The mode an admin picks on /admin is stored and wins over
  * SIGNUP_MODE until reset. Checked in better-auth's user-create hook, so it holds for every
- * sign-up method, social and SSO included. Decided here: the very first account of an empty
- * instance and ADMIN_EMAILS addresses may always sign up (someone must be able to administer a
- * closed instance), and they are never pending.
+ * sign-up method, social and SSO included. The very first account of an empty instance and
+ * ADMIN_EMAILS addresses may always sign up (someone must be able to administer a closed
+ * instance): lib/admins.ts decides that, and an ADMIN_EMAILS address let in that way is held
+ * until verified. With SIGNUP_EMAIL_DOMAINS, every account is held until its address is verified
+ * (lib/session.ts), and a provider must vouch for the address to sign up through it.
  */
 export function createSignupPolicy(db: AppDatabase, defaults = readSignupDefaults()) {
   const invitations = createInvitations(db);
@@ -62,29 +64,48 @@ export function createSignupPolicy(db: AppDatabase, defaults = readSignupDefault
     },
 
     /**
-     * For a new account: the approval status it gets, or an APIError saying why it may not be made.
-     * An invitation (any mode but closed) takes one of its uses and needs no approval: an admin made it.
+     * For a new account that is neither the instance's first nor a verified ADMIN_EMAILS address:
+     * its approval status, or an APIError saying why it may not be made. An invitation (any mode
+     * but closed) takes one of its uses and needs no approval: an admin made it.
      */
-    async admit(email: string, privileged: boolean, inviteToken?: string | null): Promise<{ approvalStatus: "pending" | null }> {
-      if (privileged) return { approvalStatus: null };
+    async admit(email: string, inviteToken?: string | null): Promise<{ approvalStatus: "pending" | null; invited: boolean }> {
+      const refusal = await this.refusal(email, inviteToken);
+      if (refusal) throw refusal;
+      if (inviteToken) {
+        await invitations.use(inviteToken, email);
+        return { approvalStatus: null, invited: true };
+      }
+      const { mode } = await this.current();
+      return { approvalStatus: mode === "approval" ? "pending" : null, invited: false };
+    },
+
+    /**
+     * Why this address may not sign up whoever owns it, or null: the domain and the mode, which
+     * never depend on whether the address has an account (so saying it reveals nothing).
+     * Invitations are checked, and used, when the account is made.
+     */
+    async refusal(email: string, inviteToken?: string | null): Promise<APIError | null> {
       const domain = email.split("@").pop()?.toLowerCase() ?? "";
       if (defaults.domains.size > 0 && !defaults.domains.has(domain)) {
-        throw new APIError("FORBIDDEN", {
+        return new APIError("FORBIDDEN", {
           code: "SIGNUP_DOMAIN_NOT_ALLOWED",
           message: `Sign-up is limited to addresses at ${[...defaults.domains].join(", ")}.`,
         });
       }
       const { mode } = await this.current();
-      if (mode === "closed") throw new APIError("FORBIDDEN", { code: "SIGNUP_CLOSED", message: "Sign-up is closed on this instance." });
-      if (inviteToken) {
-        await invitations.use(inviteToken, email);
-        return { approvalStatus: null };
+      if (mode === "closed") return new APIError("FORBIDDEN", { code: "SIGNUP_CLOSED", message: "Sign-up is closed on this instance." });
+      if (mode === "invite" && !inviteToken) {
+        return new APIError("FORBIDDEN", { code: "SIGNUP_INVITE_ONLY", message: "Sign-up on this instance needs an invitation link from an admin." });
       }
-      if (mode === "invite") {
-        throw new APIError("FORBIDDEN", { code: "SIGNUP_INVITE_ONLY", message: "Sign-up on this instance needs an invitation link from an admin." });
-      }
-      return { approvalStatus: mode === "approval" ? "pending" : null };
+      return null;
     },
+
+    /** SIGNUP_EMAIL_DOMAINS trusts a domain only in an address someone proved they read. */
+    unverifiedProviderError: () =>
+      new APIError("FORBIDDEN", {
+        code: "SIGNUP_EMAIL_NOT_VERIFIED",
+        message: "Sign-up here needs an email address that your provider has verified.",
+      }),
   };
 }
 

@@ -42,6 +42,8 @@ export function AuthForm({
   const [error, setError] = useState<string | null>(initialError ?? null);
   const [pending, setPending] = useState(false);
   const [secondFactor, setSecondFactor] = useState(false);
+  // Sign-up with mail set up makes no session: the emailed link finishes it (lib: auth.ts).
+  const [mailedTo, setMailedTo] = useState<string | null>(null);
   const hydrated = useHydrated();
   const text = copy[mode];
   const otherPage = mode === "sign-in" ? "/sign-up" : "/sign-in";
@@ -98,8 +100,26 @@ export function AuthForm({
       setPending(false);
       return;
     }
+    if (mode === "sign-up" && !data?.token) {
+      setMailedTo(email);
+      setPending(false);
+      return;
+    }
     // A full navigation so the server renders the next page with the new session cookie.
     window.location.assign(callbackURL);
+  }
+
+  if (mailedTo) {
+    return (
+      <main className="flex min-h-dvh items-center justify-center p-4">
+        <div className="w-full max-w-sm space-y-4">
+          <h1 className="text-2xl font-semibold tracking-tight">Check your inbox</h1>
+          <p role="status" className="text-sm text-zinc-600 dark:text-zinc-400">
+            We sent an email to <strong>{mailedTo}</strong>. Open the link in it to finish; it signs you in.
+          </p>
+        </div>
+      </main>
+    );
   }
 
   return (

@@ -16,6 +16,7 @@ function providerErrorMessage(code: string): string {
   const messages: Record<string, string> = {
     account_not_linked: `An account with this email already exists, and ${sso} did not confirm the address. Sign in another way first, then link ${sso} on your account page.`,
     SIGNUP_DOMAIN_NOT_ALLOWED: `Sign-up is limited to addresses at ${[...domains].join(", ")}.`,
+    SIGNUP_EMAIL_NOT_VERIFIED: `${sso === "that provider" ? "That provider" : sso} did not confirm your email address, and sign-up here needs a confirmed one.`,
     SIGNUP_CLOSED: "Sign-up is closed on this instance.",
     SIGNUP_INVITE_ONLY: "Sign-up on this instance needs an invitation link from an admin.",
     INVITATION_INVALID: "That invitation cannot be used.",

@@ -1,11 +1,12 @@
 import type { ReactNode } from "react";
 import { redirect } from "next/navigation";
+import { ResendVerificationButton } from "@/components/account/resend-verification-button";
 import { SignOutButton } from "@/components/account/sign-out-button";
 import { ChatApp } from "@/components/chat/chat-app";
 import { isDatabaseNotMigrated } from "@/db/connect";
 import { getModel } from "@/lib/ai";
 import { limits } from "@/lib/limits";
-import { getPageSession, isAdmin, isPendingApproval } from "@/lib/session";
+import { getPageSession, isAdmin, isEmailVerificationPending, isPendingApproval } from "@/lib/session";
 
 /**
  * The signed-in chat around a page's thread (`/` and `/chat/:id`). Moving between threads never
@@ -30,6 +31,20 @@ export async function ChatShell({ children }: { children: ReactNode }) {
   }
   // Only for a session the database no longer has (the proxy already sent cookie-less visitors).
   if (!session) redirect("/sign-in");
+  // Before approval: an admin approving an address nobody has proven is theirs would approve a claim.
+  if (isEmailVerificationPending(session)) {
+    return (
+      <main className="flex min-h-dvh flex-col items-center justify-center gap-3 p-6 text-center">
+        <h1 className="text-2xl font-semibold">Check your inbox</h1>
+        <p className="max-w-md text-zinc-600 dark:text-zinc-400">
+          We sent a link to <strong>{session.user.email}</strong>. Open it to confirm the address; you can chat once it is confirmed.
+          No email? Look in the spam folder, or ask for a new link.
+        </p>
+        <ResendVerificationButton email={session.user.email} />
+        <SignOutButton />
+      </main>
+    );
+  }
   if (isPendingApproval(session)) {
     return (
       <main className="flex min-h-dvh flex-col items-center justify-center gap-3 p-6 text-center">

@@ -1,0 +1,25 @@
+"use client";
+
+import { authClient } from "@/lib/auth-client";
+import { useAction } from "@/lib/use-action";
+import { useHydrated } from "@/lib/use-hydrated";
+import { primaryButton } from "./form-parts";
+
+/** A new confirmation link for a signed-in account that has not confirmed its address yet. */
+export function ResendVerificationButton({ email }: { email: string }) {
+  const { pending, run, status } = useAction();
+  const hydrated = useHydrated();
+  return (
+    <div className="w-full max-w-xs space-y-2">
+      <button
+        type="button"
+        className={primaryButton}
+        disabled={!hydrated || pending}
+        onClick={() => void run(() => authClient.sendVerificationEmail({ email, callbackURL: "/" }), "A new link is on its way. Check your inbox.")}
+      >
+        Send the link again
+      </button>
+      {status}
+    </div>
+  );
+}
