@@ -6,13 +6,7 @@ import type { AppDatabase } from "@/db/connect";
 import { account } from "@/db/schema";
 import type { AuthHookContext } from "./sign-in-lockout";
 import { createTotpReplayGuard } from "./totp-replay";
-import { fitName, nameProblem } from "./user-names";
-
-/**
- * How recent a sign-in must be for an account without a password (passkeys, SSO, GitHub, Google)
- * to delete itself: there is no password to ask, so the proof is having just signed in.
- */
-export const FRESH_SIGN_IN_MAX_AGE_S = 5 * 60;
+import { FRESH_SIGN_IN_MAX_AGE_S, fitName, nameProblem } from "./account-rules";
 
 /** What /update-user may change: the display name (the only profile field /account edits). */
 const updatableFields = new Set(["name"]);

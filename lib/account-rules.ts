@@ -1,4 +1,14 @@
 /**
+ * Limits on accounts that both the server (lib/account-hardening.ts) and the account page use.
+ */
+
+/**
+ * How recent a sign-in must be for an account without a password (passkeys, SSO, GitHub, Google)
+ * to delete itself: there is no password to ask, so the proof is having just signed in.
+ */
+export const FRESH_SIGN_IN_MAX_AGE_S = 5 * 60;
+
+/**
  * A person's display name rides along in every session read and on every admin page, so it has a
  * limit. Characters are Unicode code points (an emoji is one), as PostgreSQL's char_length counts them.
  */
