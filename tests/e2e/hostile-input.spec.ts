@@ -125,7 +125,7 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     ["POST", "/api/auth/admin/list-user-sessions"], ["POST", "/api/auth/admin/impersonate-user"], ["GET", "/api/auth/admin/list-users"],
     ["GET", "/api/auth/list-sessions"], ["GET", "/api/auth/list-accounts"], ["POST", "/api/auth/get-session"], ["GET", "/api/auth/ok"],
     ["POST", "/api/auth/change-email"], ["POST", "/api/auth/two-factor/get-totp-uri"], ["GET", "/api/auth/passkey/list-user-passkeys"],
-    ["GET", "/api/auth/sign-in/email"], ["POST", "/api/auth/Sign-In/Email"], ["POST", "/api/auth/sign-in/email/"], ["POST", "/api/auth/sign%2Din/email"],
+    ["GET", "/api/auth/sign-in/email"], ["POST", "/api/auth/Sign-In/Email"], ["POST", "/api/auth/admin/set-user-password/"], ["POST", "/api/auth/sign%2Din/email"],
     ["POST", "/api/auth/admin%2Fset-user-password"], ["GET", "/api/auth/reset-password/a%2Fb"], ["GET", "/api/auth"], ["POST", "/api/auth/"],
   ] as const) {
     add(`not an answered auth endpoint: ${method} ${path}`, method, path, method === "GET" ? undefined : json({}));
