@@ -8,6 +8,7 @@ import { passkey } from "@better-auth/passkey";
 import { db, getDatabase } from "@/db";
 import type { AppDatabase } from "@/db/connect";
 import * as schema from "@/db/schema";
+import { accountHardening } from "@/lib/account-hardening";
 import { createAdminPolicy, readAdminEmails } from "@/lib/admins";
 import { storageFromEnv } from "@/lib/attachment-storage";
 import { auditHooks, createAudit } from "@/lib/audit";
@@ -196,6 +197,7 @@ export function createAuth(database: AppDatabase, env: Env = process.env, option
           ],
         },
       } satisfies BetterAuthPlugin,
+      accountHardening(database), // name limits, account deletion's proof, single-use TOTP codes
       admin({
         // Said only after the right password: the reason, when the admin gave one.
         bannedUserMessage: (u) => (u.banReason ? `This account is suspended: ${u.banReason}` : "This account is suspended."),

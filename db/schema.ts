@@ -78,6 +78,9 @@ export const twoFactor = pgTable(
     verified: boolean("verified").default(true),
     failedVerificationCount: integer("failed_verification_count").default(0),
     lockedUntil: timestamp("locked_until", { withTimezone: true }),
+    // This app's own: the newest TOTP time step (Unix time / 30 s) a code was accepted for, so a
+    // code, or an older one, is never accepted twice (lib/totp-replay.ts).
+    lastTotpStep: bigint("last_totp_step", { mode: "number" }),
   },
   (t) => [index("two_factor_secret_idx").on(t.secret), index("two_factor_user_id_idx").on(t.userId)],
 );

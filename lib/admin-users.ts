@@ -41,7 +41,7 @@ const userIdPattern = /^[\w-]{1,100}$/;
 export const decodeUserCursor = (value: string | undefined) => decodeKeysetCursor(value, userIdPattern);
 
 
-type AuthApi = Pick<typeof defaultAuth.api, "banUser" | "unbanUser" | "setRole" | "revokeUserSessions" | "removeUser">;
+type AuthApi = Pick<typeof defaultAuth.api, "banUser" | "unbanUser" | "setRole" | "revokeUserSessions" | "removeUser" | "requestPasswordReset">;
 
 export function createAdminUsers(db: AppDatabase = defaultDb, api: AuthApi = defaultAuth.api, log: Audit = defaultAudit) {
   const usage = createUsage(db);
@@ -155,6 +155,17 @@ export function createAdminUsers(db: AppDatabase = defaultDb, api: AuthApi = def
       });
       await record(caller, { action: "two_factor_reset", target, detail: { wasEnabled: target.twoFactorEnabled } });
       return existing(userId);
+    },
+
+    /**
+     * How an admin helps someone back in: the reset link goes to the person's own mailbox (the
+     * server log without SMTP_URL), never to the admin, and every session of theirs ends when the
+     * new password is set. An admin can never set a password, change an email or sign in as someone.
+     */
+    async sendPasswordReset(caller: AdminCaller, userId: string): Promise<void> {
+      const target = await existing(userId);
+      await api.requestPasswordReset({ headers: caller.headers, body: { email: target.email, redirectTo: "/reset-password" } }).catch(fromAuthRefusal);
+      await record(caller, { action: "admin_password_reset_sent", target });
     },
 
     async revokeSessions(caller: AdminCaller, userId: string): Promise<void> {

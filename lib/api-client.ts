@@ -142,6 +142,7 @@ export const api = {
     unbanUser: (id: string) => call<{ user: AdminUserRow }>(`${adminUserPath(id)}/ban`, { method: "DELETE" }),
     revokeSessions: (id: string) => call<void>(`${adminUserPath(id)}/sessions`, { method: "DELETE" }),
     resetTwoFactor: (id: string) => call<{ user: AdminUserRow }>(`${adminUserPath(id)}/two-factor`, { method: "DELETE" }),
+    sendPasswordReset: (id: string) => call<void>(`${adminUserPath(id)}/password-reset`, { method: "POST" }),
     setSignupMode: (mode: SignupMode | null) => call<unknown>("/api/admin/signup-policy", { method: "PUT", body: json({ mode }) }),
     createInvitation: (options: { maxUses: number; expiresInDays: number; email?: string }) =>
       call<{ invitation: InvitationRow; token: string; url: string }>("/api/admin/invitations", { method: "POST", body: json(options) }),

@@ -32,6 +32,7 @@ export const auditActions = [
   "two_factor_enabled",
   "two_factor_disabled",
   "two_factor_reset",
+  "admin_password_reset_sent",
   "backup_codes_generated",
   "passkey_added",
   "passkey_removed",

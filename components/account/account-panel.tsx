@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { type FormEvent, type ReactNode } from "react";
+import { FRESH_SIGN_IN_MAX_AGE_S, MAX_NAME_CHARS } from "@/lib/account-rules";
 import { authClient } from "@/lib/auth-client";
 import { Section, button, input, when } from "./section";
 import { useAction } from "@/lib/use-action";
@@ -48,6 +49,7 @@ export function AccountPanel({
   const passwordAction = useAction();
   const deleteAction = useAction();
   const verifyAction = useAction();
+  const nameAction = useAction();
   const others = sessions.filter((s) => !s.current);
 
   async function changePassword(event: FormEvent<HTMLFormElement>) {
@@ -68,10 +70,17 @@ export function AccountPanel({
     }
   }
 
+  async function rename(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const name = String(new FormData(event.currentTarget).get("name")).trim();
+    if (await nameAction.run(() => authClient.updateUser({ name }), "Name saved.")) router.refresh();
+  }
+
   async function deleteAccount(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const password = String(new FormData(event.currentTarget).get("password"));
-    const ok = await deleteAction.run(() => authClient.deleteUser({ password }), "Account deleted.");
+    // Without a password, the server asks for a sign-in of the last few minutes instead.
+    const password = hasPassword ? String(new FormData(event.currentTarget).get("password")) : undefined;
+    const ok = await deleteAction.run(() => authClient.deleteUser(password === undefined ? {} : { password }), "Account deleted.");
     // A full page load: nothing of the deleted account stays in memory.
     // eslint-disable-next-line @next/next/no-location-assign-relative-destination
     if (ok) window.location.assign("/sign-up");
@@ -87,9 +96,20 @@ export function AccountPanel({
       </div>
 
       <Section title="Profile">
+        <form onSubmit={rename} method="post" className="flex flex-wrap items-end gap-2">
+          <label className="block flex-1 space-y-1 text-sm">
+            <span>Name</span>
+            <input name="name" defaultValue={user.name} required autoComplete="name" className={input} aria-describedby="name-limit" />
+          </label>
+          <button type="submit" className={button} disabled={!hydrated || nameAction.pending}>
+            Save name
+          </button>
+        </form>
+        <p id="name-limit" className="text-xs text-zinc-500">
+          At most {MAX_NAME_CHARS} characters.
+        </p>
+        {nameAction.status}
         <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
-          <dt className="text-zinc-500">Name</dt>
-          <dd>{user.name}</dd>
           <dt className="text-zinc-500">Email</dt>
           <dd>
             {user.email} <span className="text-zinc-500">({user.emailVerified ? "verified" : "not verified"})</span>
@@ -248,10 +268,16 @@ export function AccountPanel({
           Deletes your account, every thread and message, and every session. This cannot be undone.
         </p>
         <form onSubmit={deleteAccount} method="post" className="space-y-3">
-          <label className="block space-y-1 text-sm">
-            <span>Confirm with your password</span>
-            <input name="password" type="password" autoComplete="current-password" required className={input} />
-          </label>
+          {hasPassword ? (
+            <label className="block space-y-1 text-sm">
+              <span>Confirm with your password</span>
+              <input name="password" type="password" autoComplete="current-password" required className={input} />
+            </label>
+          ) : (
+            <p className="text-sm text-zinc-600 dark:text-zinc-400">
+              Your account has no password: sign out and sign in again, then delete it within {FRESH_SIGN_IN_MAX_AGE_S / 60} minutes.
+            </p>
+          )}
           <button
             type="submit"
             disabled={!hydrated || deleteAction.pending}

@@ -170,6 +170,18 @@ export function AdminUsers({
                       type="button"
                       className={button}
                       disabled={!hydrated || pending}
+                      onClick={() => {
+                        if (window.confirm(`Email ${u.email} a link to choose a new password? Their sessions end when they use it.`)) {
+                          void act(() => api.admin.sendPasswordReset(u.id), `A password reset link is on its way to ${u.email}.`);
+                        }
+                      }}
+                    >
+                      Send password reset link
+                    </button>
+                    <button
+                      type="button"
+                      className={button}
+                      disabled={!hydrated || pending}
                       onClick={() =>
                         void act(
                           () => api.admin.updateUser(u.id, { role: u.role === "admin" ? "user" : "admin" }),

@@ -1,5 +1,5 @@
 import { expect, test, type Browser } from "@playwright/test";
-import { mailedLink, password, resetPasswordByMail, signIn, signUp } from "./helpers";
+import { apiAdmin, mailedLink, password, resetPasswordByMail, signIn, signUp } from "./helpers";
 import { withDb } from "./db";
 
 const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
@@ -178,4 +178,34 @@ test("password reset by emailed link signs every device out; verification link m
   await stranger.goto("/reset-password?error=INVALID_TOKEN");
   await expect(stranger.getByRole("alert").filter({ hasText: "invalid or has expired" })).toBeVisible();
   await stranger.close();
+});
+
+test("account: the name is edited on /account, at most 100 characters; an account without a password is told to sign in again before deleting", async ({ page, playwright, baseURL }) => {
+  // The instance's first account is an admin, and the last admin may not delete itself: make sure that is someone else.
+  await (await apiAdmin(playwright, baseURL!)).request.dispose();
+  await signUp(page, "Renamer");
+  const { user } = await (await page.request.get("/api/auth/get-session")).json();
+  await page.goto("/account");
+  const profile = page.getByRole("region", { name: "Profile" });
+  await profile.getByLabel("Name").fill("n".repeat(101));
+  await profile.getByRole("button", { name: "Save name" }).click();
+  await expect(profile.getByRole("alert")).toContainText("at most 100 characters");
+  expect((await (await page.request.get("/api/auth/get-session")).json()).user.name).toBe("Renamer");
+  await profile.getByLabel("Name").fill("Ada Lovelace");
+  await profile.getByRole("button", { name: "Save name" }).click();
+  await expect(profile.getByRole("status")).toContainText("Name saved.");
+  expect((await (await page.request.get("/api/auth/get-session")).json()).user.name).toBe("Ada Lovelace");
+
+  // As if it signed up with a passkey or SSO, an hour ago: no password to ask, and no fresh sign-in.
+  await withDb(async (db) => {
+    await db.query(`delete from account where user_id = $1 and provider_id = 'credential'`, [user.id]);
+    await db.query(`update session set created_at = now() - interval '1 hour' where user_id = $1`, [user.id]);
+  });
+  await page.goto("/account");
+  const deletion = page.getByRole("region", { name: "Delete account" });
+  await expect(deletion.getByLabel("Confirm with your password")).toHaveCount(0);
+  await expect(deletion).toContainText("sign in again");
+  await deletion.getByRole("button", { name: "Delete account" }).click();
+  await expect(deletion.getByRole("alert")).toContainText("within 5 minutes");
+  expect((await page.request.get("/api/threads")).status()).toBe(200);
 });

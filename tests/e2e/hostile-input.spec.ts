@@ -130,6 +130,18 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     out.push({ name: `metrics with ${JSON.stringify(auth.slice(0, 30))}`, method: "GET", path: "/api/metrics", contentType: null, headers: { authorization: auth } });
   }
 
+  // better-auth endpoints the app does not use, and odd spellings of ones it does: 404 in the app's shape.
+  for (const [method, path] of [
+    ["POST", "/api/auth/admin/set-user-password"], ["POST", "/api/auth/admin/update-user"], ["POST", "/api/auth/admin/create-user"],
+    ["POST", "/api/auth/admin/list-user-sessions"], ["POST", "/api/auth/admin/impersonate-user"], ["GET", "/api/auth/admin/list-users"],
+    ["GET", "/api/auth/list-sessions"], ["GET", "/api/auth/list-accounts"], ["POST", "/api/auth/get-session"], ["GET", "/api/auth/ok"],
+    ["POST", "/api/auth/change-email"], ["POST", "/api/auth/two-factor/get-totp-uri"], ["GET", "/api/auth/passkey/list-user-passkeys"],
+    ["GET", "/api/auth/sign-in/email"], ["POST", "/api/auth/Sign-In/Email"], ["POST", "/api/auth/admin/set-user-password/"], ["POST", "/api/auth/sign%2Din/email"],
+    ["POST", "/api/auth/admin%2Fset-user-password"], ["GET", "/api/auth/reset-password/a%2Fb"], ["GET", "/api/auth"], ["POST", "/api/auth/"],
+  ] as const) {
+    add(`not an answered auth endpoint: ${method} ${path}`, method, path, method === "GET" ? undefined : json({}));
+  }
+
   for (const [method, path] of [
     ["PUT", "/api/threads"], ["DELETE", "/api/threads"], ["PATCH", "/api/threads"],
     ["PUT", `/api/threads/${ownThread}`], ["POST", `/api/threads/${ownThread}`],
@@ -207,6 +219,7 @@ function adminCorpus(target: string, lastAdmin: string, ownThread: string): Bad[
     add(`unban ${id.slice(0, 30)}`, "DELETE", `/api/admin/users/${id}/ban`);
     add(`revoke ${id.slice(0, 30)}`, "DELETE", `/api/admin/users/${id}/sessions`);
     add(`reset two-factor ${id.slice(0, 30)}`, "DELETE", `/api/admin/users/${id}/two-factor`);
+    add(`password reset ${id.slice(0, 30)}`, "POST", `/api/admin/users/${id}/password-reset`);
     add(`revoke invitation ${id.slice(0, 30)}`, "DELETE", `/api/admin/invitations/${id}`);
   }
   // The last admin keeps the role, stays unbanned and cannot be deleted; an active account is not "approved" again.
@@ -221,6 +234,7 @@ function adminCorpus(target: string, lastAdmin: string, ownThread: string): Bad[
   for (const [method, path] of [
     ["POST", "/api/admin/users"], ["DELETE", "/api/admin/users"], ["PUT", `/api/admin/users/${target}`], ["GET", `/api/admin/users/${target}/ban`],
     ["GET", `/api/admin/users/${target}/approve`], ["POST", `/api/admin/users/${target}/sessions`], ["GET", `/api/admin/users/${target}/two-factor`], ["DELETE", "/api/admin/signup-policy"],
+    ["GET", `/api/admin/users/${target}/password-reset`], ["DELETE", `/api/admin/users/${target}/password-reset`],
     ["DELETE", "/api/admin/invitations"], ["GET", "/api/admin/invitations/00000000-0000-4000-8000-000000000000"], ["POST", "/api/admin/audit"],
   ] as const) {
     add(`wrong method ${method} ${path}`, method, path, method === "GET" ? undefined : json({}));

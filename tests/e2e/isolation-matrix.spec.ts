@@ -58,6 +58,7 @@ const calls: Call[] = [
   { file: "admin/users/[id]/ban/route.ts", method: "DELETE", path: (n) => `/api/admin/users/${n.user}/ban`, scope: "admin", needs: "banned target" },
   { file: "admin/users/[id]/sessions/route.ts", method: "DELETE", path: (n) => `/api/admin/users/${n.user}/sessions`, scope: "admin" },
   { file: "admin/users/[id]/two-factor/route.ts", method: "DELETE", path: (n) => `/api/admin/users/${n.user}/two-factor`, scope: "admin" },
+  { file: "admin/users/[id]/password-reset/route.ts", method: "POST", path: (n) => `/api/admin/users/${n.user}/password-reset`, scope: "admin" },
   { file: "admin/signup-policy/route.ts", method: "GET", path: () => "/api/admin/signup-policy", scope: "admin" },
   // Reset to SIGNUP_MODE: the other tests on this server go on signing up as before.
   { file: "admin/signup-policy/route.ts", method: "PUT", path: () => "/api/admin/signup-policy", data: () => ({ mode: null }), scope: "admin" },

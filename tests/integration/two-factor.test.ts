@@ -1,9 +1,9 @@
 import { eq } from "drizzle-orm";
 import { TOTP } from "otpauth";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createAuth } from "@/auth";
 import type { DatabaseHandle } from "@/db/connect";
-import { auditEvent, twoFactor } from "@/db/schema";
+import { auditEvent, twoFactor, user } from "@/db/schema";
 import { engines, testEnv, uniqueEmail } from "../support/databases";
 
 const origin = "http://localhost:3000";
@@ -44,8 +44,19 @@ describe.each(engines)("two-factor sign-in on $name", ({ open }) => {
     auth = createAuth(handle.db, testEnv({ AUTH_RATE_LIMIT_MAX: "100000" }));
   });
   afterAll(() => handle.close());
+  afterEach(() => vi.useRealTimers());
+
+  // A TOTP code is good once (lib/totp-replay.ts), so each use below takes the next 30 s step:
+  // only Date is faked (timers, the database and the network run as usual), starting where a step starts.
+  const stepMs = 30_000;
+  const startClock = () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Math.ceil(Date.now() / stepMs) * stepMs + 1_000);
+  };
+  const nextStep = () => vi.setSystemTime(Date.now() + stepMs);
 
   it("turns on with a first code, then asks every password sign-in for a code or a single-use backup code; wrong codes lock (429) and are audited", async () => {
+    startClock();
     const email = uniqueEmail("twofactor");
     const me = client(auth, "198.51.100.20");
     expect((await me("/sign-up/email", { name: "T", email, password })).status).toBe(200);
@@ -65,12 +76,14 @@ describe.each(engines)("two-factor sign-in on $name", ({ open }) => {
     const first = await phone("/sign-in/email", { email, password });
     expect(first.json).toMatchObject({ twoFactorRedirect: true });
     expect((await phone("/get-session")).json).toBeNull();
+    nextStep();
     expect((await phone("/two-factor/verify-totp", { code: code() })).status).toBe(200);
     expect((await phone("/get-session")).json).toMatchObject({ user: { email } });
 
     // "Trust this device": the next password sign-in on that browser asks for no code.
     const trusted = client(auth, "198.51.100.24");
     await trusted("/sign-in/email", { email, password });
+    nextStep();
     expect((await trusted("/two-factor/verify-totp", { code: code(), trustDevice: true })).status).toBe(200);
     await trusted("/sign-out", {});
     expect((await trusted("/sign-in/email", { email, password })).json).toMatchObject({ user: { email } });
@@ -93,6 +106,7 @@ describe.each(engines)("two-factor sign-in on $name", ({ open }) => {
     expect(statuses).toContain(429);
     expect(statuses.slice(statuses.indexOf(429))).toEqual(statuses.slice(statuses.indexOf(429)).map(() => 429));
     await attacker("/sign-in/email", { email, password });
+    nextStep();
     expect((await attacker("/two-factor/verify-totp", { code: code() })).status).toBe(429);
 
     const rows = await handle.db.select().from(auditEvent).where(eq(auditEvent.actorEmail, email.toLowerCase()));
@@ -116,5 +130,53 @@ describe.each(engines)("two-factor sign-in on $name", ({ open }) => {
     expect((await me("/two-factor/disable", { password: "not my password" })).status).toBe(400);
     expect((await me("/two-factor/disable", { password })).status).toBe(200);
     expect((await handle.db.select().from(auditEvent).where(eq(auditEvent.action, "two_factor_disabled"))).length).toBeGreaterThan(0);
+  });
+
+  it("accepts a code once: the same code again, or an older one, is refused like a wrong code, whether it first turned two-factor on or signed in; of two racing uses one wins", async () => {
+    startClock();
+    const email = uniqueEmail("replay");
+    const me = client(auth, "198.51.100.30");
+    expect((await me("/sign-up/email", { name: "R", email, password })).status).toBe(200);
+    const { totpURI } = (await me("/two-factor/enable", { password })).json as { totpURI: string };
+    const totp = new TOTP({ secret: new URL(totpURI).searchParams.get("secret")!, digits: 6, period: 30 });
+    const codeAt = (offsetSteps = 0) => totp.generate({ timestamp: Date.now() + offsetSteps * stepMs });
+    const challenged = async (address: string) => {
+      const device = client(auth, address);
+      expect((await device("/sign-in/email", { email, password })).json).toMatchObject({ twoFactorRedirect: true });
+      return device;
+    };
+
+    // The code that turned two-factor on cannot sign anyone in afterwards.
+    const first = codeAt();
+    expect((await me("/two-factor/verify-totp", { code: first })).status).toBe(200);
+    const wrong = await (await challenged("198.51.100.31"))("/two-factor/verify-totp", { code: first === "000000" ? "111111" : "000000" });
+    const laptop = await challenged("198.51.100.32");
+    const replayed = await laptop("/two-factor/verify-totp", { code: first });
+    expect(replayed).toEqual(wrong);
+    expect(replayed).toMatchObject({ status: 401, json: { code: "INVALID_CODE" } });
+    expect((await laptop("/get-session")).json).toBeNull();
+
+    // The next step's code signs in once; a second device with the same code does not.
+    nextStep();
+    const second = codeAt();
+    expect((await laptop("/two-factor/verify-totp", { code: second })).status).toBe(200);
+    const tablet = await challenged("198.51.100.33");
+    expect(await tablet("/two-factor/verify-totp", { code: second })).toEqual(wrong);
+    // An older code still inside the plugin's ±1 step window is refused too once a newer one was used.
+    nextStep();
+    expect((await tablet("/two-factor/verify-totp", { code: codeAt(1) })).status).toBe(200);
+    const phone = await challenged("198.51.100.34");
+    expect(await phone("/two-factor/verify-totp", { code: codeAt() })).toEqual(wrong);
+
+    // Two sign-ins racing with one fresh code: exactly one gets in.
+    nextStep();
+    nextStep();
+    const [a, b] = [await challenged("198.51.100.35"), await challenged("198.51.100.36")];
+    const fresh = codeAt();
+    const statuses = (await Promise.all([a("/two-factor/verify-totp", { code: fresh }), b("/two-factor/verify-totp", { code: fresh })])).map((r) => r.status);
+    expect(statuses.sort()).toEqual([200, 401]);
+    // The step is remembered in the database, so every app instance sees it.
+    const [row] = await handle.db.select({ lastTotpStep: twoFactor.lastTotpStep }).from(twoFactor).innerJoin(user, eq(user.id, twoFactor.userId)).where(eq(user.email, email.toLowerCase()));
+    expect(row!.lastTotpStep).toBe(Math.floor(Date.now() / stepMs));
   });
 });

@@ -1,7 +1,8 @@
 import { toNextJsHandler } from "better-auth/next-js";
 import { auth } from "@/auth";
 import { databaseReady } from "@/db";
-import { toErrorResponse } from "@/lib/api-error";
+import { ApiError, errorResponse, toErrorResponse } from "@/lib/api-error";
+import { allowedAuthEndpoint } from "@/lib/auth-endpoints";
 import { logAuthEvent } from "@/lib/auth-log";
 import { clientAddressOf, verifiedHeaders } from "@/lib/client-address";
 import { readLimitedBody } from "@/lib/request-body";
@@ -12,6 +13,12 @@ const handlers = toNextJsHandler(auth);
 const emailBodyPaths = ["/sign-in/email", "/sign-up/email", "/request-password-reset", "/send-verification-email"];
 
 async function handle(request: Request, handler: (request: Request) => Promise<Response>): Promise<Response> {
+  const url = new URL(request.url);
+  const path = url.pathname.replace(/^\/api\/auth/, "");
+  // Only what the app's own pages use (lib/auth-endpoints.ts), before better-auth's router: a
+  // plugin endpoint nobody here calls (the admin plugin's set-user-password, update-user, …) must
+  // not answer anyone, admins included.
+  if (!allowedAuthEndpoint(request.method, path)) return errorResponse(new ApiError("not_found", "Not found."));
   let body: Uint8Array<ArrayBuffer> | undefined;
   try {
     await databaseReady();
@@ -20,8 +27,6 @@ async function handle(request: Request, handler: (request: Request) => Promise<R
     return toErrorResponse(error);
   }
   const headers = verifiedHeaders(request.headers);
-  const url = new URL(request.url);
-  const path = url.pathname.replace(/^\/api\/auth/, "");
   // better-auth's handler builds its whole router (every endpoint of every plugin) on each
   // request; the session read every browser repeats is the same endpoint called directly, which
   // runs the same hooks and answers the same body, headers and cookies at a fraction of the cost.
