@@ -19,11 +19,15 @@ test("hostile PDFs are read off the event loop: /api/health answers within 500 m
     let polling = true;
     const latencies: number[] = [];
     const failures: string[] = [];
+    const slow: string[] = [];
+    let phase = "start";
     const poller = (async () => {
       while (polling) {
         const started = performance.now();
         const response = await fetch(`${app.url}/api/health`).catch((error: Error) => error);
         latencies.push(performance.now() - started);
+        // Where a slow answer fell, for the log: a loaded machine is slow everywhere, a blocked loop only during one upload.
+        if (performance.now() - started > 200) slow.push(`${Math.round(performance.now() - started)} ms during ${phase}`);
         if (response instanceof Error || response.status !== 200) failures.push(String(response instanceof Error ? response : response.status));
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
@@ -35,7 +39,9 @@ test("hostile PDFs are read off the event loop: /api/health answers within 500 m
     try {
       const timed = async (name: string, bytes: Buffer) => {
         const started = performance.now();
+        phase = name;
         const response = await uploadFile(user.request, name, bytes, "application/pdf");
+        phase = `after ${name}`;
         return { response, ms: Math.round(performance.now() - started) };
       };
 
@@ -73,6 +79,7 @@ test("hostile PDFs are read off the event loop: /api/health answers within 500 m
           `buffer bomb ${pdfs.buffers.length} B → 422 in ${buffers.ms} ms. Server RSS ${mb(rssBefore)} MB before, peak ${mb(rssAfterText)} MB during the text bomb, ` +
           `peak ${mb(rssPeak)} MB overall, ${mb(rssAfter)} MB after. /api/health: ${latencies.length} polls, p50 ${Math.round(sorted[Math.floor(sorted.length / 2)])} ms, max ${Math.round(sorted.at(-1)!)} ms`,
       );
+      console.log(`slow health answers: ${slow.join("; ") || "none"}`);
       expect(failures).toEqual([]);
       expect(latencies.length).toBeGreaterThan(20);
       expect(Math.max(...latencies)).toBeLessThan(500);
