@@ -51,10 +51,16 @@ export default function config(phase: string): NextConfig {
       "@opentelemetry/sdk-node",
       "@opentelemetry/exporter-trace-otlp-http",
       "@opentelemetry/instrumentation-pg",
-      // Loaded on first use only (PDF text, ATTACHMENT_STORAGE=s3), from node_modules as published.
-      "unpdf",
+      // Loaded on first use only (ATTACHMENT_STORAGE=s3), from node_modules as published.
       "@aws-sdk/client-s3",
+      // Only lib/pdf-text-worker.mjs imports it, in a worker thread; never bundle it if a route ever does.
+      "unpdf",
     ],
+    // The PDF text worker is started from a path built at run time (lib/pdf-text.ts), which file
+    // tracing cannot follow: the upload route's trace lists it and what it imports.
+    outputFileTracingIncludes: {
+      "/api/attachments": ["./lib/pdf-text-worker.mjs", "./node_modules/unpdf/package.json", "./node_modules/unpdf/dist/*.mjs"],
+    },
     poweredByHeader: false,
     headers: async () => [
       { source: "/:path*", headers: securityHeaders },

@@ -14,6 +14,7 @@ export type ApiErrorCode =
   | "last_admin"
   | "payload_too_large"
   | "unsupported_media_type"
+  | "pdf_too_complex"
   | "rate_limited"
   | "quota_exceeded"
   | "database_not_migrated"
@@ -34,6 +35,7 @@ const statusOf: Record<ApiErrorCode, number> = {
   last_admin: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  pdf_too_complex: 422,
   rate_limited: 429,
   quota_exceeded: 429,
   database_not_migrated: 503,

@@ -11,6 +11,7 @@ import { cleanFileName, decodeText, detectAttachmentType, kindOf } from "./attac
 import { attachmentIdOf } from "./chat-messages";
 import { limits } from "./limits";
 import { logger } from "./logger";
+import { pdfText as defaultPdfText, type PdfTextReader } from "./pdf-text";
 
 /**
  * Every attachment query and file operation of the app. As in lib/threads.ts, each function
@@ -26,21 +27,6 @@ const attachmentJson = (row: Pick<Attachment, "id" | "name" | "mediaType" | "siz
   type: row.mediaType,
   size: row.size,
 });
-
-// A PDF's text beyond this is not kept: more than any model's context holds.
-const maxPdfTextChars = 500_000;
-
-async function pdfText(bytes: Uint8Array): Promise<string> {
-  const { extractText, getDocumentProxy } = await import("unpdf");
-  try {
-    // A copy: pdf.js takes the buffer it reads over.
-    const document = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0 });
-    const { text } = await extractText(document, { mergePages: true });
-    return text.slice(0, maxPdfTextChars);
-  } catch {
-    throw new ApiError("unsupported_media_type", "This file starts like a PDF but could not be read as one.");
-  }
-}
 
 const refused = () =>
   new ApiError("bad_request", "Invalid request: an attachment is unknown, not yours, or was already sent with another message.");
@@ -86,7 +72,11 @@ export async function claimAttachments(tx: AppDatabase, userId: string, threadId
 
 export type ModelFileOptions = { pdfAsFile: boolean };
 
-export function createAttachmentStore(db: AppDatabase = defaultDb, storage: () => AttachmentStorage = attachmentStorage) {
+export function createAttachmentStore(
+  db: AppDatabase = defaultDb,
+  storage: () => AttachmentStorage = attachmentStorage,
+  pdfText: PdfTextReader = defaultPdfText,
+) {
 
   async function uploadForUser(userId: string, file: { name: string; bytes: Uint8Array }): Promise<AttachmentJson> {
     if (file.bytes.byteLength === 0) throw new ApiError("bad_request", "The file is empty.");
@@ -95,7 +85,8 @@ export function createAttachmentStore(db: AppDatabase = defaultDb, storage: () =
     }
     const detected = detectAttachmentType(file.bytes);
     if (!detected) throw new ApiError("unsupported_media_type", "Only images (PNG, JPEG, WebP, GIF), PDFs and text files can be attached.");
-    const text = detected.kind === "pdf" ? await pdfText(file.bytes) : null;
+    // In a worker, within limits (lib/pdf-text.ts); refused there when it breaks one.
+    const text = detected.kind === "pdf" ? await pdfText.read(userId, file.bytes) : null;
     // The row first, marked stored only once the bytes are: an upload cut short leaves a row the
     // orphan sweep removes, never bytes nothing points at.
     const [row] = await db

@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { apiUser, chatBody, forgedAddressHeaders, password, uniqueEmail } from "./helpers";
+import { pdfBombs } from "../support/files";
 import { countRowsOf, withDb } from "./db";
 import { startInstance } from "./instances";
 
@@ -103,6 +104,12 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
   const boundary = "hostile-boundary";
   const part = (headers: string, content: string) => `--${boundary}\r\n${headers}\r\n\r\n${content}\r\n`;
   const multipart = `multipart/form-data; boundary=${boundary}`;
+  const filePart = (name: string, type: string, bytes: Buffer) =>
+    Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: ${type}\r\n\r\n`),
+      bytes,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
   const uploads: [string, string | Uint8Array<ArrayBuffer>, string | null][] = [
     ["JSON body", json({ file: "aGVsbG8=" }), "application/json"],
     ["no content type", "hello", null],
@@ -116,6 +123,8 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     ["a binary of no accepted type", part('Content-Disposition: form-data; name="file"; filename="x.exe"\r\nContent-Type: image/png', "MZ\u0000\u0001\u0002") + `--${boundary}--\r\n`, multipart],
     ["garbage", new Uint8Array(2048).fill(0xff), multipart],
     ["over the size limit", new Uint8Array(11 * 1024 * 1024).fill(97), multipart],
+    // Read in a worker with a memory cap (lib/pdf-text.ts): 422 pdf_too_complex, nothing stored.
+    ["a PDF whose stream inflates to 200 MB", new Uint8Array(filePart("bomb.pdf", "application/pdf", pdfBombs.buffers())), multipart],
   ];
   for (const [name, body, type] of uploads) add(`upload: ${name}`, "POST", "/api/attachments", body, type);
 

@@ -8,25 +8,52 @@ export const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).
 /** A one-page PDF whose only content is `text` (Helvetica), with a correct cross-reference table. */
 export function makePdf(text: string): Buffer {
   const escaped = text.replace(/[\\()]/g, (c) => `\\${c}`);
-  const stream = `BT /F1 18 Tf 72 720 Td (${escaped}) Tj ET`;
-  const objects = [
+  return makePdfWithContent(Buffer.from(`BT /F1 18 Tf 72 720 Td (${escaped}) Tj ET`, "latin1"));
+}
+
+/**
+ * A PDF of `pages` pages that all draw the one content stream `content` (Helvetica as /F1), which
+ * is stored Flate-compressed when `compress` is set: the shapes of hostile PDFs, where a small
+ * file makes the reader do a great deal.
+ */
+export function makePdfWithContent(content: Buffer, { pages = 1, compress = false }: { pages?: number; compress?: boolean } = {}): Buffer {
+  const stream = compress ? deflateSync(content, { level: 9 }) : content;
+  const kids = Array.from({ length: pages }, (_, i) => `${i + 5} 0 R`).join(" ");
+  const head = [
     "<< /Type /Catalog /Pages 2 0 R >>",
-    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
+    `<< /Type /Pages /Kids [${kids}] /Count ${pages} >>`,
+    `<< /Length ${stream.length}${compress ? " /Filter /FlateDecode" : ""} >>\nstream\n`,
     "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
   ];
-  let body = "%PDF-1.4\n";
+  const page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R /Resources << /Font << /F1 4 0 R >> >> >>";
+  const parts: Buffer[] = [];
   const offsets: number[] = [];
-  objects.forEach((object, i) => {
-    offsets.push(body.length);
-    body += `${i + 1} 0 obj\n${object}\nendobj\n`;
+  let length = 0;
+  const push = (chunk: Buffer | string) => {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk, "latin1") : chunk;
+    parts.push(bytes);
+    length += bytes.length;
+  };
+  push("%PDF-1.4\n");
+  head.forEach((object, i) => {
+    offsets.push(length);
+    push(`${i + 1} 0 obj\n${object}`);
+    if (i === 2) push(Buffer.concat([stream, Buffer.from("\nendstream", "latin1")]));
+    push("\nendobj\n");
   });
-  const xref = body.length;
-  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("")}`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(body, "latin1");
+  for (let i = 0; i < pages; i++) {
+    offsets.push(length);
+    push(`${i + 5} 0 obj\n${page}\nendobj\n`);
+  }
+  const xref = length;
+  const count = offsets.length + 1;
+  push(`xref\n0 ${count}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("")}`);
+  push(`trailer\n<< /Size ${count} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
+  return Buffer.concat(parts);
 }
+
+/** `line` (a content stream operator sequence) repeated until the stream is `bytes` long. */
+export const repeatedContent = (line: string, bytes: number) => Buffer.from(line.repeat(Math.ceil(bytes / line.length)), "latin1");
 
 const crcTable = Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -61,3 +88,14 @@ export function makePng(width = 8, height = 8, seed = 0): Buffer {
     chunk("IEND", Buffer.alloc(0)),
   ]);
 }
+
+// Text operators repeated: each draws 20 characters, and deflate shrinks the stream about 340 times.
+const textOperators = "BT /F1 12 Tf 72 720 Td (All work and no play) Tj ET\n";
+
+/** Compression bombs as PDFs: a small file whose content stream inflates to `megabytes` of operators. */
+export const pdfBombs = {
+  /** Text operators, 3.8 M characters of text per 10 MB; at 15.5 MB this is the 46 KB file that once stalled the server for seconds. */
+  text: (megabytes = 15.5) => makePdfWithContent(repeatedContent(textOperators, megabytes * 1e6), { compress: true }),
+  /** `q Q` (save and restore, no text at all): 200 MB in a 200 KB file, where only the inflated buffers grow. */
+  buffers: (megabytes = 200) => makePdfWithContent(repeatedContent("q Q\n", megabytes * 1e6), { compress: true }),
+};
