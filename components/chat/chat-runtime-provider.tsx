@@ -126,9 +126,21 @@ async function* replyUpdates(body: ReadableStream<Uint8Array>): AsyncGenerator<C
   }
 }
 
-/** Stop asks the server to abort the model request too; a closed tab sends nothing, so its reply goes on. */
-const stopOnAbort = (signal: AbortSignal, threadId: string) =>
-  signal.addEventListener("abort", () => void api.stopReply(threadId).catch(() => {}), { once: true });
+/**
+ * Shows a reply as it streams, and while it does, Stop (an abort) asks the server to abort the
+ * model request too; a closed tab sends nothing, so its reply goes on. Once the reply has ended
+ * an abort asks nothing: it is the runtime being replaced (the thread read again), and a stop sent
+ * then could end the next reply in the thread.
+ */
+async function* stoppableReply(body: ReadableStream<Uint8Array>, signal: AbortSignal, threadId: string): AsyncGenerator<ChatModelRunResult> {
+  const stop = () => void api.stopReply(threadId).catch(() => {});
+  signal.addEventListener("abort", stop, { once: true });
+  try {
+    yield* replyUpdates(body);
+  } finally {
+    signal.removeEventListener("abort", stop);
+  }
+}
 
 /** Sends the branch to /api/chat and shows the reply as it streams. */
 function useChatModel(pickedModel: () => string | undefined): ChatModelAdapter {
@@ -146,8 +158,7 @@ function useChatModel(pickedModel: () => string | undefined): ChatModelAdapter {
           },
           abortSignal,
         );
-        stopOnAbort(abortSignal, remoteId);
-        yield* replyUpdates(body);
+        yield* stoppableReply(body, abortSignal, remoteId);
       },
     }),
     [aui, pickedModel],
@@ -198,9 +209,8 @@ export function ResumeReply() {
           parentId: reply.parentId,
           stream: async function* ({ abortSignal, unstable_assistantMessageId }) {
             if (unstable_assistantMessageId) followedReplies.add(unstable_assistantMessageId);
-            stopOnAbort(abortSignal, threadId);
             try {
-              yield* replyUpdates(reply.body);
+              yield* stoppableReply(reply.body, abortSignal, threadId);
             } finally {
               void (async () => {
                 // Stopped here: the server stops within moments; the thread is read again once it has stored the reply.

@@ -109,6 +109,7 @@ function Message() {
 
 function Composer() {
   const hydrated = useHydrated();
+  const running = useAuiState((s) => s.thread.isRunning);
   return (
     <ComposerPrimitive.Root className="rounded-2xl border border-zinc-300 bg-white p-2 shadow-sm focus-within:border-zinc-500 dark:border-zinc-700 dark:bg-zinc-900 dark:focus-within:border-zinc-500">
       <ComposerAttachmentChips />
@@ -124,20 +125,18 @@ function Composer() {
           disabled={!hydrated}
           className="max-h-48 min-h-9 flex-1 resize-none bg-transparent px-2 py-1.5 text-sm outline-none placeholder:text-zinc-400"
         />
-        <AuiIf condition={(s) => !s.thread.isRunning}>
-          <ComposerPrimitive.Send aria-label="Send" className={primaryButton}>
-            <Icon>
-              <path d="M5 12h14M13 6l6 6-6 6" />
-            </Icon>
-          </ComposerPrimitive.Send>
-        </AuiIf>
-        <AuiIf condition={(s) => s.thread.isRunning}>
-          <ComposerPrimitive.Cancel aria-label="Stop" className={primaryButton}>
-            <svg aria-hidden viewBox="0 0 24 24" className="size-4" fill="currentColor">
-              <rect x="6" y="6" width="12" height="12" rx="2" />
-            </svg>
-          </ComposerPrimitive.Cancel>
-        </AuiIf>
+        {/* Both stay mounted and take turns: the Stop a person aims at is one node from the start
+            of a reply to its end, never swapped out under the pointer as the run's state changes. */}
+        <ComposerPrimitive.Send aria-label="Send" hidden={running} className={primaryButton}>
+          <Icon>
+            <path d="M5 12h14M13 6l6 6-6 6" />
+          </Icon>
+        </ComposerPrimitive.Send>
+        <ComposerPrimitive.Cancel aria-label="Stop" hidden={!running} className={primaryButton}>
+          <svg aria-hidden viewBox="0 0 24 24" className="size-4" fill="currentColor">
+            <rect x="6" y="6" width="12" height="12" rx="2" />
+          </svg>
+        </ComposerPrimitive.Cancel>
       </div>
     </ComposerPrimitive.Root>
   );

@@ -72,20 +72,21 @@ test("threads: rename, archive, unarchive and delete survive a reload", async ({
 
 test("Stop keeps the partial reply the user saw, also after a reload", async ({ page }) => {
   await signUp(page, "Stopper");
-  await send(page, "[slow] please stop me");
+  // Five minutes of reply unless stopped, so a busy machine cannot let it end before Stop lands.
+  await send(page, "please stop me [tokens=3000] [delay=100]");
   const reply = page.locator('[data-role="assistant"]').last();
-  await expect(reply).toContainText("word3");
+  await expect(reply).toContainText("t3 ");
   await page.getByRole("button", { name: "Stop", exact: true }).click();
   await expect(page.getByRole("button", { name: "Send", exact: true })).toBeVisible();
   const shown = (await reply.innerText()).trim();
-  expect(shown).not.toContain("word40");
+  expect(shown).not.toContain("t3000");
 
-  // Longer than the rest of the model's answer takes, so a late server write would show up.
+  // Longer than the server takes to stop the model and store its own copy, so a late server write would show up.
   await page.waitForTimeout(4500);
   await page.reload();
   await threads(page).getByText(/please stop me/).click();
   const stored = page.locator('[data-role="assistant"]').last();
-  await expect(stored).toContainText("word3");
+  await expect(stored).toContainText("t3 ");
   expect((await stored.innerText()).trim()).toBe(shown);
 });
 

@@ -53,8 +53,14 @@ export async function apiAdmin(playwright: { request: APIRequest }, baseURL: str
   return { request: context, userId: user.id };
 }
 
-/** The fake model server's own routes (see tests/support/fake-openai.ts): /__requests, /__parts, /__closed. */
+/** The fake model server's own routes (see tests/support/fake-openai.ts): /__requests, /__parts, /__closed, /__release. */
 export const fakeModel = (route: string) => `${process.env.E2E_MODEL_URL!.replace(/\/v1$/, "")}${route}`;
+
+/** Lets a reply held by a `[hold=N]` marker go on (see tests/support/fake-openai.ts): `text` is its user message. */
+export async function releaseReply(text: string) {
+  const res = await fetch(fakeModel("/__release"), { method: "POST", body: JSON.stringify({ text }) });
+  if (res.status !== 204) throw new Error(`release: HTTP ${res.status}`);
+}
 
 /** The last user texts the fake model has been sent. */
 export async function modelRequests(): Promise<string[]> {

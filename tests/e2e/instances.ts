@@ -20,3 +20,9 @@ export async function startInstance(label: string, env: Record<string, string> =
   const app: AppServer = await startApp(port, { ...process.env, ...base, BETTER_AUTH_URL: url, ...env }, logFile);
   return { ...app, url, logFile, databaseUrl: base.DATABASE_URL! };
 }
+
+/**
+ * An instance that lets a reply held by a `[hold=N]` marker wait for the test (releaseReply) as
+ * long as it takes: the main test server gives up on a model that is silent for 3 s.
+ */
+export const startPatientInstance = (label: string, env: Record<string, string> = {}) => startInstance(label, { MODEL_TIMEOUT_MS: "600000", ...env });

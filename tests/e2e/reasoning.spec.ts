@@ -1,17 +1,22 @@
-import { expect, test, type Page } from "@playwright/test";
-import { signUp, uniqueEmail } from "./helpers";
-import { startInstance } from "./instances";
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { releaseReply, signUp, uniqueEmail } from "./helpers";
+import { startPatientInstance } from "./instances";
 
 const thinking = "Let me think about that.";
 
+let asked = 0;
 async function thinkAndAnswer(page: Page) {
   const composer = page.getByRole("textbox", { name: "Message" });
-  await composer.fill("Ponder this [reason] [delay=400]");
+  // The model stops half-way through its thinking until the test lets it go on: the thinking is
+  // seen while it goes on, however slow the machine.
+  const text = `Ponder this [reason] [delay=400] [hold=3] #${process.pid}-${asked++}`;
+  await composer.fill(text);
   await composer.press("Enter");
   const block = page.locator('[data-role="assistant"] details');
   // Open while the model thinks...
   await expect(block).toHaveAttribute("open", "");
   await expect(block).toContainText("Let me");
+  await releaseReply(text);
   // ...folded once the answer starts.
   await expect(page.locator('[data-role="assistant"]')).toContainText("Fake model says:");
   await expect(block).not.toHaveAttribute("open");
@@ -25,25 +30,33 @@ async function thinkAndAnswer(page: Page) {
   return new URL(page.url()).pathname.split("/").at(-1)!;
 }
 
-test("Chat Completions: reasoning_content shows as a Thinking block that folds when the answer starts and survives a reload", async ({ page }) => {
-  await signUp(page, "Thinker");
-  const threadId = await thinkAndAnswer(page);
-  const markdown = await (await page.request.get(`/api/threads/${threadId}/export?format=markdown`)).text();
-  expect(markdown).toContain("Fake model says:");
-  expect(markdown).not.toContain(thinking);
-  const json = await (await page.request.get(`/api/threads/${threadId}/export?format=json`)).text();
-  expect(json).toContain(thinking);
-});
-
-test("Responses API: the reasoning summary shows and survives the same way", async ({ browser }) => {
-  const app = await startInstance("responses", { OPENAI_API_MODE: "responses" });
+/** A page on an instance of its own that waits while the thinking is held. */
+async function onPatientInstance(browser: Browser, label: string, env: Record<string, string>, run: (page: Page) => Promise<void>) {
+  const app = await startPatientInstance(label, env);
   const context = await browser.newContext({ baseURL: app.url });
   try {
-    const page = await context.newPage();
-    await signUp(page, "Responder", uniqueEmail("responder"));
-    await thinkAndAnswer(page);
+    await run(await context.newPage());
   } finally {
     await context.close();
     await app.stop();
   }
+}
+
+test("Chat Completions: reasoning_content shows as a Thinking block that folds when the answer starts and survives a reload", async ({ browser }) => {
+  await onPatientInstance(browser, "thinker", {}, async (page) => {
+    await signUp(page, "Thinker", uniqueEmail("thinker"));
+    const threadId = await thinkAndAnswer(page);
+    const markdown = await (await page.request.get(`/api/threads/${threadId}/export?format=markdown`)).text();
+    expect(markdown).toContain("Fake model says:");
+    expect(markdown).not.toContain(thinking);
+    const json = await (await page.request.get(`/api/threads/${threadId}/export?format=json`)).text();
+    expect(json).toContain(thinking);
+  });
+});
+
+test("Responses API: the reasoning summary shows and survives the same way", async ({ browser }) => {
+  await onPatientInstance(browser, "responses", { OPENAI_API_MODE: "responses" }, async (page) => {
+    await signUp(page, "Responder", uniqueEmail("responder"));
+    await thinkAndAnswer(page);
+  });
 });

@@ -1,16 +1,31 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Browser, type Page } from "@playwright/test";
 import { withDb } from "./db";
-import { fakeModel, signUp, uniqueEmail } from "./helpers";
-import { startInstance } from "./instances";
+import { fakeModel, releaseReply, signUp, uniqueEmail } from "./helpers";
+import { startInstance, startPatientInstance } from "./instances";
 
 const composer = (page: Page) => page.getByRole("textbox", { name: "Message" });
 const reply = (page: Page) => page.locator('[data-role="assistant"]').last();
-// 200 tokens 20 ms apart: about four seconds of reply.
-const slow = "Tell me a long story [tokens=200] [delay=20]";
+const stopButton = (page: Page) => page.getByRole("button", { name: "Stop", exact: true });
+// 200 tokens 20 ms apart, the last one held back until the test lets it go (releaseReply): the
+// reply is still streaming when a reload or another tab comes to it, however slow the machine.
+// Only an instance that waits for a held model takes it (see startPatientInstance).
+const slow = "Tell me a long story [tokens=200] [delay=20] [hold=200]";
 const fullReply = Array.from({ length: 200 }, (_, i) => `t${i + 1}`).join(" ");
 
 // Same database, model and secret as the main server, another process and port: another app instance.
 const startSecondInstance = () => startInstance("second");
+
+/** A tab on an instance of its own that waits while a reply is held (its context has that baseURL). */
+async function withPatientInstance(browser: Browser, run: (page: Page) => Promise<void>) {
+  const app = await startPatientInstance("patient");
+  const context = await browser.newContext({ baseURL: app.url });
+  try {
+    await run(await context.newPage());
+  } finally {
+    await context.close();
+    await app.stop();
+  }
+}
 
 async function storedReplies(threadId: string) {
   return withDb(async (client) =>
@@ -34,52 +49,69 @@ async function startSlowReply(page: Page, text = `${slow} #${process.pid}-${stor
   return { threadId: new URL(page.url()).pathname.split("/").at(-1)!, text };
 }
 
-test("a reload mid-reply shows what was written at once and follows the rest, storing the reply once", async ({ page }) => {
-  const { threadId, text } = await startSlowReply(page);
-  await page.waitForTimeout(1000);
-  const before = (await reply(page).innerText()).trim();
-  const reloaded = Date.now();
-  await page.reload();
-  // What was already shown is back at once (the recording replays from the start)...
-  await expect(reply(page)).toContainText(before.split(" ").slice(0, 20).join(" "), { timeout: 3000 });
-  console.log(`resume: reply text back ${Date.now() - reloaded} ms after the reload started`);
-  // ...and grows to the whole reply, from the same model call.
-  await expect(reply(page)).toContainText(fullReply, { timeout: 15_000 });
-  await expect.poll(() => storedReplies(threadId)).toHaveLength(1);
-  const [stored] = await storedReplies(threadId);
-  expect(textOf(stored.parts)).toBe(fullReply);
-  expect(stored.status).toBe("complete");
-  const calls = await (await fetch(fakeModel("/__requests"))).json();
-  expect((calls.requests as string[]).filter((r) => r.endsWith(text) && !r.includes(" title]"))).toHaveLength(1);
-  // The recording is gone once the reply has ended and a minute has passed; right now it is marked done.
-  const none = await page.request.get(`/api/threads/${threadId}/stream`);
-  expect(none.status()).toBe(204);
-  // When the thread last got a message, so a page rendered just before the reply was stored can tell.
-  expect(Date.parse(none.headers()["x-thread-last-message-at"])).toBeGreaterThan(Date.now() - 60_000);
+test("a reload mid-reply shows what was written at once and follows the rest, storing the reply once", async ({ browser }) => {
+  await withPatientInstance(browser, async (page) => {
+    const { threadId, text } = await startSlowReply(page);
+    await page.waitForTimeout(1000);
+    const before = (await reply(page).innerText()).trim();
+    const reloaded = Date.now();
+    await page.reload();
+    // What was already shown is back at once (the recording replays from the start)...
+    await expect(reply(page)).toContainText(before.split(" ").slice(0, 20).join(" "), { timeout: 3000 });
+    console.log(`resume: reply text back ${Date.now() - reloaded} ms after the reload started`);
+    // ...and grows live, as far as the model has got...
+    await expect(stopButton(page)).toBeVisible();
+    await expect(reply(page)).toContainText("t199", { timeout: 15_000 });
+    // ...to the whole reply, from the same model call.
+    await releaseReply(text);
+    await expect(reply(page)).toContainText(fullReply, { timeout: 15_000 });
+    await expect.poll(() => storedReplies(threadId)).toHaveLength(1);
+    const [stored] = await storedReplies(threadId);
+    expect(textOf(stored.parts)).toBe(fullReply);
+    expect(stored.status).toBe("complete");
+    const calls = await (await fetch(fakeModel("/__requests"))).json();
+    expect((calls.requests as string[]).filter((r) => r.endsWith(text) && !r.includes(" title]"))).toHaveLength(1);
+    // The recording is gone once the reply has ended and a minute has passed; right now it is marked done.
+    const none = await page.request.get(`/api/threads/${threadId}/stream`);
+    expect(none.status()).toBe(204);
+    // When the thread last got a message, so a page rendered just before the reply was stored can tell.
+    expect(Date.parse(none.headers()["x-thread-last-message-at"])).toBeGreaterThan(Date.now() - 60_000);
+  });
 });
 
-test("a second tab and a second app instance follow the same live reply", async ({ page, context }) => {
-  const second = await startSecondInstance();
-  try {
-    const { threadId } = await startSlowReply(page);
+test("a second tab and a second app instance follow the same live reply", async ({ browser, baseURL }) => {
+  await withPatientInstance(browser, async (page) => {
+    const context = page.context();
+    const { threadId, text } = await startSlowReply(page);
     const path = `/chat/${threadId}`;
+    // Nobody presses Stop, so no tab may ask for one (a follower once did as it read the thread again).
+    const stops: string[] = [];
+    const recordStops = (p: Page) => p.on("request", (r) => void (r.method() === "POST" && r.url().endsWith("/stop") && stops.push(r.url())));
+    recordStops(page);
 
     const tab = await context.newPage();
+    recordStops(tab);
     await tab.goto(path);
     await expect(reply(tab)).toContainText("t40 ", { timeout: 5000 });
+    await expect(stopButton(tab)).toBeVisible();
 
-    // The other instance (cookies are per host, not per port: the same session).
+    // The other instance, the main test server (cookies are per host, not per port: the same session).
     const other = await context.newPage();
-    await other.goto(`${second.url}${path}`);
+    recordStops(other);
+    await other.goto(`${baseURL}${path}`);
     await expect(reply(other)).toContainText("t60 ", { timeout: 5000 });
+    await expect(stopButton(other)).toBeVisible();
 
+    // A follower reads the thread again once the reply has ended.
+    const reread = [tab, other].map((p) => p.waitForResponse((r) => r.request().method() === "GET" && r.url().endsWith(`/api/threads/${threadId}/messages`)));
+    await releaseReply(text);
     for (const p of [page, tab, other]) await expect(reply(p)).toContainText(fullReply, { timeout: 15_000 });
+    await Promise.all(reread);
+    expect(stops).toEqual([]);
     await expect.poll(() => storedReplies(threadId)).toHaveLength(1);
     await tab.reload();
     await expect(reply(tab)).toContainText(fullReply);
-  } finally {
-    await second.stop();
-  }
+  });
 });
 
 async function modelClosedAfter(text: string, since: number): Promise<number | null> {
@@ -89,14 +121,15 @@ async function modelClosedAfter(text: string, since: number): Promise<number | n
 }
 
 test("Stop aborts the model request within a second, and the stored reply is what the screen shows", async ({ page }) => {
-  const text = "Stop me early [tokens=300] [delay=20]";
+  // A minute of reply unless stopped, so a busy machine cannot let it end before Stop lands.
+  const text = `Stop me early [tokens=3000] [delay=20] #${process.pid}-${stories++}`;
   await signUp(page, "Stopper");
   await composer(page).fill(text);
   await composer(page).press("Enter");
   await expect(reply(page)).toContainText("t20 ");
   const threadId = new URL(page.url()).pathname.split("/").at(-1)!;
   const pressed = Date.now();
-  await page.getByRole("button", { name: "Stop", exact: true }).click();
+  await stopButton(page).click();
   await expect.poll(() => modelClosedAfter(text, pressed), { timeout: 3000 }).not.toBeNull();
   expect(await modelClosedAfter(text, pressed)).toBeLessThan(1000);
   console.log(`stop (sending tab): model request closed ${await modelClosedAfter(text, pressed)} ms after Stop`);
@@ -111,7 +144,8 @@ test("Stop aborts the model request within a second, and the stored reply is wha
 test("Stop from a second tab on the other instance stops the reply everywhere", async ({ page, context }) => {
   const second = await startSecondInstance();
   try {
-    const text = "Stop me from elsewhere [tokens=300] [delay=20]";
+    // A minute of reply unless stopped, so a busy machine cannot let it end before Stop lands.
+    const text = `Stop me from elsewhere [tokens=3000] [delay=20] #${process.pid}-${stories++}`;
     await signUp(page, "Remote stopper", uniqueEmail("remote-stopper"));
     await composer(page).fill(text);
     await composer(page).press("Enter");
@@ -123,9 +157,9 @@ test("Stop from a second tab on the other instance stops the reply everywhere", 
     await other.goto(`${second.url}${path}`);
     await expect(reply(other)).toContainText("t40 ");
     const pressed = Date.now();
-    await other.getByRole("button", { name: "Stop", exact: true }).click();
+    await stopButton(other).click();
     await expect.poll(() => modelClosedAfter(text, pressed), { timeout: 3000 }).not.toBeNull();
-    // Well before the ~5 s the rest of the stream would take (the latency itself is a figure, logged, not a limit).
+    // The stream would not have ended by itself (the latency itself is a figure, logged, not a limit).
     expect(await modelClosedAfter(text, pressed)).toBeLessThan(3000);
     console.log(`stop (other tab, other instance): model request closed ${await modelClosedAfter(text, pressed)} ms after Stop`);
 
@@ -133,8 +167,54 @@ test("Stop from a second tab on the other instance stops the reply everywhere", 
     await expect.poll(async () => (await storedReplies(threadId)).length).toBe(1);
     const [stored] = await storedReplies(threadId);
     expect(stored.status).toBe("incomplete");
-    expect(textOf(stored.parts)).not.toContain("t300");
+    expect(textOf(stored.parts)).not.toContain("t3000");
     for (const p of [page, other]) await expect(reply(p)).toHaveText(textOf(stored.parts), { timeout: 5000 });
+  } finally {
+    await second.stop();
+  }
+});
+
+/** The number of the last token the tab shows (the fake model's tokens are t1, t2, ...). */
+const lastToken = async (page: Page) => Number(/t(\d+)\s*$/.exec(await reply(page).innerText())?.[1] ?? 0);
+
+test("the Stop button is one element from the start of a reply to Stop, in the sending tab and in a tab following it on the other instance", async ({ page, context }) => {
+  const second = await startSecondInstance();
+  try {
+    // A token every 100 ms for five minutes: chunks keep coming until Stop.
+    const text = `Keep still [tokens=3000] [delay=100] #${process.pid}-${stories++}`;
+    await signUp(page, "Steady", uniqueEmail("steady"));
+    await composer(page).fill(text);
+    await composer(page).press("Enter");
+    // Taken as the reply starts (the button shows before the first token does).
+    await expect(stopButton(page)).toBeVisible();
+    const sent = await stopButton(page).elementHandle();
+    await expect(reply(page)).toContainText("t2 ");
+    const threadId = new URL(page.url()).pathname.split("/").at(-1)!;
+
+    const other = await context.newPage();
+    await other.goto(`${second.url}/chat/${threadId}`);
+    await expect(reply(other)).toContainText("t2 ");
+    await expect(stopButton(other)).toBeVisible();
+    const followed = await stopButton(other).elementHandle();
+
+    // Several chunks later in both tabs, each tab's Stop is still the node it was, in the page.
+    for (const p of [page, other]) {
+      const seen = await lastToken(p);
+      await expect(reply(p)).toContainText(`t${seen + 8} `, { timeout: 15_000 });
+    }
+    for (const [p, kept] of [[page, sent], [other, followed]] as const) {
+      expect(await kept.evaluate((el) => el.isConnected)).toBe(true);
+      expect(await stopButton(p).evaluate((el, handle) => el === handle, kept)).toBe(true);
+    }
+
+    // That very node stops the reply everywhere; each tab offers Send again, and no Stop.
+    const pressed = Date.now();
+    await followed.click();
+    await expect.poll(() => modelClosedAfter(text, pressed), { timeout: 5000 }).not.toBeNull();
+    for (const p of [page, other]) {
+      await expect(p.getByRole("button", { name: "Send", exact: true })).toBeVisible();
+      await expect(stopButton(p)).toHaveCount(0);
+    }
   } finally {
     await second.stop();
   }

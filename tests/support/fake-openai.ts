@@ -8,6 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
  *   [slow]  40 tokens, 100 ms apart         [fail-500] HTTP 500      [fail-429] HTTP 429
  *   [cut]   stream stops half-way (socket destroyed)                  [stall] never answers
  *   [tokens=N] N tokens                    [delay=M] M ms between tokens (benchmarks)
+ *   [hold=N] the reply waits before its Nth streamed token (thinking included) until POST /__release
+ *            names the same text ({"text": ...}): surely still streaming, however slow the machine
  *   [reason] thinks first: `reasoning_content` deltas (Chat Completions) or a reasoning summary
  *            (Responses API), then answers
  * Every request's model and last user text is recorded ("[model] text", "[model title] text" for
@@ -103,14 +105,20 @@ export function fakeUsage(userText: string, tokens: string[], reason: boolean) {
   return { input, output, reasoning: reason ? fakeReasoning.length : 0, cached: 4 };
 }
 
-async function streamChatCompletion(res: ServerResponse, tokens: string[], delay: number, cut: boolean, reason: boolean, usage: ReturnType<typeof fakeUsage> | null) {
+/** Before streamed token number `at` (0-based, thinking included), waits for `released`. */
+type Hold = { at: number; released: Promise<void> } | null;
+
+async function streamChatCompletion(res: ServerResponse, tokens: string[], delay: number, cut: boolean, reason: boolean, usage: ReturnType<typeof fakeUsage> | null, hold: Hold) {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   const id = `chatcmpl-${Date.now()}`;
-  for (const token of reason ? fakeReasoning : []) {
+  const thought = reason ? fakeReasoning : [];
+  for (const [i, token] of thought.entries()) {
+    if (hold?.at === i) await hold.released;
     sse(res, { id, object: "chat.completion.chunk", created: 0, model: "fake", choices: [{ index: 0, delta: { role: "assistant", reasoning_content: token } }] });
     if (delay) await sleep(delay);
   }
   for (const [i, token] of tokens.entries()) {
+    if (hold?.at === (reason ? fakeReasoning.length : 0) + i) await hold.released;
     if (res.destroyed) return;
     if (cut && i === Math.floor(tokens.length / 2)) return void res.destroy();
     sse(res, { id, object: "chat.completion.chunk", created: 0, model: "fake", choices: [{ index: 0, delta: { role: "assistant", content: token } }] });
@@ -131,7 +139,7 @@ async function streamChatCompletion(res: ServerResponse, tokens: string[], delay
   res.end();
 }
 
-async function streamResponses(res: ServerResponse, tokens: string[], delay: number, cut: boolean, reason: boolean, usage: ReturnType<typeof fakeUsage>) {
+async function streamResponses(res: ServerResponse, tokens: string[], delay: number, cut: boolean, reason: boolean, usage: ReturnType<typeof fakeUsage>, hold: Hold) {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   const itemId = `msg_${Date.now()}`;
   const response = { id: `resp_${Date.now()}`, object: "response", created_at: 0, model: "fake", status: "in_progress", output: [] };
@@ -141,7 +149,8 @@ async function streamResponses(res: ServerResponse, tokens: string[], delay: num
     const rs = `rs_${Date.now()}`;
     sse(res, { type: "response.output_item.added", output_index: 0, item: { type: "reasoning", id: rs, summary: [] } });
     sse(res, { type: "response.reasoning_summary_part.added", item_id: rs, output_index: 0, summary_index: 0, part: { type: "summary_text", text: "" } });
-    for (const delta of fakeReasoning) {
+    for (const [i, delta] of fakeReasoning.entries()) {
+      if (hold?.at === i) await hold.released;
       sse(res, { type: "response.reasoning_summary_text.delta", item_id: rs, output_index: 0, summary_index: 0, delta });
       if (delay) await sleep(delay);
     }
@@ -150,6 +159,7 @@ async function streamResponses(res: ServerResponse, tokens: string[], delay: num
   }
   sse(res, { type: "response.output_item.added", output_index: out, item: { type: "message", id: itemId, role: "assistant", status: "in_progress", content: [] } });
   for (const [i, token] of tokens.entries()) {
+    if (hold?.at === (reason ? fakeReasoning.length : 0) + i) await hold.released;
     if (res.destroyed) return;
     if (cut && i === Math.floor(tokens.length / 2)) return void res.destroy();
     sse(res, { type: "response.output_text.delta", item_id: itemId, output_index: out, content_index: 0, delta: token });
@@ -170,6 +180,11 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
   const closed: ClosedEarly[] = [];
   const received: ReceivedParts[] = [];
   const baseDelay = options.tokenDelayMs ?? 5;
+  // [hold=N] replies by their text: released ones, and the release of those still waiting.
+  const released = new Set<string>();
+  const waiting = new Map<string, (() => void)[]>();
+  const holdFor = (text: string) =>
+    released.has(text) ? Promise.resolve() : new Promise<void>((resolve) => waiting.set(text, [...(waiting.get(text) ?? []), resolve]));
 
   const server: Server = createServer(async (req, res) => {
     try {
@@ -185,6 +200,14 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
       if (req.method === "GET" && url === "/__closed") {
         res.writeHead(200, { "content-type": "application/json" });
         return void res.end(JSON.stringify({ closed }));
+      }
+      if (req.method === "POST" && url === "/__release") {
+        const { text } = (await readJson(req)) as { text?: string };
+        released.add(String(text));
+        for (const release of waiting.get(String(text)) ?? []) release();
+        waiting.delete(String(text));
+        res.writeHead(204);
+        return void res.end();
       }
       const isChat = url.endsWith("/chat/completions");
       const isResponses = url.endsWith("/responses");
@@ -218,9 +241,11 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
         res.on("close", () => !res.writableEnded && !cut && closed.push({ text: userText, at: Date.now() }));
         const reason = userText.includes("[reason]") && !title;
         const usage = fakeUsage(userText, tokens, reason);
+        const holdAt = /\[hold=(\d+)\]/.exec(userText);
+        const hold = holdAt && !title ? { at: Number(holdAt[1]) - 1, released: holdFor(userText) } : null;
         return isChat
-          ? streamChatCompletion(res, tokens, delay, cut, reason, body.stream_options?.include_usage ? usage : null)
-          : streamResponses(res, tokens, delay, cut, reason, usage);
+          ? streamChatCompletion(res, tokens, delay, cut, reason, body.stream_options?.include_usage ? usage : null, hold)
+          : streamResponses(res, tokens, delay, cut, reason, usage, hold);
       }
       const text = tokens.join("");
       res.writeHead(200, { "content-type": "application/json" });
