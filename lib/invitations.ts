@@ -1,6 +1,6 @@
 import "server-only";
 import { createHash, randomBytes } from "node:crypto";
-import { desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { APIError } from "better-auth/api";
 import { db as defaultDb } from "@/db";
 import type { AppDatabase } from "@/db/connect";
@@ -35,6 +35,13 @@ const rowOf = (i: typeof invitation.$inferSelect): InvitationRow => ({
  * of uses, an end date, optionally one email address, revocable. Using one is a single atomic
  * statement, so two people cannot both take its last use.
  */
+const invalid = (message: string) => new APIError("FORBIDDEN", { code: "INVITATION_INVALID", message });
+
+/** An invitation `email` may use now: not revoked, not expired, uses left, for this address or any. */
+const usable = (email: string) =>
+  sql`${invitation.revokedAt} is null and ${invitation.expiresAt} > now() and ${invitation.uses} < ${invitation.maxUses}
+      and (${invitation.email} is null or ${invitation.email} = ${email.toLowerCase()})`;
+
 export function createInvitations(db: AppDatabase = defaultDb) {
   return {
     /** The token is returned once, to build the link; it cannot be read back later. */
@@ -70,19 +77,24 @@ export function createInvitations(db: AppDatabase = defaultDb) {
       const taken = await db
         .update(invitation)
         .set({ uses: sql`${invitation.uses} + 1` })
-        .where(
-          sql`${invitation.tokenHash} = ${hashOf(token)} and ${invitation.revokedAt} is null and ${invitation.expiresAt} > now()
-              and ${invitation.uses} < ${invitation.maxUses} and (${invitation.email} is null or ${invitation.email} = ${email.toLowerCase()})`,
-        )
+        .where(and(eq(invitation.tokenHash, hashOf(token)), usable(email)))
         .returning({ id: invitation.id });
       if (taken.length > 0) return;
+      throw (await this.refusal(token, email)) ?? invalid("This invitation cannot be used.");
+    },
+
+    /**
+     * What is wrong with the invitation for `email`, without taking a use; null when it can be
+     * used. Sign-up asks before it looks the address up, so the answer never depends on whether
+     * the address already has an account.
+     */
+    async refusal(token: string, email: string): Promise<APIError | null> {
       const [found] = await db.select().from(invitation).where(eq(invitation.tokenHash, hashOf(token)));
-      const why = !found
-        ? "This invitation link is not valid."
-        : found.email && found.email !== email.toLowerCase()
-          ? "This invitation is for another email address."
-          : { revoked: "This invitation was revoked.", expired: "This invitation has expired.", "used up": "This invitation has been used up.", active: "This invitation cannot be used." }[statusOf(found)];
-      throw new APIError("FORBIDDEN", { code: "INVITATION_INVALID", message: why });
+      if (!found) return invalid("This invitation link is not valid.");
+      if (found.email && found.email !== email.toLowerCase()) return invalid("This invitation is for another email address.");
+      const status = statusOf(found);
+      if (status === "active") return null;
+      return invalid({ revoked: "This invitation was revoked.", expired: "This invitation has expired.", "used up": "This invitation has been used up." }[status]);
     },
   };
 }

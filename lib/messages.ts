@@ -5,7 +5,8 @@ import { ApiError } from "./api-error";
 import { attachmentIdsOf } from "./attachments";
 import { messageFormat } from "./chat-messages";
 import { limits } from "./limits";
-import type { MessageInput } from "./threads";
+import { replyStreams } from "./reply-streams";
+import { InvalidParentError, threads, type MessageInput } from "./threads";
 
 /**
  * Ids the client chooses (messages, replies): the AI SDK and assistant-ui make short ASCII ids,
@@ -61,4 +62,18 @@ export function replyStatus(m: UIMessage, failed = false): MessageInput["status"
 export function toStoredMessage(m: UIMessage, parentId: string | null, failed = false): MessageInput {
   const { id, ...content } = m;
   return { id, parentId, role: m.role, format: messageFormat, content, status: replyStatus(m, failed) };
+}
+
+/**
+ * Stores a message the browser sent (a new one in a chat turn, or a settled copy). Its parent may
+ * be the reply that just streamed: the browser reads a reply's last chunk a moment before the
+ * server has stored it, so a parent that is a reply still being recorded is waited for, once.
+ */
+export async function saveClientMessageForUser(userId: string, threadId: string, m: MessageInput, onConflict: "keep" | "replace", model?: string) {
+  try {
+    return await threads.saveMessageForUser(userId, threadId, m, onConflict, model);
+  } catch (error) {
+    if (!(error instanceof InvalidParentError) || !m.parentId || !(await replyStreams.replyEndedForUser(userId, threadId, m.parentId))) throw error;
+    return threads.saveMessageForUser(userId, threadId, m, onConflict, model);
+  }
 }

@@ -41,7 +41,7 @@ export const pdfTextLimits = {
   maxRunning: 2,
   /** Files of one user read at once, so one user never takes every worker. */
   maxRunningPerUser: 1,
-  /** Files waiting for a worker per process; then 503 with Retry-After. Each holds its bytes (≤ 10 MiB). */
+  /** Files waiting for a worker per process; then 503 with Retry-After for users who already have one queued. Each holds its bytes (≤ 10 MiB). */
   maxWaiting: 16,
   /** Files of one user running or waiting; then 429. As many as one message may carry (the UI uploads them at once). */
   maxPerUser: 8,
@@ -148,10 +148,16 @@ export function createPdfTextReader(overrides: Partial<PdfTextLimits> = {}, work
     threads++;
     const started = worker;
     const timer = setTimeout(() => settle({ error: tooComplex(`its text could not be read within ${limits.timeoutMs / 1000} seconds`) }), limits.timeoutMs);
+    // Worker#getHeapStatistics exists from Node 22.16; before that, the process's array buffers
+    // (every worker's included) are held against the running workers' combined allowance.
+    const externalBytes =
+      typeof started.getHeapStatistics === "function"
+        ? () => started.getHeapStatistics().then((stats) => stats.external_memory)
+        : () => Promise.resolve(process.memoryUsage().arrayBuffers / Math.max(1, running));
     const watchdog = setInterval(() => {
-      started.getHeapStatistics().then(
-        (stats) => {
-          if (stats.external_memory > limits.maxExternalMb * 1024 * 1024) settle({ error: tooComplex("reading it needs more memory than allowed") });
+      externalBytes().then(
+        (bytes) => {
+          if (bytes > limits.maxExternalMb * 1024 * 1024) settle({ error: tooComplex("reading it needs more memory than allowed") });
         },
         () => {},
       );
@@ -183,7 +189,9 @@ export function createPdfTextReader(overrides: Partial<PdfTextLimits> = {}, work
     if (mine >= limits.maxPerUser) {
       return Promise.reject(new ApiError("rate_limited", `At most ${limits.maxPerUser} of your PDFs can be read at once. Try again when they are done.`, retryAfter));
     }
-    if (waiting.length >= limits.maxWaiting) {
+    // Someone with nothing queued is always let in (and served next, see `next`): a few accounts
+    // filling the queue with slow files must not shut every other user out.
+    if (waiting.length >= limits.maxWaiting && mine > 0) {
       return Promise.reject(new ApiError("service_unavailable", "Too many PDFs are being read right now. Try again in a few seconds.", retryAfter));
     }
     return new Promise<string>((resolve, reject) => {

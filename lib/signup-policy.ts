@@ -82,7 +82,7 @@ export function createSignupPolicy(db: AppDatabase, defaults = readSignupDefault
     /**
      * Why this address may not sign up whoever owns it, or null: the domain and the mode, which
      * never depend on whether the address has an account (so saying it reveals nothing).
-     * Invitations are checked, and used, when the account is made.
+     * An invitation is checked here and used when the account is made.
      */
     async refusal(email: string, inviteToken?: string | null): Promise<APIError | null> {
       const domain = email.split("@").pop()?.toLowerCase() ?? "";
@@ -97,7 +97,8 @@ export function createSignupPolicy(db: AppDatabase, defaults = readSignupDefault
       if (mode === "invite" && !inviteToken) {
         return new APIError("FORBIDDEN", { code: "SIGNUP_INVITE_ONLY", message: "Sign-up on this instance needs an invitation link from an admin." });
       }
-      return null;
+      // Checked here, used when the account is made: a bad token is refused alike for new and taken addresses.
+      return inviteToken ? invitations.refusal(inviteToken, email) : null;
     },
 
     /** SIGNUP_EMAIL_DOMAINS trusts a domain only in an address someone proved they read. */

@@ -234,8 +234,9 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
    * own writes); `"replace"` lets the client's settled copy win (e.g. after Stop).
    *
    * The tree stays a tree by construction: a parent must be a message of the same thread written
-   * before this one (before its stored copy, when replacing). Every parent link then points back
-   * in time, so no write can close a loop, whatever order requests arrive in. Anything else is a
+   * before this one, and a stored message keeps its parent (a copy naming another is refused).
+   * Every link then points at a message that existed when it was written, so no write can close
+   * a loop, whatever order requests arrive in. Anything else is a
    * 400 (`InvalidParentError`) and nothing is written.
    *
    * Null when the thread is not the user's: nothing is written then. Otherwise the thread's
@@ -251,12 +252,14 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
     const conflict =
       onConflict === "keep"
         ? sql`do nothing`
-        : sql`do update set parent_id = excluded.parent_id, role = excluded.role, format = excluded.format,
-                             content = excluded.content, status = excluded.status`;
+        : sql`do update set role = excluded.role, format = excluded.format, content = excluded.content, status = excluded.status`;
+    // A stored message keeps its parent: a copy naming another one is refused, so a link, once
+    // written, can only point at a message that was already there (no loop, whatever the clocks).
     const parentIsEarlier = sql`(${m.parentId}::text is null or exists (
       select 1 from ${message} p
       where p.thread_id = ${threadId} and p.id = ${m.parentId}
-        and p.created_at < coalesce((select s.created_at from ${message} s where s.thread_id = ${threadId} and s.id = ${m.id}), 'infinity')))`;
+        and p.created_at < coalesce((select s.created_at from ${message} s where s.thread_id = ${threadId} and s.id = ${m.id}), 'infinity')))
+      and not exists (select 1 from ${message} s where s.thread_id = ${threadId} and s.id = ${m.id} and s.parent_id is distinct from ${m.parentId}::text)`;
     const write = async (executor: AppDatabase) => {
       const result = (await executor.execute(sql`
         with owned as (

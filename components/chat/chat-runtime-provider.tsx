@@ -71,10 +71,23 @@ const storedStatus = (status: string | undefined) =>
     ? ({ type: "incomplete", reason: "error", error: "The model could not answer this message." } as const)
     : ({ type: "complete", reason: "unknown" } as const);
 
+/** Runs what it is given one after another, in the order given, whether or not the last one failed. */
+function serially() {
+  let last: Promise<unknown> = Promise.resolve();
+  return <T,>(run: () => Promise<T>): Promise<T> => {
+    const next = last.catch(() => {}).then(run);
+    last = next;
+    return next;
+  };
+}
+
 function useThreadHistory(): ThreadHistoryAdapter {
   const aui = useAui();
-  return useMemo<ThreadHistoryAdapter>(
-    () => ({
+  return useMemo<ThreadHistoryAdapter>(() => {
+    // Copies go to the server one after another: a reply's copy must not overtake its parent's
+    // (a message's parent has to be stored first, or the copy is refused).
+    const inOrder = serially();
+    return {
       async load() {
         const remoteId = aui.threadListItem().getState().remoteId;
         if (!remoteId) return { messages: [] };
@@ -93,11 +106,10 @@ function useThreadHistory(): ThreadHistoryAdapter {
         if (followedReplies.delete(message.id)) return;
         const { remoteId } = await aui.threadListItem().initialize();
         const { id, ...content } = toUIMessage(message);
-        await api.saveMessage(remoteId, { id, parentId, format: messageFormat, content });
+        await inOrder(() => api.saveMessage(remoteId, { id, parentId, format: messageFormat, content }));
       },
-    }),
-    [aui],
-  );
+    };
+  }, [aui]);
 }
 
 function useThreadAdapters() {

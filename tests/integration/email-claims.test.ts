@@ -167,6 +167,19 @@ describe.each(fresh)("sign-up does not say which addresses have accounts when ma
     const rows = await handle.db.select().from(auditEvent).where(eq(auditEvent.actorEmail, taken.toLowerCase()));
     expect(rows.filter((r) => r.action === "sign_up").map((r) => `${r.outcome}:${r.detail?.reason ?? r.detail?.method}`)).toEqual(["success:email", "failure:NO_ACCOUNT_MADE"]);
 
+    // A bad invitation is refused before the address is looked up: alike for new and taken ones.
+    for (const email of [uniqueEmail("invited"), taken]) {
+      const response = await auth.handler(
+        new Request(`${origin}/api/auth/sign-up/email`, {
+          method: "POST",
+          headers: { "content-type": "application/json", origin, "x-invite-token": "not-a-real-token" },
+          body: JSON.stringify({ name: "X", email, password }),
+        }),
+      );
+      expect(response.status, email).toBe(403);
+      expect((await response.json()).code, email).toBe("INVITATION_INVALID");
+    }
+
     // A refusal that holds for every owner of an address is still said, alike for new and taken ones.
     const closed = createAuth(handle.db, testEnv({ ...unlimited, SMTP_URL: smtp.url, SIGNUP_MODE: "closed" }));
     for (const email of [uniqueEmail("nobody"), taken]) {

@@ -51,19 +51,24 @@ describe.each(engines)("the message tree on $name", ({ open }) => {
     await fc.assert(
       fc.asyncProperty(fc.array(write, { minLength: 1, maxLength: 14 }), async (writes) => {
         const threads = [await store.createThreadForUser(owner), await store.createThreadForUser(owner)];
-        // The model: per thread, the order in which each id was first stored.
+        // The model: per thread, the order in which each id was first stored, and its parent.
         const stored = [new Map<string, number>(), new Map<string, number>()];
+        const parents = [new Map<string, string | null>(), new Map<string, string | null>()];
         let clock = 0;
         for (const w of writes) {
           const parentId = w.parent === "self" ? w.id : w.parent;
           const mine = stored[w.thread];
-          const allowed = parentId === null || (mine.has(parentId) && mine.get(parentId)! < (mine.get(w.id) ?? Infinity));
+          const sameParent = !mine.has(w.id) || parents[w.thread].get(w.id) === parentId;
+          const allowed = sameParent && (parentId === null || (mine.has(parentId) && mine.get(parentId)! < (mine.get(w.id) ?? Infinity)));
           const outcome = await store.saveMessageForUser(owner, threads[w.thread].id, text(w.id, parentId), w.mode).then(
             () => "stored",
             (error: unknown) => (error instanceof InvalidParentError ? "refused" : Promise.reject(error)),
           );
           expect(outcome, JSON.stringify({ ...w, parentId })).toBe(allowed ? "stored" : "refused");
-          if (allowed && !mine.has(w.id)) mine.set(w.id, clock++);
+          if (allowed && !mine.has(w.id)) {
+            mine.set(w.id, clock++);
+            parents[w.thread].set(w.id, parentId);
+          }
         }
         for (const t of threads) {
           const tree = await storedTree(t.id);
@@ -88,7 +93,8 @@ describe.each(engines)("the message tree on $name", ({ open }) => {
     await expect(store.saveMessageForUser(owner, one.id, text("m", "elsewhere"), "keep")).rejects.toBeInstanceOf(InvalidParentError);
     await store.saveMessageForUser(owner, one.id, text("first", null), "keep");
     await store.saveMessageForUser(owner, one.id, text("second", "first", "assistant"), "keep");
-    // A → B → A: the first message may not be moved under the one written after it.
+    // A stored message keeps its parent; A → B → A: the first message may not be moved under the one written after it.
+    await expect(store.saveMessageForUser(owner, one.id, text("second", null, "assistant"), "replace")).rejects.toBeInstanceOf(InvalidParentError);
     await expect(store.saveMessageForUser(owner, one.id, text("first", "second"), "replace")).rejects.toBeInstanceOf(InvalidParentError);
     await expect(store.saveMessageForUser(owner, one.id, text("loop", "loop"), "replace")).rejects.toBeInstanceOf(InvalidParentError);
     expect((await storedTree(one.id)).map((m) => [m.id, m.parentId])).toEqual([["first", null], ["second", "first"]]);

@@ -96,7 +96,7 @@ describe("PDF text in a worker thread", () => {
     expect(performance.now() - started).toBeLessThan(15_000);
   });
 
-  it("bounds the queue: one user cannot queue more than maxPerUser, nobody past maxWaiting, and a free worker goes to the user served longest ago", async () => {
+  it("bounds the queue: one user cannot queue more than maxPerUser, nobody who already waits past maxWaiting, and a free worker goes to the user served longest ago", async () => {
     const r = reader({ maxRunning: 1, maxWaiting: 3, maxPerUser: 2 });
     const pdf = (label: string) => makePdf(label);
     const done: string[] = [];
@@ -106,10 +106,12 @@ describe("PDF text in a worker thread", () => {
     await expect(third).rejects.toMatchObject({ code: "rate_limited", status: 429, headers: { "Retry-After": "10" } });
     jobs.push(track("bob 1", "bob"), track("carol 1", "carol"));
     expect(r.stats()).toMatchObject({ running: 1, waiting: 3 });
-    await expect(r.read("dave", pdf("dave 1"))).rejects.toMatchObject({ code: "service_unavailable", status: 503, headers: { "Retry-After": "10" } });
+    await expect(r.read("bob", pdf("bob 2"))).rejects.toMatchObject({ code: "service_unavailable", status: 503, headers: { "Retry-After": "10" } });
+    // Someone with nothing queued still gets in, so a full queue shuts out only those who filled it.
+    jobs.push(track("dave 1", "dave"));
     await Promise.all(jobs);
     // Alice's second file waited for the users who had had nothing yet.
-    expect(done).toEqual(["alice 1", "bob 1", "carol 1", "alice 2"]);
+    expect(done).toEqual(["alice 1", "bob 1", "carol 1", "dave 1", "alice 2"]);
   });
 
   it("one user's files are read one at a time, so another user gets the second worker", async () => {

@@ -15,14 +15,14 @@ import { attachments } from "@/lib/attachments";
 import { consumeChatMessage } from "@/lib/chat-rate-limit";
 import { limits } from "@/lib/limits";
 import { logger } from "@/lib/logger";
-import { toStoredMessage, uiMessageSchema, validateMessages, replyStatus, type ReplyMetadata } from "@/lib/messages";
+import { saveClientMessageForUser, toStoredMessage, uiMessageSchema, validateMessages, replyStatus, type ReplyMetadata } from "@/lib/messages";
 import { metrics } from "@/lib/metrics";
 import { currentRequest } from "@/lib/request-context";
 import { isShuttingDown, trackReply } from "@/lib/shutdown";
 import { requireSession } from "@/lib/session";
 import { replyStreams } from "@/lib/reply-streams";
 import { readAll } from "@/lib/streams";
-import { InvalidParentError, threads } from "@/lib/threads";
+import { threads } from "@/lib/threads";
 import { replyUsageOf, usage } from "@/lib/usage";
 import { offeredModel, parseThreadId, readJsonBody } from "@/lib/validation";
 
@@ -147,13 +147,8 @@ export const POST = apiRoute(async (request: Request) => {
   // recording whose message was refused is removed again.
   const parentId = messages.length > 1 ? messages[messages.length - 2].id : null;
   const replyId = body.replyId ?? generateId();
-  const saveUserMessage = () => threads.saveMessageForUser(session.user.id, threadId, toStoredMessage(last, parentId), "keep", body.model);
   const [saved, started] = await Promise.allSettled([
-    saveUserMessage().catch(async (error: unknown) => {
-      // The parent may be the reply just streamed, a moment before it is stored: once.
-      if (error instanceof InvalidParentError && parentId && (await replyStreams.replyEndedForUser(session.user.id, threadId, parentId))) return saveUserMessage();
-      throw error;
-    }),
+    saveClientMessageForUser(session.user.id, threadId, toStoredMessage(last, parentId), "keep", body.model),
     replyStreams.startForUser(session.user.id, threadId, replyId, last.id),
   ]);
   const streamId = started.status === "fulfilled" ? started.value : null;

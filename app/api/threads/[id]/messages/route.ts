@@ -2,7 +2,7 @@ import { z } from "zod";
 import { notFound } from "@/lib/api-error";
 import { apiRoute, methodNotAllowed } from "@/lib/api-route";
 import { messageFormat } from "@/lib/chat-messages";
-import { clientIdSchema, replyStatus, toStoredMessage, uiMessageSchema, validateMessages } from "@/lib/messages";
+import { clientIdSchema, replyStatus, saveClientMessageForUser, toStoredMessage, uiMessageSchema, validateMessages } from "@/lib/messages";
 import { replyStreams } from "@/lib/reply-streams";
 import { requireSession } from "@/lib/session";
 import { threads } from "@/lib/threads";
@@ -38,7 +38,7 @@ export const POST = apiRoute(async (request: Request, { params }: Context) => {
   if (message.role === "assistant" && !(await replyStreams.browserCopyWinsForUser(session.user.id, threadId, message.id, replyStatus(message) === "complete"))) {
     return new Response(null, { status: 204 });
   }
-  const saved = await threads.saveMessageForUser(session.user.id, threadId, toStoredMessage(message, body.parentId), "replace");
+  const saved = await saveClientMessageForUser(session.user.id, threadId, toStoredMessage(message, body.parentId), "replace");
   if (!saved) throw notFound();
   return new Response(null, { status: 204 });
 });

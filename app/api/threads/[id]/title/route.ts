@@ -28,8 +28,8 @@ export const POST = apiRoute(async (request: Request, { params }: Context) => {
   const userId = session.user.id;
   const id = parseThreadId((await params).id);
   let source = await threads.titleSourceForUser(userId, id);
-  for (let waited = 0; source && source.title === null && source.firstText === null && waited < waitForFirstMessageMs; waited += 100) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let waited = 0; source && source.title === null && source.firstText === null && waited < waitForFirstMessageMs; waited += 250) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
     source = await threads.titleSourceForUser(userId, id);
   }
   if (!source) throw notFound();
