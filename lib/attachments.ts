@@ -165,8 +165,11 @@ export function createAttachmentStore(
       }
     }
     const asText = (r: Attachment) => kindOf(r.mediaType) === "pdf" && !options.pdfAsFile;
+    // Text as UTF-8, a file by its row (a text file's bytes are its text), any other part as its JSON.
+    const partBytes = (p: UIMessage["parts"][number]) =>
+      p.type === "file" ? 0 : Buffer.byteLength(p.type === "text" || p.type === "reasoning" ? p.text : JSON.stringify(p));
     const inputBytes =
-      messages.reduce((sum, m) => sum + m.parts.reduce((n, p) => n + ("text" in p && typeof p.text === "string" ? Buffer.byteLength(p.text) : 0), 0), 0) +
+      messages.reduce((sum, m) => sum + m.parts.reduce((n, p) => n + partBytes(p), 0), 0) +
       rows.reduce((sum, r) => sum + (asText(r) ? Buffer.byteLength(r.text ?? "") : r.size), 0);
     if (inputBytes > limits.maxModelInputBytes) {
       throw new ApiError(
