@@ -1,3 +1,4 @@
+import type { Browser, Page } from "@playwright/test";
 import { startApp, type AppServer } from "../support/app-server";
 import { migratePostgres } from "../support/migrate";
 import { createDatabase, freePort } from "../support/postgres";
@@ -26,3 +27,15 @@ export async function startInstance(label: string, env: Record<string, string> =
  * long as it takes: the main test server gives up on a model that is silent for 3 s.
  */
 export const startPatientInstance = (label: string, env: Record<string, string> = {}) => startInstance(label, { MODEL_TIMEOUT_MS: "600000", ...env });
+
+/** A page on a patient instance of its own (its context has that baseURL); both are gone afterwards. */
+export async function onPatientInstance(browser: Browser, label: string, env: Record<string, string>, run: (page: Page) => Promise<void>) {
+  const app = await startPatientInstance(label, env);
+  const context = await browser.newContext({ baseURL: app.url });
+  try {
+    await run(await context.newPage());
+  } finally {
+    await context.close();
+    await app.stop();
+  }
+}

@@ -1,6 +1,6 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { releaseReply, signUp, uniqueEmail } from "./helpers";
-import { startPatientInstance } from "./instances";
+import { onPatientInstance } from "./instances";
 
 const thinking = "Let me think about that.";
 
@@ -30,17 +30,6 @@ async function thinkAndAnswer(page: Page) {
   return new URL(page.url()).pathname.split("/").at(-1)!;
 }
 
-/** A page on an instance of its own that waits while the thinking is held. */
-async function onPatientInstance(browser: Browser, label: string, env: Record<string, string>, run: (page: Page) => Promise<void>) {
-  const app = await startPatientInstance(label, env);
-  const context = await browser.newContext({ baseURL: app.url });
-  try {
-    await run(await context.newPage());
-  } finally {
-    await context.close();
-    await app.stop();
-  }
-}
 
 test("Chat Completions: reasoning_content shows as a Thinking block that folds when the answer starts and survives a reload", async ({ browser }) => {
   await onPatientInstance(browser, "thinker", {}, async (page) => {

@@ -1,7 +1,7 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { withDb } from "./db";
 import { fakeModel, releaseReply, signUp, uniqueEmail } from "./helpers";
-import { startInstance, startPatientInstance } from "./instances";
+import { onPatientInstance, startInstance } from "./instances";
 
 const composer = (page: Page) => page.getByRole("textbox", { name: "Message" });
 const reply = (page: Page) => page.locator('[data-role="assistant"]').last();
@@ -15,17 +15,6 @@ const fullReply = Array.from({ length: 200 }, (_, i) => `t${i + 1}`).join(" ");
 // Same database, model and secret as the main server, another process and port: another app instance.
 const startSecondInstance = () => startInstance("second");
 
-/** A tab on an instance of its own that waits while a reply is held (its context has that baseURL). */
-async function withPatientInstance(browser: Browser, run: (page: Page) => Promise<void>) {
-  const app = await startPatientInstance("patient");
-  const context = await browser.newContext({ baseURL: app.url });
-  try {
-    await run(await context.newPage());
-  } finally {
-    await context.close();
-    await app.stop();
-  }
-}
 
 async function storedReplies(threadId: string) {
   return withDb(async (client) =>
@@ -50,7 +39,7 @@ async function startSlowReply(page: Page, text = `${slow} #${process.pid}-${stor
 }
 
 test("a reload mid-reply shows what was written at once and follows the rest, storing the reply once", async ({ browser }) => {
-  await withPatientInstance(browser, async (page) => {
+  await onPatientInstance(browser, "patient", {}, async (page) => {
     const { threadId, text } = await startSlowReply(page);
     await page.waitForTimeout(1000);
     const before = (await reply(page).innerText()).trim();
@@ -80,7 +69,7 @@ test("a reload mid-reply shows what was written at once and follows the rest, st
 });
 
 test("a second tab and a second app instance follow the same live reply", async ({ browser, baseURL }) => {
-  await withPatientInstance(browser, async (page) => {
+  await onPatientInstance(browser, "patient", {}, async (page) => {
     const context = page.context();
     const { threadId, text } = await startSlowReply(page);
     const path = `/chat/${threadId}`;
