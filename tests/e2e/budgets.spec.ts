@@ -83,7 +83,7 @@ test("one request's budget: repeated messages are refused, the model input is ca
     // Before the budget the repeated request added 839 MB; refused before anything is read, it adds next to nothing.
     expect(repeatedGrowth).toBeLessThan(32 * MiB);
     // The largest request the cap allows: its bytes are read once and sent on once (base64 and JSON copies on the way).
-    // Measured 141–242 MiB (garbage collection decides how much of the copies is still held).
+    // Measured 106–242 MiB (garbage collection decides how much of the copies is still held).
     expect(atCapGrowth).toBeLessThan(512 * MiB);
     await request.dispose();
   } finally {
