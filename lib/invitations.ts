@@ -30,11 +30,6 @@ const rowOf = (i: typeof invitation.$inferSelect): InvitationRow => ({
   status: statusOf(i),
 });
 
-/**
- * Invitation links made by admins: a token nobody can guess (only its hash is stored), a number
- * of uses, an end date, optionally one email address, revocable. Using one is a single atomic
- * statement, so two people cannot both take its last use.
- */
 const invalid = (message: string) => new APIError("FORBIDDEN", { code: "INVITATION_INVALID", message });
 
 /** An invitation `email` may use now: not revoked, not expired, uses left, for this address or any. */
@@ -42,6 +37,11 @@ const usable = (email: string) =>
   sql`${invitation.revokedAt} is null and ${invitation.expiresAt} > now() and ${invitation.uses} < ${invitation.maxUses}
       and (${invitation.email} is null or ${invitation.email} = ${email.toLowerCase()})`;
 
+/**
+ * Invitation links made by admins: a token nobody can guess (only its hash is stored), a number
+ * of uses, an end date, optionally one email address, revocable. Using one is a single atomic
+ * statement, so two people cannot both take its last use.
+ */
 export function createInvitations(db: AppDatabase = defaultDb) {
   return {
     /** The token is returned once, to build the link; it cannot be read back later. */

@@ -20,6 +20,16 @@ const flushMs = 40;
 /** A reader that hears nothing looks anyway this often (a lost notification costs at most this). */
 const pollMs = 1000;
 
+/** Reads again every 50 ms while `pending` holds and `ms` have not passed; the last value read. */
+async function readWhile<T>(read: () => Promise<T>, pending: (value: T) => boolean, ms: number): Promise<T> {
+  let value = await read();
+  for (let waited = 0; pending(value) && waited < ms; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await read();
+  }
+  return value;
+}
+
 type Bus = { listeners: Map<string, Set<() => void>>; listening: Promise<void> | undefined };
 const buses = new WeakMap<DatabaseHandle, Bus>();
 
@@ -205,11 +215,7 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
         const row = await recordingOf(userId, threadId, replyId);
         return !row ? null : row.stop_requested ? "stopped" : row.done ? "ended" : "writing";
       };
-      let now = await state();
-      for (let waited = 0; now === "writing" && waited < 2000; waited += 50) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        now = await state();
-      }
+      const now = await readWhile(state, (s) => s === "writing", 2000);
       return now === "stopped" || now === null;
     },
 
@@ -220,11 +226,7 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
      * stored; that message names the reply as its parent.
      */
     async replyEndedForUser(userId: string, threadId: string, replyId: string, waitMs = 3000): Promise<boolean> {
-      let row = await recordingOf(userId, threadId, replyId);
-      for (let waited = 0; row && !row.done && waited < waitMs; waited += 50) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        row = await recordingOf(userId, threadId, replyId);
-      }
+      const row = await readWhile(() => recordingOf(userId, threadId, replyId), (r) => r !== undefined && !r.done, waitMs);
       return row?.done === true;
     },
 

@@ -40,6 +40,15 @@ export const thisMonth = sql`date_trunc('month', now() at time zone 'UTC') at ti
 
 export type MonthUsage = Pick<typeof usageMonth.$inferSelect, "model" | "messages" | "inputTokens" | "outputTokens" | "reasoningTokens" | "cachedInputTokens">;
 
+/** A month's row that already exists gets the new counts added (messages included: 1 for a reply, 0 for any other call). */
+const addToMonth = sql`
+  on conflict (user_id, month, model) do update set
+    messages = u.messages + excluded.messages,
+    input_tokens = u.input_tokens + excluded.input_tokens,
+    output_tokens = u.output_tokens + excluded.output_tokens,
+    reasoning_tokens = u.reasoning_tokens + excluded.reasoning_tokens,
+    cached_input_tokens = u.cached_input_tokens + excluded.cached_input_tokens`;
+
 export function createUsage(db: AppDatabase = defaultDb, quota: number | null = readTokenQuota()) {
   return {
     /**
@@ -58,12 +67,7 @@ export function createUsage(db: AppDatabase = defaultDb, quota: number | null = 
         select ${userId}, ${thisMonth}, ${model}, 1, ${usage?.inputTokens ?? 0}, ${usage?.outputTokens ?? 0},
                ${usage?.reasoningTokens ?? 0}, ${usage?.cachedInputTokens ?? 0}
         from reply
-        on conflict (user_id, month, model) do update set
-          messages = u.messages + 1,
-          input_tokens = u.input_tokens + excluded.input_tokens,
-          output_tokens = u.output_tokens + excluded.output_tokens,
-          reasoning_tokens = u.reasoning_tokens + excluded.reasoning_tokens,
-          cached_input_tokens = u.cached_input_tokens + excluded.cached_input_tokens`);
+        ${addToMonth}`);
     },
 
     /** A model call that is not a reply (a thread's title): its tokens count in the month, as no message. */
@@ -72,11 +76,7 @@ export function createUsage(db: AppDatabase = defaultDb, quota: number | null = 
         insert into ${usageMonth} as u (user_id, month, model, messages, input_tokens, output_tokens, reasoning_tokens, cached_input_tokens)
         values (${userId}, ${thisMonth}, ${model}, 0, ${usage?.inputTokens ?? 0}, ${usage?.outputTokens ?? 0},
                 ${usage?.reasoningTokens ?? 0}, ${usage?.cachedInputTokens ?? 0})
-        on conflict (user_id, month, model) do update set
-          input_tokens = u.input_tokens + excluded.input_tokens,
-          output_tokens = u.output_tokens + excluded.output_tokens,
-          reasoning_tokens = u.reasoning_tokens + excluded.reasoning_tokens,
-          cached_input_tokens = u.cached_input_tokens + excluded.cached_input_tokens`);
+        ${addToMonth}`);
     },
 
     /** The user's messages and tokens this month, by model. */
