@@ -244,9 +244,20 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
       return rows.length > 0;
     },
 
-    /** Calls `stop` when a stop is asked for this stream (by any instance); returns the unsubscribe. */
+    /**
+     * Calls `stop` when a stop is asked for this stream (by any instance); returns the unsubscribe.
+     * A stop asked between the recording's start and this subscription left only its flag (its
+     * notice had no listener yet), so the flag is read once after subscribing.
+     */
     onStop(streamId: string, stop: () => void): () => void {
-      return on(`stop:${streamId}`, stop);
+      const off = on(`stop:${streamId}`, stop);
+      void handle()
+        .db.execute(sql`select stop_requested from ${replyStream} where id = ${streamId}`)
+        .then((result) => {
+          if (rowsOf<{ stop_requested: boolean }>(result)[0]?.stop_requested) stop();
+        })
+        .catch((error: unknown) => logger.warn({ err: error, streamId }, "reply streams: could not read a stop flag"));
+      return off;
     },
   };
 }

@@ -77,6 +77,24 @@ describe.each(engines)("replies in flight on $name", ({ name, open }) => {
     expect(await other.requestStopForUser(userId, threadId)).toBe(true);
   });
 
+  it("a stop asked after the recording started but before the writer listens still stops it", async () => {
+    const writer = createReplyStreams(() => a);
+    const other = createReplyStreams(() => b);
+    const { userId, threadId } = await ownedThread();
+    const streamId = (await writer.startForUser(userId, threadId, "reply-3", "question-3"))!;
+    // Its notice goes out while nobody listens for this stream: only the flag is left.
+    expect(await other.requestStopForUser(userId, threadId)).toBe(true);
+    const stopped = await new Promise<boolean>((resolve) => {
+      const off = writer.onStop(streamId, () => resolve(true));
+      setTimeout(() => {
+        off();
+        resolve(false);
+      }, 2000);
+    });
+    expect(stopped).toBe(true);
+    await writer.recorder(streamId).finish();
+  });
+
   it("recordings that ended a minute ago, or whose instance went away, are removed", async () => {
     const streams = createReplyStreams(() => a);
     const { userId, threadId } = await ownedThread();
