@@ -5,24 +5,24 @@ import { APIError, createAuthMiddleware } from "better-auth/api";
 import { nextCookies } from "better-auth/next-js";
 import { admin, genericOAuth, twoFactor } from "better-auth/plugins";
 import { passkey } from "@better-auth/passkey";
-import { db, getDatabase } from "@/db";
+import { db, getDatabase } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
 import * as schema from "@/db/schema";
-import { accountHardening } from "@/lib/account-hardening";
-import { createAdminPolicy, readAdminEmails } from "@/lib/admins";
-import { storageFromEnv } from "@/lib/attachment-storage";
-import { auditHooks, createAudit } from "@/lib/audit";
-import { resolveAuthSecret } from "@/lib/auth-secret";
-import { createSessionCache, withSessionCache, type SessionCache } from "@/lib/session-cache";
-import { unsafeRedirectField } from "@/lib/safe-redirect";
-import { CLIENT_ADDRESS_HEADER } from "@/lib/client-address";
-import { positiveIntFromEnv, type Env } from "@/lib/env";
-import { logFromAuth, logger } from "@/lib/logger";
-import { createMailer } from "@/lib/mailer";
-import { createPasskeys } from "@/lib/passkeys";
-import { createSignInLockout, readSignInLockoutLimits, signInLockoutHooks } from "@/lib/sign-in-lockout";
-import { createSignupPolicy, readSignupDefaults } from "@/lib/signup-policy";
-import { OIDC_PROVIDER_ID, enabledSocialProviders, isOidcOnly, readOidcConfig } from "@/lib/social-providers";
+import { accountHardening } from "@/lib/auth/account-hardening";
+import { createAdminPolicy, readAdminEmails } from "@/lib/admin/admins";
+import { storageFromEnv } from "@/lib/attachments/storage";
+import { auditHooks, createAudit } from "@/lib/admin/audit";
+import { resolveAuthSecret } from "@/lib/auth/secret";
+import { createSessionCache, withSessionCache, type SessionCache } from "@/lib/auth/session-cache";
+import { unsafeRedirectField } from "@/lib/auth/safe-redirect";
+import { CLIENT_ADDRESS_HEADER } from "@/lib/http/client-address";
+import { positiveIntFromEnv, type Env } from "@/lib/config/env";
+import { logFromAuth, logger } from "@/lib/observability/logger";
+import { createMailer } from "@/lib/auth/mailer";
+import { createPasskeys } from "@/lib/auth/passkeys";
+import { createSignInLockout, readSignInLockoutLimits, signInLockoutHooks } from "@/lib/auth/sign-in-lockout";
+import { createSignupPolicy, readSignupDefaults } from "@/lib/admin/signup-policy";
+import { OIDC_PROVIDER_ID, enabledSocialProviders, isOidcOnly, readOidcConfig } from "@/lib/auth/social-providers";
 
 // The session read every page and API request makes (auth.api.getSession).
 const notSessionRead = (ctx: { path?: string }) => ctx.path !== "/get-session";
@@ -63,7 +63,7 @@ export function createAuth(database: AppDatabase, env: Env = process.env, option
     // logger; those refusals are in the app's request log and audit log already.)
     logger: { level: "info", log: (level, message, ...args) => logFromAuth(level, message, args) },
     baseURL: env.BETTER_AUTH_URL,
-    // Session lookups (every request) come from memory while nothing has changed them; see lib/session-cache.ts.
+    // Session lookups (every request) come from memory while nothing has changed them; see lib/auth/session-cache.ts.
     database: (opts: BetterAuthOptions) => {
       const adapter = drizzleAdapter(database, { provider: "pg", schema })(opts);
       return options.sessionCache ? withSessionCache(adapter, options.sessionCache) : adapter;
@@ -96,7 +96,7 @@ export function createAuth(database: AppDatabase, env: Env = process.env, option
       deleteUser: { enabled: true },
       additionalFields: {
         approvalStatus: { type: "string", required: false, input: false },
-        // An admin's per-person monthly token quota (lib/usage.ts), read with the session.
+        // An admin's per-person monthly token quota (lib/chat/usage.ts), read with the session.
         tokenQuota: { type: "number", required: false, input: false },
       },
     },
@@ -132,7 +132,7 @@ export function createAuth(database: AppDatabase, env: Env = process.env, option
         },
       },
     },
-    // The per-address limits below key on the address lib/client-address.ts decided from the TCP
+    // The per-address limits below key on the address lib/http/client-address.ts decided from the TCP
     // peer and TRUSTED_PROXIES; a header a client writes itself never reaches this point.
     advanced: { ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] } },
     // On in every environment, counted in the database so it holds across app instances.

@@ -1,6 +1,6 @@
 import type { NextConfig } from "next";
 import { PHASE_PRODUCTION_SERVER } from "next/constants";
-import { startupProblem } from "./lib/startup-checks";
+import { startupProblem } from "./lib/config/startup-checks";
 
 const isDev = process.env.NODE_ENV !== "production";
 
@@ -29,7 +29,7 @@ const securityHeaders = [
 ];
 
 export default function config(phase: string): NextConfig {
-  // `next start` refuses to start on settings it cannot run with (lib/startup-checks.ts).
+  // `next start` refuses to start on settings it cannot run with (lib/config/startup-checks.ts).
   const problem = phase === PHASE_PRODUCTION_SERVER ? startupProblem() : null;
   if (problem) {
     console.error(problem);
@@ -53,13 +53,13 @@ export default function config(phase: string): NextConfig {
       "@opentelemetry/instrumentation-pg",
       // Loaded on first use only (ATTACHMENT_STORAGE=s3), from node_modules as published.
       "@aws-sdk/client-s3",
-      // Only lib/pdf-text-worker.mjs imports it, in a worker thread; never bundle it if a route ever does.
+      // Only lib/attachments/pdf-text-worker.mjs imports it, in a worker thread; never bundle it if a route ever does.
       "unpdf",
     ],
-    // The PDF text worker is started from a path built at run time (lib/pdf-text.ts), which file
+    // The PDF text worker is started from a path built at run time (lib/attachments/pdf-text.ts), which file
     // tracing cannot follow: the upload route's trace lists it and what it imports.
     outputFileTracingIncludes: {
-      "/api/attachments": ["./lib/pdf-text-worker.mjs", "./node_modules/unpdf/package.json", "./node_modules/unpdf/dist/*.mjs"],
+      "/api/attachments": ["./lib/attachments/pdf-text-worker.mjs", "./node_modules/unpdf/package.json", "./node_modules/unpdf/dist/*.mjs"],
     },
     poweredByHeader: false,
     headers: async () => [

@@ -1,6 +1,6 @@
 import { getSessionCookie } from "better-auth/cookies";
 import { NextResponse, type NextRequest } from "next/server";
-import { signInPathFor } from "@/lib/safe-redirect";
+import { signInPathFor } from "@/lib/auth/safe-redirect";
 
 const publicPages = new Set(["/sign-in", "/sign-up", "/forgot-password", "/reset-password"]);
 

@@ -1,6 +1,6 @@
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
-import { applyThemeScript } from "@/lib/theme";
+import { applyThemeScript } from "@/lib/client/theme";
 import "./globals.css";
 
 export const metadata: Metadata = {

@@ -6,7 +6,7 @@
  */
 import { createAuth } from "@/auth";
 import { connectPostgres } from "@/db/connect";
-import { createSessionCache } from "@/lib/session-cache";
+import { createSessionCache } from "@/lib/auth/session-cache";
 import { migratePostgres } from "../tests/support/migrate";
 import { startTestPostgres } from "../tests/support/postgres";
 import { stats } from "./measure";

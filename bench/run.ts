@@ -9,7 +9,7 @@ import path from "node:path";
 import pg from "pg";
 import { chromium } from "@playwright/test";
 import { createAuth } from "@/auth";
-import { createSessionCache } from "@/lib/session-cache";
+import { createSessionCache } from "@/lib/auth/session-cache";
 import { connectPostgres } from "@/db/connect";
 import { buildApp, startApp } from "../tests/support/app-server";
 import { chromiumLaunchOptions } from "../tests/support/chromium";

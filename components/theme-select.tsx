@@ -1,8 +1,8 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import { applyTheme, themes, themeStorageKey, type Theme } from "@/lib/theme";
-import { useHydrated } from "@/lib/use-hydrated";
+import { applyTheme, themes, themeStorageKey, type Theme } from "@/lib/client/theme";
+import { useHydrated } from "@/lib/client/use-hydrated";
 
 const labels: Record<Theme, string> = { system: "System", light: "Light", dark: "Dark" };
 

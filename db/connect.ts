@@ -8,9 +8,6 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { Client, Pool } from "pg";
-import { positiveIntFromEnv, type Env } from "@/lib/env";
-import { logger } from "@/lib/logger";
-import { watchPool } from "@/lib/metrics";
 import * as schema from "./schema";
 
 export type AppDatabase = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -64,11 +61,23 @@ function once(step: () => Promise<void>): () => Promise<void> {
   };
 }
 
-export function connectPostgres(url: string, options: { max?: number } = {}): DatabaseHandle {
+/**
+ * What whoever opens the database hands it: db/ sits below the app's logger and metrics
+ * (lib/observability), so it is given them instead of importing them.
+ */
+export type PostgresOptions = {
+  max?: number;
+  /** Hears an idle client's connection error (the pool replaces the client on its own). */
+  onIdleError?: (error: Error) => void;
+  /** Given the pool once, for metrics that read its counts when scraped. */
+  watchPool?: (pool: Pool) => void;
+};
+
+export function connectPostgres(url: string, options: PostgresOptions = {}): DatabaseHandle {
   const pool = new Pool({ connectionString: url, max: options.max ?? 10 });
   // An idle client that loses its server must not crash the process; the next query reconnects.
-  pool.on("error", (error) => logger.warn({ err: error }, "idle PostgreSQL client error"));
-  watchPool(pool);
+  pool.on("error", (error) => options.onIdleError?.(error));
+  options.watchPool?.(pool);
   const db = drizzlePg({ client: pool, schema }) as unknown as AppDatabase;
   // Ready once the newest migration this build ships is applied: an upgrade whose migration was
   // not run gets the clear 503 instead of failing on its first new table.
@@ -140,9 +149,4 @@ export function connectPglite(dataDir: string | undefined): DatabaseHandle {
     await client.query("select 1");
   };
   return { db, kind: "pglite", ready, listen, ping, close: () => client.close() };
-}
-
-export function connectFromEnv(env: Env = process.env): DatabaseHandle {
-  if (!env.DATABASE_URL) return connectPglite(defaultDataDir);
-  return connectPostgres(env.DATABASE_URL, { max: positiveIntFromEnv(env, "DATABASE_POOL_MAX", 10) });
 }

@@ -79,7 +79,7 @@ export const twoFactor = pgTable(
     failedVerificationCount: integer("failed_verification_count").default(0),
     lockedUntil: timestamp("locked_until", { withTimezone: true }),
     // This app's own: the newest TOTP time step (Unix time / 30 s) a code was accepted for, so a
-    // code, or an older one, is never accepted twice (lib/totp-replay.ts).
+    // code, or an older one, is never accepted twice (lib/auth/totp-replay.ts).
     lastTotpStep: bigint("last_totp_step", { mode: "number" }),
   },
   (t) => [index("two_factor_secret_idx").on(t.secret), index("two_factor_user_id_idx").on(t.userId)],
@@ -180,7 +180,7 @@ export const invitation = pgTable(
 );
 
 // Security events and admin actions: who did what to whom, from where. Never a password, token or
-// message text (lib/audit.ts). Pruned after AUDIT_RETENTION_DAYS.
+// message text (lib/admin/audit.ts). Pruned after AUDIT_RETENTION_DAYS.
 export const auditEvent = pgTable(
   "audit_event",
   {
@@ -207,7 +207,7 @@ export const auditEvent = pgTable(
 
 // Failed password sign-ins per email address, whatever client address they came from, so a
 // guessing run against one account is stopped across every app instance. `device` is "" for
-// unknown clients and a known device's id otherwise (see lib/sign-in-lockout.ts).
+// unknown clients and a known device's id otherwise (see lib/auth/sign-in-lockout.ts).
 export const signInFailure = pgTable(
   "sign_in_failure",
   {
@@ -318,7 +318,7 @@ export const message = pgTable(
     status: text("status", { enum: messageStatuses }).default("complete").notNull(),
     // clock_timestamp(), not now(): messages written in one transaction still sort parent first.
     createdAt: timestamp("created_at", { withTimezone: true }).default(sql`clock_timestamp()`).notNull(),
-    // A reply's model and its token usage as the provider reported it (lib/usage.ts); a count the
+    // A reply's model and its token usage as the provider reported it (lib/chat/usage.ts); a count the
     // provider did not send is absent from `usage`, never 0.
     model: text("model"),
     usage: jsonb("usage").$type<ReplyUsage>(),
@@ -333,7 +333,7 @@ export const message = pgTable(
 
 // A reply while the model writes it: its stream, recorded in order, so a reload, another tab or
 // another app instance can replay it from the start and follow it live. Removed shortly after
-// the reply ends (lib/reply-streams.ts), so these tables only hold what is in flight.
+// the reply ends (lib/chat/reply-streams.ts), so these tables only hold what is in flight.
 export const replyStream = pgTable(
   "reply_stream",
   {
@@ -367,7 +367,7 @@ export const replyStreamChunk = pgTable(
 );
 
 // A file a user uploaded to send with a message. Its bytes live in the storage ATTACHMENT_STORAGE
-// names (lib/attachment-storage.ts) under "<user id>/<attachment id>", never under its name.
+// names (lib/attachments/storage.ts) under "<user id>/<attachment id>", never under its name.
 // `storedAt` is set once the bytes are stored: a row without it is an upload that never finished
 // and is removed with the orphans. Once sent, the row belongs to its message, and goes with it
 // (thread deleted → messages → attachments); an upload never sent is an orphan after
@@ -383,7 +383,7 @@ export const attachment = pgTable(
     messageId: text("message_id"),
     // The uploaded name, cleaned (no path, no control characters), for showing and downloads.
     name: text("name").notNull(),
-    // Decided from the bytes (lib/attachment-types.ts), never from the name or the declared type.
+    // Decided from the bytes (lib/attachments/types.ts), never from the name or the declared type.
     mediaType: text("media_type").notNull(),
     size: integer("size").notNull(),
     // A PDF's text, for models that take no PDF files (Chat Completions).

@@ -6,12 +6,12 @@ import { AccountPanel, type DeviceSession } from "@/components/account/account-p
 import { PasskeySettings } from "@/components/account/passkey-settings";
 import { SignInMethods } from "@/components/account/sign-in-methods";
 import { TwoFactorSettings } from "@/components/account/two-factor-settings";
-import { passkeys } from "@/lib/passkeys";
-import { signInOptions } from "@/lib/social-providers";
-import { getSession } from "@/lib/session";
-import { usage } from "@/lib/usage";
-import { audit } from "@/lib/audit";
-import { describeUserAgent } from "@/lib/user-agent";
+import { passkeys } from "@/lib/auth/passkeys";
+import { signInOptions } from "@/lib/auth/social-providers";
+import { getSession } from "@/lib/auth/session";
+import { usage } from "@/lib/chat/usage";
+import { audit } from "@/lib/admin/audit";
+import { describeUserAgent } from "@/lib/shared/user-agent";
 
 export const metadata: Metadata = { title: "Account · Threadkeeper" };
 

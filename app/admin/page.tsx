@@ -3,13 +3,13 @@ import { notFound, redirect } from "next/navigation";
 import { AdminUsers } from "@/components/admin/admin-users";
 import { AuditLog } from "@/components/admin/audit-log";
 import { Invitations } from "@/components/admin/invitations";
-import { audit } from "@/lib/audit";
+import { audit } from "@/lib/admin/audit";
 import { SignupModeControl } from "@/components/admin/signup-mode";
-import { invitations } from "@/lib/invitations";
-import { signupPolicy } from "@/lib/signup-policy";
-import { adminUsers } from "@/lib/admin-users";
-import { signInPathFor } from "@/lib/safe-redirect";
-import { getPageSession, isAdmin } from "@/lib/session";
+import { invitations } from "@/lib/admin/invitations";
+import { signupPolicy } from "@/lib/admin/signup-policy";
+import { adminUsers } from "@/lib/admin/users";
+import { signInPathFor } from "@/lib/auth/safe-redirect";
+import { getPageSession, isAdmin } from "@/lib/auth/session";
 
 export const metadata: Metadata = { title: "Admin · Threadkeeper" };
 

@@ -3,11 +3,11 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { type FormEvent, type ReactNode } from "react";
-import { FRESH_SIGN_IN_MAX_AGE_S, MAX_NAME_CHARS } from "@/lib/account-rules";
-import { authClient } from "@/lib/auth-client";
+import { FRESH_SIGN_IN_MAX_AGE_S, MAX_NAME_CHARS } from "@/lib/shared/account-rules";
+import { authClient } from "@/lib/client/auth-client";
 import { Section, button, input, when } from "./section";
-import { useAction } from "@/lib/use-action";
-import { useHydrated } from "@/lib/use-hydrated";
+import { useAction } from "@/lib/client/use-action";
+import { useHydrated } from "@/lib/client/use-hydrated";
 
 export type DeviceSession = {
   token: string;

@@ -2,11 +2,11 @@
 
 import Link from "next/link";
 import { useEffect, useState, type FormEvent } from "react";
-import type { SignInProvider } from "@/lib/social-providers";
-import { authClient } from "@/lib/auth-client";
+import type { SignInProvider } from "@/lib/auth/social-providers";
+import { authClient } from "@/lib/client/auth-client";
 import { FormError, inputClass, primaryButton } from "./form-parts";
-import { INVITE_HEADER } from "@/lib/signup-modes";
-import { useHydrated } from "@/lib/use-hydrated";
+import { INVITE_HEADER } from "@/lib/shared/signup-modes";
+import { useHydrated } from "@/lib/client/use-hydrated";
 import { SecondFactorForm } from "./second-factor-form";
 
 type Mode = "sign-in" | "sign-up";

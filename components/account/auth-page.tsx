@@ -1,10 +1,10 @@
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { readOidcConfig, signInOptions } from "@/lib/social-providers";
+import { readOidcConfig, signInOptions } from "@/lib/auth/social-providers";
 import { AuthForm } from "@/components/account/auth-form";
-import { safeCallbackPath } from "@/lib/safe-redirect";
-import { getSession } from "@/lib/session";
-import { signupPolicy } from "@/lib/signup-policy";
+import { safeCallbackPath } from "@/lib/auth/safe-redirect";
+import { getSession } from "@/lib/auth/session";
+import { signupPolicy } from "@/lib/admin/signup-policy";
 
 /**
  * Why a sign-in through GitHub, Google or SSO came back to /sign-in (`?error=CODE`), in our own

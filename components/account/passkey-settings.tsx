@@ -2,10 +2,10 @@
 
 import { useRouter } from "next/navigation";
 import { type FormEvent } from "react";
-import { authClient } from "@/lib/auth-client";
-import type { PasskeyRow } from "@/lib/passkeys";
-import { useAction } from "@/lib/use-action";
-import { useHydrated } from "@/lib/use-hydrated";
+import { authClient } from "@/lib/client/auth-client";
+import type { PasskeyRow } from "@/lib/auth/passkeys";
+import { useAction } from "@/lib/client/use-action";
+import { useHydrated } from "@/lib/client/use-hydrated";
 import { Section, button, input, when } from "./section";
 
 /** Passkeys on /account: add one (named), see when each was made and last used, rename, delete. */

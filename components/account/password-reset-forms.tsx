@@ -2,8 +2,8 @@
 
 import Link from "next/link";
 import { useState, type FormEvent, type ReactNode } from "react";
-import { authClient } from "@/lib/auth-client";
-import { useHydrated } from "@/lib/use-hydrated";
+import { authClient } from "@/lib/client/auth-client";
+import { useHydrated } from "@/lib/client/use-hydrated";
 import { FormError, inputClass, primaryButton } from "./form-parts";
 
 function Frame({ title, children }: { title: string; children: ReactNode }) {

@@ -1,8 +1,8 @@
 "use client";
 
-import { authClient } from "@/lib/auth-client";
-import { useAction } from "@/lib/use-action";
-import { useHydrated } from "@/lib/use-hydrated";
+import { authClient } from "@/lib/client/auth-client";
+import { useAction } from "@/lib/client/use-action";
+import { useHydrated } from "@/lib/client/use-hydrated";
 import { primaryButton } from "./form-parts";
 
 /** A new confirmation link for a signed-in account that has not confirmed its address yet. */

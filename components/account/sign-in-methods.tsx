@@ -1,10 +1,10 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { authClient } from "@/lib/auth-client";
-import type { SignInProvider } from "@/lib/social-providers";
-import { useAction } from "@/lib/use-action";
-import { useHydrated } from "@/lib/use-hydrated";
+import { authClient } from "@/lib/client/auth-client";
+import type { SignInProvider } from "@/lib/auth/social-providers";
+import { useAction } from "@/lib/client/use-action";
+import { useHydrated } from "@/lib/client/use-hydrated";
 import { Section, button, when } from "./section";
 
 export type LinkedAccount = { id: string; providerId: string; label: string; linkedAt: string };

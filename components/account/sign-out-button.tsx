@@ -1,8 +1,8 @@
 "use client";
 
 import { useState } from "react";
-import { sessionClient } from "@/lib/session-client";
-import { useHydrated } from "@/lib/use-hydrated";
+import { sessionClient } from "@/lib/client/session-client";
+import { useHydrated } from "@/lib/client/use-hydrated";
 
 export function SignOutButton() {
   const [pending, setPending] = useState(false);

@@ -3,9 +3,9 @@
 import { useRouter } from "next/navigation";
 import { useMemo, useState, type FormEvent } from "react";
 import { renderSVG } from "uqr";
-import { authClient } from "@/lib/auth-client";
-import { useAction } from "@/lib/use-action";
-import { useHydrated } from "@/lib/use-hydrated";
+import { authClient } from "@/lib/client/auth-client";
+import { useAction } from "@/lib/client/use-action";
+import { useHydrated } from "@/lib/client/use-hydrated";
 import { Section, button, input } from "./section";
 
 type Setup = { totpURI: string; backupCodes: string[] };

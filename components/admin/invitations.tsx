@@ -2,9 +2,9 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition, type FormEvent } from "react";
-import { api } from "@/lib/api-client";
-import type { InvitationRow } from "@/lib/invitations";
-import { useHydrated } from "@/lib/use-hydrated";
+import { api } from "@/lib/client/api-client";
+import type { InvitationRow } from "@/lib/admin/invitations";
+import { useHydrated } from "@/lib/client/use-hydrated";
 
 const button =
   "rounded-md border border-zinc-300 px-2 py-1 text-xs font-medium hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800";

@@ -2,9 +2,9 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { api } from "@/lib/api-client";
-import { signupModes, type SignupMode } from "@/lib/signup-modes";
-import { useHydrated } from "@/lib/use-hydrated";
+import { api } from "@/lib/client/api-client";
+import { signupModes, type SignupMode } from "@/lib/shared/signup-modes";
+import { useHydrated } from "@/lib/client/use-hydrated";
 
 const labels: Record<SignupMode, string> = {
   open: "Open: anyone can sign up",

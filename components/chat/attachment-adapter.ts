@@ -1,6 +1,6 @@
 import type { AttachmentAdapter, PendingAttachment } from "@assistant-ui/react";
-import { api } from "@/lib/api-client";
-import { attachmentIdOf, attachmentUrl, toAttachment } from "@/lib/chat-messages";
+import { api } from "@/lib/client/api-client";
+import { attachmentIdOf, attachmentUrl, toAttachment } from "@/lib/shared/chat-messages";
 
 export type AttachmentLimits = { maxBytes: number; maxCount: number };
 

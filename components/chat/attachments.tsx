@@ -3,7 +3,7 @@
 import { AttachmentPrimitive, ComposerPrimitive, MessagePrimitive, useAui, useAuiState, type Attachment } from "@assistant-ui/react";
 import { useEffect, useMemo } from "react";
 import { formatSize, uploadIdOf } from "@/components/chat/attachment-adapter";
-import { attachmentUrl } from "@/lib/chat-messages";
+import { attachmentUrl } from "@/lib/shared/chat-messages";
 
 const urlOf = (attachment: Attachment) => {
   const id = uploadIdOf(attachment);

@@ -22,9 +22,9 @@ import {
 import type { UIMessage } from "ai";
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { createAttachmentAdapter, type AttachmentLimits } from "@/components/chat/attachment-adapter";
-import { api, type ApiMessage, type ApiThread } from "@/lib/api-client";
-import { fromUIMessage, messageFormat, toUIMessage, type ReplyCustomMetadata } from "@/lib/chat-messages";
-import { readAll } from "@/lib/streams";
+import { api, type ApiMessage, type ApiThread } from "@/lib/client/api-client";
+import { fromUIMessage, messageFormat, toUIMessage, type ReplyCustomMetadata } from "@/lib/shared/chat-messages";
+import { readAll } from "@/lib/shared/streams";
 
 type RemoteThreadMetadata = Awaited<ReturnType<RemoteThreadListAdapter["fetch"]>>;
 

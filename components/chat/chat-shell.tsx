@@ -3,10 +3,10 @@ import { redirect } from "next/navigation";
 import { ResendVerificationButton } from "@/components/account/resend-verification-button";
 import { SignOutButton } from "@/components/account/sign-out-button";
 import { ChatApp } from "@/components/chat/chat-app";
-import { isDatabaseNotMigrated } from "@/db/connect";
-import { getModel } from "@/lib/ai";
-import { limits } from "@/lib/limits";
-import { getPageSession, isAdmin, isEmailVerificationPending, isPendingApproval } from "@/lib/session";
+import { isDatabaseNotMigrated } from "@/lib/db/database";
+import { getModel } from "@/lib/chat/models";
+import { limits } from "@/lib/http/limits";
+import { getPageSession, isAdmin, isEmailVerificationPending, isPendingApproval } from "@/lib/auth/session";
 
 /**
  * The signed-in chat around a page's thread (`/` and `/chat/:id`). Moving between threads never

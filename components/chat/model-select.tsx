@@ -3,8 +3,8 @@
 import { useAuiState } from "@assistant-ui/react";
 import { useEffect } from "react";
 import { useModelPicker } from "@/components/chat/chat-runtime-provider";
-import { api } from "@/lib/api-client";
-import { useHydrated } from "@/lib/use-hydrated";
+import { api } from "@/lib/client/api-client";
+import { useHydrated } from "@/lib/client/use-hydrated";
 
 /** Picks the model for the open thread; shown only when OPENAI_MODELS offers a choice. */
 export function ModelSelect() {

@@ -2,7 +2,7 @@
 
 import { useAui } from "@assistant-ui/react";
 import { useEffect, useRef } from "react";
-import { sessionClient } from "@/lib/session-client";
+import { sessionClient } from "@/lib/client/session-client";
 
 /**
  * Reloads the thread list whenever the signed-in user changes (sign-out or another account in

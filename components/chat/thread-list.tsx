@@ -2,7 +2,7 @@
 
 import { AuiIf, ThreadListItemPrimitive, ThreadListPrimitive, useAui, useAuiState } from "@assistant-ui/react";
 import { useMemo, useRef, useState } from "react";
-import { activityGroups } from "@/lib/activity-groups";
+import { activityGroups } from "@/lib/shared/activity-groups";
 
 const focusRing = "focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-zinc-500";
 

@@ -2,7 +2,7 @@
 
 import { useAui } from "@assistant-ui/react";
 import { useEffect, useRef, useState } from "react";
-import { api, type ApiSearchResult } from "@/lib/api-client";
+import { api, type ApiSearchResult } from "@/lib/client/api-client";
 
 /** Splits a snippet at the server's \u0001 … \u0002 marks; the text itself is only ever text. */
 function Snippet({ text }: { text: string }) {

@@ -3,7 +3,7 @@
 import { useAui, useAuiState } from "@assistant-ui/react";
 import { usePathname } from "next/navigation";
 import { useEffect, useRef } from "react";
-import { threadIdFromPath, threadPath } from "@/lib/chat-messages";
+import { threadIdFromPath, threadPath } from "@/lib/shared/chat-messages";
 
 /**
  * Keeps the address and the open thread in step, both ways:

@@ -6,7 +6,7 @@ import { useMemo } from "react";
 import { primeThreadHistory } from "@/components/chat/chat-runtime-provider";
 import { SentFile } from "@/components/chat/attachments";
 import { Thread } from "@/components/chat/thread";
-import { attachmentParts, attachmentUrl, lastBranch, textParts, threadIdFromPath, type StoredMessageJson } from "@/lib/chat-messages";
+import { attachmentParts, attachmentUrl, lastBranch, textParts, threadIdFromPath, type StoredMessageJson } from "@/lib/shared/chat-messages";
 
 export type InitialThread = { id: string; messagesJson: string };
 

@@ -17,7 +17,7 @@ import dynamic from "next/dynamic";
 import type { TextMessagePartProps } from "@assistant-ui/react";
 import { useState, type ReactNode } from "react";
 import { AttachButton, ComposerAttachmentChips, MessageAttachments, useFreshCopiesForEdit } from "@/components/chat/attachments";
-import { useHydrated } from "@/lib/use-hydrated";
+import { useHydrated } from "@/lib/client/use-hydrated";
 
 // The markdown stack (react-markdown, remark-gfm, micromark) is only needed once an assistant
 // message shows, so it stays out of the first page load.

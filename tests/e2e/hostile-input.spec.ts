@@ -123,7 +123,7 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     ["a binary of no accepted type", part('Content-Disposition: form-data; name="file"; filename="x.exe"\r\nContent-Type: image/png', "MZ\u0000\u0001\u0002") + `--${boundary}--\r\n`, multipart],
     ["garbage", new Uint8Array(2048).fill(0xff), multipart],
     ["over the size limit", new Uint8Array(11 * 1024 * 1024).fill(97), multipart],
-    // Read in a worker with a memory cap (lib/pdf-text.ts): 422 pdf_too_complex, nothing stored.
+    // Read in a worker with a memory cap (lib/attachments/pdf-text.ts): 422 pdf_too_complex, nothing stored.
     ["a PDF whose stream inflates to 200 MB", new Uint8Array(filePart("bomb.pdf", "application/pdf", pdfBombs.buffers())), multipart],
   ];
   for (const [name, body, type] of uploads) add(`upload: ${name}`, "POST", "/api/attachments", body, type);
@@ -358,7 +358,7 @@ test("hostile redirect targets: pages fall back to /, better-auth refuses them i
       if (response.status >= 500 || landed?.origin !== own || landed.pathname !== "/") failures.push(`${page} ${JSON.stringify(target).slice(0, 40)} → ${response.status} ${location}`);
     }
     // Sent to better-auth directly, with the right password: refused before anything happens (no
-    // session). Either better-auth's own check or the app's (lib/safe-redirect.ts) says so. (The
+    // session). Either better-auth's own check or the app's (lib/auth/safe-redirect.ts) says so. (The
     // reset and verification mail endpoints have a small per-address limit of their own, which
     // parallel tests share: the unit and integration tests cover them.)
     const response = await fetch(`${baseURL}/api/auth/sign-in/email`, { method: "POST", headers: { "content-type": "application/json", origin: own }, body: JSON.stringify({ email, password, callbackURL: target }) });

@@ -157,7 +157,7 @@ test("two instances on one database: a session, its revocation and the chat rate
     expect(statuses.filter((s) => s === 200)).toHaveLength(30);
     expect(statuses.slice(30)).toEqual([429, 429]);
 
-    // Each instance keeps sessions it has read in memory (lib/session-cache.ts). Signed out on the
+    // Each instance keeps sessions it has read in memory (lib/auth/session-cache.ts). Signed out on the
     // first: it refuses the cookie on the very next request, and the second within 100 ms.
     expect((await on(second.url)("/api/threads")).status()).toBe(200);
     expect((await user.request.post(`${main}/api/auth/sign-out`, { headers: { cookie, origin: main }, data: {} })).status()).toBe(200);

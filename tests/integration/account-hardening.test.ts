@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuth } from "@/auth";
 import type { DatabaseHandle } from "@/db/connect";
 import { account, auditEvent, session, user, verification } from "@/db/schema";
-import { FRESH_SIGN_IN_MAX_AGE_S, MAX_NAME_CHARS } from "@/lib/account-rules";
+import { FRESH_SIGN_IN_MAX_AGE_S, MAX_NAME_CHARS } from "@/lib/shared/account-rules";
 import { engines, testEnv, uniqueEmail } from "../support/databases";
 
 const origin = "http://localhost:3000";
@@ -91,8 +91,8 @@ describe.each(engines)("account rules on $name", ({ open }) => {
   });
 
   it("an admin's password-reset link goes to the person, is audited, shows the admin nothing, and setting the new password ends every session of theirs", async () => {
-    const { createAudit } = await import("@/lib/audit");
-    const { createAdminUsers } = await import("@/lib/admin-users");
+    const { createAudit } = await import("@/lib/admin/audit");
+    const { createAdminUsers } = await import("@/lib/admin/users");
     const admin = await signUp("Admin");
     await handle.db.update(user).set({ role: "admin" }).where(eq(user.id, admin.id));
     const person = await signUp("Person");

@@ -167,7 +167,7 @@ describe.each(fresh)("who may sign up, on $name", ({ open }) => {
   });
 
   it("an admin's choice of mode wins over SIGNUP_MODE until reset", async () => {
-    const { createSignupPolicy } = await import("@/lib/signup-policy");
+    const { createSignupPolicy } = await import("@/lib/admin/signup-policy");
     const policy = createSignupPolicy(handle.db, { mode: "open", domains: new Set() });
     const [someone] = await handle.db.select({ id: user.id }).from(user).limit(1);
     expect(await policy.current()).toEqual({ mode: "open", source: "environment" });
@@ -198,7 +198,7 @@ describe.each(fresh)("invitations on $name", ({ open }) => {
     );
 
   it("invite mode takes only valid invitations, each use counted once; used up, expired, revoked and other-address ones say so", async () => {
-    const { createInvitations } = await import("@/lib/invitations");
+    const { createInvitations } = await import("@/lib/admin/invitations");
     const { invitation } = await import("@/db/schema");
     const auth = createAuth(handle.db, testEnv({ AUTH_RATE_LIMIT_MAX: "100000", SIGNUP_MODE: "invite" }));
     expect((await signUp(auth, uniqueEmail("first"))).status).toBe(200); // the instance's first account
@@ -247,7 +247,7 @@ describe.each(fresh)("the audit log on $name", ({ open }) => {
 
   it("records sign-in, failures, locks, sign-out, password changes and admin actions, with address and agent, never a secret", async () => {
     const { auditEvent } = await import("@/db/schema");
-    const { createAudit } = await import("@/lib/audit");
+    const { createAudit } = await import("@/lib/admin/audit");
     const auth = createAuth(handle.db, testEnv({ AUTH_RATE_LIMIT_MAX: "100000", AUTH_ACCOUNT_MAX_FAILURES: "2" }));
     const post = (path: string, body: unknown, cookie = "") =>
       auth.handler(
@@ -330,8 +330,8 @@ describe.each(fresh)("admin actions (the /api/admin data layer) on $name", ({ op
 
   it("acts through better-auth's admin plugin and the audit log: ban, unban, roles, quota, approval, removal; the last admin stays; unknown ids are 404", async () => {
     const { auditEvent } = await import("@/db/schema");
-    const { createAudit } = await import("@/lib/audit");
-    const { createAdminUsers } = await import("@/lib/admin-users");
+    const { createAudit } = await import("@/lib/admin/audit");
+    const { createAdminUsers } = await import("@/lib/admin/users");
     const auth = createAuth(handle.db, testEnv({ AUTH_RATE_LIMIT_MAX: "100000" }));
     const log = createAudit(handle.db, 365);
     const admins = createAdminUsers(handle.db, auth.api, log);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuth } from "@/auth";
 import { connectPglite, type DatabaseHandle } from "@/db/connect";
-import { allowedAuthEndpoint, authEndpoints } from "@/lib/auth-endpoints";
+import { allowedAuthEndpoint, authEndpoints } from "@/lib/auth/endpoints";
 import { testEnv } from "../support/databases";
 
 type Exposed = { name: string; path: string; methods: string[] };

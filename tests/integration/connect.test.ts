@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { describe, expect, inject, it } from "vitest";
-import { connectFromEnv, connectPostgres } from "@/db/connect";
+import { connectPostgres } from "@/db/connect";
+import { connectFromEnv } from "@/lib/db/database";
 import { migratePostgres } from "../support/migrate";
 import { createDatabase } from "../support/postgres";
 

@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const { getDatabase } = await import("@/db");
+  const { getDatabase } = await import("@/lib/db/database");
   await getDatabase().close();
   await postgres.stop();
 });
@@ -39,7 +39,7 @@ it.skipIf(!!process.env.TEST_DATABASE_URL)("answers 503 in the JSON shape while 
   expect((await list()).status).toBe(200);
 
   // What the app's logger writes, as serialized lines.
-  const { logger } = await import("@/lib/logger");
+  const { logger } = await import("@/lib/observability/logger");
   const stream = (logger as unknown as Record<symbol, { write: (line: string) => boolean }>)[pino.symbols.streamSym]!;
   const written: string[] = [];
   const logged = vi.spyOn(stream, "write").mockImplementation((line) => (written.push(String(line)), true));

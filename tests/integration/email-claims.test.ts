@@ -94,7 +94,7 @@ describe.each(fresh)("ADMIN_EMAILS grants nothing until the address is verified,
     const made = await post(closed, "/sign-up/email", { name: "Boss", email: boss, password });
     expect(made.status).toBe(200);
     expect(await rowOf(boss)).toEqual({ role: "user", approvalStatus: "unverified", emailVerified: false });
-    const { isEmailVerificationPending } = await import("@/lib/session");
+    const { isEmailVerificationPending } = await import("@/lib/auth/session");
     const session = await closed.api.getSession({ headers: new Headers({ cookie: cookieOf(made) }) });
     expect(isEmailVerificationPending(session!, new Set())).toBe(true);
 
@@ -110,7 +110,7 @@ describe.each(fresh)("ADMIN_EMAILS grants nothing until the address is verified,
 
   it("SIGNUP_EMAIL_DOMAINS: a password sign-up in the domain is made but held until verified; outside it, refused", async () => {
     const auth = createAuth(handle.db, testEnv({ ...unlimited, SIGNUP_EMAIL_DOMAINS: "example.com" }));
-    const { isEmailVerificationPending } = await import("@/lib/session");
+    const { isEmailVerificationPending } = await import("@/lib/auth/session");
     const domains = new Set(["example.com"]);
     const email = uniqueEmail("member");
     const made = await post(auth, "/sign-up/email", { name: "Member", email, password });

@@ -4,9 +4,9 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/connect";
 import { message, user } from "@/db/schema";
-import { lastBranch } from "@/lib/chat-messages";
-import { threadToMarkdown } from "@/lib/export";
-import { createThreadStore, InvalidParentError, type MessageInput } from "@/lib/threads";
+import { lastBranch } from "@/lib/shared/chat-messages";
+import { threadToMarkdown } from "@/lib/chat/export";
+import { createThreadStore, InvalidParentError, type MessageInput } from "@/lib/chat/threads";
 import { engines, uniqueEmail } from "../support/databases";
 
 const ids = ["a", "b", "c", "d", "e"];

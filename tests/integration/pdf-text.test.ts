@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createPdfTextReader, type PdfTextReader } from "@/lib/pdf-text";
+import { createPdfTextReader, type PdfTextReader } from "@/lib/attachments/pdf-text";
 import { makePdf, makePdfWithContent, pdfBombs } from "../support/files";
 
 const textBomb = pdfBombs.text;

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuth } from "@/auth";
 import type { DatabaseHandle } from "@/db/connect";
 import { chatUsage, user } from "@/db/schema";
-import { ApiError } from "@/lib/api-error";
-import { createChatRateLimiter } from "@/lib/chat-rate-limit";
-import { CLIENT_ADDRESS_HEADER } from "@/lib/client-address";
+import { ApiError } from "@/lib/http/errors";
+import { createChatRateLimiter } from "@/lib/chat/rate-limit";
+import { CLIENT_ADDRESS_HEADER } from "@/lib/http/client-address";
 import { engines, testEnv, uniqueEmail } from "../support/databases";
 
 describe.each(engines)("rate limits on $name", ({ open }) => {
@@ -48,7 +48,7 @@ describe.each(engines)("rate limits on $name", ({ open }) => {
     await expect(consume(id)).resolves.toBeUndefined();
   });
 
-  // The address comes from lib/client-address.ts (tested with a real server in tests/e2e/auth-limits.spec.ts).
+  // The address comes from lib/http/client-address.ts (tested with a real server in tests/e2e/auth-limits.spec.ts).
   it("auth: hammering sign-in with wrong passwords from one address gets 429, counted in the database", async () => {
     const auth = createAuth(handle.db, testEnv({ AUTH_RATE_LIMIT_MAX: "3" }));
     const email = uniqueEmail("hammer");

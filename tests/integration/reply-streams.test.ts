@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/connect";
 import { thread, user } from "@/db/schema";
-import { createReplyStreams } from "@/lib/reply-streams";
+import { createReplyStreams } from "@/lib/chat/reply-streams";
 import { engines, uniqueEmail } from "../support/databases";
 
 const readAllText = (stream: ReadableStream<Uint8Array>) => new Response(stream).text();

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createAuth } from "@/auth";
 import type { DatabaseHandle } from "@/db/connect";
-import { createSessionCache } from "@/lib/session-cache";
+import { createSessionCache } from "@/lib/auth/session-cache";
 import { engines, testEnv, uniqueEmail } from "../support/databases";
 
 // Two app instances on one PostgreSQL, each with its own session cache and LISTEN connection:

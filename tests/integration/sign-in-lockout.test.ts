@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
-import { logger } from "@/lib/logger";
+import { logger } from "@/lib/observability/logger";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createAuth } from "@/auth";
 import type { DatabaseHandle } from "@/db/connect";
-import { CLIENT_ADDRESS_HEADER } from "@/lib/client-address";
+import { CLIENT_ADDRESS_HEADER } from "@/lib/http/client-address";
 import { engines, testEnv, uniqueEmail } from "../support/databases";
 
 const origin = "http://localhost:3000";

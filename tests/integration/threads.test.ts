@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/connect";
 import { message, thread, user } from "@/db/schema";
-import { createThreadStore, decodeCursor, encodeCursor, type MessageInput } from "@/lib/threads";
+import { createThreadStore, decodeCursor, encodeCursor, type MessageInput } from "@/lib/chat/threads";
 import { engines, uniqueEmail } from "../support/databases";
 
 const text = (id: string, role: "user" | "assistant", body: string, parentId: string | null): MessageInput => ({

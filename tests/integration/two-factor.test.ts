@@ -46,7 +46,7 @@ describe.each(engines)("two-factor sign-in on $name", ({ open }) => {
   afterAll(() => handle.close());
   afterEach(() => vi.useRealTimers());
 
-  // A TOTP code is good once (lib/totp-replay.ts), so each use below takes the next 30 s step:
+  // A TOTP code is good once (lib/auth/totp-replay.ts), so each use below takes the next 30 s step:
   // only Date is faked (timers, the database and the network run as usual), starting where a step starts.
   const stepMs = 30_000;
   const startClock = () => {

@@ -3,8 +3,8 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/connect";
 import { message, thread, user } from "@/db/schema";
-import { ApiError } from "@/lib/api-error";
-import { createUsage, readTokenQuota, replyUsageOf } from "@/lib/usage";
+import { ApiError } from "@/lib/http/errors";
+import { createUsage, readTokenQuota, replyUsageOf } from "@/lib/chat/usage";
 import { engines, uniqueEmail } from "../support/databases";
 
 describe("usage", () => {

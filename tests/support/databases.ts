@@ -1,4 +1,4 @@
-import type { Env } from "@/lib/env";
+import type { Env } from "@/lib/config/env";
 import { inject } from "vitest";
 import { connectPglite, connectPostgres, type DatabaseHandle } from "@/db/connect";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { activityGroupOf, activityGroups } from "@/lib/activity-groups";
+import { activityGroupOf, activityGroups } from "@/lib/shared/activity-groups";
 
 const now = new Date(2026, 10, 23, 9, 30);
 const daysAgo = (n: number, hour = 12) => new Date(2026, 10, 23 - n, hour);

@@ -1,7 +1,7 @@
 import { generateText, streamText } from "ai";
 import { describe, expect, it } from "vitest";
-import { chooseModel, withStallTimeout } from "@/lib/ai";
-import { createDemoModel, demoTitle } from "@/lib/demo-model";
+import { chooseModel, withStallTimeout } from "@/lib/chat/models";
+import { createDemoModel, demoTitle } from "@/lib/chat/demo-model";
 
 describe("chooseModel", () => {
   it.each([

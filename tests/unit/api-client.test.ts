@@ -1,5 +1,5 @@
 import { afterEach, expect, it, vi } from "vitest";
-import { api, ApiClientError } from "@/lib/api-client";
+import { api, ApiClientError } from "@/lib/client/api-client";
 
 afterEach(() => vi.unstubAllGlobals());
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cleanFileName, detectAttachmentType } from "@/lib/attachment-types";
+import { cleanFileName, detectAttachmentType } from "@/lib/attachments/types";
 import { makePdf, makePng } from "../support/files";
 
 const bytes = (...values: (number | string)[]) => Buffer.concat(values.map((v) => (typeof v === "string" ? Buffer.from(v, "latin1") : Buffer.from([v]))));

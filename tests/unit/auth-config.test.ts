@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { enabledSocialProviders, readOidcConfig, signInOptions } from "@/lib/social-providers";
-import { isProductionRuntime, missingSecretMessage, resolveAuthSecret } from "@/lib/auth-secret";
-import { safeCallbackPath } from "@/lib/safe-redirect";
+import { enabledSocialProviders, readOidcConfig, signInOptions } from "@/lib/auth/social-providers";
+import { isProductionRuntime, missingSecretMessage, resolveAuthSecret } from "@/lib/auth/secret";
+import { safeCallbackPath } from "@/lib/auth/safe-redirect";
 
 describe("social providers", () => {
   it("are offered only when both id and secret are set", () => {

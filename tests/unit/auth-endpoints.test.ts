@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allowedAuthEndpoint, authEndpoints } from "@/lib/auth-endpoints";
+import { allowedAuthEndpoint, authEndpoints } from "@/lib/auth/endpoints";
 
 describe("the /api/auth allow-list", () => {
   it("gives every entry a reason and names each method and path once", () => {

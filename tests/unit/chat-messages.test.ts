@@ -1,7 +1,7 @@
 import { fromThreadMessageLike } from "@assistant-ui/react";
 import { describe, expect, it } from "vitest";
-import { fromUIMessage, toUIMessage } from "@/lib/chat-messages";
-import { replyStatus } from "@/lib/messages";
+import { fromUIMessage, toUIMessage } from "@/lib/shared/chat-messages";
+import { replyStatus } from "@/lib/chat/messages";
 
 const reply = (custom: Record<string, unknown>, status: Parameters<typeof fromThreadMessageLike>[2]) =>
   fromThreadMessageLike(

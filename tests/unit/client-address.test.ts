@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseTrustedProxies, resolveClientAddress, verifiedHeaders, CLIENT_ADDRESS_HEADER } from "@/lib/client-address";
+import { parseTrustedProxies, resolveClientAddress, verifiedHeaders, CLIENT_ADDRESS_HEADER } from "@/lib/http/client-address";
 
 const none = parseTrustedProxies({});
 const behindProxy = parseTrustedProxies({ TRUSTED_PROXIES: "10.0.0.0/8, 2001:db8::/32" });

@@ -1,6 +1,6 @@
 import type { UIMessage } from "ai";
 import { describe, expect, it } from "vitest";
-import { replyStatus, toStoredMessage } from "@/lib/messages";
+import { replyStatus, toStoredMessage } from "@/lib/chat/messages";
 
 const reply = (metadata?: unknown): UIMessage => ({ id: "a", role: "assistant", parts: [{ type: "text", text: "hi" }], metadata });
 

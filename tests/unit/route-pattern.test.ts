@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { routePatternOf } from "@/lib/route-pattern";
+import { routePatternOf } from "@/lib/observability/route-pattern";
 
 describe("route patterns for logs and metrics", () => {
   it("name every API route file, with ids as :id", () => {
@@ -19,7 +19,7 @@ describe("route patterns for logs and metrics", () => {
 
   it("keep tokens and random paths out of labels", () => {
     expect(routePatternOf("/api/auth/reset-password/Tk3n-s3cret-value")).toBe("/api/auth/reset-password/:token");
-    // Paths the app does not answer (lib/auth-endpoints.ts) share one label, whatever better-auth has.
+    // Paths the app does not answer (lib/auth/endpoints.ts) share one label, whatever better-auth has.
     expect(routePatternOf("/api/auth/admin/set-user-password")).toBe("/api/auth/*");
     expect(routePatternOf("/api/auth/callback/oidc")).toBe("/api/auth/callback/:id");
     expect(routePatternOf("/api/auth/sign-in/email")).toBe("/api/auth/sign-in/email");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { safeCallbackPath, signInPathFor } from "@/lib/safe-redirect";
+import { safeCallbackPath, signInPathFor } from "@/lib/auth/safe-redirect";
 
 // Each value as it reaches the helper: already decoded once by the router (searchParams), or raw from a body.
 const refused: [string, string][] = [

@@ -1,6 +1,6 @@
 import type { DBAdapter } from "better-auth";
 import { describe, expect, it, vi } from "vitest";
-import { createSessionCache, SESSION_CHANGES_CHANNEL, withSessionCache } from "@/lib/session-cache";
+import { createSessionCache, SESSION_CHANGES_CHANNEL, withSessionCache } from "@/lib/auth/session-cache";
 
 /** A LISTEN connection the test drives: notices and connection changes on demand. */
 function fakeListener() {

@@ -1,4 +1,4 @@
-import { ApiError, errorResponse } from "@/lib/api-error";
+import { ApiError, errorResponse } from "@/lib/http/errors";
 
 // Unknown API paths answer in the API's JSON shape, not with the HTML 404 page. No data is touched.
 const unknownRoute = async () => errorResponse(new ApiError("not_found", "No such API route."));

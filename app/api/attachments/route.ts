@@ -1,10 +1,10 @@
-import { ApiError } from "@/lib/api-error";
-import { apiRoute, methodNotAllowed } from "@/lib/api-route";
-import { attachments } from "@/lib/attachments";
-import { consumeChatMessage } from "@/lib/chat-rate-limit";
-import { limits } from "@/lib/limits";
-import { readLimitedBody } from "@/lib/request-body";
-import { requireSession } from "@/lib/session";
+import { ApiError } from "@/lib/http/errors";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { attachments } from "@/lib/attachments/attachments";
+import { consumeChatMessage } from "@/lib/chat/rate-limit";
+import { limits } from "@/lib/http/limits";
+import { readLimitedBody } from "@/lib/http/request-body";
+import { requireSession } from "@/lib/auth/session";
 
 // Room for the multipart boundaries and part headers around a file of the largest allowed size.
 const multipartOverhead = 64 * 1024;

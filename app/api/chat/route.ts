@@ -8,23 +8,23 @@ import {
 } from "ai";
 import { SpanStatusCode, trace } from "@opentelemetry/api";
 import { z } from "zod";
-import { ApiError, notFound } from "@/lib/api-error";
-import { apiRoute, methodNotAllowed } from "@/lib/api-route";
-import { getModel } from "@/lib/ai";
-import { attachments } from "@/lib/attachments";
-import { consumeChatMessage } from "@/lib/chat-rate-limit";
-import { limits } from "@/lib/limits";
-import { logger } from "@/lib/logger";
-import { saveClientMessageForUser, toStoredMessage, uiMessageSchema, validateMessages, replyStatus, type ReplyMetadata } from "@/lib/messages";
-import { metrics } from "@/lib/metrics";
-import { currentRequest } from "@/lib/request-context";
-import { isShuttingDown, trackReply } from "@/lib/shutdown";
-import { requireSession } from "@/lib/session";
-import { replyStreams } from "@/lib/reply-streams";
-import { readAll } from "@/lib/streams";
-import { threads } from "@/lib/threads";
-import { replyUsageOf, usage } from "@/lib/usage";
-import { offeredModel, parseThreadId, readJsonBody } from "@/lib/validation";
+import { ApiError, notFound } from "@/lib/http/errors";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { getModel } from "@/lib/chat/models";
+import { attachments } from "@/lib/attachments/attachments";
+import { consumeChatMessage } from "@/lib/chat/rate-limit";
+import { limits } from "@/lib/http/limits";
+import { logger } from "@/lib/observability/logger";
+import { saveClientMessageForUser, toStoredMessage, uiMessageSchema, validateMessages, replyStatus, type ReplyMetadata } from "@/lib/chat/messages";
+import { metrics } from "@/lib/observability/metrics";
+import { currentRequest } from "@/lib/observability/request-context";
+import { isShuttingDown, trackReply } from "@/lib/observability/shutdown";
+import { requireSession } from "@/lib/auth/session";
+import { replyStreams } from "@/lib/chat/reply-streams";
+import { readAll } from "@/lib/shared/streams";
+import { threads } from "@/lib/chat/threads";
+import { replyUsageOf, usage } from "@/lib/chat/usage";
+import { offeredModel, parseThreadId, readJsonBody } from "@/lib/http/validation";
 
 /**
  * The AI SDK chat request (what its transports send); `id` is the thread's id. Other fields are
@@ -161,7 +161,7 @@ export const POST = apiRoute(async (request: Request) => {
   const owned = saved.value;
   // Stop (POST /api/threads/:id/stop, from any tab and any instance) aborts the model request.
   // The request's own signal is not used: a closed tab must not cut the reply short. A model that
-  // goes silent is given up on by the stall timeout in lib/ai.ts.
+  // goes silent is given up on by the stall timeout in lib/chat/models.ts.
   const stop = new AbortController();
   let stoppedBy: "user" | "shutdown" | null = null;
   const stopListener = replyStreams.onStop(streamId, () => {

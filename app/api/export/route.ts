@@ -1,7 +1,7 @@
-import { apiRoute, methodNotAllowed } from "@/lib/api-route";
-import { attachment } from "@/lib/export";
-import { requireSession } from "@/lib/session";
-import { threads } from "@/lib/threads";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { attachment } from "@/lib/chat/export";
+import { requireSession } from "@/lib/auth/session";
+import { threads } from "@/lib/chat/threads";
 
 /** "Download my data": the account and every thread with every message, as one JSON file. */
 export const GET = apiRoute(async (request: Request) => {

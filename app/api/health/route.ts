@@ -1,4 +1,4 @@
-import { apiRoute, methodNotAllowed } from "@/lib/api-route";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 
 /** Liveness: the process serves requests. No session, no database, no limit. */
 export const GET = apiRoute(async () => Response.json({ status: "ok" }, { headers: { "cache-control": "no-store" } }));

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
-import { ApiError } from "@/lib/api-error";
-import { apiRoute, methodNotAllowed } from "@/lib/api-route";
-import { metrics } from "@/lib/metrics";
+import { ApiError } from "@/lib/http/errors";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { metrics } from "@/lib/observability/metrics";
 
 const sameSecret = (given: string, expected: string) => {
   const a = Buffer.from(given);

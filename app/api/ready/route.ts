@@ -1,8 +1,8 @@
-import { getDatabase } from "@/db";
-import { isDatabaseNotMigrated } from "@/db/connect";
-import { ApiError } from "@/lib/api-error";
-import { apiRoute, methodNotAllowed } from "@/lib/api-route";
-import { isShuttingDown } from "@/lib/shutdown";
+import { getDatabase } from "@/lib/db/database";
+import { isDatabaseNotMigrated } from "@/lib/db/database";
+import { ApiError } from "@/lib/http/errors";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { isShuttingDown } from "@/lib/observability/shutdown";
 
 // A database that does not answer in this time is "unavailable": a probe must not hang.
 const probeTimeoutMs = 3000;

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { apiRoute, methodNotAllowed } from "@/lib/api-route";
-import { requireSession } from "@/lib/session";
-import { threads } from "@/lib/threads";
-import { parseOrThrow, queryParams, storableText } from "@/lib/validation";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { requireSession } from "@/lib/auth/session";
+import { threads } from "@/lib/chat/threads";
+import { parseOrThrow, queryParams, storableText } from "@/lib/http/validation";
 
 const searchQuery = z.strictObject({
   q: storableText(200).pipe(z.string().trim().min(1, "must not be empty")),

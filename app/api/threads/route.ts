@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { threadStatuses } from "@/db/schema";
-import { apiRoute, methodNotAllowed } from "@/lib/api-route";
-import { requireSession } from "@/lib/session";
-import { decodeCursor, threadJson, threads } from "@/lib/threads";
-import { cursorParam, offeredModel, parseOrThrow, queryParams, readJsonBody, titleSchema } from "@/lib/validation";
+import { threadStatuses } from "@/lib/chat/threads";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { requireSession } from "@/lib/auth/session";
+import { decodeCursor, threadJson, threads } from "@/lib/chat/threads";
+import { cursorParam, offeredModel, parseOrThrow, queryParams, readJsonBody, titleSchema } from "@/lib/http/validation";
 
 const listQuery = z.strictObject({
   status: z.enum(threadStatuses).default("regular"),

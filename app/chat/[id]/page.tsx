@@ -4,9 +4,9 @@ import { cache } from "react";
 import { z } from "zod";
 import { ChatShell } from "@/components/chat/chat-shell";
 import { ThreadView } from "@/components/chat/thread-view";
-import { signInPathFor } from "@/lib/safe-redirect";
-import { getPageSession } from "@/lib/session";
-import { threads } from "@/lib/threads";
+import { signInPathFor } from "@/lib/auth/safe-redirect";
+import { getPageSession } from "@/lib/auth/session";
+import { threads } from "@/lib/chat/threads";
 
 type Props = { params: Promise<{ id: string }> };
 

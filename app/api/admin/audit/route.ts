@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { apiRoute, methodNotAllowed } from "@/lib/api-route";
-import { audit, auditActions, decodeAuditCursor } from "@/lib/audit";
-import { requireAdmin } from "@/lib/session";
-import { cursorParam, parseOrThrow, queryParams, storableText } from "@/lib/validation";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { audit, auditActions, decodeAuditCursor } from "@/lib/admin/audit";
+import { requireAdmin } from "@/lib/auth/session";
+import { cursorParam, parseOrThrow, queryParams, storableText } from "@/lib/http/validation";
 
 const time = z.string().max(40).refine((s) => !Number.isNaN(Date.parse(s)), "must be a date or a date and time");
 

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { apiRoute, methodNotAllowed } from "@/lib/api-route";
-import { audit, requestOrigin } from "@/lib/audit";
-import { invitations } from "@/lib/invitations";
-import { requireAdmin } from "@/lib/session";
-import { readJsonBody } from "@/lib/validation";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { audit, requestOrigin } from "@/lib/admin/audit";
+import { invitations } from "@/lib/admin/invitations";
+import { requireAdmin } from "@/lib/auth/session";
+import { readJsonBody } from "@/lib/http/validation";
 
 const createBody = z.strictObject({
   maxUses: z.number().int().min(1).max(1000).default(1),

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { apiRoute, methodNotAllowed } from "@/lib/api-route";
-import { audit, requestOrigin } from "@/lib/audit";
-import { requireAdmin } from "@/lib/session";
-import { signupModes } from "@/lib/signup-modes";
-import { signupPolicy } from "@/lib/signup-policy";
-import { readJsonBody } from "@/lib/validation";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { audit, requestOrigin } from "@/lib/admin/audit";
+import { requireAdmin } from "@/lib/auth/session";
+import { signupModes } from "@/lib/shared/signup-modes";
+import { signupPolicy } from "@/lib/admin/signup-policy";
+import { readJsonBody } from "@/lib/http/validation";
 
 // null: back to SIGNUP_MODE (or its default, open).
 const putBody = z.strictObject({ mode: z.enum(signupModes).nullable() });

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { apiRoute, methodNotAllowed } from "@/lib/api-route";
-import { adminUsers, decodeUserCursor } from "@/lib/admin-users";
-import { requireAdmin } from "@/lib/session";
-import { cursorParam, parseOrThrow, queryParams, storableText } from "@/lib/validation";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { adminUsers, decodeUserCursor } from "@/lib/admin/users";
+import { requireAdmin } from "@/lib/auth/session";
+import { cursorParam, parseOrThrow, queryParams, storableText } from "@/lib/http/validation";
 
 const listQuery = z.strictObject({
   q: storableText(200).optional(),

@@ -1,9 +1,9 @@
-import { ApiError, notFound } from "@/lib/api-error";
-import { apiRoute, methodNotAllowed } from "@/lib/api-route";
-import { kindOf } from "@/lib/attachment-types";
-import { attachments } from "@/lib/attachments";
-import { requireSession } from "@/lib/session";
-import { parseId } from "@/lib/validation";
+import { ApiError, notFound } from "@/lib/http/errors";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { kindOf } from "@/lib/attachments/types";
+import { attachments } from "@/lib/attachments/attachments";
+import { requireSession } from "@/lib/auth/session";
+import { parseId } from "@/lib/http/validation";
 
 type Context = { params: Promise<{ id: string }> };
 

@@ -1,11 +1,11 @@
 import { toNextJsHandler } from "better-auth/next-js";
 import { auth } from "@/auth";
-import { databaseReady } from "@/db";
-import { ApiError, errorResponse, toErrorResponse } from "@/lib/api-error";
-import { allowedAuthEndpoint } from "@/lib/auth-endpoints";
-import { logAuthEvent } from "@/lib/auth-log";
-import { clientAddressOf, verifiedHeaders } from "@/lib/client-address";
-import { readLimitedBody } from "@/lib/request-body";
+import { databaseReady } from "@/lib/db/database";
+import { ApiError, errorResponse, toErrorResponse } from "@/lib/http/errors";
+import { allowedAuthEndpoint } from "@/lib/auth/endpoints";
+import { logAuthEvent } from "@/lib/auth/auth-log";
+import { clientAddressOf, verifiedHeaders } from "@/lib/http/client-address";
+import { readLimitedBody } from "@/lib/http/request-body";
 
 const handlers = toNextJsHandler(auth);
 
@@ -15,7 +15,7 @@ const emailBodyPaths = ["/sign-in/email", "/sign-up/email", "/request-password-r
 async function handle(request: Request, handler: (request: Request) => Promise<Response>): Promise<Response> {
   const url = new URL(request.url);
   const path = url.pathname.replace(/^\/api\/auth/, "");
-  // Only what the app's own pages use (lib/auth-endpoints.ts), before better-auth's router: a
+  // Only what the app's own pages use (lib/auth/endpoints.ts), before better-auth's router: a
   // plugin endpoint nobody here calls (the admin plugin's set-user-password, update-user, …) must
   // not answer anyone, admins included.
   if (!allowedAuthEndpoint(request.method, path)) return errorResponse(new ApiError("not_found", "Not found."));

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { threadStatuses } from "@/db/schema";
-import { notFound } from "@/lib/api-error";
-import { apiRoute, methodNotAllowed } from "@/lib/api-route";
-import { requireSession } from "@/lib/session";
-import { threadJson, threads } from "@/lib/threads";
-import { offeredModel, parseThreadId, readJsonBody, titleSchema } from "@/lib/validation";
+import { threadStatuses } from "@/lib/chat/threads";
+import { notFound } from "@/lib/http/errors";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { requireSession } from "@/lib/auth/session";
+import { threadJson, threads } from "@/lib/chat/threads";
+import { offeredModel, parseThreadId, readJsonBody, titleSchema } from "@/lib/http/validation";
 
 type Context = { params: Promise<{ id: string }> };
 

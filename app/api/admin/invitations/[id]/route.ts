@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { notFound } from "@/lib/api-error";
-import { apiRoute, methodNotAllowed } from "@/lib/api-route";
-import { audit, requestOrigin } from "@/lib/audit";
-import { invitations } from "@/lib/invitations";
-import { requireAdmin } from "@/lib/session";
+import { notFound } from "@/lib/http/errors";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { audit, requestOrigin } from "@/lib/admin/audit";
+import { invitations } from "@/lib/admin/invitations";
+import { requireAdmin } from "@/lib/auth/session";
 
 type Context = { params: Promise<{ id: string }> };
 

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { apiRoute, methodNotAllowed } from "@/lib/api-route";
-import { adminUsers } from "@/lib/admin-users";
-import { requireAdmin } from "@/lib/session";
-import { readJsonBody } from "@/lib/validation";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { adminUsers } from "@/lib/admin/users";
+import { requireAdmin } from "@/lib/auth/session";
+import { readJsonBody } from "@/lib/http/validation";
 
 type Context = { params: Promise<{ id: string }> };
 

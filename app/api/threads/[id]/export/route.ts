@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { notFound } from "@/lib/api-error";
-import { apiRoute, methodNotAllowed } from "@/lib/api-route";
-import { attachment, exportFileName, threadToMarkdown } from "@/lib/export";
-import { requireSession } from "@/lib/session";
-import { threads } from "@/lib/threads";
-import { parseOrThrow, parseThreadId, queryParams } from "@/lib/validation";
+import { notFound } from "@/lib/http/errors";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { attachment, exportFileName, threadToMarkdown } from "@/lib/chat/export";
+import { requireSession } from "@/lib/auth/session";
+import { threads } from "@/lib/chat/threads";
+import { parseOrThrow, parseThreadId, queryParams } from "@/lib/http/validation";
 
 type Context = { params: Promise<{ id: string }> };
 

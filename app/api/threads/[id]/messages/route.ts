@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { notFound } from "@/lib/api-error";
-import { apiRoute, methodNotAllowed } from "@/lib/api-route";
-import { messageFormat } from "@/lib/chat-messages";
-import { clientIdSchema, replyStatus, saveClientMessageForUser, toStoredMessage, uiMessageSchema, validateMessages } from "@/lib/messages";
-import { replyStreams } from "@/lib/reply-streams";
-import { requireSession } from "@/lib/session";
-import { threads } from "@/lib/threads";
-import { parseThreadId, readJsonBody } from "@/lib/validation";
+import { notFound } from "@/lib/http/errors";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { messageFormat } from "@/lib/shared/chat-messages";
+import { clientIdSchema, replyStatus, saveClientMessageForUser, toStoredMessage, uiMessageSchema, validateMessages } from "@/lib/chat/messages";
+import { replyStreams } from "@/lib/chat/reply-streams";
+import { requireSession } from "@/lib/auth/session";
+import { threads } from "@/lib/chat/threads";
+import { parseThreadId, readJsonBody } from "@/lib/http/validation";
 
 type Context = { params: Promise<{ id: string }> };
 

@@ -1,8 +1,8 @@
-import { notFound } from "@/lib/api-error";
-import { apiRoute, methodNotAllowed } from "@/lib/api-route";
-import { replyStreams } from "@/lib/reply-streams";
-import { requireSession } from "@/lib/session";
-import { parseThreadId } from "@/lib/validation";
+import { notFound } from "@/lib/http/errors";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { replyStreams } from "@/lib/chat/reply-streams";
+import { requireSession } from "@/lib/auth/session";
+import { parseThreadId } from "@/lib/http/validation";
 
 type Context = { params: Promise<{ id: string }> };
 

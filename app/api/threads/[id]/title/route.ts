@@ -1,14 +1,14 @@
 import { generateText } from "ai";
-import { notFound } from "@/lib/api-error";
-import { apiRoute, methodNotAllowed } from "@/lib/api-route";
-import { getModel } from "@/lib/ai";
-import { consumeChatMessage } from "@/lib/chat-rate-limit";
-import { limits } from "@/lib/limits";
-import { logger } from "@/lib/logger";
-import { requireSession } from "@/lib/session";
-import { threadJson, threads } from "@/lib/threads";
-import { replyUsageOf, usage } from "@/lib/usage";
-import { parseThreadId } from "@/lib/validation";
+import { notFound } from "@/lib/http/errors";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { getModel } from "@/lib/chat/models";
+import { consumeChatMessage } from "@/lib/chat/rate-limit";
+import { limits } from "@/lib/http/limits";
+import { logger } from "@/lib/observability/logger";
+import { requireSession } from "@/lib/auth/session";
+import { threadJson, threads } from "@/lib/chat/threads";
+import { replyUsageOf, usage } from "@/lib/chat/usage";
+import { parseThreadId } from "@/lib/http/validation";
 
 type Context = { params: Promise<{ id: string }> };
 

@@ -1,6 +1,6 @@
-import { apiRoute, methodNotAllowed } from "@/lib/api-route";
-import { adminUsers } from "@/lib/admin-users";
-import { requireAdmin } from "@/lib/session";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { adminUsers } from "@/lib/admin/users";
+import { requireAdmin } from "@/lib/auth/session";
 
 type Context = { params: Promise<{ id: string }> };
 

@@ -1,0 +1,156 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import { db as defaultDb } from "@/lib/db/database";
+import type { AppDatabase } from "@/db/connect";
+import { attachmentBlob } from "@/db/schema";
+import { readStorageSettings, type S3Settings, type StorageKind } from "@/lib/attachments/storage-settings";
+import type { Env } from "@/lib/config/env";
+
+
+/**
+ * Where attachment bytes live. Every file is stored under its owner's id and its own random id,
+ * never under a name the uploader chose, so a user's files can be removed as one prefix.
+ */
+export type AttachmentStorage = {
+  kind: StorageKind;
+  put: (userId: string, id: string, bytes: Uint8Array) => Promise<void>;
+  /** Undefined when there is no such file. */
+  get: (userId: string, id: string) => Promise<Uint8Array | undefined>;
+  remove: (userId: string, ids: string[]) => Promise<void>;
+  /** Every file of the user (the account is gone). */
+  removeUser: (userId: string) => Promise<void>;
+};
+
+// Ids become path segments and object keys: anything but these characters is a bug, never a path.
+const safeSegment = /^[A-Za-z0-9_-]{1,128}$/;
+function segment(value: string): string {
+  if (!safeSegment.test(value)) throw new Error("attachment storage: refusing an unsafe key segment");
+  return value;
+}
+
+/** The default: bytes in the attachment_blob table, so every instance sees every file and a deleted row takes its bytes along. */
+export function databaseStorage(db: AppDatabase = defaultDb): AttachmentStorage {
+  return {
+    kind: "database",
+    async put(_userId, id, bytes) {
+      await db.insert(attachmentBlob).values({ attachmentId: id, data: bytes }).onConflictDoNothing();
+    },
+    async get(_userId, id) {
+      const [row] = await db.select({ data: attachmentBlob.data }).from(attachmentBlob).where(eq(attachmentBlob.attachmentId, id));
+      return row ? new Uint8Array(row.data) : undefined;
+    },
+    // The blob row goes with its attachment row (on delete cascade).
+    async remove() {},
+    async removeUser() {},
+  };
+}
+
+/** Files under `dir/<user id>/<attachment id>`, written to a temporary name and renamed, so no half-written file is ever read. */
+export function filesystemStorage(dir: string): AttachmentStorage {
+  const userDir = (userId: string) => path.join(dir, segment(userId));
+  const fileOf = (userId: string, id: string) => path.join(userDir(userId), segment(id));
+  return {
+    kind: "filesystem",
+    async put(userId, id, bytes) {
+      await mkdir(userDir(userId), { recursive: true, mode: 0o700 });
+      const partial = `${fileOf(userId, id)}.${randomUUID()}.partial`;
+      try {
+        await writeFile(partial, bytes, { mode: 0o600 });
+        await rename(partial, fileOf(userId, id));
+      } catch (error) {
+        await rm(partial, { force: true });
+        throw error;
+      }
+    },
+    async get(userId, id) {
+      try {
+        return new Uint8Array(await readFile(fileOf(userId, id)));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw error;
+      }
+    },
+    async remove(userId, ids) {
+      await Promise.all(ids.map((id) => rm(fileOf(userId, id), { force: true })));
+    },
+    async removeUser(userId) {
+      await rm(userDir(userId), { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Any S3-compatible store (AWS S3, MinIO, Cloudflare R2, Ceph, ...) through the AWS SDK, loaded
+ * only when this storage is chosen. Checksums only where the S3 API requires them: the SDK's
+ * newer default (a checksum header on every upload) is not understood by every compatible store.
+ */
+export function s3Storage(settings: S3Settings): AttachmentStorage {
+  let loaded: Promise<typeof import("@aws-sdk/client-s3")> | undefined;
+  let made: Promise<import("@aws-sdk/client-s3").S3Client> | undefined;
+  const sdk = () => (loaded ??= import("@aws-sdk/client-s3"));
+  const client = () => (made ??= sdk().then(
+    ({ S3Client }) =>
+      new S3Client({
+        endpoint: settings.endpoint,
+        region: settings.region,
+        // Path-style addressing: what self-hosted stores (MinIO, Ceph, ...) expect.
+        forcePathStyle: Boolean(settings.endpoint),
+        credentials: settings.accessKeyId && settings.secretAccessKey ? { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey } : undefined,
+        requestChecksumCalculation: "WHEN_REQUIRED",
+        responseChecksumValidation: "WHEN_REQUIRED",
+      }),
+  ));
+  const key = (userId: string, id: string) => `${segment(userId)}/${segment(id)}`;
+  const removeKeys = async (keys: string[]) => {
+    const [{ DeleteObjectCommand }, s3] = await Promise.all([sdk(), client()]);
+    // One request per object: DeleteObjects needs a Content-MD5 some compatible stores check differently.
+    for (let i = 0; i < keys.length; i += 8) {
+      await Promise.all(keys.slice(i, i + 8).map((Key) => s3.send(new DeleteObjectCommand({ Bucket: settings.bucket, Key }))));
+    }
+  };
+  return {
+    kind: "s3",
+    async put(userId, id, bytes) {
+      const [{ PutObjectCommand }, s3] = await Promise.all([sdk(), client()]);
+      await s3.send(new PutObjectCommand({ Bucket: settings.bucket, Key: key(userId, id), Body: bytes, ContentType: "application/octet-stream" }));
+    },
+    async get(userId, id) {
+      const [{ GetObjectCommand }, s3] = await Promise.all([sdk(), client()]);
+      try {
+        const object = await s3.send(new GetObjectCommand({ Bucket: settings.bucket, Key: key(userId, id) }));
+        return object.Body ? await object.Body.transformToByteArray() : new Uint8Array();
+      } catch (error) {
+        if ((error as { name?: string }).name === "NoSuchKey") return undefined;
+        throw error;
+      }
+    },
+    async remove(userId, ids) {
+      await removeKeys(ids.map((id) => key(userId, id)));
+    },
+    async removeUser(userId) {
+      const [{ ListObjectsV2Command }, s3] = await Promise.all([sdk(), client()]);
+      const Prefix = `${segment(userId)}/`;
+      let ContinuationToken: string | undefined;
+      do {
+        const page = await s3.send(new ListObjectsV2Command({ Bucket: settings.bucket, Prefix, ContinuationToken }));
+        await removeKeys((page.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : [])));
+        ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (ContinuationToken);
+    },
+  };
+}
+
+export function storageFromEnv(env: Env = process.env, db: AppDatabase = defaultDb): AttachmentStorage {
+  const settings = readStorageSettings(env);
+  if (settings.kind === "filesystem") return filesystemStorage(settings.dir);
+  if (settings.kind === "s3") return s3Storage(settings);
+  return databaseStorage(db);
+}
+
+const shared = globalThis as { threadkeeperAttachmentStorage?: AttachmentStorage };
+
+/** The process's attachment storage, chosen once from process.env. */
+export const attachmentStorage = (): AttachmentStorage => (shared.threadkeeperAttachmentStorage ??= storageFromEnv());

@@ -1,0 +1,130 @@
+import "server-only";
+import { and, eq, sql } from "drizzle-orm";
+import { db as defaultDb } from "@/lib/db/database";
+import type { AppDatabase } from "@/db/connect";
+import { message, thread, usageMonth, user, type ReplyUsage } from "@/db/schema";
+import { ApiError } from "@/lib/http/errors";
+import type { Env } from "@/lib/config/env";
+
+/** AI SDK 7's usage as the app keeps it: the counts the provider sent, nothing made up. */
+export function replyUsageOf(usage: {
+  inputTokens?: number;
+  outputTokens?: number;
+  totalTokens?: number;
+  inputTokenDetails?: { cacheReadTokens?: number };
+  outputTokenDetails?: { reasoningTokens?: number };
+} | undefined): ReplyUsage | undefined {
+  if (!usage) return undefined;
+  const counts: ReplyUsage = {
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    reasoningTokens: usage.outputTokenDetails?.reasoningTokens,
+    cachedInputTokens: usage.inputTokenDetails?.cacheReadTokens,
+    totalTokens: usage.totalTokens,
+  };
+  const present = Object.entries(counts).filter(([, v]) => typeof v === "number" && Number.isFinite(v));
+  return present.length ? (Object.fromEntries(present) as ReplyUsage) : undefined;
+}
+
+/** `TOKEN_QUOTA_PER_MONTH`: input + output tokens one person may use per calendar month (UTC); unset, no quota. */
+export function readTokenQuota(env: Env = process.env): number | null {
+  const raw = env.TOKEN_QUOTA_PER_MONTH;
+  if (raw === undefined || raw === "") return null;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`TOKEN_QUOTA_PER_MONTH must be a whole number of tokens, got "${raw}".`);
+  return value;
+}
+
+/** The current calendar month (UTC), as the ledger's `month` column stores it. */
+export const thisMonth = sql`date_trunc('month', now() at time zone 'UTC') at time zone 'UTC'`;
+
+export type MonthUsage = Pick<typeof usageMonth.$inferSelect, "model" | "messages" | "inputTokens" | "outputTokens" | "reasoningTokens" | "cachedInputTokens">;
+
+/** A month's row that already exists gets the new counts added (messages included: 1 for a reply, 0 for any other call). */
+const addToMonth = sql`
+  on conflict (user_id, month, model) do update set
+    messages = u.messages + excluded.messages,
+    input_tokens = u.input_tokens + excluded.input_tokens,
+    output_tokens = u.output_tokens + excluded.output_tokens,
+    reasoning_tokens = u.reasoning_tokens + excluded.reasoning_tokens,
+    cached_input_tokens = u.cached_input_tokens + excluded.cached_input_tokens`;
+
+export function createUsage(db: AppDatabase = defaultDb, quota: number | null = readTokenQuota()) {
+  return {
+    /**
+     * Records a stored reply's model and usage on its row and adds it to the user's month, in one
+     * statement; the thread's owner is checked in the same statement.
+     */
+    async recordReplyForUser(userId: string, threadId: string, messageId: string, model: string, usage: ReplyUsage | undefined): Promise<void> {
+      await db.execute(sql`
+        with reply as (
+          update ${message} m set model = ${model}, usage = ${usage ? JSON.stringify(usage) : null}::jsonb
+          from ${thread} t
+          where m.thread_id = t.id and t.id = ${threadId} and t.user_id = ${userId} and m.id = ${messageId}
+          returning m.id
+        )
+        insert into ${usageMonth} as u (user_id, month, model, messages, input_tokens, output_tokens, reasoning_tokens, cached_input_tokens)
+        select ${userId}, ${thisMonth}, ${model}, 1, ${usage?.inputTokens ?? 0}, ${usage?.outputTokens ?? 0},
+               ${usage?.reasoningTokens ?? 0}, ${usage?.cachedInputTokens ?? 0}
+        from reply
+        ${addToMonth}`);
+    },
+
+    /** A model call that is not a reply (a thread's title): its tokens count in the month, as no message. */
+    async recordCallForUser(userId: string, model: string, usage: ReplyUsage | undefined): Promise<void> {
+      await db.execute(sql`
+        insert into ${usageMonth} as u (user_id, month, model, messages, input_tokens, output_tokens, reasoning_tokens, cached_input_tokens)
+        values (${userId}, ${thisMonth}, ${model}, 0, ${usage?.inputTokens ?? 0}, ${usage?.outputTokens ?? 0},
+                ${usage?.reasoningTokens ?? 0}, ${usage?.cachedInputTokens ?? 0})
+        ${addToMonth}`);
+    },
+
+    /** The user's messages and tokens this month, by model. */
+    async thisMonthForUser(userId: string): Promise<MonthUsage[]> {
+      return db
+        .select({
+          model: usageMonth.model,
+          messages: usageMonth.messages,
+          inputTokens: usageMonth.inputTokens,
+          outputTokens: usageMonth.outputTokens,
+          reasoningTokens: usageMonth.reasoningTokens,
+          cachedInputTokens: usageMonth.cachedInputTokens,
+        })
+        .from(usageMonth)
+        .where(and(eq(usageMonth.userId, userId), eq(usageMonth.month, thisMonth)))
+        .orderBy(usageMonth.model);
+    },
+
+    /** The quota that applies to a person: the one an admin set for them, or TOKEN_QUOTA_PER_MONTH; null: none. */
+    quotaFor(own: number | null | undefined): number | null {
+      return own ?? quota;
+    },
+
+    /** Set by an admin on /admin; null goes back to TOKEN_QUOTA_PER_MONTH. */
+    async setQuotaForUser(userId: string, tokens: number | null): Promise<void> {
+      await db.update(user).set({ tokenQuota: tokens }).where(eq(user.id, userId));
+    },
+
+    /** 429 `quota_exceeded`, with when it resets, once the user's tokens this month reach the quota. Before the model is called. */
+    async assertWithinQuotaForUser(userId: string, own?: number | null): Promise<void> {
+      const limit = this.quotaFor(own);
+      if (limit === null) return;
+      const { rows } = (await db.execute(sql`
+        select coalesce(sum(input_tokens + output_tokens), 0)::bigint::text as used,
+               to_char(${thisMonth} + interval '1 month', 'YYYY-MM-DD') as resets,
+               ceil(extract(epoch from (${thisMonth} + interval '1 month') - now()))::int as retry_after
+        from ${usageMonth} where user_id = ${userId} and month = ${thisMonth}`)) as unknown as {
+        rows: { used: string; resets: string; retry_after: number }[];
+      };
+      const row = rows[0]!;
+      if (Number(row.used) < limit) return;
+      throw new ApiError(
+        "quota_exceeded",
+        `You have used your ${limit.toLocaleString("en")} tokens for this month. The quota resets on ${row.resets} (UTC).`,
+        { "Retry-After": String(Math.max(1, row.retry_after)) },
+      );
+    },
+  };
+}
+
+export const usage = createUsage();

@@ -1,0 +1,151 @@
+import type { UIMessage } from "ai";
+import type { ThreadStatus } from "@/db/schema";
+import { threadIdFromPath } from "@/lib/shared/chat-messages";
+import type { AdminUserRow } from "@/lib/admin/users";
+import type { InvitationRow } from "@/lib/admin/invitations";
+import type { SignupMode } from "@/lib/shared/signup-modes";
+import type { ThreadJson } from "@/lib/chat/threads";
+
+/** Thread as the API returns it (dates as ISO strings). */
+export type ApiThread = ThreadJson;
+
+export type ApiSearchResult = { id: string; title: string | null; status: ThreadStatus; updatedAt: string; snippet: string };
+
+export type ApiMessage = { id: string; parentId: string | null; format: string; content: Record<string, unknown>; status?: string; createdAt?: string };
+
+/**
+ * An API error turned back into something to show: the server's own message and code. A server
+ * fault also names its request id, so the person who sees it can quote it to the operator.
+ */
+export class ApiClientError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+    readonly requestId?: string,
+  ) {
+    super(status >= 500 && requestId ? `${message} (Reference: ${requestId})` : message);
+    this.name = "ApiClientError";
+  }
+}
+
+async function toApiClientError(response: Response): Promise<ApiClientError> {
+  const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string; requestId?: string } } | null;
+  return new ApiClientError(
+    body?.error?.message ?? `Request failed (${response.status}).`,
+    response.status,
+    body?.error?.code ?? "unknown",
+    body?.error?.requestId ?? response.headers.get("x-request-id") ?? undefined,
+  );
+}
+
+/**
+ * The thread open at this address is gone (deleted in another tab, or never was): a full load
+ * shows the not-found page, the same one a fresh visit gets.
+ */
+function reloadIfOpenThreadGone(threadId: string | undefined) {
+  if (typeof window !== "undefined" && threadId && threadIdFromPath(window.location.pathname) === threadId) window.location.reload();
+}
+
+async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(path, {
+    ...init,
+    headers: init.body ? { "content-type": "application/json", ...init.headers } : init.headers,
+  });
+  if (response.status === 404) reloadIfOpenThreadGone(/^\/api\/threads\/([^/?]+)/.exec(path)?.[1]);
+  if (!response.ok) throw await toApiClientError(response);
+  return (response.status === 204 ? undefined : await response.json()) as T;
+}
+
+/** What POST /api/attachments answers: the type is the one the server detected from the bytes. */
+export type ApiAttachment = { id: string; name: string; type: string; size: number };
+
+/**
+ * One file to POST /api/attachments, reporting upload progress from 0 to 1 (fetch cannot report
+ * an upload's progress; XMLHttpRequest can). Aborting the signal cancels the upload.
+ */
+function uploadAttachment(file: File, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<ApiAttachment> {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open("POST", "/api/attachments");
+    request.upload.onprogress = (event) => event.lengthComputable && onProgress(event.loaded / event.total);
+    request.onload = () => {
+      const response = new Response(request.responseText, {
+        status: request.status,
+        headers: { "content-type": "application/json", "x-request-id": request.getResponseHeader("x-request-id") ?? "" },
+      });
+      if (request.status === 201) resolve(response.json());
+      else toApiClientError(response).then(reject, reject);
+    };
+    request.onerror = () => reject(new ApiClientError("The upload did not reach the server.", 0, "network_error"));
+    request.onabort = () => reject(new DOMException("The upload was cancelled.", "AbortError"));
+    signal?.addEventListener("abort", () => request.abort(), { once: true });
+    const form = new FormData();
+    form.append("file", file);
+    request.send(form);
+  });
+}
+
+const json = (value: unknown) => JSON.stringify(value);
+const threadPath = (id: string) => `/api/threads/${encodeURIComponent(id)}`;
+const adminUserPath = (id: string) => `/api/admin/users/${encodeURIComponent(id)}`;
+
+/** What the chat UI sends to /api/chat; `replyId` names the reply so its settled copy replaces the server's. */
+export type ChatRequest = { id: string; replyId?: string; messages: UIMessage[]; model?: string };
+
+export const api = {
+  /** Starts a reply; resolves to its AI SDK UI message stream (server-sent events). */
+  chat: async (body: ChatRequest, signal: AbortSignal) => {
+    const response = await fetch("/api/chat", { method: "POST", headers: { "content-type": "application/json" }, body: json(body), signal });
+    if (response.status === 404) reloadIfOpenThreadGone(body.id);
+    if (!response.ok || !response.body) throw await toApiClientError(response);
+    return response.body;
+  },
+  /** The reply being written in the thread, from its start (`reply` null when none is), and when the thread last got a message. */
+  followReply: async (id: string, signal: AbortSignal) => {
+    const response = await fetch(`${threadPath(id)}/stream`, { signal });
+    if (response.status === 404) reloadIfOpenThreadGone(id);
+    if (!response.ok) throw await toApiClientError(response);
+    const lastMessageAt = response.headers.get("x-thread-last-message-at");
+    if (response.status === 204 || !response.body) return { reply: null, lastMessageAt };
+    return {
+      reply: { body: response.body, replyId: response.headers.get("x-reply-id") ?? "", parentId: response.headers.get("x-reply-parent-id") ?? "" },
+      lastMessageAt,
+    };
+  },
+  stopReply: (id: string) => call<void>(`${threadPath(id)}/stop`, { method: "POST", keepalive: true }),
+  listThreads: (params: { status: ThreadStatus; after?: string; limit?: number }) => {
+    const query = new URLSearchParams({ status: params.status, limit: String(params.limit ?? 50) });
+    if (params.after) query.set("after", params.after);
+    return call<{ threads: ApiThread[]; nextCursor: string | null }>(`/api/threads?${query}`);
+  },
+  createThread: () => call<ApiThread>("/api/threads", { method: "POST", body: json({}) }),
+  getThread: (id: string) => call<ApiThread>(threadPath(id)),
+  updateThread: (id: string, values: { title?: string; status?: ThreadStatus; model?: string }) =>
+    call<ApiThread>(threadPath(id), { method: "PATCH", body: json(values) }),
+  deleteThread: (id: string) => call<void>(threadPath(id), { method: "DELETE" }),
+  listMessages: (id: string) => call<{ messages: ApiMessage[] }>(`${threadPath(id)}/messages`),
+  saveMessage: (id: string, entry: ApiMessage) =>
+    call<void>(`${threadPath(id)}/messages`, { method: "POST", body: json(entry) }),
+  searchThreads: (q: string, signal?: AbortSignal) =>
+    call<{ results: ApiSearchResult[] }>(`/api/search?${new URLSearchParams({ q })}`, { signal }),
+  uploadAttachment,
+  deleteAttachment: (id: string) => call<void>(`/api/attachments/${encodeURIComponent(id)}`, { method: "DELETE" }),
+  generateTitle: (id: string) => call<ApiThread>(`${threadPath(id)}/title`, { method: "POST" }),
+  admin: {
+    updateUser: (id: string, values: { role?: "admin" | "user"; tokenQuota?: number | null }) =>
+      call<{ user: AdminUserRow }>(adminUserPath(id), { method: "PATCH", body: json(values) }),
+    deleteUser: (id: string) => call<void>(adminUserPath(id), { method: "DELETE" }),
+    approveUser: (id: string) => call<{ user: AdminUserRow }>(`${adminUserPath(id)}/approve`, { method: "POST" }),
+    banUser: (id: string, ban: { reason?: string; expiresAt?: string }) =>
+      call<{ user: AdminUserRow }>(`${adminUserPath(id)}/ban`, { method: "POST", body: json(ban) }),
+    unbanUser: (id: string) => call<{ user: AdminUserRow }>(`${adminUserPath(id)}/ban`, { method: "DELETE" }),
+    revokeSessions: (id: string) => call<void>(`${adminUserPath(id)}/sessions`, { method: "DELETE" }),
+    resetTwoFactor: (id: string) => call<{ user: AdminUserRow }>(`${adminUserPath(id)}/two-factor`, { method: "DELETE" }),
+    sendPasswordReset: (id: string) => call<void>(`${adminUserPath(id)}/password-reset`, { method: "POST" }),
+    setSignupMode: (mode: SignupMode | null) => call<unknown>("/api/admin/signup-policy", { method: "PUT", body: json({ mode }) }),
+    createInvitation: (options: { maxUses: number; expiresInDays: number; email?: string }) =>
+      call<{ invitation: InvitationRow; token: string; url: string }>("/api/admin/invitations", { method: "POST", body: json(options) }),
+    revokeInvitation: (id: string) => call<void>(`/api/admin/invitations/${encodeURIComponent(id)}`, { method: "DELETE" }),
+  },
+};

@@ -1,0 +1,23 @@
+import { isProductionRuntime, missingSecretMessage } from "@/lib/auth/secret";
+import { readStorageSettings } from "@/lib/attachments/storage-settings";
+import { parseTrustedProxies } from "@/lib/http/client-address";
+import type { Env } from "@/lib/config/env";
+import { readOidcConfig } from "@/lib/auth/social-providers";
+
+/**
+ * Settings a production server must not start with: no BETTER_AUTH_SECRET (sessions signed with
+ * nothing), or a malformed TRUSTED_PROXIES, OIDC_* or ATTACHMENT_STORAGE setting. The message says what to fix.
+ * Checked by next.config.ts for `next start` and by instrumentation.ts, which also runs under the
+ * standalone `node server.js` (where the config function does not run).
+ */
+export function startupProblem(env: Env = process.env): string | null {
+  if (isProductionRuntime(env) && !env.BETTER_AUTH_SECRET) return missingSecretMessage;
+  try {
+    parseTrustedProxies(env);
+    readOidcConfig(env);
+    readStorageSettings(env);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return null;
+}

@@ -1,0 +1,32 @@
+import { authEndpointPattern } from "@/lib/auth/endpoints";
+
+/**
+ * The route a path belongs to, for logs and metric labels: ids and tokens become `:id`, so a
+ * line never carries a reset token and labels stay few. Paths no route serves are "(unmatched)":
+ * a scanner's random paths must not each make a new time series.
+ */
+const patterns: [RegExp, string][] = [
+  [/^\/$/, "/"],
+  [/^\/chat\/[^/]+$/, "/chat/:id"],
+  [/^\/(sign-in|sign-up|forgot-password|reset-password|account|admin)$/, "/$1"],
+  [/^\/api\/(health|ready|metrics|chat|search|export|threads|attachments)$/, "/api/$1"],
+  [/^\/api\/attachments\/[^/]+$/, "/api/attachments/:id"],
+  [/^\/api\/threads\/[^/]+$/, "/api/threads/:id"],
+  [/^\/api\/threads\/[^/]+\/(messages|title|export|stream|stop)$/, "/api/threads/:id/$1"],
+  [/^\/api\/admin\/(users|signup-policy|invitations|audit)$/, "/api/admin/$1"],
+  [/^\/api\/admin\/users\/[^/]+$/, "/api/admin/users/:id"],
+  [/^\/api\/admin\/users\/[^/]+\/(approve|ban|sessions|two-factor|password-reset)$/, "/api/admin/users/:id/$1"],
+  [/^\/api\/admin\/invitations\/[^/]+$/, "/api/admin/invitations/:id"],
+  [/^\/api\/auth\/.*/, "/api/auth/*"],
+  [/^\/_next\/.*/, "/_next/*"],
+  [/^\/(favicon\.ico|icon\.svg|robots\.txt)$/, "/$1"],
+];
+
+export function routePatternOf(pathname: string): string {
+  // better-auth's endpoints the app answers, by their allow-list pattern (a reset token or a
+  // provider id becomes :token / :id); every other path under /api/auth is one label.
+  const authPattern = pathname.startsWith("/api/auth/") ? authEndpointPattern(pathname.slice("/api/auth".length)) : undefined;
+  if (authPattern) return `/api/auth${authPattern}`;
+  for (const [pattern, name] of patterns) if (pattern.test(pathname)) return pathname.replace(pattern, name);
+  return "(unmatched)";
+}
