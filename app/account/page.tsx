@@ -8,7 +8,7 @@ import { SignInMethods } from "@/components/account/sign-in-methods";
 import { TwoFactorSettings } from "@/components/account/two-factor-settings";
 import { passkeys } from "@/lib/auth/passkeys";
 import { signInOptions } from "@/lib/auth/social-providers";
-import { getSession } from "@/lib/auth/session";
+import { getSession } from "@/lib/http/caller";
 import { usage } from "@/lib/chat/usage";
 import { audit } from "@/lib/admin/audit";
 import { describeUserAgent } from "@/lib/shared/user-agent";

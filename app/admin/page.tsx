@@ -9,7 +9,8 @@ import { invitations } from "@/lib/admin/invitations";
 import { signupPolicy } from "@/lib/admin/signup-policy";
 import { adminUsers } from "@/lib/admin/users";
 import { signInPathFor } from "@/lib/auth/safe-redirect";
-import { getPageSession, isAdmin } from "@/lib/auth/session";
+import { isAdmin } from "@/lib/auth/session";
+import { getPageSession } from "@/lib/http/caller";
 
 export const metadata: Metadata = { title: "Admin · Threadkeeper" };
 

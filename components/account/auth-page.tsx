@@ -3,7 +3,7 @@ import { redirect } from "next/navigation";
 import { readOidcConfig, signInOptions } from "@/lib/auth/social-providers";
 import { AuthForm } from "@/components/account/auth-form";
 import { safeCallbackPath } from "@/lib/auth/safe-redirect";
-import { getSession } from "@/lib/auth/session";
+import { getSession } from "@/lib/http/caller";
 import { signupPolicy } from "@/lib/admin/signup-policy";
 
 /**

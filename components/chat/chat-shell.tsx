@@ -6,7 +6,8 @@ import { ChatApp } from "@/components/chat/chat-app";
 import { isDatabaseNotMigrated } from "@/lib/db/database";
 import { getModel } from "@/lib/chat/models";
 import { limits } from "@/lib/http/limits";
-import { getPageSession, isAdmin, isEmailVerificationPending, isPendingApproval } from "@/lib/auth/session";
+import { isAdmin, isEmailVerificationPending, isPendingApproval } from "@/lib/auth/session";
+import { getPageSession } from "@/lib/http/caller";
 
 /**
  * The signed-in chat around a page's thread (`/` and `/chat/:id`). Moving between threads never

@@ -1,13 +1,13 @@
 import "server-only";
 import { eq, sql } from "drizzle-orm";
-import { auth as defaultAuth } from "@/auth";
+import { authApi } from "@/lib/http/caller";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
 import { passkey, session, twoFactor, usageMonth, user } from "@/db/schema";
 import { ApiError, fromAuthRefusal, notFound } from "@/lib/http/errors";
 import { audit as defaultAudit, requestOrigin, type Audit } from "@/lib/admin/audit";
 import { decodeKeysetCursor, encodeKeysetCursor } from "@/lib/db/keyset-cursor";
-import type { AdminCaller } from "@/lib/auth/session";
+import type { AdminCaller } from "@/lib/http/caller";
 import { createUsage, thisMonth } from "@/lib/chat/usage";
 
 /**
@@ -41,9 +41,9 @@ const userIdPattern = /^[\w-]{1,100}$/;
 export const decodeUserCursor = (value: string | undefined) => decodeKeysetCursor(value, userIdPattern);
 
 
-type AuthApi = Pick<typeof defaultAuth.api, "banUser" | "unbanUser" | "setRole" | "revokeUserSessions" | "removeUser" | "requestPasswordReset">;
+type AuthApi = Pick<typeof authApi, "banUser" | "unbanUser" | "setRole" | "revokeUserSessions" | "removeUser" | "requestPasswordReset">;
 
-export function createAdminUsers(db: AppDatabase = defaultDb, api: AuthApi = defaultAuth.api, log: Audit = defaultAudit) {
+export function createAdminUsers(db: AppDatabase = defaultDb, api: AuthApi = authApi, log: Audit = defaultAudit) {
   const usage = createUsage(db);
   const record = (caller: AdminCaller, event: Omit<Parameters<Audit["record"]>[0], "actor" | "address" | "userAgent">) =>
     log.record({ ...event, actor: caller.user, ...requestOrigin(caller.headers) });

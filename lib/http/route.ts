@@ -1,4 +1,5 @@
 import { ApiError, errorResponse, toErrorResponse } from "@/lib/http/errors";
+import { resolveCaller, type Caller } from "@/lib/http/caller";
 
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -20,10 +21,53 @@ export function assertSameOrigin(request: Request, env: Readonly<Record<string, 
   }
 }
 
-/** Every API route handler goes through this: the origin check, then the one JSON error shape for whatever it throws. */
-export function apiRoute<Args extends [Request, ...unknown[]]>(
-  handler: (...args: Args) => Promise<Response>,
-): (...args: Args) => Promise<Response> {
+/** Who may call a route: anyone, a signed-in (verified, approved) person, or an admin. */
+export type Access = "public" | "user" | "admin";
+
+type RouteParams = Record<string, string | string[] | undefined>;
+/** What Next.js hands a route handler besides the request. */
+type NextContext = { params: Promise<RouteParams> };
+
+export type RouteHandler = ((request: Request, context: NextContext) => Promise<Response>) & { readonly access: Access };
+
+type Handed<Params, C> = { request: Request; caller: C; params: Params };
+
+/**
+ * Every API route handler goes through this: the origin check, then the caller (a 401 / 403
+ * before the handler runs), then the handler, and the one JSON error shape for whatever it throws.
+ * `auth` sits next to the route, and the isolation matrix reads it from there.
+ */
+export function route<Params = RouteParams>(options: { auth: "public" }, handler: (handed: Handed<Params, null>) => Promise<Response>): RouteHandler;
+export function route<Params = RouteParams>(options: { auth: "user" | "admin" }, handler: (handed: Handed<Params, Caller>) => Promise<Response>): RouteHandler;
+export function route<Params>(options: { auth: Access }, handler: (handed: Handed<Params, never>) => Promise<Response>): RouteHandler {
+  const wrapped = async (request: Request, context?: NextContext) => {
+    try {
+      assertSameOrigin(request);
+      const caller = options.auth === "public" ? null : await resolveCaller(request, options.auth);
+      const params = ((await context?.params) ?? {}) as Params;
+      return await handler({ request, caller: caller as never, params });
+    } catch (error) {
+      return toErrorResponse(error);
+    }
+  };
+  return Object.assign(wrapped, { access: options.auth });
+}
+
+const routeMethods = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+type RouteMethod = (typeof routeMethods)[number];
+
+/**
+ * A route file's handlers, with a JSON 405 (and `Allow`) for each method it does not have: Next
+ * would answer those with an empty body. Use as `export const { GET, POST, PUT, PATCH, DELETE } = methods({ … })`.
+ */
+export function methods(handlers: Partial<Record<RouteMethod, RouteHandler>>): Record<RouteMethod, (request: Request, context: NextContext) => Promise<Response>> {
+  const allowed = routeMethods.filter((method) => handlers[method]);
+  const notAllowed = async () => errorResponse(new ApiError("method_not_allowed", `Use ${allowed.join(" or ")} here.`, { Allow: allowed.join(", ") }));
+  return Object.fromEntries(routeMethods.map((method) => [method, handlers[method] ?? notAllowed])) as Record<RouteMethod, RouteHandler>;
+}
+
+// Until every route is written with `route()` and `methods()`.
+export function apiRoute<Args extends [Request, ...unknown[]]>(handler: (...args: Args) => Promise<Response>): (...args: Args) => Promise<Response> {
   return async (...args) => {
     try {
       assertSameOrigin(args[0]);
@@ -33,9 +77,6 @@ export function apiRoute<Args extends [Request, ...unknown[]]>(
     }
   };
 }
-
-/** For the methods a route does not have: Next would answer 405 with an empty body; this keeps the JSON shape. */
 export function methodNotAllowed(...allowed: string[]) {
-  return async () =>
-    errorResponse(new ApiError("method_not_allowed", `Use ${allowed.join(" or ")} here.`, { Allow: allowed.join(", ") }));
+  return async () => errorResponse(new ApiError("method_not_allowed", `Use ${allowed.join(" or ")} here.`, { Allow: allowed.join(", ") }));
 }

@@ -4,7 +4,7 @@ import { attachments } from "@/lib/attachments/attachments";
 import { consumeChatMessage } from "@/lib/chat/rate-limit";
 import { limits } from "@/lib/http/limits";
 import { readLimitedBody } from "@/lib/http/request-body";
-import { requireSession } from "@/lib/auth/session";
+import { requireSession } from "@/lib/http/caller";
 
 // Room for the multipart boundaries and part headers around a file of the largest allowed size.
 const multipartOverhead = 64 * 1024;

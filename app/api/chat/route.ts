@@ -19,7 +19,7 @@ import { saveClientMessageForUser, toStoredMessage, uiMessageSchema, validateMes
 import { metrics } from "@/lib/observability/metrics";
 import { currentRequest } from "@/lib/observability/request-context";
 import { isShuttingDown, trackReply } from "@/lib/observability/shutdown";
-import { requireSession } from "@/lib/auth/session";
+import { requireSession } from "@/lib/http/caller";
 import { replyStreams } from "@/lib/chat/reply-streams";
 import { readAll } from "@/lib/shared/streams";
 import { threads } from "@/lib/chat/threads";

@@ -1,6 +1,6 @@
 import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { attachment } from "@/lib/chat/export";
-import { requireSession } from "@/lib/auth/session";
+import { requireSession } from "@/lib/http/caller";
 import { threads } from "@/lib/chat/threads";
 
 /** "Download my data": the account and every thread with every message, as one JSON file. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { apiRoute, methodNotAllowed } from "@/lib/http/route";
-import { requireSession } from "@/lib/auth/session";
+import { requireSession } from "@/lib/http/caller";
 import { threads } from "@/lib/chat/threads";
 import { parseOrThrow, queryParams, storableText } from "@/lib/http/validation";
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { threadStatuses } from "@/lib/chat/threads";
 import { apiRoute, methodNotAllowed } from "@/lib/http/route";
-import { requireSession } from "@/lib/auth/session";
+import { requireSession } from "@/lib/http/caller";
 import { decodeCursor, threadJson, threads } from "@/lib/chat/threads";
 import { cursorParam, offeredModel, parseOrThrow, queryParams, readJsonBody, titleSchema } from "@/lib/http/validation";
 

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { ChatShell } from "@/components/chat/chat-shell";
 import { ThreadView } from "@/components/chat/thread-view";
 import { signInPathFor } from "@/lib/auth/safe-redirect";
-import { getPageSession } from "@/lib/auth/session";
+import { getPageSession } from "@/lib/http/caller";
 import { threads } from "@/lib/chat/threads";
 
 type Props = { params: Promise<{ id: string }> };

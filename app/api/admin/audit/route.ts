@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { audit, auditActions, decodeAuditCursor } from "@/lib/admin/audit";
-import { requireAdmin } from "@/lib/auth/session";
+import { requireAdmin } from "@/lib/http/caller";
 import { cursorParam, parseOrThrow, queryParams, storableText } from "@/lib/http/validation";
 
 const time = z.string().max(40).refine((s) => !Number.isNaN(Date.parse(s)), "must be a date or a date and time");

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { audit, requestOrigin } from "@/lib/admin/audit";
 import { invitations } from "@/lib/admin/invitations";
-import { requireAdmin } from "@/lib/auth/session";
+import { requireAdmin } from "@/lib/http/caller";
 import { readJsonBody } from "@/lib/http/validation";
 
 const createBody = z.strictObject({

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { audit, requestOrigin } from "@/lib/admin/audit";
-import { requireAdmin } from "@/lib/auth/session";
+import { requireAdmin } from "@/lib/http/caller";
 import { signupModes } from "@/lib/shared/signup-modes";
 import { signupPolicy } from "@/lib/admin/signup-policy";
 import { readJsonBody } from "@/lib/http/validation";

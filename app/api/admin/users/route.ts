@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { adminUsers, decodeUserCursor } from "@/lib/admin/users";
-import { requireAdmin } from "@/lib/auth/session";
+import { requireAdmin } from "@/lib/http/caller";
 import { cursorParam, parseOrThrow, queryParams, storableText } from "@/lib/http/validation";
 
 const listQuery = z.strictObject({

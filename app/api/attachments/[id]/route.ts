@@ -2,7 +2,7 @@ import { ApiError, notFound } from "@/lib/http/errors";
 import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { kindOf } from "@/lib/attachments/types";
 import { attachments } from "@/lib/attachments/attachments";
-import { requireSession } from "@/lib/auth/session";
+import { requireSession } from "@/lib/http/caller";
 import { parseId } from "@/lib/http/validation";
 
 type Context = { params: Promise<{ id: string }> };

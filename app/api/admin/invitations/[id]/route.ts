@@ -3,7 +3,7 @@ import { notFound } from "@/lib/http/errors";
 import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { audit, requestOrigin } from "@/lib/admin/audit";
 import { invitations } from "@/lib/admin/invitations";
-import { requireAdmin } from "@/lib/auth/session";
+import { requireAdmin } from "@/lib/http/caller";
 
 type Context = { params: Promise<{ id: string }> };
 

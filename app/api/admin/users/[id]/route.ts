@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { adminUsers } from "@/lib/admin/users";
-import { requireAdmin } from "@/lib/auth/session";
+import { requireAdmin } from "@/lib/http/caller";
 import { readJsonBody } from "@/lib/http/validation";
 
 type Context = { params: Promise<{ id: string }> };

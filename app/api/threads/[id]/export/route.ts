@@ -2,7 +2,7 @@ import { z } from "zod";
 import { notFound } from "@/lib/http/errors";
 import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { attachment, exportFileName, threadToMarkdown } from "@/lib/chat/export";
-import { requireSession } from "@/lib/auth/session";
+import { requireSession } from "@/lib/http/caller";
 import { threads } from "@/lib/chat/threads";
 import { parseOrThrow, parseThreadId, queryParams } from "@/lib/http/validation";
 

@@ -4,7 +4,7 @@ import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { messageFormat } from "@/lib/shared/chat-messages";
 import { clientIdSchema, replyStatus, saveClientMessageForUser, toStoredMessage, uiMessageSchema, validateMessages } from "@/lib/chat/messages";
 import { replyStreams } from "@/lib/chat/reply-streams";
-import { requireSession } from "@/lib/auth/session";
+import { requireSession } from "@/lib/http/caller";
 import { threads } from "@/lib/chat/threads";
 import { parseThreadId, readJsonBody } from "@/lib/http/validation";
 

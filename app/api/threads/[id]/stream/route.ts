@@ -1,7 +1,7 @@
 import { notFound } from "@/lib/http/errors";
 import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { replyStreams } from "@/lib/chat/reply-streams";
-import { requireSession } from "@/lib/auth/session";
+import { requireSession } from "@/lib/http/caller";
 import { parseThreadId } from "@/lib/http/validation";
 
 type Context = { params: Promise<{ id: string }> };

@@ -5,7 +5,7 @@ import { getModel } from "@/lib/chat/models";
 import { consumeChatMessage } from "@/lib/chat/rate-limit";
 import { limits } from "@/lib/http/limits";
 import { logger } from "@/lib/observability/logger";
-import { requireSession } from "@/lib/auth/session";
+import { requireSession } from "@/lib/http/caller";
 import { threadJson, threads } from "@/lib/chat/threads";
 import { replyUsageOf, usage } from "@/lib/chat/usage";
 import { parseThreadId } from "@/lib/http/validation";

@@ -1,6 +1,6 @@
 import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { adminUsers } from "@/lib/admin/users";
-import { requireAdmin } from "@/lib/auth/session";
+import { requireAdmin } from "@/lib/http/caller";
 
 type Context = { params: Promise<{ id: string }> };
 

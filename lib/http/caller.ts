@@ -1,0 +1,74 @@
+import "server-only";
+import { headers } from "next/headers";
+import { cache } from "react";
+import { auth, type AuthSession } from "@/auth";
+import { databaseReady } from "@/lib/db/database";
+import { isAdmin, isEmailVerificationPending, isPendingApproval } from "@/lib/auth/session";
+import { ApiError } from "@/lib/http/errors";
+import { verifiedHeaders } from "@/lib/http/client-address";
+import { noteUser } from "@/lib/observability/request-context";
+
+/**
+ * The seam between lib/ and the better-auth instance: auth.ts is built from lib's wings, so this
+ * is the one module of lib/ that imports it. Who is calling (for routes and pages) and the
+ * server-side better-auth calls (for admin operations) both come through here.
+ */
+export const authApi = auth.api;
+
+/**
+ * Who is calling an API route, resolved once by the route wrapper. An object, so it can grow
+ * (a workspace and a role in it) without every handler changing.
+ */
+export type Caller = {
+  user: AuthSession["user"];
+  session: AuthSession["session"];
+  isAdmin: boolean;
+  /** The request's headers with an unverified client address removed: for better-auth's own checks and the audit log. */
+  headers: Headers;
+};
+
+/** better-auth reports a session lookup that failed (not one that found nothing) with this code. */
+const isLookupFailure = (error: unknown) => (error as { body?: { code?: unknown } } | null)?.body?.code === "FAILED_TO_GET_SESSION";
+
+/** The session for these request headers, or null. Waits for the database to be usable first. */
+export async function getSession(requestHeaders: Headers): Promise<AuthSession | null> {
+  await databaseReady();
+  try {
+    const session = await authApi.getSession({ headers: requestHeaders });
+    if (session) noteUser(session.user.id);
+    return session;
+  } catch (error) {
+    // The database did not answer: the caller may well be signed in, so this is a 503, not a 401.
+    if (isLookupFailure(error)) throw new ApiError("service_unavailable", "The database is unavailable. Try again shortly.");
+    throw error;
+  }
+}
+
+/**
+ * The signed-in, verified where it must be, approved caller, or a 401 / 403 before anything else
+ * happens; with `admin`, 403 `forbidden` for anyone but an admin.
+ */
+export async function resolveCaller(request: Request, access: "user" | "admin"): Promise<Caller> {
+  const session = await getSession(request.headers);
+  if (!session) throw new ApiError("unauthorized", "Sign in to continue.");
+  if (isEmailVerificationPending(session)) {
+    throw new ApiError("email_not_verified", "Confirm your email address first: open the link we sent you, or ask for a new one on /account.");
+  }
+  if (isPendingApproval(session)) throw new ApiError("pending_approval", "Your account is waiting for an admin to approve it.");
+  const caller: Caller = { user: session.user, session: session.session, isAdmin: isAdmin(session), headers: verifiedHeaders(request.headers) };
+  if (access === "admin" && !caller.isAdmin) throw new ApiError("forbidden", "Only admins can do this.");
+  return caller;
+}
+
+/** For pages and layouts: the request's session, looked up once per render however many ask. */
+export const getPageSession = cache(async () => getSession(await headers()));
+
+/** Who did an admin operation, as the audit log and better-auth's own checks need it. */
+export type AdminCaller = Pick<Caller, "user" | "headers">;
+
+// Until every route takes its caller from `route()`.
+export const requireSession = async (requestHeaders: Headers) => {
+  const caller = await resolveCaller(new Request("http://local/", { headers: requestHeaders }), "user");
+  return { user: caller.user, session: caller.session };
+};
+export const requireAdmin = (request: Request) => resolveCaller(request, "admin");
