@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { Env } from "@/lib/config/env";
+import type { Env } from "../config/env";
 
 // Plain settings, no server-only imports: next.config.ts checks them before `next start`.
 

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Env } from "@/lib/config/env";
+import type { Env } from "../config/env";
 
 export const missingSecretMessage =
   "BETTER_AUTH_SECRET is not set. Production needs one: generate it with `openssl rand -base64 32` and put it in the environment (see .env.example).";

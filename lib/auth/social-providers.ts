@@ -1,4 +1,4 @@
-import { listFromEnv, type Env } from "@/lib/config/env";
+import { listFromEnv, type Env } from "../config/env";
 
 export type SocialProviderId = "github" | "google";
 

@@ -1,8 +1,8 @@
-import { isProductionRuntime, missingSecretMessage } from "@/lib/auth/secret";
-import { readStorageSettings } from "@/lib/attachments/storage-settings";
-import { parseTrustedProxies } from "@/lib/http/client-address";
-import type { Env } from "@/lib/config/env";
-import { readOidcConfig } from "@/lib/auth/social-providers";
+import { isProductionRuntime, missingSecretMessage } from "../auth/secret";
+import { readStorageSettings } from "../attachments/storage-settings";
+import { parseTrustedProxies } from "../http/client-address";
+import type { Env } from "./env";
+import { readOidcConfig } from "../auth/social-providers";
 
 /**
  * Settings a production server must not start with: no BETTER_AUTH_SECRET (sessions signed with

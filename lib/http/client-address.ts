@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { BlockList, isIP, Server } from "node:net";
-import { listFromEnv, type Env } from "@/lib/config/env";
+import { listFromEnv, type Env } from "../config/env";
 
 /**
  * The client's address, as this app decided it, on every request that reaches a route handler.
