@@ -166,6 +166,48 @@ describe.each(fresh)("who may sign up, on $name", ({ open }) => {
     expect((seen?.user as { approvalStatus?: string }).approvalStatus).toBe("pending");
   });
 
+  it("no sign-up or update-user body sets what only the server and admins set: approval status, quota, role, two-factor", async () => {
+    const approval = createAuth(handle.db, testEnv({ ...unlimited, SIGNUP_MODE: "approval" }));
+    const post = (path: string, body: unknown, cookie = "") =>
+      approval.handler(new Request(`${origin}/api/auth${path}`, { method: "POST", headers: { "content-type": "application/json", origin, cookie }, body: JSON.stringify(body) }));
+    const rowOf = async (email: string) =>
+      (
+        await handle.db
+          .select({ approvalStatus: user.approvalStatus, tokenQuota: user.tokenQuota, role: user.role, twoFactorEnabled: user.twoFactorEnabled })
+          .from(user)
+          .where(eq(user.email, email.toLowerCase()))
+      )[0];
+    const claims = [{ approvalStatus: "approved" }, { approvalStatus: "unverified" }, { tokenQuota: 1e12 }, { role: "admin" }, { twoFactorEnabled: true }];
+
+    await post("/sign-up/email", { name: "N", email: uniqueEmail("first"), password }); // not the instance's first account, which would be its admin
+    const pending = { approvalStatus: "pending", tokenQuota: null, role: "user", twoFactorEnabled: false };
+    for (const claim of claims.filter((c) => !("twoFactorEnabled" in c))) {
+      const email = uniqueEmail("claims");
+      const refused = await post("/sign-up/email", { name: "N", email, password, ...claim });
+      expect(refused.status, JSON.stringify(claim)).toBe(400);
+      expect((await refused.json()).code, JSON.stringify(claim)).toBe("FIELD_NOT_ALLOWED");
+      expect(await rowOf(email), JSON.stringify(claim)).toBeUndefined();
+    }
+    // A field with a default (the two-factor plugin's) takes the default at sign-up, whatever the body says.
+    const defaulted = uniqueEmail("claims");
+    expect((await post("/sign-up/email", { name: "N", email: defaulted, password, twoFactorEnabled: true })).status).toBe(200);
+    expect(await rowOf(defaulted)).toEqual(pending);
+    // An empty value is passed over, not stored: the account is made pending like any other.
+    const email = uniqueEmail("claims");
+    const made = await post("/sign-up/email", { name: "N", email, password, approvalStatus: null, tokenQuota: null });
+    expect(made.status).toBe(200);
+    expect(await rowOf(email)).toEqual(pending);
+
+    // update-user takes a name and an image only (lib/auth/account-hardening.ts); behind that, better-auth refuses any non-empty value of these (input: false).
+    const cookie = (made.headers.get("set-cookie") ?? "").split(";")[0];
+    for (const claim of [...claims, { approvalStatus: null }]) {
+      const refused = await post("/update-user", { name: "Renamed", ...claim }, cookie);
+      expect(refused.status, JSON.stringify(claim)).toBe(400);
+      expect((await refused.json()).code, JSON.stringify(claim)).toBe("FIELD_NOT_UPDATABLE");
+    }
+    expect(await rowOf(email)).toEqual(pending);
+  });
+
   it("an admin's choice of mode wins over SIGNUP_MODE until reset", async () => {
     const { createSignupPolicy } = await import("@/lib/admin/signup-policy");
     const policy = createSignupPolicy(handle.db, { mode: "open", domains: new Set() });
