@@ -94,6 +94,7 @@ export function createAuth(database: AppDatabase, env: Env = process.env, option
     // rides along in every session (SIGNUP_MODE=approval), so checking it costs no query.
     user: {
       deleteUser: { enabled: true },
+      // input: false: only the server and admins set these, never a sign-up or update-user body.
       additionalFields: {
         approvalStatus: { type: "string", required: false, input: false },
         // An admin's per-person monthly token quota (lib/chat/usage.ts), read with the session.
@@ -261,4 +262,8 @@ const sessionCache =
 
 export const auth = createAuth(db, process.env, { sessionCache });
 
-export type AuthSession = NonNullable<Awaited<ReturnType<typeof auth.api.getSession>>>;
+/**
+ * A session with its user as better-auth infers them from this configuration: the plugins' fields
+ * (role, banned, twoFactorEnabled, …) and `user.additionalFields` (approvalStatus, tokenQuota).
+ */
+export type AuthSession = typeof auth.$Infer.Session;

@@ -43,14 +43,14 @@ export default async function AccountPage() {
       user={{ name, email, emailVerified }}
       sessions={devices}
       usage={spent}
-      quota={usage.quotaFor((session.user as { tokenQuota?: number | null }).tokenQuota)}
+      quota={usage.quotaFor(session.user.tokenQuota)}
       events={events.map(({ id, at, action, outcome, address, userAgent }) => ({ id, at, action, outcome, address, userAgent }))}
       hasPassword={hasPassword}
       signIn={
         <>
           <SignInMethods accounts={linked} passkeyCount={keys.length} linkable={providers.filter((p) => !accounts.some((a) => a.providerId === p.id))} />
           <PasskeySettings passkeys={keys} />
-          <TwoFactorSettings enabled={Boolean((session.user as { twoFactorEnabled?: boolean | null }).twoFactorEnabled)} hasPassword={hasPassword} />
+          <TwoFactorSettings enabled={Boolean(session.user.twoFactorEnabled)} hasPassword={hasPassword} />
         </>
       }
     />

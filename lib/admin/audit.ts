@@ -1,12 +1,12 @@
 import "server-only";
 import { logger } from "@/lib/observability/logger";
-import { and, desc, eq, ilike, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, ilike, or, sql, type SQL } from "drizzle-orm";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
 import { auditEvent, user } from "@/db/schema";
 import { getSessionFromCtx } from "better-auth/api";
 import { clientAddressOf } from "@/lib/http/client-address";
-import { decodeKeysetCursor, encodeKeysetCursor, uuidPattern } from "@/lib/db/keyset-cursor";
+import { decodeKeysetCursor, keyset, uuidPattern } from "@/lib/db/keyset-cursor";
 import { positiveIntFromEnv, type Env } from "@/lib/config/env";
 import type { AuthHookContext } from "@/lib/auth/sign-in-lockout";
 
@@ -67,6 +67,8 @@ export type AuditRow = {
 /** A page cursor from the audit log, or undefined for anything else. */
 export const decodeAuditCursor = (value: string | undefined) => decodeKeysetCursor(value, uuidPattern);
 
+const newestFirst = keyset(auditEvent.at, auditEvent.id);
+
 /** The audit log: one row per security event or admin action; rows older than AUDIT_RETENTION_DAYS go. */
 export function createAudit(db: AppDatabase = defaultDb, retentionDays = positiveIntFromEnv(process.env as Env, "AUDIT_RETENTION_DAYS", 365)) {
   let lastPrune = 0;
@@ -83,15 +85,17 @@ export function createAudit(db: AppDatabase = defaultDb, retentionDays = positiv
   };
   const page = async (where: SQL | undefined, after: string | undefined, limit: number) => {
     const cursor = decodeAuditCursor(after);
+    // Through a Date, so the database reads the instant Date.parse accepted (PostgreSQL reads some strings otherwise, or not at all); `at` keeps milliseconds.
+    const position = cursor && { at: new Date(cursor.at).toISOString(), id: cursor.id };
     const rows = await db
       .select(columns)
       .from(auditEvent)
-      .where(and(where, cursor ? or(lt(auditEvent.at, new Date(cursor.at)), and(eq(auditEvent.at, new Date(cursor.at)), lt(auditEvent.id, cursor.id))) : undefined))
-      .orderBy(desc(auditEvent.at), desc(auditEvent.id))
-      .limit(limit + 1);
-    const events: AuditRow[] = rows.slice(0, limit).map((r) => ({ ...r, at: r.at.toISOString() }));
-    const last = rows.length > limit ? events.at(-1) : undefined;
-    return { events, nextCursor: last ? encodeKeysetCursor(last.at, last.id) : null };
+      .where(and(where, newestFirst.after(position)))
+      .orderBy(...newestFirst.orderBy)
+      .limit(newestFirst.limit(limit));
+    const paged = newestFirst.page(rows, limit, (r) => ({ at: r.at.toISOString(), id: r.id }));
+    const events: AuditRow[] = paged.rows.map((r) => ({ ...r, at: r.at.toISOString() }));
+    return { events, nextCursor: paged.nextCursor };
   };
 
   return {

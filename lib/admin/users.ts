@@ -6,7 +6,8 @@ import type { AppDatabase } from "@/db/connect";
 import { passkey, session, twoFactor, usageMonth, user } from "@/db/schema";
 import { ApiError, fromAuthRefusal, notFound } from "@/lib/http/errors";
 import { audit as defaultAudit, requestOrigin, type Audit } from "@/lib/admin/audit";
-import { decodeKeysetCursor, encodeKeysetCursor } from "@/lib/db/keyset-cursor";
+import { decodeKeysetCursor, keyset } from "@/lib/db/keyset-cursor";
+import { queryRows } from "@/lib/db/rows";
 import type { AdminCaller } from "@/lib/http/caller";
 import { createUsage, thisMonth } from "@/lib/chat/usage";
 
@@ -40,6 +41,11 @@ const userIdPattern = /^[\w-]{1,100}$/;
 /** A page cursor from `listUsers`, or undefined for anything else. */
 export const decodeUserCursor = (value: string | undefined) => decodeKeysetCursor(value, userIdPattern);
 
+type UserListRow = { id: string; name: string; email: string; role: string; banned: boolean; ban_reason: string | null; ban_expires: string | null; approval_status: string | null; token_quota: string | null; created_at: string; last_active_at: string | null; two_factor_enabled: boolean; passkeys: number; messages: number; tokens: string };
+
+// Newest accounts first. created_at keeps its microseconds: the cursor carries it as the database's string.
+const byCreation = keyset(sql`u.created_at`, sql`u.id`);
+
 
 type AuthApi = Pick<typeof authApi, "banUser" | "unbanUser" | "setRole" | "revokeUserSessions" | "removeUser" | "requestPasswordReset">;
 
@@ -67,7 +73,9 @@ export function createAdminUsers(db: AppDatabase = defaultDb, api: AuthApi = aut
     const after = decodeUserCursor(options.after);
     const q = options.q?.trim().slice(0, 200);
     const pattern = q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-    const { rows } = (await db.execute(sql`
+    const rows = await queryRows<UserListRow>(
+      db,
+      sql`
       select u.id, u.name, u.email, coalesce(u.role, 'user') as role, coalesce(u.banned, false) and (u.ban_expires is null or u.ban_expires > now()) as banned, u.ban_reason, to_json(u.ban_expires)#>>'{}' as ban_expires, u.approval_status, u.token_quota::text as token_quota,
              to_json(u.created_at)#>>'{}' as created_at,
              (select to_json(max(s.updated_at))#>>'{}' from ${session} s where s.user_id = u.id) as last_active_at,
@@ -81,12 +89,12 @@ export function createAdminUsers(db: AppDatabase = defaultDb, api: AuthApi = aut
       ) m on true
       where (${pattern}::text is null or u.name ilike ${pattern} or u.email ilike ${pattern})
         and (${options.id ?? null}::text is null or u.id = ${options.id ?? null})
-        and (${after?.at ?? null}::timestamptz is null or (u.created_at, u.id) < (${after?.at ?? null}::timestamptz, ${after?.id ?? ""}))
-      order by u.created_at desc, u.id desc
-      limit ${limit + 1}`)) as unknown as {
-      rows: { id: string; name: string; email: string; role: string; banned: boolean; ban_reason: string | null; ban_expires: string | null; approval_status: string | null; token_quota: string | null; created_at: string; last_active_at: string | null; two_factor_enabled: boolean; passkeys: number; messages: number; tokens: string }[];
-    };
-    const page = rows.slice(0, limit).map(
+        and ${byCreation.after(after) ?? sql`true`}
+      order by ${sql.join(byCreation.orderBy, sql`, `)}
+      limit ${byCreation.limit(limit)}`,
+    );
+    const page = byCreation.page(rows, limit, (r) => ({ at: r.created_at, id: r.id }));
+    const users = page.rows.map(
       (r): AdminUserRow => ({
         id: r.id,
         name: r.name,
@@ -104,8 +112,7 @@ export function createAdminUsers(db: AppDatabase = defaultDb, api: AuthApi = aut
         passkeys: r.passkeys,
       }),
     );
-    const last = rows.length > limit ? rows[limit - 1] : undefined;
-    return { users: page, nextCursor: last ? encodeKeysetCursor(last.created_at, last.id) : null };
+    return { users, nextCursor: page.nextCursor };
   }
 
   return {

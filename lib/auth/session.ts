@@ -3,7 +3,7 @@ import type { AuthSession } from "@/auth";
 import { signupPolicy } from "@/lib/admin/signup-policy";
 
 /** An account made under SIGNUP_MODE=approval that no admin has approved yet. */
-export const isPendingApproval = (session: AuthSession) => (session.user as { approvalStatus?: string | null }).approvalStatus === "pending";
+export const isPendingApproval = (session: AuthSession) => session.user.approvalStatus === "pending";
 
 /**
  * An account held until its address is verified: every unverified account of an instance limited
@@ -12,7 +12,7 @@ export const isPendingApproval = (session: AuthSession) => (session.user as { ap
  */
 export function isEmailVerificationPending(session: AuthSession, domains: ReadonlySet<string> = signupPolicy.defaults.domains): boolean {
   if (session.user.emailVerified) return false;
-  return domains.size > 0 || (session.user as { approvalStatus?: string | null }).approvalStatus === "unverified";
+  return domains.size > 0 || session.user.approvalStatus === "unverified";
 }
 
-export const isAdmin = (session: AuthSession) => (session.user as { role?: string | null }).role === "admin";
+export const isAdmin = (session: AuthSession) => session.user.role === "admin";

@@ -4,6 +4,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { APIError, type createAuthMiddleware } from "better-auth/api";
 import { z } from "zod";
 import type { AppDatabase } from "@/db/connect";
+import { queryRows } from "@/lib/db/rows";
 import { signInFailure } from "@/db/schema";
 import { atMostEvery } from "@/lib/observability/at-most-every";
 import { logAuthEvent } from "@/lib/auth/auth-log";
@@ -40,16 +41,17 @@ export function createSignInLockout(db: AppDatabase, limits: SignInLockoutLimits
     async reserve(email: string, device: string): Promise<{ attempt: number; retryAfter: number | null }> {
       // Within the window the row's count grows by one per attempt (refused ones too, harmlessly);
       // past it, the window restarts at this attempt. SET expressions read the row as it was.
-      const { rows } = (await db.execute(sql`
+      const rows = await queryRows<{ failures: number; retry_after: number }>(
+        db,
+        sql`
         insert into ${signInFailure} as f (email, device, failures, window_start, expires_at)
         values (${email}, ${device}, 1, now(), now() + ${window})
         on conflict (email, device) do update set
           failures = case when f.expires_at > now() then f.failures + 1 else 1 end,
           window_start = case when f.expires_at > now() then f.window_start else now() end,
           expires_at = case when f.expires_at > now() then f.expires_at else now() + ${window} end
-        returning failures, ceil(extract(epoch from expires_at - now()))::int as retry_after`)) as unknown as {
-        rows: { failures: number; retry_after: number }[];
-      };
+        returning failures, ceil(extract(epoch from expires_at - now()))::int as retry_after`,
+      );
       prune();
       const { failures, retry_after } = rows[0]!;
       return { attempt: failures, retryAfter: failures > limits.maxFailures ? Math.max(1, retry_after) : null };

@@ -2,6 +2,7 @@ import "server-only";
 import { sql } from "drizzle-orm";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
+import { queryRows } from "@/lib/db/rows";
 import { chatUsage } from "@/db/schema";
 import { ApiError } from "@/lib/http/errors";
 import { positiveIntFromEnv, type Env } from "@/lib/config/env";
@@ -24,8 +25,9 @@ type UsageRow = { window: keyof typeof windowSeconds; count: number; retry_after
  */
 export function createChatRateLimiter(db: AppDatabase = defaultDb, limits = readChatRateLimits()) {
   return async function consumeChatMessage(userId: string): Promise<void> {
-    // node-postgres and PGlite both answer { rows }.
-    const { rows } = (await db.execute(sql`
+    const rows = await queryRows<UsageRow>(
+      db,
+      sql`
       insert into ${chatUsage} (user_id, "window", window_start, count)
       values (${userId}, 'minute', date_trunc('minute', now()), 1),
              (${userId}, 'day', date_trunc('day', now()), 1)
@@ -33,7 +35,8 @@ export function createChatRateLimiter(db: AppDatabase = defaultDb, limits = read
         count = case when ${chatUsage.windowStart} = excluded.window_start then ${chatUsage.count} + 1 else 1 end,
         window_start = excluded.window_start
       returning "window", count,
-        ceil(extract(epoch from (window_start + case "window" when 'minute' then interval '1 minute' else interval '1 day' end) - now()))::int as retry_after`)) as unknown as { rows: UsageRow[] };
+        ceil(extract(epoch from (window_start + case "window" when 'minute' then interval '1 minute' else interval '1 day' end) - now()))::int as retry_after`,
+    );
     for (const row of rows) {
       const limit = row.window === "minute" ? limits.perMinute : limits.perDay;
       if (row.count > limit) {

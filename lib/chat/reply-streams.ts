@@ -3,6 +3,7 @@ import { atMostEvery } from "@/lib/observability/at-most-every";
 import { logger } from "@/lib/observability/logger";
 import { sql } from "drizzle-orm";
 import { getDatabase } from "@/lib/db/database";
+import { queryRows } from "@/lib/db/rows";
 import type { DatabaseHandle } from "@/db/connect";
 import { replyStream, replyStreamChunk, thread } from "@/db/schema";
 
@@ -60,7 +61,6 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
     };
   }
 
-  const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
   /** Removes the recordings of replies that ended a minute ago, or stopped moving ten minutes ago (their instance went away). */
   const prune = async () => {
     await handle().db.execute(sql`
@@ -71,11 +71,12 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
   const pruneSoon = atMostEvery(10_000, prune, "reply streams: could not remove finished recordings");
 
   const recordingOf = async (userId: string, threadId: string, replyId: string) => {
-    const [row] = rowsOf<{ done: boolean; stop_requested: boolean }>(
-      await handle().db.execute(sql`
+    const [row] = await queryRows<{ done: boolean; stop_requested: boolean }>(
+      handle().db,
+      sql`
         select r.done, r.stop_requested from ${replyStream} r join ${thread} t on t.id = r.thread_id
         where r.thread_id = ${threadId} and t.user_id = ${userId} and r.reply_id = ${replyId}
-        order by r.created_at desc limit 1`),
+        order by r.created_at desc limit 1`,
     );
     return row;
   };
@@ -87,11 +88,12 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
       const db = handle().db;
       await bus().listening;
       pruneSoon();
-      const rows = rowsOf<{ id: string }>(
-        await db.execute(sql`
+      const rows = await queryRows<{ id: string }>(
+        db,
+        sql`
           insert into ${replyStream} (thread_id, reply_id, parent_id)
           select id, ${replyId}, ${parentId} from ${thread} where id = ${threadId} and user_id = ${userId}
-          returning id`),
+          returning id`,
       );
       return rows[0]?.id ?? null;
     },
@@ -146,14 +148,15 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
      * otherwise `stream` (null when none is) and when the thread last got a message.
      */
     async inProgressForUser(userId: string, threadId: string): Promise<{ stream: ReplyStreamInfo | null; lastMessageAt: string | null } | undefined> {
-      const rows = rowsOf<{ id: string | null; reply_id: string; parent_id: string; last_message_at: string | null }>(
-        await handle().db.execute(sql`
+      const rows = await queryRows<{ id: string | null; reply_id: string; parent_id: string; last_message_at: string | null }>(
+        handle().db,
+        sql`
           select s.id, s.reply_id, s.parent_id, to_json(t.last_message_at)#>>'{}' as last_message_at
           from ${thread} t left join lateral (
             select id, reply_id, parent_id from ${replyStream}
             where thread_id = t.id and not done order by created_at desc limit 1
           ) s on true
-          where t.id = ${threadId} and t.user_id = ${userId}`),
+          where t.id = ${threadId} and t.user_id = ${userId}`,
       );
       if (rows.length === 0) return undefined;
       const s = rows[0]!;
@@ -177,11 +180,12 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
             signal.addEventListener("abort", wake, { once: true });
             try {
               // One statement: if it sees the stream done, it sees every batch written before that.
-              const rows = rowsOf<{ done: boolean; seq: number | null; data: string | null }>(
-                await handle().db.execute(sql`
+              const rows = await queryRows<{ done: boolean; seq: number | null; data: string | null }>(
+                handle().db,
+                sql`
                   select s.done, c.seq, c.data from ${replyStream} s
                   left join ${replyStreamChunk} c on c.stream_id = s.id and c.seq >= ${next}
-                  where s.id = ${streamId} order by c.seq`),
+                  where s.id = ${streamId} order by c.seq`,
               );
               const text = rows.flatMap((r) => (r.data === null ? [] : [r.data])).join("");
               const last = rows.at(-1)?.seq;
@@ -232,14 +236,15 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
 
     /** Asks whichever instance writes the thread's reply to stop it; false when the thread is not the user's. */
     async requestStopForUser(userId: string, threadId: string): Promise<boolean> {
-      const rows = rowsOf<{ id: string | null }>(
-        await handle().db.execute(sql`
+      const rows = await queryRows<{ id: string | null }>(
+        handle().db,
+        sql`
           with owned as (select id from ${thread} where id = ${threadId} and user_id = ${userId}),
                stopped as (
                  update ${replyStream} set stop_requested = true
                  where thread_id in (select id from owned) and not done returning id)
           select o.id, case when s.id is not null then pg_notify(${channel}, 'stop:' || s.id) end
-          from owned o left join stopped s on true`),
+          from owned o left join stopped s on true`,
       );
       return rows.length > 0;
     },
@@ -251,10 +256,9 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
      */
     onStop(streamId: string, stop: () => void): () => void {
       const off = on(`stop:${streamId}`, stop);
-      void handle()
-        .db.execute(sql`select stop_requested from ${replyStream} where id = ${streamId}`)
-        .then((result) => {
-          if (rowsOf<{ stop_requested: boolean }>(result)[0]?.stop_requested) stop();
+      void queryRows<{ stop_requested: boolean }>(handle().db, sql`select stop_requested from ${replyStream} where id = ${streamId}`)
+        .then((rows) => {
+          if (rows[0]?.stop_requested) stop();
         })
         .catch((error: unknown) => logger.warn({ err: error, streamId }, "reply streams: could not read a stop flag"));
       return off;

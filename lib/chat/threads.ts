@@ -9,7 +9,8 @@ import { attachmentStorage, type AttachmentStorage } from "@/lib/attachments/sto
 import { attachmentIdsOf, claimAttachments } from "@/lib/attachments/attachments";
 import { textParts } from "@/lib/shared/chat-messages";
 import { logger } from "@/lib/observability/logger";
-import { decodeKeysetCursor, encodeKeysetCursor, uuidPattern } from "@/lib/db/keyset-cursor";
+import { decodeKeysetCursor, encodeKeysetCursor, keyset, uuidPattern } from "@/lib/db/keyset-cursor";
+import { queryRows } from "@/lib/db/rows";
 
 /** The states a thread can be in (active, archived), for routes that validate one. */
 export { threadStatuses } from "@/db/schema";
@@ -60,6 +61,9 @@ export type ThreadJson = ReturnType<typeof threadJson>;
 
 type Cursor = { updatedAt: Date; id: string };
 
+// The sidebar's order: newest activity first.
+const byActivity = keyset(thread.updatedAt, thread.id);
+
 export const encodeCursor = (row: Cursor): string => encodeKeysetCursor(row.updatedAt.toISOString(), row.id);
 
 /** Undefined for anything that is not a cursor this module made. */
@@ -91,10 +95,10 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
         and(
           eq(thread.userId, sql.placeholder("userId")),
           eq(thread.status, sql.placeholder("status")),
-          deep ? sql`(${thread.updatedAt}, ${thread.id}) < (${sql.placeholder("afterAt")}::timestamptz, ${sql.placeholder("afterId")}::uuid)` : undefined,
+          deep ? byActivity.after({ at: sql.placeholder("afterAt"), id: sql.placeholder("afterId") }) : undefined,
         ),
       )
-      .orderBy(desc(thread.updatedAt), desc(thread.id))
+      .orderBy(...byActivity.orderBy)
       .limit(sql.placeholder("limit"))
       .prepare(deep ? "list_threads_after" : "list_threads_first");
   let prepared: { first: ReturnType<typeof listQuery>; after: ReturnType<typeof listQuery> } | undefined;
@@ -107,10 +111,10 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
     prepared ??= { first: listQuery(false), after: listQuery(true) };
     // Keyset pagination on (updated_at, id): every page is one index range scan, however deep.
     const rows = after
-      ? await prepared.after.execute({ userId, status, limit: limit + 1, afterAt: after.updatedAt.toISOString(), afterId: after.id })
-      : await prepared.first.execute({ userId, status, limit: limit + 1 });
-    const page = rows.slice(0, limit);
-    return { threads: page, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null };
+      ? await prepared.after.execute({ userId, status, limit: byActivity.limit(limit), afterAt: after.updatedAt.toISOString(), afterId: after.id })
+      : await prepared.first.execute({ userId, status, limit: byActivity.limit(limit) });
+    const page = byActivity.page(rows, limit, (t) => ({ at: t.updatedAt.toISOString(), id: t.id }));
+    return { threads: page.rows, nextCursor: page.nextCursor };
   }
 
   async function createThreadForUser(userId: string, values: { title?: string | null; model?: string | null } = {}): Promise<ThreadSummary> {
@@ -209,17 +213,18 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
    * (bench/README.md). Null when the thread is not the user's.
    */
   async function messagesJsonForUser(userId: string, threadId: string): Promise<string | null> {
-    const result = (await db.execute(sql`
+    const rows = await queryRows<{ id: string | null; parent_id: string | null; format: string; content: string; status: string; created_at: string }>(
+      db,
+      sql`
       select m.id, m.parent_id, m.format, m.content::text as content, m.status,
              to_json(m.created_at)::text as created_at
       from ${thread} t left join ${message} m on m.thread_id = t.id
       where t.id = ${threadId} and t.user_id = ${userId}
-      order by m.created_at`)) as unknown as {
-      rows: { id: string | null; parent_id: string | null; format: string; content: string; status: string; created_at: string }[];
-    };
-    if (result.rows.length === 0) return null;
+      order by m.created_at`,
+    );
+    if (rows.length === 0) return null;
     const text = JSON.stringify;
-    const items = result.rows.flatMap((m) =>
+    const items = rows.flatMap((m) =>
       m.id === null
         ? []
         : [
@@ -264,7 +269,9 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
         and p.created_at < coalesce((select s.created_at from ${message} s where s.thread_id = ${threadId} and s.id = ${m.id}), 'infinity')))
       and not exists (select 1 from ${message} s where s.thread_id = ${threadId} and s.id = ${m.id} and s.parent_id is distinct from ${m.parentId}::text)`;
     const write = async (executor: AppDatabase) => {
-      const result = (await executor.execute(sql`
+      const [owned] = await queryRows<{ model: string | null }>(
+        executor,
+        sql`
         with owned as (
           update ${thread} set updated_at = now(), last_message_at = now(), model = coalesce(${model ?? null}::text, model)
           where id = ${threadId} and user_id = ${userId} and ${parentIsEarlier}
@@ -276,8 +283,9 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
           on conflict (thread_id, id) ${conflict}
           returning 1
         )
-        select model from owned`)) as unknown as { rows: { model: string | null }[] };
-      if (result.rows[0]) return result.rows[0];
+        select model from owned`,
+      );
+      if (owned) return owned;
       // Written nothing: either not the user's thread (null, a 404) or a parent it may not have.
       if (await getThreadForUser(userId, threadId)) throw new InvalidParentError();
       return null;
@@ -287,8 +295,8 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
     if (files.length === 0) return write(db);
     // A message with attachments: the message and the claim on its uploads stand or fall together.
     return db.transaction(async (tx) => {
-      const saved = await write(tx as unknown as AppDatabase);
-      if (saved) await claimAttachments(tx as unknown as AppDatabase, userId, threadId, m.id, files);
+      const saved = await write(tx);
+      if (saved) await claimAttachments(tx, userId, threadId, m.id, files);
       return saved;
     });
   }
@@ -323,7 +331,9 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
     if (!query) return [];
     const messageText = sql`(select string_agg(x #>> '{}', ' ') from jsonb_array_elements(jsonb_path_query_array(m.content, '$.parts[*] ? (@.type == "text").text')) x)`;
     const options = `StartSel=${matchStart}, StopSel=${matchEnd}, MaxWords=24, MinWords=8, MaxFragments=1`;
-    const result = (await db.execute(sql`
+    const rows = await queryRows<SearchResult>(
+      db,
+      sql`
       with query as (select to_tsquery('simple', ${query}) as q),
       hits as (
         select t.id as thread_id, null::text as message_id
@@ -341,8 +351,9 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
       from best join ${thread} t on t.id = best.thread_id
       left join ${message} m on m.thread_id = best.thread_id and m.id = best.message_id, query
       order by t.updated_at desc, t.id desc
-      limit ${limit}`)) as unknown as { rows: SearchResult[] };
-    return result.rows.map((r) => ({ ...r, updatedAt: new Date(r.updatedAt) }));
+      limit ${limit}`,
+    );
+    return rows.map((r) => ({ ...r, updatedAt: new Date(r.updatedAt) }));
   }
 
   return {

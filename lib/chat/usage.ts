@@ -2,6 +2,7 @@ import "server-only";
 import { and, eq, sql } from "drizzle-orm";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
+import { queryRows } from "@/lib/db/rows";
 import { message, thread, usageMonth, user, type ReplyUsage } from "@/db/schema";
 import { ApiError } from "@/lib/http/errors";
 import type { Env } from "@/lib/config/env";
@@ -109,13 +110,14 @@ export function createUsage(db: AppDatabase = defaultDb, quota: number | null = 
     async assertWithinQuotaForUser(userId: string, own?: number | null): Promise<void> {
       const limit = this.quotaFor(own);
       if (limit === null) return;
-      const { rows } = (await db.execute(sql`
+      const rows = await queryRows<{ used: string; resets: string; retry_after: number }>(
+        db,
+        sql`
         select coalesce(sum(input_tokens + output_tokens), 0)::bigint::text as used,
                to_char(${thisMonth} + interval '1 month', 'YYYY-MM-DD') as resets,
                ceil(extract(epoch from (${thisMonth} + interval '1 month') - now()))::int as retry_after
-        from ${usageMonth} where user_id = ${userId} and month = ${thisMonth}`)) as unknown as {
-        rows: { used: string; resets: string; retry_after: number }[];
-      };
+        from ${usageMonth} where user_id = ${userId} and month = ${thisMonth}`,
+      );
       const row = rows[0]!;
       if (Number(row.used) < limit) return;
       throw new ApiError(

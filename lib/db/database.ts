@@ -17,7 +17,7 @@ export function connectFromEnv(env: Env = process.env): DatabaseHandle {
   });
 }
 
-const globalForDb = globalThis as unknown as { appDatabase?: DatabaseHandle };
+const globalForDb = globalThis as { appDatabase?: DatabaseHandle };
 
 /**
  * One connection per process, also across `next dev` module reloads. It is opened on first

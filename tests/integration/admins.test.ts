@@ -166,6 +166,48 @@ describe.each(fresh)("who may sign up, on $name", ({ open }) => {
     expect((seen?.user as { approvalStatus?: string }).approvalStatus).toBe("pending");
   });
 
+  it("no sign-up or update-user body sets what only the server and admins set: approval status, quota, role, two-factor", async () => {
+    const approval = createAuth(handle.db, testEnv({ ...unlimited, SIGNUP_MODE: "approval" }));
+    const post = (path: string, body: unknown, cookie = "") =>
+      approval.handler(new Request(`${origin}/api/auth${path}`, { method: "POST", headers: { "content-type": "application/json", origin, cookie }, body: JSON.stringify(body) }));
+    const rowOf = async (email: string) =>
+      (
+        await handle.db
+          .select({ approvalStatus: user.approvalStatus, tokenQuota: user.tokenQuota, role: user.role, twoFactorEnabled: user.twoFactorEnabled })
+          .from(user)
+          .where(eq(user.email, email.toLowerCase()))
+      )[0];
+    const claims = [{ approvalStatus: "approved" }, { approvalStatus: "unverified" }, { tokenQuota: 1e12 }, { role: "admin" }, { twoFactorEnabled: true }];
+
+    await post("/sign-up/email", { name: "N", email: uniqueEmail("first"), password }); // not the instance's first account, which would be its admin
+    const pending = { approvalStatus: "pending", tokenQuota: null, role: "user", twoFactorEnabled: false };
+    for (const claim of claims.filter((c) => !("twoFactorEnabled" in c))) {
+      const email = uniqueEmail("claims");
+      const refused = await post("/sign-up/email", { name: "N", email, password, ...claim });
+      expect(refused.status, JSON.stringify(claim)).toBe(400);
+      expect((await refused.json()).code, JSON.stringify(claim)).toBe("FIELD_NOT_ALLOWED");
+      expect(await rowOf(email), JSON.stringify(claim)).toBeUndefined();
+    }
+    // A field with a default (the two-factor plugin's) takes the default at sign-up, whatever the body says.
+    const defaulted = uniqueEmail("claims");
+    expect((await post("/sign-up/email", { name: "N", email: defaulted, password, twoFactorEnabled: true })).status).toBe(200);
+    expect(await rowOf(defaulted)).toEqual(pending);
+    // An empty value is passed over, not stored: the account is made pending like any other.
+    const email = uniqueEmail("claims");
+    const made = await post("/sign-up/email", { name: "N", email, password, approvalStatus: null, tokenQuota: null });
+    expect(made.status).toBe(200);
+    expect(await rowOf(email)).toEqual(pending);
+
+    // update-user takes a name and an image only (lib/auth/account-hardening.ts); behind that, better-auth refuses any non-empty value of these (input: false).
+    const cookie = (made.headers.get("set-cookie") ?? "").split(";")[0];
+    for (const claim of [...claims, { approvalStatus: null }]) {
+      const refused = await post("/update-user", { name: "Renamed", ...claim }, cookie);
+      expect(refused.status, JSON.stringify(claim)).toBe(400);
+      expect((await refused.json()).code, JSON.stringify(claim)).toBe("FIELD_NOT_UPDATABLE");
+    }
+    expect(await rowOf(email)).toEqual(pending);
+  });
+
   it("an admin's choice of mode wins over SIGNUP_MODE until reset", async () => {
     const { createSignupPolicy } = await import("@/lib/admin/signup-policy");
     const policy = createSignupPolicy(handle.db, { mode: "open", domains: new Set() });
@@ -374,5 +416,59 @@ describe.each(fresh)("admin actions (the /api/admin data layer) on $name", ({ op
       expect.arrayContaining(["user_banned", "user_unbanned", "role_changed", "quota_changed", "user_approved", "user_sessions_revoked", "user_removed"]),
     );
     expect(rows.filter((r) => r.actorId === owner.id && r.action !== "sign_up").every((r) => r.address === "203.0.113.9" && r.userAgent === "AdminApiTest/1.0")).toBe(true);
+  });
+
+  it("the account list and the audit log page newest first by time and id, without gaps or repeats, with the cursors they always made", async () => {
+    const { sql } = await import("drizzle-orm");
+    const { auditEvent } = await import("@/db/schema");
+    const { createAudit } = await import("@/lib/admin/audit");
+    const { createAdminUsers } = await import("@/lib/admin/users");
+    const log = createAudit(handle.db, 365);
+    const admins = createAdminUsers(handle.db, createAuth(handle.db, testEnv()).api, log);
+    const cursorOf = (at: string, id: string) => Buffer.from(JSON.stringify([at, id])).toString("base64url");
+    const decoded = (cursor: string | null) => JSON.parse(Buffer.from(cursor ?? "", "base64url").toString("utf8")) as [string, string];
+
+    // Accounts made within one millisecond, two at the same microsecond: the cursor keeps the
+    // database's microseconds, and the id orders a tie.
+    const stamp = `pager-${process.pid}-${Date.now()}`;
+    const times = ["04:05:06.789001", "04:05:06.789002", "04:05:06.789002", "04:05:06.789003", "04:05:06.788"];
+    for (const [i, time] of times.entries()) {
+      await handle.db.execute(sql`insert into ${user} (id, name, email, created_at, updated_at) values (${`${stamp}-${i}`}, 'P', ${`${stamp}-${i}@example.com`}, ${`2001-02-03 ${time}+00`}::timestamptz, now())`);
+    }
+    const listed: string[] = [];
+    const cursors: (string | null)[] = [];
+    let after: string | undefined;
+    do {
+      const page = await admins.listUsers({ q: stamp, limit: 2, after });
+      listed.push(...page.users.map((u) => u.id));
+      cursors.push(page.nextCursor);
+      after = page.nextCursor ?? undefined;
+    } while (after);
+    expect(listed).toEqual([3, 2, 1, 0, 4].map((i) => `${stamp}-${i}`));
+    expect(cursors.map((c) => c && decoded(c)[1])).toEqual([`${stamp}-2`, `${stamp}-0`, null]);
+    expect(new Date(decoded(cursors[0]).at(0)!).toISOString()).toBe("2001-02-03T04:05:06.789Z");
+    expect(decoded(cursors[0])[0]).toMatch(/:06\.789002/);
+    // A cursor made by hand in that format (an older page's link) reads the same.
+    expect((await admins.listUsers({ q: stamp, limit: 10, after: cursorOf("2001-02-03T04:05:06.789002+00:00", `${stamp}-2`) })).users.map((u) => u.id)).toEqual(
+      [1, 0, 4].map((i) => `${stamp}-${i}`),
+    );
+
+    // 25 events of one account, in five milliseconds: 20 a page on /account.
+    const target = `${stamp}-audited`;
+    await handle.db.insert(auditEvent).values(Array.from({ length: 25 }, (_, i) => ({ action: "sign_in", outcome: "success" as const, targetId: target, at: new Date(Date.UTC(2001, 1, 3, 4, 5, 6, i % 5)) })));
+    const first = await log.listForUser(target);
+    expect(first.events).toHaveLength(20);
+    const last = first.events.at(-1)!;
+    expect(first.nextCursor).toBe(cursorOf(last.at, last.id));
+    const second = await log.listForUser(target, first.nextCursor!);
+    expect(second).toMatchObject({ nextCursor: null });
+    const events = [...first.events, ...second.events];
+    expect(new Set(events.map((e) => e.id)).size).toBe(25);
+    for (let i = 1; i < events.length; i++) {
+      const [a, b] = [events[i - 1]!, events[i]!];
+      expect(a.at > b.at || (a.at === b.at && a.id > b.id)).toBe(true);
+    }
+    // Anything but a cursor of the log starts at the first page.
+    expect((await log.listForUser(target, "garbage")).events.map((e) => e.id)).toEqual(first.events.map((e) => e.id));
   });
 });
