@@ -2,10 +2,11 @@
 
 import { useState, type ReactNode } from "react";
 import type { AttachmentLimits } from "@/components/chat/attachment-adapter";
-import { ChatRuntimeProvider, ResumeReply } from "@/components/chat/chat-runtime-provider";
+import { ChatRuntimeProvider } from "@/components/chat/chat-runtime-provider";
 import { KeyboardShortcuts } from "@/components/chat/keyboard-shortcuts";
 import { ModelSelect } from "@/components/chat/model-select";
 import { ReloadOnAuth } from "@/components/chat/reload-on-auth";
+import { ResumeReply } from "@/components/chat/runtime/resume-reply";
 import { SignOutButton } from "@/components/account/sign-out-button";
 import { ThreadExport } from "@/components/chat/thread-export";
 import { ThemeSelect } from "@/components/theme-select";

@@ -2,7 +2,7 @@
 
 import { useAuiState } from "@assistant-ui/react";
 import { useEffect } from "react";
-import { useModelPicker } from "@/components/chat/chat-runtime-provider";
+import { useModelPicker } from "@/components/chat/runtime/model-picker";
 import { api } from "@/lib/client/api-client";
 import { useHydrated } from "@/lib/client/use-hydrated";
 

@@ -3,8 +3,8 @@
 import { useAui, useAuiState } from "@assistant-ui/react";
 import { usePathname } from "next/navigation";
 import { useMemo } from "react";
-import { primeThreadHistory } from "@/components/chat/chat-runtime-provider";
 import { SentFile } from "@/components/chat/attachments";
+import { usePrimedThreadHistory } from "@/components/chat/runtime/runtime-cache";
 import { Thread } from "@/components/chat/thread";
 import { attachmentParts, attachmentUrl, lastBranch, textParts, threadIdFromPath, type StoredMessageJson } from "@/lib/shared/chat-messages";
 
@@ -20,7 +20,7 @@ export function ThreadView({ initial }: { initial: InitialThread | null }) {
   const urlId = threadIdFromPath(usePathname());
   const remoteId = useAuiState((s) => s.threadListItem.remoteId);
   const loading = useAuiState((s) => s.thread.isLoading);
-  if (initial) primeThreadHistory(initial.id, initial.messagesJson);
+  usePrimedThreadHistory(initial);
   const showServerCopy = initial !== null && initial.id === urlId && (remoteId !== urlId || loading);
   return (
     <div className="flex h-full flex-col">

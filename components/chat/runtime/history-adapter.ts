@@ -1,0 +1,64 @@
+"use client";
+
+import { fromThreadMessageLike, useAui, type ThreadHistoryAdapter } from "@assistant-ui/react";
+import type { UIMessage } from "ai";
+import { useMemo } from "react";
+import type { RuntimeCache } from "@/components/chat/runtime/runtime-cache";
+import { api, type ApiMessage } from "@/lib/client/api-client";
+import { fromUIMessage, messageFormat, toUIMessage } from "@/lib/shared/chat-messages";
+
+async function loadMessages(cache: RuntimeCache, threadId: string): Promise<ApiMessage[]> {
+  const primed = cache.takePrimed(threadId);
+  const messages = primed ? (JSON.parse(primed) as { messages: ApiMessage[] }).messages : (await api.listMessages(threadId)).messages;
+  const newest = messages.reduce((max, m) => (m.createdAt && m.createdAt > max ? m.createdAt : max), "");
+  cache.readUpTo.set(threadId, newest ? new Date(newest).toISOString() : "");
+  return messages;
+}
+
+/** A reply the model failed shows its error again after a reload, as it did live. */
+const storedStatus = (status: string | undefined) =>
+  status === "error"
+    ? ({ type: "incomplete", reason: "error", error: "The model could not answer this message." } as const)
+    : ({ type: "complete", reason: "unknown" } as const);
+
+/** Runs what it is given one after another, in the order given, whether or not the last one failed. */
+function serially() {
+  let last: Promise<unknown> = Promise.resolve();
+  return <T>(run: () => Promise<T>): Promise<T> => {
+    const next = last.catch(() => {}).then(run);
+    last = next;
+    return next;
+  };
+}
+
+/** A thread's messages: loaded from the server (or the page's primed copy), and each one saved once it settles. */
+export function useThreadHistory(cache: RuntimeCache): ThreadHistoryAdapter {
+  const aui = useAui();
+  return useMemo<ThreadHistoryAdapter>(() => {
+    // Copies go to the server one after another: a reply's copy must not overtake its parent's
+    // (a message's parent has to be stored first, or the copy is refused).
+    const inOrder = serially();
+    return {
+      async load() {
+        const remoteId = aui.threadListItem().getState().remoteId;
+        if (!remoteId) return { messages: [] };
+        const messages = await loadMessages(cache, remoteId);
+        const items = messages
+          .filter((m) => m.format === messageFormat)
+          .map((m) => ({
+            parentId: m.parentId,
+            message: fromThreadMessageLike(fromUIMessage({ id: m.id, ...(m.content as Pick<UIMessage, "role" | "parts">) }), m.id, storedStatus(m.status)),
+          }));
+        // Messages come oldest first, so the newest one is the branch the user was last on.
+        return { headId: messages.at(-1)?.id ?? null, messages: items };
+      },
+      // Each message once it settles: the user's when sent, a reply when it ends (also by Stop).
+      async append({ parentId, message }) {
+        if (cache.followedReplies.delete(message.id)) return;
+        const { remoteId } = await aui.threadListItem().initialize();
+        const { id, ...content } = toUIMessage(message);
+        await inOrder(() => api.saveMessage(remoteId, { id, parentId, format: messageFormat, content }));
+      },
+    };
+  }, [aui, cache]);
+}

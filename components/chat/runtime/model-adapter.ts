@@ -1,0 +1,69 @@
+"use client";
+
+import { useAui, type ChatModelAdapter, type ChatModelRunResult } from "@assistant-ui/react";
+import { AssistantMessageAccumulator, UIMessageStreamDecoder, type AssistantMessage, type AssistantStreamChunk } from "assistant-stream";
+import { useMemo } from "react";
+import { api } from "@/lib/client/api-client";
+import { toUIMessage, type ReplyCustomMetadata } from "@/lib/shared/chat-messages";
+import { readAll } from "@/lib/shared/streams";
+
+/**
+ * Turns an AI SDK UI message stream (server-sent events) into assistant-ui updates, with
+ * assistant-stream's decoder; errors arrive as an error status.
+ */
+async function* replyUpdates(body: ReadableStream<Uint8Array>): AsyncGenerator<ChatModelRunResult> {
+  const custom: ReplyCustomMetadata = {};
+  const replies = body
+    .pipeThrough(new UIMessageStreamDecoder())
+    .pipeThrough(
+      new TransformStream<AssistantStreamChunk, AssistantStreamChunk>({
+        transform(chunk, controller) {
+          if (chunk.type === "message-finish") custom.finishReason = chunk.finishReason;
+          controller.enqueue(chunk);
+        },
+      }),
+    )
+    .pipeThrough(new AssistantMessageAccumulator());
+  for await (const reply of readAll<AssistantMessage>(replies)) {
+    yield { content: reply.parts, status: reply.status, metadata: { custom: { ...custom } } } as ChatModelRunResult;
+  }
+}
+
+/**
+ * Shows a reply as it streams, and while it does, Stop (an abort) asks the server to abort the
+ * model request too; a closed tab sends nothing, so its reply goes on. Once the reply has ended
+ * an abort asks nothing: it is the runtime being replaced (the thread read again), and a stop sent
+ * then could end the next reply in the thread.
+ */
+export async function* stoppableReply(body: ReadableStream<Uint8Array>, signal: AbortSignal, threadId: string): AsyncGenerator<ChatModelRunResult> {
+  const stop = () => void api.stopReply(threadId).catch(() => {});
+  signal.addEventListener("abort", stop, { once: true });
+  try {
+    yield* replyUpdates(body);
+  } finally {
+    signal.removeEventListener("abort", stop);
+  }
+}
+
+/** Sends the branch to /api/chat and shows the reply as it streams. */
+export function useChatModel(pickedModel: () => string | undefined): ChatModelAdapter {
+  const aui = useAui();
+  return useMemo<ChatModelAdapter>(
+    () => ({
+      async *run({ messages, abortSignal, unstable_assistantMessageId }) {
+        const { remoteId } = await aui.threadListItem().initialize();
+        const body = await api.chat(
+          {
+            id: remoteId,
+            replyId: unstable_assistantMessageId,
+            messages: messages.map(toUIMessage),
+            model: pickedModel(),
+          },
+          abortSignal,
+        );
+        yield* stoppableReply(body, abortSignal, remoteId);
+      },
+    }),
+    [aui, pickedModel],
+  );
+}

@@ -1,0 +1,69 @@
+"use client";
+
+import type { RemoteThreadListAdapter } from "@assistant-ui/react";
+import { createAssistantStream } from "assistant-stream";
+import { useThreadHistory } from "@/components/chat/runtime/history-adapter";
+import type { RuntimeCache } from "@/components/chat/runtime/runtime-cache";
+import { api, type ApiThread } from "@/lib/client/api-client";
+
+type RemoteThreadMetadata = Awaited<ReturnType<RemoteThreadListAdapter["fetch"]>>;
+
+const toMetadata = (t: ApiThread): RemoteThreadMetadata => ({
+  remoteId: t.id,
+  status: t.status,
+  title: t.title ?? undefined,
+  // Last activity, for the list's Today / Yesterday / ... groups; a thread with no message yet counts from its last change.
+  lastMessageAt: new Date(t.lastMessageAt ?? t.updatedAt),
+});
+
+/**
+ * assistant-ui keeps one list with both statuses, while the API pages each status on its own
+ * index. The adapter's cursor carries both positions; null means that status is exhausted.
+ */
+type ListCursor = { regular: string | null; archived: string | null };
+
+/** The thread list on the API; each thread's history reads and writes through `cache`. Made once per runtime. */
+export function createThreadListAdapter(cache: RuntimeCache): RemoteThreadListAdapter {
+  return {
+    async list(params) {
+      const cursor: ListCursor = params?.after ? JSON.parse(params.after) : { regular: "", archived: "" };
+      const page = async (status: "regular" | "archived", after: string | null) =>
+        after === null ? { threads: [], nextCursor: null } : api.listThreads({ status, after: after || undefined });
+      const [regular, archived] = await Promise.all([page("regular", cursor.regular), page("archived", cursor.archived)]);
+      const next: ListCursor = { regular: regular.nextCursor, archived: archived.nextCursor };
+      return {
+        threads: [...regular.threads, ...archived.threads].map(toMetadata),
+        nextCursor: next.regular === null && next.archived === null ? undefined : JSON.stringify(next),
+      };
+    },
+    async initialize() {
+      const thread = await api.createThread();
+      return { remoteId: thread.id };
+    },
+    async rename(remoteId, title) {
+      await api.updateThread(remoteId, { title });
+    },
+    async archive(remoteId) {
+      await api.updateThread(remoteId, { status: "archived" });
+    },
+    async unarchive(remoteId) {
+      await api.updateThread(remoteId, { status: "regular" });
+    },
+    async delete(remoteId) {
+      await api.deleteThread(remoteId);
+    },
+    async fetch(remoteId) {
+      return toMetadata(await api.getThread(remoteId));
+    },
+    async generateTitle(remoteId) {
+      // The server makes and saves the title from the first message it stored (once per thread).
+      const { title } = await api.generateTitle(remoteId);
+      return createAssistantStream((controller) => {
+        controller.appendText(title ?? "");
+      });
+    },
+    unstable_useAdapters: function useThreadAdapters() {
+      return { history: useThreadHistory(cache) };
+    },
+  };
+}

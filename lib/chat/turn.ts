@@ -1,0 +1,127 @@
+import "server-only";
+import { convertToModelMessages, generateId, streamText, type UIMessage, type UIMessageChunk } from "ai";
+import { SpanStatusCode, trace } from "@opentelemetry/api";
+import { notFound } from "@/lib/http/errors";
+import { getModel } from "@/lib/chat/models";
+import { attachments } from "@/lib/attachments/attachments";
+import { consumeChatMessage } from "@/lib/chat/rate-limit";
+import { saveClientMessageForUser, toStoredMessage, type ReplyMetadata } from "@/lib/chat/messages";
+import { currentRequest } from "@/lib/observability/request-context";
+import { trackReply } from "@/lib/observability/shutdown";
+import { replyStreams } from "@/lib/chat/reply-streams";
+import { usage } from "@/lib/chat/usage";
+import { storeReply } from "@/lib/chat/turn-reply";
+
+/** A chat turn as the route hands it over, its request already checked. */
+export type TurnRequest = {
+  user: { id: string; tokenQuota?: number | null };
+  threadId: string;
+  /** The branch the browser holds, validated; the last message is the user's new one. */
+  messages: UIMessage[];
+  /** The id the client gave the reply, so the copy it settles later (after Stop) replaces this one. */
+  replyId?: string;
+  /** The model picked in the UI; stored as the thread's choice. */
+  model?: string;
+};
+
+function describeModelError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return `The model could not answer: ${message}`;
+}
+
+const tracer = trace.getTracer("threadkeeper");
+
+/**
+ * One chat turn: the rate limit and quota, the user's message stored, the model called, and its
+ * reply streamed; the reply is recorded, stored and metered to its end whether or not the browser
+ * stays. Returns the stream for the browser.
+ */
+export async function startTurn({ user, threadId, messages, replyId: givenReplyId, model: pickedModel }: TurnRequest): Promise<ReadableStream<UIMessageChunk>> {
+  const last = messages[messages.length - 1];
+  await consumeChatMessage(user.id);
+  await usage.assertWithinQuotaForUser(user.id, user.tokenQuota);
+  // Every file part checked (the caller's, stored, not sent with another message) and read for
+  // the model before anything is stored or the model is called. PDFs go as files only to the
+  // Responses API; Chat Completions servers get their text.
+  const modelChoice = getModel();
+  const forModel = await attachments.toModelParts(user.id, threadId, messages, { pdfAsFile: modelChoice.mode === "responses" });
+
+  // The user's message (ownership checked in the same statement) and the reply's recording are
+  // written side by side, one round trip instead of two, both before the model is called; a
+  // recording whose message was refused is removed again.
+  const parentId = messages.length > 1 ? messages[messages.length - 2].id : null;
+  const replyId = givenReplyId ?? generateId();
+  const [saved, started] = await Promise.allSettled([
+    saveClientMessageForUser(user.id, threadId, toStoredMessage(last, parentId), "keep", pickedModel),
+    replyStreams.startForUser(user.id, threadId, replyId, last.id),
+  ]);
+  const streamId = started.status === "fulfilled" ? started.value : null;
+  if (saved.status === "rejected" || !saved.value || !streamId) {
+    if (streamId) await replyStreams.discard(streamId).catch(() => {});
+    if (saved.status === "rejected") throw saved.reason;
+    if (started.status === "rejected") throw started.reason;
+    throw notFound();
+  }
+  const owned = saved.value;
+  // Stop (POST /api/threads/:id/stop, from any tab and any instance) aborts the model request.
+  // The request's own signal is not used: a closed tab must not cut the reply short. A model that
+  // goes silent is given up on by the stall timeout in lib/chat/models.ts.
+  const stop = new AbortController();
+  let stoppedBy: "user" | "shutdown" | null = null;
+  const stopListener = replyStreams.onStop(streamId, () => {
+    stoppedBy ??= "user";
+    stop.abort();
+  });
+  const model = modelChoice.modelFor(owned.model);
+  const result = streamText({
+    model,
+    messages: await convertToModelMessages(forModel),
+    abortSignal: stop.signal,
+    // Reasoning models on the Responses API send a summary of their thinking when asked; the
+    // provider leaves the option out for models that do not reason.
+    providerOptions: { openai: { reasoningSummary: "auto" } },
+  });
+  // The SDK assembles the reply as it streams (no copy per chunk); onFinish hands it over at the
+  // end. The tee keeps the stream flowing to that end after the browser has gone.
+  let reply: UIMessage | undefined;
+  const [toClient, toStore] = result
+    .toUIMessageStream({
+      originalMessages: messages,
+      generateMessageId: () => replyId,
+      onError: describeModelError,
+      messageMetadata: ({ part }): ReplyMetadata | undefined =>
+        part.type === "finish" ? { finishReason: part.finishReason } : undefined,
+      onFinish: ({ responseMessage }) => {
+        reply = responseMessage;
+      },
+    })
+    .tee();
+  // The model call as a span of this request's trace (a no-op without OTEL_* settings); the
+  // reply's database writes are its children.
+  const stored = tracer.startActiveSpan(`chat ${model.modelId}`, { attributes: { "gen_ai.operation.name": "chat", "gen_ai.request.model": model.modelId, "thread.id": threadId } }, (span) =>
+    storeReply(user.id, threadId, last.id, toStore, () => reply ?? { id: replyId, role: "assistant", parts: [] }, replyStreams.recorder(streamId), {
+      model: model.modelId,
+      // Handled at once: an aborted reply rejects it, and the reply is stored all the same.
+      usage: Promise.resolve(result.totalUsage).catch(() => undefined),
+      stoppedBy: () => stoppedBy,
+      requestId: currentRequest()?.requestId,
+    })
+      .then((turn) => {
+        span.setAttributes({ "chat.outcome": turn.outcome, ...(turn.inputTokens !== undefined && { "gen_ai.usage.input_tokens": turn.inputTokens }), ...(turn.outputTokens !== undefined && { "gen_ai.usage.output_tokens": turn.outputTokens }) });
+        if (turn.outcome === "error") span.setStatus({ code: SpanStatusCode.ERROR });
+      })
+      .finally(() => {
+        span.end();
+        stopListener();
+      }),
+  );
+  // A restart lets it finish (SHUTDOWN_GRACE_MS), then stops it; either way it is stored.
+  trackReply({
+    stop: () => {
+      stoppedBy ??= "shutdown";
+      stop.abort();
+    },
+    done: stored,
+  });
+  return toClient;
+}
