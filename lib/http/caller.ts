@@ -39,7 +39,7 @@ export async function getSession(requestHeaders: Headers): Promise<AuthSession |
     return session;
   } catch (error) {
     // The database did not answer: the caller may well be signed in, so this is a 503, not a 401.
-    if (isLookupFailure(error)) throw new ApiError("service_unavailable", "The database is unavailable. Try again shortly.");
+    if (isLookupFailure(error)) throw new ApiError("database_unavailable", "The database is unavailable. Try again shortly.");
     throw error;
   }
 }
