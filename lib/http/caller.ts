@@ -39,7 +39,7 @@ export async function getSession(requestHeaders: Headers): Promise<AuthSession |
     return session;
   } catch (error) {
     // The database did not answer: the caller may well be signed in, so this is a 503, not a 401.
-    if (isLookupFailure(error)) throw new ApiError("service_unavailable", "The database is unavailable. Try again shortly.");
+    if (isLookupFailure(error)) throw new ApiError("database_unavailable", "The database is unavailable. Try again shortly.");
     throw error;
   }
 }
@@ -66,9 +66,8 @@ export const getPageSession = cache(async () => getSession(await headers()));
 /** Who did an admin operation, as the audit log and better-auth's own checks need it. */
 export type AdminCaller = Pick<Caller, "user" | "headers">;
 
-// Until every route takes its caller from `route()`.
+// Until app/api/chat/route.ts takes its caller from `route()`.
 export const requireSession = async (requestHeaders: Headers) => {
   const caller = await resolveCaller(new Request("http://local/", { headers: requestHeaders }), "user");
   return { user: caller.user, session: caller.session };
 };
-export const requireAdmin = (request: Request) => resolveCaller(request, "admin");

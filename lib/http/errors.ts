@@ -104,7 +104,7 @@ export function toErrorResponse(error: unknown): Response {
     return errorResponse(new ApiError("database_not_migrated", error.message));
   }
   if (isDatabaseUnavailable(error)) {
-    return errorResponse(new ApiError("service_unavailable", "The database is unavailable. Try again shortly."));
+    return errorResponse(new ApiError("database_unavailable", "The database is unavailable. Try again shortly."));
   }
   logger.error({ requestId: currentRequest()?.requestId, err: error }, "unhandled error");
   return errorResponse(new ApiError("internal_error", "Something went wrong on the server."));

@@ -28,7 +28,13 @@ type RouteParams = Record<string, string | string[] | undefined>;
 /** What Next.js hands a route handler besides the request. */
 type NextContext = { params: Promise<RouteParams> };
 
-export type RouteHandler = ((request: Request, context: NextContext) => Promise<Response>) & { readonly access: Access };
+/**
+ * What a route file exports. Next hands it the request and the route's params (its type check
+ * reads the last signature); a test may call it with the request alone.
+ */
+type Handler = { (request: Request): Promise<Response>; (request: Request, context: NextContext): Promise<Response> };
+
+export type RouteHandler = Handler & { readonly access: Access };
 
 type Handed<Params, C> = { request: Request; caller: C; params: Params };
 
@@ -60,13 +66,13 @@ type RouteMethod = (typeof routeMethods)[number];
  * A route file's handlers, with a JSON 405 (and `Allow`) for each method it does not have: Next
  * would answer those with an empty body. Use as `export const { GET, POST, PUT, PATCH, DELETE } = methods({ … })`.
  */
-export function methods(handlers: Partial<Record<RouteMethod, RouteHandler>>): Record<RouteMethod, (request: Request, context: NextContext) => Promise<Response>> {
+export function methods(handlers: Partial<Record<RouteMethod, RouteHandler>>): Record<RouteMethod, Handler> {
   const allowed = routeMethods.filter((method) => handlers[method]);
   const notAllowed = async () => errorResponse(new ApiError("method_not_allowed", `Use ${allowed.join(" or ")} here.`, { Allow: allowed.join(", ") }));
   return Object.fromEntries(routeMethods.map((method) => [method, handlers[method] ?? notAllowed])) as Record<RouteMethod, RouteHandler>;
 }
 
-// Until every route is written with `route()` and `methods()`.
+// Until app/api/chat/route.ts is written with `route()` and `methods()`.
 export function apiRoute<Args extends [Request, ...unknown[]]>(handler: (...args: Args) => Promise<Response>): (...args: Args) => Promise<Response> {
   return async (...args) => {
     try {

@@ -3,6 +3,7 @@ import path from "node:path";
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import { apiAdmin, apiUser, chatBody } from "./helpers";
 import { snapshotAdminState, snapshotUsers, withDb } from "./db";
+import { declaredAccess } from "../support/route-access";
 
 /**
  * Every API route and method, called by every kind of caller: anonymous, a banned account, an
@@ -12,8 +13,13 @@ import { snapshotAdminState, snapshotUsers, withDb } from "./db";
  * - collection: the caller's own threads; never a row of the owner's.
  * - admin: admins only; a user is refused with 403 `forbidden`.
  * - public: the same answer for every caller, signed in or not (health checks; metrics need their own token).
+ * Who may call a method is read from its route file (`route({ auth })`), and the checks follow it:
+ * the matrix only says what each route names, and lists the routes that may be public.
  */
 type Scope = "thread" | "attachment" | "collection" | "admin" | "public";
+type Access = "public" | "user" | "admin";
+/** The access a route of each scope must declare: anything else fails the first test. */
+const accessOf: Record<Scope, Access> = { thread: "user", attachment: "user", collection: "user", admin: "admin", public: "public" };
 type Names = { thread: string; user: string; invitation: string; attachment: string };
 type Call = {
   file: string;
@@ -30,7 +36,7 @@ type Call = {
 
 const appendEntry = { id: "m-matrix", parentId: null, format: "ai-sdk/v6", content: { role: "user", parts: [{ type: "text", text: "x" }] } };
 
-/** A route file with a handler missing here fails the first test. */
+/** A route file with a handler missing here, or one that declares other access than its scope's, fails the first test. */
 const calls: Call[] = [
   { file: "threads/route.ts", method: "GET", path: () => "/api/threads", scope: "collection" },
   { file: "threads/route.ts", method: "POST", path: () => "/api/threads", data: () => ({}), scope: "collection" },
@@ -82,13 +88,14 @@ function routeFiles(dir = apiDir): string[] {
   });
 }
 
-test("every API route and method is in the isolation matrix", () => {
-  const exported = routeFiles().flatMap((file) =>
-    [...readFileSync(path.join(apiDir, file), "utf8").matchAll(/export (?:const|async function) (GET|POST|PATCH|PUT|DELETE)\b/g)].map(
-      (m) => `${m[1]} ${file}`,
-    ),
-  );
-  expect(exported.sort()).toEqual(calls.map((c) => `${c.method} ${c.file}`).sort());
+/** "METHOD file" → the `auth` its route file gives `route()` (or why none could be read). */
+const declared = new Map(routeFiles().flatMap((file) => declaredAccess(file, readFileSync(path.join(apiDir, file), "utf8"))));
+const declaredFor = (call: Call) => declared.get(`${call.method} ${call.file}`);
+
+test("every API route and method is in the isolation matrix, with the access its scope needs", () => {
+  expect.soft([...declared.keys()].sort()).toEqual(calls.map((c) => `${c.method} ${c.file}`).sort());
+  // A method with no readable declaration, or a new public (or admin, or user) one the matrix does not expect, fails here.
+  expect([...declared].map(([call, access]) => `${call}: ${access}`).sort()).toEqual(calls.map((c) => `${c.method} ${c.file}: ${accessOf[c.scope]}`).sort());
 });
 
 const send = (request: APIRequestContext, call: Call, names: Names) =>
@@ -119,8 +126,10 @@ test.describe("the isolation matrix", () => {
     await anonymous?.dispose();
   });
 
-  for (const call of calls.filter((c) => c.scope === "public")) {
+  for (const call of calls.filter((c) => declaredFor(c) === "public")) {
     test(`${call.method} ${call.file}: ${call.status} for every caller, and nothing of anyone's in it`, async ({ playwright }) => {
+      // Public only where the matrix lists it, with the status every caller gets.
+      expect(accessOf[call.scope], `${call.method} ${call.file} declares public`).toBe("public");
       const owner = await apiUser(playwright, baseURL, "Owner");
       const thread = await (await owner.request.post("/api/threads", { data: { title: `public check ${nonce++}` } })).json();
       for (const [who, client] of [["anonymous", anonymous], ["banned", banned.request], ["pending", pending.request], ["user", other.request], ["admin", admin.request], ["owner", owner.request]] as const) {
@@ -134,8 +143,10 @@ test.describe("the isolation matrix", () => {
     });
   }
 
-  for (const call of calls.filter((c) => c.scope !== "public")) {
-    test(`${call.method} ${call.file}: anonymous and banned 401, pending 403, ${call.scope === "admin" ? "a user 403, an admin 2xx" : "others and admins 404, the owner 2xx"}`, async ({ playwright }) => {
+  for (const call of calls.filter((c) => declaredFor(c) !== "public")) {
+    const access = declaredFor(call);
+    test(`${call.method} ${call.file}: anonymous and banned 401, pending 403, ${access === "admin" ? "a user 403, an admin 2xx" : "others and admins 404, the owner 2xx"}`, async ({ playwright }) => {
+      expect(access, `the access ${call.method} ${call.file} declares`).toBe(accessOf[call.scope]);
       // An owner with a thread, a title and messages no one else may see.
       const secret = `owned secret ${process.pid}-${nonce++}`;
       const owner = await apiUser(playwright, baseURL, "Owner");
@@ -165,8 +176,8 @@ test.describe("the isolation matrix", () => {
       expect(await waiting.json()).toEqual({ error: { code: "pending_approval", message: expect.any(String), requestId: expect.any(String) } });
 
       const asUser = await send(other.request, call, names);
-      const asAdmin = call.scope === "admin" ? null : await send(admin.request, call, names);
-      if (call.scope === "admin") {
+      const asAdmin = access === "admin" ? null : await send(admin.request, call, names);
+      if (access === "admin") {
         expect(asUser.status()).toBe(403);
         expect(await asUser.json()).toEqual({ error: { code: "forbidden", message: expect.any(String), requestId: expect.any(String) } });
       } else if (call.scope === "thread" || call.scope === "attachment") {
@@ -187,11 +198,11 @@ test.describe("the isolation matrix", () => {
       // Refused: every row these accounts own, and every invitation and setting, is exactly as it was.
       if (call.scope !== "collection") expect({ users: await snapshotUsers(watched), admin: await snapshotAdminState() }).toEqual(before);
 
-      const allowed = call.scope === "admin" ? await send(admin.request, call, names) : await send(owner.request, call, names);
+      const allowed = access === "admin" ? await send(admin.request, call, names) : await send(owner.request, call, names);
       expect(allowed.status(), await allowed.text()).toBeGreaterThanOrEqual(200);
       expect(allowed.status()).toBeLessThan(300);
       // Admins manage accounts: no admin answer carries a thread's id, title or messages.
-      if (call.scope === "admin") {
+      if (access === "admin") {
         const body = await allowed.text();
         expect(body).not.toContain(thread.id);
         expect(body).not.toContain(secret);

@@ -47,7 +47,7 @@ it.skipIf(!!process.env.TEST_DATABASE_URL)("answers 503 in the JSON shape while 
   const during = await Promise.all([list(), list(), list()]);
   for (const response of during) {
     expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({ error: { code: "service_unavailable", message: expect.any(String) } });
+    expect(await response.json()).toEqual({ error: { code: "database_unavailable", message: expect.any(String) } });
   }
   // better-auth reports the failed session lookup; the session token it queried with is not in the log.
   logged.mockRestore();

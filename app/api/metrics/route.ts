@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { ApiError } from "@/lib/http/errors";
-import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { methods, route } from "@/lib/http/route";
 import { metrics } from "@/lib/observability/metrics";
 
 const sameSecret = (given: string, expected: string) => {
@@ -9,14 +9,16 @@ const sameSecret = (given: string, expected: string) => {
   return a.length === b.length && timingSafeEqual(a, b);
 };
 
-/** Prometheus text format, for a scraper holding `Authorization: Bearer METRICS_TOKEN`; absent (404) when METRICS_TOKEN is unset. */
-export const GET = apiRoute(async (request: Request) => {
-  const token = process.env.METRICS_TOKEN;
-  if (!token) throw new ApiError("not_found", "Not found.");
-  const given = /^Bearer (.+)$/i.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
-  if (!sameSecret(given, token)) throw new ApiError("unauthorized", "Send Authorization: Bearer METRICS_TOKEN.", { "WWW-Authenticate": "Bearer" });
-  return new Response(await metrics.registry.metrics(), { headers: { "content-type": metrics.registry.contentType, "cache-control": "no-store" } });
+export const { GET, POST, PUT, PATCH, DELETE } = methods({
+  /**
+   * Prometheus text format, for a scraper holding `Authorization: Bearer METRICS_TOKEN`; absent (404) when METRICS_TOKEN is unset.
+   * Public to the route wrapper: a session is no key here, only the token is.
+   */
+  GET: route({ auth: "public" }, async ({ request }) => {
+    const token = process.env.METRICS_TOKEN;
+    if (!token) throw new ApiError("not_found", "Not found.");
+    const given = /^Bearer (.+)$/i.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
+    if (!sameSecret(given, token)) throw new ApiError("unauthorized", "Send Authorization: Bearer METRICS_TOKEN.", { "WWW-Authenticate": "Bearer" });
+    return new Response(await metrics.registry.metrics(), { headers: { "content-type": metrics.registry.contentType, "cache-control": "no-store" } });
+  }),
 });
-
-const otherMethod = methodNotAllowed("GET");
-export { otherMethod as POST, otherMethod as PUT, otherMethod as PATCH, otherMethod as DELETE };

@@ -1,8 +1,6 @@
 import { z } from "zod";
-import { threadStatuses } from "@/lib/chat/threads";
-import { apiRoute, methodNotAllowed } from "@/lib/http/route";
-import { requireSession } from "@/lib/http/caller";
-import { decodeCursor, threadJson, threads } from "@/lib/chat/threads";
+import { methods, route } from "@/lib/http/route";
+import { decodeCursor, threadJson, threads, threadStatuses } from "@/lib/chat/threads";
 import { cursorParam, offeredModel, parseOrThrow, queryParams, readJsonBody, titleSchema } from "@/lib/http/validation";
 
 const listQuery = z.strictObject({
@@ -13,19 +11,16 @@ const listQuery = z.strictObject({
 
 const createBody = z.strictObject({ title: titleSchema.optional(), model: offeredModel.optional() });
 
-export const GET = apiRoute(async (request: Request) => {
-  const session = await requireSession(request.headers);
-  const query = parseOrThrow(listQuery, queryParams(request));
-  const after = query.after === undefined ? undefined : decodeCursor(query.after);
-  const page = await threads.listThreadsForUser(session.user.id, { status: query.status, limit: query.limit, after });
-  return Response.json({ threads: page.threads.map(threadJson), nextCursor: page.nextCursor });
-});
+export const { GET, POST, PUT, PATCH, DELETE } = methods({
+  GET: route({ auth: "user" }, async ({ request, caller }) => {
+    const query = parseOrThrow(listQuery, queryParams(request));
+    const after = query.after === undefined ? undefined : decodeCursor(query.after);
+    const page = await threads.listThreadsForUser(caller.user.id, { status: query.status, limit: query.limit, after });
+    return Response.json({ threads: page.threads.map(threadJson), nextCursor: page.nextCursor });
+  }),
 
-export const POST = apiRoute(async (request: Request) => {
-  const session = await requireSession(request.headers);
-  const body = await readJsonBody(request, createBody);
-  return Response.json(threadJson(await threads.createThreadForUser(session.user.id, body)), { status: 201 });
+  POST: route({ auth: "user" }, async ({ request, caller }) => {
+    const body = await readJsonBody(request, createBody);
+    return Response.json(threadJson(await threads.createThreadForUser(caller.user.id, body)), { status: 201 });
+  }),
 });
-
-const otherMethod = methodNotAllowed("GET", "POST");
-export { otherMethod as PUT, otherMethod as PATCH, otherMethod as DELETE };

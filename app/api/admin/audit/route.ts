@@ -1,7 +1,6 @@
 import { z } from "zod";
-import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { methods, route } from "@/lib/http/route";
 import { audit, auditActions, decodeAuditCursor } from "@/lib/admin/audit";
-import { requireAdmin } from "@/lib/http/caller";
 import { cursorParam, parseOrThrow, queryParams, storableText } from "@/lib/http/validation";
 
 const time = z.string().max(40).refine((s) => !Number.isNaN(Date.parse(s)), "must be a date or a date and time");
@@ -16,12 +15,10 @@ const listQuery = z.strictObject({
   after: cursorParam(decodeAuditCursor, 300).optional(),
 });
 
-/** Security events and admin actions, newest first, 50 a page; never a password, token or message. */
-export const GET = apiRoute(async (request: Request) => {
-  await requireAdmin(request);
-  const query = parseOrThrow(listQuery, queryParams(request));
-  return Response.json(await audit.listForAdmin(query));
+export const { GET, POST, PUT, PATCH, DELETE } = methods({
+  /** Security events and admin actions, newest first, 50 a page; never a password, token or message. */
+  GET: route({ auth: "admin" }, async ({ request }) => {
+    const query = parseOrThrow(listQuery, queryParams(request));
+    return Response.json(await audit.listForAdmin(query));
+  }),
 });
-
-const otherMethod = methodNotAllowed("GET");
-export { otherMethod as POST, otherMethod as PUT, otherMethod as PATCH, otherMethod as DELETE };

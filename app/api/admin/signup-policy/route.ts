@@ -1,7 +1,6 @@
 import { z } from "zod";
-import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { methods, route } from "@/lib/http/route";
 import { audit, requestOrigin } from "@/lib/admin/audit";
-import { requireAdmin } from "@/lib/http/caller";
 import { signupModes } from "@/lib/shared/signup-modes";
 import { signupPolicy } from "@/lib/admin/signup-policy";
 import { readJsonBody } from "@/lib/http/validation";
@@ -14,24 +13,19 @@ const policyJson = async () => {
   return { mode, source, environmentMode: signupPolicy.defaults.mode, emailDomains: [...signupPolicy.defaults.domains] };
 };
 
-export const GET = apiRoute(async (request: Request) => {
-  await requireAdmin(request);
-  return Response.json(await policyJson());
-});
+export const { GET, POST, PUT, PATCH, DELETE } = methods({
+  GET: route({ auth: "admin" }, async () => Response.json(await policyJson())),
 
-/** The mode an admin picks is stored and wins over SIGNUP_MODE until reset with `{ "mode": null }`. */
-export const PUT = apiRoute(async (request: Request) => {
-  const admin = await requireAdmin(request);
-  const { mode } = await readJsonBody(request, putBody);
-  await signupPolicy.setModeByAdmin(admin.user.id, mode);
-  await audit.record({
-    action: "signup_mode_changed",
-    actor: admin.user,
-    detail: { mode: mode ?? `reset to ${signupPolicy.defaults.mode}` },
-    ...requestOrigin(admin.headers),
-  });
-  return Response.json(await policyJson());
+  /** The mode an admin picks is stored and wins over SIGNUP_MODE until reset with `{ "mode": null }`. */
+  PUT: route({ auth: "admin" }, async ({ request, caller }) => {
+    const { mode } = await readJsonBody(request, putBody);
+    await signupPolicy.setModeByAdmin(caller.user.id, mode);
+    await audit.record({
+      action: "signup_mode_changed",
+      actor: caller.user,
+      detail: { mode: mode ?? `reset to ${signupPolicy.defaults.mode}` },
+      ...requestOrigin(caller.headers),
+    });
+    return Response.json(await policyJson());
+  }),
 });
-
-const otherMethod = methodNotAllowed("GET", "PUT");
-export { otherMethod as POST, otherMethod as PATCH, otherMethod as DELETE };

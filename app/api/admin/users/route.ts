@@ -1,7 +1,6 @@
 import { z } from "zod";
-import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { methods, route } from "@/lib/http/route";
 import { adminUsers, decodeUserCursor } from "@/lib/admin/users";
-import { requireAdmin } from "@/lib/http/caller";
 import { cursorParam, parseOrThrow, queryParams, storableText } from "@/lib/http/validation";
 
 const listQuery = z.strictObject({
@@ -10,12 +9,10 @@ const listQuery = z.strictObject({
   after: cursorParam(decodeUserCursor, 300).optional(),
 });
 
-/** The instance's accounts, newest first, with their standing and what they spent this month. */
-export const GET = apiRoute(async (request: Request) => {
-  await requireAdmin(request);
-  const query = parseOrThrow(listQuery, queryParams(request));
-  return Response.json(await adminUsers.listUsers(query));
+export const { GET, POST, PUT, PATCH, DELETE } = methods({
+  /** The instance's accounts, newest first, with their standing and what they spent this month. */
+  GET: route({ auth: "admin" }, async ({ request }) => {
+    const query = parseOrThrow(listQuery, queryParams(request));
+    return Response.json(await adminUsers.listUsers(query));
+  }),
 });
-
-const otherMethod = methodNotAllowed("GET");
-export { otherMethod as POST, otherMethod as PUT, otherMethod as PATCH, otherMethod as DELETE };

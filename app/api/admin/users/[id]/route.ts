@@ -1,10 +1,9 @@
 import { z } from "zod";
-import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { methods, route } from "@/lib/http/route";
 import { adminUsers } from "@/lib/admin/users";
-import { requireAdmin } from "@/lib/http/caller";
 import { readJsonBody } from "@/lib/http/validation";
 
-type Context = { params: Promise<{ id: string }> };
+type Params = { id: string };
 
 const patchBody = z
   .strictObject({
@@ -14,28 +13,22 @@ const patchBody = z
   })
   .refine((b) => b.role !== undefined || b.tokenQuota !== undefined, "give a role or a tokenQuota");
 
-export const GET = apiRoute(async (request: Request, { params }: Context) => {
-  await requireAdmin(request);
-  return Response.json({ user: await adminUsers.get((await params).id) });
-});
+export const { GET, POST, PUT, PATCH, DELETE } = methods({
+  GET: route<Params>({ auth: "admin" }, async ({ params }) => Response.json({ user: await adminUsers.get(params.id) })),
 
-/** A role and a monthly token quota, each checked on its own; the last admin stays admin. */
-export const PATCH = apiRoute(async (request: Request, { params }: Context) => {
-  const admin = await requireAdmin(request);
-  const id = (await params).id;
-  const body = await readJsonBody(request, patchBody);
-  let user = await adminUsers.get(id);
-  if (body.role !== undefined && body.role !== user.role) user = await adminUsers.setRole(admin, id, body.role);
-  if (body.tokenQuota !== undefined) user = await adminUsers.setQuota(admin, id, body.tokenQuota);
-  return Response.json({ user });
-});
+  /** A role and a monthly token quota, each checked on its own; the last admin stays admin. */
+  PATCH: route<Params>({ auth: "admin" }, async ({ request, caller, params }) => {
+    const id = params.id;
+    const body = await readJsonBody(request, patchBody);
+    let user = await adminUsers.get(id);
+    if (body.role !== undefined && body.role !== user.role) user = await adminUsers.setRole(caller, id, body.role);
+    if (body.tokenQuota !== undefined) user = await adminUsers.setQuota(caller, id, body.tokenQuota);
+    return Response.json({ user });
+  }),
 
-/** The account and everything of theirs; also how an admin rejects a pending sign-up. */
-export const DELETE = apiRoute(async (request: Request, { params }: Context) => {
-  const admin = await requireAdmin(request);
-  await adminUsers.remove(admin, (await params).id);
-  return new Response(null, { status: 204 });
+  /** The account and everything of theirs; also how an admin rejects a pending sign-up. */
+  DELETE: route<Params>({ auth: "admin" }, async ({ caller, params }) => {
+    await adminUsers.remove(caller, params.id);
+    return new Response(null, { status: 204 });
+  }),
 });
-
-const otherMethod = methodNotAllowed("GET", "PATCH", "DELETE");
-export { otherMethod as POST, otherMethod as PUT };

@@ -1,14 +1,9 @@
-import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { methods, route } from "@/lib/http/route";
 import { adminUsers } from "@/lib/admin/users";
-import { requireAdmin } from "@/lib/http/caller";
 
-type Context = { params: Promise<{ id: string }> };
+type Params = { id: string };
 
-/** Lets an account that signed up under SIGNUP_MODE=approval in. */
-export const POST = apiRoute(async (request: Request, { params }: Context) => {
-  const admin = await requireAdmin(request);
-  return Response.json({ user: await adminUsers.approve(admin, (await params).id) });
+export const { GET, POST, PUT, PATCH, DELETE } = methods({
+  /** Lets an account that signed up under SIGNUP_MODE=approval in. */
+  POST: route<Params>({ auth: "admin" }, async ({ caller, params }) => Response.json({ user: await adminUsers.approve(caller, params.id) })),
 });
-
-const otherMethod = methodNotAllowed("POST");
-export { otherMethod as GET, otherMethod as PUT, otherMethod as PATCH, otherMethod as DELETE };

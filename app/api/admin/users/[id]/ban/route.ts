@@ -1,10 +1,9 @@
 import { z } from "zod";
-import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { methods, route } from "@/lib/http/route";
 import { adminUsers } from "@/lib/admin/users";
-import { requireAdmin } from "@/lib/http/caller";
 import { readJsonBody, storableText } from "@/lib/http/validation";
 
-type Context = { params: Promise<{ id: string }> };
+type Params = { id: string };
 
 const banBody = z.strictObject({
   // Shown to them when they try to sign in.
@@ -16,18 +15,12 @@ const banBody = z.strictObject({
     .optional(),
 });
 
-/** Signs the person out everywhere and refuses them on every route until unbanned or `expiresAt`. */
-export const POST = apiRoute(async (request: Request, { params }: Context) => {
-  const admin = await requireAdmin(request);
-  const id = (await params).id;
-  const body = await readJsonBody(request, banBody);
-  return Response.json({ user: await adminUsers.ban(admin, id, body) });
-});
+export const { GET, POST, PUT, PATCH, DELETE } = methods({
+  /** Signs the person out everywhere and refuses them on every route until unbanned or `expiresAt`. */
+  POST: route<Params>({ auth: "admin" }, async ({ request, caller, params }) => {
+    const body = await readJsonBody(request, banBody);
+    return Response.json({ user: await adminUsers.ban(caller, params.id, body) });
+  }),
 
-export const DELETE = apiRoute(async (request: Request, { params }: Context) => {
-  const admin = await requireAdmin(request);
-  return Response.json({ user: await adminUsers.unban(admin, (await params).id) });
+  DELETE: route<Params>({ auth: "admin" }, async ({ caller, params }) => Response.json({ user: await adminUsers.unban(caller, params.id) })),
 });
-
-const otherMethod = methodNotAllowed("POST", "DELETE");
-export { otherMethod as GET, otherMethod as PUT, otherMethod as PATCH };

@@ -1,15 +1,12 @@
-import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { methods, route } from "@/lib/http/route";
 import { adminUsers } from "@/lib/admin/users";
-import { requireAdmin } from "@/lib/http/caller";
 
-type Context = { params: Promise<{ id: string }> };
+type Params = { id: string };
 
-/** Signs the person out on every device; they may sign in again. */
-export const DELETE = apiRoute(async (request: Request, { params }: Context) => {
-  const admin = await requireAdmin(request);
-  await adminUsers.revokeSessions(admin, (await params).id);
-  return new Response(null, { status: 204 });
+export const { GET, POST, PUT, PATCH, DELETE } = methods({
+  /** Signs the person out on every device; they may sign in again. */
+  DELETE: route<Params>({ auth: "admin" }, async ({ caller, params }) => {
+    await adminUsers.revokeSessions(caller, params.id);
+    return new Response(null, { status: 204 });
+  }),
 });
-
-const otherMethod = methodNotAllowed("DELETE");
-export { otherMethod as GET, otherMethod as POST, otherMethod as PUT, otherMethod as PATCH };

@@ -1,14 +1,9 @@
-import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { methods, route } from "@/lib/http/route";
 import { adminUsers } from "@/lib/admin/users";
-import { requireAdmin } from "@/lib/http/caller";
 
-type Context = { params: Promise<{ id: string }> };
+type Params = { id: string };
 
-/** Turns off the person's two-factor (they lost their phone); their next password sign-in asks for no code until they set it up again. */
-export const DELETE = apiRoute(async (request: Request, { params }: Context) => {
-  const admin = await requireAdmin(request);
-  return Response.json({ user: await adminUsers.resetTwoFactor(admin, (await params).id) });
+export const { GET, POST, PUT, PATCH, DELETE } = methods({
+  /** Turns off the person's two-factor (they lost their phone); their next password sign-in asks for no code until they set it up again. */
+  DELETE: route<Params>({ auth: "admin" }, async ({ caller, params }) => Response.json({ user: await adminUsers.resetTwoFactor(caller, params.id) })),
 });
-
-const otherMethod = methodNotAllowed("DELETE");
-export { otherMethod as GET, otherMethod as POST, otherMethod as PUT, otherMethod as PATCH };
