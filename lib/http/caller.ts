@@ -65,9 +65,3 @@ export const getPageSession = cache(async () => getSession(await headers()));
 
 /** Who did an admin operation, as the audit log and better-auth's own checks need it. */
 export type AdminCaller = Pick<Caller, "user" | "headers">;
-
-// Until app/api/chat/route.ts takes its caller from `route()`.
-export const requireSession = async (requestHeaders: Headers) => {
-  const caller = await resolveCaller(new Request("http://local/", { headers: requestHeaders }), "user");
-  return { user: caller.user, session: caller.session };
-};

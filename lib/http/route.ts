@@ -71,18 +71,3 @@ export function methods(handlers: Partial<Record<RouteMethod, RouteHandler>>): R
   const notAllowed = async () => errorResponse(new ApiError("method_not_allowed", `Use ${allowed.join(" or ")} here.`, { Allow: allowed.join(", ") }));
   return Object.fromEntries(routeMethods.map((method) => [method, handlers[method] ?? notAllowed])) as Record<RouteMethod, RouteHandler>;
 }
-
-// Until app/api/chat/route.ts is written with `route()` and `methods()`.
-export function apiRoute<Args extends [Request, ...unknown[]]>(handler: (...args: Args) => Promise<Response>): (...args: Args) => Promise<Response> {
-  return async (...args) => {
-    try {
-      assertSameOrigin(args[0]);
-      return await handler(...args);
-    } catch (error) {
-      return toErrorResponse(error);
-    }
-  };
-}
-export function methodNotAllowed(...allowed: string[]) {
-  return async () => errorResponse(new ApiError("method_not_allowed", `Use ${allowed.join(" or ")} here.`, { Allow: allowed.join(", ") }));
-}

@@ -10,13 +10,6 @@ export const httpMethods = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 /** What a method gets when its file does not say, in a form this reader knows, who may call it. */
 export const unreadable = "no route({ auth }) declaration";
 
-/**
- * Files still written the way routes were before `route()`: `apiRoute(…)` whose handler calls
- * `requireSession` or `requireAdmin`, and `methodNotAllowed(…)` for the other methods. Only these
- * may be read that way, so no other route can go back to it unnoticed.
- */
-const legacyFiles = new Set(["chat/route.ts"]);
-
 const isMethod = (name: string) => (httpMethods as readonly string[]).includes(name);
 const calleeOf = (node: ts.Node | undefined) => (node && ts.isCallExpression(node) && ts.isIdentifier(node.expression) ? node.expression.text : undefined);
 const nameOf = (name: ts.PropertyName | ts.BindingName | undefined) => (name && (ts.isIdentifier(name) || ts.isStringLiteral(name)) ? name.text : undefined);
@@ -30,20 +23,6 @@ function routeAccess(node: ts.Node | undefined): string | undefined {
   return auth && ts.isPropertyAssignment(auth) && ts.isStringLiteralLike(auth.initializer) ? auth.initializer.text : undefined;
 }
 
-/** `apiRoute(async (request) => { await requireSession(…); … })`: a legacy file's session check. */
-function legacyAccess(node: ts.Node | undefined): string | undefined {
-  if (calleeOf(node) !== "apiRoute") return undefined;
-  const checks = new Set<string>();
-  const visit = (n: ts.Node) => {
-    const callee = calleeOf(n);
-    if (callee === "requireSession") checks.add("user");
-    if (callee === "requireAdmin") checks.add("admin");
-    ts.forEachChild(n, visit);
-  };
-  visit(node!);
-  return checks.size === 1 ? [...checks][0] : undefined;
-}
-
 /**
  * Every method a route file has, as "METHOD file", with the access it declares (or `unreadable`).
  * `export const { GET, … } = methods({ GET: route(…), … })` has the methods given to `methods()`
@@ -51,17 +30,9 @@ function legacyAccess(node: ts.Node | undefined): string | undefined {
  * (a function, a re-export, a handler built some other way) is a method with no declaration.
  */
 export function declaredAccess(file: string, source: string): [string, string][] {
-  const legacy = legacyFiles.has(file);
   const parsed = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const found: [string, string][] = [];
   const declare = (method: string, access: string | undefined) => found.push([`${method} ${file}`, access ?? unreadable]);
-
-  // In a legacy file, `const otherMethod = methodNotAllowed(…)` answers 405: it is no method.
-  const notAllowed = new Set<string>();
-  for (const statement of parsed.statements) {
-    if (!legacy || !ts.isVariableStatement(statement)) continue;
-    for (const d of statement.declarationList.declarations) if (ts.isIdentifier(d.name) && calleeOf(d.initializer) === "methodNotAllowed") notAllowed.add(d.name.text);
-  }
 
   for (const statement of parsed.statements) {
     const exported = ts.canHaveModifiers(statement) && !!ts.getModifiers(statement)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
@@ -69,7 +40,7 @@ export function declaredAccess(file: string, source: string): [string, string][]
     if (exported && ts.isVariableStatement(statement)) {
       for (const d of statement.declarationList.declarations) {
         if (ts.isIdentifier(d.name)) {
-          if (isMethod(d.name.text)) declare(d.name.text, routeAccess(d.initializer) ?? (legacy ? legacyAccess(d.initializer) : undefined));
+          if (isMethod(d.name.text)) declare(d.name.text, routeAccess(d.initializer));
         } else if (ts.isObjectBindingPattern(d.name)) {
           const [handlers] = calleeOf(d.initializer) === "methods" ? (d.initializer as ts.CallExpression).arguments : [];
           if (handlers && ts.isObjectLiteralExpression(handlers)) {
@@ -91,7 +62,7 @@ export function declaredAccess(file: string, source: string): [string, string][]
     if (ts.isExportDeclaration(statement) && (!statement.exportClause || ts.isNamespaceExport(statement.exportClause))) declare(statement.getText(), undefined);
     if (ts.isExportDeclaration(statement) && statement.exportClause && ts.isNamedExports(statement.exportClause)) {
       for (const specifier of statement.exportClause.elements) {
-        if (!isMethod(specifier.name.text) || notAllowed.has((specifier.propertyName ?? specifier.name).getText())) continue;
+        if (!isMethod(specifier.name.text)) continue;
         declare(specifier.name.text, undefined);
       }
     }
