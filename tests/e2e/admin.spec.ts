@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { chatBody, modelRequests, password, signIn, signUp, uniqueEmail } from "./helpers";
+import { chatBody, modelRequests, password, signIn, signUp } from "./helpers";
+import { uniqueEmail } from "../support/unique-email";
 import { startInstance } from "./instances";
 
 test("the first account administers a fresh instance: users, bans with a reason, roles, the last admin kept, no conversations shown", async ({ browser }) => {

@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { cookieHeader } from "../support/cookies";
 import { withDb } from "./db";
 import { apiUser, chatBody, modelRequests } from "./helpers";
 import { startInstance } from "./instances";
@@ -71,8 +72,7 @@ test("replyId names the stored reply: after Stop the browser's settled copy repl
 test("a browser that disconnects mid-stream still gets the full reply stored", async ({ playwright, baseURL }) => {
   const { request } = await apiUser(playwright, baseURL!, "Leaver");
   const thread = await (await request.post("/api/threads", { data: {} })).json();
-  const { cookies } = await request.storageState();
-  const cookie = cookies.map((c) => `${c.name}=${c.value}`).join("; ");
+  const cookie = cookieHeader(await request.storageState());
 
   const abort = new AbortController();
   const response = await fetch(`${baseURL}/api/chat`, {

@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { startOidcProvider } from "../support/oidc-provider";
 import { startSmtpServer } from "../support/smtp-server";
 import { withDb } from "./db";
-import { password, signUp, uniqueEmail } from "./helpers";
+import { password, signUp } from "./helpers";
+import { uniqueEmail } from "../support/unique-email";
 import { startInstance } from "./instances";
 
 test.describe("redirect targets", () => {

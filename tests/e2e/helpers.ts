@@ -1,8 +1,7 @@
 import { expect, type APIRequest, type Page } from "@playwright/test";
+import { uniqueEmail } from "../support/unique-email";
 
 let counter = 0;
-export const uniqueEmail = (prefix: string) =>
-  `${prefix}-${process.pid}-${Date.now()}-${counter++}@example.com`;
 
 export const password = "correct horse battery";
 

@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
-import { signUp, uniqueEmail } from "./helpers";
+import { signUp } from "./helpers";
+import { uniqueEmail } from "../support/unique-email";
 
 test.use({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
 

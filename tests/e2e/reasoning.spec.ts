@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
-import { releaseReply, signUp, uniqueEmail } from "./helpers";
+import { releaseReply, signUp } from "./helpers";
+import { uniqueEmail } from "../support/unique-email";
 import { onPatientInstance } from "./instances";
 
 const thinking = "Let me think about that.";

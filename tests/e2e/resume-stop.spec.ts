@@ -1,6 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { withDb } from "./db";
-import { fakeModel, releaseReply, signUp, uniqueEmail } from "./helpers";
+import { fakeModel, releaseReply, signUp } from "./helpers";
+import { uniqueEmail } from "../support/unique-email";
 import { onPatientInstance, startInstance } from "./instances";
 
 const composer = (page: Page) => page.getByRole("textbox", { name: "Message" });

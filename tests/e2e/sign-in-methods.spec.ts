@@ -2,7 +2,8 @@ import { expect, test, type Browser, type Page } from "@playwright/test";
 import { TOTP } from "otpauth";
 import { startOidcProvider } from "../support/oidc-provider";
 import { withDb } from "./db";
-import { apiAdmin, password, signIn, signUp, uniqueEmail } from "./helpers";
+import { apiAdmin, password, signIn, signUp } from "./helpers";
+import { uniqueEmail } from "../support/unique-email";
 import { startInstance } from "./instances";
 
 const sso = "Acme SSO";

@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
-import { apiUser, password, signUp, uniqueEmail } from "./helpers";
+import { apiUser, password, signUp } from "./helpers";
+import { uniqueEmail } from "../support/unique-email";
 
 const threads = (page: Page) => page.getByRole("navigation", { name: "Threads" });
 const composer = (page: Page) => page.getByRole("textbox", { name: "Message" });

@@ -1,7 +1,8 @@
 import { expect, test } from "@playwright/test";
 import { fakeReplyTokens, fakeUsage } from "../support/fake-openai";
 import { withDb } from "./db";
-import { chatBody, modelRequests, signUp, uniqueEmail } from "./helpers";
+import { chatBody, modelRequests, signUp } from "./helpers";
+import { uniqueEmail } from "../support/unique-email";
 import { startInstance } from "./instances";
 
 test("a reply records its model and the usage the provider reported; /account shows the month", async ({ page }) => {

@@ -3,9 +3,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createAuth } from "@/auth";
 import { connectPglite, connectPostgres, type DatabaseHandle } from "@/db/connect";
 import { session, user } from "@/db/schema";
+import { cookieHeader } from "../support/cookies";
 import { migratePostgres } from "../support/migrate";
 import { createDatabase } from "../support/postgres";
-import { testEnv, uniqueEmail } from "../support/databases";
+import { testEnv } from "../support/databases";
+import { uniqueEmail } from "../support/unique-email";
 
 // A database of its own: "the first account" needs an empty instance.
 const fresh = [
@@ -37,7 +39,7 @@ describe.each(fresh)("admins on $name", ({ open }) => {
   const roleOf = async (email: string) => (await handle.db.select({ role: user.role }).from(user).where(eq(user.email, email.toLowerCase())))[0]?.role;
   const signUp = async (name: string, email = uniqueEmail(name)) => {
     const { headers, response } = await auth.api.signUpEmail({ body: { name, email, password }, returnHeaders: true });
-    return { email, id: response.user.id, cookie: (headers.get("set-cookie") ?? "").split(";")[0] };
+    return { email, id: response.user.id, cookie: cookieHeader(headers, "session_token") };
   };
   const call = (path: string, cookie: string, body: unknown) =>
     auth.handler(new Request(`${origin}/api/auth${path}`, { method: "POST", headers: { "content-type": "application/json", origin, cookie }, body: JSON.stringify(body) }));
@@ -161,7 +163,7 @@ describe.each(fresh)("who may sign up, on $name", ({ open }) => {
     expect(made.status).toBe(200);
     const [row] = await handle.db.select({ approvalStatus: user.approvalStatus }).from(user).where(eq(user.email, pendingEmail.toLowerCase()));
     expect(row.approvalStatus).toBe("pending");
-    const cookie = (made.headers.get("set-cookie") ?? "").split(";")[0];
+    const cookie = cookieHeader(made, "session_token");
     const seen = await approval.api.getSession({ headers: new Headers({ cookie }) });
     expect((seen?.user as { approvalStatus?: string }).approvalStatus).toBe("pending");
   });
@@ -259,7 +261,7 @@ describe.each(fresh)("the audit log on $name", ({ open }) => {
       );
     const adminEmail = uniqueEmail("auditor");
     const admin = await post("/sign-up/email", { name: "A", email: adminEmail, password });
-    const adminCookie = (admin.headers.get("set-cookie") ?? "").split(";")[0];
+    const adminCookie = cookieHeader(admin, "session_token");
     const memberEmail = uniqueEmail("audited");
     const member = await post("/sign-up/email", { name: "M", email: memberEmail, password });
     const memberId = (await member.json()).user.id as string;
@@ -268,7 +270,7 @@ describe.each(fresh)("the audit log on $name", ({ open }) => {
     await post("/sign-in/email", { email: memberEmail, password: "wrong secret 2" });
     await post("/sign-in/email", { email: memberEmail, password: "wrong secret 3" }); // locked
     const signedIn = await post("/sign-in/email", { email: adminEmail, password });
-    const cookie = (signedIn.headers.get("set-cookie") ?? "").split(";")[0];
+    const cookie = cookieHeader(signedIn, "session_token");
     await post("/change-password", { currentPassword: password, newPassword: "another good password" }, cookie);
     await post("/admin/ban-user", { userId: memberId, banReason: "abuse" }, adminCookie);
     await post("/sign-out", {}, cookie);
@@ -338,7 +340,7 @@ describe.each(fresh)("admin actions (the /api/admin data layer) on $name", ({ op
     const signUp = async (name: string) => {
       const email = uniqueEmail(name);
       const { headers, response } = await auth.api.signUpEmail({ body: { name, email, password }, returnHeaders: true });
-      return { id: response.user.id, email, cookie: (headers.get("set-cookie") ?? "").split(";")[0] };
+      return { id: response.user.id, email, cookie: cookieHeader(headers, "session_token") };
     };
     const owner = await signUp("owner");
     const member = await signUp("member");

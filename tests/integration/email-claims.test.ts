@@ -3,10 +3,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from
 import { createAuth } from "@/auth";
 import { connectPglite, connectPostgres, type DatabaseHandle } from "@/db/connect";
 import { auditEvent, user } from "@/db/schema";
+import { cookieHeader } from "../support/cookies";
 import { migratePostgres } from "../support/migrate";
 import { createDatabase } from "../support/postgres";
 import { startSmtpServer } from "../support/smtp-server";
-import { testEnv, uniqueEmail } from "../support/databases";
+import { testEnv } from "../support/databases";
+import { uniqueEmail } from "../support/unique-email";
 
 // Databases of their own: these tests need to know which account is the instance's first.
 const fresh = [
@@ -28,7 +30,6 @@ type Auth = ReturnType<typeof createAuth>;
 
 const post = (auth: Auth, path: string, body: unknown, cookie = "") =>
   auth.handler(new Request(`${origin}/api/auth${path}`, { method: "POST", headers: { "content-type": "application/json", origin, cookie }, body: JSON.stringify(body) }));
-const cookieOf = (response: Response) => (response.headers.get("set-cookie") ?? "").split(";")[0];
 
 /**
  * Without SMTP_URL the mailer prints each mail on the console; this reads the newest link in a
@@ -73,7 +74,7 @@ describe.each(fresh)("ADMIN_EMAILS grants nothing until the address is verified,
     const made = await post(auth, "/sign-up/email", { name: "Claimer", email: listed, password });
     expect(made.status).toBe(200);
     expect(await rowOf(listed)).toEqual({ role: "user", approvalStatus: null, emailVerified: false });
-    const claimer = cookieOf(made);
+    const claimer = cookieHeader(made, "session_token");
     expect((await auth.handler(new Request(`${origin}/api/auth/admin/list-users`, { headers: { cookie: claimer } }))).status).toBe(403);
     // Signing in again with the right password proves nothing about the address either.
     expect((await post(auth, "/sign-in/email", { email: listed, password })).status).toBe(200);
@@ -95,7 +96,7 @@ describe.each(fresh)("ADMIN_EMAILS grants nothing until the address is verified,
     expect(made.status).toBe(200);
     expect(await rowOf(boss)).toEqual({ role: "user", approvalStatus: "unverified", emailVerified: false });
     const { isEmailVerificationPending } = await import("@/lib/auth/session");
-    const session = await closed.api.getSession({ headers: new Headers({ cookie: cookieOf(made) }) });
+    const session = await closed.api.getSession({ headers: new Headers({ cookie: cookieHeader(made, "session_token") }) });
     expect(isEmailVerificationPending(session!, new Set())).toBe(true);
 
     // Verified another way (here by hand, as an SSO provider vouching at sign-in would): the next sign-in promotes.
@@ -104,7 +105,7 @@ describe.each(fresh)("ADMIN_EMAILS grants nothing until the address is verified,
     const signedIn = await post(closed, "/sign-in/email", { email: boss, password });
     expect(signedIn.status).toBe(200);
     expect(await rowOf(boss)).toEqual({ role: "admin", approvalStatus: null, emailVerified: true });
-    const again = await closed.api.getSession({ headers: new Headers({ cookie: cookieOf(signedIn) }) });
+    const again = await closed.api.getSession({ headers: new Headers({ cookie: cookieHeader(signedIn, "session_token") }) });
     expect(isEmailVerificationPending(again!, new Set())).toBe(false);
   });
 
@@ -115,12 +116,12 @@ describe.each(fresh)("ADMIN_EMAILS grants nothing until the address is verified,
     const email = uniqueEmail("member");
     const made = await post(auth, "/sign-up/email", { name: "Member", email, password });
     expect(made.status).toBe(200);
-    const session = await auth.api.getSession({ headers: new Headers({ cookie: cookieOf(made) }) });
+    const session = await auth.api.getSession({ headers: new Headers({ cookie: cookieHeader(made, "session_token") }) });
     expect(isEmailVerificationPending(session!, domains)).toBe(true);
     // The same account on an instance without domains is not held: the domain was the claim.
     expect(isEmailVerificationPending(session!, new Set())).toBe(false);
     await auth.handler(new Request(await loggedLink(info, email.toLowerCase(), "/verify-email")));
-    const after = await auth.api.getSession({ headers: new Headers({ cookie: cookieOf(made) }) });
+    const after = await auth.api.getSession({ headers: new Headers({ cookie: cookieHeader(made, "session_token") }) });
     expect(isEmailVerificationPending(after!, domains)).toBe(false);
 
     const outside = await post(auth, "/sign-up/email", { name: "Out", email: `out-${Date.now()}@elsewhere.test`, password });

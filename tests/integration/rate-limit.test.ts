@@ -7,7 +7,8 @@ import { chatUsage, user } from "@/db/schema";
 import { ApiError } from "@/lib/http/errors";
 import { createChatRateLimiter } from "@/lib/chat/rate-limit";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/http/client-address";
-import { engines, testEnv, uniqueEmail } from "../support/databases";
+import { engines, testEnv } from "../support/databases";
+import { uniqueEmail } from "../support/unique-email";
 
 describe.each(engines)("rate limits on $name", ({ open }) => {
   let handle: DatabaseHandle;

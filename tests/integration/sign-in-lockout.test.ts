@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createAuth } from "@/auth";
 import type { DatabaseHandle } from "@/db/connect";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/http/client-address";
-import { engines, testEnv, uniqueEmail } from "../support/databases";
+import { cookieHeader } from "../support/cookies";
+import { engines, testEnv } from "../support/databases";
+import { uniqueEmail } from "../support/unique-email";
 
 const origin = "http://localhost:3000";
 const password = "correct horse";
@@ -99,7 +101,7 @@ describe.each(engines)("sign-in lockout per account on $name", ({ open }) => {
     const email = await newAccount("owner");
     const first = await signIn(email, password);
     expect(first.status).toBe(200);
-    const deviceCookie = (first.headers.getSetCookie().find((c) => c.includes("known_device=")) ?? "").split(";")[0];
+    const deviceCookie = cookieHeader(first, "known_device");
     expect(deviceCookie).toMatch(/known_device=.+/);
 
     for (let i = 0; i < 6; i++) await signIn(email, "attacker guess");
