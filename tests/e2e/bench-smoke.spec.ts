@@ -2,6 +2,7 @@ import { expect, test } from "@playwright/test";
 import { firstVisitScriptBytes, runConcurrent, stats, timeRequest, timeToFirstByte, treeRssBytes } from "../../bench/measure";
 import { seed } from "../../bench/seed";
 import { cookieHeader } from "../support/cookies";
+import { chatPage } from "./chat-page";
 import { apiUser, chatBody } from "./helpers";
 
 // A small run of the benchmark harness (npm run bench): its seeding and its measurements must
@@ -42,7 +43,7 @@ test("benchmark harness smoke run", async ({ playwright, browser, baseURL }) => 
   expect(chat.ms).toBeGreaterThan(0);
 
   const weight = await firstVisitScriptBytes(browser, `${baseURL}/`, cookieHeader(stored, "session_token"), (page) =>
-    page.getByRole("textbox", { name: "Message" }).waitFor(),
+    chatPage(page).messageBox.waitFor(),
   );
   expect(weight.scripts).toBeGreaterThan(0);
   expect(weight.gzipBytes).toBeGreaterThan(10_000);

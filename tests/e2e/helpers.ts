@@ -72,6 +72,11 @@ export async function modelParts(): Promise<import("../support/fake-openai").Rec
   return ((await (await fetch(fakeModel("/__parts"))).json()) as { parts: import("../support/fake-openai").ReceivedParts[] }).parts;
 }
 
+/** The signed-in user's threads as GET /api/threads lists them (its first page). */
+export async function listThreads(request: import("@playwright/test").APIRequestContext) {
+  return ((await (await request.get("/api/threads")).json()) as { threads: { id: string; title: string | null; model: string }[] }).threads;
+}
+
 /** POST /api/attachments with one file, as the browser sends it. */
 export function uploadFile(request: import("@playwright/test").APIRequestContext, name: string, bytes: Buffer, mimeType = "application/octet-stream") {
   return request.post("/api/attachments", { multipart: { file: { name, mimeType, buffer: bytes } } });
