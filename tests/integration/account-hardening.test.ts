@@ -4,11 +4,11 @@ import { createAuth } from "@/auth";
 import type { DatabaseHandle } from "@/db/connect";
 import { account, auditEvent, session, user, verification } from "@/db/schema";
 import { FRESH_SIGN_IN_MAX_AGE_S, MAX_NAME_CHARS } from "@/lib/shared/account-rules";
+import { postToAuth } from "../support/auth-requests";
 import { cookieHeader } from "../support/cookies";
 import { engines, testEnv } from "../support/databases";
 import { uniqueEmail } from "../support/unique-email";
 
-const origin = "http://localhost:3000";
 const password = "correct horse battery";
 
 describe.each(engines)("account rules on $name", ({ open }) => {
@@ -22,9 +22,7 @@ describe.each(engines)("account rules on $name", ({ open }) => {
   afterAll(() => handle.close());
 
   const post = async (path: string, body: unknown, cookie = "") => {
-    const response = await auth.handler(
-      new Request(`${origin}/api/auth${path}`, { method: "POST", headers: { "content-type": "application/json", origin, cookie }, body: JSON.stringify(body) }),
-    );
+    const response = await postToAuth(auth, path, body, { cookie });
     return { status: response.status, json: (await response.json().catch(() => null)) as Record<string, unknown> | null, cookie: cookieHeader(response, "session_token") };
   };
   const signUp = async (name = "Someone") => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createAuth } from "@/auth";
 import { connectPglite, connectPostgres, type DatabaseHandle } from "@/db/connect";
 import { session, user } from "@/db/schema";
+import { authOrigin, postToAuth } from "../support/auth-requests";
 import { cookieHeader } from "../support/cookies";
 import { migratePostgres } from "../support/migrate";
 import { createDatabase } from "../support/postgres";
@@ -22,7 +23,6 @@ const fresh = [
   },
 ];
 
-const origin = "http://localhost:3000";
 const password = "correct horse";
 
 describe.each(fresh)("admins on $name", ({ open }) => {
@@ -41,10 +41,8 @@ describe.each(fresh)("admins on $name", ({ open }) => {
     const { headers, response } = await auth.api.signUpEmail({ body: { name, email, password }, returnHeaders: true });
     return { email, id: response.user.id, cookie: cookieHeader(headers, "session_token") };
   };
-  const call = (path: string, cookie: string, body: unknown) =>
-    auth.handler(new Request(`${origin}/api/auth${path}`, { method: "POST", headers: { "content-type": "application/json", origin, cookie }, body: JSON.stringify(body) }));
-  const signIn = (email: string) =>
-    auth.handler(new Request(`${origin}/api/auth/sign-in/email`, { method: "POST", headers: { "content-type": "application/json", origin }, body: JSON.stringify({ email, password }) }));
+  const call = (path: string, cookie: string, body: unknown) => postToAuth(auth, path, body, { cookie });
+  const signIn = (email: string) => postToAuth(auth, "/sign-in/email", { email, password });
 
   it("makes the first account an admin, the second a user, and an ADMIN_EMAILS sign-up a user until its address is verified", async () => {
     const first = await signUp("First");
@@ -133,14 +131,7 @@ describe.each(fresh)("who may sign up, on $name", ({ open }) => {
 
   // Every sign-up here comes from one address: the per-address limit is out of the way.
   const unlimited = { AUTH_RATE_LIMIT_MAX: "100000" };
-  const signUp = (auth: ReturnType<typeof createAuth>, email: string) =>
-    auth.handler(
-      new Request(`${origin}/api/auth/sign-up/email`, {
-        method: "POST",
-        headers: { "content-type": "application/json", origin },
-        body: JSON.stringify({ name: "N", email, password }),
-      }),
-    );
+  const signUp = (auth: ReturnType<typeof createAuth>, email: string) => postToAuth(auth, "/sign-up/email", { name: "N", email, password });
 
   it("closed: only the first account and ADMIN_EMAILS get in; domains limit every sign-up; approval leaves new accounts pending", async () => {
     const boss = uniqueEmail("boss");
@@ -191,13 +182,7 @@ describe.each(fresh)("invitations on $name", ({ open }) => {
   afterAll(() => handle.close());
 
   const signUp = (auth: ReturnType<typeof createAuth>, email: string, invite?: string) =>
-    auth.handler(
-      new Request(`${origin}/api/auth/sign-up/email`, {
-        method: "POST",
-        headers: { "content-type": "application/json", origin, ...(invite ? { "x-invite-token": invite } : {}) },
-        body: JSON.stringify({ name: "N", email, password }),
-      }),
-    );
+    postToAuth(auth, "/sign-up/email", { name: "N", email, password }, invite ? { "x-invite-token": invite } : {});
 
   it("invite mode takes only valid invitations, each use counted once; used up, expired, revoked and other-address ones say so", async () => {
     const { createInvitations } = await import("@/lib/admin/invitations");
@@ -252,13 +237,7 @@ describe.each(fresh)("the audit log on $name", ({ open }) => {
     const { createAudit } = await import("@/lib/admin/audit");
     const auth = createAuth(handle.db, testEnv({ AUTH_RATE_LIMIT_MAX: "100000", AUTH_ACCOUNT_MAX_FAILURES: "2" }));
     const post = (path: string, body: unknown, cookie = "") =>
-      auth.handler(
-        new Request(`${origin}/api/auth${path}`, {
-          method: "POST",
-          headers: { "content-type": "application/json", origin, cookie, "user-agent": "AuditTest/1.0", "x-threadkeeper-client-address": "198.51.100.77" },
-          body: JSON.stringify(body),
-        }),
-      );
+      postToAuth(auth, path, body, { cookie, "user-agent": "AuditTest/1.0", "x-threadkeeper-client-address": "198.51.100.77" });
     const adminEmail = uniqueEmail("auditor");
     const admin = await post("/sign-up/email", { name: "A", email: adminEmail, password });
     const adminCookie = cookieHeader(admin, "session_token");
@@ -280,7 +259,7 @@ describe.each(fresh)("the audit log on $name", ({ open }) => {
     const confirmerId = (await (await post("/sign-up/email", { name: "C", email: confirmerEmail, password })).json()).user.id as string;
     const token = await createEmailVerificationToken((await auth.$context).secret, confirmerEmail);
     const verified = await auth.handler(
-      new Request(`${origin}/api/auth/verify-email?token=${token}`, { headers: { "user-agent": "AuditTest/1.0", "x-threadkeeper-client-address": "198.51.100.77" } }),
+      new Request(`${authOrigin}/api/auth/verify-email?token=${token}`, { headers: { "user-agent": "AuditTest/1.0", "x-threadkeeper-client-address": "198.51.100.77" } }),
     );
     expect(verified.status).toBeLessThan(400);
 
