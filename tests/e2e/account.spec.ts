@@ -1,6 +1,7 @@
 import { expect, test, type Browser } from "@playwright/test";
-import { apiAdmin, mailedLink, password, resetPasswordByMail, signIn, signUp } from "./helpers";
+import { apiAdmin, listThreads, mailedLink, password, resetPasswordByMail, signIn, signUp } from "./helpers";
 import { withDb } from "./db";
+import { chatPage } from "./chat-page";
 
 const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
 const iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
@@ -107,10 +108,10 @@ test("account: deleting it takes every row of this user and nothing of anyone el
 });
 
 test("export: a thread as Markdown and JSON, and all of my data", async ({ page }) => {
+  const chat = chatPage(page);
   await signUp(page, "Exporter");
-  await page.getByRole("textbox", { name: "Message" }).fill("Export me please");
-  await page.getByRole("textbox", { name: "Message" }).press("Enter");
-  await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
+  await chat.send("Export me please");
+  await expect(chat.lastReply).toContainText("— done.");
 
   const markdown = page.waitForEvent("download");
   await page.getByRole("link", { name: "Export Markdown" }).click();
@@ -119,7 +120,7 @@ test("export: a thread as Markdown and JSON, and all of my data", async ({ page 
   expect(md).toContain("## You\n\nExport me please");
   expect(md).toContain("## Assistant\n\nFake model says: Export me please — done.");
 
-  const [thread] = (await (await page.request.get("/api/threads")).json()).threads;
+  const [thread] = await listThreads(page.request);
   const json = await page.request.get(`/api/threads/${thread.id}/export?format=json`);
   expect(json.headers()["content-disposition"]).toMatch(/^attachment; filename=".+\.json"$/);
   const exported = await json.json();

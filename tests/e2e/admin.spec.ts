@@ -1,5 +1,7 @@
 import { expect, test } from "@playwright/test";
-import { chatBody, modelRequests, password, signIn, signUp, uniqueEmail } from "./helpers";
+import { chatPage } from "./chat-page";
+import { chatBody, modelRequests, password, signIn, signUp } from "./helpers";
+import { uniqueEmail } from "../support/unique-email";
 import { startInstance } from "./instances";
 
 test("the first account administers a fresh instance: users, bans with a reason, roles, the last admin kept, no conversations shown", async ({ browser }) => {
@@ -97,7 +99,7 @@ test("approval: a new account waits (page and API), the model is never called, a
   try {
     const adminPage = await adminContext.newPage();
     await signUp(adminPage, "Owner", uniqueEmail("owner"));
-    await expect(adminPage.getByRole("textbox", { name: "Message" })).toBeVisible();
+    await expect(chatPage(adminPage).messageBox).toBeVisible();
 
     const userPage = await userContext.newPage();
     await userPage.goto("/sign-up");
@@ -119,7 +121,7 @@ test("approval: a new account waits (page and API), the model is never called, a
     await row.getByRole("button", { name: "Approve" }).click();
     await expect(row.getByRole("cell").nth(3)).toHaveText("active");
     await userPage.reload();
-    await expect(userPage.getByRole("textbox", { name: "Message" })).toBeVisible();
+    await expect(chatPage(userPage).messageBox).toBeVisible();
     expect((await userPage.request.get("/api/threads")).status()).toBe(200);
 
     // Closed, chosen on /admin: the sign-up page says so and the API refuses.
@@ -166,7 +168,7 @@ test("invite mode: an admin makes a one-use link, a stranger joins through it, a
       await page.getByLabel("Email").fill(uniqueEmail(`guest${i}`));
       await page.getByLabel("Password").fill(password);
       await page.getByRole("button", { name: "Sign up" }).click();
-      if (expected === "joined") await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
+      if (expected === "joined") await expect(chatPage(page).messageBox).toBeVisible();
       else await expect(page.getByRole("alert").filter({ hasText: "This invitation has been used up." })).toBeVisible();
       await context.close();
     }

@@ -5,12 +5,12 @@ import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { expect, test, type Page } from "@playwright/test";
 import { makePdf, makePng, sha256 } from "../support/files";
 import { startS3Server } from "../support/s3-server";
+import { chatPage } from "./chat-page";
 import { withDb } from "./db";
-import { apiUser, chatBody, filePart, modelParts, signUp, uploadFile } from "./helpers";
+import { apiUser, chatBody, filePart, listThreads, modelParts, signUp, uploadFile } from "./helpers";
 import { startInstance } from "./instances";
 
 const baseURL = `http://127.0.0.1:${process.env.E2E_PORT}`;
-const composer = (page: Page) => page.getByRole("textbox", { name: "Message" });
 const chips = (page: Page) => page.getByRole("group", { name: "Attached files" });
 
 /** A DataTransfer holding one file, made in the page (drop and paste events carry one). */
@@ -25,6 +25,7 @@ const transferOf = (page: Page, name: string, type: string, bytes: Buffer) =>
   );
 
 test("attach by button, drop and paste: the model gets the image bytes, the PDF's text and the text file; a reload shows them", async ({ page }) => {
+  const chat = chatPage(page);
   await signUp(page, "Attacher");
   const marker = `files-${Date.now()}`;
   const picked = makePng(16, 16, 40);
@@ -32,11 +33,8 @@ test("attach by button, drop and paste: the model gets the image bytes, the PDF'
   const pdf = makePdf(`Quarterly report ${marker}`);
   const notes = Buffer.from(`name,amount\nwidgets,${marker}\n`);
 
-  // The button: an image and a CSV at once, through the file chooser (once the page is live).
-  await expect(composer(page)).toBeEnabled();
-  const chooser = page.waitForEvent("filechooser");
-  await page.getByRole("button", { name: "Attach" }).click();
-  await (await chooser).setFiles([
+  // The button: an image and a CSV at once, through the file chooser.
+  await chat.attach([
     { name: "photo.png", mimeType: "image/png", buffer: picked },
     { name: "notes.csv", mimeType: "text/csv", buffer: notes },
   ]);
@@ -44,18 +42,17 @@ test("attach by button, drop and paste: the model gets the image bytes, the PDF'
   const dropped = await transferOf(page, "report.pdf", "application/pdf", pdf);
   for (const type of ["dragenter", "dragover", "drop"]) await page.getByText("How can I help?").dispatchEvent(type, { dataTransfer: dropped });
   // Paste into the message box: a screenshot.
-  await composer(page).focus();
+  await chat.messageBox.focus();
   const clipboard = await transferOf(page, "image.png", "image/png", pasted);
-  await composer(page).evaluate((box, clipboardData) => box.dispatchEvent(new ClipboardEvent("paste", { clipboardData, bubbles: true, cancelable: true })), clipboard);
+  await chat.messageBox.evaluate((box, clipboardData) => box.dispatchEvent(new ClipboardEvent("paste", { clipboardData, bubbles: true, cancelable: true })), clipboard);
 
   for (const name of ["photo.png", "notes.csv", "report.pdf", "image.png"]) await expect(chips(page).getByLabel(`Attachment ${name}`)).toBeVisible();
   // Uploaded: each chip shows its size, none is still uploading.
   await expect(chips(page).getByRole("progressbar")).toHaveCount(0);
   await expect(chips(page).getByText(/\d+ (B|KB)$/)).toHaveCount(4);
 
-  await composer(page).fill(`What is in these? ${marker}`);
-  await composer(page).press("Enter");
-  await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
+  await chat.send(`What is in these? ${marker}`);
+  await expect(chat.lastReply).toContainText("— done.");
   await expect(chips(page)).toHaveCount(0);
 
   const received = (await modelParts()).find((p) => p.text.includes(marker) && p.images.length > 0)!;
@@ -65,7 +62,7 @@ test("attach by button, drop and paste: the model gets the image bytes, the PDF'
   expect(received.texts).toContain(`Attached file "notes.csv":\n\n${notes.toString()}`);
 
   await page.reload();
-  const sent = page.locator('[data-role="user"]').first();
+  const sent = chat.userMessages.first();
   await expect(sent.getByRole("img", { name: "photo.png" })).toBeVisible();
   await expect(sent.getByRole("img", { name: "image.png" })).toBeVisible();
   await expect(sent.getByRole("link", { name: /report\.pdf/ })).toBeVisible();
@@ -76,32 +73,29 @@ test("attach by button, drop and paste: the model gets the image bytes, the PDF'
   expect(sha256(await full.body())).toBe(sha256(picked));
 
   // The thread's Markdown export names the files.
-  const [thread] = (await (await page.request.get("/api/threads")).json()).threads;
+  const [thread] = await listThreads(page.request);
   const markdown = await (await page.request.get(`/api/threads/${thread.id}/export?format=markdown`)).text();
   expect(markdown).toMatch(/Attachment: \[report\.pdf\]\(\/api\/attachments\/[0-9a-f-]{36}\)/);
 });
 
 test("editing a message with a file sends a fresh copy of the file on the new branch; the original keeps its own", async ({ page }) => {
+  const chat = chatPage(page);
   await signUp(page, "Editor");
   const image = makePng(5, 5, 77);
   const marker = `edit-${Date.now()}`;
-  await expect(composer(page)).toBeEnabled();
-  const chooser = page.waitForEvent("filechooser");
-  await page.getByRole("button", { name: "Attach" }).click();
-  await (await chooser).setFiles([{ name: "diagram.png", mimeType: "image/png", buffer: image }]);
+  await chat.attach([{ name: "diagram.png", mimeType: "image/png", buffer: image }]);
   await expect(chips(page).getByText(/\d+ B$/)).toBeVisible();
-  await composer(page).fill(`first ${marker}`);
-  await composer(page).press("Enter");
-  await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
+  await chat.send(`first ${marker}`);
+  await expect(chat.lastReply).toContainText("— done.");
 
-  await page.locator('[data-role="user"]').hover();
+  await chat.userMessages.hover();
   await page.getByRole("button", { name: "Edit", exact: true }).click();
   const editBox = page.getByRole("textbox", { name: "Edit message" });
   await expect(page.getByLabel("Attachment diagram.png")).toBeVisible();
   await expect(page.getByLabel("Attachment diagram.png").getByText(/\d+ B$/)).toBeVisible();
   await editBox.fill(`second ${marker}`);
   await page.getByRole("button", { name: "Save" }).click();
-  await expect(page.locator('[data-role="assistant"]').last()).toContainText(`second ${marker}`);
+  await expect(chat.lastReply).toContainText(`second ${marker}`);
 
   const sent = (await modelParts()).filter((p) => p.text.includes(marker));
   expect(sent.map((p) => [p.text.split(" ")[0], p.images.map((i) => i.sha256)])).toEqual([
@@ -115,39 +109,33 @@ test("editing a message with a file sends a fresh copy of the file on the new br
 });
 
 test("a refused file says why in its chip, and can be removed; the message sends without it", async ({ page }) => {
+  const chat = chatPage(page);
   await signUp(page, "Refused");
-  await expect(composer(page)).toBeEnabled();
-  const chooser = page.waitForEvent("filechooser");
-  await page.getByRole("button", { name: "Attach" }).click();
-  await (await chooser).setFiles([{ name: "program.exe", mimeType: "application/octet-stream", buffer: Buffer.from([0x4d, 0x5a, 0x90, 0x00, 0xff, 0xfe]) }]);
+  await chat.attach([{ name: "program.exe", mimeType: "application/octet-stream", buffer: Buffer.from([0x4d, 0x5a, 0x90, 0x00, 0xff, 0xfe]) }]);
   const chip = chips(page).getByLabel("Attachment program.exe");
   await expect(chip.getByRole("alert")).toHaveText(/Only images \(PNG, JPEG, WebP, GIF\), PDFs and text files can be attached\./);
   await chip.getByRole("button", { name: "Remove program.exe" }).click();
   await expect(chips(page)).toHaveCount(0);
-  await composer(page).fill("no files after all");
-  await composer(page).press("Enter");
-  await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
+  await chat.send("no files after all");
+  await expect(chat.lastReply).toContainText("— done.");
 });
 
 test("a model that takes no images: a clear error in the thread, and the message and its file are kept", async ({ page }) => {
+  const chat = chatPage(page);
   await signUp(page, "Sightless");
   const image = makePng(4, 4, 99);
-  await expect(composer(page)).toBeEnabled();
-  const chooser = page.waitForEvent("filechooser");
-  await page.getByRole("button", { name: "Attach" }).click();
-  await (await chooser).setFiles([{ name: "chart.png", mimeType: "image/png", buffer: image }]);
+  await chat.attach([{ name: "chart.png", mimeType: "image/png", buffer: image }]);
   await expect(chips(page).getByText(/\d+ B$/)).toBeVisible();
-  await composer(page).fill("describe this [no-images]");
-  await composer(page).press("Enter");
+  await chat.send("describe this [no-images]");
   await expect(page.getByRole("alert").filter({ hasText: "This model does not support image input." })).toBeVisible();
 
-  const [thread] = (await (await page.request.get("/api/threads")).json()).threads;
+  const [thread] = await listThreads(page.request);
   const { messages } = await (await page.request.get(`/api/threads/${thread.id}/messages`)).json();
   const file = messages[0].content.parts.find((p: { type: string }) => p.type === "file");
   expect(file).toMatchObject({ mediaType: "image/png", filename: "chart.png" });
   expect(sha256(await (await page.request.get(file.url)).body())).toBe(sha256(image));
   await page.reload();
-  await expect(page.locator('[data-role="user"]').getByRole("img", { name: "chart.png" })).toBeVisible();
+  await expect(chat.userMessages.getByRole("img", { name: "chart.png" })).toBeVisible();
 });
 
 test("isolation: another user's upload is 404 to download and 400 in a chat; signed out is 401; the owner's works", async ({ playwright }) => {

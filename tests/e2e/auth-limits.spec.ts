@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
 import type { AppServer } from "../support/app-server";
-import { forgedAddressHeaders, password, uniqueEmail } from "./helpers";
+import { forgedAddressHeaders, password } from "./helpers";
+import { uniqueEmail } from "../support/unique-email";
 import { startInstance } from "./instances";
 
 /** The security events in a server log: its JSON lines with msg "auth". */

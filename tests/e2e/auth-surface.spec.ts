@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { apiAdmin, apiUser, password, uniqueEmail } from "./helpers";
+import { apiAdmin, apiUser, password } from "./helpers";
+import { uniqueEmail } from "../support/unique-email";
 import { snapshotUsers, withDb } from "./db";
 
 const baseURL = `http://127.0.0.1:${process.env.E2E_PORT}`;

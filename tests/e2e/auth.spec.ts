@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 import pg from "pg";
-import { password, resetPasswordByMail, signIn, signUp, uniqueEmail } from "./helpers";
+import { password, resetPasswordByMail, signIn, signUp } from "./helpers";
+import { uniqueEmail } from "../support/unique-email";
 
 test("sign up, see your name, sign out, sign back in", async ({ page }) => {
   const email = await signUp(page, "Ada");

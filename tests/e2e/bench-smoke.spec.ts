@@ -1,6 +1,8 @@
 import { expect, test } from "@playwright/test";
 import { firstVisitScriptBytes, runConcurrent, stats, timeRequest, timeToFirstByte, treeRssBytes } from "../../bench/measure";
 import { seed } from "../../bench/seed";
+import { cookieHeader } from "../support/cookies";
+import { chatPage } from "./chat-page";
 import { apiUser, chatBody } from "./helpers";
 
 // A small run of the benchmark harness (npm run bench): its seeding and its measurements must
@@ -9,8 +11,8 @@ test("benchmark harness smoke run", async ({ playwright, browser, baseURL }) => 
   const { request, userId } = await apiUser(playwright, baseURL!, "Bencher");
   const size = { userThreads: 120, otherThreads: 200, otherUsers: 5, messagesPerThread: 4, longThreadMessages: 30 };
   const { longThreadId } = await seed(process.env.E2E_DATABASE_URL!, userId, size, `smoke${Date.now()}`);
-  const { cookies } = await request.storageState();
-  const headers = { cookie: cookies.map((c) => `${c.name}=${c.value}`).join("; "), origin: baseURL! };
+  const stored = await request.storageState();
+  const headers = { cookie: cookieHeader(stored), origin: baseURL! };
 
   const first = await (await fetch(`${baseURL}/api/threads?limit=50`, { headers })).json();
   expect(first.threads).toHaveLength(50);
@@ -40,9 +42,8 @@ test("benchmark harness smoke run", async ({ playwright, browser, baseURL }) => 
   expect(chat.body).toContain("t5 ");
   expect(chat.ms).toBeGreaterThan(0);
 
-  const sessionCookie = cookies.find((c) => c.name.endsWith("session_token"))!;
-  const weight = await firstVisitScriptBytes(browser, `${baseURL}/`, `${sessionCookie.name}=${sessionCookie.value}`, (page) =>
-    page.getByRole("textbox", { name: "Message" }).waitFor(),
+  const weight = await firstVisitScriptBytes(browser, `${baseURL}/`, cookieHeader(stored, "session_token"), (page) =>
+    chatPage(page).messageBox.waitFor(),
   );
   expect(weight.scripts).toBeGreaterThan(0);
   expect(weight.gzipBytes).toBeGreaterThan(10_000);

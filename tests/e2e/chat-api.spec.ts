@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
+import { cookieHeader } from "../support/cookies";
 import { withDb } from "./db";
-import { apiUser, chatBody, modelRequests } from "./helpers";
+import { apiUser, chatBody, listThreads, modelRequests } from "./helpers";
 import { startInstance } from "./instances";
 
 test("/api/chat without a session is 401 and never reaches the model", async ({ request }) => {
@@ -71,8 +72,7 @@ test("replyId names the stored reply: after Stop the browser's settled copy repl
 test("a browser that disconnects mid-stream still gets the full reply stored", async ({ playwright, baseURL }) => {
   const { request } = await apiUser(playwright, baseURL!, "Leaver");
   const thread = await (await request.post("/api/threads", { data: {} })).json();
-  const { cookies } = await request.storageState();
-  const cookie = cookies.map((c) => `${c.name}=${c.value}`).join("; ");
+  const cookie = cookieHeader(await request.storageState());
 
   const abort = new AbortController();
   const response = await fetch(`${baseURL}/api/chat`, {
@@ -110,7 +110,7 @@ test("thread routes: create, list, get, rename, archive, delete", async ({ playw
   const renamed = await request.patch(`/api/threads/${thread.id}`, { data: { title: "Renamed" } });
   expect(await renamed.json()).toMatchObject({ title: "Renamed" });
   await request.patch(`/api/threads/${thread.id}`, { data: { status: "archived" } });
-  expect((await (await request.get("/api/threads")).json()).threads).toEqual([]);
+  expect(await listThreads(request)).toEqual([]);
   expect((await (await request.get("/api/threads?status=archived")).json()).threads).toMatchObject([{ id: thread.id }]);
 
   expect((await request.delete(`/api/threads/${thread.id}`)).status()).toBe(204);

@@ -1,23 +1,17 @@
-import { expect, test, type Page } from "@playwright/test";
-import { chatBody, modelRequests, signUp } from "./helpers";
-
-const threads = (page: Page) => page.getByRole("navigation", { name: "Threads" });
-const composer = (page: Page) => page.getByRole("textbox", { name: "Message" });
-
-async function send(page: Page, text: string) {
-  await composer(page).fill(text);
-  await composer(page).press("Enter");
-}
+import { expect, test } from "@playwright/test";
+import { chatPage } from "./chat-page";
+import { chatBody, listThreads, modelRequests, signUp } from "./helpers";
 
 test("chat: a streamed reply, a titled thread, and both still there after a reload", async ({ page }) => {
+  const chat = chatPage(page);
   await signUp(page, "Chatter");
-  await send(page, "Hello from the browser");
-  const reply = page.locator('[data-role="assistant"]').last();
+  await chat.send("Hello from the browser");
+  const reply = chat.lastReply;
   await expect(reply).toContainText("Fake model says: Hello from the browser — done.");
-  await expect(threads(page).getByText("Title: Hello from the browser")).toBeVisible();
+  await expect(chat.threadList.getByText("Title: Hello from the browser")).toBeVisible();
 
   // The server's copy and the browser's settled copy of the reply are one row, marked complete.
-  const [thread] = (await (await page.request.get("/api/threads")).json()).threads;
+  const [thread] = await listThreads(page.request);
   const { messages } = await (await page.request.get(`/api/threads/${thread.id}/messages`)).json();
   expect(messages.map((m: { content: { role: string }; status: string }) => [m.content.role, m.status])).toEqual([
     ["user", "complete"],
@@ -26,119 +20,125 @@ test("chat: a streamed reply, a titled thread, and both still there after a relo
   expect(messages[1].parentId).toBe(messages[0].id);
 
   await page.reload();
-  await expect(threads(page).getByText("Title: Hello from the browser")).toBeVisible();
-  await threads(page).getByText("Title: Hello from the browser").click();
-  await expect(page.locator('[data-role="user"]')).toContainText("Hello from the browser");
-  await expect(page.locator('[data-role="assistant"]')).toContainText("Fake model says: Hello from the browser — done.");
+  await expect(chat.threadList.getByText("Title: Hello from the browser")).toBeVisible();
+  await chat.threadList.getByText("Title: Hello from the browser").click();
+  await expect(chat.userMessages).toContainText("Hello from the browser");
+  await expect(chat.replies).toContainText("Fake model says: Hello from the browser — done.");
 });
 
 test("threads: rename, archive, unarchive and delete survive a reload", async ({ page }) => {
+  const chat = chatPage(page);
   await signUp(page, "Organizer");
-  await send(page, "Organize my week");
+  await chat.send("Organize my week");
   const title = "Title: Organize my week";
-  await expect(threads(page).getByText(title)).toBeVisible();
+  await expect(chat.threadList.getByText(title)).toBeVisible();
 
-  await threads(page).getByRole("button", { name: `Rename ${title}` }).click();
-  const input = threads(page).getByRole("textbox", { name: "Thread title" });
+  await chat.threadList.getByRole("button", { name: `Rename ${title}` }).click();
+  const input = chat.threadList.getByRole("textbox", { name: "Thread title" });
   await input.fill("Weekly plan");
   await input.press("Enter");
-  await expect(threads(page).getByText("Weekly plan")).toBeVisible();
+  await expect(chat.threadList.getByText("Weekly plan")).toBeVisible();
   await page.reload();
-  await expect(threads(page).getByText("Weekly plan")).toBeVisible();
+  await expect(chat.threadList.getByText("Weekly plan")).toBeVisible();
 
-  await threads(page).getByRole("button", { name: "Archive Weekly plan" }).click();
-  await expect(threads(page).getByText("Weekly plan")).toHaveCount(0);
+  await chat.threadList.getByRole("button", { name: "Archive Weekly plan" }).click();
+  await expect(chat.threadList.getByText("Weekly plan")).toHaveCount(0);
   await page.reload();
-  await expect(threads(page).getByText("Weekly plan")).toHaveCount(0);
-  await threads(page).getByRole("button", { name: "Archived" }).click();
-  await expect(threads(page).getByText("Weekly plan")).toBeVisible();
+  await expect(chat.threadList.getByText("Weekly plan")).toHaveCount(0);
+  await chat.threadList.getByRole("button", { name: "Archived" }).click();
+  await expect(chat.threadList.getByText("Weekly plan")).toBeVisible();
 
-  await threads(page).getByRole("button", { name: "Unarchive Weekly plan" }).click();
-  await threads(page).getByRole("button", { name: "Chats" }).click();
-  await expect(threads(page).getByText("Weekly plan")).toBeVisible();
+  await chat.threadList.getByRole("button", { name: "Unarchive Weekly plan" }).click();
+  await chat.threadList.getByRole("button", { name: "Chats" }).click();
+  await expect(chat.threadList.getByText("Weekly plan")).toBeVisible();
   await page.reload();
-  await expect(threads(page).getByText("Weekly plan")).toBeVisible();
+  await expect(chat.threadList.getByText("Weekly plan")).toBeVisible();
 
-  await threads(page).getByRole("button", { name: "Delete Weekly plan" }).click();
-  await threads(page).getByRole("button", { name: "Cancel" }).click();
-  await expect(threads(page).getByText("Weekly plan")).toBeVisible();
-  await threads(page).getByRole("button", { name: "Delete Weekly plan" }).click();
-  await threads(page).getByRole("button", { name: "Confirm delete" }).click();
-  await expect(threads(page).getByText("Weekly plan")).toHaveCount(0);
+  await chat.threadList.getByRole("button", { name: "Delete Weekly plan" }).click();
+  await chat.threadList.getByRole("button", { name: "Cancel" }).click();
+  await expect(chat.threadList.getByText("Weekly plan")).toBeVisible();
+  await chat.threadList.getByRole("button", { name: "Delete Weekly plan" }).click();
+  await chat.threadList.getByRole("button", { name: "Confirm delete" }).click();
+  await expect(chat.threadList.getByText("Weekly plan")).toHaveCount(0);
   await page.reload();
-  await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
-  await expect(threads(page).getByText("Weekly plan")).toHaveCount(0);
+  await expect(chat.messageBox).toBeVisible();
+  await expect(chat.threadList.getByText("Weekly plan")).toHaveCount(0);
 });
 
 test("Stop keeps the partial reply the user saw, also after a reload", async ({ page }) => {
+  const chat = chatPage(page);
   await signUp(page, "Stopper");
   // Five minutes of reply unless stopped, so a busy machine cannot let it end before Stop lands.
-  await send(page, "please stop me [tokens=3000] [delay=100]");
-  const reply = page.locator('[data-role="assistant"]').last();
+  await chat.send("please stop me [tokens=3000] [delay=100]");
+  const reply = chat.lastReply;
   await expect(reply).toContainText("t3 ");
-  await page.getByRole("button", { name: "Stop", exact: true }).click();
-  await expect(page.getByRole("button", { name: "Send", exact: true })).toBeVisible();
+  await chat.stopButton.click();
+  await expect(chat.sendButton).toBeVisible();
   const shown = (await reply.innerText()).trim();
   expect(shown).not.toContain("t3000");
 
   // Longer than the server takes to stop the model and store its own copy, so a late server write would show up.
   await page.waitForTimeout(4500);
   await page.reload();
-  await threads(page).getByText(/please stop me/).click();
-  const stored = page.locator('[data-role="assistant"]').last();
+  await chat.threadList.getByText(/please stop me/).click();
+  const stored = chat.lastReply;
   await expect(stored).toContainText("t3 ");
   expect((await stored.innerText()).trim()).toBe(shown);
 });
 
 test("Retry adds a branch and both replies survive a reload", async ({ page }) => {
+  const chat = chatPage(page);
   await signUp(page, "Brancher");
-  await send(page, "Branch this");
-  await expect(page.locator('[data-role="assistant"]')).toContainText("— done.");
+  await chat.send("Branch this");
+  await expect(chat.replies).toContainText("— done.");
   await page.getByRole("button", { name: "Retry", exact: true }).click();
   await expect(page.getByText("2 / 2")).toBeVisible();
   await page.reload();
-  await threads(page).getByText(/Branch this/).click();
-  await expect(page.locator('[data-role="assistant"]')).toContainText("— done.");
+  await chat.threadList.getByText(/Branch this/).click();
+  await expect(chat.replies).toContainText("— done.");
   await expect(page.getByText("2 / 2")).toBeVisible();
   await page.getByRole("button", { name: "Previous branch" }).click();
   await expect(page.getByText("1 / 2")).toBeVisible();
 });
 
 test("Edit sends the changed message as a branch with its own reply; both survive a reload", async ({ page }) => {
+  const chat = chatPage(page);
   await signUp(page, "Editor");
-  await send(page, "First wording");
-  await expect(page.locator('[data-role="assistant"]')).toContainText("Fake model says: First wording — done.");
-  await page.locator('[data-role="user"]').hover();
+  await chat.send("First wording");
+  await expect(chat.replies).toContainText("Fake model says: First wording — done.");
+  await chat.userMessages.hover();
   await page.getByRole("button", { name: "Edit", exact: true }).click();
   await page.getByRole("textbox", { name: "Edit message" }).fill("Second wording");
   await page.getByRole("button", { name: "Save", exact: true }).click();
-  await expect(page.locator('[data-role="assistant"]')).toContainText("Fake model says: Second wording — done.");
+  await expect(chat.replies).toContainText("Fake model says: Second wording — done.");
   await expect(page.getByText("2 / 2")).toBeVisible();
 
   await page.reload();
-  await threads(page).getByText(/First wording/).click();
-  await expect(page.locator('[data-role="user"]')).toContainText("Second wording");
+  await chat.threadList.getByText(/First wording/).click();
+  await expect(chat.userMessages).toContainText("Second wording");
   await page.getByRole("button", { name: "Previous branch" }).click();
-  await expect(page.locator('[data-role="user"]')).toContainText("First wording");
-  await expect(page.locator('[data-role="assistant"]')).toContainText("Fake model says: First wording — done.");
+  await expect(chat.userMessages).toContainText("First wording");
+  await expect(chat.replies).toContainText("Fake model says: First wording — done.");
 });
 
 test("model errors show in the thread and the next message works", async ({ page }) => {
+  const chat = chatPage(page);
   await signUp(page, "Unlucky");
-  await send(page, "[fail-500] break please");
+  await chat.send("[fail-500] break please");
   await expect(page.getByRole("alert").filter({ hasText: /model could not answer|fake failure|error/i })).toBeVisible();
-  await send(page, "Try again");
-  await expect(page.locator('[data-role="assistant"]').last()).toContainText("Fake model says: Try again — done.");
+  await chat.send("Try again");
+  await expect(chat.lastReply).toContainText("Fake model says: Try again — done.");
 });
 
 test("reply Markdown shows images from this app only; an image from elsewhere is a link and is never loaded", async ({ page }) => {
+  const chat = chatPage(page);
   await signUp(page, "Pictures");
   const outside: string[] = [];
   page.on("request", (r) => {
     if (!r.url().startsWith(new URL(page.url()).origin)) outside.push(r.url());
   });
-  await send(page, "![leak](https://example.com/pixel.png?q=secret) and ![own](/favicon.ico)");
-  const reply = page.locator('[data-role="assistant"]').last();
+  await chat.send("![leak](https://example.com/pixel.png?q=secret) and ![own](/favicon.ico)");
+  const reply = chat.lastReply;
   await expect(reply).toContainText("— done.");
   await expect(reply.getByRole("link", { name: "leak" })).toHaveAttribute("href", "https://example.com/pixel.png?q=secret");
   await expect(reply.locator("img")).toHaveCount(1);
@@ -149,24 +149,25 @@ test("reply Markdown shows images from this app only; an image from elsewhere is
 });
 
 test("model picker: the choice goes to the model, is stored per thread, and only offered models are accepted", async ({ page }) => {
+  const chat = chatPage(page);
   await signUp(page, "Picker");
   const marker = `pick-${Date.now()}`;
   await page.getByLabel("Model", { exact: true }).selectOption("fake-model-mini");
-  await send(page, `Which model ${marker}`);
-  await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
+  await chat.send(`Which model ${marker}`);
+  await expect(chat.lastReply).toContainText("— done.");
   const seen = (await modelRequests()).filter((r) => r.includes(marker));
   expect(seen.filter((r) => !r.includes(" title]"))).toEqual([`[fake-model-mini] Which model ${marker}`]);
   // Titles come from the title model (the default here), whatever the thread's model.
   expect(seen.filter((r) => r.includes(" title]"))).toEqual([`[fake-model title] Which model ${marker}`]);
 
-  const [thread] = (await (await page.request.get("/api/threads")).json()).threads;
+  const [thread] = await listThreads(page.request);
   expect(thread.model).toBe("fake-model-mini");
 
   // A new thread starts from the default; the saved one shows its own model again.
-  await threads(page).getByRole("button", { name: "New thread" }).click();
+  await chat.threadList.getByRole("button", { name: "New thread" }).click();
   await page.reload();
   await expect(page.getByLabel("Model", { exact: true })).toHaveValue("fake-model");
-  await threads(page).getByText(/Which model/).click();
+  await chat.threadList.getByText(/Which model/).click();
   await expect(page.getByLabel("Model", { exact: true })).toHaveValue("fake-model-mini");
 
   for (const response of [
@@ -180,12 +181,13 @@ test("model picker: the choice goes to the model, is stored per thread, and only
 });
 
 test("search: Ctrl+K, matches in titles and messages highlighted, opening a result shows the thread", async ({ page }) => {
+  const chat = chatPage(page);
   await signUp(page, "Searcher");
-  await send(page, "Tell me about volcanic islands");
-  await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
-  await threads(page).getByRole("button", { name: "New thread" }).click();
-  await send(page, "Something about <b>tea</b> instead");
-  await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
+  await chat.send("Tell me about volcanic islands");
+  await expect(chat.lastReply).toContainText("— done.");
+  await chat.threadList.getByRole("button", { name: "New thread" }).click();
+  await chat.send("Something about <b>tea</b> instead");
+  await expect(chat.lastReply).toContainText("— done.");
 
   await page.keyboard.press("Control+k");
   await expect(page.getByRole("searchbox", { name: "Search threads" })).toBeFocused();
@@ -194,7 +196,7 @@ test("search: Ctrl+K, matches in titles and messages highlighted, opening a resu
   await expect(results.getByRole("listitem")).toHaveCount(1);
   await expect(results.locator("mark").first()).toHaveText(/volcanic/i);
   await results.getByRole("button").click();
-  await expect(page.locator('[data-role="user"]')).toContainText("Tell me about volcanic islands");
+  await expect(chat.userMessages).toContainText("Tell me about volcanic islands");
   await expect(page.getByRole("searchbox", { name: "Search threads" })).toHaveValue("");
 
   await page.getByRole("searchbox", { name: "Search threads" }).fill("tea");
@@ -207,9 +209,10 @@ test("search: Ctrl+K, matches in titles and messages highlighted, opening a resu
 });
 
 test("keyboard: shortcuts for new thread, composer focus and search, listed in a help dialog", async ({ page }) => {
+  const chat = chatPage(page);
   await signUp(page, "Keyboardist");
-  await send(page, "First thread by keyboard");
-  await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
+  await chat.send("First thread by keyboard");
+  await expect(chat.lastReply).toContainText("— done.");
 
   await page.getByRole("heading", { level: 1 }).or(page.locator("main")).first().click({ position: { x: 5, y: 5 } });
   await page.keyboard.press("Shift+?");
@@ -222,14 +225,14 @@ test("keyboard: shortcuts for new thread, composer focus and search, listed in a
   await expect(dialog).toBeHidden();
 
   await page.keyboard.press("Control+Shift+O");
-  await expect(page.locator('[data-role="user"]')).toHaveCount(0);
-  await expect(page.getByRole("textbox", { name: "Message" })).toBeFocused();
+  await expect(chat.userMessages).toHaveCount(0);
+  await expect(chat.messageBox).toBeFocused();
 
   await page.getByRole("button", { name: "Keyboard shortcuts" }).focus();
   await page.keyboard.press("/");
-  await expect(page.getByRole("textbox", { name: "Message" })).toBeFocused();
+  await expect(chat.messageBox).toBeFocused();
   await page.keyboard.type("Second thread by keyboard");
   await page.keyboard.press("Enter");
-  await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
-  await expect(threads(page).getByText(/by keyboard/)).toHaveCount(2);
+  await expect(chat.lastReply).toContainText("— done.");
+  await expect(chat.threadList.getByText(/by keyboard/)).toHaveCount(2);
 });

@@ -2,8 +2,10 @@ import { expect, test, type Browser } from "@playwright/test";
 import { readFileSync } from "node:fs";
 import { startOidcProvider } from "../support/oidc-provider";
 import { startSmtpServer } from "../support/smtp-server";
+import { chatPage } from "./chat-page";
 import { withDb } from "./db";
-import { password, signUp, uniqueEmail } from "./helpers";
+import { password, signUp } from "./helpers";
+import { uniqueEmail } from "../support/unique-email";
 import { startInstance } from "./instances";
 
 test.describe("redirect targets", () => {
@@ -89,12 +91,12 @@ test.describe("an instance limited to SIGNUP_EMAIL_DOMAINS, with ADMIN_EMAILS an
     }
     await page.goto("/");
     await expect(page.getByRole("heading", { name: "Check your inbox" })).toBeVisible();
-    await expect(page.getByRole("textbox", { name: "Message" })).toHaveCount(0);
+    await expect(chatPage(page).messageBox).toHaveCount(0);
     await page.getByRole("button", { name: "Send the link again" }).click();
     await expect(page.getByRole("status")).toContainText("A new link is on its way");
 
     await page.goto(await linkFromLog(app.logFile, email.toLowerCase(), "/verify-email"));
-    await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
+    await expect(chatPage(page).messageBox).toBeVisible();
     expect((await api("/api/threads")).status()).toBe(200);
     await context.close();
   });

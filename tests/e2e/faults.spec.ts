@@ -1,22 +1,17 @@
-import { expect, test, type Page } from "@playwright/test";
-import { apiUser, chatBody, signUp } from "./helpers";
-
-const threads = (page: Page) => page.getByRole("navigation", { name: "Threads" });
-
-async function send(page: Page, text: string) {
-  await page.getByRole("textbox", { name: "Message" }).fill(text);
-  await page.getByRole("textbox", { name: "Message" }).press("Enter");
-}
+import { expect, test } from "@playwright/test";
+import { chatPage } from "./chat-page";
+import { apiUser, chatBody, listThreads, signUp } from "./helpers";
 
 // Each marker makes the fake model fail one way; MODEL_TIMEOUT_MS is 3 s on the test server.
 for (const fault of ["[fail-500]", "[fail-429]", "[cut]", "[stall]"]) {
   test(`model fault ${fault}: a clear error, the user's message kept, no unmarked half reply, and the next message works`, async ({ page }) => {
+    const chat = chatPage(page);
     await signUp(page, "Faulty");
-    await send(page, `${fault} please answer`);
+    await chat.send(`${fault} please answer`);
     await expect(page.getByRole("alert").filter({ hasText: /could not answer|error|failed|aborted/i })).toBeVisible({ timeout: 15_000 });
-    await expect(page.getByRole("button", { name: "Send", exact: true })).toBeVisible();
+    await expect(chat.sendButton).toBeVisible();
 
-    const [thread] = (await (await page.request.get("/api/threads")).json()).threads;
+    const [thread] = await listThreads(page.request);
     const stored = async () => (await (await page.request.get(`/api/threads/${thread.id}/messages`)).json()).messages as {
       id: string;
       status: string;
@@ -27,13 +22,14 @@ for (const fault of ["[fail-500]", "[fail-429]", "[cut]", "[stall]"]) {
       if (m.content.role === "assistant") expect(m.status, JSON.stringify(m)).not.toBe("complete");
     }
 
-    await send(page, "Are you back?");
-    await expect(page.locator('[data-role="assistant"]').last()).toContainText("Fake model says: Are you back? — done.");
+    await chat.send("Are you back?");
+    await expect(chat.lastReply).toContainText("Fake model says: Are you back? — done.");
     await expect.poll(async () => (await stored()).filter((m) => m.status === "complete" && m.content.role === "assistant").length).toBe(1);
   });
 }
 
 test("HTML and script in messages and titles render as text and never run", async ({ page }) => {
+  const chat = chatPage(page);
   const dialogs: string[] = [];
   page.on("dialog", (d) => {
     dialogs.push(d.message());
@@ -41,17 +37,17 @@ test("HTML and script in messages and titles render as text and never run", asyn
   });
   await signUp(page, "Mallory");
   const payload = `<img src=x onerror="window.__xss='img'"><script>window.__xss='script'</script>**bold**`;
-  await send(page, payload);
-  await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
-  await expect(page.locator('[data-role="user"]')).toContainText(`<img src=x onerror="window.__xss='img'">`);
+  await chat.send(payload);
+  await expect(chat.lastReply).toContainText("— done.");
+  await expect(chat.userMessages).toContainText(`<img src=x onerror="window.__xss='img'">`);
 
-  const [thread] = (await (await page.request.get("/api/threads")).json()).threads;
+  const [thread] = await listThreads(page.request);
   const title = `<script>window.__xss='title'</script><b>bold title</b>`;
   expect((await page.request.patch(`/api/threads/${thread.id}`, { data: { title } })).status()).toBe(200);
   await page.reload();
-  await expect(threads(page).getByText(title)).toBeVisible();
-  await threads(page).getByText(title).click();
-  await expect(page.locator('[data-role="user"]')).toContainText("<script>");
+  await expect(chat.threadList.getByText(title)).toBeVisible();
+  await chat.threadList.getByText(title).click();
+  await expect(chat.userMessages).toContainText("<script>");
 
   expect(await page.evaluate(() => (window as unknown as { __xss?: string }).__xss)).toBeUndefined();
   expect(await page.locator("main img, main script, nav b").count()).toBe(0);

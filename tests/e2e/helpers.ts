@@ -1,8 +1,7 @@
 import { expect, type APIRequest, type Page } from "@playwright/test";
+import { uniqueEmail } from "../support/unique-email";
 
 let counter = 0;
-export const uniqueEmail = (prefix: string) =>
-  `${prefix}-${process.pid}-${Date.now()}-${counter++}@example.com`;
 
 export const password = "correct horse battery";
 
@@ -71,6 +70,11 @@ export async function modelRequests(): Promise<string[]> {
 /** What the fake model received besides words, newest last (see tests/support/fake-openai.ts). */
 export async function modelParts(): Promise<import("../support/fake-openai").ReceivedParts[]> {
   return ((await (await fetch(fakeModel("/__parts"))).json()) as { parts: import("../support/fake-openai").ReceivedParts[] }).parts;
+}
+
+/** The signed-in user's threads as GET /api/threads lists them (its first page). */
+export async function listThreads(request: import("@playwright/test").APIRequestContext) {
+  return ((await (await request.get("/api/threads")).json()) as { threads: { id: string; title: string | null; model: string }[] }).threads;
 }
 
 /** POST /api/attachments with one file, as the browser sends it. */

@@ -1,5 +1,7 @@
 import { expect, test } from "@playwright/test";
-import { apiUser, chatBody, forgedAddressHeaders, password, uniqueEmail } from "./helpers";
+import { apiUser, chatBody, forgedAddressHeaders, password } from "./helpers";
+import { uniqueEmail } from "../support/unique-email";
+import { cookieHeader } from "../support/cookies";
 import { pdfBombs } from "../support/files";
 import { countRowsOf, withDb } from "./db";
 import { startInstance } from "./instances";
@@ -175,8 +177,7 @@ test("a corpus of hostile requests gets 4xx JSON errors, no 5xx, and changes not
   const mine = await (await me.request.post("/api/threads", { data: { title: "mine" } })).json();
   const theirs = await (await them.request.post("/api/threads", { data: { title: "theirs" } })).json();
   const theirFile = await (await them.request.post("/api/attachments", { multipart: { file: { name: "theirs.txt", mimeType: "text/plain", buffer: Buffer.from("their file") } } })).json();
-  const { cookies } = await me.request.storageState();
-  const cookie = cookies.map((c) => `${c.name}=${c.value}`).join("; ");
+  const cookie = cookieHeader(await me.request.storageState());
 
   const requests = corpus(mine.id, theirs.id, theirFile.id);
   const before = await countRowsOf([me.userId, them.userId]);
@@ -282,8 +283,7 @@ test("admin routes: a corpus of hostile requests from an admin gets 4xx JSON err
     const adminClient = await apiUser(playwright, app.url, "Only admin");
     const target = await apiUser(playwright, app.url, "Target");
     const thread = await (await target.request.post("/api/threads", { data: { title: "theirs" } })).json();
-    const { cookies } = await adminClient.request.storageState();
-    const cookie = cookies.map((c) => `${c.name}=${c.value}`).join("; ");
+    const cookie = cookieHeader(await adminClient.request.storageState());
     const requests = adminCorpus(target.userId, adminClient.userId, thread.id);
     const snapshot = () =>
       withDb(async (client) => ({
@@ -347,7 +347,7 @@ test("hostile redirect targets: pages fall back to /, better-auth refuses them i
   const own = new URL(baseURL!).origin;
   const email = uniqueEmail("redirects");
   const signUp = await fetch(`${baseURL}/api/auth/sign-up/email`, { method: "POST", headers: { "content-type": "application/json", origin: own }, body: JSON.stringify({ name: "R", email, password }) });
-  const cookie = (signUp.headers.get("set-cookie") ?? "").split(";")[0]!;
+  const cookie = cookieHeader(signUp, "session_token");
   const failures: string[] = [];
   for (const target of hostileRedirects) {
     // Signed in, the page redirects at once: to / on this origin.

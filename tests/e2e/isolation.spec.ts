@@ -1,14 +1,13 @@
 import { expect, test, type Page } from "@playwright/test";
-import { chatBody, password, signIn, signUp } from "./helpers";
-
-const threads = (page: Page) => page.getByRole("navigation", { name: "Threads" });
+import { chatPage } from "./chat-page";
+import { chatBody, listThreads, password, signIn, signUp } from "./helpers";
 
 async function startThread(page: Page, text: string) {
-  await threads(page).getByRole("button", { name: "New thread" }).click();
-  await page.getByRole("textbox", { name: "Message" }).fill(text);
-  await page.getByRole("textbox", { name: "Message" }).press("Enter");
-  await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
-  await expect(threads(page).getByText(`Title: ${text}`)).toBeVisible();
+  const chat = chatPage(page);
+  await chat.threadList.getByRole("button", { name: "New thread" }).click();
+  await chat.send(text);
+  await expect(chat.lastReply).toContainText("— done.");
+  await expect(chat.threadList.getByText(`Title: ${text}`)).toBeVisible();
 }
 
 test("two users never see, change or chat in each other's threads", async ({ browser }) => {
@@ -22,11 +21,11 @@ test("two users never see, change or chat in each other's threads", async ({ bro
   await startThread(a, "Alice travel notes");
   await startThread(b, "Bob budget sheet");
 
-  const listA = (await (await a.request.get("/api/threads")).json()).threads as { id: string; title: string }[];
-  const listB = (await (await b.request.get("/api/threads")).json()).threads as { id: string; title: string }[];
+  const listA = await listThreads(a.request);
+  const listB = await listThreads(b.request);
   expect(listA.map((t) => t.title).sort()).toEqual(["Title: Alice secret recipe", "Title: Alice travel notes"]);
   expect(listB.map((t) => t.title)).toEqual(["Title: Bob budget sheet"]);
-  await expect(threads(b).getByText(/Alice/)).toHaveCount(0);
+  await expect(chatPage(b).threadList.getByText(/Alice/)).toHaveCount(0);
 
   const target = listA[0].id;
   const snapshot = async () => ({
@@ -73,7 +72,7 @@ test("two users never see, change or chat in each other's threads", async ({ bro
   await expect(a).toHaveURL(/\/sign-in/);
   phase = "bob";
   await signIn(a, emailB, password);
-  await expect(threads(a).getByText("Title: Bob budget sheet")).toBeVisible();
+  await expect(chatPage(a).threadList.getByText("Title: Bob budget sheet")).toBeVisible();
   await a.waitForTimeout(500);
   expect(seenTexts.length).toBeGreaterThan(0);
   expect(seenTexts.filter((t) => t.includes("Alice"))).toEqual([]);

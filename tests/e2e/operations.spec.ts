@@ -1,4 +1,5 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
+import { cookieHeader } from "../support/cookies";
 import { makePdf } from "../support/files";
 import { startTestPostgres } from "../support/postgres";
 import { migratePostgres } from "../support/migrate";
@@ -137,8 +138,7 @@ test("two instances on one database: a session, its revocation and the chat rate
   const second = await startInstance("twin");
   try {
     const user = await apiUser(playwright, main, "Twin");
-    const { cookies } = await user.request.storageState();
-    const cookie = cookies.map((c) => `${c.name}=${c.value}`).join("; ");
+    const cookie = cookieHeader(await user.request.storageState());
     const on = (base: string): APIRequestContext["get"] => (path, options) => user.request.get(`${base}${path}`, { ...options, headers: { cookie } });
     expect((await on(second.url)("/api/threads")).status()).toBe(200);
 
@@ -168,7 +168,7 @@ test("two instances on one database: a session, its revocation and the chat rate
     // A ban by an admin on the second instance: the first refuses within 100 ms, though it served
     // this user's session from memory a moment before.
     const banned = await apiUser(playwright, main, "Twin banned");
-    const bannedCookie = (await banned.request.storageState()).cookies.map((c) => `${c.name}=${c.value}`).join("; ");
+    const bannedCookie = cookieHeader(await banned.request.storageState());
     const asBanned = (base: string) => banned.request.get(`${base}/api/threads`, { headers: { cookie: bannedCookie } });
     for (let i = 0; i < 3; i++) expect((await asBanned(main)).status()).toBe(200);
     const admin = await apiAdmin(playwright, second.url);
@@ -188,7 +188,7 @@ test("SIGTERM during 20 streaming replies: ready and chat turn 503, every messag
   test.setTimeout(120_000);
   const app = await startInstance("shutdown", { SHUTDOWN_GRACE_MS: "1500" });
   const users = await Promise.all(Array.from({ length: 20 }, (_, i) => apiUser(playwright, app.url, `Streamer ${i}`)));
-  const sessions = await Promise.all(users.map(async (u) => (await u.request.storageState()).cookies.map((c) => `${c.name}=${c.value}`).join("; ")));
+  const sessions = await Promise.all(users.map(async (u) => cookieHeader(await u.request.storageState())));
   const threads = await Promise.all(users.map(async (u) => (await (await u.request.post("/api/threads", { data: {} })).json()).id as string));
   // Half the replies end within the grace period; the other half are still streaming when it is over.
   const send = (i: number, text: string) =>

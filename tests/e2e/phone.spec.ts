@@ -1,11 +1,14 @@
 import { expect, test, type Page } from "@playwright/test";
-import { signUp, uniqueEmail } from "./helpers";
+import { chatPage } from "./chat-page";
+import { signUp } from "./helpers";
+import { uniqueEmail } from "../support/unique-email";
 
 test.use({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
 
 const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
 test("at 390 px nothing scrolls sideways, and the thread list is a drawer behind Threads", async ({ page }) => {
+  const chat = chatPage(page);
   await page.goto("/sign-up");
   expect(await overflow(page), "/sign-up").toBeLessThanOrEqual(0);
   await page.goto("/sign-in");
@@ -13,10 +16,8 @@ test("at 390 px nothing scrolls sideways, and the thread list is a drawer behind
   await signUp(page, "Phone user with a rather long name for a small screen", uniqueEmail("phone"));
   expect(await overflow(page), "/").toBeLessThanOrEqual(0);
 
-  const composer = page.getByRole("textbox", { name: "Message" });
-  await composer.fill("Hello from a phone");
-  await composer.press("Enter");
-  await expect(page.locator('[data-role="assistant"]').last()).toContainText("Fake model says: Hello from a phone — done.");
+  await chat.send("Hello from a phone");
+  await expect(chat.lastReply).toContainText("Fake model says: Hello from a phone — done.");
   await expect(page).toHaveURL(/\/chat\//);
   const threadAddress = page.url();
   expect(await overflow(page), "/chat/:id").toBeLessThanOrEqual(0);
@@ -34,7 +35,7 @@ test("at 390 px nothing scrolls sideways, and the thread list is a drawer behind
   const box = (await drawerButton.boundingBox())!;
   expect(box.width).toBeGreaterThanOrEqual(44);
   expect(box.height).toBeGreaterThanOrEqual(44);
-  const drawer = page.getByRole("navigation", { name: "Threads" });
+  const drawer = chat.threadList;
   await expect(drawer).toBeHidden();
   await drawerButton.tap();
   await expect(drawer).toBeVisible();

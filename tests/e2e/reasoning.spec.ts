@@ -1,33 +1,34 @@
 import { expect, test, type Page } from "@playwright/test";
-import { releaseReply, signUp, uniqueEmail } from "./helpers";
+import { chatPage } from "./chat-page";
+import { releaseReply, signUp } from "./helpers";
+import { uniqueEmail } from "../support/unique-email";
 import { onPatientInstance } from "./instances";
 
 const thinking = "Let me think about that.";
 
 let asked = 0;
 async function thinkAndAnswer(page: Page) {
-  const composer = page.getByRole("textbox", { name: "Message" });
+  const chat = chatPage(page);
   // The model stops half-way through its thinking until the test lets it go on: the thinking is
   // seen while it goes on, however slow the machine.
   const text = `Ponder this [reason] [delay=400] [hold=3] #${process.pid}-${asked++}`;
-  await composer.fill(text);
-  await composer.press("Enter");
-  const block = page.locator('[data-role="assistant"] details');
+  await chat.send(text);
+  const block = chat.replies.locator("details");
   // Open while the model thinks...
   await expect(block).toHaveAttribute("open", "");
   await expect(block).toContainText("Let me");
   await releaseReply(text);
   // ...folded once the answer starts.
-  await expect(page.locator('[data-role="assistant"]')).toContainText("Fake model says:");
+  await expect(chat.replies).toContainText("Fake model says:");
   await expect(block).not.toHaveAttribute("open");
-  await expect(page.locator('[data-role="assistant"]')).toContainText("— done.");
+  await expect(chat.replies).toContainText("— done.");
 
   await page.reload();
-  const again = page.locator('[data-role="assistant"] details');
+  const again = chat.replies.locator("details");
   await expect(again).not.toHaveAttribute("open");
   await again.getByText("Thinking").click();
   await expect(again).toContainText(thinking);
-  return new URL(page.url()).pathname.split("/").at(-1)!;
+  return chat.threadId();
 }
 
 

@@ -1,6 +1,7 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import { apiUser, chatBody, password } from "./helpers";
 import { withDb } from "./db";
+import { cookieHeader } from "../support/cookies";
 
 /** One request to every API route; each must answer 401 for a dead session. */
 async function everyRouteStatus(request: APIRequestContext, threadId: string): Promise<number[]> {
@@ -25,11 +26,6 @@ async function everyRouteStatus(request: APIRequestContext, threadId: string): P
 
 const all401 = Array(12).fill(401);
 
-async function cookieHeader(request: APIRequestContext) {
-  const { cookies } = await request.storageState();
-  return cookies.map((c) => `${c.name}=${c.value}`).join("; ");
-}
-
 async function replay(playwright: { request: { newContext: (o: object) => Promise<APIRequestContext> } }, baseURL: string, cookie: string) {
   return playwright.request.newContext({ baseURL, extraHTTPHeaders: { cookie, origin: baseURL } });
 }
@@ -37,7 +33,7 @@ async function replay(playwright: { request: { newContext: (o: object) => Promis
 test("after sign-out the old cookie is dead on every route", async ({ playwright, baseURL }) => {
   const user = await apiUser(playwright, baseURL!, "SignOut");
   const thread = await (await user.request.post("/api/threads", { data: {} })).json();
-  const cookie = await cookieHeader(user.request);
+  const cookie = cookieHeader(await user.request.storageState());
   expect((await user.request.post("/api/auth/sign-out", { data: {} })).status()).toBe(200);
   const replayed = await replay(playwright, baseURL!, cookie);
   expect(await everyRouteStatus(replayed, thread.id)).toEqual(all401);
@@ -60,7 +56,7 @@ test("revokeSession and revokeOtherSessions take effect on the next request", as
   // The first device revokes the second by its token.
   // (The account page lists them on the server; /api/auth/list-sessions is not on the allow-list.)
   expect((await withDb((c) => c.query(`select count(*)::int as n from session where user_id = $1`, [user.id]))).rows[0].n).toBe(3);
-  const secondToken = decodeURIComponent((await cookieHeader(second)).split("=")[1]).split(".")[0];
+  const secondToken = decodeURIComponent(cookieHeader(await second.storageState()).split("=")[1]).split(".")[0];
   expect((await first.request.post("/api/auth/revoke-session", { data: { token: secondToken } })).status()).toBe(200);
   expect(await everyRouteStatus(second, thread.id)).toEqual(all401);
   expect((await third.get("/api/threads")).status()).toBe(200);
@@ -74,7 +70,7 @@ test("revokeSession and revokeOtherSessions take effect on the next request", as
 test("an expired session row and forged or tampered cookies get 401", async ({ playwright, baseURL }) => {
   const user = await apiUser(playwright, baseURL!, "Expired");
   const thread = await (await user.request.post("/api/threads", { data: {} })).json();
-  const cookie = await cookieHeader(user.request);
+  const cookie = cookieHeader(await user.request.storageState());
   const [name, value] = cookie.split("=");
   const [token, signature] = decodeURIComponent(value).split(".");
 
@@ -99,7 +95,7 @@ test("an expired session row and forged or tampered cookies get 401", async ({ p
 test("a session due for refresh is extended, and its new cookie reaches the browser once, from get-session and from an API route", async ({ playwright, baseURL }) => {
   for (const path of ["/api/auth/get-session", "/api/threads"]) {
     const user = await apiUser(playwright, baseURL!, "Refreshed");
-    const token = decodeURIComponent((await cookieHeader(user.request)).split("=")[1]).split(".")[0];
+    const token = decodeURIComponent(cookieHeader(await user.request.storageState()).split("=")[1]).split(".")[0];
     // better-auth extends a session once a day (updateAge) by pushing its expiry out to 7 days.
     await withDb((db) => db.query(`update session set expires_at = now() + interval '1 hour' where token = $1`, [token]));
     await new Promise((resolve) => setTimeout(resolve, 100));

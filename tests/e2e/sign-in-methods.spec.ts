@@ -1,8 +1,10 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { TOTP } from "otpauth";
 import { startOidcProvider } from "../support/oidc-provider";
+import { chatPage } from "./chat-page";
 import { withDb } from "./db";
-import { apiAdmin, password, signIn, signUp, uniqueEmail } from "./helpers";
+import { apiAdmin, password, signIn, signUp } from "./helpers";
+import { uniqueEmail } from "../support/unique-email";
 import { startInstance } from "./instances";
 
 const sso = "Acme SSO";
@@ -54,7 +56,7 @@ async function measured(page: Page, label: string, signIn: () => Promise<void>) 
   page.on("request", count);
   const started = Date.now();
   await signIn();
-  await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
+  await expect(chatPage(page).messageBox).toBeVisible();
   const ms = Date.now() - started;
   page.off("request", count);
   console.log(`sign-in cost [${label}]: ${ms} ms from the click to the chat; ${seen.length} requests: ${seen.join(", ")}`);
@@ -89,7 +91,7 @@ test.describe("single sign-on through an OpenID Connect provider", () => {
     provider.signInAs(person);
     await page.goto("/sign-in");
     await page.getByRole("button", { name: `Continue with ${sso}` }).click();
-    await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
+    await expect(chatPage(page).messageBox).toBeVisible();
     expect((await session(page)).user.email).toBe(email);
     await page.goto("/account");
     await expect(page.getByRole("list", { name: "Sign-in methods" }).getByRole("listitem")).toHaveText([new RegExp(`^${sso}`)]);
@@ -210,7 +212,7 @@ test("passkeys: add one on /account, sign in with it (no password, no code), del
     // The email field offers the passkey (conditional mediation); the virtual authenticator picks it at once.
     await signOutOf(page);
     await page.goto("/sign-in");
-    await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
+    await expect(chatPage(page).messageBox).toBeVisible();
     expect((await session(page)).user.email).toBe(email);
     await page.goto("/account");
     await expect(keys.getByRole("listitem", { name: "Test laptop" })).not.toContainText("last used never");
@@ -274,7 +276,7 @@ test("two-factor: turned on with a QR key and a first code, then sign-in asks fo
     await page.getByRole("button", { name: "Use a backup code instead" }).click();
     await page.getByLabel("Backup code").fill(backupCodes[0]!);
     await page.getByRole("button", { name: "Verify" }).click();
-    if (expected === "in") await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
+    if (expected === "in") await expect(chatPage(page).messageBox).toBeVisible();
     else await expect(page.locator("main").getByRole("alert")).toBeVisible();
   }
 

@@ -1,17 +1,18 @@
 import { expect, test } from "@playwright/test";
 import { fakeReplyTokens, fakeUsage } from "../support/fake-openai";
+import { chatPage } from "./chat-page";
 import { withDb } from "./db";
-import { chatBody, modelRequests, signUp, uniqueEmail } from "./helpers";
+import { chatBody, modelRequests, signUp } from "./helpers";
+import { uniqueEmail } from "../support/unique-email";
 import { startInstance } from "./instances";
 
 test("a reply records its model and the usage the provider reported; /account shows the month", async ({ page }) => {
+  const chat = chatPage(page);
   await signUp(page, "Counter");
   const text = "Count my tokens [reason]";
-  const composer = page.getByRole("textbox", { name: "Message" });
-  await composer.fill(text);
-  await composer.press("Enter");
-  await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
-  const threadId = new URL(page.url()).pathname.split("/").at(-1)!;
+  await chat.send(text);
+  await expect(chat.lastReply).toContainText("— done.");
+  const threadId = chat.threadId();
   const expected = fakeUsage(text, fakeReplyTokens(text), true);
   await expect
     .poll(() => withDb(async (c) => (await c.query(`select model, usage from message where thread_id = $1 and role = 'assistant'`, [threadId])).rows))
@@ -40,12 +41,11 @@ test("with TOKEN_QUOTA_PER_MONTH used up, chat answers 429 quota_exceeded before
   const context = await browser.newContext({ baseURL: app.url });
   try {
     const page = await context.newPage();
+    const chat = chatPage(page);
     await signUp(page, "Spender", uniqueEmail("spender"));
-    const composer = page.getByRole("textbox", { name: "Message" });
-    await composer.fill("Spend my whole quota in one go please");
-    await composer.press("Enter");
-    await expect(page.locator('[data-role="assistant"]').last()).toContainText("— done.");
-    const threadId = new URL(page.url()).pathname.split("/").at(-1)!;
+    await chat.send("Spend my whole quota in one go please");
+    await expect(chat.lastReply).toContainText("— done.");
+    const threadId = chat.threadId();
 
     const refused = await page.request.post("/api/chat", { data: chatBody(threadId, "One more?"), headers: { origin: app.url } });
     expect(refused.status()).toBe(429);
@@ -54,8 +54,7 @@ test("with TOKEN_QUOTA_PER_MONTH used up, chat answers 429 quota_exceeded before
     // Other tests share the fake model: look for these texts, not at a count.
     expect((await modelRequests()).some((t) => t.includes("One more?"))).toBe(false);
 
-    await composer.fill("And in the browser?");
-    await composer.press("Enter");
+    await chat.send("And in the browser?");
     await expect(page.getByRole("alert").filter({ hasText: /tokens for this month.*resets on/ })).toBeVisible();
     expect((await modelRequests()).some((t) => t.includes("And in the browser?"))).toBe(false);
   } finally {

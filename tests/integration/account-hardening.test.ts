@@ -4,9 +4,11 @@ import { createAuth } from "@/auth";
 import type { DatabaseHandle } from "@/db/connect";
 import { account, auditEvent, session, user, verification } from "@/db/schema";
 import { FRESH_SIGN_IN_MAX_AGE_S, MAX_NAME_CHARS } from "@/lib/shared/account-rules";
-import { engines, testEnv, uniqueEmail } from "../support/databases";
+import { postToAuth } from "../support/auth-requests";
+import { cookieHeader } from "../support/cookies";
+import { engines, testEnv } from "../support/databases";
+import { uniqueEmail } from "../support/unique-email";
 
-const origin = "http://localhost:3000";
 const password = "correct horse battery";
 
 describe.each(engines)("account rules on $name", ({ open }) => {
@@ -20,15 +22,13 @@ describe.each(engines)("account rules on $name", ({ open }) => {
   afterAll(() => handle.close());
 
   const post = async (path: string, body: unknown, cookie = "") => {
-    const response = await auth.handler(
-      new Request(`${origin}/api/auth${path}`, { method: "POST", headers: { "content-type": "application/json", origin, cookie }, body: JSON.stringify(body) }),
-    );
-    return { status: response.status, json: (await response.json().catch(() => null)) as Record<string, unknown> | null, cookie: (response.headers.get("set-cookie") ?? "").split(";")[0]! };
+    const response = await postToAuth(auth, path, body, { cookie });
+    return { status: response.status, json: (await response.json().catch(() => null)) as Record<string, unknown> | null, cookie: cookieHeader(response, "session_token") };
   };
   const signUp = async (name = "Someone") => {
     const email = uniqueEmail("rules");
     const { headers, response } = await auth.api.signUpEmail({ body: { name, email, password }, returnHeaders: true });
-    return { id: response.user.id, email, cookie: (headers.get("set-cookie") ?? "").split(";")[0]! };
+    return { id: response.user.id, email, cookie: cookieHeader(headers, "session_token") };
   };
   const userRow = async (id: string) => (await handle.db.select().from(user).where(eq(user.id, id)))[0];
 
@@ -96,7 +96,7 @@ describe.each(engines)("account rules on $name", ({ open }) => {
     const admin = await signUp("Admin");
     await handle.db.update(user).set({ role: "admin" }).where(eq(user.id, admin.id));
     const person = await signUp("Person");
-    const otherDevice = (await auth.api.signInEmail({ body: { email: person.email, password }, returnHeaders: true })).headers.get("set-cookie")!.split(";")[0]!;
+    const otherDevice = cookieHeader(await auth.api.signInEmail({ body: { email: person.email, password }, returnHeaders: true }), "session_token");
     const admins = createAdminUsers(handle.db, auth.api, createAudit(handle.db, 365));
     const caller = { user: { id: admin.id, email: admin.email } as never, headers: new Headers({ cookie: admin.cookie, "x-threadkeeper-client-address": "203.0.113.5" }) };
 

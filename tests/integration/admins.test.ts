@@ -3,9 +3,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createAuth } from "@/auth";
 import { connectPglite, connectPostgres, type DatabaseHandle } from "@/db/connect";
 import { session, user } from "@/db/schema";
+import { authOrigin, postToAuth } from "../support/auth-requests";
+import { cookieHeader } from "../support/cookies";
 import { migratePostgres } from "../support/migrate";
 import { createDatabase } from "../support/postgres";
-import { testEnv, uniqueEmail } from "../support/databases";
+import { testEnv } from "../support/databases";
+import { uniqueEmail } from "../support/unique-email";
 
 // A database of its own: "the first account" needs an empty instance.
 const fresh = [
@@ -20,7 +23,6 @@ const fresh = [
   },
 ];
 
-const origin = "http://localhost:3000";
 const password = "correct horse";
 
 describe.each(fresh)("admins on $name", ({ open }) => {
@@ -37,12 +39,10 @@ describe.each(fresh)("admins on $name", ({ open }) => {
   const roleOf = async (email: string) => (await handle.db.select({ role: user.role }).from(user).where(eq(user.email, email.toLowerCase())))[0]?.role;
   const signUp = async (name: string, email = uniqueEmail(name)) => {
     const { headers, response } = await auth.api.signUpEmail({ body: { name, email, password }, returnHeaders: true });
-    return { email, id: response.user.id, cookie: (headers.get("set-cookie") ?? "").split(";")[0] };
+    return { email, id: response.user.id, cookie: cookieHeader(headers, "session_token") };
   };
-  const call = (path: string, cookie: string, body: unknown) =>
-    auth.handler(new Request(`${origin}/api/auth${path}`, { method: "POST", headers: { "content-type": "application/json", origin, cookie }, body: JSON.stringify(body) }));
-  const signIn = (email: string) =>
-    auth.handler(new Request(`${origin}/api/auth/sign-in/email`, { method: "POST", headers: { "content-type": "application/json", origin }, body: JSON.stringify({ email, password }) }));
+  const call = (path: string, cookie: string, body: unknown) => postToAuth(auth, path, body, { cookie });
+  const signIn = (email: string) => postToAuth(auth, "/sign-in/email", { email, password });
 
   it("makes the first account an admin, the second a user, and an ADMIN_EMAILS sign-up a user until its address is verified", async () => {
     const first = await signUp("First");
@@ -131,14 +131,7 @@ describe.each(fresh)("who may sign up, on $name", ({ open }) => {
 
   // Every sign-up here comes from one address: the per-address limit is out of the way.
   const unlimited = { AUTH_RATE_LIMIT_MAX: "100000" };
-  const signUp = (auth: ReturnType<typeof createAuth>, email: string) =>
-    auth.handler(
-      new Request(`${origin}/api/auth/sign-up/email`, {
-        method: "POST",
-        headers: { "content-type": "application/json", origin },
-        body: JSON.stringify({ name: "N", email, password }),
-      }),
-    );
+  const signUp = (auth: ReturnType<typeof createAuth>, email: string) => postToAuth(auth, "/sign-up/email", { name: "N", email, password });
 
   it("closed: only the first account and ADMIN_EMAILS get in; domains limit every sign-up; approval leaves new accounts pending", async () => {
     const boss = uniqueEmail("boss");
@@ -161,7 +154,7 @@ describe.each(fresh)("who may sign up, on $name", ({ open }) => {
     expect(made.status).toBe(200);
     const [row] = await handle.db.select({ approvalStatus: user.approvalStatus }).from(user).where(eq(user.email, pendingEmail.toLowerCase()));
     expect(row.approvalStatus).toBe("pending");
-    const cookie = (made.headers.get("set-cookie") ?? "").split(";")[0];
+    const cookie = cookieHeader(made, "session_token");
     const seen = await approval.api.getSession({ headers: new Headers({ cookie }) });
     expect((seen?.user as { approvalStatus?: string }).approvalStatus).toBe("pending");
   });
@@ -231,13 +224,7 @@ describe.each(fresh)("invitations on $name", ({ open }) => {
   afterAll(() => handle.close());
 
   const signUp = (auth: ReturnType<typeof createAuth>, email: string, invite?: string) =>
-    auth.handler(
-      new Request(`${origin}/api/auth/sign-up/email`, {
-        method: "POST",
-        headers: { "content-type": "application/json", origin, ...(invite ? { "x-invite-token": invite } : {}) },
-        body: JSON.stringify({ name: "N", email, password }),
-      }),
-    );
+    postToAuth(auth, "/sign-up/email", { name: "N", email, password }, invite ? { "x-invite-token": invite } : {});
 
   it("invite mode takes only valid invitations, each use counted once; used up, expired, revoked and other-address ones say so", async () => {
     const { createInvitations } = await import("@/lib/admin/invitations");
@@ -292,16 +279,10 @@ describe.each(fresh)("the audit log on $name", ({ open }) => {
     const { createAudit } = await import("@/lib/admin/audit");
     const auth = createAuth(handle.db, testEnv({ AUTH_RATE_LIMIT_MAX: "100000", AUTH_ACCOUNT_MAX_FAILURES: "2" }));
     const post = (path: string, body: unknown, cookie = "") =>
-      auth.handler(
-        new Request(`${origin}/api/auth${path}`, {
-          method: "POST",
-          headers: { "content-type": "application/json", origin, cookie, "user-agent": "AuditTest/1.0", "x-threadkeeper-client-address": "198.51.100.77" },
-          body: JSON.stringify(body),
-        }),
-      );
+      postToAuth(auth, path, body, { cookie, "user-agent": "AuditTest/1.0", "x-threadkeeper-client-address": "198.51.100.77" });
     const adminEmail = uniqueEmail("auditor");
     const admin = await post("/sign-up/email", { name: "A", email: adminEmail, password });
-    const adminCookie = (admin.headers.get("set-cookie") ?? "").split(";")[0];
+    const adminCookie = cookieHeader(admin, "session_token");
     const memberEmail = uniqueEmail("audited");
     const member = await post("/sign-up/email", { name: "M", email: memberEmail, password });
     const memberId = (await member.json()).user.id as string;
@@ -310,7 +291,7 @@ describe.each(fresh)("the audit log on $name", ({ open }) => {
     await post("/sign-in/email", { email: memberEmail, password: "wrong secret 2" });
     await post("/sign-in/email", { email: memberEmail, password: "wrong secret 3" }); // locked
     const signedIn = await post("/sign-in/email", { email: adminEmail, password });
-    const cookie = (signedIn.headers.get("set-cookie") ?? "").split(";")[0];
+    const cookie = cookieHeader(signedIn, "session_token");
     await post("/change-password", { currentPassword: password, newPassword: "another good password" }, cookie);
     await post("/admin/ban-user", { userId: memberId, banReason: "abuse" }, adminCookie);
     await post("/sign-out", {}, cookie);
@@ -320,7 +301,7 @@ describe.each(fresh)("the audit log on $name", ({ open }) => {
     const confirmerId = (await (await post("/sign-up/email", { name: "C", email: confirmerEmail, password })).json()).user.id as string;
     const token = await createEmailVerificationToken((await auth.$context).secret, confirmerEmail);
     const verified = await auth.handler(
-      new Request(`${origin}/api/auth/verify-email?token=${token}`, { headers: { "user-agent": "AuditTest/1.0", "x-threadkeeper-client-address": "198.51.100.77" } }),
+      new Request(`${authOrigin}/api/auth/verify-email?token=${token}`, { headers: { "user-agent": "AuditTest/1.0", "x-threadkeeper-client-address": "198.51.100.77" } }),
     );
     expect(verified.status).toBeLessThan(400);
 
@@ -380,7 +361,7 @@ describe.each(fresh)("admin actions (the /api/admin data layer) on $name", ({ op
     const signUp = async (name: string) => {
       const email = uniqueEmail(name);
       const { headers, response } = await auth.api.signUpEmail({ body: { name, email, password }, returnHeaders: true });
-      return { id: response.user.id, email, cookie: (headers.get("set-cookie") ?? "").split(";")[0] };
+      return { id: response.user.id, email, cookie: cookieHeader(headers, "session_token") };
     };
     const owner = await signUp("owner");
     const member = await signUp("member");

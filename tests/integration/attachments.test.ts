@@ -11,7 +11,9 @@ import { storageFromEnv, type AttachmentStorage } from "@/lib/attachments/storag
 import { createAttachmentStore } from "@/lib/attachments/attachments";
 import type { Env } from "@/lib/config/env";
 import { createThreadStore, type MessageInput } from "@/lib/chat/threads";
-import { engines, testEnv, uniqueEmail } from "../support/databases";
+import { cookieHeader } from "../support/cookies";
+import { engines, testEnv } from "../support/databases";
+import { uniqueEmail } from "../support/unique-email";
 import { makePdf, makePng, sha256 } from "../support/files";
 import { startS3Server } from "../support/s3-server";
 
@@ -85,7 +87,7 @@ describe.each([
   const newUser = async (name: string) => {
     const email = uniqueEmail(name);
     const { headers, response } = await auth.api.signUpEmail({ body: { name, email, password: "correct horse" }, returnHeaders: true });
-    return { id: response.user.id, cookie: (headers.get("set-cookie") ?? "").split(";")[0] };
+    return { id: response.user.id, cookie: cookieHeader(headers, "session_token") };
   };
 
   beforeAll(async () => {

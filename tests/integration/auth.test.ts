@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuth } from "@/auth";
 import type { DatabaseHandle } from "@/db/connect";
 import { account, session, user } from "@/db/schema";
-import { engines, testEnv, uniqueEmail } from "../support/databases";
+import { cookieHeader } from "../support/cookies";
+import { engines, testEnv } from "../support/databases";
+import { uniqueEmail } from "../support/unique-email";
 
 describe.each(engines)("accounts and sessions on $name", ({ open }) => {
   let handle: DatabaseHandle;
@@ -42,7 +44,7 @@ describe.each(engines)("accounts and sessions on $name", ({ open }) => {
       body: { name: "Grace", email: uniqueEmail("revoke"), password: "correct horse" },
       returnHeaders: true,
     });
-    const cookie = (headers.get("set-cookie") ?? "").split(";")[0];
+    const cookie = cookieHeader(headers, "session_token");
     const request = new Headers({ cookie });
     const live = await auth.api.getSession({ headers: request });
     expect(live?.user.name).toBe("Grace");

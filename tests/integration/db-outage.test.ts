@@ -1,5 +1,6 @@
 import pino from "pino";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { cookieHeader } from "../support/cookies";
 import { migratePostgres } from "../support/migrate";
 import { startTestPostgres, type TestPostgres } from "../support/postgres";
 
@@ -24,7 +25,7 @@ beforeAll(async () => {
     body: { name: "Outage", email: `outage-${Date.now()}@example.com`, password: "correct horse" },
     returnHeaders: true,
   });
-  cookie = (headers.get("set-cookie") ?? "").split(";")[0];
+  cookie = cookieHeader(headers, "session_token");
 });
 
 afterAll(async () => {

@@ -3,10 +3,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from
 import { createAuth } from "@/auth";
 import { connectPglite, connectPostgres, type DatabaseHandle } from "@/db/connect";
 import { auditEvent, user } from "@/db/schema";
+import { authOrigin, postToAuth } from "../support/auth-requests";
+import { cookieHeader } from "../support/cookies";
 import { migratePostgres } from "../support/migrate";
 import { createDatabase } from "../support/postgres";
 import { startSmtpServer } from "../support/smtp-server";
-import { testEnv, uniqueEmail } from "../support/databases";
+import { testEnv } from "../support/databases";
+import { uniqueEmail } from "../support/unique-email";
 
 // Databases of their own: these tests need to know which account is the instance's first.
 const fresh = [
@@ -21,14 +24,11 @@ const fresh = [
   },
 ];
 
-const origin = "http://localhost:3000";
 const password = "correct horse";
 const unlimited = { AUTH_RATE_LIMIT_MAX: "100000" };
 type Auth = ReturnType<typeof createAuth>;
 
-const post = (auth: Auth, path: string, body: unknown, cookie = "") =>
-  auth.handler(new Request(`${origin}/api/auth${path}`, { method: "POST", headers: { "content-type": "application/json", origin, cookie }, body: JSON.stringify(body) }));
-const cookieOf = (response: Response) => (response.headers.get("set-cookie") ?? "").split(";")[0];
+const post = (auth: Auth, path: string, body: unknown, cookie = "") => postToAuth(auth, path, body, { cookie });
 
 /**
  * Without SMTP_URL the mailer prints each mail on the console; this reads the newest link in a
@@ -73,8 +73,8 @@ describe.each(fresh)("ADMIN_EMAILS grants nothing until the address is verified,
     const made = await post(auth, "/sign-up/email", { name: "Claimer", email: listed, password });
     expect(made.status).toBe(200);
     expect(await rowOf(listed)).toEqual({ role: "user", approvalStatus: null, emailVerified: false });
-    const claimer = cookieOf(made);
-    expect((await auth.handler(new Request(`${origin}/api/auth/admin/list-users`, { headers: { cookie: claimer } }))).status).toBe(403);
+    const claimer = cookieHeader(made, "session_token");
+    expect((await auth.handler(new Request(`${authOrigin}/api/auth/admin/list-users`, { headers: { cookie: claimer } }))).status).toBe(403);
     // Signing in again with the right password proves nothing about the address either.
     expect((await post(auth, "/sign-in/email", { email: listed, password })).status).toBe(200);
     expect((await rowOf(listed))?.role).toBe("user");
@@ -95,7 +95,7 @@ describe.each(fresh)("ADMIN_EMAILS grants nothing until the address is verified,
     expect(made.status).toBe(200);
     expect(await rowOf(boss)).toEqual({ role: "user", approvalStatus: "unverified", emailVerified: false });
     const { isEmailVerificationPending } = await import("@/lib/auth/session");
-    const session = await closed.api.getSession({ headers: new Headers({ cookie: cookieOf(made) }) });
+    const session = await closed.api.getSession({ headers: new Headers({ cookie: cookieHeader(made, "session_token") }) });
     expect(isEmailVerificationPending(session!, new Set())).toBe(true);
 
     // Verified another way (here by hand, as an SSO provider vouching at sign-in would): the next sign-in promotes.
@@ -104,7 +104,7 @@ describe.each(fresh)("ADMIN_EMAILS grants nothing until the address is verified,
     const signedIn = await post(closed, "/sign-in/email", { email: boss, password });
     expect(signedIn.status).toBe(200);
     expect(await rowOf(boss)).toEqual({ role: "admin", approvalStatus: null, emailVerified: true });
-    const again = await closed.api.getSession({ headers: new Headers({ cookie: cookieOf(signedIn) }) });
+    const again = await closed.api.getSession({ headers: new Headers({ cookie: cookieHeader(signedIn, "session_token") }) });
     expect(isEmailVerificationPending(again!, new Set())).toBe(false);
   });
 
@@ -115,12 +115,12 @@ describe.each(fresh)("ADMIN_EMAILS grants nothing until the address is verified,
     const email = uniqueEmail("member");
     const made = await post(auth, "/sign-up/email", { name: "Member", email, password });
     expect(made.status).toBe(200);
-    const session = await auth.api.getSession({ headers: new Headers({ cookie: cookieOf(made) }) });
+    const session = await auth.api.getSession({ headers: new Headers({ cookie: cookieHeader(made, "session_token") }) });
     expect(isEmailVerificationPending(session!, domains)).toBe(true);
     // The same account on an instance without domains is not held: the domain was the claim.
     expect(isEmailVerificationPending(session!, new Set())).toBe(false);
     await auth.handler(new Request(await loggedLink(info, email.toLowerCase(), "/verify-email")));
-    const after = await auth.api.getSession({ headers: new Headers({ cookie: cookieOf(made) }) });
+    const after = await auth.api.getSession({ headers: new Headers({ cookie: cookieHeader(made, "session_token") }) });
     expect(isEmailVerificationPending(after!, domains)).toBe(false);
 
     const outside = await post(auth, "/sign-up/email", { name: "Out", email: `out-${Date.now()}@elsewhere.test`, password });
@@ -160,7 +160,7 @@ describe.each(fresh)("sign-up does not say which addresses have accounts when ma
 
     expect((await smtp.mailTo(fresh.toLowerCase(), /Confirm/)).text).toMatch(/\/verify-email\?token=/);
     const warning = await smtp.mailTo(taken.toLowerCase(), /tried to sign up/);
-    expect(warning.text).toContain(`${origin}/sign-in`);
+    expect(warning.text).toContain(`${authOrigin}/sign-in`);
     expect(warning.text).not.toContain("another password");
     // The taken account is unchanged: same id, one account, and no sign-up recorded for it.
     expect((await handle.db.select({ id: user.id }).from(user).where(eq(user.email, taken.toLowerCase()))).map((r) => r.id)).toEqual([ownerId]);
@@ -169,13 +169,7 @@ describe.each(fresh)("sign-up does not say which addresses have accounts when ma
 
     // A bad invitation is refused before the address is looked up: alike for new and taken ones.
     for (const email of [uniqueEmail("invited"), taken]) {
-      const response = await auth.handler(
-        new Request(`${origin}/api/auth/sign-up/email`, {
-          method: "POST",
-          headers: { "content-type": "application/json", origin, "x-invite-token": "not-a-real-token" },
-          body: JSON.stringify({ name: "X", email, password }),
-        }),
-      );
+      const response = await postToAuth(auth, "/sign-up/email", { name: "X", email, password }, { "x-invite-token": "not-a-real-token" });
       expect(response.status, email).toBe(403);
       expect((await response.json()).code, email).toBe("INVITATION_INVALID");
     }
@@ -228,7 +222,7 @@ describe("redirect targets sent to better-auth", () => {
       expect((await refused.json()).code, `${field}=${value}`).toBe("INVALID_CALLBACK_URL");
     }
     // Also in a query (the emailed verification link).
-    const link = await auth.handler(new Request(`${origin}/api/auth/verify-email?token=x&callbackURL=${encodeURIComponent("/%09/example.com")}`));
+    const link = await auth.handler(new Request(`${authOrigin}/api/auth/verify-email?token=x&callbackURL=${encodeURIComponent("/%09/example.com")}`));
     expect(link.status).toBe(403);
   });
 });

@@ -7,7 +7,8 @@ import { message, user } from "@/db/schema";
 import { lastBranch } from "@/lib/shared/chat-messages";
 import { threadToMarkdown } from "@/lib/chat/export";
 import { createThreadStore, InvalidParentError, type MessageInput } from "@/lib/chat/threads";
-import { engines, uniqueEmail } from "../support/databases";
+import { engines } from "../support/databases";
+import { uniqueEmail } from "../support/unique-email";
 
 const ids = ["a", "b", "c", "d", "e"];
 const text = (id: string, parentId: string | null, role: "user" | "assistant" = "user"): MessageInput => ({

@@ -7,7 +7,9 @@ import { chatUsage, user } from "@/db/schema";
 import { ApiError } from "@/lib/http/errors";
 import { createChatRateLimiter } from "@/lib/chat/rate-limit";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/http/client-address";
-import { engines, testEnv, uniqueEmail } from "../support/databases";
+import { postToAuth } from "../support/auth-requests";
+import { engines, testEnv } from "../support/databases";
+import { uniqueEmail } from "../support/unique-email";
 
 describe.each(engines)("rate limits on $name", ({ open }) => {
   let handle: DatabaseHandle;
@@ -54,14 +56,7 @@ describe.each(engines)("rate limits on $name", ({ open }) => {
     const email = uniqueEmail("hammer");
     await auth.api.signUpEmail({ body: { name: "H", email, password: "correct horse" } });
     const ip = `203.0.113.${Math.floor(Math.random() * 250)}`;
-    const attempt = () =>
-      auth.handler(
-        new Request("http://localhost:3000/api/auth/sign-in/email", {
-          method: "POST",
-          headers: { "content-type": "application/json", origin: "http://localhost:3000", [CLIENT_ADDRESS_HEADER]: ip },
-          body: JSON.stringify({ email, password: "wrong password" }),
-        }),
-      );
+    const attempt = () => postToAuth(auth, "/sign-in/email", { email, password: "wrong password" }, { [CLIENT_ADDRESS_HEADER]: ip });
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push((await attempt()).status);
     expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/connect";
 import { thread, user } from "@/db/schema";
 import { createReplyStreams } from "@/lib/chat/reply-streams";
-import { engines, uniqueEmail } from "../support/databases";
+import { engines } from "../support/databases";
+import { uniqueEmail } from "../support/unique-email";
 
 const readAllText = (stream: ReadableStream<Uint8Array>) => new Response(stream).text();
 

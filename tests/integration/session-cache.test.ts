@@ -3,7 +3,9 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { createAuth } from "@/auth";
 import type { DatabaseHandle } from "@/db/connect";
 import { createSessionCache } from "@/lib/auth/session-cache";
-import { engines, testEnv, uniqueEmail } from "../support/databases";
+import { cookieHeader } from "../support/cookies";
+import { engines, testEnv } from "../support/databases";
+import { uniqueEmail } from "../support/unique-email";
 
 // Two app instances on one PostgreSQL, each with its own session cache and LISTEN connection:
 // what one changes (or anyone changes in SQL) the other stops serving from memory.
@@ -21,7 +23,7 @@ const instance = async () => {
 async function signedUp() {
   const email = uniqueEmail("cached");
   const { headers, response } = await a.auth.api.signUpEmail({ body: { name: "Cached", email, password: "correct horse" }, returnHeaders: true });
-  return { email, userId: response.user.id, headers: new Headers({ cookie: headers.getSetCookie().map((c) => c.split(";")[0]).join("; ") }) };
+  return { email, userId: response.user.id, headers: new Headers({ cookie: cookieHeader(headers) }) };
 }
 
 /** Reads the session on B until it is cached there (the cache serves only once it listens). */
@@ -55,7 +57,7 @@ it("sign-out on one instance: refused there at once, and on the other within 100
 it("a password change that signs out other devices, and an account deletion, reach the other instance", async () => {
   const user = await signedUp();
   const other = await a.auth.api.signInEmail({ body: { email: user.email, password: "correct horse" }, returnHeaders: true });
-  const otherDevice = new Headers({ cookie: other.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ") });
+  const otherDevice = new Headers({ cookie: cookieHeader(other) });
   await warm(otherDevice);
   await a.auth.api.changePassword({ body: { currentPassword: "correct horse", newPassword: "battery staple", revokeOtherSessions: true }, headers: user.headers });
   expect(await a.auth.api.getSession({ headers: otherDevice })).toBeNull();
@@ -64,7 +66,7 @@ it("a password change that signs out other devices, and an account deletion, rea
 
   // changePassword gave this device a fresh session; warm it on B, then delete the account on A.
   const fresh = await a.auth.api.signInEmail({ body: { email: user.email, password: "battery staple" }, returnHeaders: true });
-  const device = new Headers({ cookie: fresh.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ") });
+  const device = new Headers({ cookie: cookieHeader(fresh) });
   await warm(device);
   await a.auth.api.deleteUser({ body: { password: "battery staple" }, headers: device });
   await within100ms();

@@ -4,9 +4,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createAuth } from "@/auth";
 import type { DatabaseHandle } from "@/db/connect";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/http/client-address";
-import { engines, testEnv, uniqueEmail } from "../support/databases";
+import { postToAuth } from "../support/auth-requests";
+import { cookieHeader } from "../support/cookies";
+import { engines, testEnv } from "../support/databases";
+import { uniqueEmail } from "../support/unique-email";
 
-const origin = "http://localhost:3000";
 const password = "correct horse";
 
 // The per-address limit is set out of the way here: this file tests the per-account one.
@@ -26,13 +28,7 @@ describe.each(engines)("sign-in lockout per account on $name", ({ open }) => {
 
   /** A sign-in over HTTP, from a client address of its own (as the app's address stamp would decide it). */
   const signIn = (email: string, pass: string, extra: Record<string, string> = {}) =>
-    auth.handler(
-      new Request(`${origin}/api/auth/sign-in/email`, {
-        method: "POST",
-        headers: { "content-type": "application/json", origin, [CLIENT_ADDRESS_HEADER]: `198.51.100.${n++ % 250}`, ...extra },
-        body: JSON.stringify({ email, password: pass }),
-      }),
-    );
+    postToAuth(auth, "/sign-in/email", { email, password: pass }, { [CLIENT_ADDRESS_HEADER]: `198.51.100.${n++ % 250}`, ...extra });
 
   const newAccount = async (prefix: string) => {
     const email = uniqueEmail(prefix);
@@ -99,7 +95,7 @@ describe.each(engines)("sign-in lockout per account on $name", ({ open }) => {
     const email = await newAccount("owner");
     const first = await signIn(email, password);
     expect(first.status).toBe(200);
-    const deviceCookie = (first.headers.getSetCookie().find((c) => c.includes("known_device=")) ?? "").split(";")[0];
+    const deviceCookie = cookieHeader(first, "known_device");
     expect(deviceCookie).toMatch(/known_device=.+/);
 
     for (let i = 0; i < 6; i++) await signIn(email, "attacker guess");

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/connect";
 import { message, thread, user } from "@/db/schema";
 import { createThreadStore, decodeCursor, encodeCursor, type MessageInput } from "@/lib/chat/threads";
-import { engines, uniqueEmail } from "../support/databases";
+import { engines } from "../support/databases";
+import { uniqueEmail } from "../support/unique-email";
 
 const text = (id: string, role: "user" | "assistant", body: string, parentId: string | null): MessageInput => ({
   id,

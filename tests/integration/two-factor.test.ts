@@ -4,7 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { createAuth } from "@/auth";
 import type { DatabaseHandle } from "@/db/connect";
 import { auditEvent, twoFactor, user } from "@/db/schema";
-import { engines, testEnv, uniqueEmail } from "../support/databases";
+import { engines, testEnv } from "../support/databases";
+import { uniqueEmail } from "../support/unique-email";
 
 const origin = "http://localhost:3000";
 const password = "correct horse battery";

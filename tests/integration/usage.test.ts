@@ -5,7 +5,8 @@ import type { DatabaseHandle } from "@/db/connect";
 import { message, thread, user } from "@/db/schema";
 import { ApiError } from "@/lib/http/errors";
 import { createUsage, readTokenQuota, replyUsageOf } from "@/lib/chat/usage";
-import { engines, uniqueEmail } from "../support/databases";
+import { engines } from "../support/databases";
+import { uniqueEmail } from "../support/unique-email";
 
 describe("usage", () => {
   it("keeps the counts the provider sent and leaves the others out", () => {

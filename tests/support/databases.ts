@@ -14,6 +14,3 @@ export const testEnv = (extra: Env = {}): Env => ({
   BETTER_AUTH_URL: "http://localhost:3000",
   ...extra,
 });
-
-let counter = 0;
-export const uniqueEmail = (prefix = "user") => `${prefix}-${process.pid}-${Date.now()}-${counter++}@example.com`;
