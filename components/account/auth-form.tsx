@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useEffect, useState, type FormEvent } from "react";
-import type { SignInProvider } from "@/lib/auth/social-providers";
+import type { SignInProvider } from "@/lib/shared/account";
 import { authClient } from "@/lib/client/auth-client";
 import { FormError, inputClass, primaryButton } from "./form-parts";
 import { INVITE_HEADER } from "@/lib/shared/signup-modes";

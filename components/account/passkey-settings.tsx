@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { type FormEvent } from "react";
 import { authClient } from "@/lib/client/auth-client";
-import type { PasskeyRow } from "@/lib/auth/passkeys";
+import type { PasskeyRow } from "@/lib/shared/account";
 import { useAction } from "@/lib/client/use-action";
 import { useHydrated } from "@/lib/client/use-hydrated";
 import { Section, button, input, when } from "./section";

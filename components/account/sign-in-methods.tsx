@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { authClient } from "@/lib/client/auth-client";
-import type { SignInProvider } from "@/lib/auth/social-providers";
+import type { SignInProvider } from "@/lib/shared/account";
 import { useAction } from "@/lib/client/use-action";
 import { useHydrated } from "@/lib/client/use-hydrated";
 import { Section, button, when } from "./section";

@@ -9,37 +9,10 @@ import { clientAddressOf } from "@/lib/http/client-address";
 import { decodeKeysetCursor, encodeKeysetCursor, uuidPattern } from "@/lib/db/keyset-cursor";
 import { positiveIntFromEnv, type Env } from "@/lib/config/env";
 import type { AuthHookContext } from "@/lib/auth/sign-in-lockout";
+import { auditActions, type AuditAction, type AuditRow } from "@/lib/shared/admin";
 
-export const auditActions = [
-  "sign_in",
-  "sign_up",
-  "sign_out",
-  "password_changed",
-  "password_reset",
-  "session_revoked",
-  "account_deleted",
-  "user_banned",
-  "user_unbanned",
-  "role_changed",
-  "user_removed",
-  "user_sessions_revoked",
-  "user_approved",
-  "quota_changed",
-  "signup_mode_changed",
-  "invitation_created",
-  "invitation_revoked",
-  "invitation_used",
-  "two_factor_enabled",
-  "two_factor_disabled",
-  "two_factor_reset",
-  "admin_password_reset_sent",
-  "backup_codes_generated",
-  "passkey_added",
-  "passkey_removed",
-  "account_linked",
-  "account_unlinked",
-] as const;
-export type AuditAction = (typeof auditActions)[number];
+// The actions live in lib/shared/ (the admin page's filter lists them); routes validate a filter against this same list.
+export { auditActions };
 
 export type AuditInput = {
   action: AuditAction;
@@ -50,18 +23,6 @@ export type AuditInput = {
   userAgent?: string | null;
   /** Plain facts (a role, a mode, a reason): never a password, token or message text. */
   detail?: Record<string, string | number | boolean | null>;
-};
-
-export type AuditRow = {
-  id: string;
-  at: string;
-  action: string;
-  outcome: string;
-  actorEmail: string | null;
-  targetEmail: string | null;
-  address: string | null;
-  userAgent: string | null;
-  detail: Record<string, string | number | boolean | null> | null;
 };
 
 /** A page cursor from the audit log, or undefined for anything else. */
