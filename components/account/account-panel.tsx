@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { type FormEvent, type ReactNode } from "react";
 import { FRESH_SIGN_IN_MAX_AGE_S, MAX_NAME_CHARS } from "@/lib/shared/account-rules";
-import { authClient } from "@/lib/client/auth-client";
+import { accountAuthClient } from "@/lib/client/account-auth-client";
 import { Section, button, input, when } from "./section";
 import { useAction } from "@/lib/client/use-action";
 import { useHydrated } from "@/lib/client/use-hydrated";
@@ -73,7 +73,7 @@ function ProfileSection({ user }: { user: { name: string; email: string; emailVe
   async function rename(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const name = String(new FormData(event.currentTarget).get("name")).trim();
-    if (await nameAction.run(() => authClient.updateUser({ name }), "Name saved.")) router.refresh();
+    if (await nameAction.run(() => accountAuthClient.updateUser({ name }), "Name saved.")) router.refresh();
   }
 
   return (
@@ -105,7 +105,7 @@ function ProfileSection({ user }: { user: { name: string; email: string; emailVe
             disabled={!hydrated || verifyAction.pending}
             onClick={() =>
               verifyAction.run(
-                () => authClient.sendVerificationEmail({ email: user.email, callbackURL: "/account" }),
+                () => accountAuthClient.sendVerificationEmail({ email: user.email, callbackURL: "/account" }),
                 "Verification email sent.",
               )
             }
@@ -207,7 +207,7 @@ function SessionsSection({ sessions }: { sessions: DeviceSession[] }) {
                 disabled={!hydrated || sessionAction.pending}
                 aria-label={`Revoke ${s.device}, signed in ${when(s.signedInAt)}`}
                 onClick={async () => {
-                  if (await sessionAction.run(() => authClient.revokeSession({ token: s.token }), "Session revoked.")) router.refresh();
+                  if (await sessionAction.run(() => accountAuthClient.revokeSession({ token: s.token }), "Session revoked.")) router.refresh();
                 }}
               >
                 Revoke
@@ -221,7 +221,7 @@ function SessionsSection({ sessions }: { sessions: DeviceSession[] }) {
         className={button}
         disabled={!hydrated || sessionAction.pending || others.length === 0}
         onClick={async () => {
-          if (await sessionAction.run(() => authClient.revokeOtherSessions(), "Signed out everywhere else.")) router.refresh();
+          if (await sessionAction.run(() => accountAuthClient.revokeOtherSessions(), "Signed out everywhere else.")) router.refresh();
         }}
       >
         Sign out everywhere else
@@ -252,7 +252,7 @@ function ChangePasswordSection() {
     const form = new FormData(event.currentTarget);
     const ok = await passwordAction.run(
       () =>
-        authClient.changePassword({
+        accountAuthClient.changePassword({
           currentPassword: String(form.get("currentPassword")),
           newPassword: String(form.get("newPassword")),
           revokeOtherSessions: form.get("revokeOthers") === "on",
@@ -297,7 +297,7 @@ function DeleteAccountSection({ hasPassword }: { hasPassword: boolean }) {
     event.preventDefault();
     // Without a password, the server asks for a sign-in of the last few minutes instead.
     const password = hasPassword ? String(new FormData(event.currentTarget).get("password")) : undefined;
-    const ok = await deleteAction.run(() => authClient.deleteUser(password === undefined ? {} : { password }), "Account deleted.");
+    const ok = await deleteAction.run(() => accountAuthClient.deleteUser(password === undefined ? {} : { password }), "Account deleted.");
     // A full page load: nothing of the deleted account stays in memory.
     // eslint-disable-next-line @next/next/no-location-assign-relative-destination
     if (ok) window.location.assign("/sign-up");
