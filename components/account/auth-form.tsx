@@ -2,8 +2,8 @@
 
 import Link from "next/link";
 import { useEffect, useState, type FormEvent } from "react";
-import type { SignInProvider } from "@/lib/auth/social-providers";
-import { authClient } from "@/lib/client/auth-client";
+import type { SignInProvider } from "@/lib/shared/account";
+import { accountAuthClient } from "@/lib/client/account-auth-client";
 import { FormError, inputClass, primaryButton } from "./form-parts";
 import { INVITE_HEADER } from "@/lib/shared/signup-modes";
 import { useHydrated } from "@/lib/client/use-hydrated";
@@ -55,7 +55,7 @@ export function AuthForm({
       setPending(true);
       setError(null);
     }
-    const { error } = await authClient.signIn.passkey({ autoFill });
+    const { error } = await accountAuthClient.signIn.passkey({ autoFill });
     if (!error) return window.location.assign(callbackURL);
     // A conditional request the person never used ends quietly.
     if (!autoFill) {
@@ -82,8 +82,8 @@ export function AuthForm({
     setError(null);
     const { data, error } =
       mode === "sign-in"
-        ? await authClient.signIn.email({ email, password })
-        : await authClient.signUp.email({
+        ? await accountAuthClient.signIn.email({ email, password })
+        : await accountAuthClient.signUp.email({
             name: String(form.get("name") ?? ""),
             email,
             password,
@@ -181,7 +181,7 @@ export function AuthForm({
                 disabled={pending || !hydrated}
                 onClick={() => {
                   setPending(true);
-                  void authClient.signIn.social({
+                  void accountAuthClient.signIn.social({
                     provider: provider.id,
                     callbackURL,
                     errorCallbackURL: "/sign-in",

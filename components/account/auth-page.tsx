@@ -1,68 +1,25 @@
-import { headers } from "next/headers";
-import { redirect } from "next/navigation";
-import { readOidcConfig, signInOptions } from "@/lib/auth/social-providers";
+import type { ComponentProps } from "react";
 import { AuthForm } from "@/components/account/auth-form";
-import { safeCallbackPath } from "@/lib/auth/safe-redirect";
-import { getSession } from "@/lib/http/caller";
-import { signupPolicy } from "@/lib/admin/signup-policy";
 
-/**
- * Why a sign-in through GitHub, Google or SSO came back to /sign-in (`?error=CODE`), in our own
- * words: the provider's description is never shown, so a crafted link cannot put text on this page.
- */
-function providerErrorMessage(code: string): string {
-  const sso = readOidcConfig()?.name ?? "that provider";
-  const domains = signupPolicy.defaults.domains;
-  const messages: Record<string, string> = {
-    account_not_linked: `An account with this email already exists, and ${sso} did not confirm the address. Sign in another way first, then link ${sso} on your account page.`,
-    SIGNUP_DOMAIN_NOT_ALLOWED: `Sign-up is limited to addresses at ${[...domains].join(", ")}.`,
-    SIGNUP_EMAIL_NOT_VERIFIED: `${sso === "that provider" ? "That provider" : sso} did not confirm your email address, and sign-up here needs a confirmed one.`,
-    SIGNUP_CLOSED: "Sign-up is closed on this instance.",
-    SIGNUP_INVITE_ONLY: "Sign-up on this instance needs an invitation link from an admin.",
-    INVITATION_INVALID: "That invitation cannot be used.",
-    BANNED_USER: "This account is suspended.",
-    banned: "This account is suspended.",
-  };
-  return messages[code] ?? "Signing in did not complete. Please try again.";
-}
+/** What /sign-in and /sign-up show, decided on the server (app/auth-page-state.ts). */
+export type AuthPageState =
+  | { screen: "sign-up-closed" }
+  | { screen: "invitation-needed" }
+  | { screen: "form"; form: ComponentProps<typeof AuthForm> };
 
-/** Shared by /sign-in and /sign-up: a signed-in visitor goes straight on to where they were headed. */
-export async function AuthPage({
-  mode,
-  searchParams,
-}: {
-  mode: "sign-in" | "sign-up";
-  searchParams: Promise<{ callbackURL?: string | string[]; invite?: string | string[]; error?: string | string[] }>;
-}) {
-  const params = await searchParams;
-  const options = signInOptions();
-  const raw = params.callbackURL;
-  const invite = mode === "sign-up" && typeof params.invite === "string" ? params.invite.slice(0, 200) : undefined;
-  const callbackURL = safeCallbackPath(Array.isArray(raw) ? raw[0] : raw);
-  if (await getSession(await headers())) redirect(callbackURL);
-  const signup = mode === "sign-up" ? await signupPolicy.signupPage() : "open";
-  if (signup === "closed" || (signup === "invite" && !invite)) {
-    return (
-      <main className="flex min-h-dvh flex-col items-center justify-center gap-3 p-6 text-center">
-        <h1 className="text-2xl font-semibold">{signup === "closed" ? "Sign-up is closed" : "Sign-up needs an invitation"}</h1>
-        <p className="text-zinc-600 dark:text-zinc-400">
-          {signup === "closed" ? "This instance does not take new accounts." : "Ask an admin of this instance for an invitation link."}
-        </p>
-        <a href="/sign-in" className="text-sm underline">
-          Sign in
-        </a>
-      </main>
-    );
-  }
+/** Shared by /sign-in and /sign-up: the form, or why sign-up is not open to this visitor. */
+export function AuthPage({ state }: { state: AuthPageState }) {
+  if (state.screen === "form") return <AuthForm {...state.form} />;
+  const closed = state.screen === "sign-up-closed";
   return (
-    <AuthForm
-      mode={mode}
-      callbackURL={callbackURL}
-      providers={options.providers}
-      password={options.password}
-      initialError={typeof params.error === "string" ? providerErrorMessage(params.error) : undefined}
-      inviteToken={invite}
-      notice={invite ? "You were invited: sign up to join." : signup === "approval" ? "New accounts wait for an admin to approve them before they can chat." : undefined}
-    />
+    <main className="flex min-h-dvh flex-col items-center justify-center gap-3 p-6 text-center">
+      <h1 className="text-2xl font-semibold">{closed ? "Sign-up is closed" : "Sign-up needs an invitation"}</h1>
+      <p className="text-zinc-600 dark:text-zinc-400">
+        {closed ? "This instance does not take new accounts." : "Ask an admin of this instance for an invitation link."}
+      </p>
+      <a href="/sign-in" className="text-sm underline">
+        Sign in
+      </a>
+    </main>
   );
 }

@@ -2,8 +2,8 @@
 
 import { useRouter } from "next/navigation";
 import { type FormEvent } from "react";
-import { authClient } from "@/lib/client/auth-client";
-import type { PasskeyRow } from "@/lib/auth/passkeys";
+import { accountAuthClient } from "@/lib/client/account-auth-client";
+import type { PasskeyRow } from "@/lib/shared/account";
 import { useAction } from "@/lib/client/use-action";
 import { useHydrated } from "@/lib/client/use-hydrated";
 import { Section, button, input, when } from "./section";
@@ -19,19 +19,19 @@ export function PasskeySettings({ passkeys }: { passkeys: PasskeyRow[] }) {
     event.preventDefault();
     const form = event.currentTarget;
     const name = String(new FormData(form).get("name") ?? "").trim() || "Passkey";
-    const ok = await action.run(() => authClient.passkey.addPasskey({ name }), `Passkey "${name}" added.`);
+    const ok = await action.run(() => accountAuthClient.passkey.addPasskey({ name }), `Passkey "${name}" added.`);
     if (ok) form.reset();
     done(ok);
   }
 
   const rename = async (p: PasskeyRow) => {
     const name = window.prompt("New name for this passkey:", p.name ?? "")?.trim();
-    if (name) done(await action.run(() => authClient.passkey.updatePasskey({ id: p.id, name }), "Passkey renamed."));
+    if (name) done(await action.run(() => accountAuthClient.passkey.updatePasskey({ id: p.id, name }), "Passkey renamed."));
   };
 
   const remove = async (p: PasskeyRow) => {
     if (window.confirm(`Delete the passkey "${p.name ?? "Passkey"}"? It will no longer sign you in.`)) {
-      done(await action.run(() => authClient.passkey.deletePasskey({ id: p.id }), "Passkey deleted."));
+      done(await action.run(() => accountAuthClient.passkey.deletePasskey({ id: p.id }), "Passkey deleted."));
     }
   };
 

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useState, type FormEvent, type ReactNode } from "react";
-import { authClient } from "@/lib/client/auth-client";
+import { accountAuthClient } from "@/lib/client/account-auth-client";
 import { useHydrated } from "@/lib/client/use-hydrated";
 import { FormError, inputClass, primaryButton } from "./form-parts";
 
@@ -31,7 +31,7 @@ export function RequestResetForm() {
     setState("pending");
     const email = String(new FormData(event.currentTarget).get("email"));
     // The answer is the same whether or not the address has an account.
-    await authClient.requestPasswordReset({ email, redirectTo: "/reset-password" });
+    await accountAuthClient.requestPasswordReset({ email, redirectTo: "/reset-password" });
     setState("sent");
   }
 
@@ -65,7 +65,7 @@ export function ResetPasswordForm({ token, invalid }: { token: string | null; in
     event.preventDefault();
     setState("pending");
     const newPassword = String(new FormData(event.currentTarget).get("password"));
-    const { error } = await authClient.resetPassword({ newPassword, token: token! });
+    const { error } = await accountAuthClient.resetPassword({ newPassword, token: token! });
     if (error) {
       setError(error.message ?? "That did not work.");
       setState("idle");

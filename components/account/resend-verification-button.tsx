@@ -1,6 +1,6 @@
 "use client";
 
-import { authClient } from "@/lib/client/auth-client";
+import { accountAuthClient } from "@/lib/client/account-auth-client";
 import { useAction } from "@/lib/client/use-action";
 import { useHydrated } from "@/lib/client/use-hydrated";
 import { primaryButton } from "./form-parts";
@@ -15,7 +15,7 @@ export function ResendVerificationButton({ email }: { email: string }) {
         type="button"
         className={primaryButton}
         disabled={!hydrated || pending}
-        onClick={() => void run(() => authClient.sendVerificationEmail({ email, callbackURL: "/" }), "A new link is on its way. Check your inbox.")}
+        onClick={() => void run(() => accountAuthClient.sendVerificationEmail({ email, callbackURL: "/" }), "A new link is on its way. Check your inbox.")}
       >
         Send the link again
       </button>

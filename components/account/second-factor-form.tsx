@@ -1,7 +1,7 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { authClient } from "@/lib/client/auth-client";
+import { accountAuthClient } from "@/lib/client/account-auth-client";
 import { FormError, inputClass, primaryButton } from "./form-parts";
 
 
@@ -19,8 +19,8 @@ export function SecondFactorForm({ callbackURL }: { callbackURL: string }) {
     setPending(true);
     setError(null);
     const { error } = backup
-      ? await authClient.twoFactor.verifyBackupCode({ code, trustDevice })
-      : await authClient.twoFactor.verifyTotp({ code, trustDevice });
+      ? await accountAuthClient.twoFactor.verifyBackupCode({ code, trustDevice })
+      : await accountAuthClient.twoFactor.verifyTotp({ code, trustDevice });
     if (error) {
       setError(error.status === 429 ? `${error.message ?? "Too many attempts."} Wait a while before trying again.` : (error.message ?? "That code did not work."));
       setPending(false);

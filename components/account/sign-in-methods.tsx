@@ -1,8 +1,8 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { authClient } from "@/lib/client/auth-client";
-import type { SignInProvider } from "@/lib/auth/social-providers";
+import { accountAuthClient } from "@/lib/client/account-auth-client";
+import type { SignInProvider } from "@/lib/shared/account";
 import { useAction } from "@/lib/client/use-action";
 import { useHydrated } from "@/lib/client/use-hydrated";
 import { Section, button, when } from "./section";
@@ -23,7 +23,7 @@ export function SignInMethods({ accounts, passkeyCount, linkable }: { accounts: 
 
   const unlink = async (a: LinkedAccount) => {
     if (!window.confirm(`Stop signing in with ${a.label}?`)) return;
-    if (await action.run(() => authClient.unlinkAccount({ accountId: a.id }), `${a.label} unlinked.`)) router.refresh();
+    if (await action.run(() => accountAuthClient.unlinkAccount({ accountId: a.id }), `${a.label} unlinked.`)) router.refresh();
   };
 
   return (
@@ -59,7 +59,7 @@ export function SignInMethods({ accounts, passkeyCount, linkable }: { accounts: 
               type="button"
               className={button}
               disabled={!hydrated || action.pending}
-              onClick={() => action.run(() => authClient.linkSocial({ provider: p.id, callbackURL: "/account", errorCallbackURL: "/account" }), "Redirecting…")}
+              onClick={() => action.run(() => accountAuthClient.linkSocial({ provider: p.id, callbackURL: "/account", errorCallbackURL: "/account" }), "Redirecting…")}
             >
               Link {p.label}
             </button>

@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useMemo, useState, type FormEvent } from "react";
 import { renderSVG } from "uqr";
-import { authClient } from "@/lib/client/auth-client";
+import { accountAuthClient } from "@/lib/client/account-auth-client";
 import { useAction } from "@/lib/client/use-action";
 import { useHydrated } from "@/lib/client/use-hydrated";
 import { Section, button, input } from "./section";
@@ -55,7 +55,7 @@ export function TwoFactorSettings({ enabled, hasPassword }: { enabled: boolean; 
     event.preventDefault();
     const pass = password(event);
     await action.run(async () => {
-      const result = await authClient.twoFactor.enable({ password: pass ?? "" });
+      const result = await accountAuthClient.twoFactor.enable({ password: pass ?? "" });
       if (result.data && "totpURI" in result.data) setSetup(result.data);
       return result;
     }, "Scan the QR code, then enter the code your app shows.");
@@ -64,7 +64,7 @@ export function TwoFactorSettings({ enabled, hasPassword }: { enabled: boolean; 
   async function confirm(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const code = String(new FormData(event.currentTarget).get("code") ?? "").replace(/\s+/g, "");
-    const ok = await action.run(() => authClient.twoFactor.verifyTotp({ code }), "Two-factor is on.");
+    const ok = await action.run(() => accountAuthClient.twoFactor.verifyTotp({ code }), "Two-factor is on.");
     if (ok && setup) {
       setCodes(setup.backupCodes);
       setSetup(null);
@@ -77,11 +77,11 @@ export function TwoFactorSettings({ enabled, hasPassword }: { enabled: boolean; 
     const pass = password(event) ?? "";
     const submitter = (event.nativeEvent as SubmitEvent).submitter as HTMLButtonElement | null;
     if (submitter?.value === "off") {
-      if (await action.run(() => authClient.twoFactor.disable({ password: pass }), "Two-factor is off.")) router.refresh();
+      if (await action.run(() => accountAuthClient.twoFactor.disable({ password: pass }), "Two-factor is off.")) router.refresh();
       return;
     }
     await action.run(async () => {
-      const result = await authClient.twoFactor.generateBackupCodes({ password: pass });
+      const result = await accountAuthClient.twoFactor.generateBackupCodes({ password: pass });
       if (result.data) setCodes(result.data.backupCodes);
       return result;
     }, "New backup codes made; the old ones no longer work.");

@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import type { ReactNode } from "react";
-import type { AdminUserRow } from "@/lib/admin/users";
+import type { AdminUserRow } from "@/lib/shared/admin";
 import { api } from "@/lib/client/api-client";
 import { useAction } from "@/lib/client/use-action";
 import { useHydrated } from "@/lib/client/use-hydrated";

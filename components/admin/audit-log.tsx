@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { auditActions, type AuditRow } from "@/lib/admin/audit";
+import { auditActions, type AuditRow } from "@/lib/shared/admin";
 
 const field = "rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900";
 const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;

@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition, type FormEvent } from "react";
 import { api } from "@/lib/client/api-client";
-import type { InvitationRow } from "@/lib/admin/invitations";
+import type { InvitationRow } from "@/lib/shared/admin";
 import { useHydrated } from "@/lib/client/use-hydrated";
 
 const button =

@@ -5,18 +5,10 @@ import { APIError } from "better-auth/api";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
 import { invitation } from "@/db/schema";
+import type { InvitationRow } from "@/lib/shared/admin";
 
 
 const hashOf = (token: string) => createHash("sha256").update(token).digest("base64url");
-
-export type InvitationRow = {
-  id: string;
-  email: string | null;
-  maxUses: number;
-  uses: number;
-  expiresAt: string;
-  status: "active" | "used up" | "expired" | "revoked";
-};
 
 const statusOf = (i: typeof invitation.$inferSelect, now = Date.now()): InvitationRow["status"] =>
   i.revokedAt ? "revoked" : i.expiresAt.getTime() <= now ? "expired" : i.uses >= i.maxUses ? "used up" : "active";

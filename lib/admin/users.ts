@@ -10,30 +10,7 @@ import { decodeKeysetCursor, keyset } from "@/lib/db/keyset-cursor";
 import { queryRows } from "@/lib/db/rows";
 import type { AdminCaller } from "@/lib/http/caller";
 import { createUsage, thisMonth } from "@/lib/chat/usage";
-
-/**
- * The accounts of the instance as an admin sees them: who they are, their standing and what they
- * spend; never a thread, a title or a message (admins manage accounts, not conversations).
- */
-export type AdminUserRow = {
-  id: string;
-  name: string;
-  email: string;
-  role: string;
-  status: "active" | "pending" | "banned";
-  banReason: string | null;
-  /** When a ban ends on its own; null for a ban without end (or no ban). */
-  banExpiresAt: string | null;
-  createdAt: string;
-  lastActiveAt: string | null;
-  messagesThisMonth: number;
-  tokensThisMonth: number;
-  /** The monthly token quota an admin set for this person; null: the instance's default. */
-  tokenQuota: number | null;
-  /** Whether they sign in with a second factor, and how many passkeys they have (never the secrets). */
-  twoFactorEnabled: boolean;
-  passkeys: number;
-};
+import type { AdminUserRow } from "@/lib/shared/admin";
 
 // better-auth's user ids: letters, digits, - and _.
 const userIdPattern = /^[\w-]{1,100}$/;

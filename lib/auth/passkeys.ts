@@ -3,8 +3,7 @@ import { desc, eq } from "drizzle-orm";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
 import { passkey } from "@/db/schema";
-
-export type PasskeyRow = { id: string; name: string | null; createdAt: string | null; lastUsedAt: string | null; synced: boolean };
+import type { PasskeyRow } from "@/lib/shared/account";
 
 /** A person's passkeys as /account lists them (never the public key or credential id), and when each last signed them in. */
 export function createPasskeys(db: AppDatabase = defaultDb) {

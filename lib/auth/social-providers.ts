@@ -1,9 +1,7 @@
 import { listFromEnv, type Env } from "../config/env";
+import type { SignInProvider } from "../shared/account";
 
 export type SocialProviderId = "github" | "google";
-
-/** A sign-in button other than the password form: GitHub, Google, or the instance's own OpenID Connect provider. */
-export type SignInProvider = { id: string; label: string };
 
 /** The single sign-on provider's id in better-auth (callback: /api/auth/callback/oidc). */
 export const OIDC_PROVIDER_ID = "oidc";

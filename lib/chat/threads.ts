@@ -3,17 +3,21 @@ import type { UIMessage } from "ai";
 import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
-import { attachment, message, messageSearchVector, thread, type Message, type Thread, type ThreadStatus } from "@/db/schema";
+import { attachment, message, messageSearchVector, thread, threadStatuses as schemaThreadStatuses, type Message, type Thread, type ThreadStatus } from "@/db/schema";
 import { ApiError } from "@/lib/http/errors";
 import { attachmentStorage, type AttachmentStorage } from "@/lib/attachments/storage";
 import { attachmentIdsOf, claimAttachments } from "@/lib/attachments/attachments";
 import { textParts } from "@/lib/shared/chat-messages";
+import { threadStatuses as wireThreadStatuses, type ThreadJson } from "@/lib/shared/threads";
 import { logger } from "@/lib/observability/logger";
 import { decodeKeysetCursor, encodeKeysetCursor, keyset, uuidPattern } from "@/lib/db/keyset-cursor";
 import { queryRows } from "@/lib/db/rows";
 
-/** The states a thread can be in (active, archived), for routes that validate one. */
-export { threadStatuses } from "@/db/schema";
+/**
+ * The states a thread can be in (active, archived), for routes that validate one: the schema's
+ * list, which must be exactly the browser's (lib/shared/threads.ts).
+ */
+export const threadStatuses = schemaThreadStatuses satisfies typeof wireThreadStatuses;
 
 /**
  * Every thread and message query of the app. Each function takes the owner's user id first and
@@ -45,10 +49,11 @@ const summaryColumns = {
 };
 
 /**
- * A thread as the API sends it. Dates become ISO strings here, before JSON.stringify: calling
- * Date#toJSON from inside the serializer made a 50-thread page about 9× slower to stringify.
+ * A thread as the API sends it (the browser's ThreadJson: a column whose type the browser does not
+ * expect fails here). Dates become ISO strings here, before JSON.stringify: calling Date#toJSON
+ * from inside the serializer made a 50-thread page about 9× slower to stringify.
  */
-export function threadJson(t: ThreadSummary) {
+export function threadJson(t: ThreadSummary): ThreadJson {
   return {
     ...t,
     createdAt: t.createdAt.toISOString(),
@@ -56,8 +61,6 @@ export function threadJson(t: ThreadSummary) {
     lastMessageAt: t.lastMessageAt?.toISOString() ?? null,
   };
 }
-
-export type ThreadJson = ReturnType<typeof threadJson>;
 
 type Cursor = { updatedAt: Date; id: string };
 

@@ -1,10 +1,8 @@
 import type { UIMessage } from "ai";
-import type { ThreadStatus } from "@/db/schema";
 import { threadIdFromPath } from "@/lib/shared/chat-messages";
-import type { AdminUserRow } from "@/lib/admin/users";
-import type { InvitationRow } from "@/lib/admin/invitations";
+import type { AdminUserRow, InvitationRow } from "@/lib/shared/admin";
 import type { SignupMode } from "@/lib/shared/signup-modes";
-import type { ThreadJson } from "@/lib/chat/threads";
+import type { ThreadJson, ThreadStatus } from "@/lib/shared/threads";
 
 /** Thread as the API returns it (dates as ISO strings). */
 export type ApiThread = ThreadJson;

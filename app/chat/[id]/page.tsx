@@ -3,6 +3,7 @@ import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
 import { z } from "zod";
 import { ChatShell } from "@/components/chat/chat-shell";
+import { readChatShellState } from "@/app/chat-shell-state";
 import { ThreadView } from "@/components/chat/thread-view";
 import { signInPathFor } from "@/lib/auth/safe-redirect";
 import { getPageSession } from "@/lib/http/caller";
@@ -37,7 +38,7 @@ export default async function ThreadPage({ params }: Props) {
   const loaded = await loadThread(id);
   if (!loaded) notFound();
   return (
-    <ChatShell>
+    <ChatShell state={await readChatShellState()}>
       <ThreadView initial={{ id: loaded.thread.id, messagesJson: loaded.messagesJson }} />
     </ChatShell>
   );

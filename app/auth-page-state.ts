@@ -1,0 +1,55 @@
+import "server-only";
+import { headers } from "next/headers";
+import { redirect } from "next/navigation";
+import type { AuthPageState } from "@/components/account/auth-page";
+import { signupPolicy } from "@/lib/admin/signup-policy";
+import { safeCallbackPath } from "@/lib/auth/safe-redirect";
+import { readOidcConfig, signInOptions } from "@/lib/auth/social-providers";
+import { getSession } from "@/lib/http/caller";
+
+type AuthSearchParams = { callbackURL?: string | string[]; invite?: string | string[]; error?: string | string[] };
+
+/**
+ * Why a sign-in through GitHub, Google or SSO came back to /sign-in (`?error=CODE`), in our own
+ * words: the provider's description is never shown, so a crafted link cannot put text on this page.
+ */
+function providerErrorMessage(code: string): string {
+  const sso = readOidcConfig()?.name ?? "that provider";
+  const domains = signupPolicy.defaults.domains;
+  const messages: Record<string, string> = {
+    account_not_linked: `An account with this email already exists, and ${sso} did not confirm the address. Sign in another way first, then link ${sso} on your account page.`,
+    SIGNUP_DOMAIN_NOT_ALLOWED: `Sign-up is limited to addresses at ${[...domains].join(", ")}.`,
+    SIGNUP_EMAIL_NOT_VERIFIED: `${sso === "that provider" ? "That provider" : sso} did not confirm your email address, and sign-up here needs a confirmed one.`,
+    SIGNUP_CLOSED: "Sign-up is closed on this instance.",
+    SIGNUP_INVITE_ONLY: "Sign-up on this instance needs an invitation link from an admin.",
+    INVITATION_INVALID: "That invitation cannot be used.",
+    BANNED_USER: "This account is suspended.",
+    banned: "This account is suspended.",
+  };
+  return messages[code] ?? "Signing in did not complete. Please try again.";
+}
+
+/** For /sign-in and /sign-up: a signed-in visitor goes straight on to where they were headed; anyone else gets what AuthPage shows. */
+export async function readAuthPageState(mode: "sign-in" | "sign-up", searchParams: Promise<AuthSearchParams>): Promise<AuthPageState> {
+  const params = await searchParams;
+  const options = signInOptions();
+  const raw = params.callbackURL;
+  const invite = mode === "sign-up" && typeof params.invite === "string" ? params.invite.slice(0, 200) : undefined;
+  const callbackURL = safeCallbackPath(Array.isArray(raw) ? raw[0] : raw);
+  if (await getSession(await headers())) redirect(callbackURL);
+  const signup = mode === "sign-up" ? await signupPolicy.signupPage() : "open";
+  if (signup === "closed") return { screen: "sign-up-closed" };
+  if (signup === "invite" && !invite) return { screen: "invitation-needed" };
+  return {
+    screen: "form",
+    form: {
+      mode,
+      callbackURL,
+      providers: options.providers,
+      password: options.password,
+      initialError: typeof params.error === "string" ? providerErrorMessage(params.error) : undefined,
+      inviteToken: invite,
+      notice: invite ? "You were invited: sign up to join." : signup === "approval" ? "New accounts wait for an admin to approve them before they can chat." : undefined,
+    },
+  };
+}

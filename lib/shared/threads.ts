@@ -1,0 +1,20 @@
+/**
+ * Threads as the API sends them and the chat reads them. The database's own types live in
+ * db/schema.ts, which the browser must not import: lib/chat/threads.ts checks that these agree
+ * with it.
+ */
+
+/** The states a thread can be in (active, archived): db/schema.ts's threadStatuses, the same list. */
+export const threadStatuses = ["regular", "archived"] as const;
+export type ThreadStatus = (typeof threadStatuses)[number];
+
+/** A thread as the API returns it (dates as ISO strings). */
+export type ThreadJson = {
+  id: string;
+  title: string | null;
+  status: ThreadStatus;
+  model: string | null;
+  createdAt: string;
+  updatedAt: string;
+  lastMessageAt: string | null;
+};
