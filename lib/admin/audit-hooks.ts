@@ -1,6 +1,7 @@
 import "server-only";
 import { getSessionFromCtx } from "better-auth/api";
 import { requestOrigin, type Audit } from "@/lib/admin/audit";
+import type { AuthSession } from "@/auth";
 import type { AuthHookContext } from "@/lib/auth/sign-in-lockout";
 import type { AuditAction } from "@/lib/shared/admin";
 
@@ -105,7 +106,9 @@ export function auditHooks(log: Audit) {
       await log.record({ action: "sign_in", actor, detail: { method }, ...where(ctx) });
     },
     async after(ctx: AuthHookContext) {
-      const returned = ctx.context.returned as { user?: { id: string; email: string } } | Error | undefined;
+      // Hook contexts are typed without the plugins' fields; what the endpoints return is the app's user.
+      type User = Pick<AuthSession["user"], "id" | "email" | "twoFactorEnabled">;
+      const returned = ctx.context.returned as { user?: User } | Error | undefined;
       const failed = returned instanceof Error;
       if (ctx.path === "/sign-in/email" || ctx.path === "/sign-up/email") {
         let user = !failed ? returned?.user : undefined;
@@ -118,7 +121,7 @@ export function auditHooks(log: Audit) {
         // before the plugin's): "challenged", and the code step records the sign-in. A browser
         // with a valid "trust this device" cookie is let in without the code.
         const challenged =
-          ctx.path === "/sign-in/email" && (user as { twoFactorEnabled?: boolean | null } | undefined)?.twoFactorEnabled && !(await trustedDevice(ctx));
+          ctx.path === "/sign-in/email" && user?.twoFactorEnabled && !(await trustedDevice(ctx));
         await log.record({
           action: ctx.path === "/sign-in/email" ? "sign_in" : "sign_up",
           outcome: challenged ? "challenged" : user ? "success" : "failure",
@@ -144,7 +147,7 @@ export function auditHooks(log: Audit) {
         return;
       }
       // Confirming the first code while signed in is what turns two-factor on.
-      const before = ctx.context.session?.user as { twoFactorEnabled?: boolean | null } | undefined;
+      const before = ctx.context.session?.user as User | undefined;
       if (ctx.path === "/two-factor/verify-totp" && !failed && before && !before.twoFactorEnabled) {
         await log.record({ action: "two_factor_enabled", actor: ctx.context.session!.user, target: ctx.context.session!.user, ...where(ctx) });
         return;

@@ -36,7 +36,7 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
     if (source.title === null && source.firstText?.trim() && (await threads.claimTitleForUser(userId, id, untitled))) {
       try {
         await consumeChatMessage(userId);
-        await usage.assertWithinQuotaForUser(userId, (caller.user as { tokenQuota?: number | null }).tokenQuota);
+        await usage.assertWithinQuotaForUser(userId, caller.user.tokenQuota);
       } catch (error) {
         await threads.releaseTitleForUser(userId, id, untitled);
         throw error;
