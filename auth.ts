@@ -31,7 +31,11 @@ const notSessionRead = (ctx: { path?: string }) => ctx.path !== "/get-session";
 // Refused with OIDC_ONLY=true: everything that signs in, signs up or resets with a password.
 const passwordPaths = new Set(["/sign-in/email", "/sign-up/email", "/request-password-reset", "/reset-password"]);
 
-export function createAuth(database: AppDatabase, env: Env = process.env, options: { sessionCache?: SessionCache } = {}) {
+export function createAuth(
+  database: AppDatabase,
+  env: Env = process.env,
+  options: { sessionCache?: SessionCache } = {},
+) {
   const social = enabledSocialProviders(env);
   const oidc = readOidcConfig(env);
   const oidcOnly = isOidcOnly(env);
@@ -41,7 +45,9 @@ export function createAuth(database: AppDatabase, env: Env = process.env, option
   // Not awaited: answering at once whether or not mail is slow keeps response times from
   // telling which addresses have accounts.
   const send = (to: string, subject: string, text: string) =>
-    void mailer.send({ to, subject, text }).catch((error: unknown) => logger.error({ err: error }, "mail: could not send"));
+    void mailer
+      .send({ to, subject, text })
+      .catch((error: unknown) => logger.error({ err: error }, "mail: could not send"));
   // better-auth's own default for credential endpoints is 3 attempts per 10 s per IP.
   const credentialAttempts = { window: 10, max: positiveIntFromEnv(env, "AUTH_RATE_LIMIT_MAX", 3) };
   const lockoutLimits = readSignInLockoutLimits(env);
@@ -50,13 +56,19 @@ export function createAuth(database: AppDatabase, env: Env = process.env, option
   const log = createAudit(database, positiveIntFromEnv(env, "AUDIT_RETENTION_DAYS", 365));
   const logHooks = auditHooks(log);
   const keys = createPasskeys(database);
-  const admins = createAdminPolicy(database, readAdminEmails(env), createSignupPolicy(database, readSignupDefaults(env)), log);
+  const admins = createAdminPolicy(
+    database,
+    readAdminEmails(env),
+    createSignupPolicy(database, readSignupDefaults(env)),
+    log,
+  );
   const files = storageFromEnv(env, database);
   // With mail set up, sign-up answers alike whether or not the address has an account (no session
   // either way; the link signs in), and the owner of a taken address is told by mail instead.
   // Without it (development) there is no inbox to send either to, so sign-up says so at once.
   const sameAnswerForTaken = Boolean(env.SMTP_URL);
-  const signInUrl = (request?: Request) => `${env.BETTER_AUTH_URL ?? (request ? new URL(request.url).origin : "")}/sign-in`;
+  const signInUrl = (request?: Request) =>
+    `${env.BETTER_AUTH_URL ?? (request ? new URL(request.url).origin : "")}/sign-in`;
   return betterAuth({
     secret: resolveAuthSecret(env),
     // Its lines go through the app's JSON logger, with anything that could carry a secret left out.
@@ -75,14 +87,22 @@ export function createAuth(database: AppDatabase, env: Env = process.env, option
       revokeSessionsOnPasswordReset: true,
       autoSignIn: !sameAnswerForTaken,
       onExistingUserSignUp: async ({ user }, request) =>
-        send(user.email, "Someone tried to sign up with your address", `Someone tried to create a Threadkeeper account with this address, which already has one.\nIf it was you, sign in at ${signInUrl(request)} (or use "Forgot password?" there).\nIf it was not you, ignore this email: nothing was changed.`),
+        send(
+          user.email,
+          "Someone tried to sign up with your address",
+          `Someone tried to create a Threadkeeper account with this address, which already has one.\nIf it was you, sign in at ${signInUrl(request)} (or use "Forgot password?" there).\nIf it was not you, ignore this email: nothing was changed.`,
+        ),
       // The reset link reached the owner's mailbox: a lock an attacker caused is lifted with it.
       onPasswordReset: async ({ user }) => {
         await lockout.clearEmail(user.email);
         await log.record({ action: "password_reset", actor: user, target: user });
       },
       sendResetPassword: async ({ user, url }) =>
-        send(user.email, "Reset your Threadkeeper password", `Someone asked to reset the password of this account.\nTo choose a new one, open:\n${url}\nIf it was not you, ignore this email.`),
+        send(
+          user.email,
+          "Reset your Threadkeeper password",
+          `Someone asked to reset the password of this account.\nTo choose a new one, open:\n${url}\nIf it was not you, ignore this email.`,
+        ),
     },
     // Verification is offered, not required: signing up must work on a machine with no mail set up.
     emailVerification: {
@@ -120,7 +140,11 @@ export function createAuth(database: AppDatabase, env: Env = process.env, option
         // The rows went with the user (cascade); the attachment files in a filesystem or S3 store go now.
         delete: {
           after: async (user) => {
-            await files.removeUser(user.id).catch((error: unknown) => logger.error({ err: error, userId: user.id }, "could not remove a deleted account's attachment files"));
+            await files
+              .removeUser(user.id)
+              .catch((error: unknown) =>
+                logger.error({ err: error, userId: user.id }, "could not remove a deleted account's attachment files"),
+              );
           },
         },
       },
@@ -169,10 +193,17 @@ export function createAuth(database: AppDatabase, env: Env = process.env, option
               matcher: notSessionRead,
               handler: createAuthMiddleware(async (ctx) => {
                 if (oidcOnly && passwordPaths.has(ctx.path)) {
-                  throw new APIError("FORBIDDEN", { code: "PASSWORD_SIGN_IN_DISABLED", message: `This instance signs people in through ${oidc!.name} only.` });
+                  throw new APIError("FORBIDDEN", {
+                    code: "PASSWORD_SIGN_IN_DISABLED",
+                    message: `This instance signs people in through ${oidc!.name} only.`,
+                  });
                 }
                 const unsafe = unsafeRedirectField(ctx.body, ctx.query);
-                if (unsafe) throw new APIError("FORBIDDEN", { code: "INVALID_CALLBACK_URL", message: `That ${unsafe} is not a path on this site.` });
+                if (unsafe)
+                  throw new APIError("FORBIDDEN", {
+                    code: "INVALID_CALLBACK_URL",
+                    message: `That ${unsafe} is not a path on this site.`,
+                  });
                 await admins.before(ctx);
                 await lockoutHooks.before(ctx).catch(async (error: unknown) => {
                   await logHooks.refused(ctx, error);
@@ -193,7 +224,8 @@ export function createAuth(database: AppDatabase, env: Env = process.env, option
                 await lockoutHooks.after(ctx);
                 await logHooks.after(ctx);
                 // Not even the made account's fields (its approval status, say) may tell a new address from a taken one.
-                if (sameAnswerForTaken && ctx.path === "/sign-up/email" && !(ctx.context.returned instanceof Error)) return ctx.json({ token: null, user: null });
+                if (sameAnswerForTaken && ctx.path === "/sign-up/email" && !(ctx.context.returned instanceof Error))
+                  return ctx.json({ token: null, user: null });
               }),
             },
           ],
@@ -202,7 +234,8 @@ export function createAuth(database: AppDatabase, env: Env = process.env, option
       accountHardening(database), // name limits, account deletion's proof, single-use TOTP codes
       admin({
         // Said only after the right password: the reason, when the admin gave one.
-        bannedUserMessage: (u) => (u.banReason ? `This account is suspended: ${u.banReason}` : "This account is suspended."),
+        bannedUserMessage: (u) =>
+          u.banReason ? `This account is suspended: ${u.banReason}` : "This account is suspended.",
       }),
       // TOTP codes and 10 single-use backup codes, asked after a password sign-in; after 10 wrong
       // codes in a row the account's second step is locked for 15 minutes (429).
@@ -247,7 +280,10 @@ function nextCookiesWhenNeeded(): BetterAuthPlugin {
   const setsCookie = (ctx: HookContext) => ctx.context.responseHeaders?.has("set-cookie") === true;
   const gate = (hooks: Hook[] | undefined, when: (ctx: HookContext) => boolean) =>
     (hooks ?? []).map((hook) => ({ ...hook, matcher: (ctx: HookContext) => hook.matcher(ctx) && when(ctx) }));
-  return { ...upstream, hooks: { before: gate(upstream.hooks.before, inRender), after: gate(upstream.hooks.after, setsCookie) } };
+  return {
+    ...upstream,
+    hooks: { before: gate(upstream.hooks.before, inRender), after: gate(upstream.hooks.after, setsCookie) },
+  };
 }
 
 // One cache per process, on globalThis: Turbopack (`next dev`) bundles this module once for route

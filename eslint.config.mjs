@@ -23,7 +23,11 @@ const root = import.meta.dirname;
 /** The project file an import names, as a path from the project root ("lib/shared/threads"), or null for a package. */
 function projectPath(source, importer) {
   if (source.startsWith("@/")) return source.slice(2);
-  if (source.startsWith("./") || source.startsWith("../")) return path.relative(root, path.resolve(path.dirname(importer), source)).split(path.sep).join("/");
+  if (source.startsWith("./") || source.startsWith("../"))
+    return path
+      .relative(root, path.resolve(path.dirname(importer), source))
+      .split(path.sep)
+      .join("/");
   return null;
 }
 
@@ -36,7 +40,10 @@ const browserMayImport = ["lib/client/", "lib/shared/", "components/"];
 const browserImports = {
   meta: {
     type: "problem",
-    docs: { description: 'A "use client" module or a file under components/ imports from the project only lib/client/, lib/shared/ and components/.' },
+    docs: {
+      description:
+        'A "use client" module or a file under components/ imports from the project only lib/client/, lib/shared/ and components/.',
+    },
     schema: [],
     messages: {
       crossed:
@@ -99,7 +106,17 @@ const config = [
     // readiness probe is lib/db/database.ts's, thread statuses are lib/chat/threads.ts's.
     files: ["app/**"],
     rules: {
-      "lines/app-no-db": ["error", { patterns: [{ regex: "^(@/|(\\.\\./)+)db(/|$)", message: "app/ reaches the database through a lib/ wing, never db/ itself." }] }],
+      "lines/app-no-db": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^(@/|(\\.\\./)+)db(/|$)",
+              message: "app/ reaches the database through a lib/ wing, never db/ itself.",
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -107,7 +124,15 @@ const config = [
     rules: {
       "lines/db-floor": [
         "error",
-        { patterns: [{ regex: "^(@/|(\\.\\./)+)(lib|app|components|auth)(/|$)", message: "db/ is the bottom floor: it imports nothing from lib/, auth.ts, app/ or components/ (it is handed its logger and pool metrics)." }] },
+        {
+          patterns: [
+            {
+              regex: "^(@/|(\\.\\./)+)(lib|app|components|auth)(/|$)",
+              message:
+                "db/ is the bottom floor: it imports nothing from lib/, auth.ts, app/ or components/ (it is handed its logger and pool metrics).",
+            },
+          ],
+        },
       ],
     },
   },
@@ -116,7 +141,14 @@ const config = [
     rules: {
       "lines/lib-floor": [
         "error",
-        { patterns: [{ regex: "^(@/|(\\.\\./)+)(app|components)(/|$)", message: "lib/ is below app/ and components/: it never imports them. Move what both need down into lib/." }] },
+        {
+          patterns: [
+            {
+              regex: "^(@/|(\\.\\./)+)(app|components)(/|$)",
+              message: "lib/ is below app/ and components/: it never imports them. Move what both need down into lib/.",
+            },
+          ],
+        },
       ],
     },
   },
@@ -129,7 +161,16 @@ const config = [
     rules: {
       "lines/auth-seam": [
         "error",
-        { patterns: [{ regex: "^(@/|(\\.\\./)+)auth$", allowTypeImports: true, message: "In lib/, only lib/http/caller.ts imports auth.ts: take getSession, resolveCaller or authApi from there (a type-only import is fine)." }] },
+        {
+          patterns: [
+            {
+              regex: "^(@/|(\\.\\./)+)auth$",
+              allowTypeImports: true,
+              message:
+                "In lib/, only lib/http/caller.ts imports auth.ts: take getSession, resolveCaller or authApi from there (a type-only import is fine).",
+            },
+          ],
+        },
       ],
     },
   },
@@ -139,7 +180,15 @@ const config = [
     rules: {
       "lines/shared-only-shared": [
         "error",
-        { patterns: [{ regex: "^(@/(?!lib/shared/)|\\.\\./(?!shared/))", message: "lib/shared/ is loaded by the server and the browser alike: it imports only lib/shared/ (and packages both can load)." }] },
+        {
+          patterns: [
+            {
+              regex: "^(@/(?!lib/shared/)|\\.\\./(?!shared/))",
+              message:
+                "lib/shared/ is loaded by the server and the browser alike: it imports only lib/shared/ (and packages both can load).",
+            },
+          ],
+        },
       ],
     },
   },
@@ -148,7 +197,15 @@ const config = [
     rules: {
       "lines/client-only-client-shared": [
         "error",
-        { patterns: [{ regex: "^(@/(?!lib/(client|shared)/)|\\.\\./(?!(client|shared)/))", message: "lib/client/ runs in the browser: it imports only lib/client/ and lib/shared/. A type it needs from the server goes in lib/shared/." }] },
+        {
+          patterns: [
+            {
+              regex: "^(@/(?!lib/(client|shared)/)|\\.\\./(?!(client|shared)/))",
+              message:
+                "lib/client/ runs in the browser: it imports only lib/client/ and lib/shared/. A type it needs from the server goes in lib/shared/.",
+            },
+          ],
+        },
       ],
     },
   },

@@ -59,13 +59,20 @@ export default function config(phase: string): NextConfig {
     // The PDF text worker is started from a path built at run time (lib/attachments/pdf-text.ts), which file
     // tracing cannot follow: the upload route's trace lists it and what it imports.
     outputFileTracingIncludes: {
-      "/api/attachments": ["./lib/attachments/pdf-text-worker.mjs", "./node_modules/unpdf/package.json", "./node_modules/unpdf/dist/*.mjs"],
+      "/api/attachments": [
+        "./lib/attachments/pdf-text-worker.mjs",
+        "./node_modules/unpdf/package.json",
+        "./node_modules/unpdf/dist/*.mjs",
+      ],
     },
     poweredByHeader: false,
     headers: async () => [
       { source: "/:path*", headers: securityHeaders },
       // Uploaded files: nothing in one may run, load or be framed, whatever it turns out to be.
-      { source: "/api/attachments/:id", headers: [{ key: "Content-Security-Policy", value: "default-src 'none'; img-src 'self'; sandbox" }] },
+      {
+        source: "/api/attachments/:id",
+        headers: [{ key: "Content-Security-Policy", value: "default-src 'none'; img-src 'self'; sandbox" }],
+      },
     ],
   };
 }

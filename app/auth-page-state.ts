@@ -30,7 +30,10 @@ function providerErrorMessage(code: string): string {
 }
 
 /** For /sign-in and /sign-up: a signed-in visitor goes straight on to where they were headed; anyone else gets what AuthPage shows. */
-export async function readAuthPageState(mode: "sign-in" | "sign-up", searchParams: Promise<AuthSearchParams>): Promise<AuthPageState> {
+export async function readAuthPageState(
+  mode: "sign-in" | "sign-up",
+  searchParams: Promise<AuthSearchParams>,
+): Promise<AuthPageState> {
   const params = await searchParams;
   const options = signInOptions();
   const raw = params.callbackURL;
@@ -49,7 +52,11 @@ export async function readAuthPageState(mode: "sign-in" | "sign-up", searchParam
       password: options.password,
       initialError: typeof params.error === "string" ? providerErrorMessage(params.error) : undefined,
       inviteToken: invite,
-      notice: invite ? "You were invited: sign up to join." : signup === "approval" ? "New accounts wait for an admin to approve them before they can chat." : undefined,
+      notice: invite
+        ? "You were invited: sign up to join."
+        : signup === "approval"
+          ? "New accounts wait for an admin to approve them before they can chat."
+          : undefined,
     },
   };
 }

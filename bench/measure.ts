@@ -11,7 +11,11 @@ export function stats(samples: number[]): Stats {
 }
 
 /** Runs `task` `total` times with at most `concurrency` in flight; returns each run's result. */
-export async function runConcurrent<T>(total: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
+export async function runConcurrent<T>(
+  total: number,
+  concurrency: number,
+  task: (i: number) => Promise<T>,
+): Promise<T[]> {
   const results: T[] = new Array(total);
   let next = 0;
   await Promise.all(
@@ -26,7 +30,10 @@ export async function runConcurrent<T>(total: number, concurrency: number, task:
 }
 
 /** Milliseconds from sending the request until the first body byte arrives; the rest is drained. */
-export async function timeToFirstByte(url: string, init: RequestInit): Promise<{ ms: number; status: number; body: string }> {
+export async function timeToFirstByte(
+  url: string,
+  init: RequestInit,
+): Promise<{ ms: number; status: number; body: string }> {
   const started = performance.now();
   const response = await fetch(url, init);
   const reader = response.body!.getReader();

@@ -16,13 +16,30 @@ import { chromiumLaunchOptions } from "../tests/support/chromium";
 import { startFakeOpenAI } from "../tests/support/fake-openai";
 import { migratePostgres } from "../tests/support/migrate";
 import { freePort, startTestPostgres } from "../tests/support/postgres";
-import { firstVisitScriptBytes, runConcurrent, stats, timeRequest, timeToFirstByte, treeRssBytes, type Stats } from "./measure";
+import {
+  firstVisitScriptBytes,
+  runConcurrent,
+  stats,
+  timeRequest,
+  timeToFirstByte,
+  treeRssBytes,
+  type Stats,
+} from "./measure";
 import { seed, sizeForScale } from "./seed";
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const resultsDir = path.join(process.cwd(), "bench", "results");
 
-type Row = { name: string; stats?: Stats; baseline?: Stats; value?: string; perSecond?: number; errors?: number; target: string; pass: boolean };
+type Row = {
+  name: string;
+  stats?: Stats;
+  baseline?: Stats;
+  value?: string;
+  perSecond?: number;
+  errors?: number;
+  target: string;
+  pass: boolean;
+};
 const rows: Row[] = [];
 const record = (row: Row) => {
   // A row whose requests failed measures the failures: it is never on target.
@@ -30,7 +47,8 @@ const record = (row: Row) => {
   rows.push(checked);
   const s = row.stats;
   const parts = [
-    s && `p50 ${s.p50.toFixed(s.p50 < 1 ? 3 : 1)} ms  p95 ${s.p95.toFixed(s.p95 < 1 ? 3 : 1)}  p99 ${s.p99.toFixed(s.p99 < 1 ? 3 : 1)}`,
+    s &&
+      `p50 ${s.p50.toFixed(s.p50 < 1 ? 3 : 1)} ms  p95 ${s.p95.toFixed(s.p95 < 1 ? 3 : 1)}  p99 ${s.p99.toFixed(s.p99 < 1 ? 3 : 1)}`,
     row.perSecond !== undefined && `${row.perSecond.toFixed(0)} req/s`,
     row.errors !== undefined && `${row.errors} errors`,
     row.value,
@@ -42,7 +60,12 @@ const record = (row: Row) => {
  * `total` requests, `concurrency` at a time: latency of the ones that answered `expected`,
  * requests per second over the whole run, and every other answer counted as an error.
  */
-async function load(total: number, concurrency: number, task: (i: number) => Promise<{ ms: number; status: number }>, expected = 200) {
+async function load(
+  total: number,
+  concurrency: number,
+  task: (i: number) => Promise<{ ms: number; status: number }>,
+  expected = 200,
+) {
   const started = performance.now();
   const results = await runConcurrent(total, concurrency, task);
   const seconds = (performance.now() - started) / 1000;
@@ -93,7 +116,11 @@ async function main() {
     const { user } = (await signUp.json()) as { user: { id: string } };
     const size = sizeForScale(scale);
     const seeded = await seed(postgres.url, user.id, size);
-    const counts = (await pool.query(`select (select count(*) from thread)::int as threads, (select count(*) from message)::int as messages`)).rows[0];
+    const counts = (
+      await pool.query(
+        `select (select count(*) from thread)::int as threads, (select count(*) from message)::int as messages`,
+      )
+    ).rows[0];
     console.log(`seeded ${counts.threads} threads, ${counts.messages} messages in ${seeded.seconds.toFixed(1)} s`);
     const headers = { cookie, origin: baseURL };
     const get = (p: string) => timeRequest(`${baseURL}${p}`, { headers });
@@ -114,23 +141,58 @@ async function main() {
     }
     const alone = await load(500, 1, () => get("/api/threads?limit=50"));
     record({ name: "thread list, first page, 1 client", ...alone, target: "report", pass: true });
-    const nearFloor = (run: Awaited<ReturnType<typeof load>>) => run.perSecond >= 0.6 * floor.perSecond && run.stats.p99 <= 2 * floor.stats.p99;
+    const nearFloor = (run: Awaited<ReturnType<typeof load>>) =>
+      run.perSecond >= 0.6 * floor.perSecond && run.stats.p99 <= 2 * floor.stats.p99;
     const first = await load(2000, 20, () => get("/api/threads?limit=50"));
-    record({ name: "thread list, first page, 20 clients", ...first, baseline: floor.stats, target: "≥ 60 % of the floor's req/s, p99 ≤ 2× the floor's", pass: nearFloor(first) });
+    record({
+      name: "thread list, first page, 20 clients",
+      ...first,
+      baseline: floor.stats,
+      target: "≥ 60 % of the floor's req/s, p99 ≤ 2× the floor's",
+      pass: nearFloor(first),
+    });
     const deep = await load(2000, 20, () => get(`/api/threads?limit=50&after=${after}`));
-    record({ name: "thread list, page 51, 20 clients", ...deep, baseline: first.stats, target: "≥ 60 % of the floor's req/s, p99 ≤ 2× the floor's", pass: nearFloor(deep) });
+    record({
+      name: "thread list, page 51, 20 clients",
+      ...deep,
+      baseline: first.stats,
+      target: "≥ 60 % of the floor's req/s, p99 ≤ 2× the floor's",
+      pass: nearFloor(deep),
+    });
     const sessionOnly = await load(2000, 20, () => get("/api/auth/get-session"));
-    record({ name: "GET /api/auth/get-session, 20 clients", ...sessionOnly, baseline: floor.stats, target: "≥ the thread list's req/s, only 200s", pass: sessionOnly.perSecond >= first.perSecond });
+    record({
+      name: "GET /api/auth/get-session, 20 clients",
+      ...sessionOnly,
+      baseline: floor.stats,
+      target: "≥ the thread list's req/s, only 200s",
+      pass: sessionOnly.perSecond >= first.perSecond,
+    });
 
     // 3. Thread open: a 500-message thread, alone and with 20 clients.
     const openAlone = await load(200, 1, () => get(`/api/threads/${seeded.longThreadId}/messages`));
     record({ name: "thread open, 500 messages, 1 client", ...openAlone, target: "report", pass: true });
     const open = await load(1000, 20, () => get(`/api/threads/${seeded.longThreadId}/messages`));
-    record({ name: "thread open, 500 messages, 20 clients", ...open, baseline: floor.stats, target: "p99 ≤ 20 ms", pass: open.stats.p99 <= 20 });
+    record({
+      name: "thread open, 500 messages, 20 clients",
+      ...open,
+      baseline: floor.stats,
+      target: "p99 ≤ 20 ms",
+      pass: open.stats.p99 <= 20,
+    });
 
     // 1. Chat overhead: time to first byte through the app minus the model's own.
     const chatThreads = await Promise.all(
-      Array.from({ length: 20 }, async () => (await (await fetch(`${baseURL}/api/threads`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: "{}" })).json()) as { id: string }),
+      Array.from(
+        { length: 20 },
+        async () =>
+          (await (
+            await fetch(`${baseURL}/api/threads`, {
+              method: "POST",
+              headers: { ...headers, "content-type": "application/json" },
+              body: "{}",
+            })
+          ).json()) as { id: string },
+      ),
     );
     let seq = 0;
     const modelDirect = () =>
@@ -143,16 +205,35 @@ async function main() {
       timeToFirstByte(`${baseURL}/api/chat`, {
         method: "POST",
         headers: { ...headers, "content-type": "application/json" },
-        body: JSON.stringify({ id: chatThreads[client % 20].id, trigger: "submit-message", messages: [{ id: `b${seq++}`, role: "user", parts: [{ type: "text", text: "hi" }] }] }),
+        body: JSON.stringify({
+          id: chatThreads[client % 20].id,
+          trigger: "submit-message",
+          messages: [{ id: `b${seq++}`, role: "user", parts: [{ type: "text", text: "hi" }] }],
+        }),
       });
     for (const concurrency of [1, 20]) {
       const total = concurrency === 1 ? 200 : 1000;
       const model1 = await load(total, concurrency, () => modelDirect());
       const app1 = await load(total, concurrency, (i) => viaApp(i));
       const overhead = sub(app1.stats, model1.stats);
-      record({ name: `chat first byte, ${concurrency} user(s)`, ...app1, baseline: model1.stats, target: "(see overhead)", pass: true });
-      const target = concurrency === 1 ? { text: "p50 ≤ 5 ms", pass: overhead.p50 <= 5 } : { text: "report (the 20 users share the machine's cores with the model and PostgreSQL)", pass: true };
-      record({ name: `chat overhead over the model, ${concurrency} user(s)`, stats: overhead, errors: app1.errors + model1.errors, target: target.text, pass: target.pass });
+      record({
+        name: `chat first byte, ${concurrency} user(s)`,
+        ...app1,
+        baseline: model1.stats,
+        target: "(see overhead)",
+        pass: true,
+      });
+      const target =
+        concurrency === 1
+          ? { text: "p50 ≤ 5 ms", pass: overhead.p50 <= 5 }
+          : { text: "report (the 20 users share the machine's cores with the model and PostgreSQL)", pass: true };
+      record({
+        name: `chat overhead over the model, ${concurrency} user(s)`,
+        stats: overhead,
+        errors: app1.errors + model1.errors,
+        target: target.text,
+        pass: target.pass,
+      });
     }
 
     // 4. Throughput: 200 concurrent streaming chats of 200 tokens, 20 ms apart, on a fresh server
@@ -160,7 +241,10 @@ async function main() {
     await server.stop();
     server = await startApp(port, env);
     await runConcurrent(20, 20, () => get("/api/threads?limit=50"));
-    const before = Number((await pool.query(`select count(*)::int as n from message where role = 'assistant' and status = 'complete'`)).rows[0].n);
+    const before = Number(
+      (await pool.query(`select count(*)::int as n from message where role = 'assistant' and status = 'complete'`))
+        .rows[0].n,
+    );
     let peakRss = await treeRssBytes(server.pid);
     const idleRss = peakRss;
     const sampler = setInterval(async () => (peakRss = Math.max(peakRss, await treeRssBytes(server.pid))), 100);
@@ -169,15 +253,25 @@ async function main() {
       timeToFirstByte(`${baseURL}/api/chat`, {
         method: "POST",
         headers: { ...headers, "content-type": "application/json" },
-        body: JSON.stringify({ id: chatThreads[i % 20].id, trigger: "submit-message", messages: [{ id: `t${i}`, role: "user", parts: [{ type: "text", text: "[tokens=200] [delay=20] go" }] }] }),
+        body: JSON.stringify({
+          id: chatThreads[i % 20].id,
+          trigger: "submit-message",
+          messages: [{ id: `t${i}`, role: "user", parts: [{ type: "text", text: "[tokens=200] [delay=20] go" }] }],
+        }),
       }),
     );
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
-    const failed = streams.filter((s) => s.status !== 200 || !s.body.includes('"type":"finish"') || !s.body.includes("t200 ")).length;
+    const failed = streams.filter(
+      (s) => s.status !== 200 || !s.body.includes('"type":"finish"') || !s.body.includes("t200 "),
+    ).length;
     let stored = 0;
     for (let i = 0; i < 50 && stored < 200; i++) {
-      stored = Number((await pool.query(`select count(*)::int as n from message where role = 'assistant' and status = 'complete'`)).rows[0].n) - before;
+      stored =
+        Number(
+          (await pool.query(`select count(*)::int as n from message where role = 'assistant' and status = 'complete'`))
+            .rows[0].n,
+        ) - before;
       if (stored < 200) await new Promise((r) => setTimeout(r, 100));
     }
     const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
@@ -194,7 +288,11 @@ async function main() {
     const twinPort = await freePort();
     const twinURL = `http://127.0.0.1:${twinPort}`;
     const twin = await startApp(twinPort, { ...env, BETTER_AUTH_URL: twinURL });
-    const perSecond = async (bases: string[], total: number, task: (base: string, i: number) => Promise<{ status: number }>) => {
+    const perSecond = async (
+      bases: string[],
+      total: number,
+      task: (base: string, i: number) => Promise<{ status: number }>,
+    ) => {
       const t = performance.now();
       const results = await runConcurrent(total, 20, (i) => task(bases[i % bases.length]!, i));
       if (results.some((r) => r.status !== 200)) throw new Error("a request failed during the instances benchmark");
@@ -205,13 +303,25 @@ async function main() {
       timeToFirstByte(`${base}/api/chat`, {
         method: "POST",
         headers: { cookie, origin: base, "content-type": "application/json" },
-        body: JSON.stringify({ id: chatThreads[i % 20].id, trigger: "submit-message", messages: [{ id: `i${i}-${Date.now()}`, role: "user", parts: [{ type: "text", text: "[tokens=20] hi" }] }] }),
+        body: JSON.stringify({
+          id: chatThreads[i % 20].id,
+          trigger: "submit-message",
+          messages: [{ id: `i${i}-${Date.now()}`, role: "user", parts: [{ type: "text", text: "[tokens=20] hi" }] }],
+        }),
       });
     await runConcurrent(100, 20, (i) => listOn([baseURL, twinURL][i % 2]!));
-    for (const [name, total, task] of [["thread list", 3000, listOn], ["chat (20-token replies)", 600, chatOn]] as const) {
+    for (const [name, total, task] of [
+      ["thread list", 3000, listOn],
+      ["chat (20-token replies)", 600, chatOn],
+    ] as const) {
       const one = await perSecond([baseURL], total, task);
       const two = await perSecond([baseURL, twinURL], total, task);
-      record({ name: `${name}, 20 clients: 1 instance vs 2 on one database`, value: `${one.toFixed(0)} req/s vs ${two.toFixed(0)} req/s (${cores} cores for the instances, PostgreSQL, the clients and the fake model)`, target: "report", pass: true });
+      record({
+        name: `${name}, 20 clients: 1 instance vs 2 on one database`,
+        value: `${one.toFixed(0)} req/s vs ${two.toFixed(0)} req/s (${cores} cores for the instances, PostgreSQL, the clients and the fake model)`,
+        target: "report",
+        pass: true,
+      });
     }
     await twin.stop();
 
@@ -222,7 +332,10 @@ async function main() {
     const variants = [
       ["no request log (LOG_LEVEL=silent)", { LOG_LEVEL: "silent" }],
       ["request log (default)", {}],
-      ["request log and tracing (OTLP to 127.0.0.1)", { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_METRICS_EXPORTER: "none", OTEL_LOGS_EXPORTER: "none" }],
+      [
+        "request log and tracing (OTLP to 127.0.0.1)",
+        { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_METRICS_EXPORTER: "none", OTEL_LOGS_EXPORTER: "none" },
+      ],
     ] as const;
     let quiet: Stats | undefined;
     for (const [name, extra] of variants) {
@@ -244,18 +357,29 @@ async function main() {
     const { startS3Server } = await import("../tests/support/s3-server");
     const tenMiB = 10 * 1024 * 1024;
     // A PNG signature and random bytes: taken as an image, and as costly to store as any photo.
-    const image = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(tenMiB - 8)]);
+    const image = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      randomBytes(tenMiB - 8),
+    ]);
     const filesDir = mkdtempSync(path.join(tmpdir(), "threadkeeper-bench-files-"));
     const s3 = await startS3Server("threadkeeper-bench");
     const storagePort = await freePort();
     const storageURL = `http://127.0.0.1:${storagePort}`;
-    for (const [kind, extra] of [["database", {}], ["filesystem", { ATTACHMENT_STORAGE: "filesystem", ATTACHMENT_DIR: filesDir }], ["s3", s3.env]] as const) {
+    for (const [kind, extra] of [
+      ["database", {}],
+      ["filesystem", { ATTACHMENT_STORAGE: "filesystem", ATTACHMENT_DIR: filesDir }],
+      ["s3", s3.env],
+    ] as const) {
       const instance = await startApp(storagePort, { ...env, BETTER_AUTH_URL: storageURL, ...extra }, "/dev/null");
       const upload = async () => {
         const form = new FormData();
         form.append("file", new Blob([image], { type: "image/png" }), "photo.png");
         const t = performance.now();
-        const response = await fetch(`${storageURL}/api/attachments`, { method: "POST", headers: { cookie, origin: storageURL }, body: form });
+        const response = await fetch(`${storageURL}/api/attachments`, {
+          method: "POST",
+          headers: { cookie, origin: storageURL },
+          body: form,
+        });
         const body = (await response.json()) as { id: string };
         if (response.status !== 201) throw new Error(`upload on ${kind}: ${response.status} ${JSON.stringify(body)}`);
         return { ms: performance.now() - t, id: body.id };
@@ -268,15 +392,28 @@ async function main() {
         const t = performance.now();
         const response = await fetch(`${storageURL}/api/attachments/${id}`, { headers: { cookie } });
         const bytes = await response.arrayBuffer();
-        if (response.status !== 200 || bytes.byteLength !== tenMiB) throw new Error(`download on ${kind}: ${response.status}, ${bytes.byteLength} bytes`);
+        if (response.status !== 200 || bytes.byteLength !== tenMiB)
+          throw new Error(`download on ${kind}: ${response.status}, ${bytes.byteLength} bytes`);
         downloads.push(performance.now() - t);
       }
       await instance.stop();
       const up = stats(uploads.map((u) => u.ms));
       const down = stats(downloads);
       const rate = (ms: number) => `${(10 / (ms / 1000)).toFixed(0)} MiB/s`;
-      record({ name: `attachment upload, 10 MiB image, ${kind} storage`, stats: up, value: rate(up.p50), target: "report", pass: true });
-      record({ name: `attachment download, 10 MiB image, ${kind} storage`, stats: down, value: rate(down.p50), target: "report", pass: true });
+      record({
+        name: `attachment upload, 10 MiB image, ${kind} storage`,
+        stats: up,
+        value: rate(up.p50),
+        target: "report",
+        pass: true,
+      });
+      record({
+        name: `attachment download, 10 MiB image, ${kind} storage`,
+        stats: down,
+        value: rate(down.p50),
+        target: "report",
+        pass: true,
+      });
       console.log(`  ${kind}: upload ${rate(up.p50)}, download ${rate(down.p50)} (at the median)`);
     }
     await s3.stop();
@@ -286,9 +423,19 @@ async function main() {
     // every time (SESSION_CACHE=off), and with the session cache the app runs with by default.
     const db = connectPostgres(postgres.url, { max: 4 });
     const sessionCost = async (cached: boolean) => {
-      const auth = createAuth(db.db, { ...env, NODE_ENV: "production" }, cached ? { sessionCache: createSessionCache(() => db.listen) } : {});
-      const { headers: signed } = await auth.api.signInEmail({ body: { email: "bench@bench.invalid", password: "bench password" }, returnHeaders: true });
-      const jar = signed.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+      const auth = createAuth(
+        db.db,
+        { ...env, NODE_ENV: "production" },
+        cached ? { sessionCache: createSessionCache(() => db.listen) } : {},
+      );
+      const { headers: signed } = await auth.api.signInEmail({
+        body: { email: "bench@bench.invalid", password: "bench password" },
+        returnHeaders: true,
+      });
+      const jar = signed
+        .getSetCookie()
+        .map((c) => c.split(";")[0])
+        .join("; ");
       const request = new Headers({ cookie: jar });
       for (let i = 0; i < 200; i++) await auth.api.getSession({ headers: request });
       const samples: number[] = [];
@@ -304,58 +451,106 @@ async function main() {
     const off = await sessionCost(false);
     const on = await sessionCost(true);
     await db.close();
-    record({ name: "getSession in process, from the database (SESSION_CACHE=off)", ...off, target: "report", pass: true });
-    record({ name: "getSession in process, session cache (default; revocation still immediate)", ...on, baseline: off.stats, target: "p50 ≤ 0.3 ms", pass: on.stats.p50 <= 0.3 });
+    record({
+      name: "getSession in process, from the database (SESSION_CACHE=off)",
+      ...off,
+      target: "report",
+      pass: true,
+    });
+    record({
+      name: "getSession in process, session cache (default; revocation still immediate)",
+      ...on,
+      baseline: off.stats,
+      target: "p50 ≤ 0.3 ms",
+      pass: on.stats.p50 <= 0.3,
+    });
 
     // 6. Page weight: JavaScript a first visit to / downloads in Chromium until the composer is there, gzipped.
     // Without a browser on the machine the row says so, and every other result is still written.
     try {
       const browser = await chromium.launch(chromiumLaunchOptions);
       try {
-        const weight = await firstVisitScriptBytes(browser, `${baseURL}/`, cookie, (page) => page.getByRole("textbox", { name: "Message" }).waitFor());
-        record({ name: "first-load JavaScript of /", value: `${(weight.gzipBytes / 1024).toFixed(1)} kB gzip in ${weight.scripts} scripts`, target: "≤ 250 kB", pass: weight.gzipBytes <= 250 * 1024 });
+        const weight = await firstVisitScriptBytes(browser, `${baseURL}/`, cookie, (page) =>
+          page.getByRole("textbox", { name: "Message" }).waitFor(),
+        );
+        record({
+          name: "first-load JavaScript of /",
+          value: `${(weight.gzipBytes / 1024).toFixed(1)} kB gzip in ${weight.scripts} scripts`,
+          target: "≤ 250 kB",
+          pass: weight.gzipBytes <= 250 * 1024,
+        });
 
         // 7. Opening /chat/:id of the 500-message thread: from navigation to its last message on the
         // page (server-rendered), and to the live thread (runtime loaded from those same messages).
         const context = await browser.newContext();
-        await context.addCookies([{ name: cookie.split("=")[0], value: cookie.split("=").slice(1).join("="), url: baseURL }]);
+        await context.addCookies([
+          { name: cookie.split("=")[0], value: cookie.split("=").slice(1).join("="), url: baseURL },
+        ]);
         const page = await context.newPage();
         const firstPaint: number[] = [];
         const live: number[] = [];
         for (let i = 0; i < 10; i++) {
           const started = performance.now();
           await page.goto(`${baseURL}/chat/${seeded.longThreadId}`, { waitUntil: "commit" });
-          await page.locator("[data-role]").nth(size.longThreadMessages - 1).waitFor({ state: "attached" });
+          await page
+            .locator("[data-role]")
+            .nth(size.longThreadMessages - 1)
+            .waitFor({ state: "attached" });
           firstPaint.push(performance.now() - started);
-          await page.getByRole("button", { name: "Edit" }).nth(size.longThreadMessages / 2 - 1).waitFor({ state: "attached" });
+          await page
+            .getByRole("button", { name: "Edit" })
+            .nth(size.longThreadMessages / 2 - 1)
+            .waitFor({ state: "attached" });
           live.push(performance.now() - started);
         }
         await context.close();
-        record({ name: `open /chat/:id (${size.longThreadMessages} messages): last message on the page`, stats: stats(firstPaint), target: "report", pass: true });
-        record({ name: `open /chat/:id (${size.longThreadMessages} messages): live thread ready`, stats: stats(live), target: "report", pass: true });
+        record({
+          name: `open /chat/:id (${size.longThreadMessages} messages): last message on the page`,
+          stats: stats(firstPaint),
+          target: "report",
+          pass: true,
+        });
+        record({
+          name: `open /chat/:id (${size.longThreadMessages} messages): live thread ready`,
+          stats: stats(live),
+          target: "report",
+          pass: true,
+        });
       } finally {
         await browser.close();
       }
     } catch (error) {
       const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0];
-      record({ name: "first-load JavaScript of /", value: `not measured: ${reason} (set CHROMIUM_PATH)`, target: "≤ 250 kB", pass: false });
+      record({
+        name: "first-load JavaScript of /",
+        value: `not measured: ${reason} (set CHROMIUM_PATH)`,
+        target: "≤ 250 kB",
+        pass: false,
+      });
     }
 
     // Plans of the hot queries, for bench/README.md.
     const explain = async (sql: string, params: unknown[]) =>
-      (await pool.query(`explain (analyze, buffers, costs off, timing off, summary off) ${sql}`, params)).rows.map((r) => r["QUERY PLAN"]).join("\n");
+      (await pool.query(`explain (analyze, buffers, costs off, timing off, summary off) ${sql}`, params)).rows
+        .map((r) => r["QUERY PLAN"])
+        .join("\n");
     const cursor = JSON.parse(Buffer.from(after!, "base64url").toString()) as [string, string];
     const listSql = `select id, title, status, created_at, updated_at, last_message_at from thread
       where user_id = $1 and status = 'regular' %AFTER% order by updated_at desc, id desc limit 51`;
     const plans = {
       "thread list, first page": await explain(listSql.replace("%AFTER%", ""), [user.id]),
-      "thread list, page 51": await explain(listSql.replace("%AFTER%", "and (updated_at, id) < ($2::timestamptz, $3::uuid)"), [user.id, cursor[0], cursor[1]]),
+      "thread list, page 51": await explain(
+        listSql.replace("%AFTER%", "and (updated_at, id) < ($2::timestamptz, $3::uuid)"),
+        [user.id, cursor[0], cursor[1]],
+      ),
       "thread open (500 messages)": await explain(
         `select m.id, m.parent_id, m.format, m.content::text as content, m.status, to_json(m.created_at)::text as created_at
          from thread t left join message m on m.thread_id = t.id where t.id = $1 and t.user_id = $2 order by m.created_at`,
         [seeded.longThreadId, user.id],
       ),
-      "session lookup": await explain(`select * from session where token = $1`, [decodeURIComponent(cookie.split("=")[1]).split(".")[0]]),
+      "session lookup": await explain(`select * from session where token = $1`, [
+        decodeURIComponent(cookie.split("=")[1]).split(".")[0],
+      ]),
     };
 
     const result = {
@@ -374,11 +569,19 @@ async function main() {
     if (existsSync(other)) {
       const small = scale === 1 ? result : JSON.parse(readFileSync(other, "utf8"));
       const big = scale === 1 ? JSON.parse(readFileSync(other, "utf8")) : result;
-      const firstOf = (r: { results: Row[] }) => r.results.find((x) => x.name === "thread list, first page, 20 clients")!.stats!.p50;
+      const firstOf = (r: { results: Row[] }) =>
+        r.results.find((x) => x.name === "thread list, first page, 20 clients")!.stats!.p50;
       console.log(`10× data / 1× data, thread list p50: ${(firstOf(big) / firstOf(small)).toFixed(2)} (target ≤ 1.5)`);
     }
-    console.log("\n" + Object.entries(plans).map(([k, v]) => `-- ${k}\n${v}`).join("\n\n"));
-    console.log(`\nbench: ${rows.filter((r) => r.pass).length} of ${rows.length} on target; bench/results/latest.json written`);
+    console.log(
+      "\n" +
+        Object.entries(plans)
+          .map(([k, v]) => `-- ${k}\n${v}`)
+          .join("\n\n"),
+    );
+    console.log(
+      `\nbench: ${rows.filter((r) => r.pass).length} of ${rows.length} on target; bench/results/latest.json written`,
+    );
   } finally {
     await pool.end();
     await server.stop();

@@ -24,7 +24,12 @@ export const sizeForScale = (scale: number): SeedSize => ({
  * 1,000,000 messages in seconds: ids, owners, statuses (1 in 10 archived), spread-out activity
  * times, and user/assistant messages chained parent to child as the app stores them.
  */
-export async function seed(url: string, userId: string, size: SeedSize, prefix = "bench"): Promise<{ longThreadId: string; seconds: number }> {
+export async function seed(
+  url: string,
+  userId: string,
+  size: SeedSize,
+  prefix = "bench",
+): Promise<{ longThreadId: string; seconds: number }> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const started = performance.now();

@@ -22,7 +22,11 @@ export type DatabaseHandle = {
    * instance. Best effort: a lost connection is re-made, so callers also poll now and then.
    * `onConnection` hears when notices start arriving (true) and when they may be missed (false).
    */
-  listen: (channel: string, onPayload: (payload: string) => void, onConnection?: (connected: boolean) => void) => Promise<void>;
+  listen: (
+    channel: string,
+    onPayload: (payload: string) => void,
+    onConnection?: (connected: boolean) => void,
+  ) => Promise<void>;
   /** One round trip to the database, for readiness checks. */
   ping: () => Promise<void>;
   close: () => Promise<void>;
@@ -32,7 +36,9 @@ export const defaultDataDir = path.join(process.cwd(), ".data", "pglite");
 
 /** The creation time drizzle-kit gave the newest migration in drizzle/ (what `migrate` records as created_at). */
 const newestMigration = () => {
-  const journal = JSON.parse(readFileSync(path.join(migrationsFolder, "meta", "_journal.json"), "utf8")) as { entries: { when: number }[] };
+  const journal = JSON.parse(readFileSync(path.join(migrationsFolder, "meta", "_journal.json"), "utf8")) as {
+    entries: { when: number }[];
+  };
   return Math.max(...journal.entries.map((e) => e.when));
 };
 
@@ -82,9 +88,13 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Dat
   // Ready once the newest migration this build ships is applied: an upgrade whose migration was
   // not run gets the clear 503 instead of failing on its first new table.
   const ready = once(async () => {
-    const { rows } = await pool.query<{ table: string | null }>("select to_regclass('drizzle.__drizzle_migrations')::text as table");
+    const { rows } = await pool.query<{ table: string | null }>(
+      "select to_regclass('drizzle.__drizzle_migrations')::text as table",
+    );
     if (!rows[0]?.table) throw new DatabaseNotMigratedError();
-    const applied = await pool.query<{ when: string | null }>("select max(created_at)::text as when from drizzle.__drizzle_migrations");
+    const applied = await pool.query<{ when: string | null }>(
+      "select max(created_at)::text as when from drizzle.__drizzle_migrations",
+    );
     if (Number(applied.rows[0]?.when ?? 0) < newestMigration()) throw new DatabaseNotMigratedError();
   });
   // One extra connection per process, only once something listens: LISTEN needs a session of its own.
@@ -114,7 +124,11 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Dat
     }
     watchers.forEach((fn) => fn(true));
   };
-  const listen = async (channel: string, onPayload: (payload: string) => void, onConnection?: (connected: boolean) => void) => {
+  const listen = async (
+    channel: string,
+    onPayload: (payload: string) => void,
+    onConnection?: (connected: boolean) => void,
+  ) => {
     channels.set(channel, (channels.get(channel) ?? new Set()).add(onPayload));
     // Told of every (re)connection from now on, also when this first attempt fails and a later one works.
     if (onConnection) watchers.add(onConnection);
@@ -141,7 +155,11 @@ export function connectPglite(dataDir: string | undefined): DatabaseHandle {
   // The embedded database needs no setup: it migrates itself on first use.
   const ready = once(() => migratePglite(drizzlePglite({ client }), { migrationsFolder }));
   // One process, one connection: once listening, no notice can be missed.
-  const listen = async (channel: string, onPayload: (payload: string) => void, onConnection?: (connected: boolean) => void) => {
+  const listen = async (
+    channel: string,
+    onPayload: (payload: string) => void,
+    onConnection?: (connected: boolean) => void,
+  ) => {
     await client.listen(channel, onPayload);
     onConnection?.(true);
   };

@@ -240,7 +240,13 @@ export const chatUsage = pgTable(
 );
 
 /** Token counts of one reply, as the provider reported them. */
-export type ReplyUsage = { inputTokens?: number; outputTokens?: number; reasoningTokens?: number; cachedInputTokens?: number; totalTokens?: number };
+export type ReplyUsage = {
+  inputTokens?: number;
+  outputTokens?: number;
+  reasoningTokens?: number;
+  cachedInputTokens?: number;
+  totalTokens?: number;
+};
 
 // What each user spent per calendar month (UTC) and model: a ledger, so deleting a thread does not
 // give tokens back to a quota. One row per user, month and model, added to per reply.
@@ -317,7 +323,9 @@ export const message = pgTable(
     content: jsonb("content").notNull(),
     status: text("status", { enum: messageStatuses }).default("complete").notNull(),
     // clock_timestamp(), not now(): messages written in one transaction still sort parent first.
-    createdAt: timestamp("created_at", { withTimezone: true }).default(sql`clock_timestamp()`).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true })
+      .default(sql`clock_timestamp()`)
+      .notNull(),
     // A reply's model and its token usage as the provider reported it (lib/chat/usage.ts); a count the
     // provider did not send is absent from `usage`, never 0.
     model: text("model"),
@@ -350,7 +358,10 @@ export const replyStream = pgTable(
     // Moved on with every recorded batch: a reply that stops moving was lost with its instance.
     updatedAt: timestamp("updated_at", { withTimezone: true }).defaultNow().notNull(),
   },
-  (t) => [index("reply_stream_thread_idx").on(t.threadId, t.createdAt), index("reply_stream_updated_idx").on(t.updatedAt)],
+  (t) => [
+    index("reply_stream_thread_idx").on(t.threadId, t.createdAt),
+    index("reply_stream_updated_idx").on(t.updatedAt),
+  ],
 );
 
 export const replyStreamChunk = pgTable(
@@ -392,11 +403,15 @@ export const attachment = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    foreignKey({ columns: [t.threadId, t.messageId], foreignColumns: [message.threadId, message.id] }).onDelete("cascade"),
+    foreignKey({ columns: [t.threadId, t.messageId], foreignColumns: [message.threadId, message.id] }).onDelete(
+      "cascade",
+    ),
     index("attachment_message_idx").on(t.threadId, t.messageId),
     index("attachment_user_idx").on(t.userId),
     // The orphan sweep: unsent uploads, oldest first.
-    index("attachment_unsent_idx").on(t.createdAt).where(sql`${t.messageId} is null`),
+    index("attachment_unsent_idx")
+      .on(t.createdAt)
+      .where(sql`${t.messageId} is null`),
   ],
 );
 
@@ -416,4 +431,3 @@ export type ThreadStatus = (typeof threadStatuses)[number];
 export type Message = typeof message.$inferSelect;
 export type NewMessage = typeof message.$inferInsert;
 export type Attachment = typeof attachment.$inferSelect;
-

@@ -14,4 +14,6 @@ for (const [from, to] of [
 ]) {
   if (existsSync(from)) cpSync(from, to, { recursive: true });
 }
-console.log(`${out} is ready: copy it to a server and run \`node server.js\` there (PORT, HOSTNAME and the app's variables from the environment).`);
+console.log(
+  `${out} is ready: copy it to a server and run \`node server.js\` there (PORT, HOSTNAME and the app's variables from the environment).`,
+);

@@ -31,12 +31,23 @@ export default async function AccountPage() {
     }))
     .sort((a, b) => Number(b.current) - Number(a.current) || b.lastActiveAt.localeCompare(a.lastActiveAt));
   const { name, email, emailVerified } = session.user;
-  const spent = (await usage.thisMonthForUser(session.user.id)).map(({ model, messages, inputTokens, outputTokens }) => ({ model, messages, inputTokens, outputTokens }));
+  const spent = (await usage.thisMonthForUser(session.user.id)).map(
+    ({ model, messages, inputTokens, outputTokens }) => ({ model, messages, inputTokens, outputTokens }),
+  );
   const { events } = await audit.listForUser(session.user.id);
-  const [accounts, keys] = await Promise.all([auth.api.listUserAccounts({ headers: requestHeaders }), passkeys.listForUser(session.user.id)]);
+  const [accounts, keys] = await Promise.all([
+    auth.api.listUserAccounts({ headers: requestHeaders }),
+    passkeys.listForUser(session.user.id),
+  ]);
   const { providers } = signInOptions();
-  const labelOf = (providerId: string) => (providerId === "credential" ? "Password" : (providers.find((p) => p.id === providerId)?.label ?? providerId));
-  const linked = accounts.map((a) => ({ id: a.id, providerId: a.providerId, label: labelOf(a.providerId), linkedAt: new Date(a.createdAt).toISOString() }));
+  const labelOf = (providerId: string) =>
+    providerId === "credential" ? "Password" : (providers.find((p) => p.id === providerId)?.label ?? providerId);
+  const linked = accounts.map((a) => ({
+    id: a.id,
+    providerId: a.providerId,
+    label: labelOf(a.providerId),
+    linkedAt: new Date(a.createdAt).toISOString(),
+  }));
   const hasPassword = accounts.some((a) => a.providerId === "credential");
   return (
     <AccountPanel
@@ -44,11 +55,22 @@ export default async function AccountPage() {
       sessions={devices}
       usage={spent}
       quota={usage.quotaFor(session.user.tokenQuota)}
-      events={events.map(({ id, at, action, outcome, address, userAgent }) => ({ id, at, action, outcome, address, userAgent }))}
+      events={events.map(({ id, at, action, outcome, address, userAgent }) => ({
+        id,
+        at,
+        action,
+        outcome,
+        address,
+        userAgent,
+      }))}
       hasPassword={hasPassword}
       signIn={
         <>
-          <SignInMethods accounts={linked} passkeyCount={keys.length} linkable={providers.filter((p) => !accounts.some((a) => a.providerId === p.id))} />
+          <SignInMethods
+            accounts={linked}
+            passkeyCount={keys.length}
+            linkable={providers.filter((p) => !accounts.some((a) => a.providerId === p.id))}
+          />
           <PasskeySettings passkeys={keys} />
           <TwoFactorSettings enabled={Boolean(session.user.twoFactorEnabled)} hasPassword={hasPassword} />
         </>

@@ -24,7 +24,12 @@ export default async function AdminPage({ searchParams }: Props) {
   const params = await searchParams;
   const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : undefined);
   const q = one(params.q) ?? "";
-  const filters = { action: one(params.action), actor: one(params.actor), since: one(params.since), until: one(params.until) };
+  const filters = {
+    action: one(params.action),
+    actor: one(params.actor),
+    since: one(params.since),
+    until: one(params.until),
+  };
   const [page, signup, invited, events] = await Promise.all([
     adminUsers.listUsers({ q, after: one(params.after) }),
     signupPolicy.current(),

@@ -18,7 +18,14 @@ export type DeviceSession = {
   current: boolean;
 };
 
-export type SecurityEvent = { id: string; at: string; action: string; outcome: string; address: string | null; userAgent: string | null };
+export type SecurityEvent = {
+  id: string;
+  at: string;
+  action: string;
+  outcome: string;
+  address: string | null;
+  userAgent: string | null;
+};
 
 export type UsageRow = { model: string; messages: number; inputTokens: number; outputTokens: number };
 
@@ -81,7 +88,14 @@ function ProfileSection({ user }: { user: { name: string; email: string; emailVe
       <form onSubmit={rename} method="post" className="flex flex-wrap items-end gap-2">
         <label className="block flex-1 space-y-1 text-sm">
           <span>Name</span>
-          <input name="name" defaultValue={user.name} required autoComplete="name" className={input} aria-describedby="name-limit" />
+          <input
+            name="name"
+            defaultValue={user.name}
+            required
+            autoComplete="name"
+            className={input}
+            aria-describedby="name-limit"
+          />
         </label>
         <button type="submit" className={button} disabled={!hydrated || nameAction.pending}>
           Save name
@@ -148,7 +162,8 @@ function UsageSection({ usage, quota }: { usage: UsageRow[]; quota: number | nul
       )}
       {quota !== null && (
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
-          {count(usage.reduce((sum, u) => sum + u.inputTokens + u.outputTokens, 0))} of {count(quota)} tokens used; the quota resets on the first of the month (UTC).
+          {count(usage.reduce((sum, u) => sum + u.inputTokens + u.outputTokens, 0))} of {count(quota)} tokens used; the
+          quota resets on the first of the month (UTC).
         </p>
       )}
     </Section>
@@ -194,7 +209,9 @@ function SessionsSection({ sessions }: { sessions: DeviceSession[] }) {
             <div>
               <p className="font-medium">
                 {s.device}
-                {s.current && <span className="ml-2 rounded bg-zinc-200 px-1.5 py-0.5 text-xs dark:bg-zinc-700">This device</span>}
+                {s.current && (
+                  <span className="ml-2 rounded bg-zinc-200 px-1.5 py-0.5 text-xs dark:bg-zinc-700">This device</span>
+                )}
               </p>
               <p className="text-zinc-500">
                 {s.ipAddress ?? "unknown address"} · signed in {when(s.signedInAt)} · last active {when(s.lastActiveAt)}
@@ -207,7 +224,13 @@ function SessionsSection({ sessions }: { sessions: DeviceSession[] }) {
                 disabled={!hydrated || sessionAction.pending}
                 aria-label={`Revoke ${s.device}, signed in ${when(s.signedInAt)}`}
                 onClick={async () => {
-                  if (await sessionAction.run(() => accountAuthClient.revokeSession({ token: s.token }), "Session revoked.")) router.refresh();
+                  if (
+                    await sessionAction.run(
+                      () => accountAuthClient.revokeSession({ token: s.token }),
+                      "Session revoked.",
+                    )
+                  )
+                    router.refresh();
                 }}
               >
                 Revoke
@@ -221,7 +244,8 @@ function SessionsSection({ sessions }: { sessions: DeviceSession[] }) {
         className={button}
         disabled={!hydrated || sessionAction.pending || others.length === 0}
         onClick={async () => {
-          if (await sessionAction.run(() => accountAuthClient.revokeOtherSessions(), "Signed out everywhere else.")) router.refresh();
+          if (await sessionAction.run(() => accountAuthClient.revokeOtherSessions(), "Signed out everywhere else."))
+            router.refresh();
         }}
       >
         Sign out everywhere else
@@ -274,7 +298,14 @@ function ChangePasswordSection() {
         </label>
         <label className="block space-y-1 text-sm">
           <span>New password</span>
-          <input name="newPassword" type="password" autoComplete="new-password" minLength={8} required className={input} />
+          <input
+            name="newPassword"
+            type="password"
+            autoComplete="new-password"
+            minLength={8}
+            required
+            className={input}
+          />
         </label>
         <label className="flex items-center gap-2 text-sm">
           <input name="revokeOthers" type="checkbox" defaultChecked />
@@ -297,7 +328,10 @@ function DeleteAccountSection({ hasPassword }: { hasPassword: boolean }) {
     event.preventDefault();
     // Without a password, the server asks for a sign-in of the last few minutes instead.
     const password = hasPassword ? String(new FormData(event.currentTarget).get("password")) : undefined;
-    const ok = await deleteAction.run(() => accountAuthClient.deleteUser(password === undefined ? {} : { password }), "Account deleted.");
+    const ok = await deleteAction.run(
+      () => accountAuthClient.deleteUser(password === undefined ? {} : { password }),
+      "Account deleted.",
+    );
     // A full page load: nothing of the deleted account stays in memory.
     // eslint-disable-next-line @next/next/no-location-assign-relative-destination
     if (ok) window.location.assign("/sign-up");
@@ -316,7 +350,8 @@ function DeleteAccountSection({ hasPassword }: { hasPassword: boolean }) {
           </label>
         ) : (
           <p className="text-sm text-zinc-600 dark:text-zinc-400">
-            Your account has no password: sign out and sign in again, then delete it within {FRESH_SIGN_IN_MAX_AGE_S / 60} minutes.
+            Your account has no password: sign out and sign in again, then delete it within{" "}
+            {FRESH_SIGN_IN_MAX_AGE_S / 60} minutes.
           </p>
         )}
         <button

@@ -13,12 +13,16 @@ type Mode = "sign-in" | "sign-up";
 
 const copy = {
   "sign-in": { title: "Sign in", submit: "Sign in", switchText: "No account yet?", switchLink: "Sign up" },
-  "sign-up": { title: "Create your account", submit: "Sign up", switchText: "Already have an account?", switchLink: "Sign in" },
+  "sign-up": {
+    title: "Create your account",
+    submit: "Sign up",
+    switchText: "Already have an account?",
+    switchLink: "Sign in",
+  },
 } as const;
 
 const secondaryButton =
   "w-full rounded-md border border-zinc-300 px-3 py-2 text-sm font-medium hover:bg-zinc-50 disabled:opacity-60 dark:border-zinc-700 dark:hover:bg-zinc-900";
-
 
 export function AuthForm({
   mode,
@@ -125,7 +129,9 @@ export function AuthForm({
   return (
     <main className="flex min-h-dvh items-center justify-center p-4">
       <div className="w-full max-w-sm space-y-6">
-        <h1 className="text-2xl font-semibold tracking-tight">{secondFactor ? "Two-factor authentication" : text.title}</h1>
+        <h1 className="text-2xl font-semibold tracking-tight">
+          {secondFactor ? "Two-factor authentication" : text.title}
+        </h1>
         {notice && <p className="text-sm text-zinc-600 dark:text-zinc-400">{notice}</p>}
         {secondFactor ? (
           <SecondFactorForm callbackURL={callbackURL} />
@@ -162,13 +168,13 @@ export function AuthForm({
               />
             </label>
             <FormError message={error} />
-            <button
-              type="submit"
-              disabled={pending || !hydrated}
-              className={primaryButton}
-            >
+            <button type="submit" disabled={pending || !hydrated} className={primaryButton}>
               {text.submit}
-              {pending && <span aria-hidden className="ml-2 inline-block animate-pulse">…</span>}
+              {pending && (
+                <span aria-hidden className="ml-2 inline-block animate-pulse">
+                  …
+                </span>
+              )}
             </button>
           </form>
         )}
@@ -193,7 +199,12 @@ export function AuthForm({
               </button>
             ))}
             {mode === "sign-in" && (
-              <button type="button" disabled={pending || !hydrated} onClick={() => void signInWithPasskey(false)} className={secondaryButton}>
+              <button
+                type="button"
+                disabled={pending || !hydrated}
+                onClick={() => void signInWithPasskey(false)}
+                className={secondaryButton}
+              >
                 Sign in with a passkey
               </button>
             )}

@@ -26,7 +26,8 @@ export function PasskeySettings({ passkeys }: { passkeys: PasskeyRow[] }) {
 
   const rename = async (p: PasskeyRow) => {
     const name = window.prompt("New name for this passkey:", p.name ?? "")?.trim();
-    if (name) done(await action.run(() => accountAuthClient.passkey.updatePasskey({ id: p.id, name }), "Passkey renamed."));
+    if (name)
+      done(await action.run(() => accountAuthClient.passkey.updatePasskey({ id: p.id, name }), "Passkey renamed."));
   };
 
   const remove = async (p: PasskeyRow) => {
@@ -38,24 +39,40 @@ export function PasskeySettings({ passkeys }: { passkeys: PasskeyRow[] }) {
   return (
     <Section title="Passkeys">
       <p className="text-sm text-zinc-600 dark:text-zinc-400">
-        Sign in with your device&apos;s screen lock or a security key instead of a password. A passkey sign-in needs no second code.
+        Sign in with your device&apos;s screen lock or a security key instead of a password. A passkey sign-in needs no
+        second code.
       </p>
       {passkeys.length > 0 && (
         <ul aria-label="Passkeys" className="divide-y divide-zinc-200 text-sm dark:divide-zinc-800">
           {passkeys.map((p) => (
-            <li key={p.id} aria-label={p.name ?? "Passkey"} className="flex flex-wrap items-center justify-between gap-2 py-2">
+            <li
+              key={p.id}
+              aria-label={p.name ?? "Passkey"}
+              className="flex flex-wrap items-center justify-between gap-2 py-2"
+            >
               <div>
                 <p className="font-medium">{p.name ?? "Passkey"}</p>
                 <p className="text-zinc-500">
-                  added {p.createdAt ? when(p.createdAt) : "earlier"} · last used {p.lastUsedAt ? when(p.lastUsedAt) : "never"}
+                  added {p.createdAt ? when(p.createdAt) : "earlier"} · last used{" "}
+                  {p.lastUsedAt ? when(p.lastUsedAt) : "never"}
                   {p.synced ? " · synced" : ""}
                 </p>
               </div>
               <div className="flex gap-2">
-                <button type="button" className={button} disabled={!hydrated || action.pending} onClick={() => rename(p)}>
+                <button
+                  type="button"
+                  className={button}
+                  disabled={!hydrated || action.pending}
+                  onClick={() => rename(p)}
+                >
                   Rename
                 </button>
-                <button type="button" className={button} disabled={!hydrated || action.pending} onClick={() => remove(p)}>
+                <button
+                  type="button"
+                  className={button}
+                  disabled={!hydrated || action.pending}
+                  onClick={() => remove(p)}
+                >
                   Delete
                 </button>
               </div>

@@ -58,7 +58,9 @@ export function RequestResetForm() {
 
 export function ResetPasswordForm({ token, invalid }: { token: string | null; invalid: boolean }) {
   const hydrated = useHydrated();
-  const [error, setError] = useState<string | null>(invalid || !token ? "This reset link is invalid or has expired." : null);
+  const [error, setError] = useState<string | null>(
+    invalid || !token ? "This reset link is invalid or has expired." : null,
+  );
   const [state, setState] = useState<"idle" | "pending" | "done">("idle");
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -84,7 +86,14 @@ export function ResetPasswordForm({ token, invalid }: { token: string | null; in
         <form onSubmit={onSubmit} method="post" className="space-y-4">
           <label className="block space-y-1 text-sm font-medium">
             <span>New password</span>
-            <input name="password" type="password" autoComplete="new-password" minLength={8} required className={inputClass} />
+            <input
+              name="password"
+              type="password"
+              autoComplete="new-password"
+              minLength={8}
+              required
+              className={inputClass}
+            />
           </label>
           <FormError message={error} />
           <button type="submit" className={primaryButton} disabled={!hydrated || !token || state === "pending"}>

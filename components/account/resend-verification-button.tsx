@@ -15,7 +15,12 @@ export function ResendVerificationButton({ email }: { email: string }) {
         type="button"
         className={primaryButton}
         disabled={!hydrated || pending}
-        onClick={() => void run(() => accountAuthClient.sendVerificationEmail({ email, callbackURL: "/" }), "A new link is on its way. Check your inbox.")}
+        onClick={() =>
+          void run(
+            () => accountAuthClient.sendVerificationEmail({ email, callbackURL: "/" }),
+            "A new link is on its way. Check your inbox.",
+          )
+        }
       >
         Send the link again
       </button>

@@ -4,7 +4,6 @@ import { useState, type FormEvent } from "react";
 import { accountAuthClient } from "@/lib/client/account-auth-client";
 import { FormError, inputClass, primaryButton } from "./form-parts";
 
-
 /** The second step of a password sign-in on an account with two-factor: a code from the app, or a backup code. */
 export function SecondFactorForm({ callbackURL }: { callbackURL: string }) {
   const [backup, setBackup] = useState(false);
@@ -22,7 +21,11 @@ export function SecondFactorForm({ callbackURL }: { callbackURL: string }) {
       ? await accountAuthClient.twoFactor.verifyBackupCode({ code, trustDevice })
       : await accountAuthClient.twoFactor.verifyTotp({ code, trustDevice });
     if (error) {
-      setError(error.status === 429 ? `${error.message ?? "Too many attempts."} Wait a while before trying again.` : (error.message ?? "That code did not work."));
+      setError(
+        error.status === 429
+          ? `${error.message ?? "Too many attempts."} Wait a while before trying again.`
+          : (error.message ?? "That code did not work."),
+      );
       setPending(false);
       return;
     }
@@ -32,7 +35,9 @@ export function SecondFactorForm({ callbackURL }: { callbackURL: string }) {
   return (
     <form onSubmit={onSubmit} method="post" className="space-y-4" aria-busy={pending}>
       <p className="text-sm text-zinc-600 dark:text-zinc-400">
-        {backup ? "Enter one of the backup codes you saved. Each works once." : "Enter the 6-digit code from your authenticator app."}
+        {backup
+          ? "Enter one of the backup codes you saved. Each works once."
+          : "Enter the 6-digit code from your authenticator app."}
       </p>
       <label className="block space-y-1 text-sm font-medium">
         <span>{backup ? "Backup code" : "Authentication code"}</span>
@@ -53,14 +58,14 @@ export function SecondFactorForm({ callbackURL }: { callbackURL: string }) {
         <span>Trust this device for 30 days</span>
       </label>
       <FormError message={error} />
-      <button
-        type="submit"
-        disabled={pending}
-        className={primaryButton}
-      >
+      <button type="submit" disabled={pending} className={primaryButton}>
         Verify
       </button>
-      <button type="button" className="text-sm text-zinc-600 underline dark:text-zinc-400" onClick={() => (setBackup(!backup), setError(null))}>
+      <button
+        type="button"
+        className="text-sm text-zinc-600 underline dark:text-zinc-400"
+        onClick={() => (setBackup(!backup), setError(null))}
+      >
         {backup ? "Use a code from the app instead" : "Use a backup code instead"}
       </button>
     </form>

@@ -14,7 +14,15 @@ export type LinkedAccount = { id: string; providerId: string; label: string; lin
  * be unlinked while another remains; a provider not linked yet can be linked here (which is how an
  * existing account is joined to an SSO identity whose email the provider did not vouch for).
  */
-export function SignInMethods({ accounts, passkeyCount, linkable }: { accounts: LinkedAccount[]; passkeyCount: number; linkable: SignInProvider[] }) {
+export function SignInMethods({
+  accounts,
+  passkeyCount,
+  linkable,
+}: {
+  accounts: LinkedAccount[];
+  passkeyCount: number;
+  linkable: SignInProvider[];
+}) {
   const router = useRouter();
   const hydrated = useHydrated();
   const action = useAction();
@@ -23,7 +31,8 @@ export function SignInMethods({ accounts, passkeyCount, linkable }: { accounts: 
 
   const unlink = async (a: LinkedAccount) => {
     if (!window.confirm(`Stop signing in with ${a.label}?`)) return;
-    if (await action.run(() => accountAuthClient.unlinkAccount({ accountId: a.id }), `${a.label} unlinked.`)) router.refresh();
+    if (await action.run(() => accountAuthClient.unlinkAccount({ accountId: a.id }), `${a.label} unlinked.`))
+      router.refresh();
   };
 
   return (
@@ -32,7 +41,8 @@ export function SignInMethods({ accounts, passkeyCount, linkable }: { accounts: 
         {accounts.map((a) => (
           <li key={a.id} aria-label={a.label} className="flex items-center justify-between gap-2 py-2">
             <span>
-              <span className="font-medium">{a.label}</span> <span className="text-zinc-500">· since {when(a.linkedAt)}</span>
+              <span className="font-medium">{a.label}</span>{" "}
+              <span className="text-zinc-500">· since {when(a.linkedAt)}</span>
             </span>
             <button
               type="button"
@@ -47,7 +57,8 @@ export function SignInMethods({ accounts, passkeyCount, linkable }: { accounts: 
         ))}
         {passkeyCount > 0 && (
           <li aria-label="Passkeys" className="py-2">
-            <span className="font-medium">Passkeys</span> <span className="text-zinc-500">· {passkeyCount} (managed below)</span>
+            <span className="font-medium">Passkeys</span>{" "}
+            <span className="text-zinc-500">· {passkeyCount} (managed below)</span>
           </li>
         )}
       </ul>
@@ -59,7 +70,17 @@ export function SignInMethods({ accounts, passkeyCount, linkable }: { accounts: 
               type="button"
               className={button}
               disabled={!hydrated || action.pending}
-              onClick={() => action.run(() => accountAuthClient.linkSocial({ provider: p.id, callbackURL: "/account", errorCallbackURL: "/account" }), "Redirecting…")}
+              onClick={() =>
+                action.run(
+                  () =>
+                    accountAuthClient.linkSocial({
+                      provider: p.id,
+                      callbackURL: "/account",
+                      errorCallbackURL: "/account",
+                    }),
+                  "Redirecting…",
+                )
+              }
             >
               Link {p.label}
             </button>

@@ -19,7 +19,8 @@ function BackupCodes({ codes, onDone }: { codes: string[]; onDone: () => void })
   return (
     <div className="space-y-2">
       <p className="text-sm">
-        Save these backup codes somewhere safe. Each one signs you in once if you lose your phone. They are shown only now.
+        Save these backup codes somewhere safe. Each one signs you in once if you lose your phone. They are shown only
+        now.
       </p>
       <ul aria-label="Backup codes" className="grid grid-cols-2 gap-1 font-mono text-sm">
         {codes.map((c) => (
@@ -27,10 +28,18 @@ function BackupCodes({ codes, onDone }: { codes: string[]; onDone: () => void })
         ))}
       </ul>
       <div className="flex flex-wrap gap-2">
-        <button type="button" className={button} onClick={() => navigator.clipboard.writeText(text).then(() => setCopied(true))}>
+        <button
+          type="button"
+          className={button}
+          onClick={() => navigator.clipboard.writeText(text).then(() => setCopied(true))}
+        >
           {copied ? "Copied" : "Copy codes"}
         </button>
-        <a className={button} download="threadkeeper-backup-codes.txt" href={`data:text/plain;charset=utf-8,${encodeURIComponent(text)}`}>
+        <a
+          className={button}
+          download="threadkeeper-backup-codes.txt"
+          href={`data:text/plain;charset=utf-8,${encodeURIComponent(text)}`}
+        >
           Download codes
         </a>
         <button type="button" className={button} onClick={onDone}>
@@ -48,8 +57,12 @@ export function TwoFactorSettings({ enabled, hasPassword }: { enabled: boolean; 
   const action = useAction();
   const [setup, setSetup] = useState<Setup | null>(null);
   const [codes, setCodes] = useState<string[] | null>(null);
-  const qr = useMemo(() => (setup ? `data:image/svg+xml;utf8,${encodeURIComponent(renderSVG(setup.totpURI))}` : null), [setup]);
-  const password = (event: FormEvent<HTMLFormElement>) => String(new FormData(event.currentTarget).get("password") ?? "") || undefined;
+  const qr = useMemo(
+    () => (setup ? `data:image/svg+xml;utf8,${encodeURIComponent(renderSVG(setup.totpURI))}` : null),
+    [setup],
+  );
+  const password = (event: FormEvent<HTMLFormElement>) =>
+    String(new FormData(event.currentTarget).get("password") ?? "") || undefined;
 
   async function start(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -77,7 +90,8 @@ export function TwoFactorSettings({ enabled, hasPassword }: { enabled: boolean; 
     const pass = password(event) ?? "";
     const submitter = (event.nativeEvent as SubmitEvent).submitter as HTMLButtonElement | null;
     if (submitter?.value === "off") {
-      if (await action.run(() => accountAuthClient.twoFactor.disable({ password: pass }), "Two-factor is off.")) router.refresh();
+      if (await action.run(() => accountAuthClient.twoFactor.disable({ password: pass }), "Two-factor is off."))
+        router.refresh();
       return;
     }
     await action.run(async () => {
@@ -107,13 +121,29 @@ export function TwoFactorSettings({ enabled, hasPassword }: { enabled: boolean; 
       ) : setup ? (
         <form onSubmit={confirm} className="space-y-3">
           {/* eslint-disable-next-line @next/next/no-img-element -- a data: URI made here, nothing to optimise */}
-          <img src={qr!} alt="QR code for your authenticator app" width={176} height={176} className="rounded bg-white p-2" />
+          <img
+            src={qr!}
+            alt="QR code for your authenticator app"
+            width={176}
+            height={176}
+            className="rounded bg-white p-2"
+          />
           <p className="text-sm">
-            Or enter this key in the app: <code aria-label="Setup key" className="font-mono">{keyOf(setup.totpURI)}</code>
+            Or enter this key in the app:{" "}
+            <code aria-label="Setup key" className="font-mono">
+              {keyOf(setup.totpURI)}
+            </code>
           </p>
           <label className="block space-y-1 text-sm">
             <span>Code from your app</span>
-            <input name="code" required autoComplete="one-time-code" inputMode="numeric" maxLength={7} className={input} />
+            <input
+              name="code"
+              required
+              autoComplete="one-time-code"
+              inputMode="numeric"
+              maxLength={7}
+              className={input}
+            />
           </label>
           <button type="submit" className={button} disabled={!hydrated || action.pending}>
             Confirm
@@ -121,7 +151,9 @@ export function TwoFactorSettings({ enabled, hasPassword }: { enabled: boolean; 
         </form>
       ) : enabled ? (
         <div className="space-y-3">
-          <p className="text-sm">Two-factor is on: signing in with your password also asks for a code from your authenticator app.</p>
+          <p className="text-sm">
+            Two-factor is on: signing in with your password also asks for a code from your authenticator app.
+          </p>
           <form onSubmit={manage} className="space-y-2">
             {passwordField}
             <div className="flex flex-wrap gap-2">

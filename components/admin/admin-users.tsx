@@ -40,15 +40,23 @@ export function AdminUsers({
     const days = window.prompt("Ban for how many days? Leave empty for no end.", "");
     if (days === null) return;
     const expiresAt = Number(days) > 0 ? new Date(Date.now() + Number(days) * 86_400_000).toISOString() : undefined;
-    void act(() => api.admin.banUser(u.id, { reason: reason || undefined, expiresAt }), `${u.email} is banned and signed out everywhere.`);
+    void act(
+      () => api.admin.banUser(u.id, { reason: reason || undefined, expiresAt }),
+      `${u.email} is banned and signed out everywhere.`,
+    );
   };
 
   const setQuota = (u: AdminUserRow) => {
-    const answer = window.prompt(`Monthly token quota for ${u.email} (input + output tokens). Leave empty for the instance's default.`, u.tokenQuota?.toString() ?? "");
+    const answer = window.prompt(
+      `Monthly token quota for ${u.email} (input + output tokens). Leave empty for the instance's default.`,
+      u.tokenQuota?.toString() ?? "",
+    );
     if (answer === null) return;
     const tokens = answer.trim() === "" ? null : Number(answer.replace(/[\s,_]/g, ""));
-    if (tokens !== null && (!Number.isInteger(tokens) || tokens < 0)) return void window.alert("A quota is a whole number of tokens.");
-    const done = tokens === null ? `${u.email} has the default quota.` : `${u.email} may use ${count(tokens)} tokens a month.`;
+    if (tokens !== null && (!Number.isInteger(tokens) || tokens < 0))
+      return void window.alert("A quota is a whole number of tokens.");
+    const done =
+      tokens === null ? `${u.email} has the default quota.` : `${u.email} may use ${count(tokens)} tokens a month.`;
     void act(() => api.admin.updateUser(u.id, { tokenQuota: tokens }), done);
   };
 
@@ -130,7 +138,8 @@ export function AdminUsers({
                           className={button}
                           disabled={!hydrated || pending}
                           onClick={() => {
-                            if (window.confirm(`Reject ${u.email}? The account is deleted.`)) void act(() => api.admin.deleteUser(u.id), `${u.email} is rejected.`);
+                            if (window.confirm(`Reject ${u.email}? The account is deleted.`))
+                              void act(() => api.admin.deleteUser(u.id), `${u.email} is rejected.`);
                           }}
                         >
                           Reject
@@ -138,15 +147,30 @@ export function AdminUsers({
                       </>
                     )}
                     {u.status === "banned" ? (
-                      <button type="button" className={button} disabled={!hydrated || pending} onClick={() => void act(() => api.admin.unbanUser(u.id), `${u.email} is unbanned.`)}>
+                      <button
+                        type="button"
+                        className={button}
+                        disabled={!hydrated || pending}
+                        onClick={() => void act(() => api.admin.unbanUser(u.id), `${u.email} is unbanned.`)}
+                      >
                         Unban
                       </button>
                     ) : (
-                      <button type="button" className={button} disabled={!hydrated || pending || u.id === me} onClick={() => ban(u)}>
+                      <button
+                        type="button"
+                        className={button}
+                        disabled={!hydrated || pending || u.id === me}
+                        onClick={() => ban(u)}
+                      >
                         Ban
                       </button>
                     )}
-                    <button type="button" className={button} disabled={!hydrated || pending} onClick={() => setQuota(u)}>
+                    <button
+                      type="button"
+                      className={button}
+                      disabled={!hydrated || pending}
+                      onClick={() => setQuota(u)}
+                    >
                       Set quota
                     </button>
                     {u.twoFactorEnabled && (
@@ -155,7 +179,11 @@ export function AdminUsers({
                         className={button}
                         disabled={!hydrated || pending}
                         onClick={() => {
-                          if (window.confirm(`Turn off two-factor for ${u.email}? Do this only when you are sure it is them asking.`)) {
+                          if (
+                            window.confirm(
+                              `Turn off two-factor for ${u.email}? Do this only when you are sure it is them asking.`,
+                            )
+                          ) {
                             void act(() => api.admin.resetTwoFactor(u.id), `Two-factor is off for ${u.email}.`);
                           }
                         }}
@@ -163,7 +191,14 @@ export function AdminUsers({
                         Reset two-factor
                       </button>
                     )}
-                    <button type="button" className={button} disabled={!hydrated || pending} onClick={() => void act(() => api.admin.revokeSessions(u.id), `${u.email} is signed out everywhere.`)}>
+                    <button
+                      type="button"
+                      className={button}
+                      disabled={!hydrated || pending}
+                      onClick={() =>
+                        void act(() => api.admin.revokeSessions(u.id), `${u.email} is signed out everywhere.`)
+                      }
+                    >
                       Revoke sessions
                     </button>
                     <button
@@ -171,8 +206,15 @@ export function AdminUsers({
                       className={button}
                       disabled={!hydrated || pending}
                       onClick={() => {
-                        if (window.confirm(`Email ${u.email} a link to choose a new password? Their sessions end when they use it.`)) {
-                          void act(() => api.admin.sendPasswordReset(u.id), `A password reset link is on its way to ${u.email}.`);
+                        if (
+                          window.confirm(
+                            `Email ${u.email} a link to choose a new password? Their sessions end when they use it.`,
+                          )
+                        ) {
+                          void act(
+                            () => api.admin.sendPasswordReset(u.id),
+                            `A password reset link is on its way to ${u.email}.`,
+                          );
                         }
                       }}
                     >
@@ -212,7 +254,10 @@ export function AdminUsers({
       </div>
       {users.length === 0 && <p className="text-sm text-zinc-500">No users match.</p>}
       {nextCursor && (
-        <Link className="text-sm underline" href={`/admin?${new URLSearchParams({ ...(q ? { q } : {}), after: nextCursor })}`}>
+        <Link
+          className="text-sm underline"
+          href={`/admin?${new URLSearchParams({ ...(q ? { q } : {}), after: nextCursor })}`}
+        >
           Next page
         </Link>
       )}

@@ -7,10 +7,23 @@ const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
 export type AuditFilters = { action?: string; actor?: string; since?: string; until?: string };
 
 /** The audit log on /admin: filters by action, actor and time (a plain GET form), newest first, keyset pages. */
-export function AuditLog({ events, nextCursor, filters }: { events: AuditRow[]; nextCursor: string | null; filters: AuditFilters }) {
-  const next = new URLSearchParams(Object.entries({ ...filters, auditAfter: nextCursor ?? "" }).filter(([, v]) => v) as [string, string][]);
+export function AuditLog({
+  events,
+  nextCursor,
+  filters,
+}: {
+  events: AuditRow[];
+  nextCursor: string | null;
+  filters: AuditFilters;
+}) {
+  const next = new URLSearchParams(
+    Object.entries({ ...filters, auditAfter: nextCursor ?? "" }).filter(([, v]) => v) as [string, string][],
+  );
   return (
-    <section aria-labelledby="audit-log" className="space-y-3 rounded-lg border border-zinc-200 p-4 dark:border-zinc-800">
+    <section
+      aria-labelledby="audit-log"
+      className="space-y-3 rounded-lg border border-zinc-200 p-4 dark:border-zinc-800"
+    >
       <h2 id="audit-log" className="font-semibold">
         Audit log
       </h2>
@@ -38,7 +51,10 @@ export function AuditLog({ events, nextCursor, filters }: { events: AuditRow[]; 
           Until
           <input name="until" type="date" defaultValue={filters.until ?? ""} className={field} />
         </label>
-        <button type="submit" className="rounded-md border border-zinc-300 px-2 py-1 text-xs font-medium hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800">
+        <button
+          type="submit"
+          className="rounded-md border border-zinc-300 px-2 py-1 text-xs font-medium hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
+        >
           Filter
         </button>
       </form>
@@ -65,7 +81,13 @@ export function AuditLog({ events, nextCursor, filters }: { events: AuditRow[]; 
                 <td className="break-all">{e.actorEmail ?? "—"}</td>
                 <td className="break-all">{e.targetEmail ?? "—"}</td>
                 <td>{e.address ?? "—"}</td>
-                <td className="break-all text-zinc-600 dark:text-zinc-400">{e.detail ? Object.entries(e.detail).map(([k, v]) => `${k}: ${v}`).join(", ") : ""}</td>
+                <td className="break-all text-zinc-600 dark:text-zinc-400">
+                  {e.detail
+                    ? Object.entries(e.detail)
+                        .map(([k, v]) => `${k}: ${v}`)
+                        .join(", ")
+                    : ""}
+                </td>
               </tr>
             ))}
           </tbody>

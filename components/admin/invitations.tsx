@@ -40,22 +40,44 @@ export function Invitations({ invitations }: { invitations: InvitationRow[] }) {
   const revoke = (id: string) =>
     startTransition(async () => {
       setError(null);
-      await api.admin.revokeInvitation(id).then(() => router.refresh(), (thrown: Error) => setError(thrown.message));
+      await api.admin.revokeInvitation(id).then(
+        () => router.refresh(),
+        (thrown: Error) => setError(thrown.message),
+      );
     });
 
   return (
-    <section aria-labelledby="invitations" className="space-y-3 rounded-lg border border-zinc-200 p-4 dark:border-zinc-800">
+    <section
+      aria-labelledby="invitations"
+      className="space-y-3 rounded-lg border border-zinc-200 p-4 dark:border-zinc-800"
+    >
       <h2 id="invitations" className="font-semibold">
         Invitations
       </h2>
       <form onSubmit={create} className="flex flex-wrap items-end gap-2 text-sm">
         <label className="flex flex-col gap-1">
           Uses
-          <input name="maxUses" type="number" min={1} max={1000} defaultValue={1} required className={`${field} w-20`} />
+          <input
+            name="maxUses"
+            type="number"
+            min={1}
+            max={1000}
+            defaultValue={1}
+            required
+            className={`${field} w-20`}
+          />
         </label>
         <label className="flex flex-col gap-1">
           Valid for (days)
-          <input name="expiresInDays" type="number" min={1} max={365} defaultValue={7} required className={`${field} w-24`} />
+          <input
+            name="expiresInDays"
+            type="number"
+            min={1}
+            max={365}
+            defaultValue={7}
+            required
+            className={`${field} w-24`}
+          />
         </label>
         <label className="flex flex-col gap-1">
           Only for (email, optional)
@@ -100,7 +122,12 @@ export function Invitations({ invitations }: { invitations: InvitationRow[] }) {
                 <td>{i.status}</td>
                 <td className="text-right">
                   {i.status === "active" && (
-                    <button type="button" className={button} disabled={!hydrated || pending} onClick={() => revoke(i.id)}>
+                    <button
+                      type="button"
+                      className={button}
+                      disabled={!hydrated || pending}
+                      onClick={() => revoke(i.id)}
+                    >
                       Revoke
                     </button>
                   )}

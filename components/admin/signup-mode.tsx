@@ -14,7 +14,15 @@ const labels: Record<SignupMode, string> = {
 };
 
 /** The sign-up policy: an admin's pick wins over SIGNUP_MODE until reset. */
-export function SignupModeControl({ mode, source, environment }: { mode: SignupMode; source: "admin" | "environment"; environment: SignupMode }) {
+export function SignupModeControl({
+  mode,
+  source,
+  environment,
+}: {
+  mode: SignupMode;
+  source: "admin" | "environment";
+  environment: SignupMode;
+}) {
   const hydrated = useHydrated();
   const router = useRouter();
   const [pending, startTransition] = useTransition();
@@ -22,10 +30,16 @@ export function SignupModeControl({ mode, source, environment }: { mode: SignupM
   const change = (next: SignupMode | null) =>
     startTransition(async () => {
       setError(null);
-      await api.admin.setSignupMode(next).then(() => router.refresh(), (thrown: Error) => setError(thrown.message));
+      await api.admin.setSignupMode(next).then(
+        () => router.refresh(),
+        (thrown: Error) => setError(thrown.message),
+      );
     });
   return (
-    <section aria-labelledby="signup-policy" className="space-y-2 rounded-lg border border-zinc-200 p-4 dark:border-zinc-800">
+    <section
+      aria-labelledby="signup-policy"
+      className="space-y-2 rounded-lg border border-zinc-200 p-4 dark:border-zinc-800"
+    >
       <h2 id="signup-policy" className="font-semibold">
         Who may sign up
       </h2>

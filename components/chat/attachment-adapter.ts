@@ -29,11 +29,19 @@ export function createAttachmentAdapter(limits: AttachmentLimits): AttachmentAda
     accept: "*",
     async *add({ file }) {
       const type = file.type.startsWith("image/") ? "image" : file.type === "application/pdf" ? "document" : "file";
-      const pending: PendingAttachment = { id: crypto.randomUUID(), type, name: file.name, contentType: file.type || undefined, file, status: { type: "running", reason: "uploading", progress: 0 } };
+      const pending: PendingAttachment = {
+        id: crypto.randomUUID(),
+        type,
+        name: file.name,
+        contentType: file.type || undefined,
+        file,
+        status: { type: "running", reason: "uploading", progress: 0 },
+      };
       yield pending;
       inComposer.add(pending.id);
       if (inComposer.size > limits.maxCount) throw new Error(`A message can carry at most ${limits.maxCount} files.`);
-      if (file.size > limits.maxBytes) throw new Error(`${file.name} is ${megabytes(file.size)}; files can be at most ${megabytes(limits.maxBytes)}.`);
+      if (file.size > limits.maxBytes)
+        throw new Error(`${file.name} is ${megabytes(file.size)}; files can be at most ${megabytes(limits.maxBytes)}.`);
       if (file.size === 0) throw new Error(`${file.name} is empty.`);
       // Progress events arrive from the request; the generator hands each on as it comes. A chip
       // removed while uploading ends the generator early, and that cancels the request.
@@ -64,9 +72,20 @@ export function createAttachmentAdapter(limits: AttachmentLimits): AttachmentAda
         if (!finished) cancel.abort();
       }
       const uploaded = await upload;
-      const complete = toAttachment({ id: uploaded.id, name: uploaded.name, mediaType: uploaded.type, url: attachmentUrl(uploaded.id) });
+      const complete = toAttachment({
+        id: uploaded.id,
+        name: uploaded.name,
+        mediaType: uploaded.type,
+        url: attachmentUrl(uploaded.id),
+      });
       // The local id stays: the composer knows the attachment by it.
-      yield { ...pending, type: complete.type, contentType: uploaded.type, content: complete.content, status: { type: "requires-action", reason: "composer-send" } };
+      yield {
+        ...pending,
+        type: complete.type,
+        contentType: uploaded.type,
+        content: complete.content,
+        status: { type: "requires-action", reason: "composer-send" },
+      };
     },
     async send(attachment) {
       inComposer.delete(attachment.id);

@@ -1,6 +1,13 @@
 "use client";
 
-import { AttachmentPrimitive, ComposerPrimitive, MessagePrimitive, useAui, useAuiState, type Attachment } from "@assistant-ui/react";
+import {
+  AttachmentPrimitive,
+  ComposerPrimitive,
+  MessagePrimitive,
+  useAui,
+  useAuiState,
+  type Attachment,
+} from "@assistant-ui/react";
 import { useEffect, useMemo } from "react";
 import { formatSize, uploadIdOf } from "@/components/chat/attachment-adapter";
 import { attachmentUrl } from "@/lib/shared/chat-messages";
@@ -31,7 +38,10 @@ function ComposerChip({ attachment }: { attachment: Attachment }) {
         // eslint-disable-next-line @next/next/no-img-element -- a private upload or a local blob: nothing for next/image to optimise
         <img src={preview} alt="" className="size-8 shrink-0 rounded object-cover" />
       ) : (
-        <span aria-hidden className="flex size-8 shrink-0 items-center justify-center rounded bg-zinc-200 text-[0.6rem] uppercase dark:bg-zinc-700">
+        <span
+          aria-hidden
+          className="flex size-8 shrink-0 items-center justify-center rounded bg-zinc-200 text-[0.6rem] uppercase dark:bg-zinc-700"
+        >
           {attachment.name.split(".").at(-1)?.slice(0, 4) ?? "file"}
         </span>
       )}
@@ -39,7 +49,12 @@ function ComposerChip({ attachment }: { attachment: Attachment }) {
         <span className="block truncate font-medium">{attachment.name}</span>
         {status.type === "running" ? (
           <span className="flex items-center gap-1 text-zinc-500">
-            <progress max={1} value={status.progress} aria-label={`Uploading ${attachment.name}`} className="h-1 w-16" />
+            <progress
+              max={1}
+              value={status.progress}
+              aria-label={`Uploading ${attachment.name}`}
+              className="h-1 w-16"
+            />
             {Math.round(status.progress * 100)}%
           </span>
         ) : status.type === "incomplete" ? (
@@ -50,7 +65,10 @@ function ComposerChip({ attachment }: { attachment: Attachment }) {
           size !== undefined && <span className="text-zinc-500">{formatSize(size)}</span>
         )}
       </span>
-      <AttachmentPrimitive.Remove aria-label={`Remove ${attachment.name}`} className="rounded p-1 text-zinc-500 hover:bg-zinc-200 hover:text-zinc-900 dark:hover:bg-zinc-700 dark:hover:text-zinc-100">
+      <AttachmentPrimitive.Remove
+        aria-label={`Remove ${attachment.name}`}
+        className="rounded p-1 text-zinc-500 hover:bg-zinc-200 hover:text-zinc-900 dark:hover:bg-zinc-700 dark:hover:text-zinc-100"
+      >
         ×
       </AttachmentPrimitive.Remove>
     </AttachmentPrimitive.Root>
@@ -63,7 +81,9 @@ export function ComposerAttachmentChips() {
   if (count === 0) return null;
   return (
     <div className="flex flex-wrap gap-2 px-1 pb-2" role="group" aria-label="Attached files">
-      <ComposerPrimitive.Attachments>{({ attachment }) => <ComposerChip attachment={attachment} />}</ComposerPrimitive.Attachments>
+      <ComposerPrimitive.Attachments>
+        {({ attachment }) => <ComposerChip attachment={attachment} />}
+      </ComposerPrimitive.Attachments>
     </div>
   );
 }
@@ -72,7 +92,16 @@ export function ComposerAttachmentChips() {
 export function AttachButton({ className, disabled }: { className: string; disabled: boolean }) {
   return (
     <ComposerPrimitive.AddAttachment aria-label="Attach" title="Attach files" className={className} disabled={disabled}>
-      <svg aria-hidden viewBox="0 0 24 24" className="size-4" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+      <svg
+        aria-hidden
+        viewBox="0 0 24 24"
+        className="size-4"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="2"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      >
         <path d="M21 12.5l-8.5 8.5a5 5 0 0 1-7-7L14 5.5a3.3 3.3 0 0 1 4.7 4.7L10.2 18.7a1.7 1.7 0 0 1-2.4-2.4L15.5 8.6" />
       </svg>
     </ComposerPrimitive.AddAttachment>
@@ -83,14 +112,24 @@ export function AttachButton({ className, disabled }: { className: string; disab
 export function SentFile({ name, mediaType, url }: { name: string; mediaType: string; url: string }) {
   if (mediaType.startsWith("image/")) {
     return (
-      <a href={url} target="_blank" rel="noopener" title={`Open ${name} full size`} className="block overflow-hidden rounded-lg border border-zinc-200 dark:border-zinc-700">
+      <a
+        href={url}
+        target="_blank"
+        rel="noopener"
+        title={`Open ${name} full size`}
+        className="block overflow-hidden rounded-lg border border-zinc-200 dark:border-zinc-700"
+      >
         {/* eslint-disable-next-line @next/next/no-img-element -- a private upload, served to its owner only */}
         <img src={url} alt={name} className="max-h-48 max-w-64 object-contain" />
       </a>
     );
   }
   return (
-    <a href={url} download={name} className="flex items-center gap-2 rounded-lg border border-zinc-200 bg-white px-3 py-2 text-sm hover:bg-zinc-50 dark:border-zinc-700 dark:bg-zinc-900 dark:hover:bg-zinc-800">
+    <a
+      href={url}
+      download={name}
+      className="flex items-center gap-2 rounded-lg border border-zinc-200 bg-white px-3 py-2 text-sm hover:bg-zinc-50 dark:border-zinc-700 dark:bg-zinc-900 dark:hover:bg-zinc-800"
+    >
       <span aria-hidden className="rounded bg-zinc-200 px-1 text-[0.6rem] uppercase dark:bg-zinc-700">
         {mediaType === "application/pdf" ? "pdf" : "text"}
       </span>
@@ -108,7 +147,9 @@ function SentAttachment({ attachment }: { attachment: Attachment }) {
 export function MessageAttachments() {
   return (
     <div className="flex flex-wrap justify-end gap-2">
-      <MessagePrimitive.Attachments>{({ attachment }) => <SentAttachment attachment={attachment} />}</MessagePrimitive.Attachments>
+      <MessagePrimitive.Attachments>
+        {({ attachment }) => <SentAttachment attachment={attachment} />}
+      </MessagePrimitive.Attachments>
     </div>
   );
 }
@@ -130,7 +171,9 @@ export function useFreshCopiesForEdit() {
       for (const attachment of sent) {
         const url = urlOf(attachment);
         if (!url || cancelled) continue;
-        const blob = await fetch(url).then((r) => (r.ok ? r.blob() : null)).catch(() => null);
+        const blob = await fetch(url)
+          .then((r) => (r.ok ? r.blob() : null))
+          .catch(() => null);
         if (!blob || cancelled) continue;
         await composer.addAttachment(new File([blob], attachment.name, { type: blob.type })).catch(() => {});
       }

@@ -16,7 +16,8 @@ import { ThreadUrlSync } from "@/components/chat/thread-url-sync";
 
 const headerLink =
   "rounded-md px-2 py-1 text-sm text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-zinc-100";
-const iconButton = "inline-flex min-h-11 min-w-11 items-center justify-center rounded-md hover:bg-zinc-100 md:hidden dark:hover:bg-zinc-800";
+const iconButton =
+  "inline-flex min-h-11 min-w-11 items-center justify-center rounded-md hover:bg-zinc-100 md:hidden dark:hover:bg-zinc-800";
 
 /**
  * The signed-in app around the open thread (`children`: the page for `/` or `/chat/:id`). On a
@@ -99,9 +100,13 @@ export function ChatApp({
           </div>
         </header>
         {model.isDemo && (
-          <p role="status" className="border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900 dark:border-amber-900 dark:bg-amber-950 dark:text-amber-200">
+          <p
+            role="status"
+            className="border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900 dark:border-amber-900 dark:bg-amber-950 dark:text-amber-200"
+          >
             <strong>Demo model</strong>: no model is configured, so replies are canned and not from an AI. Set{" "}
-            <code>OPENAI_API_KEY</code>, or <code>OPENAI_BASE_URL</code> for a local OpenAI-compatible server, and restart.
+            <code>OPENAI_API_KEY</code>, or <code>OPENAI_BASE_URL</code> for a local OpenAI-compatible server, and
+            restart.
           </p>
         )}
         <div className="relative flex min-h-0 flex-1">

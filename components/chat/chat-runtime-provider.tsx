@@ -13,7 +13,15 @@ import { createThreadListAdapter } from "@/components/chat/runtime/thread-list-a
  * runtime per thread talking to /api/chat, and the model picker. Its cache and thread list adapter
  * are made once per provider.
  */
-export function ChatRuntimeProvider({ children, models, attachmentLimits }: { children: ReactNode; models: string[]; attachmentLimits: AttachmentLimits }) {
+export function ChatRuntimeProvider({
+  children,
+  models,
+  attachmentLimits,
+}: {
+  children: ReactNode;
+  models: string[];
+  attachmentLimits: AttachmentLimits;
+}) {
   const [cache] = useState(createRuntimeCache);
   const [threadList] = useState(() => createThreadListAdapter(cache));
   const { picker, pickedModel } = useModelPickerState(models);

@@ -30,8 +30,8 @@ export function ChatShell({ state, children }: { state: ChatShellState; children
         <main className="flex min-h-dvh flex-col items-center justify-center gap-3 p-6 text-center">
           <h1 className="text-2xl font-semibold">Check your inbox</h1>
           <p className="max-w-md text-zinc-600 dark:text-zinc-400">
-            We sent a link to <strong>{state.email}</strong>. Open it to confirm the address; you can chat once it is confirmed.
-            No email? Look in the spam folder, or ask for a new link.
+            We sent a link to <strong>{state.email}</strong>. Open it to confirm the address; you can chat once it is
+            confirmed. No email? Look in the spam folder, or ask for a new link.
           </p>
           <ResendVerificationButton email={state.email} />
           <SignOutButton />

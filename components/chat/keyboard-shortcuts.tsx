@@ -68,7 +68,9 @@ export function KeyboardShortcuts() {
             {shortcuts.map((s) => (
               <tr key={s.keys} className="border-t border-zinc-200 dark:border-zinc-800">
                 <td className="py-1.5 pr-4">
-                  <kbd className="rounded border border-zinc-300 px-1.5 py-0.5 font-mono text-xs dark:border-zinc-700">{s.keys}</kbd>
+                  <kbd className="rounded border border-zinc-300 px-1.5 py-0.5 font-mono text-xs dark:border-zinc-700">
+                    {s.keys}
+                  </kbd>
                 </td>
                 <td className="py-1.5">{s.what}</td>
               </tr>

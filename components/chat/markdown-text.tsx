@@ -53,7 +53,8 @@ const isOwnImage = (src: unknown) => {
   }
 };
 
-const linkClass = "text-blue-700 underline underline-offset-2 hover:text-blue-900 dark:text-blue-400 dark:hover:text-blue-300";
+const linkClass =
+  "text-blue-700 underline underline-offset-2 hover:text-blue-900 dark:text-blue-400 dark:hover:text-blue-300";
 
 /**
  * Images only from this app: a reply's Markdown is text a model (or whoever injected text into
@@ -108,21 +109,17 @@ const components = memoizeMarkdownComponents({
     />
   ),
   img: Image,
-  a: (props) => (
-    <a
-      className={linkClass}
-      {...props}
-      target="_blank"
-      rel="noreferrer noopener"
-    />
-  ),
+  a: (props) => <a className={linkClass} {...props} target="_blank" rel="noreferrer noopener" />,
   table: (props) => (
     <div className="overflow-x-auto">
       <table className="border-collapse text-sm" {...props} />
     </div>
   ),
   th: (props) => (
-    <th className="border border-zinc-300 bg-zinc-50 px-2 py-1 text-left font-semibold dark:border-zinc-700 dark:bg-zinc-900" {...props} />
+    <th
+      className="border border-zinc-300 bg-zinc-50 px-2 py-1 text-left font-semibold dark:border-zinc-700 dark:bg-zinc-900"
+      {...props}
+    />
   ),
   td: (props) => <td className="border border-zinc-300 px-2 py-1 dark:border-zinc-700" {...props} />,
   hr: (props) => <hr className="border-zinc-200 dark:border-zinc-800" {...props} />,

@@ -18,7 +18,15 @@ export function ThreadList() {
         data-thread-trigger
         className={`flex items-center gap-2 rounded-md border border-zinc-300 px-3 py-2 text-left text-sm font-medium hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800 ${focusRing}`}
       >
-        <svg aria-hidden viewBox="0 0 24 24" className="size-4" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
+        <svg
+          aria-hidden
+          viewBox="0 0 24 24"
+          className="size-4"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="2"
+          strokeLinecap="round"
+        >
           <path d="M12 5v14M5 12h14" />
         </svg>
         New thread
@@ -47,10 +55,13 @@ export function ThreadList() {
         <GroupedItems key={view} archived={view === "archived"} />
         <AuiIf
           condition={(s) =>
-            !s.threads.isLoading && (view === "archived" ? s.threads.archivedThreadIds : s.threads.threadIds).length === 0
+            !s.threads.isLoading &&
+            (view === "archived" ? s.threads.archivedThreadIds : s.threads.threadIds).length === 0
           }
         >
-          <p className="px-2 py-1 text-sm text-zinc-500">{view === "archived" ? "No archived threads." : "No threads yet."}</p>
+          <p className="px-2 py-1 text-sm text-zinc-500">
+            {view === "archived" ? "No archived threads." : "No threads yet."}
+          </p>
         </AuiIf>
         {/* The adapter pages both statuses together, so one button serves both views. */}
         <AuiIf condition={(s) => s.threads.hasMore}>
@@ -71,7 +82,10 @@ function LoadError() {
   const failed = useAuiState((s) => s.threads.loadError !== undefined);
   if (!failed) return null;
   return (
-    <div role="alert" className="mb-2 rounded-md bg-red-50 px-2 py-1.5 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+    <div
+      role="alert"
+      className="mb-2 rounded-md bg-red-50 px-2 py-1.5 text-sm text-red-800 dark:bg-red-950 dark:text-red-200"
+    >
       Could not load threads.{" "}
       <button type="button" className={`underline ${focusRing}`} onClick={() => void aui.threads.reload()}>
         Try again
@@ -86,7 +100,10 @@ function GroupedItems({ archived }: { archived: boolean }) {
   const items = useAuiState((s) => s.threads.threadItems);
   const groups = useMemo(() => {
     const activity = new Map(items.map((item) => [item.id, item.lastMessageAt]));
-    return activityGroups(ids.map((id) => activity.get(id)), new Date());
+    return activityGroups(
+      ids.map((id) => activity.get(id)),
+      new Date(),
+    );
   }, [ids, items]);
   return (
     <ul className="space-y-2">
@@ -97,7 +114,12 @@ function GroupedItems({ archived }: { archived: boolean }) {
           </h3>
           <ul className="space-y-0.5">
             {group.indexes.map((index) => (
-              <ThreadListPrimitive.ItemByIndex key={ids[index]} index={index} archived={archived} components={itemComponents} />
+              <ThreadListPrimitive.ItemByIndex
+                key={ids[index]}
+                index={index}
+                archived={archived}
+                components={itemComponents}
+              />
             ))}
           </ul>
         </li>
@@ -131,7 +153,10 @@ function ThreadListItem() {
           <TitleInput initial={title} onDone={finishRename} />
         ) : (
           // data-thread-trigger lets the sidebar close itself on phones when a thread is opened.
-          <ThreadListItemPrimitive.Trigger data-thread-trigger className={`block w-full truncate rounded text-left pointer-coarse:min-h-11 ${focusRing}`}>
+          <ThreadListItemPrimitive.Trigger
+            data-thread-trigger
+            className={`block w-full truncate rounded text-left pointer-coarse:min-h-11 ${focusRing}`}
+          >
             <ThreadListItemPrimitive.Title fallback="New chat" />
           </ThreadListItemPrimitive.Trigger>
         )}
@@ -192,7 +217,13 @@ function ThreadListItem() {
 }
 
 /** Enter or blur saves, Escape cancels. `onDone(null)` means cancelled. */
-function TitleInput({ initial, onDone }: { initial: string; onDone: (value: string | null, refocus: boolean) => void }) {
+function TitleInput({
+  initial,
+  onDone,
+}: {
+  initial: string;
+  onDone: (value: string | null, refocus: boolean) => void;
+}) {
   // Enter and Escape unmount the input, and some browsers then fire blur: finish only once.
   const done = useRef(false);
   const finish = (value: string | null, refocus: boolean) => {

@@ -6,7 +6,14 @@ import { useMemo } from "react";
 import { SentFile } from "@/components/chat/attachments";
 import { usePrimedThreadHistory } from "@/components/chat/runtime/runtime-cache";
 import { Thread } from "@/components/chat/thread";
-import { attachmentParts, attachmentUrl, lastBranch, textParts, threadIdFromPath, type StoredMessageJson } from "@/lib/shared/chat-messages";
+import {
+  attachmentParts,
+  attachmentUrl,
+  lastBranch,
+  textParts,
+  threadIdFromPath,
+  type StoredMessageJson,
+} from "@/lib/shared/chat-messages";
 
 export type InitialThread = { id: string; messagesJson: string };
 
@@ -25,7 +32,9 @@ export function ThreadView({ initial }: { initial: InitialThread | null }) {
   return (
     <div className="flex h-full flex-col">
       <ArchivedNotice />
-      <div className="min-h-0 flex-1">{showServerCopy ? <ServerRenderedThread messagesJson={initial.messagesJson} /> : <Thread />}</div>
+      <div className="min-h-0 flex-1">
+        {showServerCopy ? <ServerRenderedThread messagesJson={initial.messagesJson} /> : <Thread />}
+      </div>
     </div>
   );
 }
@@ -35,7 +44,10 @@ function ArchivedNotice() {
   const archived = useAuiState((s) => s.threadListItem.status === "archived");
   if (!archived) return null;
   return (
-    <p role="status" className="flex items-center justify-center gap-3 border-b border-zinc-200 bg-zinc-50 px-4 py-2 text-sm dark:border-zinc-800 dark:bg-zinc-900">
+    <p
+      role="status"
+      className="flex items-center justify-center gap-3 border-b border-zinc-200 bg-zinc-50 px-4 py-2 text-sm dark:border-zinc-800 dark:bg-zinc-900"
+    >
       This thread is archived.
       <button
         type="button"
@@ -49,7 +61,10 @@ function ArchivedNotice() {
 }
 
 function ServerRenderedThread({ messagesJson }: { messagesJson: string }) {
-  const branch = useMemo(() => lastBranch((JSON.parse(messagesJson) as { messages: StoredMessageJson[] }).messages), [messagesJson]);
+  const branch = useMemo(
+    () => lastBranch((JSON.parse(messagesJson) as { messages: StoredMessageJson[] }).messages),
+    [messagesJson],
+  );
   return (
     <div className="h-full overflow-y-auto px-4" aria-busy="true">
       <div className="mx-auto flex w-full max-w-3xl flex-col gap-6 pt-6 pb-24">

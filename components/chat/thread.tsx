@@ -16,14 +16,22 @@ import {
 import dynamic from "next/dynamic";
 import type { TextMessagePartProps } from "@assistant-ui/react";
 import { useState, type ReactNode } from "react";
-import { AttachButton, ComposerAttachmentChips, MessageAttachments, useFreshCopiesForEdit } from "@/components/chat/attachments";
+import {
+  AttachButton,
+  ComposerAttachmentChips,
+  MessageAttachments,
+  useFreshCopiesForEdit,
+} from "@/components/chat/attachments";
 import { useHydrated } from "@/lib/client/use-hydrated";
 
 // The markdown stack (react-markdown, remark-gfm, micromark) is only needed once an assistant
 // message shows, so it stays out of the first page load.
-const MarkdownText = dynamic<TextMessagePartProps>(() => import("@/components/chat/markdown-text").then((m) => m.MarkdownText), {
-  loading: () => <span className="text-zinc-400">…</span>,
-});
+const MarkdownText = dynamic<TextMessagePartProps>(
+  () => import("@/components/chat/markdown-text").then((m) => m.MarkdownText),
+  {
+    loading: () => <span className="text-zinc-400">…</span>,
+  },
+);
 
 const focusRing = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-500";
 
@@ -182,11 +190,15 @@ function EditComposer() {
           className="max-h-64 min-h-9 resize-none bg-transparent px-2 py-1 text-sm outline-none"
         />
         <div className="flex justify-end gap-2">
-          <ComposerPrimitive.Cancel className={`rounded-md px-3 py-1 text-xs hover:bg-zinc-100 dark:hover:bg-zinc-800 ${focusRing}`}>
+          <ComposerPrimitive.Cancel
+            className={`rounded-md px-3 py-1 text-xs hover:bg-zinc-100 dark:hover:bg-zinc-800 ${focusRing}`}
+          >
             Cancel
           </ComposerPrimitive.Cancel>
           {/* Sending an edit adds a new branch next to the original message. */}
-          <ComposerPrimitive.Send className={`rounded-md bg-zinc-900 px-3 py-1 text-xs text-white hover:bg-zinc-700 disabled:opacity-40 dark:bg-zinc-100 dark:text-zinc-900 ${focusRing}`}>
+          <ComposerPrimitive.Send
+            className={`rounded-md bg-zinc-900 px-3 py-1 text-xs text-white hover:bg-zinc-700 disabled:opacity-40 dark:bg-zinc-100 dark:text-zinc-900 ${focusRing}`}
+          >
             Save
           </ComposerPrimitive.Send>
         </div>

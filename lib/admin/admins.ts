@@ -29,8 +29,14 @@ const lastAdminError = () =>
  */
 export function createAdminPolicy(db: AppDatabase, adminEmails: Set<string>, signup: SignupPolicy, log: Audit) {
   const activeAdmins = async () =>
-    (await db.select({ n: count() }).from(user).where(and(eq(user.role, "admin"), sql`coalesce(${user.banned}, false) = false`)))[0]!.n;
-  const isAdmin = async (userId: string) => (await db.select({ role: user.role }).from(user).where(eq(user.id, userId)))[0]?.role === "admin";
+    (
+      await db
+        .select({ n: count() })
+        .from(user)
+        .where(and(eq(user.role, "admin"), sql`coalesce(${user.banned}, false) = false`))
+    )[0]!.n;
+  const isAdmin = async (userId: string) =>
+    (await db.select({ role: user.role }).from(user).where(eq(user.id, userId)))[0]?.role === "admin";
 
   /**
    * An ADMIN_EMAILS account whose address is verified becomes admin, once, with an audit row. One
@@ -60,7 +66,10 @@ export function createAdminPolicy(db: AppDatabase, adminEmails: Set<string>, sig
       user: {
         create: {
           // Every sign-up method creates its user here: the sign-up policy is checked once for all.
-          before: async (data: { email: string; emailVerified?: boolean } & Record<string, unknown>, ctx?: { path?: string; headers?: Headers; request?: Request } | null) => {
+          before: async (
+            data: { email: string; emailVerified?: boolean } & Record<string, unknown>,
+            ctx?: { path?: string; headers?: Headers; request?: Request } | null,
+          ) => {
             const email = data.email.toLowerCase();
             const verified = data.emailVerified === true;
             // Only a password sign-up is followed by a link that proves the address; anything
@@ -78,7 +87,8 @@ export function createAdminPolicy(db: AppDatabase, adminEmails: Set<string>, sig
               throw error;
             });
             if (admission.invited) await log.record({ action: "invitation_used", target: { email: data.email } });
-            const approvalStatus = listed && admission.approvalStatus === "pending" ? "unverified" : admission.approvalStatus;
+            const approvalStatus =
+              listed && admission.approvalStatus === "pending" ? "unverified" : admission.approvalStatus;
             return { data: { ...data, role: "user", approvalStatus } };
           },
         },
@@ -101,7 +111,10 @@ export function createAdminPolicy(db: AppDatabase, adminEmails: Set<string>, sig
       // A refusal that holds for every owner of the address, said before better-auth looks the
       // address up: with SMTP_URL set, what it says after that is the same for new and taken ones.
       if (ctx.path === "/sign-up/email") {
-        const email = typeof (ctx.body as { email?: unknown } | undefined)?.email === "string" ? (ctx.body as { email: string }).email.toLowerCase() : "";
+        const email =
+          typeof (ctx.body as { email?: unknown } | undefined)?.email === "string"
+            ? (ctx.body as { email: string }).email.toLowerCase()
+            : "";
         const anyone = async () => (await db.select({ id: user.id }).from(user).limit(1)).length > 0;
         if (email && !adminEmails.has(email) && (await anyone())) {
           const refusal = await signup.refusal(email, ctx.headers?.get(INVITE_HEADER));
@@ -109,12 +122,20 @@ export function createAdminPolicy(db: AppDatabase, adminEmails: Set<string>, sig
         }
       }
       if (ctx.path === "/admin/impersonate-user") {
-        throw new APIError("FORBIDDEN", { code: "IMPERSONATION_DISABLED", message: "Admins manage accounts; they never act as, or read as, someone else." });
+        throw new APIError("FORBIDDEN", {
+          code: "IMPERSONATION_DISABLED",
+          message: "Admins manage accounts; they never act as, or read as, someone else.",
+        });
       }
       const body = (ctx.body ?? {}) as { userId?: unknown; role?: unknown };
       const demotes = ctx.path === "/admin/set-role" && body.role !== "admin";
       const removes = ctx.path === "/admin/ban-user" || ctx.path === "/admin/remove-user";
-      if ((demotes || removes) && typeof body.userId === "string" && (await isAdmin(body.userId)) && (await activeAdmins()) <= 1) {
+      if (
+        (demotes || removes) &&
+        typeof body.userId === "string" &&
+        (await isAdmin(body.userId)) &&
+        (await activeAdmins()) <= 1
+      ) {
         throw lastAdminError();
       }
       if (ctx.path === "/delete-user") {

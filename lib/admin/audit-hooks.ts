@@ -61,7 +61,16 @@ export function auditHooks(log: Audit) {
   const where = (ctx: { request?: Request; headers?: Headers }) => requestOrigin(ctx.request?.headers ?? ctx.headers);
   // Requests that made a user: the provider account made with it is part of that sign-up, not a link.
   const signUps = new WeakSet<object>();
-  type DbHookContext = { path?: string; params?: Record<string, unknown>; headers?: Headers; request?: Request; context?: { session?: { user?: { id?: string } } | null } } | null | undefined;
+  type DbHookContext =
+    | {
+        path?: string;
+        params?: Record<string, unknown>;
+        headers?: Headers;
+        request?: Request;
+        context?: { session?: { user?: { id?: string } } | null };
+      }
+    | null
+    | undefined;
   const body = (ctx: AuthHookContext) => (ctx.body ?? {}) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === "string" ? v : null);
   return {
@@ -76,7 +85,14 @@ export function auditHooks(log: Audit) {
       if (ctx.path !== "/sign-in/email") return;
       const code = (error as { body?: { code?: string } }).body?.code ?? "error";
       const email = str(body(ctx).email);
-      await log.record({ action: "sign_in", outcome: "failure", actor: { email }, target: { id: await log.idOf(email), email }, detail: { reason: code }, ...where(ctx) });
+      await log.record({
+        action: "sign_in",
+        outcome: "failure",
+        actor: { email },
+        target: { id: await log.idOf(email), email },
+        detail: { reason: code },
+        ...where(ctx),
+      });
     },
     /** A sign-up by any method but the email form (recorded with its outcome by `after`): SSO, GitHub, Google. */
     async userCreated(created: { id: string; email: string }, ctx: DbHookContext) {
@@ -89,7 +105,13 @@ export function auditHooks(log: Audit) {
     async accountCreated(account: { userId: string; providerId: string }, ctx: DbHookContext) {
       if (!ctx || signUps.has(ctx) || account.providerId === "credential") return;
       const owner = { id: account.userId, email: await log.emailOf(account.userId) };
-      await log.record({ action: "account_linked", actor: owner, target: owner, detail: { method: account.providerId }, ...where(ctx) });
+      await log.record({
+        action: "account_linked",
+        actor: owner,
+        target: owner,
+        detail: { method: account.providerId },
+        ...where(ctx),
+      });
     },
     /**
      * Every sign-in makes a session; email sign-in and sign-up are recorded by `after`, with their
@@ -115,20 +137,27 @@ export function auditHooks(log: Audit) {
         const email = str(body(ctx).email);
         // With SMTP_URL set, a taken address (or one the sign-up policy refused) gets an answer
         // that looks like a new account but made none: not a sign-up.
-        const notMade = ctx.path === "/sign-up/email" && user && (returned as { token?: unknown }).token === null && !(await log.emailOf(user.id));
+        const notMade =
+          ctx.path === "/sign-up/email" &&
+          user &&
+          (returned as { token?: unknown }).token === null &&
+          !(await log.emailOf(user.id));
         if (notMade) user = undefined;
         // The right password on an account with two-factor is not a sign-in yet (this hook runs
         // before the plugin's): "challenged", and the code step records the sign-in. A browser
         // with a valid "trust this device" cookie is let in without the code.
-        const challenged =
-          ctx.path === "/sign-in/email" && user?.twoFactorEnabled && !(await trustedDevice(ctx));
+        const challenged = ctx.path === "/sign-in/email" && user?.twoFactorEnabled && !(await trustedDevice(ctx));
         await log.record({
           action: ctx.path === "/sign-in/email" ? "sign_in" : "sign_up",
           outcome: challenged ? "challenged" : user ? "success" : "failure",
           actor: user ?? { email },
           // A failed sign-in is an event of the account it tried, shown to its owner too.
           target: user ? null : ctx.path === "/sign-in/email" ? { id: await log.idOf(email), email } : null,
-          detail: failed ? { reason: (returned as { body?: { code?: string } }).body?.code ?? "error" } : notMade ? { reason: "NO_ACCOUNT_MADE" } : { method: "email" },
+          detail: failed
+            ? { reason: (returned as { body?: { code?: string } }).body?.code ?? "error" }
+            : notMade
+              ? { reason: "NO_ACCOUNT_MADE" }
+              : { method: "email" },
           ...where(ctx),
         });
         return;
@@ -141,7 +170,10 @@ export function auditHooks(log: Audit) {
           outcome: "failure",
           actor: account,
           target: account,
-          detail: { method: signInMethods[ctx.path]!, reason: (returned as { body?: { code?: string } }).body?.code ?? "error" },
+          detail: {
+            method: signInMethods[ctx.path]!,
+            reason: (returned as { body?: { code?: string } }).body?.code ?? "error",
+          },
           ...where(ctx),
         });
         return;
@@ -149,7 +181,12 @@ export function auditHooks(log: Audit) {
       // Confirming the first code while signed in is what turns two-factor on.
       const before = ctx.context.session?.user as User | undefined;
       if (ctx.path === "/two-factor/verify-totp" && !failed && before && !before.twoFactorEnabled) {
-        await log.record({ action: "two_factor_enabled", actor: ctx.context.session!.user, target: ctx.context.session!.user, ...where(ctx) });
+        await log.record({
+          action: "two_factor_enabled",
+          actor: ctx.context.session!.user,
+          target: ctx.context.session!.user,
+          ...where(ctx),
+        });
         return;
       }
       const action = sessionActions[ctx.path];
@@ -158,7 +195,8 @@ export function auditHooks(log: Audit) {
       const targetId = str(body(ctx).userId);
       const detail: Record<string, string> = {};
       if (action === "role_changed" && typeof body(ctx).role === "string") detail.role = body(ctx).role as string;
-      if (action === "user_banned" && str(body(ctx).banReason)) detail.reason = (body(ctx).banReason as string).slice(0, 500);
+      if (action === "user_banned" && str(body(ctx).banReason))
+        detail.reason = (body(ctx).banReason as string).slice(0, 500);
       const target = targetId ? { id: targetId, email: await log.emailOf(targetId) } : actor;
       await log.record({ action, actor, target, detail, ...where(ctx) });
     },

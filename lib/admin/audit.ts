@@ -29,7 +29,10 @@ export const decodeAuditCursor = (value: string | undefined) => decodeKeysetCurs
 const newestFirst = keyset(auditEvent.at, auditEvent.id);
 
 /** The audit log: one row per security event or admin action; rows older than AUDIT_RETENTION_DAYS go. */
-export function createAudit(db: AppDatabase = defaultDb, retentionDays = positiveIntFromEnv(process.env as Env, "AUDIT_RETENTION_DAYS", 365)) {
+export function createAudit(
+  db: AppDatabase = defaultDb,
+  retentionDays = positiveIntFromEnv(process.env as Env, "AUDIT_RETENTION_DAYS", 365),
+) {
   let lastPrune = 0;
   const columns = {
     id: auditEvent.id,

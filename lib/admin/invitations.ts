@@ -7,7 +7,6 @@ import type { AppDatabase } from "@/db/connect";
 import { invitation } from "@/db/schema";
 import type { InvitationRow } from "@/lib/shared/admin";
 
-
 const hashOf = (token: string) => createHash("sha256").update(token).digest("base64url");
 
 const statusOf = (i: typeof invitation.$inferSelect, now = Date.now()): InvitationRow["status"] =>
@@ -37,15 +36,21 @@ const usable = (email: string) =>
 export function createInvitations(db: AppDatabase = defaultDb) {
   return {
     /** The token is returned once, to build the link; it cannot be read back later. */
-    async create(adminId: string, options: { maxUses: number; expiresInDays: number; email?: string | null }): Promise<{ token: string; invitation: InvitationRow }> {
+    async create(
+      adminId: string,
+      options: { maxUses: number; expiresInDays: number; email?: string | null },
+    ): Promise<{ token: string; invitation: InvitationRow }> {
       const token = randomBytes(24).toString("base64url");
-      const [created] = await db.insert(invitation).values({
-        tokenHash: hashOf(token),
-        email: options.email?.trim().toLowerCase() || null,
-        maxUses: options.maxUses,
-        expiresAt: new Date(Date.now() + options.expiresInDays * 86_400_000),
-        createdBy: adminId,
-      }).returning();
+      const [created] = await db
+        .insert(invitation)
+        .values({
+          tokenHash: hashOf(token),
+          email: options.email?.trim().toLowerCase() || null,
+          maxUses: options.maxUses,
+          expiresAt: new Date(Date.now() + options.expiresInDays * 86_400_000),
+          createdBy: adminId,
+        })
+        .returning();
       return { token, invitation: rowOf(created!) };
     },
 
@@ -81,12 +86,22 @@ export function createInvitations(db: AppDatabase = defaultDb) {
      * the address already has an account.
      */
     async refusal(token: string, email: string): Promise<APIError | null> {
-      const [found] = await db.select().from(invitation).where(eq(invitation.tokenHash, hashOf(token)));
+      const [found] = await db
+        .select()
+        .from(invitation)
+        .where(eq(invitation.tokenHash, hashOf(token)));
       if (!found) return invalid("This invitation link is not valid.");
-      if (found.email && found.email !== email.toLowerCase()) return invalid("This invitation is for another email address.");
+      if (found.email && found.email !== email.toLowerCase())
+        return invalid("This invitation is for another email address.");
       const status = statusOf(found);
       if (status === "active") return null;
-      return invalid({ revoked: "This invitation was revoked.", expired: "This invitation has expired.", "used up": "This invitation has been used up." }[status]);
+      return invalid(
+        {
+          revoked: "This invitation was revoked.",
+          expired: "This invitation has expired.",
+          "used up": "This invitation has been used up.",
+        }[status],
+      );
     },
   };
 }

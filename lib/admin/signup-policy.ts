@@ -30,7 +30,10 @@ const modeKey = "signup_mode";
 export function createSignupPolicy(db: AppDatabase, defaults = readSignupDefaults()) {
   const invitations = createInvitations(db);
   async function storedMode(): Promise<SignupMode | null> {
-    const [row] = await db.select({ value: instanceSetting.value }).from(instanceSetting).where(eq(instanceSetting.key, modeKey));
+    const [row] = await db
+      .select({ value: instanceSetting.value })
+      .from(instanceSetting)
+      .where(eq(instanceSetting.key, modeKey));
     return isMode(row?.value) ? row.value : null;
   }
 
@@ -60,7 +63,10 @@ export function createSignupPolicy(db: AppDatabase, defaults = readSignupDefault
       await db
         .insert(instanceSetting)
         .values({ key: modeKey, value: mode, updatedBy: adminId })
-        .onConflictDoUpdate({ target: instanceSetting.key, set: { value: mode, updatedBy: adminId, updatedAt: new Date() } });
+        .onConflictDoUpdate({
+          target: instanceSetting.key,
+          set: { value: mode, updatedBy: adminId, updatedAt: new Date() },
+        });
     },
 
     /**
@@ -68,7 +74,10 @@ export function createSignupPolicy(db: AppDatabase, defaults = readSignupDefault
      * its approval status, or an APIError saying why it may not be made. An invitation (any mode
      * but closed) takes one of its uses and needs no approval: an admin made it.
      */
-    async admit(email: string, inviteToken?: string | null): Promise<{ approvalStatus: "pending" | null; invited: boolean }> {
+    async admit(
+      email: string,
+      inviteToken?: string | null,
+    ): Promise<{ approvalStatus: "pending" | null; invited: boolean }> {
       const refusal = await this.refusal(email, inviteToken);
       if (refusal) throw refusal;
       if (inviteToken) {
@@ -93,9 +102,13 @@ export function createSignupPolicy(db: AppDatabase, defaults = readSignupDefault
         });
       }
       const { mode } = await this.current();
-      if (mode === "closed") return new APIError("FORBIDDEN", { code: "SIGNUP_CLOSED", message: "Sign-up is closed on this instance." });
+      if (mode === "closed")
+        return new APIError("FORBIDDEN", { code: "SIGNUP_CLOSED", message: "Sign-up is closed on this instance." });
       if (mode === "invite" && !inviteToken) {
-        return new APIError("FORBIDDEN", { code: "SIGNUP_INVITE_ONLY", message: "Sign-up on this instance needs an invitation link from an admin." });
+        return new APIError("FORBIDDEN", {
+          code: "SIGNUP_INVITE_ONLY",
+          message: "Sign-up on this instance needs an invitation link from an admin.",
+        });
       }
       // Checked here, used when the account is made: a bad token is refused alike for new and taken addresses.
       return inviteToken ? invitations.refusal(inviteToken, email) : null;

@@ -18,18 +18,38 @@ const userIdPattern = /^[\w-]{1,100}$/;
 /** A page cursor from `listUsers`, or undefined for anything else. */
 export const decodeUserCursor = (value: string | undefined) => decodeKeysetCursor(value, userIdPattern);
 
-type UserListRow = { id: string; name: string; email: string; role: string; banned: boolean; ban_reason: string | null; ban_expires: string | null; approval_status: string | null; token_quota: string | null; created_at: string; last_active_at: string | null; two_factor_enabled: boolean; passkeys: number; messages: number; tokens: string };
+type UserListRow = {
+  id: string;
+  name: string;
+  email: string;
+  role: string;
+  banned: boolean;
+  ban_reason: string | null;
+  ban_expires: string | null;
+  approval_status: string | null;
+  token_quota: string | null;
+  created_at: string;
+  last_active_at: string | null;
+  two_factor_enabled: boolean;
+  passkeys: number;
+  messages: number;
+  tokens: string;
+};
 
 // Newest accounts first. created_at keeps its microseconds: the cursor carries it as the database's string.
 const byCreation = keyset(sql`u.created_at`, sql`u.id`);
 
-
-type AuthApi = Pick<typeof authApi, "banUser" | "unbanUser" | "setRole" | "revokeUserSessions" | "removeUser" | "requestPasswordReset">;
+type AuthApi = Pick<
+  typeof authApi,
+  "banUser" | "unbanUser" | "setRole" | "revokeUserSessions" | "removeUser" | "requestPasswordReset"
+>;
 
 export function createAdminUsers(db: AppDatabase = defaultDb, api: AuthApi = authApi, log: Audit = defaultAudit) {
   const usage = createUsage(db);
-  const record = (caller: AdminCaller, event: Omit<Parameters<Audit["record"]>[0], "actor" | "address" | "userAgent">) =>
-    log.record({ ...event, actor: caller.user, ...requestOrigin(caller.headers) });
+  const record = (
+    caller: AdminCaller,
+    event: Omit<Parameters<Audit["record"]>[0], "actor" | "address" | "userAgent">,
+  ) => log.record({ ...event, actor: caller.user, ...requestOrigin(caller.headers) });
 
   /** The account, or a 404 exactly like an id that never existed. */
   async function existing(userId: string): Promise<AdminUserRow> {
@@ -45,7 +65,9 @@ export function createAdminUsers(db: AppDatabase = defaultDb, api: AuthApi = aut
   }
 
   /** Newest accounts first, 50 a page (keyset: pass `nextCursor` as `after`), optionally matching name or email. */
-  async function listUsers(options: { q?: string; after?: string; limit?: number; id?: string } = {}): Promise<{ users: AdminUserRow[]; nextCursor: string | null }> {
+  async function listUsers(
+    options: { q?: string; after?: string; limit?: number; id?: string } = {},
+  ): Promise<{ users: AdminUserRow[]; nextCursor: string | null }> {
     const limit = options.limit ?? 50;
     const after = decodeUserCursor(options.after);
     const q = options.q?.trim().slice(0, 200);
@@ -71,24 +93,22 @@ export function createAdminUsers(db: AppDatabase = defaultDb, api: AuthApi = aut
       limit ${byCreation.limit(limit)}`,
     );
     const page = byCreation.page(rows, limit, (r) => ({ at: r.created_at, id: r.id }));
-    const users = page.rows.map(
-      (r): AdminUserRow => ({
-        id: r.id,
-        name: r.name,
-        email: r.email,
-        role: r.role,
-        status: r.banned ? "banned" : r.approval_status === "pending" ? "pending" : "active",
-        banReason: r.banned ? r.ban_reason : null,
-        banExpiresAt: r.banned && r.ban_expires ? new Date(r.ban_expires).toISOString() : null,
-        createdAt: new Date(r.created_at).toISOString(),
-        lastActiveAt: r.last_active_at ? new Date(r.last_active_at).toISOString() : null,
-        messagesThisMonth: r.messages,
-        tokensThisMonth: Number(r.tokens),
-        tokenQuota: r.token_quota === null ? null : Number(r.token_quota),
-        twoFactorEnabled: r.two_factor_enabled,
-        passkeys: r.passkeys,
-      }),
-    );
+    const users = page.rows.map((r): AdminUserRow => ({
+      id: r.id,
+      name: r.name,
+      email: r.email,
+      role: r.role,
+      status: r.banned ? "banned" : r.approval_status === "pending" ? "pending" : "active",
+      banReason: r.banned ? r.ban_reason : null,
+      banExpiresAt: r.banned && r.ban_expires ? new Date(r.ban_expires).toISOString() : null,
+      createdAt: new Date(r.created_at).toISOString(),
+      lastActiveAt: r.last_active_at ? new Date(r.last_active_at).toISOString() : null,
+      messagesThisMonth: r.messages,
+      tokensThisMonth: Number(r.tokens),
+      tokenQuota: r.token_quota === null ? null : Number(r.token_quota),
+      twoFactorEnabled: r.two_factor_enabled,
+      passkeys: r.passkeys,
+    }));
     return { users, nextCursor: page.nextCursor };
   }
 
@@ -99,16 +119,28 @@ export function createAdminUsers(db: AppDatabase = defaultDb, api: AuthApi = aut
     /** Lets a pending account in (SIGNUP_MODE=approval). */
     async approve(caller: AdminCaller, userId: string): Promise<AdminUserRow> {
       const target = await existing(userId);
-      if (target.status !== "pending") throw new ApiError("bad_request", `${target.email} is not waiting for approval.`);
+      if (target.status !== "pending")
+        throw new ApiError("bad_request", `${target.email} is not waiting for approval.`);
       await db.update(user).set({ approvalStatus: null }).where(eq(user.id, userId));
       await record(caller, { action: "user_approved", target });
       return existing(userId);
     },
 
     /** Signs them out everywhere and keeps them out until `expiresAt` (or for good); signing in then says why. */
-    async ban(caller: AdminCaller, userId: string, options: { reason?: string; expiresAt?: Date }): Promise<AdminUserRow> {
-      const banExpiresIn = options.expiresAt ? Math.max(1, Math.ceil((options.expiresAt.getTime() - Date.now()) / 1000)) : undefined;
-      await viaAuth(userId, () => api.banUser({ headers: caller.headers, body: { userId, banReason: options.reason || undefined, banExpiresIn } }));
+    async ban(
+      caller: AdminCaller,
+      userId: string,
+      options: { reason?: string; expiresAt?: Date },
+    ): Promise<AdminUserRow> {
+      const banExpiresIn = options.expiresAt
+        ? Math.max(1, Math.ceil((options.expiresAt.getTime() - Date.now()) / 1000))
+        : undefined;
+      await viaAuth(userId, () =>
+        api.banUser({
+          headers: caller.headers,
+          body: { userId, banReason: options.reason || undefined, banExpiresIn },
+        }),
+      );
       return existing(userId);
     },
 
@@ -148,7 +180,9 @@ export function createAdminUsers(db: AppDatabase = defaultDb, api: AuthApi = aut
      */
     async sendPasswordReset(caller: AdminCaller, userId: string): Promise<void> {
       const target = await existing(userId);
-      await api.requestPasswordReset({ headers: caller.headers, body: { email: target.email, redirectTo: "/reset-password" } }).catch(fromAuthRefusal);
+      await api
+        .requestPasswordReset({ headers: caller.headers, body: { email: target.email, redirectTo: "/reset-password" } })
+        .catch(fromAuthRefusal);
       await record(caller, { action: "admin_password_reset_sent", target });
     },
 

@@ -29,7 +29,10 @@ const attachmentJson = (row: Pick<Attachment, "id" | "name" | "mediaType" | "siz
 });
 
 const refused = () =>
-  new ApiError("bad_request", "Invalid request: an attachment is unknown, not yours, or was already sent with another message.");
+  new ApiError(
+    "bad_request",
+    "Invalid request: an attachment is unknown, not yours, or was already sent with another message.",
+  );
 
 /** The attachment ids a message's file parts name; a file part naming anything else is refused. */
 export function attachmentIdsOf(message: Pick<UIMessage, "parts">): string[] {
@@ -37,12 +40,20 @@ export function attachmentIdsOf(message: Pick<UIMessage, "parts">): string[] {
   for (const part of message.parts) {
     if (part.type !== "file") continue;
     const id = attachmentIdOf(part.url);
-    if (!id) throw new ApiError("bad_request", "Invalid request: a file must be uploaded first (POST /api/attachments) and named by its URL.");
+    if (!id)
+      throw new ApiError(
+        "bad_request",
+        "Invalid request: a file must be uploaded first (POST /api/attachments) and named by its URL.",
+      );
     ids.push(id);
   }
-  if (new Set(ids).size !== ids.length) throw new ApiError("bad_request", "Invalid request: the same attachment is on a message twice.");
+  if (new Set(ids).size !== ids.length)
+    throw new ApiError("bad_request", "Invalid request: the same attachment is on a message twice.");
   if (ids.length > limits.maxAttachmentsPerMessage) {
-    throw new ApiError("bad_request", `Invalid request: a message may have at most ${limits.maxAttachmentsPerMessage} attachments.`);
+    throw new ApiError(
+      "bad_request",
+      `Invalid request: a message may have at most ${limits.maxAttachmentsPerMessage} attachments.`,
+    );
   }
   return ids;
 }
@@ -53,7 +64,13 @@ export function attachmentIdsOf(message: Pick<UIMessage, "parts">): string[] {
  * one that is someone else's, unknown, unfinished or sent with another message refuses the whole
  * write.
  */
-export async function claimAttachments(tx: AppDatabase, userId: string, threadId: string, messageId: string, ids: string[]): Promise<void> {
+export async function claimAttachments(
+  tx: AppDatabase,
+  userId: string,
+  threadId: string,
+  messageId: string,
+  ids: string[],
+): Promise<void> {
   if (ids.length === 0) return;
   const claimed = await tx
     .update(attachment)
@@ -77,28 +94,42 @@ export function createAttachmentStore(
   storage: () => AttachmentStorage = attachmentStorage,
   pdfText: PdfTextReader = defaultPdfText,
 ) {
-
   async function uploadForUser(userId: string, file: { name: string; bytes: Uint8Array }): Promise<AttachmentJson> {
     if (file.bytes.byteLength === 0) throw new ApiError("bad_request", "The file is empty.");
     if (file.bytes.byteLength > limits.maxAttachmentBytes) {
       throw new ApiError("payload_too_large", `A file may be at most ${limits.maxAttachmentBytes} bytes.`);
     }
     const detected = detectAttachmentType(file.bytes);
-    if (!detected) throw new ApiError("unsupported_media_type", "Only images (PNG, JPEG, WebP, GIF), PDFs and text files can be attached.");
+    if (!detected)
+      throw new ApiError(
+        "unsupported_media_type",
+        "Only images (PNG, JPEG, WebP, GIF), PDFs and text files can be attached.",
+      );
     // In a worker, within limits (lib/attachments/pdf-text.ts); refused there when it breaks one.
     const text = detected.kind === "pdf" ? await pdfText.read(userId, file.bytes) : null;
     // The row first, marked stored only once the bytes are: an upload cut short leaves a row the
     // orphan sweep removes, never bytes nothing points at.
     const [row] = await db
       .insert(attachment)
-      .values({ userId, name: cleanFileName(file.name), mediaType: detected.mediaType, size: file.bytes.byteLength, text })
+      .values({
+        userId,
+        name: cleanFileName(file.name),
+        mediaType: detected.mediaType,
+        size: file.bytes.byteLength,
+        text,
+      })
       .returning();
     try {
       await storage().put(userId, row.id, file.bytes);
       await db.update(attachment).set({ storedAt: new Date() }).where(eq(attachment.id, row.id));
     } catch (error) {
-      await db.delete(attachment).where(eq(attachment.id, row.id)).catch(() => {});
-      await storage().remove(userId, [row.id]).catch(() => {});
+      await db
+        .delete(attachment)
+        .where(eq(attachment.id, row.id))
+        .catch(() => {});
+      await storage()
+        .remove(userId, [row.id])
+        .catch(() => {});
       throw error;
     }
     pruneOrphansSoon();
@@ -106,7 +137,10 @@ export function createAttachmentStore(
   }
 
   /** The file and its bytes; null when it is not the user's, unknown or unfinished. */
-  async function readForUser(userId: string, id: string): Promise<{ attachment: AttachmentJson; bytes: Uint8Array } | null> {
+  async function readForUser(
+    userId: string,
+    id: string,
+  ): Promise<{ attachment: AttachmentJson; bytes: Uint8Array } | null> {
     const [row] = await db
       .select()
       .from(attachment)
@@ -130,7 +164,10 @@ export function createAttachmentStore(
       await storage().remove(userId, [id]);
       return "deleted";
     }
-    const [sent] = await db.select({ id: attachment.id }).from(attachment).where(and(eq(attachment.id, id), eq(attachment.userId, userId)));
+    const [sent] = await db
+      .select({ id: attachment.id })
+      .from(attachment)
+      .where(and(eq(attachment.id, id), eq(attachment.userId, userId)));
     return sent ? "sent" : null;
   }
 
@@ -145,7 +182,12 @@ export function createAttachmentStore(
    * MAX_MODEL_INPUT_BYTES, counted from the rows before any file is read, and each file is read
    * and converted once however many parts name it.
    */
-  async function toModelParts(userId: string, threadId: string, messages: UIMessage[], options: ModelFileOptions): Promise<UIMessage[]> {
+  async function toModelParts(
+    userId: string,
+    threadId: string,
+    messages: UIMessage[],
+    options: ModelFileOptions,
+  ): Promise<UIMessage[]> {
     const wanted = messages.map((m) => ({ message: m, ids: attachmentIdsOf(m) }));
     const ids = [...new Set(wanted.flatMap((w) => w.ids))];
     const rows =
@@ -167,7 +209,9 @@ export function createAttachmentStore(
     const asText = (r: Attachment) => kindOf(r.mediaType) === "pdf" && !options.pdfAsFile;
     // Text as UTF-8, a file by its row (a text file's bytes are its text), any other part as its JSON.
     const partBytes = (p: UIMessage["parts"][number]) =>
-      p.type === "file" ? 0 : Buffer.byteLength(p.type === "text" || p.type === "reasoning" ? p.text : JSON.stringify(p));
+      p.type === "file"
+        ? 0
+        : Buffer.byteLength(p.type === "text" || p.type === "reasoning" ? p.text : JSON.stringify(p));
     const inputBytes =
       messages.reduce((sum, m) => sum + m.parts.reduce((n, p) => n + partBytes(p), 0), 0) +
       rows.reduce((sum, r) => sum + (asText(r) ? Buffer.byteLength(r.text ?? "") : r.size), 0);
@@ -182,11 +226,21 @@ export function createAttachmentStore(
     const converted = new Map<string, ModelPart>(
       await Promise.all(
         rows.map(async (r): Promise<[string, ModelPart]> => {
-          if (asText(r)) return [r.id, { type: "text", text: `Attached PDF "${r.name}" (its text):\n\n${r.text ?? ""}` }];
+          if (asText(r))
+            return [r.id, { type: "text", text: `Attached PDF "${r.name}" (its text):\n\n${r.text ?? ""}` }];
           const data = await storage().get(userId, r.id);
           if (!data) throw new ApiError("internal_error", "An attachment's file is missing from storage.");
-          if (kindOf(r.mediaType) === "text") return [r.id, { type: "text", text: `Attached file "${r.name}":\n\n${decodeText(data) ?? ""}` }];
-          return [r.id, { type: "file", mediaType: r.mediaType, filename: r.name, url: `data:${r.mediaType};base64,${Buffer.from(data).toString("base64")}` }];
+          if (kindOf(r.mediaType) === "text")
+            return [r.id, { type: "text", text: `Attached file "${r.name}":\n\n${decodeText(data) ?? ""}` }];
+          return [
+            r.id,
+            {
+              type: "file",
+              mediaType: r.mediaType,
+              filename: r.name,
+              url: `data:${r.mediaType};base64,${Buffer.from(data).toString("base64")}`,
+            },
+          ];
         }),
       ),
     );
@@ -203,7 +257,11 @@ export function createAttachmentStore(
       .delete(attachment)
       .where(and(isNull(attachment.messageId), lt(attachment.createdAt, cutoff)))
       .returning({ id: attachment.id, userId: attachment.userId });
-    for (const [userId, files] of Map.groupBy(gone, (g) => g.userId)) await storage().remove(userId, files.map((f) => f.id));
+    for (const [userId, files] of Map.groupBy(gone, (g) => g.userId))
+      await storage().remove(
+        userId,
+        files.map((f) => f.id),
+      );
     return gone.length;
   }
 

@@ -38,7 +38,12 @@ async function readText(bytes, maxPages, maxChars) {
       }
     }
     // As unpdf's extractText({ mergePages: true }): whitespace collapsed, line structure kept.
-    const merged = texts.join("\n").replace(/[^\S\n]+/g, " ").replace(/ ?\n ?/g, "\n").replace(/\n{3,}/g, "\n\n").trim();
+    const merged = texts
+      .join("\n")
+      .replace(/[^\S\n]+/g, " ")
+      .replace(/ ?\n ?/g, "\n")
+      .replace(/\n{3,}/g, "\n\n")
+      .trim();
     return { kind: "text", text: merged.slice(0, maxChars), pagesRead, totalPages, truncated };
   } finally {
     await document.loadingTask.destroy();

@@ -60,13 +60,17 @@ type Job = { userId: string; bytes: Uint8Array; resolve: (text: string) => void;
  * server.js changes into its own folder), so webpack never bundles it: next.config.ts lists it and
  * unpdf for the standalone output's file tracing.
  */
-export const defaultWorkerFile = () => path.join(/* turbopackIgnore: true */ process.cwd(), "lib", "attachments", "pdf-text-worker.mjs");
+export const defaultWorkerFile = () =>
+  path.join(/* turbopackIgnore: true */ process.cwd(), "lib", "attachments", "pdf-text-worker.mjs");
 
-const tooComplex = (why: string) => new ApiError("pdf_too_complex", `This PDF is too complex to read: ${why}. Try a smaller or simpler file.`);
-const unreadable = () => new ApiError("unsupported_media_type", "This file starts like a PDF but could not be read as one.");
+const tooComplex = (why: string) =>
+  new ApiError("pdf_too_complex", `This PDF is too complex to read: ${why}. Try a smaller or simpler file.`);
+const unreadable = () =>
+  new ApiError("unsupported_media_type", "This file starts like a PDF but could not be read as one.");
 
 function withNote(result: Extract<WorkerResult, { kind: "text" }>, limits: PdfTextLimits): string {
-  if (result.truncated === "chars") return `${result.text}\n\n[text truncated: only the first ${limits.maxChars} characters were read]`;
+  if (result.truncated === "chars")
+    return `${result.text}\n\n[text truncated: only the first ${limits.maxChars} characters were read]`;
   if (result.truncated === "pages") {
     return `${result.text}\n\n[text truncated: only the first ${result.pagesRead} of ${result.totalPages} pages were read]`;
   }
@@ -137,7 +141,10 @@ export function createPdfTextReader(overrides: Partial<PdfTextLimits> = {}, work
         transferList: [bytes.buffer],
         // No secrets in a thread that parses hostile input.
         env: {},
-        resourceLimits: { maxOldGenerationSizeMb: limits.maxOldGenerationMb, maxYoungGenerationSizeMb: limits.maxYoungGenerationMb },
+        resourceLimits: {
+          maxOldGenerationSizeMb: limits.maxOldGenerationMb,
+          maxYoungGenerationSizeMb: limits.maxYoungGenerationMb,
+        },
       });
     } catch (error) {
       logger.error({ err: error }, "pdf text: could not start a worker");
@@ -147,7 +154,10 @@ export function createPdfTextReader(overrides: Partial<PdfTextLimits> = {}, work
     }
     threads++;
     const started = worker;
-    const timer = setTimeout(() => settle({ error: tooComplex(`its text could not be read within ${limits.timeoutMs / 1000} seconds`) }), limits.timeoutMs);
+    const timer = setTimeout(
+      () => settle({ error: tooComplex(`its text could not be read within ${limits.timeoutMs / 1000} seconds`) }),
+      limits.timeoutMs,
+    );
     // Worker#getHeapStatistics exists from Node 22.16; before that, the process's array buffers
     // (every worker's included) are held against the running workers' combined allowance.
     const externalBytes =
@@ -157,7 +167,8 @@ export function createPdfTextReader(overrides: Partial<PdfTextLimits> = {}, work
     const watchdog = setInterval(() => {
       externalBytes().then(
         (bytes) => {
-          if (bytes > limits.maxExternalMb * 1024 * 1024) settle({ error: tooComplex("reading it needs more memory than allowed") });
+          if (bytes > limits.maxExternalMb * 1024 * 1024)
+            settle({ error: tooComplex("reading it needs more memory than allowed") });
         },
         () => {},
       );
@@ -166,8 +177,13 @@ export function createPdfTextReader(overrides: Partial<PdfTextLimits> = {}, work
       settle(result.kind === "text" ? { text: withNote(result, limits) } : { error: unreadable() });
     });
     started.on("error", (error: Error & { code?: string }) => {
-      if (error.code === "ERR_WORKER_OUT_OF_MEMORY") return settle({ error: tooComplex("reading it needs more memory than allowed") });
-      if (error.code === "MODULE_NOT_FOUND" || error.code === "ERR_MODULE_NOT_FOUND" || error.code === "ERR_WORKER_PATH") {
+      if (error.code === "ERR_WORKER_OUT_OF_MEMORY")
+        return settle({ error: tooComplex("reading it needs more memory than allowed") });
+      if (
+        error.code === "MODULE_NOT_FOUND" ||
+        error.code === "ERR_MODULE_NOT_FOUND" ||
+        error.code === "ERR_WORKER_PATH"
+      ) {
         logger.error({ err: error }, "pdf text: the worker's code is missing from this build");
         return settle({ error: new ApiError("internal_error", "PDFs cannot be read on this server right now.") });
       }
@@ -187,12 +203,24 @@ export function createPdfTextReader(overrides: Partial<PdfTextLimits> = {}, work
   function read(userId: string, bytes: Uint8Array): Promise<string> {
     const mine = (runningOf.get(userId) ?? 0) + waiting.filter((j) => j.userId === userId).length;
     if (mine >= limits.maxPerUser) {
-      return Promise.reject(new ApiError("rate_limited", `At most ${limits.maxPerUser} of your PDFs can be read at once. Try again when they are done.`, retryAfter));
+      return Promise.reject(
+        new ApiError(
+          "rate_limited",
+          `At most ${limits.maxPerUser} of your PDFs can be read at once. Try again when they are done.`,
+          retryAfter,
+        ),
+      );
     }
     // Someone with nothing queued is always let in (and served next, see `next`): a few accounts
     // filling the queue with slow files must not shut every other user out.
     if (waiting.length >= limits.maxWaiting && mine > 0) {
-      return Promise.reject(new ApiError("service_unavailable", "Too many PDFs are being read right now. Try again in a few seconds.", retryAfter));
+      return Promise.reject(
+        new ApiError(
+          "service_unavailable",
+          "Too many PDFs are being read right now. Try again in a few seconds.",
+          retryAfter,
+        ),
+      );
     }
     return new Promise<string>((resolve, reject) => {
       waiting.push({ userId, bytes, resolve, reject });

@@ -9,7 +9,6 @@ import { attachmentBlob } from "@/db/schema";
 import { readStorageSettings, type S3Settings, type StorageKind } from "@/lib/attachments/storage-settings";
 import type { Env } from "@/lib/config/env";
 
-
 /**
  * Where attachment bytes live. Every file is stored under its owner's id and its own random id,
  * never under a name the uploader chose, so a user's files can be removed as one prefix.
@@ -39,7 +38,10 @@ export function databaseStorage(db: AppDatabase = defaultDb): AttachmentStorage 
       await db.insert(attachmentBlob).values({ attachmentId: id, data: bytes }).onConflictDoNothing();
     },
     async get(_userId, id) {
-      const [row] = await db.select({ data: attachmentBlob.data }).from(attachmentBlob).where(eq(attachmentBlob.attachmentId, id));
+      const [row] = await db
+        .select({ data: attachmentBlob.data })
+        .from(attachmentBlob)
+        .where(eq(attachmentBlob.attachmentId, id));
       return row ? new Uint8Array(row.data) : undefined;
     },
     // The blob row goes with its attachment row (on delete cascade).
@@ -91,31 +93,44 @@ export function s3Storage(settings: S3Settings): AttachmentStorage {
   let loaded: Promise<typeof import("@aws-sdk/client-s3")> | undefined;
   let made: Promise<import("@aws-sdk/client-s3").S3Client> | undefined;
   const sdk = () => (loaded ??= import("@aws-sdk/client-s3"));
-  const client = () => (made ??= sdk().then(
-    ({ S3Client }) =>
-      new S3Client({
-        endpoint: settings.endpoint,
-        region: settings.region,
-        // Path-style addressing: what self-hosted stores (MinIO, Ceph, ...) expect.
-        forcePathStyle: Boolean(settings.endpoint),
-        credentials: settings.accessKeyId && settings.secretAccessKey ? { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey } : undefined,
-        requestChecksumCalculation: "WHEN_REQUIRED",
-        responseChecksumValidation: "WHEN_REQUIRED",
-      }),
-  ));
+  const client = () =>
+    (made ??= sdk().then(
+      ({ S3Client }) =>
+        new S3Client({
+          endpoint: settings.endpoint,
+          region: settings.region,
+          // Path-style addressing: what self-hosted stores (MinIO, Ceph, ...) expect.
+          forcePathStyle: Boolean(settings.endpoint),
+          credentials:
+            settings.accessKeyId && settings.secretAccessKey
+              ? { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey }
+              : undefined,
+          requestChecksumCalculation: "WHEN_REQUIRED",
+          responseChecksumValidation: "WHEN_REQUIRED",
+        }),
+    ));
   const key = (userId: string, id: string) => `${segment(userId)}/${segment(id)}`;
   const removeKeys = async (keys: string[]) => {
     const [{ DeleteObjectCommand }, s3] = await Promise.all([sdk(), client()]);
     // One request per object: DeleteObjects needs a Content-MD5 some compatible stores check differently.
     for (let i = 0; i < keys.length; i += 8) {
-      await Promise.all(keys.slice(i, i + 8).map((Key) => s3.send(new DeleteObjectCommand({ Bucket: settings.bucket, Key }))));
+      await Promise.all(
+        keys.slice(i, i + 8).map((Key) => s3.send(new DeleteObjectCommand({ Bucket: settings.bucket, Key }))),
+      );
     }
   };
   return {
     kind: "s3",
     async put(userId, id, bytes) {
       const [{ PutObjectCommand }, s3] = await Promise.all([sdk(), client()]);
-      await s3.send(new PutObjectCommand({ Bucket: settings.bucket, Key: key(userId, id), Body: bytes, ContentType: "application/octet-stream" }));
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: settings.bucket,
+          Key: key(userId, id),
+          Body: bytes,
+          ContentType: "application/octet-stream",
+        }),
+      );
     },
     async get(userId, id) {
       const [{ GetObjectCommand }, s3] = await Promise.all([sdk(), client()]);

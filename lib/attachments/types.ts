@@ -13,10 +13,22 @@ const startsWith = (bytes: Uint8Array, signature: readonly number[], at = 0) =>
 const ascii = (text: string) => [...text].map((c) => c.charCodeAt(0));
 
 const signatures: { mediaType: string; kind: AttachmentKind; matches: (bytes: Uint8Array) => boolean }[] = [
-  { mediaType: "image/png", kind: "image", matches: (b) => startsWith(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) },
+  {
+    mediaType: "image/png",
+    kind: "image",
+    matches: (b) => startsWith(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  },
   { mediaType: "image/jpeg", kind: "image", matches: (b) => startsWith(b, [0xff, 0xd8, 0xff]) },
-  { mediaType: "image/gif", kind: "image", matches: (b) => startsWith(b, ascii("GIF87a")) || startsWith(b, ascii("GIF89a")) },
-  { mediaType: "image/webp", kind: "image", matches: (b) => startsWith(b, ascii("RIFF")) && startsWith(b, ascii("WEBP"), 8) },
+  {
+    mediaType: "image/gif",
+    kind: "image",
+    matches: (b) => startsWith(b, ascii("GIF87a")) || startsWith(b, ascii("GIF89a")),
+  },
+  {
+    mediaType: "image/webp",
+    kind: "image",
+    matches: (b) => startsWith(b, ascii("RIFF")) && startsWith(b, ascii("WEBP"), 8),
+  },
   { mediaType: "application/pdf", kind: "pdf", matches: (b) => startsWith(b, ascii("%PDF-")) },
 ];
 

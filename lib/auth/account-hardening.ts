@@ -24,13 +24,20 @@ const updatableFields = new Set(["name"]);
 export function accountHardening(db: AppDatabase): BetterAuthPlugin {
   const totp = createTotpReplayGuard(db);
   const hasPassword = async (userId: string) =>
-    (await db.select({ id: account.id }).from(account).where(and(eq(account.userId, userId), eq(account.providerId, "credential"), isNotNull(account.password))).limit(1)).length > 0;
+    (
+      await db
+        .select({ id: account.id })
+        .from(account)
+        .where(and(eq(account.userId, userId), eq(account.providerId, "credential"), isNotNull(account.password)))
+        .limit(1)
+    ).length > 0;
 
   async function checkName(ctx: AuthHookContext) {
     const body = (ctx.body ?? {}) as Record<string, unknown>;
     if (ctx.path === "/update-user") {
       const other = Object.keys(body).find((key) => !updatableFields.has(key));
-      if (other) throw new APIError("BAD_REQUEST", { code: "FIELD_NOT_UPDATABLE", message: `${other} cannot be changed here.` });
+      if (other)
+        throw new APIError("BAD_REQUEST", { code: "FIELD_NOT_UPDATABLE", message: `${other} cannot be changed here.` });
     }
     const problem = nameProblem(body.name);
     if (problem) throw new APIError("BAD_REQUEST", { code: "NAME_TOO_LONG", message: problem });
@@ -41,7 +48,8 @@ export function accountHardening(db: AppDatabase): BetterAuthPlugin {
     if (!session) return; // better-auth answers 401
     const body = (ctx.body ?? {}) as { password?: unknown; token?: unknown };
     // Deletion by emailed token is not set up here; a token must not stand in for the checks below.
-    if (body.token !== undefined) throw new APIError("BAD_REQUEST", { code: "INVALID_TOKEN", message: "Deletion links are not used here." });
+    if (body.token !== undefined)
+      throw new APIError("BAD_REQUEST", { code: "INVALID_TOKEN", message: "Deletion links are not used here." });
     if (await hasPassword(session.user.id)) {
       // better-auth checks it is the right one.
       if (typeof body.password !== "string" || body.password === "") {
@@ -66,16 +74,25 @@ export function accountHardening(db: AppDatabase): BetterAuthPlugin {
           user: {
             // Every way of creating or changing a user ends here, a provider's profile included.
             create: { before: async (user) => ({ data: { ...user, name: fitName(user.name) } }) },
-            update: { before: async (user) => (typeof user.name === "string" ? { data: { ...user, name: fitName(user.name) } } : undefined) },
+            update: {
+              before: async (user) =>
+                typeof user.name === "string" ? { data: { ...user, name: fitName(user.name) } } : undefined,
+            },
           },
         },
       },
     }),
     hooks: {
       before: [
-        { matcher: (ctx) => ctx.path === "/sign-up/email" || ctx.path === "/update-user", handler: createAuthMiddleware(checkName) },
+        {
+          matcher: (ctx) => ctx.path === "/sign-up/email" || ctx.path === "/update-user",
+          handler: createAuthMiddleware(checkName),
+        },
         { matcher: (ctx) => ctx.path === "/delete-user", handler: createAuthMiddleware(checkDeletion) },
-        { matcher: (ctx) => ctx.path === "/two-factor/verify-totp", handler: createAuthMiddleware((ctx) => totp.before(ctx)) },
+        {
+          matcher: (ctx) => ctx.path === "/two-factor/verify-totp",
+          handler: createAuthMiddleware((ctx) => totp.before(ctx)),
+        },
       ],
     },
   };

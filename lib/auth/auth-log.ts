@@ -5,6 +5,9 @@ import { logger } from "@/lib/observability/logger";
  * who was tried (email), from where (the client address as decided in lib/http/client-address.ts),
  * and what happened. Never a password or token.
  */
-export function logAuthEvent(event: "sign_in_failed" | "sign_in_locked" | "rate_limited", fields: Record<string, unknown>): void {
+export function logAuthEvent(
+  event: "sign_in_failed" | "sign_in_locked" | "rate_limited",
+  fields: Record<string, unknown>,
+): void {
   logger.warn({ event, ...fields }, "auth");
 }

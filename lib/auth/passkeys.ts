@@ -10,7 +10,13 @@ export function createPasskeys(db: AppDatabase = defaultDb) {
   return {
     async listForUser(userId: string): Promise<PasskeyRow[]> {
       const rows = await db
-        .select({ id: passkey.id, name: passkey.name, createdAt: passkey.createdAt, lastUsedAt: passkey.lastUsedAt, backedUp: passkey.backedUp })
+        .select({
+          id: passkey.id,
+          name: passkey.name,
+          createdAt: passkey.createdAt,
+          lastUsedAt: passkey.lastUsedAt,
+          backedUp: passkey.backedUp,
+        })
         .from(passkey)
         .where(eq(passkey.userId, userId))
         .orderBy(desc(passkey.createdAt));

@@ -5,7 +5,11 @@ import { logger } from "@/lib/observability/logger";
 /** Where a change to a session or a user is announced, by a trigger on those tables (drizzle/0011). */
 export const SESSION_CHANGES_CHANNEL = "threadkeeper_session_changed";
 
-type Listen = (channel: string, onPayload: (payload: string) => void, onConnection: (connected: boolean) => void) => Promise<void>;
+type Listen = (
+  channel: string,
+  onPayload: (payload: string) => void,
+  onConnection: (connected: boolean) => void,
+) => Promise<void>;
 
 export type SessionCacheOptions = { ttlMs?: number; maxEntries?: number; now?: () => number };
 
@@ -59,7 +63,10 @@ export function createSessionCache(listen: () => Listen, options: SessionCacheOp
       connected = up;
     }).catch((error: unknown) => {
       // The connection is retried in the background; the cache starts serving once it is up.
-      logger.warn({ err: error }, "session cache: not listening for session changes yet; sessions are read from the database");
+      logger.warn(
+        { err: error },
+        "session cache: not listening for session changes yet; sessions are read from the database",
+      );
     }));
 
   return {
@@ -102,8 +109,15 @@ type FindOne = DBAdapter["findOne"];
 function tokenLookup(query: Parameters<FindOne>[0]): string | undefined {
   if (query.model !== "session" || query.select || query.where.length !== 1) return undefined;
   const [where] = query.where;
-  const joinsUserOnly = query.join && Object.keys(query.join).length === 1 && "user" in query.join && query.join.user === true;
-  if (!joinsUserOnly || where?.field !== "token" || (where.operator && where.operator !== "eq") || typeof where.value !== "string") return undefined;
+  const joinsUserOnly =
+    query.join && Object.keys(query.join).length === 1 && "user" in query.join && query.join.user === true;
+  if (
+    !joinsUserOnly ||
+    where?.field !== "token" ||
+    (where.operator && where.operator !== "eq") ||
+    typeof where.value !== "string"
+  )
+    return undefined;
   return where.value;
 }
 

@@ -10,7 +10,10 @@ export const isPendingApproval = (session: AuthSession) => session.user.approval
  * to SIGNUP_EMAIL_DOMAINS (the domain is a claim until then), and an ADMIN_EMAILS address let into
  * an instance that refuses everyone else. Both read from the session: no query.
  */
-export function isEmailVerificationPending(session: AuthSession, domains: ReadonlySet<string> = signupPolicy.defaults.domains): boolean {
+export function isEmailVerificationPending(
+  session: AuthSession,
+  domains: ReadonlySet<string> = signupPolicy.defaults.domains,
+): boolean {
   if (session.user.emailVerified) return false;
   return domains.size > 0 || session.user.approvalStatus === "unverified";
 }

@@ -32,9 +32,14 @@ const anyDevice = "";
  */
 export function createSignInLockout(db: AppDatabase, limits: SignInLockoutLimits) {
   const window = sql`make_interval(secs => ${limits.windowSeconds})`;
-  const rowOf = (email: string, device: string) => and(eq(signInFailure.email, email), eq(signInFailure.device, device));
+  const rowOf = (email: string, device: string) =>
+    and(eq(signInFailure.email, email), eq(signInFailure.device, device));
   /** Rows whose window is over carry no information; at most once a minute, off the request path. */
-  const prune = atMostEvery(60_000, () => db.delete(signInFailure).where(sql`${signInFailure.expiresAt} < now()`), "sign-in lockout: could not prune old failures");
+  const prune = atMostEvery(
+    60_000,
+    () => db.delete(signInFailure).where(sql`${signInFailure.expiresAt} < now()`),
+    "sign-in lockout: could not prune old failures",
+  );
 
   return {
     /** Counts an attempt; `retryAfter` (seconds) when this email already had its failures in the current window. */
@@ -58,7 +63,10 @@ export function createSignInLockout(db: AppDatabase, limits: SignInLockoutLimits
     },
 
     async failures(email: string, device: string): Promise<number> {
-      const [row] = await db.select({ failures: signInFailure.failures }).from(signInFailure).where(rowOf(email, device));
+      const [row] = await db
+        .select({ failures: signInFailure.failures })
+        .from(signInFailure)
+        .where(rowOf(email, device));
       return row?.failures ?? 0;
     },
 
@@ -79,7 +87,6 @@ export function createSignInLockout(db: AppDatabase, limits: SignInLockoutLimits
     async clearEmail(email: string): Promise<void> {
       await db.delete(signInFailure).where(eq(signInFailure.email, normalizeEmail(email)));
     },
-
   };
 }
 
@@ -109,7 +116,10 @@ async function readKnownDevice(ctx: AuthHookContext): Promise<{ id: string; tags
 async function rememberDevice(ctx: AuthHookContext, email: string): Promise<void> {
   const known = await readKnownDevice(ctx);
   const id = known?.id ?? randomBytes(12).toString("base64url");
-  const tags = [accountTag(email), ...(known?.tags ?? []).filter((t) => t !== accountTag(email))].slice(0, maxAccountsPerDevice);
+  const tags = [accountTag(email), ...(known?.tags ?? []).filter((t) => t !== accountTag(email))].slice(
+    0,
+    maxAccountsPerDevice,
+  );
   const cookie = ctx.context.createAuthCookie(KNOWN_DEVICE_COOKIE, { maxAge: knownDeviceMaxAge });
   await ctx.setSignedCookie(cookie.name, `${id}|${tags.join(",")}`, ctx.context.secret, cookie.attributes);
 }
@@ -137,7 +147,12 @@ export function signInLockoutHooks(lockout: SignInLockout, limits: SignInLockout
       if (!attempt) return;
       const { retryAfter } = await lockout.reserve(attempt.email, attempt.device);
       if (retryAfter === null) return;
-      logAuthEvent("sign_in_locked", { email: attempt.email, address: attempt.address, knownDevice: attempt.device !== anyDevice, retryAfter });
+      logAuthEvent("sign_in_locked", {
+        email: attempt.email,
+        address: attempt.address,
+        knownDevice: attempt.device !== anyDevice,
+        retryAfter,
+      });
       const minutes = Math.ceil(retryAfter / 60);
       throw new APIError(
         "TOO_MANY_REQUESTS",
@@ -155,7 +170,13 @@ export function signInLockoutHooks(lockout: SignInLockout, limits: SignInLockout
       if (returned instanceof APIError && returned.statusCode === 401) {
         // Counted before the check; the log says how far this email is from its lock.
         const failures = await lockout.failures(attempt.email, attempt.device);
-        logAuthEvent("sign_in_failed", { email: attempt.email, address: attempt.address, knownDevice: attempt.device !== anyDevice, failures, max: limits.maxFailures });
+        logAuthEvent("sign_in_failed", {
+          email: attempt.email,
+          address: attempt.address,
+          knownDevice: attempt.device !== anyDevice,
+          failures,
+          max: limits.maxFailures,
+        });
         return;
       }
       if (returned instanceof APIError || !returned || typeof returned !== "object" || !("user" in returned)) {

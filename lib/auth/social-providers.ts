@@ -30,7 +30,9 @@ export function readOidcConfig(env: Env = process.env): OidcConfig | null {
   if (!/^https?:\/\//.test(issuer)) throw new Error(`OIDC_ISSUER must be an http(s) URL, got "${issuer}".`);
   const clientId = env.OIDC_CLIENT_ID?.trim();
   if (!clientId) throw new Error("OIDC_ISSUER is set but OIDC_CLIENT_ID is not.");
-  const scopes = listFromEnv(env, "OIDC_SCOPES").flatMap((s) => s.split(/\s+/)).filter(Boolean);
+  const scopes = listFromEnv(env, "OIDC_SCOPES")
+    .flatMap((s) => s.split(/\s+/))
+    .filter(Boolean);
   return {
     issuer: issuer.replace(/\/+$/, ""),
     clientId,

@@ -39,7 +39,11 @@ export function createTotpReplayGuard(db: AppDatabase) {
   }
 
   /** The time step `code` is right for, or null when it is right for none the plugin would accept. */
-  async function stepOf(encryptedSecret: string, code: string, secretConfig: Parameters<typeof symmetricDecrypt>[0]["key"]): Promise<number | null> {
+  async function stepOf(
+    encryptedSecret: string,
+    code: string,
+    secretConfig: Parameters<typeof symmetricDecrypt>[0]["key"],
+  ): Promise<number | null> {
     const stored = await symmetricDecrypt({ key: secretConfig, data: encryptedSecret });
     // Mirrors the plugin: secrets imported as base32 carry a prefix; generated ones are used as they are.
     const secret = stored.startsWith("base32:") ? base32.decode(stored.slice(7).toUpperCase()) : stored;
@@ -63,7 +67,11 @@ export function createTotpReplayGuard(db: AppDatabase) {
       if (typeof body?.code !== "string") return undefined;
       const userId = await userOf(ctx);
       if (!userId) return undefined; // the plugin refuses it on its own
-      const [row] = await db.select({ id: twoFactor.id, secret: twoFactor.secret }).from(twoFactor).where(eq(twoFactor.userId, userId)).limit(1);
+      const [row] = await db
+        .select({ id: twoFactor.id, secret: twoFactor.secret })
+        .from(twoFactor)
+        .where(eq(twoFactor.userId, userId))
+        .limit(1);
       if (!row) return undefined;
       const step = await stepOf(row.secret, body.code, ctx.context.secretConfig).catch(() => null);
       if (step === null) return undefined; // a wrong code: the plugin says so and counts it

@@ -8,7 +8,10 @@ const usage = (output: number) => ({
 function lastUserText(options: LanguageModelV4CallOptions): string {
   const user = options.prompt.filter((m) => m.role === "user").at(-1);
   if (!user) return "";
-  return user.content.flatMap((part) => (part.type === "text" ? [part.text] : [])).join(" ").trim();
+  return user.content
+    .flatMap((part) => (part.type === "text" ? [part.text] : []))
+    .join(" ")
+    .trim();
 }
 
 export function demoReply(userText: string): string {
@@ -62,7 +65,11 @@ export function createDemoModel(options: { wordDelayMs?: number } = {}): Languag
             if (delay) await new Promise((r) => setTimeout(r, delay));
           }
           controller.enqueue({ type: "text-end", id: "demo" });
-          controller.enqueue({ type: "finish", finishReason: { unified: "stop", raw: "stop" }, usage: usage(words.length) });
+          controller.enqueue({
+            type: "finish",
+            finishReason: { unified: "stop", raw: "stop" },
+            usage: usage(words.length),
+          });
           controller.close();
         },
       });

@@ -12,7 +12,9 @@ import { InvalidParentError, threads, type MessageInput } from "@/lib/chat/threa
  * Ids the client chooses (messages, replies): the AI SDK and assistant-ui make short ASCII ids,
  * and these ids travel in URLs and response headers (`x-reply-id`), so nothing else is taken.
  */
-export const clientIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "must be 1 to 100 ASCII letters, digits, '_' or '-'");
+export const clientIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,100}$/, "must be 1 to 100 ASCII letters, digits, '_' or '-'");
 
 /** The shape of a UIMessage as it arrives; `validateUIMessages` then checks every part. */
 export const uiMessageSchema = z.object({
@@ -37,12 +39,18 @@ export async function validateMessages(messages: unknown[]): Promise<UIMessage[]
     for (const part of m.parts) {
       if (part.type !== "text" && part.type !== "reasoning") continue;
       if (part.text.includes("\u0000") || !part.text.isWellFormed()) {
-        throw new ApiError("bad_request", "Invalid request: message text must be valid Unicode without NUL characters.");
+        throw new ApiError(
+          "bad_request",
+          "Invalid request: message text must be valid Unicode without NUL characters.",
+        );
       }
       chars += part.text.length;
     }
     if (chars > limits.maxMessageChars) {
-      throw new ApiError("bad_request", `Invalid request: a message may have at most ${limits.maxMessageChars} characters.`);
+      throw new ApiError(
+        "bad_request",
+        `Invalid request: a message may have at most ${limits.maxMessageChars} characters.`,
+      );
     }
   }
   return result.data;
@@ -69,11 +77,22 @@ export function toStoredMessage(m: UIMessage, parentId: string | null, failed = 
  * be the reply that just streamed: the browser reads a reply's last chunk a moment before the
  * server has stored it, so a parent that is a reply still being recorded is waited for, once.
  */
-export async function saveClientMessageForUser(userId: string, threadId: string, m: MessageInput, onConflict: "keep" | "replace", model?: string) {
+export async function saveClientMessageForUser(
+  userId: string,
+  threadId: string,
+  m: MessageInput,
+  onConflict: "keep" | "replace",
+  model?: string,
+) {
   try {
     return await threads.saveMessageForUser(userId, threadId, m, onConflict, model);
   } catch (error) {
-    if (!(error instanceof InvalidParentError) || !m.parentId || !(await replyStreams.replyEndedForUser(userId, threadId, m.parentId))) throw error;
+    if (
+      !(error instanceof InvalidParentError) ||
+      !m.parentId ||
+      !(await replyStreams.replyEndedForUser(userId, threadId, m.parentId))
+    )
+      throw error;
     return threads.saveMessageForUser(userId, threadId, m, onConflict, model);
   }
 }

@@ -121,7 +121,8 @@ export function chooseModel(env: Env = process.env): ModelChoice {
   const offered = [...new Set([modelId, ...listed])];
   const titleModelId = env.OPENAI_TITLE_MODEL || modelId;
   const stallMs = positiveIntFromEnv(env, "MODEL_TIMEOUT_MS", 120_000);
-  const make = (id: string) => withStallTimeout(mode === "chat" ? compatible.chatModel(id) : provider.responses(id), stallMs);
+  const make = (id: string) =>
+    withStallTimeout(mode === "chat" ? compatible.chatModel(id) : provider.responses(id), stallMs);
   const models = new Map(offered.map((id) => [id, make(id)]));
   const model = models.get(modelId)!;
   return {

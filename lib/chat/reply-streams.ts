@@ -135,9 +135,11 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
         async finish() {
           await flush();
           await db
-            .execute(sql`
+            .execute(
+              sql`
               with ended as (update ${replyStream} set done = true, updated_at = now() where id = ${streamId})
-              select pg_notify(${channel}, ${`data:${streamId}`})`)
+              select pg_notify(${channel}, ${`data:${streamId}`})`,
+            )
             .catch((error: unknown) => logger.error({ err: error, streamId }, "reply streams: could not end a stream"));
         },
       };
@@ -147,8 +149,16 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
      * The reply in progress in one of the user's threads: undefined when the thread is not theirs;
      * otherwise `stream` (null when none is) and when the thread last got a message.
      */
-    async inProgressForUser(userId: string, threadId: string): Promise<{ stream: ReplyStreamInfo | null; lastMessageAt: string | null } | undefined> {
-      const rows = await queryRows<{ id: string | null; reply_id: string; parent_id: string; last_message_at: string | null }>(
+    async inProgressForUser(
+      userId: string,
+      threadId: string,
+    ): Promise<{ stream: ReplyStreamInfo | null; lastMessageAt: string | null } | undefined> {
+      const rows = await queryRows<{
+        id: string | null;
+        reply_id: string;
+        parent_id: string;
+        last_message_at: string | null;
+      }>(
         handle().db,
         sql`
           select s.id, s.reply_id, s.parent_id, to_json(t.last_message_at)#>>'{}' as last_message_at
@@ -211,7 +221,12 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
      * whole reply. The browser sends Stop before its copy, but the two requests may land in either
      * order, so a partial copy of a reply still being written waits a moment for a Stop to show up.
      */
-    async browserCopyWinsForUser(userId: string, threadId: string, replyId: string, complete: boolean): Promise<boolean> {
+    async browserCopyWinsForUser(
+      userId: string,
+      threadId: string,
+      replyId: string,
+      complete: boolean,
+    ): Promise<boolean> {
       if (complete) return true;
       // "stopped" (asked, ended or not), "ended" (ran to its end unasked), "writing", or none
       // (never recorded, or removed a minute after it ended).
@@ -230,7 +245,11 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
      * stored; that message names the reply as its parent.
      */
     async replyEndedForUser(userId: string, threadId: string, replyId: string, waitMs = 3000): Promise<boolean> {
-      const row = await readWhile(() => recordingOf(userId, threadId, replyId), (r) => r !== undefined && !r.done, waitMs);
+      const row = await readWhile(
+        () => recordingOf(userId, threadId, replyId),
+        (r) => r !== undefined && !r.done,
+        waitMs,
+      );
       return row?.done === true;
     },
 
@@ -256,7 +275,10 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
      */
     onStop(streamId: string, stop: () => void): () => void {
       const off = on(`stop:${streamId}`, stop);
-      void queryRows<{ stop_requested: boolean }>(handle().db, sql`select stop_requested from ${replyStream} where id = ${streamId}`)
+      void queryRows<{ stop_requested: boolean }>(
+        handle().db,
+        sql`select stop_requested from ${replyStream} where id = ${streamId}`,
+      )
         .then((rows) => {
           if (rows[0]?.stop_requested) stop();
         })

@@ -3,7 +3,16 @@ import type { UIMessage } from "ai";
 import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
-import { attachment, message, messageSearchVector, thread, threadStatuses as schemaThreadStatuses, type Message, type Thread, type ThreadStatus } from "@/db/schema";
+import {
+  attachment,
+  message,
+  messageSearchVector,
+  thread,
+  threadStatuses as schemaThreadStatuses,
+  type Message,
+  type Thread,
+  type ThreadStatus,
+} from "@/db/schema";
 import { ApiError } from "@/lib/http/errors";
 import { attachmentStorage, type AttachmentStorage } from "@/lib/attachments/storage";
 import { attachmentIdsOf, claimAttachments } from "@/lib/attachments/attachments";
@@ -25,7 +34,10 @@ export const threadStatuses = schemaThreadStatuses satisfies typeof wireThreadSt
  * exactly like one that does not exist.
  */
 
-export type ThreadSummary = Pick<Thread, "id" | "title" | "status" | "model" | "createdAt" | "updatedAt" | "lastMessageAt">;
+export type ThreadSummary = Pick<
+  Thread,
+  "id" | "title" | "status" | "model" | "createdAt" | "updatedAt" | "lastMessageAt"
+>;
 export type ExportedThread = ThreadSummary & {
   messages: Pick<Message, "id" | "parentId" | "role" | "content" | "status" | "createdAt">[];
 };
@@ -83,7 +95,12 @@ export type SearchResult = Pick<Thread, "id" | "title" | "status" | "updatedAt">
 
 /** Words of the search box as a prefix query ("gard plan" finds "garden planning"); null if none. */
 export function toPrefixQuery(text: string): string | null {
-  const words = text.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}]+/gu)?.slice(0, 8) ?? [];
+  const words =
+    text
+      .normalize("NFKC")
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu)
+      ?.slice(0, 8) ?? [];
   return words.length ? words.map((w) => `${w}:*`).join(" & ") : null;
 }
 
@@ -114,13 +131,22 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
     prepared ??= { first: listQuery(false), after: listQuery(true) };
     // Keyset pagination on (updated_at, id): every page is one index range scan, however deep.
     const rows = after
-      ? await prepared.after.execute({ userId, status, limit: byActivity.limit(limit), afterAt: after.updatedAt.toISOString(), afterId: after.id })
+      ? await prepared.after.execute({
+          userId,
+          status,
+          limit: byActivity.limit(limit),
+          afterAt: after.updatedAt.toISOString(),
+          afterId: after.id,
+        })
       : await prepared.first.execute({ userId, status, limit: byActivity.limit(limit) });
     const page = byActivity.page(rows, limit, (t) => ({ at: t.updatedAt.toISOString(), id: t.id }));
     return { threads: page.rows, nextCursor: page.nextCursor };
   }
 
-  async function createThreadForUser(userId: string, values: { title?: string | null; model?: string | null } = {}): Promise<ThreadSummary> {
+  async function createThreadForUser(
+    userId: string,
+    values: { title?: string | null; model?: string | null } = {},
+  ): Promise<ThreadSummary> {
     const [row] = await db
       .insert(thread)
       .values({ userId, title: values.title ?? null, model: values.model ?? null })
@@ -157,9 +183,16 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
    */
   async function deleteThreadForUser(userId: string, threadId: string): Promise<boolean> {
     const files = await db.transaction(async (tx) => {
-      const [owned] = await tx.select({ id: thread.id }).from(thread).where(and(eq(thread.id, threadId), eq(thread.userId, userId))).for("update");
+      const [owned] = await tx
+        .select({ id: thread.id })
+        .from(thread)
+        .where(and(eq(thread.id, threadId), eq(thread.userId, userId)))
+        .for("update");
       if (!owned) return null;
-      const ids = await tx.select({ id: attachment.id }).from(attachment).where(and(eq(attachment.threadId, threadId), eq(attachment.userId, userId)));
+      const ids = await tx
+        .select({ id: attachment.id })
+        .from(attachment)
+        .where(and(eq(attachment.threadId, threadId), eq(attachment.userId, userId)));
       await tx.delete(thread).where(eq(thread.id, threadId));
       return ids.map((row) => row.id);
     });
@@ -167,7 +200,12 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
     if (files.length > 0) {
       await storage()
         .remove(userId, files)
-        .catch((error: unknown) => logger.error({ err: error, threadId, files: files.length }, "could not remove a deleted thread's attachment files"));
+        .catch((error: unknown) =>
+          logger.error(
+            { err: error, threadId, files: files.length },
+            "could not remove a deleted thread's attachment files",
+          ),
+        );
     }
     return true;
   }
@@ -176,7 +214,10 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
    * What a generated title is made from: the thread's title and the text of its first stored user
    * message (null while there is none). Null when the thread is not the user's.
    */
-  async function titleSourceForUser(userId: string, threadId: string): Promise<{ title: string | null; firstText: string | null } | null> {
+  async function titleSourceForUser(
+    userId: string,
+    threadId: string,
+  ): Promise<{ title: string | null; firstText: string | null } | null> {
     const rows = await db
       .select({ title: thread.title, content: message.content })
       .from(thread)
@@ -216,7 +257,14 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
    * (bench/README.md). Null when the thread is not the user's.
    */
   async function messagesJsonForUser(userId: string, threadId: string): Promise<string | null> {
-    const rows = await queryRows<{ id: string | null; parent_id: string | null; format: string; content: string; status: string; created_at: string }>(
+    const rows = await queryRows<{
+      id: string | null;
+      parent_id: string | null;
+      format: string;
+      content: string;
+      status: string;
+      created_at: string;
+    }>(
       db,
       sql`
       select m.id, m.parent_id, m.format, m.content::text as content, m.status,
@@ -316,7 +364,17 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
       .orderBy(desc(thread.updatedAt));
     if (owned.length === 0) return [];
     const rows = await db
-      .select({ threadId: message.threadId, message: { id: message.id, parentId: message.parentId, role: message.role, content: message.content, status: message.status, createdAt: message.createdAt } })
+      .select({
+        threadId: message.threadId,
+        message: {
+          id: message.id,
+          parentId: message.parentId,
+          role: message.role,
+          content: message.content,
+          status: message.status,
+          createdAt: message.createdAt,
+        },
+      })
       .from(message)
       .innerJoin(thread, eq(thread.id, message.threadId))
       .where(and(eq(thread.userId, userId), threadId ? eq(thread.id, threadId) : undefined))

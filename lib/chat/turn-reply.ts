@@ -45,10 +45,14 @@ export async function storeReply(
     for await (const chunk of readAll(stream)) {
       // The same server-sent events the browser gets from createUIMessageStreamResponse.
       recorder.push(`data: ${JSON.stringify(chunk)}\n\n`);
-      if (firstTokenMs === undefined && (chunk.type === "text-delta" || chunk.type === "reasoning-delta")) firstTokenMs = performance.now() - started;
+      if (firstTokenMs === undefined && (chunk.type === "text-delta" || chunk.type === "reasoning-delta"))
+        firstTokenMs = performance.now() - started;
       if (chunk.type === "error") {
         failed = true;
-        logger.error({ requestId: answered.requestId, threadId, model: answered.model, error: chunk.errorText }, "model failed");
+        logger.error(
+          { requestId: answered.requestId, threadId, model: answered.model, error: chunk.errorText },
+          "model failed",
+        );
       }
     }
   } catch (error) {
@@ -73,18 +77,26 @@ export async function storeReply(
   recorder.push("data: [DONE]\n\n");
   await recorder.finish();
   const status = replyStatus(message, failed);
-  const outcome: TurnOutcome = status === "complete" ? "complete" : failed ? "error" : answered.stoppedBy() === "user" ? "stopped" : "incomplete";
+  const outcome: TurnOutcome =
+    status === "complete" ? "complete" : failed ? "error" : answered.stoppedBy() === "user" ? "stopped" : "incomplete";
   reportTurn(userId, threadId, answered, { outcome, tokens, firstTokenMs, totalMs: performance.now() - started });
   return { outcome, inputTokens: tokens?.inputTokens, outputTokens: tokens?.outputTokens };
 }
 
 /** The turn's metrics and its one log line: facts only, never the text. */
-function reportTurn(userId: string, threadId: string, answered: Answered, turn: { outcome: TurnOutcome; tokens: Tokens; firstTokenMs: number | undefined; totalMs: number }) {
+function reportTurn(
+  userId: string,
+  threadId: string,
+  answered: Answered,
+  turn: { outcome: TurnOutcome; tokens: Tokens; firstTokenMs: number | undefined; totalMs: number },
+) {
   const { outcome, tokens, firstTokenMs } = turn;
   metrics.turns.inc({ outcome });
   if (firstTokenMs !== undefined) metrics.firstTokenSeconds.observe(firstTokenMs / 1000);
-  if (tokens?.inputTokens !== undefined) metrics.tokens.inc({ model: answered.model, kind: "input" }, tokens.inputTokens);
-  if (tokens?.outputTokens !== undefined) metrics.tokens.inc({ model: answered.model, kind: "output" }, tokens.outputTokens);
+  if (tokens?.inputTokens !== undefined)
+    metrics.tokens.inc({ model: answered.model, kind: "input" }, tokens.inputTokens);
+  if (tokens?.outputTokens !== undefined)
+    metrics.tokens.inc({ model: answered.model, kind: "output" }, tokens.outputTokens);
   logger.info(
     {
       requestId: answered.requestId,

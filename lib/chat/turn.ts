@@ -36,7 +36,13 @@ const tracer = trace.getTracer("threadkeeper");
  * reply streamed; the reply is recorded, stored and metered to its end whether or not the browser
  * stays. Returns the stream for the browser.
  */
-export async function startTurn({ user, threadId, messages, replyId: givenReplyId, model: pickedModel }: TurnRequest): Promise<ReadableStream<UIMessageChunk>> {
+export async function startTurn({
+  user,
+  threadId,
+  messages,
+  replyId: givenReplyId,
+  model: pickedModel,
+}: TurnRequest): Promise<ReadableStream<UIMessageChunk>> {
   const last = messages[messages.length - 1];
   await consumeChatMessage(user.id);
   await usage.assertWithinQuotaForUser(user.id, user.tokenQuota);
@@ -44,7 +50,9 @@ export async function startTurn({ user, threadId, messages, replyId: givenReplyI
   // the model before anything is stored or the model is called. PDFs go as files only to the
   // Responses API; Chat Completions servers get their text.
   const modelChoice = getModel();
-  const forModel = await attachments.toModelParts(user.id, threadId, messages, { pdfAsFile: modelChoice.mode === "responses" });
+  const forModel = await attachments.toModelParts(user.id, threadId, messages, {
+    pdfAsFile: modelChoice.mode === "responses",
+  });
 
   // The user's message (ownership checked in the same statement) and the reply's recording are
   // written side by side, one round trip instead of two, both before the model is called; a
@@ -98,22 +106,37 @@ export async function startTurn({ user, threadId, messages, replyId: givenReplyI
     .tee();
   // The model call as a span of this request's trace (a no-op without OTEL_* settings); the
   // reply's database writes are its children.
-  const stored = tracer.startActiveSpan(`chat ${model.modelId}`, { attributes: { "gen_ai.operation.name": "chat", "gen_ai.request.model": model.modelId, "thread.id": threadId } }, (span) =>
-    storeReply(user.id, threadId, last.id, toStore, () => reply ?? { id: replyId, role: "assistant", parts: [] }, replyStreams.recorder(streamId), {
-      model: model.modelId,
-      // Handled at once: an aborted reply rejects it, and the reply is stored all the same.
-      usage: Promise.resolve(result.totalUsage).catch(() => undefined),
-      stoppedBy: () => stoppedBy,
-      requestId: currentRequest()?.requestId,
-    })
-      .then((turn) => {
-        span.setAttributes({ "chat.outcome": turn.outcome, ...(turn.inputTokens !== undefined && { "gen_ai.usage.input_tokens": turn.inputTokens }), ...(turn.outputTokens !== undefined && { "gen_ai.usage.output_tokens": turn.outputTokens }) });
-        if (turn.outcome === "error") span.setStatus({ code: SpanStatusCode.ERROR });
-      })
-      .finally(() => {
-        span.end();
-        stopListener();
-      }),
+  const stored = tracer.startActiveSpan(
+    `chat ${model.modelId}`,
+    { attributes: { "gen_ai.operation.name": "chat", "gen_ai.request.model": model.modelId, "thread.id": threadId } },
+    (span) =>
+      storeReply(
+        user.id,
+        threadId,
+        last.id,
+        toStore,
+        () => reply ?? { id: replyId, role: "assistant", parts: [] },
+        replyStreams.recorder(streamId),
+        {
+          model: model.modelId,
+          // Handled at once: an aborted reply rejects it, and the reply is stored all the same.
+          usage: Promise.resolve(result.totalUsage).catch(() => undefined),
+          stoppedBy: () => stoppedBy,
+          requestId: currentRequest()?.requestId,
+        },
+      )
+        .then((turn) => {
+          span.setAttributes({
+            "chat.outcome": turn.outcome,
+            ...(turn.inputTokens !== undefined && { "gen_ai.usage.input_tokens": turn.inputTokens }),
+            ...(turn.outputTokens !== undefined && { "gen_ai.usage.output_tokens": turn.outputTokens }),
+          });
+          if (turn.outcome === "error") span.setStatus({ code: SpanStatusCode.ERROR });
+        })
+        .finally(() => {
+          span.end();
+          stopListener();
+        }),
   );
   // A restart lets it finish (SHUTDOWN_GRACE_MS), then stops it; either way it is stored.
   trackReply({

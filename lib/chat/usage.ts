@@ -8,13 +8,17 @@ import { ApiError } from "@/lib/http/errors";
 import type { Env } from "@/lib/config/env";
 
 /** AI SDK 7's usage as the app keeps it: the counts the provider sent, nothing made up. */
-export function replyUsageOf(usage: {
-  inputTokens?: number;
-  outputTokens?: number;
-  totalTokens?: number;
-  inputTokenDetails?: { cacheReadTokens?: number };
-  outputTokenDetails?: { reasoningTokens?: number };
-} | undefined): ReplyUsage | undefined {
+export function replyUsageOf(
+  usage:
+    | {
+        inputTokens?: number;
+        outputTokens?: number;
+        totalTokens?: number;
+        inputTokenDetails?: { cacheReadTokens?: number };
+        outputTokenDetails?: { reasoningTokens?: number };
+      }
+    | undefined,
+): ReplyUsage | undefined {
   if (!usage) return undefined;
   const counts: ReplyUsage = {
     inputTokens: usage.inputTokens,
@@ -32,14 +36,18 @@ export function readTokenQuota(env: Env = process.env): number | null {
   const raw = env.TOKEN_QUOTA_PER_MONTH;
   if (raw === undefined || raw === "") return null;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`TOKEN_QUOTA_PER_MONTH must be a whole number of tokens, got "${raw}".`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`TOKEN_QUOTA_PER_MONTH must be a whole number of tokens, got "${raw}".`);
   return value;
 }
 
 /** The current calendar month (UTC), as the ledger's `month` column stores it. */
 export const thisMonth = sql`date_trunc('month', now() at time zone 'UTC') at time zone 'UTC'`;
 
-export type MonthUsage = Pick<typeof usageMonth.$inferSelect, "model" | "messages" | "inputTokens" | "outputTokens" | "reasoningTokens" | "cachedInputTokens">;
+export type MonthUsage = Pick<
+  typeof usageMonth.$inferSelect,
+  "model" | "messages" | "inputTokens" | "outputTokens" | "reasoningTokens" | "cachedInputTokens"
+>;
 
 /** A month's row that already exists gets the new counts added (messages included: 1 for a reply, 0 for any other call). */
 const addToMonth = sql`
@@ -56,7 +64,13 @@ export function createUsage(db: AppDatabase = defaultDb, quota: number | null = 
      * Records a stored reply's model and usage on its row and adds it to the user's month, in one
      * statement; the thread's owner is checked in the same statement.
      */
-    async recordReplyForUser(userId: string, threadId: string, messageId: string, model: string, usage: ReplyUsage | undefined): Promise<void> {
+    async recordReplyForUser(
+      userId: string,
+      threadId: string,
+      messageId: string,
+      model: string,
+      usage: ReplyUsage | undefined,
+    ): Promise<void> {
       await db.execute(sql`
         with reply as (
           update ${message} m set model = ${model}, usage = ${usage ? JSON.stringify(usage) : null}::jsonb

@@ -7,9 +7,22 @@ import type { ThreadJson, ThreadStatus } from "@/lib/shared/threads";
 /** Thread as the API returns it (dates as ISO strings). */
 export type ApiThread = ThreadJson;
 
-export type ApiSearchResult = { id: string; title: string | null; status: ThreadStatus; updatedAt: string; snippet: string };
+export type ApiSearchResult = {
+  id: string;
+  title: string | null;
+  status: ThreadStatus;
+  updatedAt: string;
+  snippet: string;
+};
 
-export type ApiMessage = { id: string; parentId: string | null; format: string; content: Record<string, unknown>; status?: string; createdAt?: string };
+export type ApiMessage = {
+  id: string;
+  parentId: string | null;
+  format: string;
+  content: Record<string, unknown>;
+  status?: string;
+  createdAt?: string;
+};
 
 /**
  * An API error turned back into something to show: the server's own message and code. A server
@@ -28,7 +41,9 @@ export class ApiClientError extends Error {
 }
 
 async function toApiClientError(response: Response): Promise<ApiClientError> {
-  const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string; requestId?: string } } | null;
+  const body = (await response.json().catch(() => null)) as {
+    error?: { code?: string; message?: string; requestId?: string };
+  } | null;
   return new ApiClientError(
     body?.error?.message ?? `Request failed (${response.status}).`,
     response.status,
@@ -42,7 +57,8 @@ async function toApiClientError(response: Response): Promise<ApiClientError> {
  * shows the not-found page, the same one a fresh visit gets.
  */
 function reloadIfOpenThreadGone(threadId: string | undefined) {
-  if (typeof window !== "undefined" && threadId && threadIdFromPath(window.location.pathname) === threadId) window.location.reload();
+  if (typeof window !== "undefined" && threadId && threadIdFromPath(window.location.pathname) === threadId)
+    window.location.reload();
 }
 
 async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
@@ -62,7 +78,11 @@ export type ApiAttachment = { id: string; name: string; type: string; size: numb
  * One file to POST /api/attachments, reporting upload progress from 0 to 1 (fetch cannot report
  * an upload's progress; XMLHttpRequest can). Aborting the signal cancels the upload.
  */
-function uploadAttachment(file: File, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<ApiAttachment> {
+function uploadAttachment(
+  file: File,
+  onProgress: (fraction: number) => void,
+  signal?: AbortSignal,
+): Promise<ApiAttachment> {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
     request.open("POST", "/api/attachments");
@@ -70,7 +90,10 @@ function uploadAttachment(file: File, onProgress: (fraction: number) => void, si
     request.onload = () => {
       const response = new Response(request.responseText, {
         status: request.status,
-        headers: { "content-type": "application/json", "x-request-id": request.getResponseHeader("x-request-id") ?? "" },
+        headers: {
+          "content-type": "application/json",
+          "x-request-id": request.getResponseHeader("x-request-id") ?? "",
+        },
       });
       if (request.status === 201) resolve(response.json());
       else toApiClientError(response).then(reject, reject);
@@ -94,7 +117,12 @@ export type ChatRequest = { id: string; replyId?: string; messages: UIMessage[];
 export const api = {
   /** Starts a reply; resolves to its AI SDK UI message stream (server-sent events). */
   chat: async (body: ChatRequest, signal: AbortSignal) => {
-    const response = await fetch("/api/chat", { method: "POST", headers: { "content-type": "application/json" }, body: json(body), signal });
+    const response = await fetch("/api/chat", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: json(body),
+      signal,
+    });
     if (response.status === 404) reloadIfOpenThreadGone(body.id);
     if (!response.ok || !response.body) throw await toApiClientError(response);
     return response.body;
@@ -107,7 +135,11 @@ export const api = {
     const lastMessageAt = response.headers.get("x-thread-last-message-at");
     if (response.status === 204 || !response.body) return { reply: null, lastMessageAt };
     return {
-      reply: { body: response.body, replyId: response.headers.get("x-reply-id") ?? "", parentId: response.headers.get("x-reply-parent-id") ?? "" },
+      reply: {
+        body: response.body,
+        replyId: response.headers.get("x-reply-id") ?? "",
+        parentId: response.headers.get("x-reply-parent-id") ?? "",
+      },
       lastMessageAt,
     };
   },
@@ -139,11 +171,17 @@ export const api = {
       call<{ user: AdminUserRow }>(`${adminUserPath(id)}/ban`, { method: "POST", body: json(ban) }),
     unbanUser: (id: string) => call<{ user: AdminUserRow }>(`${adminUserPath(id)}/ban`, { method: "DELETE" }),
     revokeSessions: (id: string) => call<void>(`${adminUserPath(id)}/sessions`, { method: "DELETE" }),
-    resetTwoFactor: (id: string) => call<{ user: AdminUserRow }>(`${adminUserPath(id)}/two-factor`, { method: "DELETE" }),
+    resetTwoFactor: (id: string) =>
+      call<{ user: AdminUserRow }>(`${adminUserPath(id)}/two-factor`, { method: "DELETE" }),
     sendPasswordReset: (id: string) => call<void>(`${adminUserPath(id)}/password-reset`, { method: "POST" }),
-    setSignupMode: (mode: SignupMode | null) => call<unknown>("/api/admin/signup-policy", { method: "PUT", body: json({ mode }) }),
+    setSignupMode: (mode: SignupMode | null) =>
+      call<unknown>("/api/admin/signup-policy", { method: "PUT", body: json({ mode }) }),
     createInvitation: (options: { maxUses: number; expiresInDays: number; email?: string }) =>
-      call<{ invitation: InvitationRow; token: string; url: string }>("/api/admin/invitations", { method: "POST", body: json(options) }),
-    revokeInvitation: (id: string) => call<void>(`/api/admin/invitations/${encodeURIComponent(id)}`, { method: "DELETE" }),
+      call<{ invitation: InvitationRow; token: string; url: string }>("/api/admin/invitations", {
+        method: "POST",
+        body: json(options),
+      }),
+    revokeInvitation: (id: string) =>
+      call<void>(`/api/admin/invitations/${encodeURIComponent(id)}`, { method: "DELETE" }),
   },
 };

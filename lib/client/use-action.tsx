@@ -22,10 +22,12 @@ export function useAction() {
     return !error;
   };
   const status = message && (
-    <p role={message.ok ? "status" : "alert"} className={message.ok ? "text-sm text-green-700 dark:text-green-400" : "text-sm text-red-700 dark:text-red-400"}>
+    <p
+      role={message.ok ? "status" : "alert"}
+      className={message.ok ? "text-sm text-green-700 dark:text-green-400" : "text-sm text-red-700 dark:text-red-400"}
+    >
       {message.text}
     </p>
   );
   return { pending, run, status };
 }
-

@@ -10,5 +10,9 @@ const subscribe = () => () => {};
  * would fall back to a native GET with the password in the URL.
  */
 export function useHydrated(): boolean {
-  return useSyncExternalStore(subscribe, () => true, () => false);
+  return useSyncExternalStore(
+    subscribe,
+    () => true,
+    () => false,
+  );
 }

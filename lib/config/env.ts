@@ -14,4 +14,7 @@ export function positiveIntFromEnv(env: Env, name: string, fallback: number): nu
 
 /** A comma-separated list from the environment: entries trimmed, empty ones dropped. */
 export const listFromEnv = (env: Env, name: string): string[] =>
-  (env[name] ?? "").split(",").map((entry) => entry.trim()).filter(Boolean);
+  (env[name] ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);

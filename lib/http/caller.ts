@@ -28,7 +28,8 @@ export type Caller = {
 };
 
 /** better-auth reports a session lookup that failed (not one that found nothing) with this code. */
-const isLookupFailure = (error: unknown) => (error as { body?: { code?: unknown } } | null)?.body?.code === "FAILED_TO_GET_SESSION";
+const isLookupFailure = (error: unknown) =>
+  (error as { body?: { code?: unknown } } | null)?.body?.code === "FAILED_TO_GET_SESSION";
 
 /** The session for these request headers, or null. Waits for the database to be usable first. */
 export async function getSession(requestHeaders: Headers): Promise<AuthSession | null> {
@@ -39,7 +40,8 @@ export async function getSession(requestHeaders: Headers): Promise<AuthSession |
     return session;
   } catch (error) {
     // The database did not answer: the caller may well be signed in, so this is a 503, not a 401.
-    if (isLookupFailure(error)) throw new ApiError("database_unavailable", "The database is unavailable. Try again shortly.");
+    if (isLookupFailure(error))
+      throw new ApiError("database_unavailable", "The database is unavailable. Try again shortly.");
     throw error;
   }
 }
@@ -52,10 +54,19 @@ export async function resolveCaller(request: Request, access: "user" | "admin"):
   const session = await getSession(request.headers);
   if (!session) throw new ApiError("unauthorized", "Sign in to continue.");
   if (isEmailVerificationPending(session)) {
-    throw new ApiError("email_not_verified", "Confirm your email address first: open the link we sent you, or ask for a new one on /account.");
+    throw new ApiError(
+      "email_not_verified",
+      "Confirm your email address first: open the link we sent you, or ask for a new one on /account.",
+    );
   }
-  if (isPendingApproval(session)) throw new ApiError("pending_approval", "Your account is waiting for an admin to approve it.");
-  const caller: Caller = { user: session.user, session: session.session, isAdmin: isAdmin(session), headers: verifiedHeaders(request.headers) };
+  if (isPendingApproval(session))
+    throw new ApiError("pending_approval", "Your account is waiting for an admin to approve it.");
+  const caller: Caller = {
+    user: session.user,
+    session: session.session,
+    isAdmin: isAdmin(session),
+    headers: verifiedHeaders(request.headers),
+  };
   if (access === "admin" && !caller.isAdmin) throw new ApiError("forbidden", "Only admins can do this.");
   return caller;
 }

@@ -27,7 +27,9 @@ export function parseTrustedProxies(env: Env = process.env): TrustedProxies {
     const maxBits = family === 6 ? 128 : 32;
     const bits = prefix === undefined ? maxBits : /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
     if (!family || rest.length > 0 || !(bits <= maxBits)) {
-      throw new Error(`TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR range (e.g. 10.0.0.0/8, 192.168.1.10, fd00::/8).`);
+      throw new Error(
+        `TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR range (e.g. 10.0.0.0/8, 192.168.1.10, fd00::/8).`,
+      );
     }
     list.addSubnet(address!, bits, family === 6 ? "ipv6" : "ipv4");
   }
@@ -52,10 +54,18 @@ const isTrusted = (address: string, proxies: TrustedProxies) =>
  * With no trusted proxies the TCP peer is the client, whatever the headers say. An entry that is
  * not an address stops the walk at the last hop known to be real.
  */
-export function resolveClientAddress(peer: string | undefined, forwardedFor: string | string[] | undefined, proxies: TrustedProxies): string | null {
+export function resolveClientAddress(
+  peer: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  proxies: TrustedProxies,
+): string | null {
   let client = peer ? normalizeAddress(peer) : null;
   if (!client || !proxies.configured) return client;
-  const chain = [forwardedFor ?? []].flat().join(",").split(",").filter((s) => s.trim() !== "");
+  const chain = [forwardedFor ?? []]
+    .flat()
+    .join(",")
+    .split(",")
+    .filter((s) => s.trim() !== "");
   while (isTrusted(client, proxies)) {
     const next = chain.pop();
     const hop = next === undefined ? null : normalizeAddress(next);
@@ -66,7 +76,8 @@ export function resolveClientAddress(peer: string | undefined, forwardedFor: str
 }
 
 type StampGlobal = { threadkeeperClientStamp?: string };
-const processStamp = () => ((globalThis as StampGlobal).threadkeeperClientStamp ??= randomBytes(18).toString("base64url"));
+const processStamp = () =>
+  ((globalThis as StampGlobal).threadkeeperClientStamp ??= randomBytes(18).toString("base64url"));
 
 /**
  * Next.js hands route handlers a Request without the socket, and fills `X-Forwarded-For` with the

@@ -73,7 +73,10 @@ export function fromAuthRefusal(error: unknown): never {
   const message = refusal?.body?.message;
   if (typeof status !== "number" || status >= 500 || typeof message !== "string") throw error;
   if (refusal?.body?.code === "LAST_ADMIN") throw new ApiError("last_admin", message);
-  throw new ApiError(status === 401 ? "unauthorized" : status === 403 ? "forbidden" : status === 404 ? "not_found" : "bad_request", message);
+  throw new ApiError(
+    status === 401 ? "unauthorized" : status === 403 ? "forbidden" : status === 404 ? "not_found" : "bad_request",
+    message,
+  );
 }
 
 /** The one error body: code, message and the request's id, which a person can quote in a report. */

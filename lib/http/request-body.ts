@@ -2,7 +2,10 @@ import { ApiError } from "@/lib/http/errors";
 import { limits } from "@/lib/http/limits";
 
 /** A request body's bytes, refused with 413 past `maxBytes` (declared or streamed) without reading the rest. */
-export async function readLimitedBody(request: Request, maxBytes = limits.maxBodyBytes): Promise<Uint8Array<ArrayBuffer>> {
+export async function readLimitedBody(
+  request: Request,
+  maxBytes = limits.maxBodyBytes,
+): Promise<Uint8Array<ArrayBuffer>> {
   const tooLarge = () => new ApiError("payload_too_large", `The body is larger than ${maxBytes} bytes.`);
   if (Number(request.headers.get("content-length") ?? 0) > maxBytes) throw tooLarge();
   if (!request.body) return new Uint8Array();

@@ -43,9 +43,18 @@ type Handed<Params, C> = { request: Request; caller: C; params: Params };
  * before the handler runs), then the handler, and the one JSON error shape for whatever it throws.
  * `auth` sits next to the route, and the isolation matrix reads it from there.
  */
-export function route<Params = RouteParams>(options: { auth: "public" }, handler: (handed: Handed<Params, null>) => Promise<Response>): RouteHandler;
-export function route<Params = RouteParams>(options: { auth: "user" | "admin" }, handler: (handed: Handed<Params, Caller>) => Promise<Response>): RouteHandler;
-export function route<Params>(options: { auth: Access }, handler: (handed: Handed<Params, never>) => Promise<Response>): RouteHandler {
+export function route<Params = RouteParams>(
+  options: { auth: "public" },
+  handler: (handed: Handed<Params, null>) => Promise<Response>,
+): RouteHandler;
+export function route<Params = RouteParams>(
+  options: { auth: "user" | "admin" },
+  handler: (handed: Handed<Params, Caller>) => Promise<Response>,
+): RouteHandler;
+export function route<Params>(
+  options: { auth: Access },
+  handler: (handed: Handed<Params, never>) => Promise<Response>,
+): RouteHandler {
   const wrapped = async (request: Request, context?: NextContext) => {
     try {
       assertSameOrigin(request);
@@ -68,6 +77,12 @@ type RouteMethod = (typeof routeMethods)[number];
  */
 export function methods(handlers: Partial<Record<RouteMethod, RouteHandler>>): Record<RouteMethod, Handler> {
   const allowed = routeMethods.filter((method) => handlers[method]);
-  const notAllowed = async () => errorResponse(new ApiError("method_not_allowed", `Use ${allowed.join(" or ")} here.`, { Allow: allowed.join(", ") }));
-  return Object.fromEntries(routeMethods.map((method) => [method, handlers[method] ?? notAllowed])) as Record<RouteMethod, RouteHandler>;
+  const notAllowed = async () =>
+    errorResponse(
+      new ApiError("method_not_allowed", `Use ${allowed.join(" or ")} here.`, { Allow: allowed.join(", ") }),
+    );
+  return Object.fromEntries(routeMethods.map((method) => [method, handlers[method] ?? notAllowed])) as Record<
+    RouteMethod,
+    RouteHandler
+  >;
 }

@@ -9,7 +9,10 @@ import { readLimitedBody } from "@/lib/http/request-body";
  * Reads a JSON request body: JSON content type (415), at most `maxBodyBytes` (413), valid JSON
  * (400) and matching `schema` (400, naming the first problem).
  */
-export async function readJsonBody<Schema extends z.ZodType>(request: Request, schema: Schema): Promise<z.infer<Schema>> {
+export async function readJsonBody<Schema extends z.ZodType>(
+  request: Request,
+  schema: Schema,
+): Promise<z.infer<Schema>> {
   const type = request.headers.get("content-type") ?? "";
   if (!/^application\/json\b/i.test(type)) {
     throw new ApiError("unsupported_media_type", "Send the body as JSON (Content-Type: application/json).");
@@ -40,7 +43,9 @@ export const storableText = (max: number) =>
     .refine((s) => !s.includes("\u0000"), "must not contain NUL characters")
     .refine((s) => s.isWellFormed(), "must be valid Unicode");
 
-export const titleSchema = storableText(limits.maxTitleChars).transform((s) => s.trim()).pipe(z.string().min(1, "must not be empty"));
+export const titleSchema = storableText(limits.maxTitleChars)
+  .transform((s) => s.trim())
+  .pipe(z.string().min(1, "must not be empty"));
 
 /** Thread and attachment ids are UUIDs; anything else cannot name one, so it is "not found", like a missing one. */
 export function parseId(value: string, what: "Thread" | "Attachment"): string {
@@ -62,7 +67,12 @@ export function queryParams(request: Request): Record<string, string> {
 
 /** A page cursor this API handed out (`decode` knows it); anything else is a 400 naming the parameter. */
 export const cursorParam = (decode: (value: string) => unknown, maxChars: number) =>
-  z.string().max(maxChars).refine((value) => decode(value) !== undefined, "not a cursor from this API");
+  z
+    .string()
+    .max(maxChars)
+    .refine((value) => decode(value) !== undefined, "not a cursor from this API");
 
 /** A model id people may choose (OPENAI_MODELS); anything else is a 400, never passed on. */
-export const offeredModel = z.string().refine((id) => getModel().offered.includes(id), "is not one of the offered models");
+export const offeredModel = z
+  .string()
+  .refine((id) => getModel().offered.includes(id), "is not one of the offered models");

@@ -11,18 +11,36 @@ const levels = new Set(["fatal", "error", "warn", "info", "debug", "trace", "sil
  */
 function createLogger(env: Env = process.env) {
   const level = env.LOG_LEVEL?.trim().toLowerCase() || "info";
-  if (!levels.has(level)) throw new Error(`LOG_LEVEL must be one of ${[...levels].join(", ")}, got "${env.LOG_LEVEL}".`);
+  if (!levels.has(level))
+    throw new Error(`LOG_LEVEL must be one of ${[...levels].join(", ")}, got "${env.LOG_LEVEL}".`);
   const format = env.LOG_FORMAT?.trim().toLowerCase() || (env.NODE_ENV === "production" ? "json" : "pretty");
-  if (format !== "json" && format !== "pretty") throw new Error(`LOG_FORMAT must be json or pretty, got "${env.LOG_FORMAT}".`);
+  if (format !== "json" && format !== "pretty")
+    throw new Error(`LOG_FORMAT must be json or pretty, got "${env.LOG_FORMAT}".`);
   const options: pino.LoggerOptions = {
     level,
     base: { service: "threadkeeper" },
     timestamp: pino.stdTimeFunctions.isoTime,
     // Errors keep their kind, message and stack, but never the parameters of a failed query.
     serializers: { err: safeError },
-    redact: { paths: ["password", "*.password", "cookie", "*.cookie", "authorization", "*.authorization", "token", "*.token", "apiKey", "*.apiKey"], censor: "[redacted]" },
+    redact: {
+      paths: [
+        "password",
+        "*.password",
+        "cookie",
+        "*.cookie",
+        "authorization",
+        "*.authorization",
+        "token",
+        "*.token",
+        "apiKey",
+        "*.apiKey",
+      ],
+      censor: "[redacted]",
+    },
   };
-  return format === "pretty" ? pino(options, pretty({ colorize: true, sync: true, singleLine: true, ignore: "pid,hostname,service" })) : pino(options);
+  return format === "pretty"
+    ? pino(options, pretty({ colorize: true, sync: true, singleLine: true, ignore: "pid,hostname,service" }))
+    : pino(options);
 }
 
 // One per process, whichever bundle asks (instrumentation and route handlers are separate module graphs).
@@ -41,12 +59,17 @@ function safeError(error: unknown): Record<string, unknown> {
     message: withoutParams(error.message),
     stack: error.stack ? withoutParams(error.stack) : undefined,
     ...(typeof cause?.code === "string" && { causeCode: cause.code }),
-    ...(typeof (error as Error & { code?: unknown }).code === "string" && { code: (error as Error & { code: string }).code }),
+    ...(typeof (error as Error & { code?: unknown }).code === "string" && {
+      code: (error as Error & { code: string }).code,
+    }),
   };
 }
 
 /** better-auth's own log lines, through the app's logger (errors made safe as above; other arguments dropped). */
 export function logFromAuth(level: "debug" | "info" | "warn" | "error", message: string, args: unknown[]) {
   const error = args.find((a): a is Error => a instanceof Error);
-  logger[level]({ source: "better-auth", ...(error && { err: error }) }, message.length > 200 ? `${message.slice(0, 200)}…` : message);
+  logger[level](
+    { source: "better-auth", ...(error && { err: error }) },
+    message.length > 200 ? `${message.slice(0, 200)}…` : message,
+  );
 }

@@ -7,7 +7,12 @@ function createMetrics() {
   const registers = [registry];
   const metrics = {
     registry,
-    requests: new Counter({ name: "http_requests_total", help: "HTTP requests by method, route and status.", labelNames: ["method", "route", "status"], registers }),
+    requests: new Counter({
+      name: "http_requests_total",
+      help: "HTTP requests by method, route and status.",
+      labelNames: ["method", "route", "status"],
+      registers,
+    }),
     requestSeconds: new Histogram({
       name: "http_request_duration_seconds",
       help: "Time to the end of the response, by method, route and status (a streamed reply counts to its end).",
@@ -15,9 +20,23 @@ function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     }),
-    streams: new Gauge({ name: "chat_streams_in_progress", help: "Model replies being written by this instance.", registers }),
-    turns: new Counter({ name: "chat_turns_total", help: "Chat turns by outcome (complete, stopped, error, incomplete).", labelNames: ["outcome"], registers }),
-    tokens: new Counter({ name: "chat_tokens_total", help: "Tokens the provider reported, by model and kind (input, output).", labelNames: ["model", "kind"], registers }),
+    streams: new Gauge({
+      name: "chat_streams_in_progress",
+      help: "Model replies being written by this instance.",
+      registers,
+    }),
+    turns: new Counter({
+      name: "chat_turns_total",
+      help: "Chat turns by outcome (complete, stopped, error, incomplete).",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    tokens: new Counter({
+      name: "chat_tokens_total",
+      help: "Tokens the provider reported, by model and kind (input, output).",
+      labelNames: ["model", "kind"],
+      registers,
+    }),
     firstTokenSeconds: new Histogram({
       name: "chat_time_to_first_token_seconds",
       help: "From the model call to its first streamed part.",

@@ -4,7 +4,9 @@ import { isShuttingDown } from "@/lib/observability/shutdown";
 // A database that does not answer in this time is "unavailable": a probe must not hang.
 const probeTimeoutMs = 3000;
 
-export type Readiness = { ready: true } | { ready: false; code: "shutting_down" | "database_unavailable" | "database_not_migrated"; message: string };
+export type Readiness =
+  | { ready: true }
+  | { ready: false; code: "shutting_down" | "database_unavailable" | "database_not_migrated"; message: string };
 
 /** Should traffic come here? Not while shutting down, nor while the database is unreachable or not migrated. */
 export async function probeReadiness(): Promise<Readiness> {

@@ -5,7 +5,8 @@ export type RequestContext = { requestId: string; userId?: string };
 
 // One store per process: the request hook (instrumentation) and the route handlers are separate bundles.
 const shared = globalThis as { threadkeeperRequests?: AsyncLocalStorage<RequestContext> };
-export const requestStore: AsyncLocalStorage<RequestContext> = (shared.threadkeeperRequests ??= new AsyncLocalStorage<RequestContext>());
+export const requestStore: AsyncLocalStorage<RequestContext> = (shared.threadkeeperRequests ??=
+  new AsyncLocalStorage<RequestContext>());
 
 export const currentRequest = (): RequestContext | undefined => requestStore.getStore();
 

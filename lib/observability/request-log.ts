@@ -43,7 +43,15 @@ export function installRequestObserver(): void {
       metrics.requests.inc(labels);
       metrics.requestSeconds.observe(labels, seconds);
       if (route === "/_next/*") return;
-      const line = { requestId, method: labels.method, route, status, durationMs: Math.round(seconds * 10_000) / 10, userId: context.userId, aborted: !response.writableFinished || undefined };
+      const line = {
+        requestId,
+        method: labels.method,
+        route,
+        status,
+        durationMs: Math.round(seconds * 10_000) / 10,
+        userId: context.userId,
+        aborted: !response.writableFinished || undefined,
+      };
       if (status >= 500) logger.error(line, "request");
       else logger.info(line, "request");
     });

@@ -25,7 +25,9 @@ const patterns: [RegExp, string][] = [
 export function routePatternOf(pathname: string): string {
   // better-auth's endpoints the app answers, by their allow-list pattern (a reset token or a
   // provider id becomes :token / :id); every other path under /api/auth is one label.
-  const authPattern = pathname.startsWith("/api/auth/") ? authEndpointPattern(pathname.slice("/api/auth".length)) : undefined;
+  const authPattern = pathname.startsWith("/api/auth/")
+    ? authEndpointPattern(pathname.slice("/api/auth".length))
+    : undefined;
   if (authPattern) return `/api/auth${authPattern}`;
   for (const [pattern, name] of patterns) if (pattern.test(pathname)) return pathname.replace(pattern, name);
   return "(unmatched)";

@@ -75,12 +75,18 @@ export function installShutdownHandlers(env: Env = process.env) {
     }
     state.shuttingDown = true;
     const started = Date.now();
-    logger.info({ signal, repliesInProgress: state.replies.size, requestsInProgress: state.requests, graceMs }, "shutting down");
+    logger.info(
+      { signal, repliesInProgress: state.replies.size, requestsInProgress: state.requests, graceMs },
+      "shutting down",
+    );
     // Still serving during the grace period: /api/ready tells the proxy to stop sending traffic,
     // new chats get 503, and requests and replies in progress go on to their end.
     while (busy() && Date.now() - started < graceMs) await sleep(50);
     if (state.replies.size > 0) {
-      logger.warn({ stopping: state.replies.size }, "grace period over: stopping the replies still running; they are stored as incomplete");
+      logger.warn(
+        { stopping: state.replies.size },
+        "grace period over: stopping the replies still running; they are stored as incomplete",
+      );
       state.stopping = true;
       for (const reply of state.replies) reply.stop();
       await within(10_000, Promise.allSettled([...state.replies].map((r) => r.done)));

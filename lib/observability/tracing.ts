@@ -3,7 +3,11 @@ import { logger } from "@/lib/observability/logger";
 import { onShutdown } from "@/lib/observability/shutdown";
 
 type ExportedSpan = { name: string; attributes: Record<string, unknown> };
-type Exporter = { export: (spans: ExportedSpan[], done: (result: unknown) => void) => void; shutdown: () => Promise<void>; forceFlush?: () => Promise<void> };
+type Exporter = {
+  export: (spans: ExportedSpan[], done: (result: unknown) => void) => void;
+  shutdown: () => Promise<void>;
+  forceFlush?: () => Promise<void>;
+};
 
 // Query strings carry invitation and reset tokens, OAuth codes and search text: never exported.
 const withoutQuery = (value: unknown) => (typeof value === "string" ? value.replace(/\?.*$/s, "") : value);
@@ -13,8 +17,12 @@ const urlAttributes = ["http.target", "http.url", "url.full", "url.query", "http
 function scrubbing(inner: Exporter): Exporter {
   const scrub = (span: ExportedSpan): ExportedSpan => {
     const attributes = { ...span.attributes };
-    for (const key of urlAttributes) if (key in attributes) attributes[key] = key === "url.query" ? "" : withoutQuery(attributes[key]);
-    return Object.create(span, { name: { value: withoutQuery(span.name) }, attributes: { value: attributes } }) as ExportedSpan;
+    for (const key of urlAttributes)
+      if (key in attributes) attributes[key] = key === "url.query" ? "" : withoutQuery(attributes[key]);
+    return Object.create(span, {
+      name: { value: withoutQuery(span.name) },
+      attributes: { value: attributes },
+    }) as ExportedSpan;
   };
   return {
     export: (spans, done) => inner.export(spans.map(scrub), done),

@@ -4,4 +4,10 @@
 export type SignInProvider = { id: string; label: string };
 
 /** A passkey as /account lists it: never the public key or credential id. */
-export type PasskeyRow = { id: string; name: string | null; createdAt: string | null; lastUsedAt: string | null; synced: boolean };
+export type PasskeyRow = {
+  id: string;
+  name: string | null;
+  createdAt: string | null;
+  lastUsedAt: string | null;
+  synced: boolean;
+};

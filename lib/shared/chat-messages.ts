@@ -29,11 +29,13 @@ export function toUIMessage(message: ThreadMessage): UIMessage {
   // A user's attachments go as file parts naming the uploads (see the attachment adapter).
   for (const attachment of message.role === "user" ? message.attachments : []) {
     for (const part of attachment.content) {
-      if (part.type === "file" && attachmentIdOf(part.data)) parts.push({ type: "file", mediaType: part.mimeType, filename: part.filename, url: part.data });
+      if (part.type === "file" && attachmentIdOf(part.data))
+        parts.push({ type: "file", mediaType: part.mimeType, filename: part.filename, url: part.data });
     }
   }
   // Without a finish reason the server stores the reply as incomplete (Stop, a cut stream).
-  const finishReason = message.role === "assistant" ? (message.metadata.custom as ReplyCustomMetadata).finishReason : undefined;
+  const finishReason =
+    message.role === "assistant" ? (message.metadata.custom as ReplyCustomMetadata).finishReason : undefined;
   return { id: message.id, role: message.role, parts, ...(finishReason ? { metadata: { finishReason } } : {}) };
 }
 
@@ -59,7 +61,13 @@ export function fromUIMessage(message: Pick<UIMessage, "id" | "role" | "parts">)
 }
 
 /** A stored message as the messages API lists it. */
-export type StoredMessageJson = { id: string; parentId: string | null; format: string; content: Pick<UIMessage, "role" | "parts">; status?: string };
+export type StoredMessageJson = {
+  id: string;
+  parentId: string | null;
+  format: string;
+  content: Pick<UIMessage, "role" | "parts">;
+  status?: string;
+};
 
 /**
  * The branch the user was last on: the newest message and its ancestors, oldest first (the
@@ -93,7 +101,9 @@ export const attachmentIdOf = (url: unknown): string | undefined =>
 
 /** A stored message's attachments, as its file parts name them. */
 export function attachmentParts(content: unknown): { id: string; name: string; mediaType: string }[] {
-  const parts = (content as { parts?: { type: string; url?: string; filename?: string; mediaType?: string }[] } | null)?.parts ?? [];
+  const parts =
+    (content as { parts?: { type: string; url?: string; filename?: string; mediaType?: string }[] } | null)?.parts ??
+    [];
   return parts.flatMap((p) => {
     const id = p.type === "file" ? attachmentIdOf(p.url) : undefined;
     return id ? [{ id, name: p.filename ?? "file", mediaType: p.mediaType ?? "application/octet-stream" }] : [];

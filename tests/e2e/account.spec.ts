@@ -4,7 +4,8 @@ import { withDb } from "./db";
 import { chatPage } from "./chat-page";
 
 const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
-const iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
+const iphone =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
 
 async function device(browser: Browser, userAgent: string, email: string, pass = password) {
   const context = await browser.newContext({ userAgent });
@@ -26,7 +27,11 @@ test("account: see every device, revoke one, then sign out everywhere else", asy
   await expect(sessions).toContainText("Firefox on Linux");
   await expect(sessions).toContainText("Safari on iOS");
 
-  await sessions.getByRole("listitem").filter({ hasText: "Firefox on Linux" }).getByRole("button", { name: /^Revoke/ }).click();
+  await sessions
+    .getByRole("listitem")
+    .filter({ hasText: "Firefox on Linux" })
+    .getByRole("button", { name: /^Revoke/ })
+    .click();
   await expect(page.getByRole("status")).toHaveText("Session revoked.");
   await expect(sessions.getByRole("listitem")).toHaveCount(2);
   expect((await laptop.page.request.get("/api/threads")).status()).toBe(401);
@@ -77,7 +82,12 @@ test("account: deleting it takes every row of this user and nothing of anyone el
   await signUp(page, "Leaver");
   const mine = await (await page.request.post("/api/threads", { data: { title: "delete me" } })).json();
   await page.request.post(`/api/threads/${mine.id}/messages`, {
-    data: { id: "m1", parentId: null, format: "ai-sdk/v6", content: { role: "user", parts: [{ type: "text", text: "bye" }] } },
+    data: {
+      id: "m1",
+      parentId: null,
+      format: "ai-sdk/v6",
+      content: { role: "user", parts: [{ type: "text", text: "bye" }] },
+    },
   });
   const { user } = await (await page.request.get("/api/auth/get-session")).json();
 
@@ -98,11 +108,18 @@ test("account: deleting it takes every row of this user and nothing of anyone el
       sessions: await count(`select count(*)::int as n from session where user_id = $1`),
       accounts: await count(`select count(*)::int as n from account where user_id = $1`),
       threads: await count(`select count(*)::int as n from thread where user_id = $1`),
-      messages: await count(`select count(*)::int as n from message m join thread t on t.id = m.thread_id where t.user_id = $1`),
+      messages: await count(
+        `select count(*)::int as n from message m join thread t on t.id = m.thread_id where t.user_id = $1`,
+      ),
     };
   });
   expect(left).toEqual({ user: 0, sessions: 0, accounts: 0, threads: 0, messages: 0 });
-  expect(await withDb(async (db) => (await db.query(`select count(*)::int as n from message where thread_id = $1`, [mine.id])).rows[0].n)).toBe(0);
+  expect(
+    await withDb(
+      async (db) =>
+        (await db.query(`select count(*)::int as n from message where thread_id = $1`, [mine.id])).rows[0].n,
+    ),
+  ).toBe(0);
   expect((await (await keeper.request.get(`/api/threads/${kept.id}`)).json()).title).toBe("keep me");
   await keeper.close();
 });
@@ -130,7 +147,9 @@ test("export: a thread as Markdown and JSON, and all of my data", async ({ page 
   await page.goto("/account");
   const all = page.waitForEvent("download");
   await page.getByRole("link", { name: "Download my data" }).click();
-  const data = JSON.parse(await (await all).path().then((p) => import("node:fs").then((fs) => fs.readFileSync(p, "utf8"))));
+  const data = JSON.parse(
+    await (await all).path().then((p) => import("node:fs").then((fs) => fs.readFileSync(p, "utf8"))),
+  );
   expect(data.user.name).toBe("Exporter");
   expect(data.threads.map((t: { id: string }) => t.id)).toEqual([thread.id]);
   expect(data.threads[0].messages).toHaveLength(2);
@@ -158,7 +177,10 @@ test("theme: dark and light are remembered across reloads, system follows the OS
   await expect(html).not.toHaveClass(/dark/);
 });
 
-test("password reset by emailed link signs every device out; verification link marks the email verified", async ({ page, browser }) => {
+test("password reset by emailed link signs every device out; verification link marks the email verified", async ({
+  page,
+  browser,
+}) => {
   const email = await signUp(page, "Forgetful");
   // Sign-up mailed a verification link.
   await page.goto(await mailedLink(email, "/verify-email"));
@@ -181,7 +203,11 @@ test("password reset by emailed link signs every device out; verification link m
   await stranger.close();
 });
 
-test("account: the name is edited on /account, at most 100 characters; an account without a password is told to sign in again before deleting", async ({ page, playwright, baseURL }) => {
+test("account: the name is edited on /account, at most 100 characters; an account without a password is told to sign in again before deleting", async ({
+  page,
+  playwright,
+  baseURL,
+}) => {
   // The instance's first account is an admin, and the last admin may not delete itself: make sure that is someone else.
   await (await apiAdmin(playwright, baseURL!)).request.dispose();
   await signUp(page, "Renamer");

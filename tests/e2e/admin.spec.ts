@@ -4,7 +4,9 @@ import { chatBody, modelRequests, password, signIn, signUp } from "./helpers";
 import { uniqueEmail } from "../support/unique-email";
 import { startInstance } from "./instances";
 
-test("the first account administers a fresh instance: users, bans with a reason, roles, the last admin kept, no conversations shown", async ({ browser }) => {
+test("the first account administers a fresh instance: users, bans with a reason, roles, the last admin kept, no conversations shown", async ({
+  browser,
+}) => {
   const app = await startInstance("admin", {}, { freshDatabase: true });
   const adminContext = await browser.newContext({ baseURL: app.url });
   const userContext = await browser.newContext({ baseURL: app.url });
@@ -19,7 +21,12 @@ test("the first account administers a fresh instance: users, bans with a reason,
     // Not for members: the same 404 as an unknown address.
     expect((await userPage.goto("/admin"))?.status()).toBe(404);
     await expect(userPage.getByRole("heading", { name: "Not found" })).toBeVisible();
-    const secret = await (await userPage.request.post("/api/threads", { data: { title: "Secret merger plans" }, headers: { origin: app.url } })).json();
+    const secret = await (
+      await userPage.request.post("/api/threads", {
+        data: { title: "Secret merger plans" },
+        headers: { origin: app.url },
+      })
+    ).json();
 
     await adminPage.goto("/admin");
     const rows = adminPage.getByRole("table", { name: "Users" }).getByRole("row");
@@ -49,7 +56,9 @@ test("the first account administers a fresh instance: users, bans with a reason,
     await expect(rows.filter({ hasText: userEmail }).getByRole("cell").nth(3)).toHaveText("banned");
     expect((await userPage.request.get("/api/threads")).status()).toBe(401);
     await signIn(userPage, userEmail, password);
-    await expect(userPage.getByRole("alert").filter({ hasText: "This account is suspended: Spamming the model" })).toBeVisible();
+    await expect(
+      userPage.getByRole("alert").filter({ hasText: "This account is suspended: Spamming the model" }),
+    ).toBeVisible();
 
     // The ban is in the audit log, found by its action; the member sees it among their own events.
     await adminPage.goto("/admin?action=user_banned");
@@ -71,12 +80,24 @@ test("the first account administers a fresh instance: users, bans with a reason,
     answers.push("5");
     await rows.filter({ hasText: userEmail }).getByRole("button", { name: "Set quota" }).click();
     await expect(rows.filter({ hasText: userEmail }).getByRole("cell").nth(8)).toHaveText("5");
-    const thread = await (await userPage.request.post("/api/threads", { data: {}, headers: { origin: app.url } })).json();
-    const first = await userPage.request.post("/api/chat", { data: chatBody(thread.id, "Use my quota"), headers: { origin: app.url } });
+    const thread = await (
+      await userPage.request.post("/api/threads", { data: {}, headers: { origin: app.url } })
+    ).json();
+    const first = await userPage.request.post("/api/chat", {
+      data: chatBody(thread.id, "Use my quota"),
+      headers: { origin: app.url },
+    });
     expect(first.status()).toBe(200);
     await first.body();
     await expect
-      .poll(async () => (await userPage.request.post("/api/chat", { data: chatBody(thread.id, "Once more"), headers: { origin: app.url } })).status())
+      .poll(async () =>
+        (
+          await userPage.request.post("/api/chat", {
+            data: chatBody(thread.id, "Once more"),
+            headers: { origin: app.url },
+          })
+        ).status(),
+      )
       .toBe(429);
 
     // Make the member an admin: now the owner may step down.
@@ -92,7 +113,9 @@ test("the first account administers a fresh instance: users, bans with a reason,
   }
 });
 
-test("approval: a new account waits (page and API), the model is never called, an admin approves; closed from /admin shuts sign-up", async ({ browser }) => {
+test("approval: a new account waits (page and API), the model is never called, an admin approves; closed from /admin shuts sign-up", async ({
+  browser,
+}) => {
   const app = await startInstance("approval", { SIGNUP_MODE: "approval" }, { freshDatabase: true });
   const adminContext = await browser.newContext({ baseURL: app.url });
   const userContext = await browser.newContext({ baseURL: app.url });
@@ -110,7 +133,10 @@ test("approval: a new account waits (page and API), the model is never called, a
     const list = await userPage.request.get("/api/threads");
     expect(list.status()).toBe(403);
     expect((await list.json()).error.code).toBe("pending_approval");
-    const chat = await userPage.request.post("/api/chat", { data: chatBody("00000000-0000-4000-8000-000000000000", knock), headers: { origin: app.url } });
+    const chat = await userPage.request.post("/api/chat", {
+      data: chatBody("00000000-0000-4000-8000-000000000000", knock),
+      headers: { origin: app.url },
+    });
     expect(chat.status()).toBe(403);
     // Other tests use the same fake model at the same time: look for this text, not at a count.
     expect((await modelRequests()).some((t) => t.includes(knock))).toBe(false);
@@ -144,7 +170,9 @@ test("approval: a new account waits (page and API), the model is never called, a
   }
 });
 
-test("invite mode: an admin makes a one-use link, a stranger joins through it, a second use and a missing link are refused", async ({ browser }) => {
+test("invite mode: an admin makes a one-use link, a stranger joins through it, a second use and a missing link are refused", async ({
+  browser,
+}) => {
   const app = await startInstance("invite", { SIGNUP_MODE: "invite" }, { freshDatabase: true });
   const adminContext = await browser.newContext({ baseURL: app.url });
   try {
@@ -157,7 +185,10 @@ test("invite mode: an admin makes a one-use link, a stranger joins through it, a
     expect(link).toMatch(/\/sign-up\?invite=[\w-]{20,}$/);
     await expect(section.getByRole("table", { name: "Invitations" })).toContainText("0 of 1");
 
-    for (const [i, expected] of [[0, "joined"], [1, "used up"]] as const) {
+    for (const [i, expected] of [
+      [0, "joined"],
+      [1, "used up"],
+    ] as const) {
       const context = await browser.newContext({ baseURL: app.url });
       const page = await context.newPage();
       await page.goto("/sign-up");

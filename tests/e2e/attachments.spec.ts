@@ -24,7 +24,9 @@ const transferOf = (page: Page, name: string, type: string, bytes: Buffer) =>
     { name, type, base64: bytes.toString("base64") },
   );
 
-test("attach by button, drop and paste: the model gets the image bytes, the PDF's text and the text file; a reload shows them", async ({ page }) => {
+test("attach by button, drop and paste: the model gets the image bytes, the PDF's text and the text file; a reload shows them", async ({
+  page,
+}) => {
   const chat = chatPage(page);
   await signUp(page, "Attacher");
   const marker = `files-${Date.now()}`;
@@ -40,13 +42,19 @@ test("attach by button, drop and paste: the model gets the image bytes, the PDF'
   ]);
   // Drag and drop onto the thread: a PDF.
   const dropped = await transferOf(page, "report.pdf", "application/pdf", pdf);
-  for (const type of ["dragenter", "dragover", "drop"]) await page.getByText("How can I help?").dispatchEvent(type, { dataTransfer: dropped });
+  for (const type of ["dragenter", "dragover", "drop"])
+    await page.getByText("How can I help?").dispatchEvent(type, { dataTransfer: dropped });
   // Paste into the message box: a screenshot.
   await chat.messageBox.focus();
   const clipboard = await transferOf(page, "image.png", "image/png", pasted);
-  await chat.messageBox.evaluate((box, clipboardData) => box.dispatchEvent(new ClipboardEvent("paste", { clipboardData, bubbles: true, cancelable: true })), clipboard);
+  await chat.messageBox.evaluate(
+    (box, clipboardData) =>
+      box.dispatchEvent(new ClipboardEvent("paste", { clipboardData, bubbles: true, cancelable: true })),
+    clipboard,
+  );
 
-  for (const name of ["photo.png", "notes.csv", "report.pdf", "image.png"]) await expect(chips(page).getByLabel(`Attachment ${name}`)).toBeVisible();
+  for (const name of ["photo.png", "notes.csv", "report.pdf", "image.png"])
+    await expect(chips(page).getByLabel(`Attachment ${name}`)).toBeVisible();
   // Uploaded: each chip shows its size, none is still uploading.
   await expect(chips(page).getByRole("progressbar")).toHaveCount(0);
   await expect(chips(page).getByText(/\d+ (B|KB)$/)).toHaveCount(4);
@@ -78,7 +86,9 @@ test("attach by button, drop and paste: the model gets the image bytes, the PDF'
   expect(markdown).toMatch(/Attachment: \[report\.pdf\]\(\/api\/attachments\/[0-9a-f-]{36}\)/);
 });
 
-test("editing a message with a file sends a fresh copy of the file on the new branch; the original keeps its own", async ({ page }) => {
+test("editing a message with a file sends a fresh copy of the file on the new branch; the original keeps its own", async ({
+  page,
+}) => {
   const chat = chatPage(page);
   await signUp(page, "Editor");
   const image = makePng(5, 5, 77);
@@ -103,7 +113,11 @@ test("editing a message with a file sends a fresh copy of the file on the new br
     ["second", [sha256(image)]],
   ]);
   const { user } = await (await page.request.get("/api/auth/get-session")).json();
-  const ids = await withDb(async (c) => (await c.query<{ message_id: string | null }>("select message_id from attachment where user_id = $1", [user.id])).rows);
+  const ids = await withDb(
+    async (c) =>
+      (await c.query<{ message_id: string | null }>("select message_id from attachment where user_id = $1", [user.id]))
+        .rows,
+  );
   expect(ids).toHaveLength(2);
   expect(new Set(ids.map((r) => r.message_id)).size).toBe(2);
 });
@@ -111,16 +125,26 @@ test("editing a message with a file sends a fresh copy of the file on the new br
 test("a refused file says why in its chip, and can be removed; the message sends without it", async ({ page }) => {
   const chat = chatPage(page);
   await signUp(page, "Refused");
-  await chat.attach([{ name: "program.exe", mimeType: "application/octet-stream", buffer: Buffer.from([0x4d, 0x5a, 0x90, 0x00, 0xff, 0xfe]) }]);
+  await chat.attach([
+    {
+      name: "program.exe",
+      mimeType: "application/octet-stream",
+      buffer: Buffer.from([0x4d, 0x5a, 0x90, 0x00, 0xff, 0xfe]),
+    },
+  ]);
   const chip = chips(page).getByLabel("Attachment program.exe");
-  await expect(chip.getByRole("alert")).toHaveText(/Only images \(PNG, JPEG, WebP, GIF\), PDFs and text files can be attached\./);
+  await expect(chip.getByRole("alert")).toHaveText(
+    /Only images \(PNG, JPEG, WebP, GIF\), PDFs and text files can be attached\./,
+  );
   await chip.getByRole("button", { name: "Remove program.exe" }).click();
   await expect(chips(page)).toHaveCount(0);
   await chat.send("no files after all");
   await expect(chat.lastReply).toContainText("— done.");
 });
 
-test("a model that takes no images: a clear error in the thread, and the message and its file are kept", async ({ page }) => {
+test("a model that takes no images: a clear error in the thread, and the message and its file are kept", async ({
+  page,
+}) => {
   const chat = chatPage(page);
   await signUp(page, "Sightless");
   const image = makePng(4, 4, 99);
@@ -138,14 +162,21 @@ test("a model that takes no images: a clear error in the thread, and the message
   await expect(chat.userMessages.getByRole("img", { name: "chart.png" })).toBeVisible();
 });
 
-test("isolation: another user's upload is 404 to download and 400 in a chat; signed out is 401; the owner's works", async ({ playwright }) => {
+test("isolation: another user's upload is 404 to download and 400 in a chat; signed out is 401; the owner's works", async ({
+  playwright,
+}) => {
   const owner = await apiUser(playwright, baseURL, "File owner");
   const other = await apiUser(playwright, baseURL, "File snoop");
   const bytes = Buffer.from(`owner's private notes ${Date.now()}`);
   const upload = await uploadFile(owner.request, "private.txt", bytes, "text/plain");
   expect(upload.status()).toBe(201);
   const file = await upload.json();
-  expect(file).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: "private.txt", type: "text/plain", size: bytes.length });
+  expect(file).toEqual({
+    id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    name: "private.txt",
+    type: "text/plain",
+    size: bytes.length,
+  });
 
   const mine = await owner.request.get(`/api/attachments/${file.id}`);
   expect(mine.status()).toBe(200);
@@ -194,16 +225,23 @@ test("isolation: another user's upload is 404 to download and 400 in a chat; sig
 
 test("hostile uploads are refused or served inert, never a 5xx, and nothing half-stored", async ({ playwright }) => {
   const user = await apiUser(playwright, baseURL, "Hostile files");
-  const rows = () => withDb(async (c) => (await c.query<{ n: number }>("select count(*)::int as n from attachment where user_id = $1", [user.userId])).rows[0]!.n);
+  const rows = () =>
+    withDb(
+      async (c) =>
+        (await c.query<{ n: number }>("select count(*)::int as n from attachment where user_id = $1", [user.userId]))
+          .rows[0]!.n,
+    );
   const limit = 10 * 1024 * 1024;
 
   // A PNG whose name is HTML: stored as a PNG, the name only ever text.
-  const htmlName = await uploadFile(user.request, '<img src=x onerror=alert(1)>.png', makePng(), "image/png");
+  const htmlName = await uploadFile(user.request, "<img src=x onerror=alert(1)>.png", makePng(), "image/png");
   expect(htmlName.status()).toBe(201);
   const png = await htmlName.json();
   const served = await user.request.get(`/api/attachments/${png.id}`);
   expect(served.headers()["content-type"]).toBe("image/png");
-  expect(served.headers()["content-disposition"]).toBe(`inline; filename="<img src=x onerror=alert(1)>.png"; filename*=UTF-8''%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E.png`);
+  expect(served.headers()["content-disposition"]).toBe(
+    `inline; filename="<img src=x onerror=alert(1)>.png"; filename*=UTF-8''%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E.png`,
+  );
 
   // SVG with script, HTML declared as an image: text/plain, downloaded, sandboxed.
   for (const [name, type, content] of [
@@ -226,13 +264,45 @@ test("hostile uploads are refused or served inert, never a 5xx, and nothing half
 
   const before = await rows();
   const refused: [string, () => Promise<import("@playwright/test").APIResponse>, number][] = [
-    ["one byte over the limit", () => uploadFile(user.request, "big.txt", Buffer.alloc(limit + 1, 0x61), "text/plain"), 413],
+    [
+      "one byte over the limit",
+      () => uploadFile(user.request, "big.txt", Buffer.alloc(limit + 1, 0x61), "text/plain"),
+      413,
+    ],
     ["an empty file", () => uploadFile(user.request, "empty.txt", Buffer.alloc(0), "text/plain"), 400],
-    ["a binary that is no accepted type", () => uploadFile(user.request, "a.zip", Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0xff]), "application/zip"), 415],
-    ["a PDF signature with no PDF after it", () => uploadFile(user.request, "fake.pdf", Buffer.from("%PDF-1.7 not really"), "application/pdf"), 415],
+    [
+      "a binary that is no accepted type",
+      () => uploadFile(user.request, "a.zip", Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0xff]), "application/zip"),
+      415,
+    ],
+    [
+      "a PDF signature with no PDF after it",
+      () => uploadFile(user.request, "fake.pdf", Buffer.from("%PDF-1.7 not really"), "application/pdf"),
+      415,
+    ],
     ["no file field", () => user.request.post("/api/attachments", { multipart: { other: "value" } }), 400],
-    ["two files", () => user.request.fetch("/api/attachments", { method: "POST", headers: { "content-type": "multipart/form-data; boundary=XX" }, data: Buffer.from('--XX\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\na\r\n--XX\r\nContent-Disposition: form-data; name="file"; filename="b.txt"\r\n\r\nb\r\n--XX--\r\n') }), 400],
-    ["a truncated multipart body", () => user.request.fetch("/api/attachments", { method: "POST", headers: { "content-type": "multipart/form-data; boundary=XX" }, data: Buffer.from('--XX\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhalf a fi') }), 400],
+    [
+      "two files",
+      () =>
+        user.request.fetch("/api/attachments", {
+          method: "POST",
+          headers: { "content-type": "multipart/form-data; boundary=XX" },
+          data: Buffer.from(
+            '--XX\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\na\r\n--XX\r\nContent-Disposition: form-data; name="file"; filename="b.txt"\r\n\r\nb\r\n--XX--\r\n',
+          ),
+        }),
+      400,
+    ],
+    [
+      "a truncated multipart body",
+      () =>
+        user.request.fetch("/api/attachments", {
+          method: "POST",
+          headers: { "content-type": "multipart/form-data; boundary=XX" },
+          data: Buffer.from('--XX\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhalf a fi'),
+        }),
+      400,
+    ],
     ["JSON instead of multipart", () => user.request.post("/api/attachments", { data: { file: "aGVsbG8=" } }), 415],
   ];
   for (const [what, make, status] of refused) {
@@ -244,7 +314,12 @@ test("hostile uploads are refused or served inert, never a 5xx, and nothing half
 
   // A file part that is not an upload of this app never reaches the model (no fetching of URLs).
   const thread = await (await user.request.post("/api/threads", { data: {} })).json();
-  for (const url of ["https://169.254.169.254/latest/meta-data", "data:image/png;base64,iVBORw0KGgo=", "/api/attachments/../threads", `/api/attachments/${crypto.randomUUID()}`]) {
+  for (const url of [
+    "https://169.254.169.254/latest/meta-data",
+    "data:image/png;base64,iVBORw0KGgo=",
+    "/api/attachments/../threads",
+    `/api/attachments/${crypto.randomUUID()}`,
+  ]) {
     const body = chatBody(thread.id, "look");
     body.messages[0].parts.push({ type: "file", mediaType: "image/png", url } as never);
     const response = await user.request.post("/api/chat", { data: body });
@@ -255,16 +330,31 @@ test("hostile uploads are refused or served inert, never a 5xx, and nothing half
 
 test.describe("other storage kinds, on an instance of their own", () => {
   for (const kind of ["filesystem", "s3"] as const) {
-    test(`${kind}: upload, download, send, then the thread's files and the account's go with them`, async ({ playwright }) => {
+    test(`${kind}: upload, download, send, then the thread's files and the account's go with them`, async ({
+      playwright,
+    }) => {
       const dir = mkdtempSync(path.join(tmpdir(), "threadkeeper-e2e-files-"));
       const s3 = kind === "s3" ? await startS3Server() : null;
       // The S3 instance also speaks the Responses API, which takes PDFs as files.
-      const env: Record<string, string> = s3 ? { ...s3.env, OPENAI_API_MODE: "responses" } : { ATTACHMENT_STORAGE: "filesystem", ATTACHMENT_DIR: dir };
+      const env: Record<string, string> = s3
+        ? { ...s3.env, OPENAI_API_MODE: "responses" }
+        : { ATTACHMENT_STORAGE: "filesystem", ATTACHMENT_DIR: dir };
       const app = await startInstance(`attachments-${kind}`, env);
       // What the store holds for a user: files under its directory, or objects under its prefix.
-      const client = s3 && new S3Client({ endpoint: s3.env.S3_ENDPOINT, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
+      const client =
+        s3 &&
+        new S3Client({
+          endpoint: s3.env.S3_ENDPOINT,
+          region: "us-east-1",
+          forcePathStyle: true,
+          credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+        });
       const countFiles = async (userId: string) => {
-        if (client) return (await client.send(new ListObjectsV2Command({ Bucket: s3!.env.S3_BUCKET, Prefix: `${userId}/` }))).KeyCount ?? 0;
+        if (client)
+          return (
+            (await client.send(new ListObjectsV2Command({ Bucket: s3!.env.S3_BUCKET, Prefix: `${userId}/` })))
+              .KeyCount ?? 0
+          );
         const userDir = path.join(dir, userId);
         return existsSync(userDir) ? readdirSync(userDir).length : 0;
       };
@@ -273,7 +363,11 @@ test.describe("other storage kinds, on an instance of their own", () => {
         const pdf = makePdf(`Storage kind ${kind} ${Date.now()}`);
         const image = makePng(6, 6, kind.length);
         const uploads = [];
-        for (const [name, bytes] of [["doc.pdf", pdf], ["pic.png", image], ["left.txt", Buffer.from("never sent")]] as const) {
+        for (const [name, bytes] of [
+          ["doc.pdf", pdf],
+          ["pic.png", image],
+          ["left.txt", Buffer.from("never sent")],
+        ] as const) {
           const response = await uploadFile(user.request, name, bytes);
           expect(response.status()).toBe(201);
           uploads.push(await response.json());
@@ -290,14 +384,17 @@ test.describe("other storage kinds, on an instance of their own", () => {
         await chat.body();
         const received = (await modelParts()).find((p) => p.text.includes(marker))!;
         expect(received.images.map((i) => i.sha256)).toEqual([sha256(image)]);
-        if (s3) expect(received.files).toEqual([{ filename: "doc.pdf", mediaType: "application/pdf", sha256: sha256(pdf) }]);
+        if (s3)
+          expect(received.files).toEqual([{ filename: "doc.pdf", mediaType: "application/pdf", sha256: sha256(pdf) }]);
         else expect(received.texts.join("\n")).toContain(`Storage kind ${kind}`);
 
         expect((await user.request.delete(`/api/threads/${thread.id}`)).status()).toBe(204);
         expect(await countFiles(user.userId)).toBe(1);
         expect((await user.request.get(`/api/attachments/${uploads[0].id}`)).status()).toBe(404);
 
-        expect((await user.request.post("/api/auth/delete-user", { data: { password: "correct horse battery" } })).status()).toBe(200);
+        expect(
+          (await user.request.post("/api/auth/delete-user", { data: { password: "correct horse battery" } })).status(),
+        ).toBe(200);
         expect(await countFiles(user.userId)).toBe(0);
         await user.request.dispose();
       } finally {

@@ -19,7 +19,11 @@ const authEvents = (log: string) =>
  * its own, so the rate-limit rows of the other tests (all from 127.0.0.1) cannot interfere.
  */
 const startLimitedApp = (label: string, env: Record<string, string>) =>
-  startInstance(`limits-${label}`, { AUTH_RATE_LIMIT_MAX: "3", AUTH_ACCOUNT_MAX_FAILURES: "5", ...env }, { freshDatabase: true });
+  startInstance(
+    `limits-${label}`,
+    { AUTH_RATE_LIMIT_MAX: "3", AUTH_ACCOUNT_MAX_FAILURES: "5", ...env },
+    { freshDatabase: true },
+  );
 
 function client(app: AppServer) {
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -30,8 +34,10 @@ function client(app: AppServer) {
     });
   return {
     post,
-    signUp: (email: string, headers?: Record<string, string>) => post("/sign-up/email", { name: "Limits", email, password }, headers),
-    signIn: (email: string, pass: string, headers?: Record<string, string>) => post("/sign-in/email", { email, password: pass }, headers),
+    signUp: (email: string, headers?: Record<string, string>) =>
+      post("/sign-up/email", { name: "Limits", email, password }, headers),
+    signIn: (email: string, pass: string, headers?: Record<string, string>) =>
+      post("/sign-in/email", { email, password: pass }, headers),
   };
 }
 
@@ -68,7 +74,10 @@ test("no trusted proxy: forged addresses buy no fresh sign-in or sign-up allowan
     // Reset requests and verification resends (3 per minute per address) hold the same way.
     for (const path of ["/request-password-reset", "/send-verification-email"]) {
       const answers: number[] = [];
-      for (let i = 0; i < 6; i++) answers.push((await post(path, { email, redirectTo: "/reset-password", callbackURL: "/" }, forgeries(i))).status);
+      for (let i = 0; i < 6; i++)
+        answers.push(
+          (await post(path, { email, redirectTo: "/reset-password", callbackURL: "/" }, forgeries(i))).status,
+        );
       expect(answers, path).toEqual([200, 200, 200, 429, 429, 429]);
     }
 
@@ -118,7 +127,13 @@ test("behind a trusted proxy: one account is locked after 5 failures from 20 add
 
     const events = authEvents(readFileSync(app.logFile, "utf8"));
     const failed = events.filter((e) => e.event === "sign_in_failed" && e.email === email);
-    expect(failed.map((e) => e.address)).toEqual(["198.51.100.0", "203.0.113.1", "198.51.100.2", "203.0.113.3", "198.51.100.4"]);
+    expect(failed.map((e) => e.address)).toEqual([
+      "198.51.100.0",
+      "203.0.113.1",
+      "198.51.100.2",
+      "203.0.113.3",
+      "198.51.100.4",
+    ]);
     expect(events.filter((e) => e.event === "sign_in_locked" && e.email === email).length).toBe(16);
   } finally {
     await app.stop();
@@ -136,7 +151,8 @@ test("behind a trusted proxy: two real clients get separate per-address allowanc
     expect(first).toEqual([401, 401, 401, 429, 429]);
     // Another client behind the same proxy is untouched by the first one's limit.
     const second: number[] = [];
-    for (let i = 0; i < 4; i++) second.push((await signIn(email, "wrong", from("198.51.100.20", "198.51.100.10"))).status);
+    for (let i = 0; i < 4; i++)
+      second.push((await signIn(email, "wrong", from("198.51.100.20", "198.51.100.10"))).status);
     expect(second).toEqual([401, 401, 401, 429]);
   } finally {
     await app.stop();

@@ -26,7 +26,10 @@ test("a wrong password shows an error and stays on the sign-in page", async ({ p
   await expect(page).toHaveURL(/\/sign-in/);
 });
 
-test("an account locked by wrong passwords says so, and a reset link lets its owner back in", async ({ page, browser }) => {
+test("an account locked by wrong passwords says so, and a reset link lets its owner back in", async ({
+  page,
+  browser,
+}) => {
   const email = await signUp(page, "Locked");
   const attacker = await browser.newPage();
   for (let i = 0; i < 5; i++) {
@@ -39,7 +42,9 @@ test("an account locked by wrong passwords says so, and a reset link lets its ow
   await page.goto("about:blank");
   await page.context().clearCookies();
   await signIn(page, email);
-  await expect(page.getByRole("alert").filter({ hasText: /too many failed sign-ins.*reset your password/i })).toBeVisible();
+  await expect(
+    page.getByRole("alert").filter({ hasText: /too many failed sign-ins.*reset your password/i }),
+  ).toBeVisible();
 
   await resetPasswordByMail(page, email, "a fresh password");
   await signIn(page, email, "a fresh password");

@@ -1,5 +1,12 @@
 import { expect, test } from "@playwright/test";
-import { firstVisitScriptBytes, runConcurrent, stats, timeRequest, timeToFirstByte, treeRssBytes } from "../../bench/measure";
+import {
+  firstVisitScriptBytes,
+  runConcurrent,
+  stats,
+  timeRequest,
+  timeToFirstByte,
+  treeRssBytes,
+} from "../../bench/measure";
 import { seed } from "../../bench/seed";
 import { cookieHeader } from "../support/cookies";
 import { chatPage } from "./chat-page";
@@ -48,6 +55,8 @@ test("benchmark harness smoke run", async ({ playwright, browser, baseURL }) => 
   expect(weight.scripts).toBeGreaterThan(0);
   expect(weight.gzipBytes).toBeGreaterThan(10_000);
   expect(await treeRssBytes(process.pid)).toBeGreaterThan(10_000_000);
-  console.log(`bench smoke: list p50 ${listStats.p50.toFixed(1)} ms, chat first byte ${chat.ms.toFixed(1)} ms, first-load JS ${(weight.gzipBytes / 1024).toFixed(0)} kB gzip`);
+  console.log(
+    `bench smoke: list p50 ${listStats.p50.toFixed(1)} ms, chat first byte ${chat.ms.toFixed(1)} ms, first-load JS ${(weight.gzipBytes / 1024).toFixed(0)} kB gzip`,
+  );
   await request.dispose();
 });

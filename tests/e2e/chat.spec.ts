@@ -130,7 +130,9 @@ test("model errors show in the thread and the next message works", async ({ page
   await expect(chat.lastReply).toContainText("Fake model says: Try again — done.");
 });
 
-test("reply Markdown shows images from this app only; an image from elsewhere is a link and is never loaded", async ({ page }) => {
+test("reply Markdown shows images from this app only; an image from elsewhere is a link and is never loaded", async ({
+  page,
+}) => {
   const chat = chatPage(page);
   await signUp(page, "Pictures");
   const outside: string[] = [];
@@ -140,7 +142,10 @@ test("reply Markdown shows images from this app only; an image from elsewhere is
   await chat.send("![leak](https://example.com/pixel.png?q=secret) and ![own](/favicon.ico)");
   const reply = chat.lastReply;
   await expect(reply).toContainText("— done.");
-  await expect(reply.getByRole("link", { name: "leak" })).toHaveAttribute("href", "https://example.com/pixel.png?q=secret");
+  await expect(reply.getByRole("link", { name: "leak" })).toHaveAttribute(
+    "href",
+    "https://example.com/pixel.png?q=secret",
+  );
   await expect(reply.locator("img")).toHaveCount(1);
   await expect(reply.locator("img")).toHaveAttribute("src", "/favicon.ico");
   expect(outside).toEqual([]);
@@ -148,7 +153,9 @@ test("reply Markdown shows images from this app only; an image from elsewhere is
   expect(csp).toContain("img-src 'self' data: blob:;");
 });
 
-test("model picker: the choice goes to the model, is stored per thread, and only offered models are accepted", async ({ page }) => {
+test("model picker: the choice goes to the model, is stored per thread, and only offered models are accepted", async ({
+  page,
+}) => {
   const chat = chatPage(page);
   await signUp(page, "Picker");
   const marker = `pick-${Date.now()}`;
@@ -180,7 +187,9 @@ test("model picker: the choice goes to the model, is stored per thread, and only
   }
 });
 
-test("search: Ctrl+K, matches in titles and messages highlighted, opening a result shows the thread", async ({ page }) => {
+test("search: Ctrl+K, matches in titles and messages highlighted, opening a result shows the thread", async ({
+  page,
+}) => {
   const chat = chatPage(page);
   await signUp(page, "Searcher");
   await chat.send("Tell me about volcanic islands");
@@ -214,7 +223,11 @@ test("keyboard: shortcuts for new thread, composer focus and search, listed in a
   await chat.send("First thread by keyboard");
   await expect(chat.lastReply).toContainText("— done.");
 
-  await page.getByRole("heading", { level: 1 }).or(page.locator("main")).first().click({ position: { x: 5, y: 5 } });
+  await page
+    .getByRole("heading", { level: 1 })
+    .or(page.locator("main"))
+    .first()
+    .click({ position: { x: 5, y: 5 } });
   await page.keyboard.press("Shift+?");
   const dialog = page.getByRole("dialog", { name: "Keyboard shortcuts" });
   await expect(dialog).toBeVisible();

@@ -1,7 +1,10 @@
 import pg from "pg";
 
 /** Direct access to the test server's database, to check what the API did (or did not) write. */
-export async function withDb<T>(run: (client: pg.Client) => Promise<T>, url = process.env.E2E_DATABASE_URL): Promise<T> {
+export async function withDb<T>(
+  run: (client: pg.Client) => Promise<T>,
+  url = process.env.E2E_DATABASE_URL,
+): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -38,6 +41,10 @@ export const countRowsOf = async (userIds: string[]) =>
 /** What only admins change: invitations and instance settings, whole tables (no other test on this server writes them). */
 export const snapshotAdminState = () =>
   withDb(async (client) => ({
-    invitation: (await client.query(`select row_to_json(t)::text as row from invitation t order by 1`)).rows.map((r) => r.row as string),
-    instanceSetting: (await client.query(`select row_to_json(t)::text as row from instance_setting t order by 1`)).rows.map((r) => r.row as string),
+    invitation: (await client.query(`select row_to_json(t)::text as row from invitation t order by 1`)).rows.map(
+      (r) => r.row as string,
+    ),
+    instanceSetting: (
+      await client.query(`select row_to_json(t)::text as row from instance_setting t order by 1`)
+    ).rows.map((r) => r.row as string),
   }));

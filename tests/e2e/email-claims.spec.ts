@@ -9,7 +9,10 @@ import { uniqueEmail } from "../support/unique-email";
 import { startInstance } from "./instances";
 
 test.describe("redirect targets", () => {
-  test("a signed-in browser sent to /sign-in with a hostile callbackURL stays on this app, and nothing answers 500", async ({ page, baseURL }) => {
+  test("a signed-in browser sent to /sign-in with a hostile callbackURL stays on this app, and nothing answers 500", async ({
+    page,
+    baseURL,
+  }) => {
     await signUp(page, "Redirected");
     const own = new URL(baseURL!).origin;
     const landing = await page.goto("/sign-in?callbackURL=/%09/example.com");
@@ -17,7 +20,15 @@ test.describe("redirect targets", () => {
     expect(new URL(page.url()).origin).toBe(own);
     expect(new URL(page.url()).pathname).toBe("/");
 
-    const hostile = ["/%0a/x", "/%0d%0aSet-Cookie:%20a=b", "/%5C/example.com", "/%2F/example.com", "//example.com", "https:example.com", `/${"a".repeat(4000)}`];
+    const hostile = [
+      "/%0a/x",
+      "/%0d%0aSet-Cookie:%20a=b",
+      "/%5C/example.com",
+      "/%2F/example.com",
+      "//example.com",
+      "https:example.com",
+      `/${"a".repeat(4000)}`,
+    ];
     // Odd but harmless: kept, as paths on this app (percent-encoded in the Location header).
     const odd = ["/%E2%80%A8", "/%ZZ", "/ünï"];
     for (const target of [...hostile, ...odd]) {
@@ -48,7 +59,9 @@ async function ssoContext(browser: Browser, baseURL: string) {
 /** The newest link in a mail to `email` that this instance printed in its log (no SMTP_URL). */
 async function linkFromLog(logFile: string, email: string, pathPart: string): Promise<string> {
   for (let i = 0; i < 50; i++) {
-    const mails = readFileSync(logFile, "utf8").split("[mail] to ").filter((m) => m.startsWith(`${email}:`));
+    const mails = readFileSync(logFile, "utf8")
+      .split("[mail] to ")
+      .filter((m) => m.startsWith(`${email}:`));
     const link = mails.at(-1)?.match(new RegExp(`https?://\\S*${pathPart}\\S*`))?.[0];
     if (link) return link;
     await new Promise((r) => setTimeout(r, 100));
@@ -62,7 +75,12 @@ test.describe("an instance limited to SIGNUP_EMAIL_DOMAINS, with ADMIN_EMAILS an
   let app: Awaited<ReturnType<typeof startInstance>>;
   const listed = uniqueEmail("listed-boss");
   let subjects = 0;
-  const identity = (email: string, verified: boolean) => ({ sub: `claims-${process.pid}-${subjects++}`, email, email_verified: verified, name: "Claimer" });
+  const identity = (email: string, verified: boolean) => ({
+    sub: `claims-${process.pid}-${subjects++}`,
+    email,
+    email_verified: verified,
+    name: "Claimer",
+  });
   test.beforeAll(async () => {
     provider = await startOidcProvider();
     app = await startInstance("claims", {
@@ -79,15 +97,26 @@ test.describe("an instance limited to SIGNUP_EMAIL_DOMAINS, with ADMIN_EMAILS an
     await provider?.stop();
   });
 
-  test("an unverified account is held (403 email_not_verified, a 'Check your inbox' page with a resend button) until it opens the link", async ({ browser }) => {
+  test("an unverified account is held (403 email_not_verified, a 'Check your inbox' page with a resend button) until it opens the link", async ({
+    browser,
+  }) => {
     const context = await ssoContext(browser, app.url);
     const page = await context.newPage();
     const email = await signUp(page, "Held", uniqueEmail("held"));
-    const api = (path: string, method = "GET") => page.request.fetch(path, { method, headers: { origin: app.url }, data: method === "POST" ? {} : undefined });
-    for (const [path, method] of [["/api/threads", "GET"], ["/api/threads", "POST"], ["/api/search?q=x", "GET"], ["/api/export", "GET"], ["/api/chat", "POST"]] as const) {
+    const api = (path: string, method = "GET") =>
+      page.request.fetch(path, { method, headers: { origin: app.url }, data: method === "POST" ? {} : undefined });
+    for (const [path, method] of [
+      ["/api/threads", "GET"],
+      ["/api/threads", "POST"],
+      ["/api/search?q=x", "GET"],
+      ["/api/export", "GET"],
+      ["/api/chat", "POST"],
+    ] as const) {
       const refused = await api(path, method);
       expect(refused.status(), `${method} ${path}`).toBe(403);
-      expect(await refused.json(), `${method} ${path}`).toEqual({ error: { code: "email_not_verified", message: expect.any(String), requestId: expect.any(String) } });
+      expect(await refused.json(), `${method} ${path}`).toEqual({
+        error: { code: "email_not_verified", message: expect.any(String), requestId: expect.any(String) },
+      });
     }
     await page.goto("/");
     await expect(page.getByRole("heading", { name: "Check your inbox" })).toBeVisible();
@@ -101,7 +130,9 @@ test.describe("an instance limited to SIGNUP_EMAIL_DOMAINS, with ADMIN_EMAILS an
     await context.close();
   });
 
-  test("a provider that does not vouch for the address signs nobody up: no account, no admin; one that does, makes the listed address admin", async ({ browser }) => {
+  test("a provider that does not vouch for the address signs nobody up: no account, no admin; one that does, makes the listed address admin", async ({
+    browser,
+  }) => {
     const context = await ssoContext(browser, app.url);
     const page = await context.newPage();
     provider.signInAs(identity(listed, false));
@@ -110,7 +141,11 @@ test.describe("an instance limited to SIGNUP_EMAIL_DOMAINS, with ADMIN_EMAILS an
     await expect(page.locator("main").getByRole("alert")).toContainText(`${sso} did not confirm your email address`);
     expect(await (await page.request.get("/api/auth/get-session")).json()).toBeNull();
     expect((await page.request.get("/api/threads")).status()).toBe(401);
-    const rows = () => withDb(async (c) => (await c.query(`select role, email_verified from "user" where email = $1`, [listed.toLowerCase()])).rows);
+    const rows = () =>
+      withDb(
+        async (c) =>
+          (await c.query(`select role, email_verified from "user" where email = $1`, [listed.toLowerCase()])).rows,
+      );
     expect(await rows()).toEqual([]);
 
     provider.signInAs(identity(listed, true));
@@ -122,13 +157,18 @@ test.describe("an instance limited to SIGNUP_EMAIL_DOMAINS, with ADMIN_EMAILS an
   });
 });
 
-test("with SMTP_URL, sign-up answers alike for a taken address, the page says to check the inbox, and the owner is told by mail", async ({ browser, playwright }) => {
+test("with SMTP_URL, sign-up answers alike for a taken address, the page says to check the inbox, and the owner is told by mail", async ({
+  browser,
+  playwright,
+}) => {
   const smtp = await startSmtpServer();
   const app = await startInstance("smtp", { SMTP_URL: smtp.url });
   try {
     const taken = uniqueEmail("owner");
     const owner = await playwright.request.newContext({ baseURL: app.url, extraHTTPHeaders: { origin: app.url } });
-    expect((await owner.post("/api/auth/sign-up/email", { data: { name: "Owner", email: taken, password } })).status()).toBe(200);
+    expect(
+      (await owner.post("/api/auth/sign-up/email", { data: { name: "Owner", email: taken, password } })).status(),
+    ).toBe(200);
     await owner.dispose();
 
     const context = await browser.newContext({ baseURL: app.url });

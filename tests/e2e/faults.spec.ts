@@ -4,19 +4,24 @@ import { apiUser, chatBody, listThreads, signUp } from "./helpers";
 
 // Each marker makes the fake model fail one way; MODEL_TIMEOUT_MS is 3 s on the test server.
 for (const fault of ["[fail-500]", "[fail-429]", "[cut]", "[stall]"]) {
-  test(`model fault ${fault}: a clear error, the user's message kept, no unmarked half reply, and the next message works`, async ({ page }) => {
+  test(`model fault ${fault}: a clear error, the user's message kept, no unmarked half reply, and the next message works`, async ({
+    page,
+  }) => {
     const chat = chatPage(page);
     await signUp(page, "Faulty");
     await chat.send(`${fault} please answer`);
-    await expect(page.getByRole("alert").filter({ hasText: /could not answer|error|failed|aborted/i })).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByRole("alert").filter({ hasText: /could not answer|error|failed|aborted/i })).toBeVisible({
+      timeout: 15_000,
+    });
     await expect(chat.sendButton).toBeVisible();
 
     const [thread] = await listThreads(page.request);
-    const stored = async () => (await (await page.request.get(`/api/threads/${thread.id}/messages`)).json()).messages as {
-      id: string;
-      status: string;
-      content: { role: string; parts: { type: string; text?: string }[] };
-    }[];
+    const stored = async () =>
+      (await (await page.request.get(`/api/threads/${thread.id}/messages`)).json()).messages as {
+        id: string;
+        status: string;
+        content: { role: string; parts: { type: string; text?: string }[] };
+      }[];
     await expect.poll(async () => (await stored()).filter((m) => m.content.role === "user").length).toBe(1);
     for (const m of await stored()) {
       if (m.content.role === "assistant") expect(m.status, JSON.stringify(m)).not.toBe("complete");
@@ -24,7 +29,11 @@ for (const fault of ["[fail-500]", "[fail-429]", "[cut]", "[stall]"]) {
 
     await chat.send("Are you back?");
     await expect(chat.lastReply).toContainText("Fake model says: Are you back? — done.");
-    await expect.poll(async () => (await stored()).filter((m) => m.status === "complete" && m.content.role === "assistant").length).toBe(1);
+    await expect
+      .poll(
+        async () => (await stored()).filter((m) => m.status === "complete" && m.content.role === "assistant").length,
+      )
+      .toBe(1);
   });
 }
 
@@ -77,15 +86,23 @@ test("state-changing requests from a foreign origin are refused with 403", async
     await request.post("/api/threads", { data: {}, headers: { "sec-fetch-site": "cross-site" } }),
   ]) {
     expect(response.status()).toBe(403);
-    expect(await response.json()).toEqual({ error: { code: "forbidden", message: expect.any(String), requestId: expect.any(String) } });
+    expect(await response.json()).toEqual({
+      error: { code: "forbidden", message: expect.any(String), requestId: expect.any(String) },
+    });
   }
   expect((await (await request.get(`/api/threads/${thread.id}`)).json()).title).toBeNull();
   // better-auth refuses foreign origins itself.
-  const signIn = await request.post("/api/auth/sign-in/email", { data: { email: "x@example.com", password: "whatever1" }, headers: foreign });
+  const signIn = await request.post("/api/auth/sign-in/email", {
+    data: { email: "x@example.com", password: "whatever1" },
+    headers: foreign,
+  });
   expect(signIn.status()).toBe(403);
 });
 
-test("load: 50 users × 10 messages at once, every message stored once in the right thread", async ({ playwright, baseURL }) => {
+test("load: 50 users × 10 messages at once, every message stored once in the right thread", async ({
+  playwright,
+  baseURL,
+}) => {
   test.setTimeout(180_000);
   const users = await Promise.all(Array.from({ length: 50 }, (_, i) => apiUser(playwright, baseURL!, `Load${i}`)));
   const started = Date.now();
@@ -95,7 +112,9 @@ test("load: 50 users × 10 messages at once, every message stored once in the ri
       // Ten conversations' first turns, all at once (each its own branch root).
       const statuses = await Promise.all(
         Array.from({ length: 10 }, async (_, m) => {
-          const response = await request.post("/api/chat", { data: chatBody(thread.id, `user${u} message${m}`, `u${u}-m${m}`) });
+          const response = await request.post("/api/chat", {
+            data: chatBody(thread.id, `user${u} message${m}`, `u${u}-m${m}`),
+          });
           const body = await response.text();
           return { status: response.status(), complete: body.includes('"type":"finish"') };
         }),
@@ -109,10 +128,16 @@ test("load: 50 users × 10 messages at once, every message stored once in the ri
   }
   for (const { thread, request, u } of results) {
     // A keep-alive socket the server closed after the burst can reset once (ECONNRESET): ask again.
-    const count = () => request.get(`/api/threads/${thread.id}/messages`).then(async (r) => ((await r.json()) as { messages: unknown[] }).messages.length, () => -1);
+    const count = () =>
+      request.get(`/api/threads/${thread.id}/messages`).then(
+        async (r) => ((await r.json()) as { messages: unknown[] }).messages.length,
+        () => -1,
+      );
     await expect.poll(count, { timeout: 20_000 }).toBe(20);
     const { messages } = await (await request.get(`/api/threads/${thread.id}/messages`)).json();
-    const userTexts = messages.filter((m: { content: { role: string } }) => m.content.role === "user").map((m: { content: { parts: { text: string }[] } }) => m.content.parts[0].text);
+    const userTexts = messages
+      .filter((m: { content: { role: string } }) => m.content.role === "user")
+      .map((m: { content: { parts: { text: string }[] } }) => m.content.parts[0].text);
     expect(userTexts.sort()).toEqual(Array.from({ length: 10 }, (_, m) => `user${u} message${m}`).sort());
     const replies = messages.filter((m: { content: { role: string } }) => m.content.role === "assistant");
     for (const reply of replies) {

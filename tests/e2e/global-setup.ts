@@ -39,7 +39,9 @@ export default async function globalSetup() {
   };
   process.env.E2E_DATABASE_URL = postgres.url;
   // Tests that start another instance of the app (same database, model and secret) use this.
-  process.env.E2E_APP_ENV = JSON.stringify(Object.fromEntries(Object.entries(env).filter(([k]) => k !== "PATH" && !k.startsWith("npm_"))));
+  process.env.E2E_APP_ENV = JSON.stringify(
+    Object.fromEntries(Object.entries(env).filter(([k]) => k !== "PATH" && !k.startsWith("npm_"))),
+  );
   process.env.E2E_MODEL_URL = model.url;
 
   if (process.env.E2E_SKIP_BUILD !== "1") buildApp(env);

@@ -45,7 +45,10 @@ export async function apiAdmin(playwright: { request: APIRequest }, baseURL: str
   const context = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL } });
   await context.post("/api/auth/sign-up/email", { data: { name: "E2E Admin", email: e2eAdminEmail, password } });
   const { withDb } = await import("./db");
-  await withDb((client) => client.query(`update "user" set email_verified = true where email = $1`, [e2eAdminEmail]), databaseUrl);
+  await withDb(
+    (client) => client.query(`update "user" set email_verified = true where email = $1`, [e2eAdminEmail]),
+    databaseUrl,
+  );
   const response = await context.post("/api/auth/sign-in/email", { data: { email: e2eAdminEmail, password } });
   expect(response.status()).toBe(200);
   const { user } = (await response.json()) as { user: { id: string } };
@@ -69,21 +72,37 @@ export async function modelRequests(): Promise<string[]> {
 
 /** What the fake model received besides words, newest last (see tests/support/fake-openai.ts). */
 export async function modelParts(): Promise<import("../support/fake-openai").ReceivedParts[]> {
-  return ((await (await fetch(fakeModel("/__parts"))).json()) as { parts: import("../support/fake-openai").ReceivedParts[] }).parts;
+  return (
+    (await (await fetch(fakeModel("/__parts"))).json()) as { parts: import("../support/fake-openai").ReceivedParts[] }
+  ).parts;
 }
 
 /** The signed-in user's threads as GET /api/threads lists them (its first page). */
 export async function listThreads(request: import("@playwright/test").APIRequestContext) {
-  return ((await (await request.get("/api/threads")).json()) as { threads: { id: string; title: string | null; model: string }[] }).threads;
+  return (
+    (await (await request.get("/api/threads")).json()) as {
+      threads: { id: string; title: string | null; model: string }[];
+    }
+  ).threads;
 }
 
 /** POST /api/attachments with one file, as the browser sends it. */
-export function uploadFile(request: import("@playwright/test").APIRequestContext, name: string, bytes: Buffer, mimeType = "application/octet-stream") {
+export function uploadFile(
+  request: import("@playwright/test").APIRequestContext,
+  name: string,
+  bytes: Buffer,
+  mimeType = "application/octet-stream",
+) {
   return request.post("/api/attachments", { multipart: { file: { name, mimeType, buffer: bytes } } });
 }
 
 /** A file part naming an upload, as the app's client puts it in a message. */
-export const filePart = (upload: { id: string; name: string; type: string }) => ({ type: "file", mediaType: upload.type, filename: upload.name, url: `/api/attachments/${upload.id}` });
+export const filePart = (upload: { id: string; name: string; type: string }) => ({
+  type: "file",
+  mediaType: upload.type,
+  filename: upload.name,
+  url: `/api/attachments/${upload.id}`,
+});
 
 export function chatBody(threadId: string, text: string, id = `u-${Date.now()}-${counter++}`) {
   return {

@@ -6,10 +6,17 @@ import { pdfBombs } from "../support/files";
 import { countRowsOf, withDb } from "./db";
 import { startInstance } from "./instances";
 
-type Bad = { name: string; method: string; path: string; body?: string | Uint8Array<ArrayBuffer>; contentType?: string | null; headers?: Record<string, string> };
+type Bad = {
+  name: string;
+  method: string;
+  path: string;
+  body?: string | Uint8Array<ArrayBuffer>;
+  contentType?: string | null;
+  headers?: Record<string, string>;
+};
 
 const json = (value: unknown) => JSON.stringify(value);
-const sqlAndHtml = ["' OR '1'='1", "1; DROP TABLE thread; --", "<script>alert(1)</script>", "\" onmouseover=\"x", "%00"];
+const sqlAndHtml = ["' OR '1'='1", "1; DROP TABLE thread; --", "<script>alert(1)</script>", '" onmouseover="x', "%00"];
 const unicode = ["\u0000", "a\u0000b", "\ud800", "x\udfffy", "\u202e\u202d"];
 // Text no PostgreSQL column or person can use: NUL and lone surrogates (RTL marks are valid text).
 const invalidText = unicode.slice(0, 4);
@@ -17,8 +24,13 @@ const invalidText = unicode.slice(0, 4);
 /** Builds the corpus: every entry is a request the API must refuse with a 4xx and the JSON error shape. */
 function corpus(ownThread: string, othersThread: string, othersAttachment: string): Bad[] {
   const out: Bad[] = [];
-  const add = (name: string, method: string, path: string, body?: string | Uint8Array<ArrayBuffer>, contentType: string | null = "application/json") =>
-    out.push({ name, method, path, body, contentType });
+  const add = (
+    name: string,
+    method: string,
+    path: string,
+    body?: string | Uint8Array<ArrayBuffer>,
+    contentType: string | null = "application/json",
+  ) => out.push({ name, method, path, body, contentType });
 
   const bodyRoutes: [string, string][] = [
     ["POST", "/api/threads"],
@@ -26,42 +38,124 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     ["POST", `/api/threads/${ownThread}/messages`],
     ["POST", "/api/chat"],
   ];
-  const invalidJson = ["{", "[", "nul", '"unterminated', "{'single':'quotes'}", "{\"a\":1,}", "", " ", "\u0000", "{\"title\": \"x\"}}"];
+  const invalidJson = [
+    "{",
+    "[",
+    "nul",
+    '"unterminated',
+    "{'single':'quotes'}",
+    '{"a":1,}',
+    "",
+    " ",
+    "\u0000",
+    '{"title": "x"}}',
+  ];
   const wrongShapes: unknown[] = [
-    null, 1, "string", [], true,
-    { title: 1 }, { title: true }, { title: [] }, { title: {} }, { title: null }, { title: "" }, { title: "   " },
-    { title: "x".repeat(10_000) }, { title: "ok", extra: 1 }, { status: "deleted" }, { status: 1 }, { status: null },
-    JSON.parse('{"__proto__": {"admin": true}}'), JSON.parse('{"constructor": {"prototype": {"admin": true}}}'),
+    null,
+    1,
+    "string",
+    [],
+    true,
+    { title: 1 },
+    { title: true },
+    { title: [] },
+    { title: {} },
+    { title: null },
+    { title: "" },
+    { title: "   " },
+    { title: "x".repeat(10_000) },
+    { title: "ok", extra: 1 },
+    { status: "deleted" },
+    { status: 1 },
+    { status: null },
+    JSON.parse('{"__proto__": {"admin": true}}'),
+    JSON.parse('{"constructor": {"prototype": {"admin": true}}}'),
     ...invalidText.map((u) => ({ title: u })),
     ...sqlAndHtml.map((s) => ({ title: "x", [s]: s })),
-    { id: ownThread }, { id: 123, messages: [] }, { id: "", messages: [] }, { id: ownThread, messages: [] },
-    { id: ownThread, messages: "hello" }, { id: ownThread, messages: [1] }, { id: ownThread, messages: [{}] },
+    { id: ownThread },
+    { id: 123, messages: [] },
+    { id: "", messages: [] },
+    { id: ownThread, messages: [] },
+    { id: ownThread, messages: "hello" },
+    { id: ownThread, messages: [1] },
+    { id: ownThread, messages: [{}] },
     { id: ownThread, messages: [{ id: "m", role: "robot", parts: [] }] },
     { id: ownThread, messages: [{ id: "m", role: "user", parts: "text" }] },
     { id: ownThread, messages: [{ id: "m", role: "user", parts: [{ type: "text" }] }] },
     { id: ownThread, messages: [{ id: "m", role: "user", parts: [{ type: "text", text: 5 }] }] },
     { id: ownThread, messages: [{ id: "", role: "user", parts: [{ type: "text", text: "x" }] }] },
     { id: ownThread, messages: [{ id: "m", role: "assistant", parts: [{ type: "text", text: "x" }] }] },
-    { id: ownThread, trigger: "delete-everything", messages: [{ id: "m", role: "user", parts: [{ type: "text", text: "x" }] }] },
+    {
+      id: ownThread,
+      trigger: "delete-everything",
+      messages: [{ id: "m", role: "user", parts: [{ type: "text", text: "x" }] }],
+    },
     { id: ownThread, messages: [{ id: "m", role: "user", parts: [{ type: "text", text: "x".repeat(40_000) }] }] },
-    { id: ownThread, messages: Array.from({ length: 600 }, (_, i) => ({ id: `m${i}`, role: "user", parts: [{ type: "text", text: "x" }] })) },
-    ...invalidText.map((u) => ({ id: ownThread, messages: [{ id: "m", role: "user", parts: [{ type: "text", text: u }] }] })),
-    ...unicode.map((u) => ({ id: ownThread, messages: [{ id: "m", role: "user", parts: [{ type: "text", text: u }] }], trigger: u })),
+    {
+      id: ownThread,
+      messages: Array.from({ length: 600 }, (_, i) => ({
+        id: `m${i}`,
+        role: "user",
+        parts: [{ type: "text", text: "x" }],
+      })),
+    },
+    ...invalidText.map((u) => ({
+      id: ownThread,
+      messages: [{ id: "m", role: "user", parts: [{ type: "text", text: u }] }],
+    })),
+    ...unicode.map((u) => ({
+      id: ownThread,
+      messages: [{ id: "m", role: "user", parts: [{ type: "text", text: u }] }],
+      trigger: u,
+    })),
     { id: "m", parentId: null, format: "other/v1", content: { role: "user", parts: [] } },
     { id: "m", parentId: 5, format: "ai-sdk/v6", content: { role: "user", parts: [] } },
-    { id: "m", parentId: null, format: "ai-sdk/v6", content: { role: "user", parts: [], extra: { __proto__: 1 } }, more: 1 },
+    {
+      id: "m",
+      parentId: null,
+      format: "ai-sdk/v6",
+      content: { role: "user", parts: [], extra: { __proto__: 1 } },
+      more: 1,
+    },
     { id: "m\u0000", parentId: null, format: "ai-sdk/v6", content: { role: "user", parts: [] } },
     // The message tree: a parent must be an earlier message of the same thread; ids are ASCII.
-    ...[["loop", "loop"], ["m", "never-stored"], ["m", othersThread], ["m", "é"], ["ü", null], ["with space", null], ["x".repeat(101), null]].map(([id, parentId]) => ({
-      id, parentId, format: "ai-sdk/v6", content: { role: "user", parts: [{ type: "text", text: "x" }] },
+    ...[
+      ["loop", "loop"],
+      ["m", "never-stored"],
+      ["m", othersThread],
+      ["m", "é"],
+      ["ü", null],
+      ["with space", null],
+      ["x".repeat(101), null],
+    ].map(([id, parentId]) => ({
+      id,
+      parentId,
+      format: "ai-sdk/v6",
+      content: { role: "user", parts: [{ type: "text", text: "x" }] },
     })),
     // One request's budget: each message once, and a reply id that is new and ASCII.
-    { id: ownThread, messages: [{ id: "d", role: "user", parts: [{ type: "text", text: "x" }] }, { id: "d", role: "user", parts: [{ type: "text", text: "x" }] }] },
+    {
+      id: ownThread,
+      messages: [
+        { id: "d", role: "user", parts: [{ type: "text", text: "x" }] },
+        { id: "d", role: "user", parts: [{ type: "text", text: "x" }] },
+      ],
+    },
     { id: ownThread, messages: [{ id: "m", role: "user", parts: [{ type: "text", text: "x" }] }], replyId: "m" },
     { id: ownThread, messages: [{ id: "m", role: "user", parts: [{ type: "text", text: "x" }] }], replyId: "réponse" },
-    { id: ownThread, messages: [{ id: "m", role: "user", parts: [{ type: "text", text: "x" }] }], replyId: "a\r\nx-injected: 1" },
+    {
+      id: ownThread,
+      messages: [{ id: "m", role: "user", parts: [{ type: "text", text: "x" }] }],
+      replyId: "a\r\nx-injected: 1",
+    },
     { id: ownThread, messages: [{ id: "naïve", role: "user", parts: [{ type: "text", text: "x" }] }] },
-    { id: ownThread, messages: [{ id: "first", role: "user", parts: [{ type: "text", text: "x" }] }, { id: "second", role: "user", parts: [{ type: "text", text: "x" }] }] },
+    {
+      id: ownThread,
+      messages: [
+        { id: "first", role: "user", parts: [{ type: "text", text: "x" }] },
+        { id: "second", role: "user", parts: [{ type: "text", text: "x" }] },
+      ],
+    },
   ];
   for (const [method, path] of bodyRoutes) {
     for (const text of invalidJson) add(`invalid JSON ${json(text)}`, method, path, text);
@@ -77,9 +171,18 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
   }
 
   const badIds = [
-    "1", "not-a-uuid", "00000000-0000-0000-0000-00000000000", "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz", "..%2F..%2Fetc%2Fpasswd",
-    encodeURIComponent("' OR '1'='1"), encodeURIComponent("<img src=x onerror=alert(1)>"), "%00", encodeURIComponent("\u202e"),
-    "x".repeat(500), othersThread, "00000000-0000-4000-8000-000000000000",
+    "1",
+    "not-a-uuid",
+    "00000000-0000-0000-0000-00000000000",
+    "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz",
+    "..%2F..%2Fetc%2Fpasswd",
+    encodeURIComponent("' OR '1'='1"),
+    encodeURIComponent("<img src=x onerror=alert(1)>"),
+    "%00",
+    encodeURIComponent("\u202e"),
+    "x".repeat(500),
+    othersThread,
+    "00000000-0000-4000-8000-000000000000",
   ];
   for (const id of badIds) {
     add(`GET thread ${id.slice(0, 40)}`, "GET", `/api/threads/${id}`);
@@ -87,7 +190,12 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     add(`PATCH ${id.slice(0, 40)}`, "PATCH", `/api/threads/${id}`, json({ title: "hijack" }));
     add(`DELETE ${id.slice(0, 40)}`, "DELETE", `/api/threads/${id}`);
     add(`title ${id.slice(0, 40)}`, "POST", `/api/threads/${id}/title`);
-    add(`append ${id.slice(0, 40)}`, "POST", `/api/threads/${id}/messages`, json({ id: "m", parentId: null, format: "ai-sdk/v6", content: { role: "user", parts: [] } }));
+    add(
+      `append ${id.slice(0, 40)}`,
+      "POST",
+      `/api/threads/${id}/messages`,
+      json({ id: "m", parentId: null, format: "ai-sdk/v6", content: { role: "user", parts: [] } }),
+    );
     add(`chat ${id.slice(0, 40)}`, "POST", "/api/chat", json(chatBody(decodeURIComponent(id), "hi")));
     add(`stream ${id.slice(0, 40)}`, "GET", `/api/threads/${id}/stream`);
     add(`stop ${id.slice(0, 40)}`, "POST", `/api/threads/${id}/stop`);
@@ -96,7 +204,12 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     add(`GET attachment ${id.slice(0, 40)}`, "GET", `/api/attachments/${id}`);
     add(`DELETE attachment ${id.slice(0, 40)}`, "DELETE", `/api/attachments/${id}`);
     // A file part must name an upload of the caller's, by its URL; anything else is refused before the model.
-    for (const url of [`/api/attachments/${id}`, `https://example.com/${id}`, `file:///etc/passwd`, `data:text/plain;base64,${Buffer.from(id).toString("base64")}`]) {
+    for (const url of [
+      `/api/attachments/${id}`,
+      `https://example.com/${id}`,
+      `file:///etc/passwd`,
+      `data:text/plain;base64,${Buffer.from(id).toString("base64")}`,
+    ]) {
       const body = chatBody(ownThread, "look at this");
       body.messages[0].parts.push({ type: "file", mediaType: "text/plain", url } as never);
       add(`chat file part ${url.slice(0, 50)}`, "POST", "/api/chat", json(body));
@@ -108,7 +221,9 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
   const multipart = `multipart/form-data; boundary=${boundary}`;
   const filePart = (name: string, type: string, bytes: Buffer) =>
     Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: ${type}\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: ${type}\r\n\r\n`,
+      ),
       bytes,
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
@@ -116,67 +231,162 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     ["JSON body", json({ file: "aGVsbG8=" }), "application/json"],
     ["no content type", "hello", null],
     ["form-urlencoded", "file=hello", "application/x-www-form-urlencoded"],
-    ["multipart without a boundary", part('Content-Disposition: form-data; name="file"; filename="a.txt"', "a"), "multipart/form-data"],
-    ["truncated multipart", `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhalf`, multipart],
+    [
+      "multipart without a boundary",
+      part('Content-Disposition: form-data; name="file"; filename="a.txt"', "a"),
+      "multipart/form-data",
+    ],
+    [
+      "truncated multipart",
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhalf`,
+      multipart,
+    ],
     ["empty multipart", `--${boundary}--\r\n`, multipart],
-    ["a field, not a file", part('Content-Disposition: form-data; name="file"', "just text") + `--${boundary}--\r\n`, multipart],
-    ["a file in another field", part('Content-Disposition: form-data; name="upload"; filename="a.txt"', "a") + `--${boundary}--\r\n`, multipart],
-    ["an empty file", part('Content-Disposition: form-data; name="file"; filename="empty.txt"', "") + `--${boundary}--\r\n`, multipart],
-    ["a binary of no accepted type", part('Content-Disposition: form-data; name="file"; filename="x.exe"\r\nContent-Type: image/png', "MZ\u0000\u0001\u0002") + `--${boundary}--\r\n`, multipart],
+    [
+      "a field, not a file",
+      part('Content-Disposition: form-data; name="file"', "just text") + `--${boundary}--\r\n`,
+      multipart,
+    ],
+    [
+      "a file in another field",
+      part('Content-Disposition: form-data; name="upload"; filename="a.txt"', "a") + `--${boundary}--\r\n`,
+      multipart,
+    ],
+    [
+      "an empty file",
+      part('Content-Disposition: form-data; name="file"; filename="empty.txt"', "") + `--${boundary}--\r\n`,
+      multipart,
+    ],
+    [
+      "a binary of no accepted type",
+      part(
+        'Content-Disposition: form-data; name="file"; filename="x.exe"\r\nContent-Type: image/png',
+        "MZ\u0000\u0001\u0002",
+      ) + `--${boundary}--\r\n`,
+      multipart,
+    ],
     ["garbage", new Uint8Array(2048).fill(0xff), multipart],
     ["over the size limit", new Uint8Array(11 * 1024 * 1024).fill(97), multipart],
     // Read in a worker with a memory cap (lib/attachments/pdf-text.ts): 422 pdf_too_complex, nothing stored.
-    ["a PDF whose stream inflates to 200 MB", new Uint8Array(filePart("bomb.pdf", "application/pdf", pdfBombs.buffers())), multipart],
+    [
+      "a PDF whose stream inflates to 200 MB",
+      new Uint8Array(filePart("bomb.pdf", "application/pdf", pdfBombs.buffers())),
+      multipart,
+    ],
   ];
   for (const [name, body, type] of uploads) add(`upload: ${name}`, "POST", "/api/attachments", body, type);
 
   const queries = [
-    "status=deleted", "status=", "status=regular&status=archived", "limit=0", "limit=-1", "limit=101", "limit=abc", "limit=1.5",
-    "after=garbage", "after=", `after=${encodeURIComponent("' OR 1=1 --")}`, `after=${Buffer.from('["2020-01-01","x"]').toString("base64url")}`,
-    "unknown=1", `status=${encodeURIComponent("<script>")}`, `after=${"A".repeat(300)}`,
+    "status=deleted",
+    "status=",
+    "status=regular&status=archived",
+    "limit=0",
+    "limit=-1",
+    "limit=101",
+    "limit=abc",
+    "limit=1.5",
+    "after=garbage",
+    "after=",
+    `after=${encodeURIComponent("' OR 1=1 --")}`,
+    `after=${Buffer.from('["2020-01-01","x"]').toString("base64url")}`,
+    "unknown=1",
+    `status=${encodeURIComponent("<script>")}`,
+    `after=${"A".repeat(300)}`,
   ];
   for (const q of queries) add(`list ?${q}`, "GET", `/api/threads?${q}`);
   // The metrics token is not the session: a signed-in person without it is refused, whatever they send.
-  for (const auth of ["", "Bearer", "Bearer ", "Bearer wrong", "Basic ZTJlOmUyZQ==", "Bearer e2e-metrics-token2", `Bearer ${"x".repeat(5000)}`]) {
-    out.push({ name: `metrics with ${JSON.stringify(auth.slice(0, 30))}`, method: "GET", path: "/api/metrics", contentType: null, headers: { authorization: auth } });
+  for (const auth of [
+    "",
+    "Bearer",
+    "Bearer ",
+    "Bearer wrong",
+    "Basic ZTJlOmUyZQ==",
+    "Bearer e2e-metrics-token2",
+    `Bearer ${"x".repeat(5000)}`,
+  ]) {
+    out.push({
+      name: `metrics with ${JSON.stringify(auth.slice(0, 30))}`,
+      method: "GET",
+      path: "/api/metrics",
+      contentType: null,
+      headers: { authorization: auth },
+    });
   }
 
   // better-auth endpoints the app does not use, and odd spellings of ones it does: 404 in the app's shape.
   for (const [method, path] of [
-    ["POST", "/api/auth/admin/set-user-password"], ["POST", "/api/auth/admin/update-user"], ["POST", "/api/auth/admin/create-user"],
-    ["POST", "/api/auth/admin/list-user-sessions"], ["POST", "/api/auth/admin/impersonate-user"], ["GET", "/api/auth/admin/list-users"],
-    ["GET", "/api/auth/list-sessions"], ["GET", "/api/auth/list-accounts"], ["POST", "/api/auth/get-session"], ["GET", "/api/auth/ok"],
-    ["POST", "/api/auth/change-email"], ["POST", "/api/auth/two-factor/get-totp-uri"], ["GET", "/api/auth/passkey/list-user-passkeys"],
-    ["GET", "/api/auth/sign-in/email"], ["POST", "/api/auth/Sign-In/Email"], ["POST", "/api/auth/admin/set-user-password/"], ["POST", "/api/auth/sign%2Din/email"],
-    ["POST", "/api/auth/admin%2Fset-user-password"], ["GET", "/api/auth/reset-password/a%2Fb"], ["GET", "/api/auth"], ["POST", "/api/auth/"],
+    ["POST", "/api/auth/admin/set-user-password"],
+    ["POST", "/api/auth/admin/update-user"],
+    ["POST", "/api/auth/admin/create-user"],
+    ["POST", "/api/auth/admin/list-user-sessions"],
+    ["POST", "/api/auth/admin/impersonate-user"],
+    ["GET", "/api/auth/admin/list-users"],
+    ["GET", "/api/auth/list-sessions"],
+    ["GET", "/api/auth/list-accounts"],
+    ["POST", "/api/auth/get-session"],
+    ["GET", "/api/auth/ok"],
+    ["POST", "/api/auth/change-email"],
+    ["POST", "/api/auth/two-factor/get-totp-uri"],
+    ["GET", "/api/auth/passkey/list-user-passkeys"],
+    ["GET", "/api/auth/sign-in/email"],
+    ["POST", "/api/auth/Sign-In/Email"],
+    ["POST", "/api/auth/admin/set-user-password/"],
+    ["POST", "/api/auth/sign%2Din/email"],
+    ["POST", "/api/auth/admin%2Fset-user-password"],
+    ["GET", "/api/auth/reset-password/a%2Fb"],
+    ["GET", "/api/auth"],
+    ["POST", "/api/auth/"],
   ] as const) {
     add(`not an answered auth endpoint: ${method} ${path}`, method, path, method === "GET" ? undefined : json({}));
   }
 
   for (const [method, path] of [
-    ["PUT", "/api/threads"], ["DELETE", "/api/threads"], ["PATCH", "/api/threads"],
-    ["PUT", `/api/threads/${ownThread}`], ["POST", `/api/threads/${ownThread}`],
-    ["PUT", `/api/threads/${ownThread}/messages`], ["DELETE", `/api/threads/${ownThread}/messages`],
-    ["GET", `/api/threads/${ownThread}/title`], ["DELETE", `/api/threads/${ownThread}/title`],
-    ["GET", "/api/chat"], ["PUT", "/api/chat"], ["DELETE", "/api/chat"],
-    ["POST", `/api/threads/${ownThread}/stream`], ["DELETE", `/api/threads/${ownThread}/stream`],
-    ["GET", `/api/threads/${ownThread}/stop`], ["DELETE", `/api/threads/${ownThread}/stop`],
-    ["POST", "/api/health"], ["DELETE", "/api/ready"], ["POST", "/api/metrics"], ["PUT", "/api/metrics"],
-    ["GET", "/api/attachments"], ["PUT", "/api/attachments"], ["DELETE", "/api/attachments"],
-    ["POST", `/api/attachments/${othersAttachment}`], ["PUT", `/api/attachments/${othersAttachment}`], ["PATCH", `/api/attachments/${othersAttachment}`],
+    ["PUT", "/api/threads"],
+    ["DELETE", "/api/threads"],
+    ["PATCH", "/api/threads"],
+    ["PUT", `/api/threads/${ownThread}`],
+    ["POST", `/api/threads/${ownThread}`],
+    ["PUT", `/api/threads/${ownThread}/messages`],
+    ["DELETE", `/api/threads/${ownThread}/messages`],
+    ["GET", `/api/threads/${ownThread}/title`],
+    ["DELETE", `/api/threads/${ownThread}/title`],
+    ["GET", "/api/chat"],
+    ["PUT", "/api/chat"],
+    ["DELETE", "/api/chat"],
+    ["POST", `/api/threads/${ownThread}/stream`],
+    ["DELETE", `/api/threads/${ownThread}/stream`],
+    ["GET", `/api/threads/${ownThread}/stop`],
+    ["DELETE", `/api/threads/${ownThread}/stop`],
+    ["POST", "/api/health"],
+    ["DELETE", "/api/ready"],
+    ["POST", "/api/metrics"],
+    ["PUT", "/api/metrics"],
+    ["GET", "/api/attachments"],
+    ["PUT", "/api/attachments"],
+    ["DELETE", "/api/attachments"],
+    ["POST", `/api/attachments/${othersAttachment}`],
+    ["PUT", `/api/attachments/${othersAttachment}`],
+    ["PATCH", `/api/attachments/${othersAttachment}`],
   ] as const) {
     add(`wrong method ${method} ${path}`, method, path, method === "GET" ? undefined : json({}));
   }
   return out;
 }
 
-test("a corpus of hostile requests gets 4xx JSON errors, no 5xx, and changes nothing", async ({ playwright, baseURL }) => {
+test("a corpus of hostile requests gets 4xx JSON errors, no 5xx, and changes nothing", async ({
+  playwright,
+  baseURL,
+}) => {
   test.setTimeout(180_000);
   const me = await apiUser(playwright, baseURL!, "Hostile");
   const them = await apiUser(playwright, baseURL!, "Victim");
   const mine = await (await me.request.post("/api/threads", { data: { title: "mine" } })).json();
   const theirs = await (await them.request.post("/api/threads", { data: { title: "theirs" } })).json();
-  const theirFile = await (await them.request.post("/api/attachments", { multipart: { file: { name: "theirs.txt", mimeType: "text/plain", buffer: Buffer.from("their file") } } })).json();
+  const theirFile = await (
+    await them.request.post("/api/attachments", {
+      multipart: { file: { name: "theirs.txt", mimeType: "text/plain", buffer: Buffer.from("their file") } },
+    })
+  ).json();
   const cookie = cookieHeader(await me.request.storageState());
 
   const requests = corpus(mine.id, theirs.id, theirFile.id);
@@ -194,32 +404,108 @@ test("a corpus of hostile requests gets 4xx JSON errors, no 5xx, and changes not
 /** Admin routes, sent by an admin (a user is refused before any of this is read). */
 function adminCorpus(target: string, lastAdmin: string, ownThread: string): Bad[] {
   const out: Bad[] = [];
-  const add = (name: string, method: string, path: string, body?: string | Uint8Array<ArrayBuffer>, contentType: string | null = "application/json") =>
-    out.push({ name, method, path, body, contentType });
-  const invalidJson = ["{", "[", "", "\u0000", "{\"mode\": \"open\"}}"];
+  const add = (
+    name: string,
+    method: string,
+    path: string,
+    body?: string | Uint8Array<ArrayBuffer>,
+    contentType: string | null = "application/json",
+  ) => out.push({ name, method, path, body, contentType });
+  const invalidJson = ["{", "[", "", "\u0000", '{"mode": "open"}}'];
   const bodies: [string, string, unknown[]][] = [
-    ["PATCH", `/api/admin/users/${target}`, [
-      null, [], {}, { role: "owner" }, { role: "" }, { role: null }, { role: 1 }, { tokenQuota: -1 }, { tokenQuota: 1.5 }, { tokenQuota: "100" },
-      { tokenQuota: 1e16 }, { tokenQuota: Number.MAX_SAFE_INTEGER + 2 }, { role: "user", extra: 1 }, { name: "renamed" }, { email: "taken@example.com" },
-      { banned: false }, JSON.parse('{"__proto__": {"role": "admin"}}'), ...sqlAndHtml.map((s) => ({ role: s })),
-    ]],
-    ["POST", `/api/admin/users/${target}/ban`, [
-      null, [], "ban", { reason: 5 }, { reason: "x".repeat(501) }, { expiresAt: "yesterday" }, { expiresAt: "2001-01-01T00:00:00Z" }, { expiresAt: 1e12 },
-      { expiresAt: "2999-01-01" }, { reason: "ok", userId: lastAdmin }, ...invalidText.map((u) => ({ reason: u })),
-    ]],
-    ["PUT", "/api/admin/signup-policy", [null, [], {}, { mode: "anyone" }, { mode: "OPEN" }, { mode: 1 }, { mode: "open", domains: ["evil.com"] }, ...sqlAndHtml.map((s) => ({ mode: s }))]],
-    ["POST", "/api/admin/invitations", [
-      null, [], { maxUses: 0 }, { maxUses: 1001 }, { maxUses: 1.5 }, { maxUses: "1" }, { expiresInDays: 0 }, { expiresInDays: 366 }, { expiresInDays: -1 },
-      { email: "not an email" }, { email: "a@b.c".repeat(100) }, { email: 5 }, { token: "chosen-by-me" }, { uses: 5 }, ...sqlAndHtml.map((s) => ({ email: s })),
-    ]],
+    [
+      "PATCH",
+      `/api/admin/users/${target}`,
+      [
+        null,
+        [],
+        {},
+        { role: "owner" },
+        { role: "" },
+        { role: null },
+        { role: 1 },
+        { tokenQuota: -1 },
+        { tokenQuota: 1.5 },
+        { tokenQuota: "100" },
+        { tokenQuota: 1e16 },
+        { tokenQuota: Number.MAX_SAFE_INTEGER + 2 },
+        { role: "user", extra: 1 },
+        { name: "renamed" },
+        { email: "taken@example.com" },
+        { banned: false },
+        JSON.parse('{"__proto__": {"role": "admin"}}'),
+        ...sqlAndHtml.map((s) => ({ role: s })),
+      ],
+    ],
+    [
+      "POST",
+      `/api/admin/users/${target}/ban`,
+      [
+        null,
+        [],
+        "ban",
+        { reason: 5 },
+        { reason: "x".repeat(501) },
+        { expiresAt: "yesterday" },
+        { expiresAt: "2001-01-01T00:00:00Z" },
+        { expiresAt: 1e12 },
+        { expiresAt: "2999-01-01" },
+        { reason: "ok", userId: lastAdmin },
+        ...invalidText.map((u) => ({ reason: u })),
+      ],
+    ],
+    [
+      "PUT",
+      "/api/admin/signup-policy",
+      [
+        null,
+        [],
+        {},
+        { mode: "anyone" },
+        { mode: "OPEN" },
+        { mode: 1 },
+        { mode: "open", domains: ["evil.com"] },
+        ...sqlAndHtml.map((s) => ({ mode: s })),
+      ],
+    ],
+    [
+      "POST",
+      "/api/admin/invitations",
+      [
+        null,
+        [],
+        { maxUses: 0 },
+        { maxUses: 1001 },
+        { maxUses: 1.5 },
+        { maxUses: "1" },
+        { expiresInDays: 0 },
+        { expiresInDays: 366 },
+        { expiresInDays: -1 },
+        { email: "not an email" },
+        { email: "a@b.c".repeat(100) },
+        { email: 5 },
+        { token: "chosen-by-me" },
+        { uses: 5 },
+        ...sqlAndHtml.map((s) => ({ email: s })),
+      ],
+    ],
   ];
   for (const [method, path, shapes] of bodies) {
     for (const text of invalidJson) add(`invalid JSON ${json(text)}`, method, path, text);
     for (const shape of shapes) add(`shape ${json(shape)?.slice(0, 60)}`, method, path, json(shape));
     add("over the size limit", method, path, new Uint8Array(1_100_000).fill(97));
-    for (const type of ["text/plain", "application/x-www-form-urlencoded", null]) add(`content type ${type}`, method, path, json({ mode: "open" }), type);
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", null])
+      add(`content type ${type}`, method, path, json({ mode: "open" }), type);
   }
-  const badIds = ["x".repeat(500), encodeURIComponent("' OR '1'='1"), "%00", encodeURIComponent("<script>"), "..%2F..", "00000000-0000-4000-8000-000000000000", ownThread];
+  const badIds = [
+    "x".repeat(500),
+    encodeURIComponent("' OR '1'='1"),
+    "%00",
+    encodeURIComponent("<script>"),
+    "..%2F..",
+    "00000000-0000-4000-8000-000000000000",
+    ownThread,
+  ];
   for (const id of badIds) {
     add(`get user ${id.slice(0, 30)}`, "GET", `/api/admin/users/${id}`);
     add(`patch user ${id.slice(0, 30)}`, "PATCH", `/api/admin/users/${id}`, json({ role: "admin" }));
@@ -237,15 +523,42 @@ function adminCorpus(target: string, lastAdmin: string, ownThread: string): Bad[
   add("ban the last admin", "POST", `/api/admin/users/${lastAdmin}/ban`, json({ reason: "coup" }));
   add("delete the last admin", "DELETE", `/api/admin/users/${lastAdmin}`);
   add("approve an active account", "POST", `/api/admin/users/${target}/approve`);
-  for (const q of ["limit=0", "limit=101", "limit=x", "after=garbage", `after=${"A".repeat(301)}`, "q=%00", "unknown=1", "q=a&q=b"]) add(`users ?${q}`, "GET", `/api/admin/users?${q}`);
-  for (const q of ["action=drop_tables", "since=yesterday", "until=31-31-2026", "after=garbage", "actor=%00", "limit=5", "action=sign_in&action=sign_up"]) {
+  for (const q of [
+    "limit=0",
+    "limit=101",
+    "limit=x",
+    "after=garbage",
+    `after=${"A".repeat(301)}`,
+    "q=%00",
+    "unknown=1",
+    "q=a&q=b",
+  ])
+    add(`users ?${q}`, "GET", `/api/admin/users?${q}`);
+  for (const q of [
+    "action=drop_tables",
+    "since=yesterday",
+    "until=31-31-2026",
+    "after=garbage",
+    "actor=%00",
+    "limit=5",
+    "action=sign_in&action=sign_up",
+  ]) {
     add(`audit ?${q}`, "GET", `/api/admin/audit?${q}`);
   }
   for (const [method, path] of [
-    ["POST", "/api/admin/users"], ["DELETE", "/api/admin/users"], ["PUT", `/api/admin/users/${target}`], ["GET", `/api/admin/users/${target}/ban`],
-    ["GET", `/api/admin/users/${target}/approve`], ["POST", `/api/admin/users/${target}/sessions`], ["GET", `/api/admin/users/${target}/two-factor`], ["DELETE", "/api/admin/signup-policy"],
-    ["GET", `/api/admin/users/${target}/password-reset`], ["DELETE", `/api/admin/users/${target}/password-reset`],
-    ["DELETE", "/api/admin/invitations"], ["GET", "/api/admin/invitations/00000000-0000-4000-8000-000000000000"], ["POST", "/api/admin/audit"],
+    ["POST", "/api/admin/users"],
+    ["DELETE", "/api/admin/users"],
+    ["PUT", `/api/admin/users/${target}`],
+    ["GET", `/api/admin/users/${target}/ban`],
+    ["GET", `/api/admin/users/${target}/approve`],
+    ["POST", `/api/admin/users/${target}/sessions`],
+    ["GET", `/api/admin/users/${target}/two-factor`],
+    ["DELETE", "/api/admin/signup-policy"],
+    ["GET", `/api/admin/users/${target}/password-reset`],
+    ["DELETE", `/api/admin/users/${target}/password-reset`],
+    ["DELETE", "/api/admin/invitations"],
+    ["GET", "/api/admin/invitations/00000000-0000-4000-8000-000000000000"],
+    ["POST", "/api/admin/audit"],
   ] as const) {
     add(`wrong method ${method} ${path}`, method, path, method === "GET" ? undefined : json({}));
   }
@@ -270,12 +583,15 @@ async function refusedAll(baseURL: string, cookie: string, requests: Bad[]) {
       }
     })();
     const shapeOk = typeof body?.error?.code === "string" && typeof body?.error?.message === "string";
-    if (response.status < 400 || response.status >= 500 || !shapeOk) failures.push(`${bad.method} ${bad.path.slice(0, 80)} [${bad.name}] → ${response.status} ${text.slice(0, 120)}`);
+    if (response.status < 400 || response.status >= 500 || !shapeOk)
+      failures.push(`${bad.method} ${bad.path.slice(0, 80)} [${bad.name}] → ${response.status} ${text.slice(0, 120)}`);
   }
   return { failures, statuses };
 }
 
-test("admin routes: a corpus of hostile requests from an admin gets 4xx JSON errors and changes no account, invitation or setting", async ({ playwright }) => {
+test("admin routes: a corpus of hostile requests from an admin gets 4xx JSON errors and changes no account, invitation or setting", async ({
+  playwright,
+}) => {
   test.setTimeout(120_000);
   // An instance with one admin, so the last-admin rule is what refuses.
   const app = await startInstance("hostile-admin", {}, { freshDatabase: true });
@@ -286,15 +602,20 @@ test("admin routes: a corpus of hostile requests from an admin gets 4xx JSON err
     const cookie = cookieHeader(await adminClient.request.storageState());
     const requests = adminCorpus(target.userId, adminClient.userId, thread.id);
     const snapshot = () =>
-      withDb(async (client) => ({
-        users: (await client.query(`select row_to_json(u)::text as row from "user" u order by 1`)).rows,
-        invitations: (await client.query(`select row_to_json(i)::text as row from invitation i order by 1`)).rows,
-        settings: (await client.query(`select row_to_json(s)::text as row from instance_setting s order by 1`)).rows,
-        sessions: (await client.query(`select count(*)::int as n from session`)).rows,
-      }), app.databaseUrl);
+      withDb(
+        async (client) => ({
+          users: (await client.query(`select row_to_json(u)::text as row from "user" u order by 1`)).rows,
+          invitations: (await client.query(`select row_to_json(i)::text as row from invitation i order by 1`)).rows,
+          settings: (await client.query(`select row_to_json(s)::text as row from instance_setting s order by 1`)).rows,
+          sessions: (await client.query(`select count(*)::int as n from session`)).rows,
+        }),
+        app.databaseUrl,
+      );
     const before = await snapshot();
     const { failures, statuses } = await refusedAll(app.url, cookie, requests);
-    console.log(`hostile admin corpus: ${requests.length} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+    console.log(
+      `hostile admin corpus: ${requests.length} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+    );
     expect(requests.length).toBeGreaterThanOrEqual(150);
     expect(failures).toEqual([]);
     expect(await snapshot()).toEqual(before);
@@ -304,17 +625,27 @@ test("admin routes: a corpus of hostile requests from an admin gets 4xx JSON err
   }
 });
 
-test("forged address headers: one account's sign-ins are limited whatever address each claims, and sessions record the real one", async ({ baseURL }) => {
+test("forged address headers: one account's sign-ins are limited whatever address each claims, and sessions record the real one", async ({
+  baseURL,
+}) => {
   const email = uniqueEmail("forged");
   const post = (path: string, body: unknown, headers: Record<string, string>) =>
-    fetch(`${baseURL}/api/auth${path}`, { method: "POST", headers: { "content-type": "application/json", origin: baseURL!, ...headers }, body: JSON.stringify(body) });
+    fetch(`${baseURL}/api/auth${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: baseURL!, ...headers },
+      body: JSON.stringify(body),
+    });
   expect((await post("/sign-up/email", { name: "Forged", email, password }, forgedAddressHeaders[0])).status).toBe(200);
 
   // This server allows many attempts per address (every test signs up from 127.0.0.1); the
   // per-account limit (5 failures) must hold against every kind of forged header.
   const statuses: number[] = [];
   for (let i = 0; i < 20; i++) {
-    const response = await post("/sign-in/email", { email, password: `wrong ${i}` }, forgedAddressHeaders[i % forgedAddressHeaders.length]);
+    const response = await post(
+      "/sign-in/email",
+      { email, password: `wrong ${i}` },
+      forgedAddressHeaders[i % forgedAddressHeaders.length],
+    );
     statuses.push(response.status);
     if (response.status === 429) expect(Number(response.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
   }
@@ -331,39 +662,78 @@ test("forged address headers: one account's sign-ins are limited whatever addres
   expect(((await huge.json()) as { error: { code: string } }).error.code).toBe("payload_too_large");
 
   const addresses = await withDb(async (client) =>
-    (await client.query(`select s.ip_address from session s join "user" u on u.id = s.user_id where u.email = $1`, [email])).rows.map((r) => r.ip_address as string),
+    (
+      await client.query(`select s.ip_address from session s join "user" u on u.id = s.user_id where u.email = $1`, [
+        email,
+      ])
+    ).rows.map((r) => r.ip_address as string),
   );
   expect(addresses).toEqual(["127.0.0.1"]);
 });
 
 /** Redirect targets as an attacker writes them: each one must leave a person on this app. */
 const hostileRedirects = [
-  "/%09/example.com", "/\t/example.com", "/%0a/x", "/\n/x", "/%0d%0a/x", "/%00/x", "/%7f/example.com", "/\\example.com", "\\\\example.com",
-  "/%5C/example.com", "//example.com", "///example.com", "/%2F/example.com", "%2F%2Fexample.com", "/%252F/example.com", "/.//example.com",
-  "https://example.com", "https:example.com", "https:/example.com", "javascript:alert(1)", "data:text/html,x", " /x", `/${"a".repeat(5000)}`,
+  "/%09/example.com",
+  "/\t/example.com",
+  "/%0a/x",
+  "/\n/x",
+  "/%0d%0a/x",
+  "/%00/x",
+  "/%7f/example.com",
+  "/\\example.com",
+  "\\\\example.com",
+  "/%5C/example.com",
+  "//example.com",
+  "///example.com",
+  "/%2F/example.com",
+  "%2F%2Fexample.com",
+  "/%252F/example.com",
+  "/.//example.com",
+  "https://example.com",
+  "https:example.com",
+  "https:/example.com",
+  "javascript:alert(1)",
+  "data:text/html,x",
+  " /x",
+  `/${"a".repeat(5000)}`,
 ];
 
-test("hostile redirect targets: pages fall back to /, better-auth refuses them in bodies, never a 5xx", async ({ baseURL }) => {
+test("hostile redirect targets: pages fall back to /, better-auth refuses them in bodies, never a 5xx", async ({
+  baseURL,
+}) => {
   const own = new URL(baseURL!).origin;
   const email = uniqueEmail("redirects");
-  const signUp = await fetch(`${baseURL}/api/auth/sign-up/email`, { method: "POST", headers: { "content-type": "application/json", origin: own }, body: JSON.stringify({ name: "R", email, password }) });
+  const signUp = await fetch(`${baseURL}/api/auth/sign-up/email`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: own },
+    body: JSON.stringify({ name: "R", email, password }),
+  });
   const cookie = cookieHeader(signUp, "session_token");
   const failures: string[] = [];
   for (const target of hostileRedirects) {
     // Signed in, the page redirects at once: to / on this origin.
     for (const page of ["/sign-in", "/sign-up"]) {
-      const response = await fetch(`${baseURL}${page}?callbackURL=${encodeURIComponent(target)}`, { headers: { cookie }, redirect: "manual" });
+      const response = await fetch(`${baseURL}${page}?callbackURL=${encodeURIComponent(target)}`, {
+        headers: { cookie },
+        redirect: "manual",
+      });
       const location = response.headers.get("location");
       const landed = location ? new URL(location, own) : null;
-      if (response.status >= 500 || landed?.origin !== own || landed.pathname !== "/") failures.push(`${page} ${JSON.stringify(target).slice(0, 40)} → ${response.status} ${location}`);
+      if (response.status >= 500 || landed?.origin !== own || landed.pathname !== "/")
+        failures.push(`${page} ${JSON.stringify(target).slice(0, 40)} → ${response.status} ${location}`);
     }
     // Sent to better-auth directly, with the right password: refused before anything happens (no
     // session). Either better-auth's own check or the app's (lib/auth/safe-redirect.ts) says so. (The
     // reset and verification mail endpoints have a small per-address limit of their own, which
     // parallel tests share: the unit and integration tests cover them.)
-    const response = await fetch(`${baseURL}/api/auth/sign-in/email`, { method: "POST", headers: { "content-type": "application/json", origin: own }, body: JSON.stringify({ email, password, callbackURL: target }) });
+    const response = await fetch(`${baseURL}/api/auth/sign-in/email`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: own },
+      body: JSON.stringify({ email, password, callbackURL: target }),
+    });
     const code = ((await response.json().catch(() => ({}))) as { code?: string }).code;
-    if (response.status !== 403 || !/^INVALID_\w*URL$/.test(code ?? "") || response.headers.get("set-cookie")) failures.push(`sign-in ${JSON.stringify(target).slice(0, 40)} → ${response.status} ${code}`);
+    if (response.status !== 403 || !/^INVALID_\w*URL$/.test(code ?? "") || response.headers.get("set-cookie"))
+      failures.push(`sign-in ${JSON.stringify(target).slice(0, 40)} → ${response.status} ${code}`);
   }
   expect(failures).toEqual([]);
 });

@@ -19,7 +19,13 @@ import { declaredAccess } from "../support/route-access";
 type Scope = "thread" | "attachment" | "collection" | "admin" | "public";
 type Access = "public" | "user" | "admin";
 /** The access a route of each scope must declare: anything else fails the first test. */
-const accessOf: Record<Scope, Access> = { thread: "user", attachment: "user", collection: "user", admin: "admin", public: "public" };
+const accessOf: Record<Scope, Access> = {
+  thread: "user",
+  attachment: "user",
+  collection: "user",
+  admin: "admin",
+  public: "public",
+};
 type Names = { thread: string; user: string; invitation: string; attachment: string };
 type Call = {
   file: string;
@@ -34,43 +40,159 @@ type Call = {
   status?: number;
 };
 
-const appendEntry = { id: "m-matrix", parentId: null, format: "ai-sdk/v6", content: { role: "user", parts: [{ type: "text", text: "x" }] } };
+const appendEntry = {
+  id: "m-matrix",
+  parentId: null,
+  format: "ai-sdk/v6",
+  content: { role: "user", parts: [{ type: "text", text: "x" }] },
+};
 
 /** A route file with a handler missing here, or one that declares other access than its scope's, fails the first test. */
 const calls: Call[] = [
   { file: "threads/route.ts", method: "GET", path: () => "/api/threads", scope: "collection" },
   { file: "threads/route.ts", method: "POST", path: () => "/api/threads", data: () => ({}), scope: "collection" },
   { file: "threads/[id]/route.ts", method: "GET", path: (n) => `/api/threads/${n.thread}`, scope: "thread" },
-  { file: "threads/[id]/route.ts", method: "PATCH", path: (n) => `/api/threads/${n.thread}`, data: () => ({ title: "changed" }), scope: "thread" },
+  {
+    file: "threads/[id]/route.ts",
+    method: "PATCH",
+    path: (n) => `/api/threads/${n.thread}`,
+    data: () => ({ title: "changed" }),
+    scope: "thread",
+  },
   { file: "threads/[id]/route.ts", method: "DELETE", path: (n) => `/api/threads/${n.thread}`, scope: "thread" },
-  { file: "threads/[id]/messages/route.ts", method: "GET", path: (n) => `/api/threads/${n.thread}/messages`, scope: "thread" },
-  { file: "threads/[id]/messages/route.ts", method: "POST", path: (n) => `/api/threads/${n.thread}/messages`, data: () => appendEntry, scope: "thread" },
-  { file: "threads/[id]/title/route.ts", method: "POST", path: (n) => `/api/threads/${n.thread}/title`, scope: "thread" },
-  { file: "threads/[id]/export/route.ts", method: "GET", path: (n) => `/api/threads/${n.thread}/export?format=json`, scope: "thread" },
-  { file: "threads/[id]/stream/route.ts", method: "GET", path: (n) => `/api/threads/${n.thread}/stream`, scope: "thread" },
+  {
+    file: "threads/[id]/messages/route.ts",
+    method: "GET",
+    path: (n) => `/api/threads/${n.thread}/messages`,
+    scope: "thread",
+  },
+  {
+    file: "threads/[id]/messages/route.ts",
+    method: "POST",
+    path: (n) => `/api/threads/${n.thread}/messages`,
+    data: () => appendEntry,
+    scope: "thread",
+  },
+  {
+    file: "threads/[id]/title/route.ts",
+    method: "POST",
+    path: (n) => `/api/threads/${n.thread}/title`,
+    scope: "thread",
+  },
+  {
+    file: "threads/[id]/export/route.ts",
+    method: "GET",
+    path: (n) => `/api/threads/${n.thread}/export?format=json`,
+    scope: "thread",
+  },
+  {
+    file: "threads/[id]/stream/route.ts",
+    method: "GET",
+    path: (n) => `/api/threads/${n.thread}/stream`,
+    scope: "thread",
+  },
   { file: "threads/[id]/stop/route.ts", method: "POST", path: (n) => `/api/threads/${n.thread}/stop`, scope: "thread" },
   { file: "export/route.ts", method: "GET", path: () => "/api/export", scope: "collection" },
   { file: "search/route.ts", method: "GET", path: () => "/api/search?q=seed", scope: "collection" },
-  { file: "attachments/route.ts", method: "POST", path: () => "/api/attachments", multipart: () => ({ file: { name: "matrix.txt", mimeType: "text/plain", buffer: Buffer.from("matrix upload") } }), scope: "collection" },
-  { file: "attachments/[id]/route.ts", method: "GET", path: (n) => `/api/attachments/${n.attachment}`, scope: "attachment" },
-  { file: "attachments/[id]/route.ts", method: "DELETE", path: (n) => `/api/attachments/${n.attachment}`, scope: "attachment" },
-  { file: "chat/route.ts", method: "POST", path: () => "/api/chat", data: (n) => chatBody(n.thread, "matrix"), scope: "thread" },
+  {
+    file: "attachments/route.ts",
+    method: "POST",
+    path: () => "/api/attachments",
+    multipart: () => ({ file: { name: "matrix.txt", mimeType: "text/plain", buffer: Buffer.from("matrix upload") } }),
+    scope: "collection",
+  },
+  {
+    file: "attachments/[id]/route.ts",
+    method: "GET",
+    path: (n) => `/api/attachments/${n.attachment}`,
+    scope: "attachment",
+  },
+  {
+    file: "attachments/[id]/route.ts",
+    method: "DELETE",
+    path: (n) => `/api/attachments/${n.attachment}`,
+    scope: "attachment",
+  },
+  {
+    file: "chat/route.ts",
+    method: "POST",
+    path: () => "/api/chat",
+    data: (n) => chatBody(n.thread, "matrix"),
+    scope: "thread",
+  },
   { file: "admin/users/route.ts", method: "GET", path: () => "/api/admin/users?q=matrix", scope: "admin" },
   { file: "admin/users/[id]/route.ts", method: "GET", path: (n) => `/api/admin/users/${n.user}`, scope: "admin" },
-  { file: "admin/users/[id]/route.ts", method: "PATCH", path: (n) => `/api/admin/users/${n.user}`, data: () => ({ tokenQuota: 1234 }), scope: "admin" },
+  {
+    file: "admin/users/[id]/route.ts",
+    method: "PATCH",
+    path: (n) => `/api/admin/users/${n.user}`,
+    data: () => ({ tokenQuota: 1234 }),
+    scope: "admin",
+  },
   { file: "admin/users/[id]/route.ts", method: "DELETE", path: (n) => `/api/admin/users/${n.user}`, scope: "admin" },
-  { file: "admin/users/[id]/approve/route.ts", method: "POST", path: (n) => `/api/admin/users/${n.user}/approve`, scope: "admin", needs: "pending target" },
-  { file: "admin/users/[id]/ban/route.ts", method: "POST", path: (n) => `/api/admin/users/${n.user}/ban`, data: () => ({ reason: "matrix" }), scope: "admin" },
-  { file: "admin/users/[id]/ban/route.ts", method: "DELETE", path: (n) => `/api/admin/users/${n.user}/ban`, scope: "admin", needs: "banned target" },
-  { file: "admin/users/[id]/sessions/route.ts", method: "DELETE", path: (n) => `/api/admin/users/${n.user}/sessions`, scope: "admin" },
-  { file: "admin/users/[id]/two-factor/route.ts", method: "DELETE", path: (n) => `/api/admin/users/${n.user}/two-factor`, scope: "admin" },
-  { file: "admin/users/[id]/password-reset/route.ts", method: "POST", path: (n) => `/api/admin/users/${n.user}/password-reset`, scope: "admin" },
+  {
+    file: "admin/users/[id]/approve/route.ts",
+    method: "POST",
+    path: (n) => `/api/admin/users/${n.user}/approve`,
+    scope: "admin",
+    needs: "pending target",
+  },
+  {
+    file: "admin/users/[id]/ban/route.ts",
+    method: "POST",
+    path: (n) => `/api/admin/users/${n.user}/ban`,
+    data: () => ({ reason: "matrix" }),
+    scope: "admin",
+  },
+  {
+    file: "admin/users/[id]/ban/route.ts",
+    method: "DELETE",
+    path: (n) => `/api/admin/users/${n.user}/ban`,
+    scope: "admin",
+    needs: "banned target",
+  },
+  {
+    file: "admin/users/[id]/sessions/route.ts",
+    method: "DELETE",
+    path: (n) => `/api/admin/users/${n.user}/sessions`,
+    scope: "admin",
+  },
+  {
+    file: "admin/users/[id]/two-factor/route.ts",
+    method: "DELETE",
+    path: (n) => `/api/admin/users/${n.user}/two-factor`,
+    scope: "admin",
+  },
+  {
+    file: "admin/users/[id]/password-reset/route.ts",
+    method: "POST",
+    path: (n) => `/api/admin/users/${n.user}/password-reset`,
+    scope: "admin",
+  },
   { file: "admin/signup-policy/route.ts", method: "GET", path: () => "/api/admin/signup-policy", scope: "admin" },
   // Reset to SIGNUP_MODE: the other tests on this server go on signing up as before.
-  { file: "admin/signup-policy/route.ts", method: "PUT", path: () => "/api/admin/signup-policy", data: () => ({ mode: null }), scope: "admin" },
+  {
+    file: "admin/signup-policy/route.ts",
+    method: "PUT",
+    path: () => "/api/admin/signup-policy",
+    data: () => ({ mode: null }),
+    scope: "admin",
+  },
   { file: "admin/invitations/route.ts", method: "GET", path: () => "/api/admin/invitations", scope: "admin" },
-  { file: "admin/invitations/route.ts", method: "POST", path: () => "/api/admin/invitations", data: () => ({ maxUses: 1, expiresInDays: 1 }), scope: "admin" },
-  { file: "admin/invitations/[id]/route.ts", method: "DELETE", path: (n) => `/api/admin/invitations/${n.invitation}`, scope: "admin", needs: "invitation" },
+  {
+    file: "admin/invitations/route.ts",
+    method: "POST",
+    path: () => "/api/admin/invitations",
+    data: () => ({ maxUses: 1, expiresInDays: 1 }),
+    scope: "admin",
+  },
+  {
+    file: "admin/invitations/[id]/route.ts",
+    method: "DELETE",
+    path: (n) => `/api/admin/invitations/${n.invitation}`,
+    scope: "admin",
+    needs: "invitation",
+  },
   { file: "admin/audit/route.ts", method: "GET", path: () => "/api/admin/audit?action=sign_up", scope: "admin" },
   { file: "health/route.ts", method: "GET", path: () => "/api/health", scope: "public", status: 200 },
   { file: "ready/route.ts", method: "GET", path: () => "/api/ready", scope: "public", status: 200 },
@@ -89,13 +211,17 @@ function routeFiles(dir = apiDir): string[] {
 }
 
 /** "METHOD file" → the `auth` its route file gives `route()` (or why none could be read). */
-const declared = new Map(routeFiles().flatMap((file) => declaredAccess(file, readFileSync(path.join(apiDir, file), "utf8"))));
+const declared = new Map(
+  routeFiles().flatMap((file) => declaredAccess(file, readFileSync(path.join(apiDir, file), "utf8"))),
+);
 const declaredFor = (call: Call) => declared.get(`${call.method} ${call.file}`);
 
 test("every API route and method is in the isolation matrix, with the access its scope needs", () => {
   expect.soft([...declared.keys()].sort()).toEqual(calls.map((c) => `${c.method} ${c.file}`).sort());
   // A method with no readable declaration, or a new public (or admin, or user) one the matrix does not expect, fails here.
-  expect([...declared].map(([call, access]) => `${call}: ${access}`).sort()).toEqual(calls.map((c) => `${c.method} ${c.file}: ${accessOf[c.scope]}`).sort());
+  expect([...declared].map(([call, access]) => `${call}: ${access}`).sort()).toEqual(
+    calls.map((c) => `${c.method} ${c.file}: ${accessOf[c.scope]}`).sort(),
+  );
 });
 
 const send = (request: APIRequestContext, call: Call, names: Names) =>
@@ -106,7 +232,8 @@ const baseURL = `http://127.0.0.1:${process.env.E2E_PORT}`;
 let admin: Client, other: Client, pending: Client, banned: Client, anonymous: APIRequestContext;
 let nonce = 0;
 
-const setPending = (userId: string) => withDb((c) => c.query(`update "user" set approval_status = 'pending' where id = $1`, [userId]));
+const setPending = (userId: string) =>
+  withDb((c) => c.query(`update "user" set approval_status = 'pending' where id = $1`, [userId]));
 
 test.describe("the isolation matrix", () => {
   test.describe.configure({ mode: "serial" });
@@ -117,7 +244,9 @@ test.describe("the isolation matrix", () => {
     pending = await apiUser(playwright, baseURL, "Pending");
     await setPending(pending.userId);
     banned = await apiUser(playwright, baseURL, "Banned");
-    expect((await admin.request.post(`/api/admin/users/${banned.userId}/ban`, { data: { reason: "matrix" } })).status()).toBe(200);
+    expect(
+      (await admin.request.post(`/api/admin/users/${banned.userId}/ban`, { data: { reason: "matrix" } })).status(),
+    ).toBe(200);
     anonymous = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL } });
   });
 
@@ -127,13 +256,29 @@ test.describe("the isolation matrix", () => {
   });
 
   for (const call of calls.filter((c) => declaredFor(c) === "public")) {
-    test(`${call.method} ${call.file}: ${call.status} for every caller, and nothing of anyone's in it`, async ({ playwright }) => {
+    test(`${call.method} ${call.file}: ${call.status} for every caller, and nothing of anyone's in it`, async ({
+      playwright,
+    }) => {
       // Public only where the matrix lists it, with the status every caller gets.
       expect(accessOf[call.scope], `${call.method} ${call.file} declares public`).toBe("public");
       const owner = await apiUser(playwright, baseURL, "Owner");
-      const thread = await (await owner.request.post("/api/threads", { data: { title: `public check ${nonce++}` } })).json();
-      for (const [who, client] of [["anonymous", anonymous], ["banned", banned.request], ["pending", pending.request], ["user", other.request], ["admin", admin.request], ["owner", owner.request]] as const) {
-        const response = await send(client, call, { thread: thread.id, user: owner.userId, invitation: crypto.randomUUID(), attachment: crypto.randomUUID() });
+      const thread = await (
+        await owner.request.post("/api/threads", { data: { title: `public check ${nonce++}` } })
+      ).json();
+      for (const [who, client] of [
+        ["anonymous", anonymous],
+        ["banned", banned.request],
+        ["pending", pending.request],
+        ["user", other.request],
+        ["admin", admin.request],
+        ["owner", owner.request],
+      ] as const) {
+        const response = await send(client, call, {
+          thread: thread.id,
+          user: owner.userId,
+          invitation: crypto.randomUUID(),
+          attachment: crypto.randomUUID(),
+        });
         expect(response.status(), who).toBe(call.status);
         const body = await response.text();
         expect(body, who).not.toContain(thread.id);
@@ -145,47 +290,70 @@ test.describe("the isolation matrix", () => {
 
   for (const call of calls.filter((c) => declaredFor(c) !== "public")) {
     const access = declaredFor(call);
-    test(`${call.method} ${call.file}: anonymous and banned 401, pending 403, ${access === "admin" ? "a user 403, an admin 2xx" : "others and admins 404, the owner 2xx"}`, async ({ playwright }) => {
+    test(`${call.method} ${call.file}: anonymous and banned 401, pending 403, ${access === "admin" ? "a user 403, an admin 2xx" : "others and admins 404, the owner 2xx"}`, async ({
+      playwright,
+    }) => {
       expect(access, `the access ${call.method} ${call.file} declares`).toBe(accessOf[call.scope]);
       // An owner with a thread, a title and messages no one else may see.
       const secret = `owned secret ${process.pid}-${nonce++}`;
       const owner = await apiUser(playwright, baseURL, "Owner");
       const thread = await (await owner.request.post("/api/threads", { data: { title: secret } })).json();
       await owner.request.post("/api/chat", { data: chatBody(thread.id, `seed message ${secret}`, "seed") });
-      await expect.poll(async () => (await (await owner.request.get(`/api/threads/${thread.id}/messages`)).json()).messages.length).toBe(2);
+      await expect
+        .poll(
+          async () => (await (await owner.request.get(`/api/threads/${thread.id}/messages`)).json()).messages.length,
+        )
+        .toBe(2);
 
       // The account or invitation an admin route acts on.
       const target = await apiUser(playwright, baseURL, "Target matrix");
       if (call.needs === "pending target") await setPending(target.userId);
-      if (call.needs === "banned target") expect((await admin.request.post(`/api/admin/users/${target.userId}/ban`, { data: {} })).status()).toBe(200);
-      const invitation = call.needs === "invitation" ? (await (await admin.request.post("/api/admin/invitations", { data: {} })).json()).invitation.id : crypto.randomUUID();
-      const upload = await owner.request.post("/api/attachments", { multipart: { file: { name: `${secret}.txt`, mimeType: "text/plain", buffer: Buffer.from(secret) } } });
+      if (call.needs === "banned target")
+        expect((await admin.request.post(`/api/admin/users/${target.userId}/ban`, { data: {} })).status()).toBe(200);
+      const invitation =
+        call.needs === "invitation"
+          ? (await (await admin.request.post("/api/admin/invitations", { data: {} })).json()).invitation.id
+          : crypto.randomUUID();
+      const upload = await owner.request.post("/api/attachments", {
+        multipart: { file: { name: `${secret}.txt`, mimeType: "text/plain", buffer: Buffer.from(secret) } },
+      });
       expect(upload.status()).toBe(201);
       const names: Names = { thread: thread.id, user: target.userId, invitation, attachment: (await upload.json()).id };
 
       const watched = [owner.userId, other.userId, pending.userId, banned.userId, target.userId];
       const before = { users: await snapshotUsers(watched), admin: await snapshotAdminState() };
 
-      for (const [who, client] of [["anonymous", anonymous], ["banned", banned.request]] as const) {
+      for (const [who, client] of [
+        ["anonymous", anonymous],
+        ["banned", banned.request],
+      ] as const) {
         const response = await send(client, call, names);
         expect(response.status(), who).toBe(401);
-        expect(await response.json(), who).toEqual({ error: { code: "unauthorized", message: expect.any(String), requestId: expect.any(String) } });
+        expect(await response.json(), who).toEqual({
+          error: { code: "unauthorized", message: expect.any(String), requestId: expect.any(String) },
+        });
       }
       const waiting = await send(pending.request, call, names);
       expect(waiting.status()).toBe(403);
-      expect(await waiting.json()).toEqual({ error: { code: "pending_approval", message: expect.any(String), requestId: expect.any(String) } });
+      expect(await waiting.json()).toEqual({
+        error: { code: "pending_approval", message: expect.any(String), requestId: expect.any(String) },
+      });
 
       const asUser = await send(other.request, call, names);
       const asAdmin = access === "admin" ? null : await send(admin.request, call, names);
       if (access === "admin") {
         expect(asUser.status()).toBe(403);
-        expect(await asUser.json()).toEqual({ error: { code: "forbidden", message: expect.any(String), requestId: expect.any(String) } });
+        expect(await asUser.json()).toEqual({
+          error: { code: "forbidden", message: expect.any(String), requestId: expect.any(String) },
+        });
       } else if (call.scope === "thread" || call.scope === "attachment") {
         // Someone else's thread or file is missing to everyone but its owner, admins included.
         const missing = call.scope === "thread" ? "Thread not found." : "Attachment not found.";
         for (const response of [asUser, asAdmin!]) {
           expect(response.status()).toBe(404);
-          expect(await response.json()).toEqual({ error: { code: "not_found", message: missing, requestId: response.headers()["x-request-id"] } });
+          expect(await response.json()).toEqual({
+            error: { code: "not_found", message: missing, requestId: response.headers()["x-request-id"] },
+          });
         }
       } else {
         for (const response of [asUser, asAdmin!]) {
@@ -196,9 +364,11 @@ test.describe("the isolation matrix", () => {
         }
       }
       // Refused: every row these accounts own, and every invitation and setting, is exactly as it was.
-      if (call.scope !== "collection") expect({ users: await snapshotUsers(watched), admin: await snapshotAdminState() }).toEqual(before);
+      if (call.scope !== "collection")
+        expect({ users: await snapshotUsers(watched), admin: await snapshotAdminState() }).toEqual(before);
 
-      const allowed = access === "admin" ? await send(admin.request, call, names) : await send(owner.request, call, names);
+      const allowed =
+        access === "admin" ? await send(admin.request, call, names) : await send(owner.request, call, names);
       expect(allowed.status(), await allowed.text()).toBeGreaterThanOrEqual(200);
       expect(allowed.status()).toBeLessThan(300);
       // Admins manage accounts: no admin answer carries a thread's id, title or messages.

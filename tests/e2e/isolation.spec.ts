@@ -42,7 +42,12 @@ test("two users never see, change or chat in each other's threads", async ({ bro
     b.request.delete(`/api/threads/${target}`),
     b.request.post(`/api/threads/${target}/title`),
     b.request.post(`/api/threads/${target}/messages`, {
-      data: { id: "evil", parentId: null, format: "ai-sdk/v6", content: { role: "user", parts: [{ type: "text", text: "evil" }] } },
+      data: {
+        id: "evil",
+        parentId: null,
+        format: "ai-sdk/v6",
+        content: { role: "user", parts: [{ type: "text", text: "evil" }] },
+      },
     }),
     b.request.post("/api/chat", { data: chatBody(target, "let me in") }),
   ];
@@ -51,7 +56,9 @@ test("two users never see, change or chat in each other's threads", async ({ bro
   for (const response of await Promise.all(attempts)) {
     expect(response.status(), response.url()).toBe(404);
     // Exactly the answer a thread that does not exist gets (each with its own request id).
-    expect(await response.json()).toEqual({ error: { ...missingBody.error, requestId: response.headers()["x-request-id"] } });
+    expect(await response.json()).toEqual({
+      error: { ...missingBody.error, requestId: response.headers()["x-request-id"] },
+    });
   }
   expect(await snapshot()).toEqual(before);
 

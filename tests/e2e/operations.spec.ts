@@ -52,7 +52,9 @@ test("health and readiness: up, not migrated, database stopped; neither needs a 
   }
 });
 
-test("logs: one JSON line per request and per chat turn, with the request id; no cookie, password or message text anywhere in the log", async ({ playwright }) => {
+test("logs: one JSON line per request and per chat turn, with the request id; no cookie, password or message text anywhere in the log", async ({
+  playwright,
+}) => {
   const app = await startInstance("logs");
   try {
     const user = await apiUser(playwright, app.url, "Logged");
@@ -65,17 +67,32 @@ test("logs: one JSON line per request and per chat turn, with the request id; no
     const listed = await user.request.get("/api/threads", { headers: { "x-request-id": given } });
     expect(listed.headers()["x-request-id"]).toBe(given);
     // An error body names its request: the proxy's id when it set one, otherwise the one made here.
-    const refused = await user.request.get("/api/threads/not-a-thread", { headers: { "x-request-id": `${given}-404` } });
-    expect(await refused.json()).toEqual({ error: { code: "not_found", message: "Thread not found.", requestId: `${given}-404` } });
+    const refused = await user.request.get("/api/threads/not-a-thread", {
+      headers: { "x-request-id": `${given}-404` },
+    });
+    expect(await refused.json()).toEqual({
+      error: { code: "not_found", message: "Thread not found.", requestId: `${given}-404` },
+    });
     const made = await user.request.post("/api/threads", { data: { title: 42 } });
     expect(made.status()).toBe(400);
     expect((await made.json()).error.requestId).toBe(made.headers()["x-request-id"]);
     const { cookies } = await user.request.storageState();
-    await expect.poll(() => jsonLines(app.log()).some((l) => l.msg === "chat turn" && l.threadId === thread.id)).toBe(true);
+    await expect
+      .poll(() => jsonLines(app.log()).some((l) => l.msg === "chat turn" && l.threadId === thread.id))
+      .toBe(true);
     await expect.poll(() => jsonLines(app.log()).some((l) => l.requestId === given)).toBe(true);
 
     const lines = jsonLines(app.log());
-    expect(lines.find((l) => l.requestId === given)).toMatchObject({ level: 30, msg: "request", method: "GET", route: "/api/threads", status: 200, userId: user.userId, durationMs: expect.any(Number), time: expect.any(String) });
+    expect(lines.find((l) => l.requestId === given)).toMatchObject({
+      level: 30,
+      msg: "request",
+      method: "GET",
+      route: "/api/threads",
+      status: 200,
+      userId: user.userId,
+      durationMs: expect.any(Number),
+      time: expect.any(String),
+    });
     expect(lines.find((l) => l.msg === "chat turn" && l.threadId === thread.id)).toMatchObject({
       userId: user.userId,
       model: "fake-model",
@@ -98,7 +115,9 @@ test("logs: one JSON line per request and per chat turn, with the request id; no
   }
 });
 
-test("metrics: Prometheus text behind METRICS_TOKEN, counters that move; 404 when no token is configured", async ({ playwright }) => {
+test("metrics: Prometheus text behind METRICS_TOKEN, counters that move; 404 when no token is configured", async ({
+  playwright,
+}) => {
   const main = `http://127.0.0.1:${process.env.E2E_PORT}`;
   const scrape = async () => {
     const response = await get(`${main}/api/metrics`, { authorization: "Bearer e2e-metrics-token" });
@@ -106,7 +125,8 @@ test("metrics: Prometheus text behind METRICS_TOKEN, counters that move; 404 whe
     expect(response.headers.get("content-type")).toContain("text/plain");
     return response.text();
   };
-  const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+  const value = (text: string, series: string) =>
+    Number(new RegExp(`^${series.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
   expect((await get(`${main}/api/metrics`)).status).toBe(401);
   expect((await get(`${main}/api/metrics`, { authorization: "Bearer wrong" })).status).toBe(401);
 
@@ -115,11 +135,20 @@ test("metrics: Prometheus text behind METRICS_TOKEN, counters that move; 404 whe
   for (let i = 0; i < 3; i++) expect((await user.request.get("/api/threads")).status()).toBe(200);
   const thread = await (await user.request.post("/api/threads", { data: {} })).json();
   await (await user.request.post("/api/chat", { data: chatBody(thread.id, "count me") })).body();
-  await expect.poll(async () => value(await scrape(), 'chat_turns_total{outcome="complete"}')).toBeGreaterThan(value(before, 'chat_turns_total{outcome="complete"}'));
+  await expect
+    .poll(async () => value(await scrape(), 'chat_turns_total{outcome="complete"}'))
+    .toBeGreaterThan(value(before, 'chat_turns_total{outcome="complete"}'));
   const after = await scrape();
   const series = 'http_requests_total{method="GET",route="/api/threads",status="200"}';
   expect(value(after, series) - value(before, series)).toBeGreaterThanOrEqual(3);
-  for (const name of ["http_request_duration_seconds_bucket", "chat_streams_in_progress", "chat_tokens_total", "db_pool_connections", "process_resident_memory_bytes", "nodejs_eventloop_lag_seconds"]) {
+  for (const name of [
+    "http_request_duration_seconds_bucket",
+    "chat_streams_in_progress",
+    "chat_tokens_total",
+    "db_pool_connections",
+    "process_resident_memory_bytes",
+    "nodejs_eventloop_lag_seconds",
+  ]) {
     expect(after, name).toContain(name);
   }
   await user.request.dispose();
@@ -132,14 +161,19 @@ test("metrics: Prometheus text behind METRICS_TOKEN, counters that move; 404 whe
   }
 });
 
-test("two instances on one database: a session, its revocation and the chat rate limit hold on both", async ({ playwright }) => {
+test("two instances on one database: a session, its revocation and the chat rate limit hold on both", async ({
+  playwright,
+}) => {
   test.setTimeout(120_000);
   const main = `http://127.0.0.1:${process.env.E2E_PORT}`;
   const second = await startInstance("twin");
   try {
     const user = await apiUser(playwright, main, "Twin");
     const cookie = cookieHeader(await user.request.storageState());
-    const on = (base: string): APIRequestContext["get"] => (path, options) => user.request.get(`${base}${path}`, { ...options, headers: { cookie } });
+    const on =
+      (base: string): APIRequestContext["get"] =>
+      (path, options) =>
+        user.request.get(`${base}${path}`, { ...options, headers: { cookie } });
     expect((await on(second.url)("/api/threads")).status()).toBe(200);
 
     // The chat limit (30 a minute on these servers) counts messages sent to either. The window is
@@ -150,7 +184,10 @@ test("two instances on one database: a session, its revocation and the chat rate
     const statuses: number[] = [];
     for (let i = 0; i < 32; i++) {
       const base = i % 2 === 0 ? main : second.url;
-      const response = await user.request.post(`${base}/api/chat`, { data: chatBody(thread.id, `m${i} [tokens=1]`), headers: { cookie, origin: base } });
+      const response = await user.request.post(`${base}/api/chat`, {
+        data: chatBody(thread.id, `m${i} [tokens=1]`),
+        headers: { cookie, origin: base },
+      });
       statuses.push(response.status());
       await response.body();
     }
@@ -160,7 +197,9 @@ test("two instances on one database: a session, its revocation and the chat rate
     // Each instance keeps sessions it has read in memory (lib/auth/session-cache.ts). Signed out on the
     // first: it refuses the cookie on the very next request, and the second within 100 ms.
     expect((await on(second.url)("/api/threads")).status()).toBe(200);
-    expect((await user.request.post(`${main}/api/auth/sign-out`, { headers: { cookie, origin: main }, data: {} })).status()).toBe(200);
+    expect(
+      (await user.request.post(`${main}/api/auth/sign-out`, { headers: { cookie, origin: main }, data: {} })).status(),
+    ).toBe(200);
     expect((await on(main)("/api/threads")).status()).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await on(second.url)("/api/threads")).status()).toBe(401);
@@ -172,7 +211,11 @@ test("two instances on one database: a session, its revocation and the chat rate
     const asBanned = (base: string) => banned.request.get(`${base}/api/threads`, { headers: { cookie: bannedCookie } });
     for (let i = 0; i < 3; i++) expect((await asBanned(main)).status()).toBe(200);
     const admin = await apiAdmin(playwright, second.url);
-    expect((await admin.request.post(`${second.url}/api/admin/users/${banned.userId}/ban`, { data: { reason: "twins" } })).status()).toBe(200);
+    expect(
+      (
+        await admin.request.post(`${second.url}/api/admin/users/${banned.userId}/ban`, { data: { reason: "twins" } })
+      ).status(),
+    ).toBe(200);
     expect((await asBanned(second.url)).status()).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await asBanned(main)).status()).toBe(401);
@@ -184,12 +227,16 @@ test("two instances on one database: a session, its revocation and the chat rate
   }
 });
 
-test("SIGTERM during 20 streaming replies: ready and chat turn 503, every message and reply is stored, the process exits 0", async ({ playwright }) => {
+test("SIGTERM during 20 streaming replies: ready and chat turn 503, every message and reply is stored, the process exits 0", async ({
+  playwright,
+}) => {
   test.setTimeout(120_000);
   const app = await startInstance("shutdown", { SHUTDOWN_GRACE_MS: "1500" });
   const users = await Promise.all(Array.from({ length: 20 }, (_, i) => apiUser(playwright, app.url, `Streamer ${i}`)));
   const sessions = await Promise.all(users.map(async (u) => cookieHeader(await u.request.storageState())));
-  const threads = await Promise.all(users.map(async (u) => (await (await u.request.post("/api/threads", { data: {} })).json()).id as string));
+  const threads = await Promise.all(
+    users.map(async (u) => (await (await u.request.post("/api/threads", { data: {} })).json()).id as string),
+  );
   // Half the replies end within the grace period; the other half are still streaming when it is over.
   const send = (i: number, text: string) =>
     fetch(`${app.url}/api/chat`, {
@@ -197,7 +244,9 @@ test("SIGTERM during 20 streaming replies: ready and chat turn 503, every messag
       headers: { "content-type": "application/json", origin: app.url, cookie: sessions[i]! },
       body: JSON.stringify(chatBody(threads[i]!, text)),
     });
-  const streams = await Promise.all(users.map((_, i) => send(i, `story ${i} [tokens=${i % 2 === 0 ? 30 : 400}] [delay=20]`)));
+  const streams = await Promise.all(
+    users.map((_, i) => send(i, `story ${i} [tokens=${i % 2 === 0 ? 30 : 400}] [delay=20]`)),
+  );
   expect(streams.map((r) => r.status)).toEqual(streams.map(() => 200));
   const readers = streams.map((r) => r.body!.getReader());
   await Promise.all(readers.map((r) => r.read()));
@@ -211,26 +260,49 @@ test("SIGTERM during 20 streaming replies: ready and chat turn 503, every messag
   expect((await late.json()).error.code).toBe("shutting_down");
 
   // Every stream ends (finished, or cut when the grace period is over) and the process exits 0.
-  await Promise.all(readers.map(async (r) => { while (!(await r.read().catch(() => ({ done: true }))).done); }));
+  await Promise.all(
+    readers.map(async (r) => {
+      while (!(await r.read().catch(() => ({ done: true }))).done);
+    }),
+  );
   expect(await app.exited).toBe(0);
 
-  const stored = await withDb(async (c) =>
-    (await c.query(`select m.thread_id, m.role, m.status from message m where m.thread_id = any($1) order by m.thread_id, m.role desc`, [threads])).rows as { thread_id: string; role: string; status: string }[],
+  const stored = await withDb(
+    async (c) =>
+      (
+        await c.query(
+          `select m.thread_id, m.role, m.status from message m where m.thread_id = any($1) order by m.thread_id, m.role desc`,
+          [threads],
+        )
+      ).rows as { thread_id: string; role: string; status: string }[],
   );
   for (const thread of threads) {
     const rows = stored.filter((r) => r.thread_id === thread);
-    expect(rows.map((r) => r.role), thread).toEqual(["user", "assistant"]);
+    expect(
+      rows.map((r) => r.role),
+      thread,
+    ).toEqual(["user", "assistant"]);
     expect(["complete", "incomplete"], thread).toContain(rows[1]!.status);
   }
   const statuses = stored.filter((r) => r.role === "assistant").map((r) => r.status);
-  console.log(`shutdown: ${statuses.filter((s) => s === "complete").length} replies finished in the grace period, ${statuses.filter((s) => s === "incomplete").length} stopped and stored as incomplete`);
+  console.log(
+    `shutdown: ${statuses.filter((s) => s === "complete").length} replies finished in the grace period, ${statuses.filter((s) => s === "incomplete").length} stopped and stored as incomplete`,
+  );
   expect(statuses.filter((s) => s === "incomplete").length).toBeGreaterThan(0);
   // Nothing is left looking as if it were still being written.
-  expect(await withDb(async (c) => (await c.query(`select count(*)::int as n from reply_stream where thread_id = any($1) and not done`, [threads])).rows[0].n)).toBe(0);
+  expect(
+    await withDb(
+      async (c) =>
+        (await c.query(`select count(*)::int as n from reply_stream where thread_id = any($1) and not done`, [threads]))
+          .rows[0].n,
+    ),
+  ).toBe(0);
   for (const u of users) await u.request.dispose();
 });
 
-test("traces: with OTEL_EXPORTER_OTLP_ENDPOINT a chat turn is one trace holding the route, database and model spans", async ({ playwright }) => {
+test("traces: with OTEL_EXPORTER_OTLP_ENDPOINT a chat turn is one trace holding the route, database and model spans", async ({
+  playwright,
+}) => {
   const receiver = await startOtlpReceiver();
   const app = await startInstance("traces", {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
@@ -245,17 +317,26 @@ test("traces: with OTEL_EXPORTER_OTLP_ENDPOINT a chat turn is one trace holding 
     await (await user.request.post("/api/chat", { data: chatBody(thread.id, "trace me") })).body();
     // A token in a query string (an invitation link) must not reach the collector.
     await user.request.get("/sign-up?invite=secret-invite-token-123");
-    const modelSpan = () => receiver.spans.find((s) => s.name === "chat fake-model" && s.attributes["thread.id"] === thread.id);
+    const modelSpan = () =>
+      receiver.spans.find((s) => s.name === "chat fake-model" && s.attributes["thread.id"] === thread.id);
     await expect.poll(() => modelSpan()?.traceId, { timeout: 15_000 }).toBeTruthy();
     const inTrace = () => receiver.spans.filter((s) => s.traceId === modelSpan()!.traceId);
-    await expect.poll(() => inTrace().some((s) => s.attributes["db.system"] === "postgresql" || s.attributes["db.system.name"] === "postgresql")).toBe(true);
+    await expect
+      .poll(() =>
+        inTrace().some(
+          (s) => s.attributes["db.system"] === "postgresql" || s.attributes["db.system.name"] === "postgresql",
+        ),
+      )
+      .toBe(true);
     const names = inTrace().map((s) => s.name);
     // Next.js's span for the route handler is the root of the request's trace.
     expect(names.some((n) => n.includes("/api/chat"))).toBe(true);
     expect(modelSpan()!.attributes).toMatchObject({ "gen_ai.request.model": "fake-model", "chat.outcome": "complete" });
     await expect.poll(() => receiver.spans.some((s) => s.attributes["http.target"] === "/sign-up")).toBe(true);
     expect(JSON.stringify(receiver.spans)).not.toContain("secret-invite-token-123");
-    console.log(`traces: one chat turn, ${inTrace().length} spans in its trace: ${[...new Set(names)].slice(0, 12).join(", ")}`);
+    console.log(
+      `traces: one chat turn, ${inTrace().length} spans in its trace: ${[...new Set(names)].slice(0, 12).join(", ")}`,
+    );
     await user.request.dispose();
   } finally {
     await app.stop();
@@ -263,7 +344,9 @@ test("traces: with OTEL_EXPORTER_OTLP_ENDPOINT a chat turn is one trace holding 
   }
 });
 
-test("the standalone build, copied elsewhere, starts with `node server.js` and serves pages, static files, sign-up, chat and uploads", async ({ playwright }) => {
+test("the standalone build, copied elsewhere, starts with `node server.js` and serves pages, static files, sign-up, chat and uploads", async ({
+  playwright,
+}) => {
   test.setTimeout(120_000);
   // What an operator copies to a server: only .next/standalone (npm run build finished it).
   const { cpSync, mkdtempSync } = await import("node:fs");
@@ -277,7 +360,14 @@ test("the standalone build, copied elsewhere, starts with `node server.js` and s
   const base = JSON.parse(process.env.E2E_APP_ENV!) as Record<string, string>;
   const server = spawn(process.execPath, ["server.js"], {
     cwd: dir,
-    env: { ...base, PATH: process.env.PATH!, NODE_ENV: "production", PORT: String(port), HOSTNAME: "127.0.0.1", BETTER_AUTH_URL: url },
+    env: {
+      ...base,
+      PATH: process.env.PATH!,
+      NODE_ENV: "production",
+      PORT: String(port),
+      HOSTNAME: "127.0.0.1",
+      BETTER_AUTH_URL: url,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -285,7 +375,12 @@ test("the standalone build, copied elsewhere, starts with `node server.js` and s
   server.stderr.on("data", (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => server.once("exit", resolve));
   try {
-    await expect.poll(async () => (await fetch(`${url}/api/health`).catch(() => null))?.status, { timeout: 30_000, message: output }).toBe(200);
+    await expect
+      .poll(async () => (await fetch(`${url}/api/health`).catch(() => null))?.status, {
+        timeout: 30_000,
+        message: output,
+      })
+      .toBe(200);
     expect((await get(`${url}/api/ready`)).status).toBe(200);
     const page = await (await get(`${url}/sign-in`)).text();
     const script = /\/_next\/static\/[^"]+\.js/.exec(page)?.[0];
@@ -298,7 +393,9 @@ test("the standalone build, copied elsewhere, starts with `node server.js` and s
     expect(reply.status()).toBe(200);
     expect(await reply.text()).toContain('"type":"finish"');
     // PDF text extraction (unpdf, loaded on first use) is in the copied build too.
-    const pdf = await user.request.post("/api/attachments", { multipart: { file: { name: "doc.pdf", mimeType: "application/pdf", buffer: makePdf("from a copied build") } } });
+    const pdf = await user.request.post("/api/attachments", {
+      multipart: { file: { name: "doc.pdf", mimeType: "application/pdf", buffer: makePdf("from a copied build") } },
+    });
     expect(pdf.status(), await pdf.text()).toBe(201);
     expect((await pdf.json()).type).toBe("application/pdf");
     await user.request.dispose();
@@ -310,7 +407,14 @@ test("the standalone build, copied elsewhere, starts with `node server.js` and s
   // Without BETTER_AUTH_SECRET it refuses to start, saying why, as `next start` does.
   const refused = spawn(process.execPath, ["server.js"], {
     cwd: dir,
-    env: { ...base, BETTER_AUTH_SECRET: "", PATH: process.env.PATH!, NODE_ENV: "production", PORT: String(await freePort()), HOSTNAME: "127.0.0.1" },
+    env: {
+      ...base,
+      BETTER_AUTH_SECRET: "",
+      PATH: process.env.PATH!,
+      NODE_ENV: "production",
+      PORT: String(await freePort()),
+      HOSTNAME: "127.0.0.1",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let said = "";

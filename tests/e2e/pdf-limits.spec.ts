@@ -5,16 +5,24 @@ import { withDb } from "./db";
 import { apiUser, uploadFile } from "./helpers";
 import { startInstance } from "./instances";
 
+const storedText = (id: string) =>
+  withDb(
+    async (client) => (await client.query("select text from attachment where id = $1", [id])).rows[0]?.text as string,
+  );
 
-const storedText = (id: string) => withDb(async (client) => (await client.query("select text from attachment where id = $1", [id])).rows[0]?.text as string);
-
-test("hostile PDFs are read off the event loop: /api/health answers within 500 ms throughout, limits cut or refuse them", async ({ playwright }) => {
+test("hostile PDFs are read off the event loop: /api/health answers within 500 ms throughout, limits cut or refuse them", async ({
+  playwright,
+}) => {
   test.setTimeout(120_000);
   // A server of its own, so its memory is this test's alone.
   const app = await startInstance("pdf-limits");
   try {
     const user = await apiUser(playwright, app.url, "PDF bomber");
-    const pdfs = { text: pdfBombs.text(), buffers: pdfBombs.buffers(), pages: makePdfWithContent(Buffer.from("BT /F1 12 Tf 72 720 Td (same page) Tj ET"), { pages: 1000 }) };
+    const pdfs = {
+      text: pdfBombs.text(),
+      buffers: pdfBombs.buffers(),
+      pages: makePdfWithContent(Buffer.from("BT /F1 12 Tf 72 720 Td (same page) Tj ET"), { pages: 1000 }),
+    };
 
     let polling = true;
     const latencies: number[] = [];
@@ -27,8 +35,10 @@ test("hostile PDFs are read off the event loop: /api/health answers within 500 m
         const response = await fetch(`${app.url}/api/health`).catch((error: Error) => error);
         latencies.push(performance.now() - started);
         // Where a slow answer fell, for the log: a loaded machine is slow everywhere, a blocked loop only during one upload.
-        if (performance.now() - started > 200) slow.push(`${Math.round(performance.now() - started)} ms during ${phase}`);
-        if (response instanceof Error || response.status !== 200) failures.push(String(response instanceof Error ? response : response.status));
+        if (performance.now() - started > 200)
+          slow.push(`${Math.round(performance.now() - started)} ms during ${phase}`);
+        if (response instanceof Error || response.status !== 200)
+          failures.push(String(response instanceof Error ? response : response.status));
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     })();
@@ -64,7 +74,10 @@ test("hostile PDFs are read off the event loop: /api/health answers within 500 m
       // Memory: refused, and nothing stored.
       const buffers = await timed("buffers.pdf", pdfs.buffers);
       expect(buffers.response.status()).toBe(422);
-      expect((await buffers.response.json()).error).toMatchObject({ code: "pdf_too_complex", message: expect.stringContaining("more memory than allowed") });
+      expect((await buffers.response.json()).error).toMatchObject({
+        code: "pdf_too_complex",
+        message: expect.stringContaining("more memory than allowed"),
+      });
 
       // The server is itself afterwards: a normal request right away.
       expect((await user.request.get("/api/threads")).status()).toBe(200);
@@ -94,7 +107,9 @@ test("hostile PDFs are read off the event loop: /api/health answers within 500 m
   }
 });
 
-test("one user's PDFs are read one at a time, and a full queue answers 429 with Retry-After", async ({ playwright }) => {
+test("one user's PDFs are read one at a time, and a full queue answers 429 with Retry-After", async ({
+  playwright,
+}) => {
   test.setTimeout(120_000);
   const app = await startInstance("pdf-queue");
   try {
@@ -108,7 +123,12 @@ test("one user's PDFs are read one at a time, and a full queue answers 429 with 
     );
     // Another user is not stuck behind them: the second worker is theirs.
     const started = performance.now();
-    const neighbour = await uploadFile(other.request, "small.pdf", makePdfWithContent(Buffer.from("BT /F1 12 Tf 72 720 Td (just a page) Tj ET")), "application/pdf");
+    const neighbour = await uploadFile(
+      other.request,
+      "small.pdf",
+      makePdfWithContent(Buffer.from("BT /F1 12 Tf 72 720 Td (just a page) Tj ET")),
+      "application/pdf",
+    );
     const neighbourMs = performance.now() - started;
     const doneBeforeNeighbour = floodDone;
     expect(neighbour.status()).toBe(201);
@@ -118,7 +138,9 @@ test("one user's PDFs are read one at a time, and a full queue answers 429 with 
     const limited = responses.find((r) => r.status() === 429)!;
     expect(Number(limited.headers()["retry-after"])).toBeGreaterThanOrEqual(1);
     expect((await limited.json()).error.code).toBe("rate_limited");
-    console.log(`pdf queue: a neighbour's one-page PDF took ${Math.round(neighbourMs)} ms while another user had 8 bombs in line (${doneBeforeNeighbour} of 9 answered before it)`);
+    console.log(
+      `pdf queue: a neighbour's one-page PDF took ${Math.round(neighbourMs)} ms while another user had 8 bombs in line (${doneBeforeNeighbour} of 9 answered before it)`,
+    );
     // In a plain first-come queue it would wait for the flood's bombs, two at a time; here at most the refused one and the one running come first.
     expect(doneBeforeNeighbour).toBeLessThanOrEqual(2);
     for (const c of [user, other]) await c.request.dispose();

@@ -31,8 +31,9 @@ async function thinkAndAnswer(page: Page) {
   return chat.threadId();
 }
 
-
-test("Chat Completions: reasoning_content shows as a Thinking block that folds when the answer starts and survives a reload", async ({ browser }) => {
+test("Chat Completions: reasoning_content shows as a Thinking block that folds when the answer starts and survives a reload", async ({
+  browser,
+}) => {
   await onPatientInstance(browser, "thinker", {}, async (page) => {
     await signUp(page, "Thinker", uniqueEmail("thinker"));
     const threadId = await thinkAndAnswer(page);

@@ -14,17 +14,27 @@ const fullReply = Array.from({ length: 200 }, (_, i) => `t${i + 1}`).join(" ");
 // Same database, model and secret as the main server, another process and port: another app instance.
 const startSecondInstance = () => startInstance("second");
 
-
 async function storedReplies(threadId: string) {
-  return withDb(async (client) =>
-    (await client.query(`select content->'parts' as parts, status from message where thread_id = $1 and role = 'assistant'`, [threadId])).rows as {
-      parts: { type: string; text?: string }[];
-      status: string;
-    }[],
+  return withDb(
+    async (client) =>
+      (
+        await client.query(
+          `select content->'parts' as parts, status from message where thread_id = $1 and role = 'assistant'`,
+          [threadId],
+        )
+      ).rows as {
+        parts: { type: string; text?: string }[];
+        status: string;
+      }[],
   );
 }
 
-const textOf = (parts: { type: string; text?: string }[]) => parts.filter((p) => p.type === "text").map((p) => p.text).join("").trim();
+const textOf = (parts: { type: string; text?: string }[]) =>
+  parts
+    .filter((p) => p.type === "text")
+    .map((p) => p.text)
+    .join("")
+    .trim();
 
 let stories = 0;
 /** A slow reply to a text of its own: other tests ask the same fake model at the same time. */
@@ -37,7 +47,9 @@ async function startSlowReply(page: Page, text = `${slow} #${process.pid}-${stor
   return { threadId: chat.threadId(), text };
 }
 
-test("a reload mid-reply shows what was written at once and follows the rest, storing the reply once", async ({ browser }) => {
+test("a reload mid-reply shows what was written at once and follows the rest, storing the reply once", async ({
+  browser,
+}) => {
   await onPatientInstance(browser, "patient", {}, async (page) => {
     const chat = chatPage(page);
     const { threadId, text } = await startSlowReply(page);
@@ -75,7 +87,8 @@ test("a second tab and a second app instance follow the same live reply", async 
     const path = `/chat/${threadId}`;
     // Nobody presses Stop, so no tab may ask for one (a follower once did as it read the thread again).
     const stops: string[] = [];
-    const recordStops = (p: Page) => p.on("request", (r) => void (r.method() === "POST" && r.url().endsWith("/stop") && stops.push(r.url())));
+    const recordStops = (p: Page) =>
+      p.on("request", (r) => void (r.method() === "POST" && r.url().endsWith("/stop") && stops.push(r.url())));
     recordStops(page);
 
     const tab = await context.newPage();
@@ -94,9 +107,12 @@ test("a second tab and a second app instance follow the same live reply", async 
     await expect(otherChat.stopButton).toBeVisible();
 
     // A follower reads the thread again once the reply has ended.
-    const reread = [tab, other].map((p) => p.waitForResponse((r) => r.request().method() === "GET" && r.url().endsWith(`/api/threads/${threadId}/messages`)));
+    const reread = [tab, other].map((p) =>
+      p.waitForResponse((r) => r.request().method() === "GET" && r.url().endsWith(`/api/threads/${threadId}/messages`)),
+    );
     await releaseReply(text);
-    for (const p of [page, tab, other]) await expect(chatPage(p).lastReply).toContainText(fullReply, { timeout: 15_000 });
+    for (const p of [page, tab, other])
+      await expect(chatPage(p).lastReply).toContainText(fullReply, { timeout: 15_000 });
     await Promise.all(reread);
     expect(stops).toEqual([]);
     await expect.poll(() => storedReplies(threadId)).toHaveLength(1);
@@ -111,7 +127,9 @@ async function modelClosedAfter(text: string, since: number): Promise<number | n
   return hit ? hit.at - since : null;
 }
 
-test("Stop aborts the model request within a second, and the stored reply is what the screen shows", async ({ page }) => {
+test("Stop aborts the model request within a second, and the stored reply is what the screen shows", async ({
+  page,
+}) => {
   const chat = chatPage(page);
   // A minute of reply unless stopped, so a busy machine cannot let it end before Stop lands.
   const text = `Stop me early [tokens=3000] [delay=20] #${process.pid}-${stories++}`;
@@ -153,14 +171,17 @@ test("Stop from a second tab on the other instance stops the reply everywhere", 
     await expect.poll(() => modelClosedAfter(text, pressed), { timeout: 3000 }).not.toBeNull();
     // The stream would not have ended by itself (the latency itself is a figure, logged, not a limit).
     expect(await modelClosedAfter(text, pressed)).toBeLessThan(3000);
-    console.log(`stop (other tab, other instance): model request closed ${await modelClosedAfter(text, pressed)} ms after Stop`);
+    console.log(
+      `stop (other tab, other instance): model request closed ${await modelClosedAfter(text, pressed)} ms after Stop`,
+    );
 
     // Every screen ends on the stored reply.
     await expect.poll(async () => (await storedReplies(threadId)).length).toBe(1);
     const [stored] = await storedReplies(threadId);
     expect(stored.status).toBe("incomplete");
     expect(textOf(stored.parts)).not.toContain("t3000");
-    for (const p of [page, other]) await expect(chatPage(p).lastReply).toHaveText(textOf(stored.parts), { timeout: 5000 });
+    for (const p of [page, other])
+      await expect(chatPage(p).lastReply).toHaveText(textOf(stored.parts), { timeout: 5000 });
   } finally {
     await second.stop();
   }
@@ -169,7 +190,10 @@ test("Stop from a second tab on the other instance stops the reply everywhere", 
 /** The number of the last token the tab shows (the fake model's tokens are t1, t2, ...). */
 const lastToken = async (page: Page) => Number(/t(\d+)\s*$/.exec(await chatPage(page).lastReply.innerText())?.[1] ?? 0);
 
-test("the Stop button is one element from the start of a reply to Stop, in the sending tab and in a tab following it on the other instance", async ({ page, context }) => {
+test("the Stop button is one element from the start of a reply to Stop, in the sending tab and in a tab following it on the other instance", async ({
+  page,
+  context,
+}) => {
   const chat = chatPage(page);
   const second = await startSecondInstance();
   try {
@@ -195,7 +219,10 @@ test("the Stop button is one element from the start of a reply to Stop, in the s
       const seen = await lastToken(p);
       await expect(chatPage(p).lastReply).toContainText(`t${seen + 8} `, { timeout: 15_000 });
     }
-    for (const [p, kept] of [[page, sent], [other, followed]] as const) {
+    for (const [p, kept] of [
+      [page, sent],
+      [other, followed],
+    ] as const) {
       expect(await kept.evaluate((el) => el.isConnected)).toBe(true);
       expect(await chatPage(p).stopButton.evaluate((el, handle) => el === handle, kept)).toBe(true);
     }

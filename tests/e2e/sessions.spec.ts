@@ -13,7 +13,12 @@ async function everyRouteStatus(request: APIRequestContext, threadId: string): P
     request.delete(`/api/threads/${threadId}`),
     request.get(`/api/threads/${threadId}/messages`),
     request.post(`/api/threads/${threadId}/messages`, {
-      data: { id: "m", parentId: null, format: "ai-sdk/v6", content: { role: "user", parts: [{ type: "text", text: "x" }] } },
+      data: {
+        id: "m",
+        parentId: null,
+        format: "ai-sdk/v6",
+        content: { role: "user", parts: [{ type: "text", text: "x" }] },
+      },
     }),
     request.post(`/api/threads/${threadId}/title`),
     request.post("/api/chat", { data: chatBody(threadId, "dead session") }),
@@ -26,7 +31,11 @@ async function everyRouteStatus(request: APIRequestContext, threadId: string): P
 
 const all401 = Array(12).fill(401);
 
-async function replay(playwright: { request: { newContext: (o: object) => Promise<APIRequestContext> } }, baseURL: string, cookie: string) {
+async function replay(
+  playwright: { request: { newContext: (o: object) => Promise<APIRequestContext> } },
+  baseURL: string,
+  cookie: string,
+) {
   return playwright.request.newContext({ baseURL, extraHTTPHeaders: { cookie, origin: baseURL } });
 }
 
@@ -46,7 +55,9 @@ test("revokeSession and revokeOtherSessions take effect on the next request", as
 
   const signIn = async () => {
     const context = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL! } });
-    expect((await context.post("/api/auth/sign-in/email", { data: { email: user.email, password } })).status()).toBe(200);
+    expect((await context.post("/api/auth/sign-in/email", { data: { email: user.email, password } })).status()).toBe(
+      200,
+    );
     return context;
   };
   const second = await signIn();
@@ -55,7 +66,9 @@ test("revokeSession and revokeOtherSessions take effect on the next request", as
 
   // The first device revokes the second by its token.
   // (The account page lists them on the server; /api/auth/list-sessions is not on the allow-list.)
-  expect((await withDb((c) => c.query(`select count(*)::int as n from session where user_id = $1`, [user.id]))).rows[0].n).toBe(3);
+  expect(
+    (await withDb((c) => c.query(`select count(*)::int as n from session where user_id = $1`, [user.id]))).rows[0].n,
+  ).toBe(3);
   const secondToken = decodeURIComponent(cookieHeader(await second.storageState()).split("=")[1]).split(".")[0];
   expect((await first.request.post("/api/auth/revoke-session", { data: { token: secondToken } })).status()).toBe(200);
   expect(await everyRouteStatus(second, thread.id)).toEqual(all401);
@@ -92,19 +105,29 @@ test("an expired session row and forged or tampered cookies get 401", async ({ p
   expect(await everyRouteStatus(user.request, thread.id)).toEqual(all401);
 });
 
-test("a session due for refresh is extended, and its new cookie reaches the browser once, from get-session and from an API route", async ({ playwright, baseURL }) => {
+test("a session due for refresh is extended, and its new cookie reaches the browser once, from get-session and from an API route", async ({
+  playwright,
+  baseURL,
+}) => {
   for (const path of ["/api/auth/get-session", "/api/threads"]) {
     const user = await apiUser(playwright, baseURL!, "Refreshed");
     const token = decodeURIComponent(cookieHeader(await user.request.storageState()).split("=")[1]).split(".")[0];
     // better-auth extends a session once a day (updateAge) by pushing its expiry out to 7 days.
-    await withDb((db) => db.query(`update session set expires_at = now() + interval '1 hour' where token = $1`, [token]));
+    await withDb((db) =>
+      db.query(`update session set expires_at = now() + interval '1 hour' where token = $1`, [token]),
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     const response = await user.request.get(path);
     expect(response.status(), path).toBe(200);
-    const cookies = response.headersArray().filter((h) => h.name.toLowerCase() === "set-cookie" && h.value.includes("session_token="));
+    const cookies = response
+      .headersArray()
+      .filter((h) => h.name.toLowerCase() === "set-cookie" && h.value.includes("session_token="));
     expect(cookies, path).toHaveLength(1);
     expect(cookies[0]!.value, path).toContain("Max-Age=604800");
-    const expiresAt = await withDb(async (db) => (await db.query(`select expires_at from session where token = $1`, [token])).rows[0].expires_at as Date);
+    const expiresAt = await withDb(
+      async (db) =>
+        (await db.query(`select expires_at from session where token = $1`, [token])).rows[0].expires_at as Date,
+    );
     expect(expiresAt.getTime() - Date.now(), path).toBeGreaterThan(6 * 24 * 3600 * 1000);
   }
 });

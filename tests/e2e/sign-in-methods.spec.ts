@@ -9,13 +9,21 @@ import { startInstance } from "./instances";
 
 const sso = "Acme SSO";
 let subjects = 0;
-const identity = (email: string, verified = true) => ({ sub: `sso-${process.pid}-${subjects++}`, email, email_verified: verified, name: "Sso Person" });
+const identity = (email: string, verified = true) => ({
+  sub: `sso-${process.pid}-${subjects++}`,
+  email,
+  email_verified: verified,
+  name: "Sso Person",
+});
 const session = async (page: Page) => (await page.request.get("/api/auth/get-session")).json();
 const auditOf = (email: string) =>
   withDb(async (c) =>
-    (await c.query(`select action, outcome, detail->>'method' as method from audit_event where actor_email = $1 order by at, id`, [email.toLowerCase()])).rows.map(
-      (r) => `${r.action}:${r.outcome}:${r.method ?? ""}`,
-    ),
+    (
+      await c.query(
+        `select action, outcome, detail->>'method' as method from audit_event where actor_email = $1 order by at, id`,
+        [email.toLowerCase()],
+      )
+    ).rows.map((r) => `${r.action}:${r.outcome}:${r.method ?? ""}`),
   );
 /**
  * A browser for the SSO tests: no passkey offered in the email field. Chromium can hang closing a
@@ -51,7 +59,8 @@ async function measured(page: Page, label: string, signIn: () => Promise<void>) 
   // Auth calls to the app, and anything sent to another host (the identity provider).
   const count = (r: { url: () => string }) => {
     const url = new URL(r.url());
-    if (url.pathname.startsWith("/api/auth/") || url.host !== app) seen.push(url.host === app ? url.pathname : `IdP ${url.pathname}`);
+    if (url.pathname.startsWith("/api/auth/") || url.host !== app)
+      seen.push(url.host === app ? url.pathname : `IdP ${url.pathname}`);
   };
   page.on("request", count);
   const started = Date.now();
@@ -59,10 +68,21 @@ async function measured(page: Page, label: string, signIn: () => Promise<void>) 
   await expect(chatPage(page).messageBox).toBeVisible();
   const ms = Date.now() - started;
   page.off("request", count);
-  console.log(`sign-in cost [${label}]: ${ms} ms from the click to the chat; ${seen.length} requests: ${seen.join(", ")}`);
+  console.log(
+    `sign-in cost [${label}]: ${ms} ms from the click to the chat; ${seen.length} requests: ${seen.join(", ")}`,
+  );
 }
 const usersWith = (email: string, url?: string) =>
-  withDb(async (c) => (await c.query(`select u.id, a.provider_id from "user" u left join account a on a.user_id = u.id where u.email = $1`, [email.toLowerCase()])).rows, url);
+  withDb(
+    async (c) =>
+      (
+        await c.query(
+          `select u.id, a.provider_id from "user" u left join account a on a.user_id = u.id where u.email = $1`,
+          [email.toLowerCase()],
+        )
+      ).rows,
+    url,
+  );
 
 test.describe("single sign-on through an OpenID Connect provider", () => {
   let provider: Awaited<ReturnType<typeof startOidcProvider>>;
@@ -82,7 +102,9 @@ test.describe("single sign-on through an OpenID Connect provider", () => {
     await provider?.stop();
   });
 
-  test("the first sign-in makes the account, the next one reuses it; a disallowed domain and a tampered state or code make no session", async ({ browser }) => {
+  test("the first sign-in makes the account, the next one reuses it; a disallowed domain and a tampered state or code make no session", async ({
+    browser,
+  }) => {
     const context = await ssoContext(browser, app.url);
     const page = await context.newPage();
     const email = uniqueEmail("sso");
@@ -94,7 +116,9 @@ test.describe("single sign-on through an OpenID Connect provider", () => {
     await expect(chatPage(page).messageBox).toBeVisible();
     expect((await session(page)).user.email).toBe(email);
     await page.goto("/account");
-    await expect(page.getByRole("list", { name: "Sign-in methods" }).getByRole("listitem")).toHaveText([new RegExp(`^${sso}`)]);
+    await expect(page.getByRole("list", { name: "Sign-in methods" }).getByRole("listitem")).toHaveText([
+      new RegExp(`^${sso}`),
+    ]);
     // No password on this account: nothing to change.
     await expect(page.getByRole("heading", { name: "Change password" })).toHaveCount(0);
 
@@ -133,7 +157,9 @@ test.describe("single sign-on through an OpenID Connect provider", () => {
     await context.close();
   });
 
-  test("an existing account is linked only when the provider vouches for the email; otherwise the person signs in and links it on /account", async ({ browser }) => {
+  test("an existing account is linked only when the provider vouches for the email; otherwise the person signs in and links it on /account", async ({
+    browser,
+  }) => {
     const context = await ssoContext(browser, app.url);
     const page = await context.newPage();
     const email = await signUp(page, "Has password", uniqueEmail("linker"));
@@ -143,7 +169,9 @@ test.describe("single sign-on through an OpenID Connect provider", () => {
     provider.signInAs(identity(email, false));
     await page.goto("/sign-in");
     await page.getByRole("button", { name: `Continue with ${sso}` }).click();
-    await expect(page.locator("main").getByRole("alert")).toContainText(`Sign in another way first, then link ${sso} on your account page.`);
+    await expect(page.locator("main").getByRole("alert")).toContainText(
+      `Sign in another way first, then link ${sso} on your account page.`,
+    );
     expect(await session(page)).toBeNull();
 
     await signIn(page, email);
@@ -160,16 +188,33 @@ test.describe("single sign-on through an OpenID Connect provider", () => {
     await methods.getByRole("listitem", { name: sso }).getByRole("button", { name: "Unlink" }).click();
     await expect(methods.getByRole("listitem")).toHaveCount(1);
     // The last way to sign in stays.
-    await expect(methods.getByRole("listitem", { name: "Password" }).getByRole("button", { name: "Unlink" })).toBeDisabled();
-    expect(await auditOf(email)).toEqual(expect.arrayContaining(["account_linked:success:oidc", "account_unlinked:success:"]));
+    await expect(
+      methods.getByRole("listitem", { name: "Password" }).getByRole("button", { name: "Unlink" }),
+    ).toBeDisabled();
+    expect(await auditOf(email)).toEqual(
+      expect.arrayContaining(["account_linked:success:oidc", "account_unlinked:success:"]),
+    );
     await context.close();
   });
 });
 
-test("OIDC_ONLY: no password form, password sign-in and sign-up refused, and ADMIN_EMAILS still makes the first admin through SSO", async ({ browser }) => {
+test("OIDC_ONLY: no password form, password sign-in and sign-up refused, and ADMIN_EMAILS still makes the first admin through SSO", async ({
+  browser,
+}) => {
   const provider = await startOidcProvider();
   const boss = uniqueEmail("boss");
-  const app = await startInstance("oidc-only", { OIDC_ISSUER: provider.issuer, OIDC_CLIENT_ID: "threadkeeper", OIDC_CLIENT_SECRET: "s", OIDC_NAME: sso, OIDC_ONLY: "true", ADMIN_EMAILS: boss }, { freshDatabase: true });
+  const app = await startInstance(
+    "oidc-only",
+    {
+      OIDC_ISSUER: provider.issuer,
+      OIDC_CLIENT_ID: "threadkeeper",
+      OIDC_CLIENT_SECRET: "s",
+      OIDC_NAME: sso,
+      OIDC_ONLY: "true",
+      ADMIN_EMAILS: boss,
+    },
+    { freshDatabase: true },
+  );
   const context = await ssoContext(browser, app.url);
   try {
     const page = await context.newPage();
@@ -177,7 +222,10 @@ test("OIDC_ONLY: no password form, password sign-in and sign-up refused, and ADM
     await expect(page.getByRole("button", { name: `Continue with ${sso}` })).toBeVisible();
     await expect(page.getByLabel("Password")).toHaveCount(0);
     for (const path of ["/api/auth/sign-in/email", "/api/auth/sign-up/email"]) {
-      const refused = await page.request.post(path, { data: { name: "P", email: uniqueEmail("pw"), password }, headers: { origin: app.url } });
+      const refused = await page.request.post(path, {
+        data: { name: "P", email: uniqueEmail("pw"), password },
+        headers: { origin: app.url },
+      });
       expect(refused.status(), path).toBe(403);
       expect((await refused.json()).code, path).toBe("PASSWORD_SIGN_IN_DISABLED");
     }
@@ -191,7 +239,9 @@ test("OIDC_ONLY: no password form, password sign-in and sign-up refused, and ADM
   }
 });
 
-test("passkeys: add one on /account, sign in with it (no password, no code), delete it, and then it no longer signs in", async ({ browser }) => {
+test("passkeys: add one on /account, sign in with it (no password, no code), delete it, and then it no longer signs in", async ({
+  browser,
+}) => {
   // WebAuthn needs a host name for the site, not an IP address.
   const app = await startInstance("passkeys", {}, { host: "localhost" });
   const context = await browser.newContext({ baseURL: app.url });
@@ -200,7 +250,14 @@ test("passkeys: add one on /account, sign in with it (no password, no code), del
     const cdp = await context.newCDPSession(page);
     await cdp.send("WebAuthn.enable");
     await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+      options: {
+        protocol: "ctap2",
+        transport: "internal",
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
     });
     const email = await signUp(page, "Key holder", uniqueEmail("passkey"));
     await page.goto("/account");
@@ -244,7 +301,11 @@ test("passkeys: add one on /account, sign in with it (no password, no code), del
   }
 });
 
-test("two-factor: turned on with a QR key and a first code, then sign-in asks for a code, a backup code works once, and an admin can reset it", async ({ page, playwright, baseURL }) => {
+test("two-factor: turned on with a QR key and a first code, then sign-in asks for a code, a backup code works once, and an admin can reset it", async ({
+  page,
+  playwright,
+  baseURL,
+}) => {
   const email = await signUp(page, "Careful", uniqueEmail("totp"));
   await page.goto("/account");
   const section = page.getByRole("region", { name: "Two-factor authentication" });
@@ -266,7 +327,9 @@ test("two-factor: turned on with a QR key and a first code, then sign-in asks fo
   await expect(page.getByRole("heading", { name: "Two-factor authentication" })).toBeVisible();
   expect(await session(page)).toBeNull();
   // A code is good once, so the confirming code cannot sign in: the next step's code (inside the ±1 step window) can.
-  await page.getByLabel("Authentication code").fill(new TOTP({ secret, digits: 6, period: 30 }).generate({ timestamp: Date.now() + 30_000 }));
+  await page
+    .getByLabel("Authentication code")
+    .fill(new TOTP({ secret, digits: 6, period: 30 }).generate({ timestamp: Date.now() + 30_000 }));
   await measured(page, "two-factor code step", () => page.getByRole("button", { name: "Verify" }).click());
 
   // A backup code, twice: the second time it is refused.
@@ -282,7 +345,9 @@ test("two-factor: turned on with a QR key and a first code, then sign-in asks fo
 
   // Lost phone: an admin turns it off (audited); the password alone signs in again.
   const admin = await apiAdmin(playwright, baseURL!);
-  const [{ id }] = await withDb(async (c) => (await c.query(`select id from "user" where email = $1`, [email.toLowerCase()])).rows);
+  const [{ id }] = await withDb(
+    async (c) => (await c.query(`select id from "user" where email = $1`, [email.toLowerCase()])).rows,
+  );
   const listed = await (await admin.request.get(`/api/admin/users/${id}`)).json();
   expect(listed.user).toMatchObject({ twoFactorEnabled: true, passkeys: 0 });
   expect(JSON.stringify(listed)).not.toContain(secret);

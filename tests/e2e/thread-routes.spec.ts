@@ -12,7 +12,9 @@ async function sendAndAwaitReply(page: Page, text: string) {
   await expect(chat.lastReply).toContainText(`Fake model says: ${text} — done.`);
 }
 
-test("the first message gives a thread its address (replacing /), a reload keeps it, and its title names the page", async ({ page }) => {
+test("the first message gives a thread its address (replacing /), a reload keeps it, and its title names the page", async ({
+  page,
+}) => {
   const chat = chatPage(page);
   await signUp(page, "Addressed");
   await page.goto("/account");
@@ -71,7 +73,11 @@ test("Back and Forward move between the threads visited, and the list marks the 
   await expect(chat.threadList.getByRole("heading", { name: "Today" })).toBeVisible();
 });
 
-test("a missing, someone else's or malformed thread id gets the same 404 page, with a way to start a new thread", async ({ page, playwright, baseURL }) => {
+test("a missing, someone else's or malformed thread id gets the same 404 page, with a way to start a new thread", async ({
+  page,
+  playwright,
+  baseURL,
+}) => {
   const chat = chatPage(page);
   const other = await apiUser(playwright, baseURL!, "Owner");
   const theirs = await (await other.request.post("/api/threads", { data: { title: "Private plans" } })).json();
@@ -122,7 +128,10 @@ test("an archived thread opens at its address, read-only with Unarchive", async 
   await expect(page.getByText("This thread is archived.")).toHaveCount(0);
 });
 
-test("a thread deleted in another tab becomes the not-found page there on its next action", async ({ page, context }) => {
+test("a thread deleted in another tab becomes the not-found page there on its next action", async ({
+  page,
+  context,
+}) => {
   const chat = chatPage(page);
   await signUp(page, "Deleter");
   await sendAndAwaitReply(page, "Soon gone");

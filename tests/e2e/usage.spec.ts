@@ -15,7 +15,13 @@ test("a reply records its model and the usage the provider reported; /account sh
   const threadId = chat.threadId();
   const expected = fakeUsage(text, fakeReplyTokens(text), true);
   await expect
-    .poll(() => withDb(async (c) => (await c.query(`select model, usage from message where thread_id = $1 and role = 'assistant'`, [threadId])).rows))
+    .poll(() =>
+      withDb(
+        async (c) =>
+          (await c.query(`select model, usage from message where thread_id = $1 and role = 'assistant'`, [threadId]))
+            .rows,
+      ),
+    )
     .toEqual([
       {
         model: "fake-model",
@@ -30,13 +36,21 @@ test("a reply records its model and the usage the provider reported; /account sh
     ]);
 
   // The thread's title is a model call too: its tokens (1 in, 1 out from the fake) count in the month, as no message.
-  await expect.poll(() => withDb(async (c) => (await c.query(`select title from thread where id = $1`, [threadId])).rows[0].title)).toMatch(/^Title: /);
+  await expect
+    .poll(() =>
+      withDb(async (c) => (await c.query(`select title from thread where id = $1`, [threadId])).rows[0].title),
+    )
+    .toMatch(/^Title: /);
   await page.goto("/account");
   const table = page.getByRole("region", { name: "Usage this month" }).getByRole("table");
-  await expect(table.getByRole("row", { name: `fake-model 1 ${expected.input + 1} ${expected.output + 1}` })).toBeVisible();
+  await expect(
+    table.getByRole("row", { name: `fake-model 1 ${expected.input + 1} ${expected.output + 1}` }),
+  ).toBeVisible();
 });
 
-test("with TOKEN_QUOTA_PER_MONTH used up, chat answers 429 quota_exceeded before the model is called", async ({ browser }) => {
+test("with TOKEN_QUOTA_PER_MONTH used up, chat answers 429 quota_exceeded before the model is called", async ({
+  browser,
+}) => {
   const app = await startInstance("quota", { TOKEN_QUOTA_PER_MONTH: "20" });
   const context = await browser.newContext({ baseURL: app.url });
   try {
@@ -47,10 +61,16 @@ test("with TOKEN_QUOTA_PER_MONTH used up, chat answers 429 quota_exceeded before
     await expect(chat.lastReply).toContainText("— done.");
     const threadId = chat.threadId();
 
-    const refused = await page.request.post("/api/chat", { data: chatBody(threadId, "One more?"), headers: { origin: app.url } });
+    const refused = await page.request.post("/api/chat", {
+      data: chatBody(threadId, "One more?"),
+      headers: { origin: app.url },
+    });
     expect(refused.status()).toBe(429);
     expect(Number(refused.headers()["retry-after"])).toBeGreaterThan(0);
-    expect((await refused.json()).error).toMatchObject({ code: "quota_exceeded", message: expect.stringMatching(/resets on \d{4}-\d{2}-01/) });
+    expect((await refused.json()).error).toMatchObject({
+      code: "quota_exceeded",
+      message: expect.stringMatching(/resets on \d{4}-\d{2}-01/),
+    });
     // Other tests share the fake model: look for these texts, not at a count.
     expect((await modelRequests()).some((t) => t.includes("One more?"))).toBe(false);
 

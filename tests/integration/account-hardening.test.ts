@@ -23,7 +23,11 @@ describe.each(engines)("account rules on $name", ({ open }) => {
 
   const post = async (path: string, body: unknown, cookie = "") => {
     const response = await postToAuth(auth, path, body, { cookie });
-    return { status: response.status, json: (await response.json().catch(() => null)) as Record<string, unknown> | null, cookie: cookieHeader(response, "session_token") };
+    return {
+      status: response.status,
+      json: (await response.json().catch(() => null)) as Record<string, unknown> | null,
+      cookie: cookieHeader(response, "session_token"),
+    };
   };
   const signUp = async (name = "Someone") => {
     const email = uniqueEmail("rules");
@@ -38,16 +42,24 @@ describe.each(engines)("account rules on $name", ({ open }) => {
     const refused = await post("/sign-up/email", { name: long, email, password });
     expect(refused).toMatchObject({ status: 400, json: { code: "NAME_TOO_LONG" } });
     expect(await handle.db.select().from(user).where(eq(user.email, email))).toHaveLength(0);
-    expect((await post("/sign-up/email", { name: "x".repeat(900_000), email, password })).status).toBeGreaterThanOrEqual(400);
+    expect(
+      (await post("/sign-up/email", { name: "x".repeat(900_000), email, password })).status,
+    ).toBeGreaterThanOrEqual(400);
     // Counted in characters: 100 emoji (200 UTF-16 units) is a name that fits.
     const emoji = "🙂".repeat(MAX_NAME_CHARS);
     expect((await post("/sign-up/email", { name: emoji, email, password })).status).toBe(200);
 
     const me = await signUp("Short");
-    expect((await post("/update-user", { name: long }, me.cookie))).toMatchObject({ status: 400, json: { code: "NAME_TOO_LONG" } });
+    expect(await post("/update-user", { name: long }, me.cookie)).toMatchObject({
+      status: 400,
+      json: { code: "NAME_TOO_LONG" },
+    });
     expect((await post("/update-user", { name: "a\u0000b" }, me.cookie)).status).toBe(400);
     // The name is all /update-user changes here; anything else (an image URL of any size, ...) is refused.
-    expect((await post("/update-user", { name: "Fine", image: "x".repeat(50_000) }, me.cookie))).toMatchObject({ status: 400, json: { code: "FIELD_NOT_UPDATABLE" } });
+    expect(await post("/update-user", { name: "Fine", image: "x".repeat(50_000) }, me.cookie)).toMatchObject({
+      status: 400,
+      json: { code: "FIELD_NOT_UPDATABLE" },
+    });
     expect((await userRow(me.id))!.name).toBe("Short");
     expect((await post("/update-user", { name: "n".repeat(MAX_NAME_CHARS) }, me.cookie)).status).toBe(200);
     expect((await userRow(me.id))!.name).toBe("n".repeat(MAX_NAME_CHARS));
@@ -64,10 +76,19 @@ describe.each(engines)("account rules on $name", ({ open }) => {
   it("asks an account with a password for it on deletion, however fresh the session", async () => {
     const me = await signUp();
     // Just signed up: better-auth alone would delete with no password within a day.
-    expect(await post("/delete-user", {}, me.cookie)).toMatchObject({ status: 400, json: { code: "password_required" } });
-    expect(await post("/delete-user", { password: "" }, me.cookie)).toMatchObject({ status: 400, json: { code: "password_required" } });
+    expect(await post("/delete-user", {}, me.cookie)).toMatchObject({
+      status: 400,
+      json: { code: "password_required" },
+    });
+    expect(await post("/delete-user", { password: "" }, me.cookie)).toMatchObject({
+      status: 400,
+      json: { code: "password_required" },
+    });
     expect((await post("/delete-user", { token: "guessed" }, me.cookie)).status).toBe(400);
-    expect(await post("/delete-user", { password: "not my password" }, me.cookie)).toMatchObject({ status: 400, json: { code: "INVALID_PASSWORD" } });
+    expect(await post("/delete-user", { password: "not my password" }, me.cookie)).toMatchObject({
+      status: 400,
+      json: { code: "INVALID_PASSWORD" },
+    });
     expect(await userRow(me.id)).toBeDefined();
     expect((await post("/delete-user", { password }, me.cookie)).status).toBe(200);
     expect(await userRow(me.id)).toBeUndefined();
@@ -77,7 +98,10 @@ describe.each(engines)("account rules on $name", ({ open }) => {
     const me = await signUp();
     // A passkey or SSO account: no credential row.
     await handle.db.delete(account).where(and(eq(account.userId, me.id), eq(account.providerId, "credential")));
-    await handle.db.update(session).set({ createdAt: new Date(Date.now() - (FRESH_SIGN_IN_MAX_AGE_S + 60) * 1000) }).where(eq(session.userId, me.id));
+    await handle.db
+      .update(session)
+      .set({ createdAt: new Date(Date.now() - (FRESH_SIGN_IN_MAX_AGE_S + 60) * 1000) })
+      .where(eq(session.userId, me.id));
     const stale = await post("/delete-user", {}, me.cookie);
     expect(stale).toMatchObject({ status: 403, json: { code: "fresh_sign_in_required" } });
     expect(await userRow(me.id)).toBeDefined();
@@ -85,7 +109,10 @@ describe.each(engines)("account rules on $name", ({ open }) => {
     expect((await post("/delete-user", { password: "anything" }, me.cookie)).status).toBe(403);
     expect(await userRow(me.id)).toBeDefined();
 
-    await handle.db.update(session).set({ createdAt: new Date(Date.now() - 60_000) }).where(eq(session.userId, me.id));
+    await handle.db
+      .update(session)
+      .set({ createdAt: new Date(Date.now() - 60_000) })
+      .where(eq(session.userId, me.id));
     expect((await post("/delete-user", {}, me.cookie)).status).toBe(200);
     expect(await userRow(me.id)).toBeUndefined();
   });
@@ -96,17 +123,32 @@ describe.each(engines)("account rules on $name", ({ open }) => {
     const admin = await signUp("Admin");
     await handle.db.update(user).set({ role: "admin" }).where(eq(user.id, admin.id));
     const person = await signUp("Person");
-    const otherDevice = cookieHeader(await auth.api.signInEmail({ body: { email: person.email, password }, returnHeaders: true }), "session_token");
+    const otherDevice = cookieHeader(
+      await auth.api.signInEmail({ body: { email: person.email, password }, returnHeaders: true }),
+      "session_token",
+    );
     const admins = createAdminUsers(handle.db, auth.api, createAudit(handle.db, 365));
-    const caller = { user: { id: admin.id, email: admin.email } as never, headers: new Headers({ cookie: admin.cookie, "x-threadkeeper-client-address": "203.0.113.5" }) };
+    const caller = {
+      user: { id: admin.id, email: admin.email } as never,
+      headers: new Headers({ cookie: admin.cookie, "x-threadkeeper-client-address": "203.0.113.5" }),
+    };
 
     expect(await admins.sendPasswordReset(caller, person.id)).toBeUndefined();
     await expect(admins.sendPasswordReset(caller, "no-such-user")).rejects.toMatchObject({ code: "not_found" });
-    const [event] = await handle.db.select().from(auditEvent).where(and(eq(auditEvent.action, "admin_password_reset_sent"), eq(auditEvent.targetId, person.id)));
-    expect(event).toMatchObject({ actorId: admin.id, actorEmail: admin.email.toLowerCase(), targetEmail: person.email.toLowerCase(), address: "203.0.113.5" });
+    const [event] = await handle.db
+      .select()
+      .from(auditEvent)
+      .where(and(eq(auditEvent.action, "admin_password_reset_sent"), eq(auditEvent.targetId, person.id)));
+    expect(event).toMatchObject({
+      actorId: admin.id,
+      actorEmail: admin.email.toLowerCase(),
+      targetEmail: person.email.toLowerCase(),
+      address: "203.0.113.5",
+    });
 
     // Nothing changed yet: the person is still signed in on both devices, with the old password.
-    const signedIn = async (cookie: string) => (await auth.api.getSession({ headers: new Headers({ cookie }) }))?.user.id;
+    const signedIn = async (cookie: string) =>
+      (await auth.api.getSession({ headers: new Headers({ cookie }) }))?.user.id;
     expect(await signedIn(person.cookie)).toBe(person.id);
     expect(await signedIn(otherDevice)).toBe(person.id);
 

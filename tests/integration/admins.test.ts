@@ -36,7 +36,8 @@ describe.each(fresh)("admins on $name", ({ open }) => {
   });
   afterAll(() => handle.close());
 
-  const roleOf = async (email: string) => (await handle.db.select({ role: user.role }).from(user).where(eq(user.email, email.toLowerCase())))[0]?.role;
+  const roleOf = async (email: string) =>
+    (await handle.db.select({ role: user.role }).from(user).where(eq(user.email, email.toLowerCase())))[0]?.role;
   const signUp = async (name: string, email = uniqueEmail(name)) => {
     const { headers, response } = await auth.api.signUpEmail({ body: { name, email, password }, returnHeaders: true });
     return { email, id: response.user.id, cookie: cookieHeader(headers, "session_token") };
@@ -131,7 +132,8 @@ describe.each(fresh)("who may sign up, on $name", ({ open }) => {
 
   // Every sign-up here comes from one address: the per-address limit is out of the way.
   const unlimited = { AUTH_RATE_LIMIT_MAX: "100000" };
-  const signUp = (auth: ReturnType<typeof createAuth>, email: string) => postToAuth(auth, "/sign-up/email", { name: "N", email, password });
+  const signUp = (auth: ReturnType<typeof createAuth>, email: string) =>
+    postToAuth(auth, "/sign-up/email", { name: "N", email, password });
 
   it("closed: only the first account and ADMIN_EMAILS get in; domains limit every sign-up; approval leaves new accounts pending", async () => {
     const boss = uniqueEmail("boss");
@@ -152,7 +154,10 @@ describe.each(fresh)("who may sign up, on $name", ({ open }) => {
     const pendingEmail = uniqueEmail("pending");
     const made = await signUp(approval, pendingEmail);
     expect(made.status).toBe(200);
-    const [row] = await handle.db.select({ approvalStatus: user.approvalStatus }).from(user).where(eq(user.email, pendingEmail.toLowerCase()));
+    const [row] = await handle.db
+      .select({ approvalStatus: user.approvalStatus })
+      .from(user)
+      .where(eq(user.email, pendingEmail.toLowerCase()));
     expect(row.approvalStatus).toBe("pending");
     const cookie = cookieHeader(made, "session_token");
     const seen = await approval.api.getSession({ headers: new Headers({ cookie }) });
@@ -162,15 +167,32 @@ describe.each(fresh)("who may sign up, on $name", ({ open }) => {
   it("no sign-up or update-user body sets what only the server and admins set: approval status, quota, role, two-factor", async () => {
     const approval = createAuth(handle.db, testEnv({ ...unlimited, SIGNUP_MODE: "approval" }));
     const post = (path: string, body: unknown, cookie = "") =>
-      approval.handler(new Request(`${origin}/api/auth${path}`, { method: "POST", headers: { "content-type": "application/json", origin, cookie }, body: JSON.stringify(body) }));
+      approval.handler(
+        new Request(`${origin}/api/auth${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", origin, cookie },
+          body: JSON.stringify(body),
+        }),
+      );
     const rowOf = async (email: string) =>
       (
         await handle.db
-          .select({ approvalStatus: user.approvalStatus, tokenQuota: user.tokenQuota, role: user.role, twoFactorEnabled: user.twoFactorEnabled })
+          .select({
+            approvalStatus: user.approvalStatus,
+            tokenQuota: user.tokenQuota,
+            role: user.role,
+            twoFactorEnabled: user.twoFactorEnabled,
+          })
           .from(user)
           .where(eq(user.email, email.toLowerCase()))
       )[0];
-    const claims = [{ approvalStatus: "approved" }, { approvalStatus: "unverified" }, { tokenQuota: 1e12 }, { role: "admin" }, { twoFactorEnabled: true }];
+    const claims = [
+      { approvalStatus: "approved" },
+      { approvalStatus: "unverified" },
+      { tokenQuota: 1e12 },
+      { role: "admin" },
+      { twoFactorEnabled: true },
+    ];
 
     await post("/sign-up/email", { name: "N", email: uniqueEmail("first"), password }); // not the instance's first account, which would be its admin
     const pending = { approvalStatus: "pending", tokenQuota: null, role: "user", twoFactorEnabled: false };
@@ -183,7 +205,9 @@ describe.each(fresh)("who may sign up, on $name", ({ open }) => {
     }
     // A field with a default (the two-factor plugin's) takes the default at sign-up, whatever the body says.
     const defaulted = uniqueEmail("claims");
-    expect((await post("/sign-up/email", { name: "N", email: defaulted, password, twoFactorEnabled: true })).status).toBe(200);
+    expect(
+      (await post("/sign-up/email", { name: "N", email: defaulted, password, twoFactorEnabled: true })).status,
+    ).toBe(200);
     expect(await rowOf(defaulted)).toEqual(pending);
     // An empty value is passed over, not stored: the account is made pending like any other.
     const email = uniqueEmail("claims");
@@ -241,7 +265,10 @@ describe.each(fresh)("invitations on $name", ({ open }) => {
     const { token } = await invites.create(admin.id, { maxUses: 1, expiresInDays: 7 });
     const invitedEmail = uniqueEmail("invited");
     expect((await signUp(auth, invitedEmail, token)).status).toBe(200);
-    const [invited] = await handle.db.select({ approvalStatus: user.approvalStatus }).from(user).where(eq(user.email, invitedEmail.toLowerCase()));
+    const [invited] = await handle.db
+      .select({ approvalStatus: user.approvalStatus })
+      .from(user)
+      .where(eq(user.email, invitedEmail.toLowerCase()));
     expect(invited.approvalStatus).toBeNull();
     const again = await signUp(auth, uniqueEmail("second"), token);
     expect(again.status).toBe(403);
@@ -251,18 +278,30 @@ describe.each(fresh)("invitations on $name", ({ open }) => {
     expect((await bogus.json()).message).toBe("This invitation link is not valid.");
 
     const expired = await invites.create(admin.id, { maxUses: 5, expiresInDays: 1 });
-    await handle.db.update(invitation).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(invitation.maxUses, 5));
-    expect((await (await signUp(auth, uniqueEmail("late"), expired.token)).json()).message).toBe("This invitation has expired.");
+    await handle.db
+      .update(invitation)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(invitation.maxUses, 5));
+    expect((await (await signUp(auth, uniqueEmail("late"), expired.token)).json()).message).toBe(
+      "This invitation has expired.",
+    );
 
     const revoked = await invites.create(admin.id, { maxUses: 3, expiresInDays: 1 });
     const [row] = (await invites.list()).filter((i) => i.maxUses === 3);
     await invites.revoke(row.id);
-    expect((await (await signUp(auth, uniqueEmail("revoked"), revoked.token)).json()).message).toBe("This invitation was revoked.");
+    expect((await (await signUp(auth, uniqueEmail("revoked"), revoked.token)).json()).message).toBe(
+      "This invitation was revoked.",
+    );
 
     const locked = await invites.create(admin.id, { maxUses: 2, expiresInDays: 1, email: "only.me@example.com" });
-    expect((await (await signUp(auth, uniqueEmail("someone"), locked.token)).json()).message).toBe("This invitation is for another email address.");
+    expect((await (await signUp(auth, uniqueEmail("someone"), locked.token)).json()).message).toBe(
+      "This invitation is for another email address.",
+    );
     expect((await signUp(auth, "Only.Me@example.com", locked.token)).status).toBe(200);
-    expect((await invites.list()).find((i) => i.email === "only.me@example.com")).toMatchObject({ uses: 1, status: "active" });
+    expect((await invites.list()).find((i) => i.email === "only.me@example.com")).toMatchObject({
+      uses: 1,
+      status: "active",
+    });
   });
 });
 
@@ -279,7 +318,11 @@ describe.each(fresh)("the audit log on $name", ({ open }) => {
     const { createAudit } = await import("@/lib/admin/audit");
     const auth = createAuth(handle.db, testEnv({ AUTH_RATE_LIMIT_MAX: "100000", AUTH_ACCOUNT_MAX_FAILURES: "2" }));
     const post = (path: string, body: unknown, cookie = "") =>
-      postToAuth(auth, path, body, { cookie, "user-agent": "AuditTest/1.0", "x-threadkeeper-client-address": "198.51.100.77" });
+      postToAuth(auth, path, body, {
+        cookie,
+        "user-agent": "AuditTest/1.0",
+        "x-threadkeeper-client-address": "198.51.100.77",
+      });
     const adminEmail = uniqueEmail("auditor");
     const admin = await post("/sign-up/email", { name: "A", email: adminEmail, password });
     const adminCookie = cookieHeader(admin, "session_token");
@@ -298,15 +341,20 @@ describe.each(fresh)("the audit log on $name", ({ open }) => {
     // A sign-in that is not a password one (here the one after confirming an email; social and SSO callbacks alike) is recorded with its method.
     const { createEmailVerificationToken } = await import("better-auth/api");
     const confirmerEmail = uniqueEmail("confirmer");
-    const confirmerId = (await (await post("/sign-up/email", { name: "C", email: confirmerEmail, password })).json()).user.id as string;
+    const confirmerId = (await (await post("/sign-up/email", { name: "C", email: confirmerEmail, password })).json())
+      .user.id as string;
     const token = await createEmailVerificationToken((await auth.$context).secret, confirmerEmail);
     const verified = await auth.handler(
-      new Request(`${authOrigin}/api/auth/verify-email?token=${token}`, { headers: { "user-agent": "AuditTest/1.0", "x-threadkeeper-client-address": "198.51.100.77" } }),
+      new Request(`${authOrigin}/api/auth/verify-email?token=${token}`, {
+        headers: { "user-agent": "AuditTest/1.0", "x-threadkeeper-client-address": "198.51.100.77" },
+      }),
     );
     expect(verified.status).toBeLessThan(400);
 
     const rows = await handle.db.select().from(auditEvent);
-    const summary = rows.map((r) => `${r.action}:${r.outcome}:${r.actorEmail ?? ""}:${r.targetId === memberId ? "member" : ""}`);
+    const summary = rows.map(
+      (r) => `${r.action}:${r.outcome}:${r.actorEmail ?? ""}:${r.targetId === memberId ? "member" : ""}`,
+    );
     expect(summary).toEqual(
       expect.arrayContaining([
         `sign_up:success:${adminEmail.toLowerCase()}:`,
@@ -317,7 +365,11 @@ describe.each(fresh)("the audit log on $name", ({ open }) => {
         `sign_out:success:${adminEmail.toLowerCase()}:`,
       ]),
     );
-    expect(rows.filter((r) => r.action === "sign_in" && r.outcome === "success" && r.actorId === confirmerId).map((r) => r.detail)).toEqual([{ method: "email confirmation link" }]);
+    expect(
+      rows
+        .filter((r) => r.action === "sign_in" && r.outcome === "success" && r.actorId === confirmerId)
+        .map((r) => r.detail),
+    ).toEqual([{ method: "email confirmation link" }]);
     expect(rows.filter((r) => r.action === "sign_in" && r.outcome === "failure").map((r) => r.detail?.reason)).toEqual([
       "INVALID_EMAIL_OR_PASSWORD",
       "INVALID_EMAIL_OR_PASSWORD",
@@ -326,7 +378,8 @@ describe.each(fresh)("the audit log on $name", ({ open }) => {
     expect(rows.every((r) => r.address === "198.51.100.77" && r.userAgent === "AuditTest/1.0")).toBe(true);
     expect(rows.find((r) => r.action === "user_banned")?.detail).toEqual({ reason: "abuse" });
     const everything = JSON.stringify(rows);
-    for (const secret of ["wrong secret", password, "another good password", cookie.split("=")[1]]) expect(everything).not.toContain(secret);
+    for (const secret of ["wrong secret", password, "another good password", cookie.split("=")[1]])
+      expect(everything).not.toContain(secret);
 
     // Each person sees their own events; the admin's list filters by action and actor.
     const log = createAudit(handle.db, 365);
@@ -337,9 +390,12 @@ describe.each(fresh)("the audit log on $name", ({ open }) => {
     expect((await log.listForAdmin({ actor: "nobody-like-this" })).events).toHaveLength(0);
 
     // Retention: rows older than AUDIT_RETENTION_DAYS go with the next write.
-    await handle.db.update(auditEvent).set({ at: new Date(Date.now() - 400 * 86_400_000) }).where(eq(auditEvent.action, "sign_out"));
+    await handle.db
+      .update(auditEvent)
+      .set({ at: new Date(Date.now() - 400 * 86_400_000) })
+      .where(eq(auditEvent.action, "sign_out"));
     await createAudit(handle.db, 365).record({ action: "user_approved" });
-    expect((await handle.db.select().from(auditEvent).where(eq(auditEvent.action, "sign_out")))).toHaveLength(0);
+    expect(await handle.db.select().from(auditEvent).where(eq(auditEvent.action, "sign_out"))).toHaveLength(0);
   });
 });
 
@@ -360,15 +416,25 @@ describe.each(fresh)("admin actions (the /api/admin data layer) on $name", ({ op
     const admins = createAdminUsers(handle.db, auth.api, log);
     const signUp = async (name: string) => {
       const email = uniqueEmail(name);
-      const { headers, response } = await auth.api.signUpEmail({ body: { name, email, password }, returnHeaders: true });
+      const { headers, response } = await auth.api.signUpEmail({
+        body: { name, email, password },
+        returnHeaders: true,
+      });
       return { id: response.user.id, email, cookie: cookieHeader(headers, "session_token") };
     };
     const owner = await signUp("owner");
     const member = await signUp("member");
-    const headers = new Headers({ cookie: owner.cookie, "user-agent": "AdminApiTest/1.0", "x-threadkeeper-client-address": "203.0.113.9" });
+    const headers = new Headers({
+      cookie: owner.cookie,
+      "user-agent": "AdminApiTest/1.0",
+      "x-threadkeeper-client-address": "203.0.113.9",
+    });
     const caller = { user: { id: owner.id, email: owner.email } as never, headers };
 
-    const banned = await admins.ban(caller, member.id, { reason: "spam", expiresAt: new Date(Date.now() + 86_400_000) });
+    const banned = await admins.ban(caller, member.id, {
+      reason: "spam",
+      expiresAt: new Date(Date.now() + 86_400_000),
+    });
     expect(banned).toMatchObject({ status: "banned", banReason: "spam" });
     expect(Date.parse(banned.banExpiresAt!) - Date.now()).toBeGreaterThan(86_000_000);
     expect(await handle.db.select().from(session).where(eq(session.userId, member.id))).toHaveLength(0);
@@ -384,7 +450,8 @@ describe.each(fresh)("admin actions (the /api/admin data layer) on $name", ({ op
     await expect(admins.setRole(caller, owner.id, "user")).rejects.toMatchObject({ code: "last_admin", status: 409 });
     await expect(admins.ban(caller, owner.id, {})).rejects.toMatchObject({ status: expect.any(Number) });
     expect((await admins.get(owner.id)).role).toBe("admin");
-    for (const id of ["no-such-user", "x".repeat(200), "' or 1=1 --"]) await expect(admins.get(id)).rejects.toMatchObject({ code: "not_found" });
+    for (const id of ["no-such-user", "x".repeat(200), "' or 1=1 --"])
+      await expect(admins.get(id)).rejects.toMatchObject({ code: "not_found" });
 
     await admins.revokeSessions(caller, member.id);
     await admins.remove(caller, member.id);
@@ -394,9 +461,21 @@ describe.each(fresh)("admin actions (the /api/admin data layer) on $name", ({ op
     const rows = await handle.db.select().from(auditEvent);
     const actions = rows.filter((r) => r.actorId === owner.id && r.targetId === member.id).map((r) => r.action);
     expect(actions).toEqual(
-      expect.arrayContaining(["user_banned", "user_unbanned", "role_changed", "quota_changed", "user_approved", "user_sessions_revoked", "user_removed"]),
+      expect.arrayContaining([
+        "user_banned",
+        "user_unbanned",
+        "role_changed",
+        "quota_changed",
+        "user_approved",
+        "user_sessions_revoked",
+        "user_removed",
+      ]),
     );
-    expect(rows.filter((r) => r.actorId === owner.id && r.action !== "sign_up").every((r) => r.address === "203.0.113.9" && r.userAgent === "AdminApiTest/1.0")).toBe(true);
+    expect(
+      rows
+        .filter((r) => r.actorId === owner.id && r.action !== "sign_up")
+        .every((r) => r.address === "203.0.113.9" && r.userAgent === "AdminApiTest/1.0"),
+    ).toBe(true);
   });
 
   it("the account list and the audit log page newest first by time and id, without gaps or repeats, with the cursors they always made", async () => {
@@ -407,14 +486,17 @@ describe.each(fresh)("admin actions (the /api/admin data layer) on $name", ({ op
     const log = createAudit(handle.db, 365);
     const admins = createAdminUsers(handle.db, createAuth(handle.db, testEnv()).api, log);
     const cursorOf = (at: string, id: string) => Buffer.from(JSON.stringify([at, id])).toString("base64url");
-    const decoded = (cursor: string | null) => JSON.parse(Buffer.from(cursor ?? "", "base64url").toString("utf8")) as [string, string];
+    const decoded = (cursor: string | null) =>
+      JSON.parse(Buffer.from(cursor ?? "", "base64url").toString("utf8")) as [string, string];
 
     // Accounts made within one millisecond, two at the same microsecond: the cursor keeps the
     // database's microseconds, and the id orders a tie.
     const stamp = `pager-${process.pid}-${Date.now()}`;
     const times = ["04:05:06.789001", "04:05:06.789002", "04:05:06.789002", "04:05:06.789003", "04:05:06.788"];
     for (const [i, time] of times.entries()) {
-      await handle.db.execute(sql`insert into ${user} (id, name, email, created_at, updated_at) values (${`${stamp}-${i}`}, 'P', ${`${stamp}-${i}@example.com`}, ${`2001-02-03 ${time}+00`}::timestamptz, now())`);
+      await handle.db.execute(
+        sql`insert into ${user} (id, name, email, created_at, updated_at) values (${`${stamp}-${i}`}, 'P', ${`${stamp}-${i}@example.com`}, ${`2001-02-03 ${time}+00`}::timestamptz, now())`,
+      );
     }
     const listed: string[] = [];
     const cursors: (string | null)[] = [];
@@ -430,13 +512,26 @@ describe.each(fresh)("admin actions (the /api/admin data layer) on $name", ({ op
     expect(new Date(decoded(cursors[0]).at(0)!).toISOString()).toBe("2001-02-03T04:05:06.789Z");
     expect(decoded(cursors[0])[0]).toMatch(/:06\.789002/);
     // A cursor made by hand in that format (an older page's link) reads the same.
-    expect((await admins.listUsers({ q: stamp, limit: 10, after: cursorOf("2001-02-03T04:05:06.789002+00:00", `${stamp}-2`) })).users.map((u) => u.id)).toEqual(
-      [1, 0, 4].map((i) => `${stamp}-${i}`),
-    );
+    expect(
+      (
+        await admins.listUsers({
+          q: stamp,
+          limit: 10,
+          after: cursorOf("2001-02-03T04:05:06.789002+00:00", `${stamp}-2`),
+        })
+      ).users.map((u) => u.id),
+    ).toEqual([1, 0, 4].map((i) => `${stamp}-${i}`));
 
     // 25 events of one account, in five milliseconds: 20 a page on /account.
     const target = `${stamp}-audited`;
-    await handle.db.insert(auditEvent).values(Array.from({ length: 25 }, (_, i) => ({ action: "sign_in", outcome: "success" as const, targetId: target, at: new Date(Date.UTC(2001, 1, 3, 4, 5, 6, i % 5)) })));
+    await handle.db.insert(auditEvent).values(
+      Array.from({ length: 25 }, (_, i) => ({
+        action: "sign_in",
+        outcome: "success" as const,
+        targetId: target,
+        at: new Date(Date.UTC(2001, 1, 3, 4, 5, 6, i % 5)),
+      })),
+    );
     const first = await log.listForUser(target);
     expect(first.events).toHaveLength(20);
     const last = first.events.at(-1)!;

@@ -25,7 +25,12 @@ type Kind = { name: string; env: Env; countFiles: (userId?: string) => Promise<n
 async function filesystemKind(): Promise<Kind> {
   const dir = mkdtempSync(path.join(tmpdir(), "threadkeeper-files-"));
   const count = (d: string): number =>
-    existsSync(d) ? readdirSync(d, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? count(path.join(d, e.name)) : 1), 0) : 0;
+    existsSync(d)
+      ? readdirSync(d, { withFileTypes: true }).reduce(
+          (n, e) => n + (e.isDirectory() ? count(path.join(d, e.name)) : 1),
+          0,
+        )
+      : 0;
   return {
     name: "filesystem",
     env: { ATTACHMENT_STORAGE: "filesystem", ATTACHMENT_DIR: dir },
@@ -36,21 +41,41 @@ async function filesystemKind(): Promise<Kind> {
 
 async function s3Kind(): Promise<Kind> {
   const s3 = await startS3Server();
-  const client = new S3Client({ endpoint: s3.env.S3_ENDPOINT, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
+  const client = new S3Client({
+    endpoint: s3.env.S3_ENDPOINT,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+  });
   return {
     name: "s3",
     env: s3.env,
-    countFiles: async (userId) => (await client.send(new ListObjectsV2Command({ Bucket: s3.env.S3_BUCKET, Prefix: userId ? `${userId}/` : undefined }))).KeyCount ?? 0,
+    countFiles: async (userId) =>
+      (
+        await client.send(
+          new ListObjectsV2Command({ Bucket: s3.env.S3_BUCKET, Prefix: userId ? `${userId}/` : undefined }),
+        )
+      ).KeyCount ?? 0,
     stop: s3.stop,
   };
 }
 
-const userMessage = (id: string, files: { id: string; name: string; type: string }[], text = "see attached"): MessageInput => ({
+const userMessage = (
+  id: string,
+  files: { id: string; name: string; type: string }[],
+  text = "see attached",
+): MessageInput => ({
   id,
   parentId: null,
   role: "user",
   format: "ai-sdk/v6",
-  content: { role: "user", parts: [{ type: "text", text }, ...files.map((f) => ({ type: "file", mediaType: f.type, filename: f.name, url: `/api/attachments/${f.id}` }))] },
+  content: {
+    role: "user",
+    parts: [
+      { type: "text", text },
+      ...files.map((f) => ({ type: "file", mediaType: f.type, filename: f.name, url: `/api/attachments/${f.id}` })),
+    ],
+  },
   status: "complete",
 });
 
@@ -72,7 +97,12 @@ describe.each([
 
   /** Rows, blobs and files/objects (of one user, or all): what the tests compare before and after. */
   const counts = async (userId?: string) => ({
-    rows: (await handle.db.select({ n: sql<number>`count(*)::int` }).from(attachment).where(userId ? eq(attachment.userId, userId) : undefined))[0].n,
+    rows: (
+      await handle.db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(attachment)
+        .where(userId ? eq(attachment.userId, userId) : undefined)
+    )[0].n,
     blobs: (
       await handle.db
         .select({ n: sql<number>`count(*)::int` })
@@ -86,7 +116,10 @@ describe.each([
 
   const newUser = async (name: string) => {
     const email = uniqueEmail(name);
-    const { headers, response } = await auth.api.signUpEmail({ body: { name, email, password: "correct horse" }, returnHeaders: true });
+    const { headers, response } = await auth.api.signUpEmail({
+      body: { name, email, password: "correct horse" },
+      returnHeaders: true,
+    });
     return { id: response.user.id, cookie: cookieHeader(headers, "session_token") };
   };
 
@@ -119,12 +152,19 @@ describe.each([
     expect(await files.readForUser(bob.id, up.id)).toBeNull();
 
     // A declared name and type count for nothing: the bytes decide.
-    const text = await files.uploadForUser(alice.id, { name: "photo.png", bytes: Buffer.from("<svg onload=alert(1)>") });
+    const text = await files.uploadForUser(alice.id, {
+      name: "photo.png",
+      bytes: Buffer.from("<svg onload=alert(1)>"),
+    });
     expect(text.type).toBe("text/plain");
     const pdf = await files.uploadForUser(alice.id, { name: "report.txt", bytes: makePdf("Quarterly zebra numbers") });
     expect(pdf.type).toBe("application/pdf");
-    await expect(files.uploadForUser(alice.id, { name: "a.bin", bytes: Buffer.from([0x00, 0x01, 0xff, 0xfe]) })).rejects.toMatchObject({ code: "unsupported_media_type" });
-    await expect(files.uploadForUser(alice.id, { name: "empty.txt", bytes: Buffer.alloc(0) })).rejects.toMatchObject({ code: "bad_request" });
+    await expect(
+      files.uploadForUser(alice.id, { name: "a.bin", bytes: Buffer.from([0x00, 0x01, 0xff, 0xfe]) }),
+    ).rejects.toMatchObject({ code: "unsupported_media_type" });
+    await expect(files.uploadForUser(alice.id, { name: "empty.txt", bytes: Buffer.alloc(0) })).rejects.toMatchObject({
+      code: "bad_request",
+    });
   });
 
   it("ties uploads to the message that sends them; another user's, or one sent already, refuses the whole write", async () => {
@@ -134,15 +174,21 @@ describe.each([
     const mine = await files.uploadForUser(alice.id, { name: "a.txt", bytes: Buffer.from("alpha") });
     const theirs = await files.uploadForUser(bob.id, { name: "b.txt", bytes: Buffer.from("bravo") });
 
-    await expect(threads.saveMessageForUser(alice.id, thread.id, userMessage("m-stolen", [theirs]), "keep")).rejects.toMatchObject({ code: "bad_request" });
+    await expect(
+      threads.saveMessageForUser(alice.id, thread.id, userMessage("m-stolen", [theirs]), "keep"),
+    ).rejects.toMatchObject({ code: "bad_request" });
     expect(await threads.messagesJsonForUser(alice.id, thread.id)).toBe('{"messages":[]}');
 
     expect(await threads.saveMessageForUser(alice.id, thread.id, userMessage("m-1", [mine]), "keep")).not.toBeNull();
     // The same message stored again (the client's copy after the server's) is fine...
     expect(await threads.saveMessageForUser(alice.id, thread.id, userMessage("m-1", [mine]), "replace")).not.toBeNull();
     // ...another message with the same upload is not, and writes nothing.
-    await expect(threads.saveMessageForUser(alice.id, thread.id, userMessage("m-2", [mine]), "keep")).rejects.toMatchObject({ code: "bad_request" });
-    expect(JSON.parse((await threads.messagesJsonForUser(alice.id, thread.id))!).messages.map((m: { id: string }) => m.id)).toEqual(["m-1"]);
+    await expect(
+      threads.saveMessageForUser(alice.id, thread.id, userMessage("m-2", [mine]), "keep"),
+    ).rejects.toMatchObject({ code: "bad_request" });
+    expect(
+      JSON.parse((await threads.messagesJsonForUser(alice.id, thread.id))!).messages.map((m: { id: string }) => m.id),
+    ).toEqual(["m-1"]);
     const [row] = await handle.db.select().from(attachment).where(eq(attachment.id, mine.id));
     expect(row).toMatchObject({ threadId: thread.id, messageId: "m-1" });
 
@@ -160,8 +206,23 @@ describe.each([
     const png = makePng(2, 2, 9);
     const image = await files.uploadForUser(alice.id, { name: "dot.png", bytes: png });
     const pdf = await files.uploadForUser(alice.id, { name: "report.pdf", bytes: makePdf("Quarterly zebra numbers") });
-    const note = await files.uploadForUser(alice.id, { name: "notes.md", bytes: Buffer.from("# Notes\nremember the milk") });
-    const message = { id: "m-model", role: "user" as const, parts: [{ type: "text" as const, text: "look" }, ...[image, pdf, note].map((f) => ({ type: "file" as const, mediaType: f.type, filename: f.name, url: `/api/attachments/${f.id}` }))] };
+    const note = await files.uploadForUser(alice.id, {
+      name: "notes.md",
+      bytes: Buffer.from("# Notes\nremember the milk"),
+    });
+    const message = {
+      id: "m-model",
+      role: "user" as const,
+      parts: [
+        { type: "text" as const, text: "look" },
+        ...[image, pdf, note].map((f) => ({
+          type: "file" as const,
+          mediaType: f.type,
+          filename: f.name,
+          url: `/api/attachments/${f.id}`,
+        })),
+      ],
+    };
 
     const asText = await files.toModelParts(alice.id, thread.id, [message], { pdfAsFile: false });
     const [, imagePart, pdfPart, notePart] = asText[0].parts as { type: string; url?: string; text?: string }[];
@@ -174,11 +235,20 @@ describe.each([
 
     // On an earlier message a file must be tied to that message in this thread.
     const later = { id: "m-later", role: "user" as const, parts: [{ type: "text" as const, text: "and?" }] };
-    await expect(files.toModelParts(alice.id, thread.id, [message, later], { pdfAsFile: false })).rejects.toMatchObject({ code: "bad_request" });
+    await expect(files.toModelParts(alice.id, thread.id, [message, later], { pdfAsFile: false })).rejects.toMatchObject(
+      { code: "bad_request" },
+    );
     const bob = await newUser("bob");
-    await expect(files.toModelParts(bob.id, thread.id, [message], { pdfAsFile: false })).rejects.toMatchObject({ code: "bad_request" });
-    const outside = { ...message, parts: [{ type: "file" as const, mediaType: "image/png", url: "https://example.com/cat.png" }] };
-    await expect(files.toModelParts(alice.id, thread.id, [outside], { pdfAsFile: false })).rejects.toMatchObject({ code: "bad_request" });
+    await expect(files.toModelParts(bob.id, thread.id, [message], { pdfAsFile: false })).rejects.toMatchObject({
+      code: "bad_request",
+    });
+    const outside = {
+      ...message,
+      parts: [{ type: "file" as const, mediaType: "image/png", url: "https://example.com/cat.png" }],
+    };
+    await expect(files.toModelParts(alice.id, thread.id, [outside], { pdfAsFile: false })).rejects.toMatchObject({
+      code: "bad_request",
+    });
   });
 
   it("deleting a thread removes its attachments' rows and files, and leaves unsent uploads alone", async () => {

@@ -47,9 +47,13 @@ describe("the /api/auth allow-list against the better-auth instance", () => {
     const exposedPairs = new Set(exposed.flatMap((e) => e.methods.map((m) => `${m} ${e.path}`)));
     const listed = new Set(authEndpoints.map((e) => `${e.method} ${e.path}`));
     const reachable = new Set(
-      exposed.flatMap((e) => everyMethod.filter((m) => allowedAuthEndpoint(m, sample(e.path))).map((m) => `${m} ${e.path}`)),
+      exposed.flatMap((e) =>
+        everyMethod.filter((m) => allowedAuthEndpoint(m, sample(e.path))).map((m) => `${m} ${e.path}`),
+      ),
     );
-    console.log(`better-auth instance: ${exposed.length} endpoints with a path (${exposedPairs.size} method + path pairs); allow-list: ${listed.size}`);
+    console.log(
+      `better-auth instance: ${exposed.length} endpoints with a path (${exposedPairs.size} method + path pairs); allow-list: ${listed.size}`,
+    );
     // Reachable but not listed (a wildcard, a loose pattern, a method let through): fails here.
     expect([...reachable].filter((r) => !listed.has(r))).toEqual([]);
     // Listed but not on the instance (a renamed or removed endpoint, a wrong method): fails here.
@@ -60,11 +64,32 @@ describe("the /api/auth allow-list against the better-auth instance", () => {
   it("answers none of the admin plugin's endpoints, nor the other account-changing ones the pages do not use", () => {
     const admin = exposed.filter((e) => e.path.startsWith("/admin/"));
     expect(admin.map((e) => e.path)).toEqual(
-      expect.arrayContaining(["/admin/set-user-password", "/admin/update-user", "/admin/create-user", "/admin/list-user-sessions", "/admin/impersonate-user", "/admin/stop-impersonating"]),
+      expect.arrayContaining([
+        "/admin/set-user-password",
+        "/admin/update-user",
+        "/admin/create-user",
+        "/admin/list-user-sessions",
+        "/admin/impersonate-user",
+        "/admin/stop-impersonating",
+      ]),
     );
-    for (const e of admin) for (const m of everyMethod) expect(allowedAuthEndpoint(m, sample(e.path)), `${m} ${e.path}`).toBeUndefined();
-    for (const path of ["/change-email", "/list-sessions", "/list-accounts", "/revoke-sessions", "/update-session", "/two-factor/get-totp-uri", "/passkey/list-user-passkeys", "/delete-user/callback", "/ok"]) {
-      expect(exposed.some((e) => e.path === path), path).toBe(true);
+    for (const e of admin)
+      for (const m of everyMethod) expect(allowedAuthEndpoint(m, sample(e.path)), `${m} ${e.path}`).toBeUndefined();
+    for (const path of [
+      "/change-email",
+      "/list-sessions",
+      "/list-accounts",
+      "/revoke-sessions",
+      "/update-session",
+      "/two-factor/get-totp-uri",
+      "/passkey/list-user-passkeys",
+      "/delete-user/callback",
+      "/ok",
+    ]) {
+      expect(
+        exposed.some((e) => e.path === path),
+        path,
+      ).toBe(true);
       for (const m of everyMethod) expect(allowedAuthEndpoint(m, path), `${m} ${path}`).toBeUndefined();
     }
   });

@@ -15,7 +15,9 @@ describe("connecting from the environment", () => {
     await observer.connect();
     try {
       // Drizzle queries run when awaited; Promise.resolve starts them now.
-      const sleeping = Array.from({ length: 5 }, () => Promise.resolve(handle.db.execute(sql.raw(`select pg_sleep(0.4), '${marker}'`))));
+      const sleeping = Array.from({ length: 5 }, () =>
+        Promise.resolve(handle.db.execute(sql.raw(`select pg_sleep(0.4), '${marker}'`))),
+      );
       await new Promise((r) => setTimeout(r, 200));
       const { rows } = await observer.query<{ n: number }>(
         "select count(*)::int as n from pg_stat_activity where state = 'active' and query like $1",
@@ -31,7 +33,9 @@ describe("connecting from the environment", () => {
 
   it("refuses a DATABASE_POOL_MAX that is not a positive whole number", () => {
     for (const bad of ["0", "-1", "2.5", "many"]) {
-      expect(() => connectFromEnv({ DATABASE_URL: "postgres://localhost/none", DATABASE_POOL_MAX: bad })).toThrow(/DATABASE_POOL_MAX must be a positive whole number/);
+      expect(() => connectFromEnv({ DATABASE_URL: "postgres://localhost/none", DATABASE_POOL_MAX: bad })).toThrow(
+        /DATABASE_POOL_MAX must be a positive whole number/,
+      );
     }
   });
 
@@ -39,13 +43,20 @@ describe("connecting from the environment", () => {
     const url = await createDatabase(inject("postgresUrl"), `upgrade_${process.pid}_${Date.now()}`);
     const handle = connectPostgres(url, { max: 1 });
     try {
-      await expect(handle.ready()).rejects.toMatchObject({ name: "DatabaseNotMigratedError", message: /npm run db:migrate/ });
+      await expect(handle.ready()).rejects.toMatchObject({
+        name: "DatabaseNotMigratedError",
+        message: /npm run db:migrate/,
+      });
       await migratePostgres(url);
       // As if the database's newest applied migration were older than the one this version ships.
       const newest = sql`(select max(created_at) from drizzle.__drizzle_migrations)`;
-      await handle.db.execute(sql`update drizzle.__drizzle_migrations set created_at = created_at - 1 where created_at = ${newest}`);
+      await handle.db.execute(
+        sql`update drizzle.__drizzle_migrations set created_at = created_at - 1 where created_at = ${newest}`,
+      );
       await expect(handle.ready()).rejects.toMatchObject({ name: "DatabaseNotMigratedError" });
-      await handle.db.execute(sql`update drizzle.__drizzle_migrations set created_at = created_at + 1 where created_at = ${newest}`);
+      await handle.db.execute(
+        sql`update drizzle.__drizzle_migrations set created_at = created_at + 1 where created_at = ${newest}`,
+      );
       await expect(handle.ready()).resolves.toBeUndefined();
     } finally {
       await handle.close();

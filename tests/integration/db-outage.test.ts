@@ -36,35 +36,42 @@ afterAll(async () => {
 
 const list = () => routes.listThreads(new Request("http://localhost:3000/api/threads", { headers: { cookie } }));
 
-it.skipIf(!!process.env.TEST_DATABASE_URL)("answers 503 in the JSON shape while PostgreSQL is down and recovers without a restart", async () => {
-  expect((await list()).status).toBe(200);
+it.skipIf(!!process.env.TEST_DATABASE_URL)(
+  "answers 503 in the JSON shape while PostgreSQL is down and recovers without a restart",
+  async () => {
+    expect((await list()).status).toBe(200);
 
-  // What the app's logger writes, as serialized lines.
-  const { logger } = await import("@/lib/observability/logger");
-  const stream = (logger as unknown as Record<symbol, { write: (line: string) => boolean }>)[pino.symbols.streamSym]!;
-  const written: string[] = [];
-  const logged = vi.spyOn(stream, "write").mockImplementation((line) => (written.push(String(line)), true));
-  postgres.pauseServer!();
-  const during = await Promise.all([list(), list(), list()]);
-  for (const response of during) {
-    expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({ error: { code: "database_unavailable", message: expect.any(String) } });
-  }
-  // better-auth reports the failed session lookup; the session token it queried with is not in the log.
-  logged.mockRestore();
-  const lines = written.join("");
-  expect(lines).toContain("better-auth");
-  expect(lines).not.toContain(decodeURIComponent(cookie.split("=")[1]!).split(".")[0]);
+    // What the app's logger writes, as serialized lines.
+    const { logger } = await import("@/lib/observability/logger");
+    const stream = (logger as unknown as Record<symbol, { write: (line: string) => boolean }>)[pino.symbols.streamSym]!;
+    const written: string[] = [];
+    const logged = vi.spyOn(stream, "write").mockImplementation((line) => (written.push(String(line)), true));
+    postgres.pauseServer!();
+    const during = await Promise.all([list(), list(), list()]);
+    for (const response of during) {
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ error: { code: "database_unavailable", message: expect.any(String) } });
+    }
+    // better-auth reports the failed session lookup; the session token it queried with is not in the log.
+    logged.mockRestore();
+    const lines = written.join("");
+    expect(lines).toContain("better-auth");
+    expect(lines).not.toContain(decodeURIComponent(cookie.split("=")[1]!).split(".")[0]);
 
-  postgres.resumeServer!();
-  let recovered = await list();
-  for (let i = 0; i < 20 && recovered.status !== 200; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    recovered = await list();
-  }
-  expect(recovered.status).toBe(200);
-  const created = await routes.createThread(
-    new Request("http://localhost:3000/api/threads", { method: "POST", headers: { cookie, "content-type": "application/json" }, body: "{}" }),
-  );
-  expect(created.status).toBe(201);
-});
+    postgres.resumeServer!();
+    let recovered = await list();
+    for (let i = 0; i < 20 && recovered.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      recovered = await list();
+    }
+    expect(recovered.status).toBe(200);
+    const created = await routes.createThread(
+      new Request("http://localhost:3000/api/threads", {
+        method: "POST",
+        headers: { cookie, "content-type": "application/json" },
+        body: "{}",
+      }),
+    );
+    expect(created.status).toBe(201);
+  },
+);

@@ -60,11 +60,19 @@ describe.each(fresh)("ADMIN_EMAILS grants nothing until the address is verified,
   afterAll(() => info.mockRestore());
 
   const rowOf = async (email: string) =>
-    (await handle.db.select({ role: user.role, approvalStatus: user.approvalStatus, emailVerified: user.emailVerified }).from(user).where(eq(user.email, email.toLowerCase())))[0];
+    (
+      await handle.db
+        .select({ role: user.role, approvalStatus: user.approvalStatus, emailVerified: user.emailVerified })
+        .from(user)
+        .where(eq(user.email, email.toLowerCase()))
+    )[0];
 
   it("an unverified listed sign-up is a user; opening the mailed link makes it admin, with an audit row", async () => {
     const listed = uniqueEmail("listed");
-    const auth = createAuth(handle.db, testEnv({ ...unlimited, ADMIN_EMAILS: `other@example.com, ${listed.toUpperCase()}` }));
+    const auth = createAuth(
+      handle.db,
+      testEnv({ ...unlimited, ADMIN_EMAILS: `other@example.com, ${listed.toUpperCase()}` }),
+    );
     // The instance's first account is its admin whatever its address: that stays.
     const first = uniqueEmail("first");
     expect((await post(auth, "/sign-up/email", { name: "First", email: first, password })).status).toBe(200);
@@ -74,7 +82,10 @@ describe.each(fresh)("ADMIN_EMAILS grants nothing until the address is verified,
     expect(made.status).toBe(200);
     expect(await rowOf(listed)).toEqual({ role: "user", approvalStatus: null, emailVerified: false });
     const claimer = cookieHeader(made, "session_token");
-    expect((await auth.handler(new Request(`${authOrigin}/api/auth/admin/list-users`, { headers: { cookie: claimer } }))).status).toBe(403);
+    expect(
+      (await auth.handler(new Request(`${authOrigin}/api/auth/admin/list-users`, { headers: { cookie: claimer } })))
+        .status,
+    ).toBe(403);
     // Signing in again with the right password proves nothing about the address either.
     expect((await post(auth, "/sign-in/email", { email: listed, password })).status).toBe(200);
     expect((await rowOf(listed))?.role).toBe("user");
@@ -83,19 +94,28 @@ describe.each(fresh)("ADMIN_EMAILS grants nothing until the address is verified,
     const verified = await auth.handler(new Request(link));
     expect(verified.status).toBeLessThan(400);
     expect(await rowOf(listed)).toEqual({ role: "admin", approvalStatus: null, emailVerified: true });
-    const promotions = await handle.db.select().from(auditEvent).where(eq(auditEvent.targetEmail, listed.toLowerCase()));
-    expect(promotions.filter((r) => r.action === "role_changed").map((r) => r.detail)).toEqual([{ role: "admin", reason: "ADMIN_EMAILS", via: "email_verified" }]);
+    const promotions = await handle.db
+      .select()
+      .from(auditEvent)
+      .where(eq(auditEvent.targetEmail, listed.toLowerCase()));
+    expect(promotions.filter((r) => r.action === "role_changed").map((r) => r.detail)).toEqual([
+      { role: "admin", reason: "ADMIN_EMAILS", via: "email_verified" },
+    ]);
   });
 
   it("a closed instance lets a listed address sign up, held until verified; a verified one that had an account is promoted when it signs in", async () => {
     const boss = uniqueEmail("boss");
     const closed = createAuth(handle.db, testEnv({ ...unlimited, SIGNUP_MODE: "closed", ADMIN_EMAILS: boss }));
-    expect((await post(closed, "/sign-up/email", { name: "Late", email: uniqueEmail("late"), password })).status).toBe(403);
+    expect((await post(closed, "/sign-up/email", { name: "Late", email: uniqueEmail("late"), password })).status).toBe(
+      403,
+    );
     const made = await post(closed, "/sign-up/email", { name: "Boss", email: boss, password });
     expect(made.status).toBe(200);
     expect(await rowOf(boss)).toEqual({ role: "user", approvalStatus: "unverified", emailVerified: false });
     const { isEmailVerificationPending } = await import("@/lib/auth/session");
-    const session = await closed.api.getSession({ headers: new Headers({ cookie: cookieHeader(made, "session_token") }) });
+    const session = await closed.api.getSession({
+      headers: new Headers({ cookie: cookieHeader(made, "session_token") }),
+    });
     expect(isEmailVerificationPending(session!, new Set())).toBe(true);
 
     // Verified another way (here by hand, as an SSO provider vouching at sign-in would): the next sign-in promotes.
@@ -104,7 +124,9 @@ describe.each(fresh)("ADMIN_EMAILS grants nothing until the address is verified,
     const signedIn = await post(closed, "/sign-in/email", { email: boss, password });
     expect(signedIn.status).toBe(200);
     expect(await rowOf(boss)).toEqual({ role: "admin", approvalStatus: null, emailVerified: true });
-    const again = await closed.api.getSession({ headers: new Headers({ cookie: cookieHeader(signedIn, "session_token") }) });
+    const again = await closed.api.getSession({
+      headers: new Headers({ cookie: cookieHeader(signedIn, "session_token") }),
+    });
     expect(isEmailVerificationPending(again!, new Set())).toBe(false);
   });
 
@@ -115,7 +137,9 @@ describe.each(fresh)("ADMIN_EMAILS grants nothing until the address is verified,
     const email = uniqueEmail("member");
     const made = await post(auth, "/sign-up/email", { name: "Member", email, password });
     expect(made.status).toBe(200);
-    const session = await auth.api.getSession({ headers: new Headers({ cookie: cookieHeader(made, "session_token") }) });
+    const session = await auth.api.getSession({
+      headers: new Headers({ cookie: cookieHeader(made, "session_token") }),
+    });
     expect(isEmailVerificationPending(session!, domains)).toBe(true);
     // The same account on an instance without domains is not held: the domain was the claim.
     expect(isEmailVerificationPending(session!, new Set())).toBe(false);
@@ -123,7 +147,11 @@ describe.each(fresh)("ADMIN_EMAILS grants nothing until the address is verified,
     const after = await auth.api.getSession({ headers: new Headers({ cookie: cookieHeader(made, "session_token") }) });
     expect(isEmailVerificationPending(after!, domains)).toBe(false);
 
-    const outside = await post(auth, "/sign-up/email", { name: "Out", email: `out-${Date.now()}@elsewhere.test`, password });
+    const outside = await post(auth, "/sign-up/email", {
+      name: "Out",
+      email: `out-${Date.now()}@elsewhere.test`,
+      password,
+    });
     expect(outside.status).toBe(403);
     expect((await outside.json()).code).toBe("SIGNUP_DOMAIN_NOT_ALLOWED");
   });
@@ -147,13 +175,18 @@ describe.each(fresh)("sign-up does not say which addresses have accounts when ma
     await post(auth, "/sign-up/email", { name: "First", email: uniqueEmail("first"), password });
     const taken = uniqueEmail("taken");
     await post(auth, "/sign-up/email", { name: "Owner", email: taken, password });
-    const ownerId = (await handle.db.select({ id: user.id }).from(user).where(eq(user.email, taken.toLowerCase())))[0]!.id;
+    const ownerId = (await handle.db.select({ id: user.id }).from(user).where(eq(user.email, taken.toLowerCase())))[0]!
+      .id;
 
     const fresh = uniqueEmail("new");
     const answers = [];
     for (const email of [fresh, taken]) {
       const response = await post(auth, "/sign-up/email", { name: "Someone", email, password: "another password" });
-      answers.push({ status: response.status, body: await response.json(), cookie: response.headers.get("set-cookie") });
+      answers.push({
+        status: response.status,
+        body: await response.json(),
+        cookie: response.headers.get("set-cookie"),
+      });
     }
     expect(answers[0]).toEqual({ status: 200, body: { token: null, user: null }, cookie: null });
     expect(answers[1]).toEqual(answers[0]);
@@ -163,13 +196,22 @@ describe.each(fresh)("sign-up does not say which addresses have accounts when ma
     expect(warning.text).toContain(`${authOrigin}/sign-in`);
     expect(warning.text).not.toContain("another password");
     // The taken account is unchanged: same id, one account, and no sign-up recorded for it.
-    expect((await handle.db.select({ id: user.id }).from(user).where(eq(user.email, taken.toLowerCase()))).map((r) => r.id)).toEqual([ownerId]);
+    expect(
+      (await handle.db.select({ id: user.id }).from(user).where(eq(user.email, taken.toLowerCase()))).map((r) => r.id),
+    ).toEqual([ownerId]);
     const rows = await handle.db.select().from(auditEvent).where(eq(auditEvent.actorEmail, taken.toLowerCase()));
-    expect(rows.filter((r) => r.action === "sign_up").map((r) => `${r.outcome}:${r.detail?.reason ?? r.detail?.method}`)).toEqual(["success:email", "failure:NO_ACCOUNT_MADE"]);
+    expect(
+      rows.filter((r) => r.action === "sign_up").map((r) => `${r.outcome}:${r.detail?.reason ?? r.detail?.method}`),
+    ).toEqual(["success:email", "failure:NO_ACCOUNT_MADE"]);
 
     // A bad invitation is refused before the address is looked up: alike for new and taken ones.
     for (const email of [uniqueEmail("invited"), taken]) {
-      const response = await postToAuth(auth, "/sign-up/email", { name: "X", email, password }, { "x-invite-token": "not-a-real-token" });
+      const response = await postToAuth(
+        auth,
+        "/sign-up/email",
+        { name: "X", email, password },
+        { "x-invite-token": "not-a-real-token" },
+      );
       expect(response.status, email).toBe(403);
       expect((await response.json()).code, email).toBe("INVITATION_INVALID");
     }
@@ -202,7 +244,10 @@ describe("redirect targets sent to better-auth", () => {
   afterAll(() => handle.close());
 
   it("are refused unless they are a plain path on this site", async () => {
-    const auth = createAuth(handle.db, testEnv({ ...unlimited, GITHUB_CLIENT_ID: "id", GITHUB_CLIENT_SECRET: "secret" }));
+    const auth = createAuth(
+      handle.db,
+      testEnv({ ...unlimited, GITHUB_CLIENT_ID: "id", GITHUB_CLIENT_SECRET: "secret" }),
+    );
     const social = (fields: Record<string, string>) => post(auth, "/sign-in/social", { provider: "github", ...fields });
     const ok = await social({ callbackURL: "/chat/abc", errorCallbackURL: "/sign-in" });
     expect(ok.status).toBe(200);
@@ -222,7 +267,9 @@ describe("redirect targets sent to better-auth", () => {
       expect((await refused.json()).code, `${field}=${value}`).toBe("INVALID_CALLBACK_URL");
     }
     // Also in a query (the emailed verification link).
-    const link = await auth.handler(new Request(`${authOrigin}/api/auth/verify-email?token=x&callbackURL=${encodeURIComponent("/%09/example.com")}`));
+    const link = await auth.handler(
+      new Request(`${authOrigin}/api/auth/verify-email?token=x&callbackURL=${encodeURIComponent("/%09/example.com")}`),
+    );
     expect(link.status).toBe(403);
   });
 });

@@ -46,7 +46,11 @@ describe.each(engines)("the message tree on $name", ({ open }) => {
   afterAll(() => handle.close());
 
   const storedTree = async (threadId: string) =>
-    (JSON.parse((await store.messagesJsonForUser(owner, threadId))!) as { messages: { id: string; parentId: string | null }[] }).messages;
+    (
+      JSON.parse((await store.messagesJsonForUser(owner, threadId))!) as {
+        messages: { id: string; parentId: string | null }[];
+      }
+    ).messages;
 
   it("random writes through both routes, hostile parents included, never leave a loop or a parent outside the thread", async () => {
     await fc.assert(
@@ -60,11 +64,15 @@ describe.each(engines)("the message tree on $name", ({ open }) => {
           const parentId = w.parent === "self" ? w.id : w.parent;
           const mine = stored[w.thread];
           const sameParent = !mine.has(w.id) || parents[w.thread].get(w.id) === parentId;
-          const allowed = sameParent && (parentId === null || (mine.has(parentId) && mine.get(parentId)! < (mine.get(w.id) ?? Infinity)));
-          const outcome = await store.saveMessageForUser(owner, threads[w.thread].id, text(w.id, parentId), w.mode).then(
-            () => "stored",
-            (error: unknown) => (error instanceof InvalidParentError ? "refused" : Promise.reject(error)),
-          );
+          const allowed =
+            sameParent &&
+            (parentId === null || (mine.has(parentId) && mine.get(parentId)! < (mine.get(w.id) ?? Infinity)));
+          const outcome = await store
+            .saveMessageForUser(owner, threads[w.thread].id, text(w.id, parentId), w.mode)
+            .then(
+              () => "stored",
+              (error: unknown) => (error instanceof InvalidParentError ? "refused" : Promise.reject(error)),
+            );
           expect(outcome, JSON.stringify({ ...w, parentId })).toBe(allowed ? "stored" : "refused");
           if (allowed && !mine.has(w.id)) {
             mine.set(w.id, clock++);
@@ -78,7 +86,8 @@ describe.each(engines)("the message tree on $name", ({ open }) => {
             // Every parent is in the same thread, and every walk up ends at a root within n steps.
             if (m.parentId !== null) expect(byId.has(m.parentId)).toBe(true);
             let steps = 0;
-            for (let at: string | null = m.id; at !== null; at = byId.get(at)!.parentId) expect(++steps).toBeLessThanOrEqual(tree.length);
+            for (let at: string | null = m.id; at !== null; at = byId.get(at)!.parentId)
+              expect(++steps).toBeLessThanOrEqual(tree.length);
           }
           expect(lastBranch(tree).length).toBeLessThanOrEqual(tree.length);
         }
@@ -91,14 +100,25 @@ describe.each(engines)("the message tree on $name", ({ open }) => {
     const one = await store.createThreadForUser(owner);
     const two = await store.createThreadForUser(owner);
     await store.saveMessageForUser(owner, two.id, text("elsewhere", null), "keep");
-    await expect(store.saveMessageForUser(owner, one.id, text("m", "elsewhere"), "keep")).rejects.toBeInstanceOf(InvalidParentError);
+    await expect(store.saveMessageForUser(owner, one.id, text("m", "elsewhere"), "keep")).rejects.toBeInstanceOf(
+      InvalidParentError,
+    );
     await store.saveMessageForUser(owner, one.id, text("first", null), "keep");
     await store.saveMessageForUser(owner, one.id, text("second", "first", "assistant"), "keep");
     // A stored message keeps its parent; A → B → A: the first message may not be moved under the one written after it.
-    await expect(store.saveMessageForUser(owner, one.id, text("second", null, "assistant"), "replace")).rejects.toBeInstanceOf(InvalidParentError);
-    await expect(store.saveMessageForUser(owner, one.id, text("first", "second"), "replace")).rejects.toBeInstanceOf(InvalidParentError);
-    await expect(store.saveMessageForUser(owner, one.id, text("loop", "loop"), "replace")).rejects.toBeInstanceOf(InvalidParentError);
-    expect((await storedTree(one.id)).map((m) => [m.id, m.parentId])).toEqual([["first", null], ["second", "first"]]);
+    await expect(
+      store.saveMessageForUser(owner, one.id, text("second", null, "assistant"), "replace"),
+    ).rejects.toBeInstanceOf(InvalidParentError);
+    await expect(store.saveMessageForUser(owner, one.id, text("first", "second"), "replace")).rejects.toBeInstanceOf(
+      InvalidParentError,
+    );
+    await expect(store.saveMessageForUser(owner, one.id, text("loop", "loop"), "replace")).rejects.toBeInstanceOf(
+      InvalidParentError,
+    );
+    expect((await storedTree(one.id)).map((m) => [m.id, m.parentId])).toEqual([
+      ["first", null],
+      ["second", "first"],
+    ]);
     // Someone else's thread is still a 404 (null), never a 400 that would tell it exists.
     expect(await store.saveMessageForUser("someone-else", one.id, text("x", "never-stored"), "keep")).toBeNull();
   });
@@ -106,7 +126,11 @@ describe.each(engines)("the message tree on $name", ({ open }) => {
   it("a loop already in the database ends the walk instead of the server", async () => {
     const t = await store.createThreadForUser(owner);
     // Written as an older version of the app could have: a → b → a, and c naming itself.
-    for (const [id, parent] of [["a", "b"], ["b", "a"], ["c", "c"]]) {
+    for (const [id, parent] of [
+      ["a", "b"],
+      ["b", "a"],
+      ["c", "c"],
+    ]) {
       await handle.db.insert(message).values({ threadId: t.id, ...text(id, parent) });
     }
     const tree = await storedTree(t.id);

@@ -41,7 +41,10 @@ describe("PDF text in a worker thread", () => {
   });
 
   it("a file that only starts like a PDF is refused as one it cannot read", async () => {
-    await expect(reader().read("u1", Buffer.from("%PDF-1.7 not really"))).rejects.toMatchObject({ code: "unsupported_media_type", status: 415 });
+    await expect(reader().read("u1", Buffer.from("%PDF-1.7 not really"))).rejects.toMatchObject({
+      code: "unsupported_media_type",
+      status: 415,
+    });
   });
 
   it("reads at most maxPages pages and says so", async () => {
@@ -65,7 +68,9 @@ describe("PDF text in a worker thread", () => {
     expect(body.length).toBe(5_000);
     expect(body.startsWith("All work and no playAll work")).toBe(true);
     expect(note).toBe("[text truncated: only the first 5000 characters were read]");
-    console.log(`pdf-text: ${pdf.length} B bomb, first 5000 characters in ${Math.round(performance.now() - started)} ms`);
+    console.log(
+      `pdf-text: ${pdf.length} B bomb, first 5000 characters in ${Math.round(performance.now() - started)} ms`,
+    );
   });
 
   it("a PDF that takes longer than timeoutMs is refused, its worker is terminated, and the event loop never waits on it", async () => {
@@ -75,7 +80,11 @@ describe("PDF text in a worker thread", () => {
     const { lag, outcome } = await maxLoopLag(() => r.read("u1", pdf));
     const took = performance.now() - started;
     expect(outcome.status).toBe("rejected");
-    expect((outcome as PromiseRejectedResult).reason).toMatchObject({ code: "pdf_too_complex", status: 422, message: expect.stringContaining("within 1.5 seconds") });
+    expect((outcome as PromiseRejectedResult).reason).toMatchObject({
+      code: "pdf_too_complex",
+      status: 422,
+      message: expect.stringContaining("within 1.5 seconds"),
+    });
     expect(took).toBeLessThan(4_000);
     await expectNoThreads(r);
     console.log(`pdf-text: timeout after ${Math.round(took)} ms, longest event-loop stall ${Math.round(lag)} ms`);
@@ -85,14 +94,20 @@ describe("PDF text in a worker thread", () => {
 
   it("a worker whose heap outgrows maxOldGenerationMb is refused as too complex", async () => {
     const r = reader({ maxChars: 1e9, maxOldGenerationMb: 24, maxYoungGenerationMb: 4, timeoutMs: 20_000 });
-    await expect(r.read("u1", textBomb(10))).rejects.toMatchObject({ code: "pdf_too_complex", message: expect.stringContaining("more memory than allowed") });
+    await expect(r.read("u1", textBomb(10))).rejects.toMatchObject({
+      code: "pdf_too_complex",
+      message: expect.stringContaining("more memory than allowed"),
+    });
   });
 
   it("a compression bomb whose inflated buffers outgrow maxExternalMb is stopped by the watchdog", async () => {
     const pdf = pdfBombs.buffers(200);
     const r = reader({ maxExternalMb: 32, timeoutMs: 20_000 });
     const started = performance.now();
-    await expect(r.read("u1", pdf)).rejects.toMatchObject({ code: "pdf_too_complex", message: expect.stringContaining("more memory than allowed") });
+    await expect(r.read("u1", pdf)).rejects.toMatchObject({
+      code: "pdf_too_complex",
+      message: expect.stringContaining("more memory than allowed"),
+    });
     expect(performance.now() - started).toBeLessThan(15_000);
   });
 
@@ -106,7 +121,11 @@ describe("PDF text in a worker thread", () => {
     await expect(third).rejects.toMatchObject({ code: "rate_limited", status: 429, headers: { "Retry-After": "10" } });
     jobs.push(track("bob 1", "bob"), track("carol 1", "carol"));
     expect(r.stats()).toMatchObject({ running: 1, waiting: 3 });
-    await expect(r.read("bob", pdf("bob 2"))).rejects.toMatchObject({ code: "service_unavailable", status: 503, headers: { "Retry-After": "10" } });
+    await expect(r.read("bob", pdf("bob 2"))).rejects.toMatchObject({
+      code: "service_unavailable",
+      status: 503,
+      headers: { "Retry-After": "10" },
+    });
     // Someone with nothing queued still gets in, so a full queue shuts out only those who filled it.
     jobs.push(track("dave 1", "dave"));
     await Promise.all(jobs);

@@ -28,7 +28,10 @@ describe.each(engines)("rate limits on $name", ({ open }) => {
     const consume = createChatRateLimiter(handle.db, { perMinute: 3, perDay: 100 });
     // At once, as several app instances would: the single upsert still counts each one.
     await Promise.all([consume(alice), consume(alice), consume(alice)]);
-    const refused = await consume(alice).then(() => null, (error: unknown) => error);
+    const refused = await consume(alice).then(
+      () => null,
+      (error: unknown) => error,
+    );
     expect(refused).toBeInstanceOf(ApiError);
     expect(refused).toMatchObject({ code: "rate_limited", status: 429 });
     const retryAfter = Number((refused as ApiError).headers["Retry-After"]);
@@ -43,10 +46,14 @@ describe.each(engines)("rate limits on $name", ({ open }) => {
     const consume = createChatRateLimiter(handle.db, { perMinute: 100, perDay: 2 });
     await consume(id);
     // Move this user's minute window into the past, as if a minute had gone by.
-    await handle.db.execute(sql`update ${chatUsage} set window_start = window_start - interval '1 minute' where user_id = ${id} and "window" = 'minute'`);
+    await handle.db.execute(
+      sql`update ${chatUsage} set window_start = window_start - interval '1 minute' where user_id = ${id} and "window" = 'minute'`,
+    );
     await consume(id);
     await expect(consume(id)).rejects.toMatchObject({ code: "rate_limited", message: /per day/ });
-    await handle.db.execute(sql`update ${chatUsage} set window_start = window_start - interval '1 day' where user_id = ${id}`);
+    await handle.db.execute(
+      sql`update ${chatUsage} set window_start = window_start - interval '1 day' where user_id = ${id}`,
+    );
     await expect(consume(id)).resolves.toBeUndefined();
   });
 
@@ -56,12 +63,15 @@ describe.each(engines)("rate limits on $name", ({ open }) => {
     const email = uniqueEmail("hammer");
     await auth.api.signUpEmail({ body: { name: "H", email, password: "correct horse" } });
     const ip = `203.0.113.${Math.floor(Math.random() * 250)}`;
-    const attempt = () => postToAuth(auth, "/sign-in/email", { email, password: "wrong password" }, { [CLIENT_ADDRESS_HEADER]: ip });
+    const attempt = () =>
+      postToAuth(auth, "/sign-in/email", { email, password: "wrong password" }, { [CLIENT_ADDRESS_HEADER]: ip });
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push((await attempt()).status);
     expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
     expect(statuses.slice(3)).toEqual([429, 429]);
-    const rows = await handle.db.execute(sql`select count(*)::int as n from rate_limit where key like ${"%" + ip + "%"}`);
+    const rows = await handle.db.execute(
+      sql`select count(*)::int as n from rate_limit where key like ${"%" + ip + "%"}`,
+    );
     expect((rows as unknown as { rows: { n: number }[] }).rows[0].n).toBeGreaterThan(0);
   });
 });

@@ -40,7 +40,10 @@ describe.each(engines)("replies in flight on $name", ({ name, open }) => {
     recorder.push("data: two\n\n");
     await new Promise((r) => setTimeout(r, 100));
 
-    expect(await reader.inProgressForUser(userId, threadId)).toEqual({ stream: { id: streamId, replyId: "reply-1", parentId: "question-1" }, lastMessageAt: null });
+    expect(await reader.inProgressForUser(userId, threadId)).toEqual({
+      stream: { id: streamId, replyId: "reply-1", parentId: "question-1" },
+      lastMessageAt: null,
+    });
     const started = performance.now();
     const following = readAllText(reader.follow(streamId, new AbortController().signal));
     for (let i = 0; i < 5; i++) {
@@ -49,7 +52,9 @@ describe.each(engines)("replies in flight on $name", ({ name, open }) => {
     }
     recorder.push("data: [DONE]\n\n");
     await recorder.finish();
-    expect(await following).toBe(`data: one\n\ndata: two\n\n${[0, 1, 2, 3, 4].map((i) => `data: live ${i}\n\n`).join("")}data: [DONE]\n\n`);
+    expect(await following).toBe(
+      `data: one\n\ndata: two\n\n${[0, 1, 2, 3, 4].map((i) => `data: live ${i}\n\n`).join("")}data: [DONE]\n\n`,
+    );
     // Woken by NOTIFY, not by the one-second poll.
     expect(performance.now() - started).toBeLessThan(900);
     expect(await reader.inProgressForUser(userId, threadId)).toEqual({ stream: null, lastMessageAt: null });
@@ -108,9 +113,13 @@ describe.each(engines)("replies in flight on $name", ({ name, open }) => {
     await a.db.execute(sql`update reply_stream set updated_at = now() - interval '11 minutes' where id = ${abandoned}`);
     await streams.startForUser(userId, threadId, "new", "p");
     await streams.prune();
-    const left = (await a.db.execute(sql`select reply_id from reply_stream where thread_id = ${threadId}`)) as unknown as { rows: { reply_id: string }[] };
+    const left = (await a.db.execute(
+      sql`select reply_id from reply_stream where thread_id = ${threadId}`,
+    )) as unknown as { rows: { reply_id: string }[] };
     expect(left.rows.map((r) => r.reply_id)).toEqual(["new"]);
-    const chunks = (await a.db.execute(sql`select count(*)::int as n from reply_stream_chunk where stream_id = ${ended}`)) as unknown as { rows: { n: number }[] };
+    const chunks = (await a.db.execute(
+      sql`select count(*)::int as n from reply_stream_chunk where stream_id = ${ended}`,
+    )) as unknown as { rows: { n: number }[] };
     expect(chunks.rows[0].n).toBe(0);
   });
 });

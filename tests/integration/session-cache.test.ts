@@ -22,7 +22,10 @@ const instance = async () => {
 /** Signs a new user up on A: its cookie, id and the password. */
 async function signedUp() {
   const email = uniqueEmail("cached");
-  const { headers, response } = await a.auth.api.signUpEmail({ body: { name: "Cached", email, password: "correct horse" }, returnHeaders: true });
+  const { headers, response } = await a.auth.api.signUpEmail({
+    body: { name: "Cached", email, password: "correct horse" },
+    returnHeaders: true,
+  });
   return { email, userId: response.user.id, headers: new Headers({ cookie: cookieHeader(headers) }) };
 }
 
@@ -56,16 +59,25 @@ it("sign-out on one instance: refused there at once, and on the other within 100
 
 it("a password change that signs out other devices, and an account deletion, reach the other instance", async () => {
   const user = await signedUp();
-  const other = await a.auth.api.signInEmail({ body: { email: user.email, password: "correct horse" }, returnHeaders: true });
+  const other = await a.auth.api.signInEmail({
+    body: { email: user.email, password: "correct horse" },
+    returnHeaders: true,
+  });
   const otherDevice = new Headers({ cookie: cookieHeader(other) });
   await warm(otherDevice);
-  await a.auth.api.changePassword({ body: { currentPassword: "correct horse", newPassword: "battery staple", revokeOtherSessions: true }, headers: user.headers });
+  await a.auth.api.changePassword({
+    body: { currentPassword: "correct horse", newPassword: "battery staple", revokeOtherSessions: true },
+    headers: user.headers,
+  });
   expect(await a.auth.api.getSession({ headers: otherDevice })).toBeNull();
   await within100ms();
   expect(await b.auth.api.getSession({ headers: otherDevice })).toBeNull();
 
   // changePassword gave this device a fresh session; warm it on B, then delete the account on A.
-  const fresh = await a.auth.api.signInEmail({ body: { email: user.email, password: "battery staple" }, returnHeaders: true });
+  const fresh = await a.auth.api.signInEmail({
+    body: { email: user.email, password: "battery staple" },
+    returnHeaders: true,
+  });
   const device = new Headers({ cookie: cookieHeader(fresh) });
   await warm(device);
   await a.auth.api.deleteUser({ body: { password: "battery staple" }, headers: device });
@@ -79,9 +91,14 @@ it("a change made by hand in SQL (a ban, an expiry) reaches both instances' cach
   expect((await b.auth.api.getSession({ headers: user.headers }))?.user).toMatchObject({ banned: false });
   await a.handle.db.execute(sql`update "user" set banned = true, ban_reason = 'by hand' where id = ${user.userId}`);
   await within100ms();
-  expect((await b.auth.api.getSession({ headers: user.headers }))?.user).toMatchObject({ banned: true, banReason: "by hand" });
+  expect((await b.auth.api.getSession({ headers: user.headers }))?.user).toMatchObject({
+    banned: true,
+    banReason: "by hand",
+  });
 
-  await a.handle.db.execute(sql`update "session" set expires_at = now() - interval '1 minute' where user_id = ${user.userId}`);
+  await a.handle.db.execute(
+    sql`update "session" set expires_at = now() - interval '1 minute' where user_id = ${user.userId}`,
+  );
   await within100ms();
   expect(await b.auth.api.getSession({ headers: user.headers })).toBeNull();
 });

@@ -28,7 +28,12 @@ describe.each(engines)("sign-in lockout per account on $name", ({ open }) => {
 
   /** A sign-in over HTTP, from a client address of its own (as the app's address stamp would decide it). */
   const signIn = (email: string, pass: string, extra: Record<string, string> = {}) =>
-    postToAuth(auth, "/sign-in/email", { email, password: pass }, { [CLIENT_ADDRESS_HEADER]: `198.51.100.${n++ % 250}`, ...extra });
+    postToAuth(
+      auth,
+      "/sign-in/email",
+      { email, password: pass },
+      { [CLIENT_ADDRESS_HEADER]: `198.51.100.${n++ % 250}`, ...extra },
+    );
 
   const newAccount = async (prefix: string) => {
     const email = uniqueEmail(prefix);
@@ -38,7 +43,9 @@ describe.each(engines)("sign-in lockout per account on $name", ({ open }) => {
 
   /** As if the lock's window had gone by. */
   const endWindow = (email: string) =>
-    handle.db.execute(sql`update sign_in_failure set window_start = window_start - interval '1 hour', expires_at = expires_at - interval '1 hour' where email = ${email}`);
+    handle.db.execute(
+      sql`update sign_in_failure set window_start = window_start - interval '1 hour', expires_at = expires_at - interval '1 hour' where email = ${email}`,
+    );
 
   it("locks an email after 5 failures from 20 addresses, refuses the right password too, and lets it in after the window", async () => {
     const email = await newAccount("locked");
@@ -53,7 +60,10 @@ describe.each(engines)("sign-in lockout per account on $name", ({ open }) => {
     const retryAfter = Number(last!.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThan(800);
     expect(retryAfter).toBeLessThanOrEqual(900);
-    expect(await last!.json()).toMatchObject({ code: "TOO_MANY_FAILED_SIGN_INS", message: expect.stringMatching(/reset your password/) });
+    expect(await last!.json()).toMatchObject({
+      code: "TOO_MANY_FAILED_SIGN_INS",
+      message: expect.stringMatching(/reset your password/),
+    });
 
     const right = await signIn(email, password);
     expect(right.status).toBe(429);
@@ -71,7 +81,9 @@ describe.each(engines)("sign-in lockout per account on $name", ({ open }) => {
 
   it("a burst of parallel guesses gets no more than 5 password checks", async () => {
     const email = await newAccount("burst");
-    const statuses = await Promise.all(Array.from({ length: 20 }, (_, i) => signIn(email, `guess ${i}`).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => signIn(email, `guess ${i}`).then((r) => r.status)),
+    );
     expect(statuses.filter((s) => s === 401)).toHaveLength(5);
     expect(statuses.filter((s) => s === 429)).toHaveLength(15);
   });
@@ -120,7 +132,10 @@ describe.each(engines)("sign-in lockout per account on $name", ({ open }) => {
     try {
       await auth.api.requestPasswordReset({ body: { email, redirectTo: "/reset-password" } });
       await vi.waitFor(() => expect(mail.mock.calls.flat().join(" ")).toContain(email));
-      const link = mail.mock.calls.flat().join(" ").match(/reset-password\/([\w-]+)/)?.[1];
+      const link = mail.mock.calls
+        .flat()
+        .join(" ")
+        .match(/reset-password\/([\w-]+)/)?.[1];
       expect(link).toBeTruthy();
       await auth.api.resetPassword({ body: { token: link!, newPassword: "a brand new password" } });
     } finally {
@@ -139,7 +154,10 @@ describe.each(engines)("sign-in lockout per account on $name", ({ open }) => {
       calls = [...warn.mock.calls];
       warn.mockRestore();
     }
-    const events = calls.filter((c) => c[1] === "auth").map((c) => c[0] as Record<string, unknown>).filter((e) => e.email === email);
+    const events = calls
+      .filter((c) => c[1] === "auth")
+      .map((c) => c[0] as Record<string, unknown>)
+      .filter((e) => e.email === email);
     expect(JSON.stringify(calls)).not.toContain("s3cret-guess-xyz");
     expect(events.filter((e) => e.event === "sign_in_failed")).toHaveLength(5);
     expect(events.filter((e) => e.event === "sign_in_locked")).toHaveLength(1);

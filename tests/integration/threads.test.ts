@@ -29,7 +29,9 @@ describe.each(engines)("thread data layer on $name", ({ open }) => {
   };
   const listMessages = async (userId: string, threadId: string) => {
     const body = await store.messagesJsonForUser(userId, threadId);
-    return body === null ? null : (JSON.parse(body).messages as { id: string; parentId: string | null; content: unknown }[]);
+    return body === null
+      ? null
+      : (JSON.parse(body).messages as { id: string; parentId: string | null; content: unknown }[]);
   };
   const countMessages = async () => (await handle.db.select({ n: sql<number>`count(*)::int` }).from(message))[0].n;
 
@@ -92,13 +94,21 @@ describe.each(engines)("thread data layer on $name", ({ open }) => {
 
     const archivedPage = await store.listThreadsForUser(owner, { status: "archived", limit: 10 });
     expect(archivedPage).toEqual({ threads: [expect.objectContaining({ id: archived.id })], nextCursor: null });
-    expect((await store.listThreadsForUser(bob, { status: "regular", limit: 50 })).threads.map((t) => t.title)).not.toContain("not yours");
+    expect(
+      (await store.listThreadsForUser(bob, { status: "regular", limit: 50 })).threads.map((t) => t.title),
+    ).not.toContain("not yours");
   });
 
   it("cursors round-trip and reject anything else", () => {
     const cursor = { updatedAt: new Date("2026-01-02T03:04:05.678Z"), id: randomUUID() };
     expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
-    for (const bad of ["", "x", "W10", Buffer.from('["not a date","x"]').toString("base64url"), Buffer.from("{}").toString("base64url")]) {
+    for (const bad of [
+      "",
+      "x",
+      "W10",
+      Buffer.from('["not a date","x"]').toString("base64url"),
+      Buffer.from("{}").toString("base64url"),
+    ]) {
       expect(decodeCursor(bad)).toBeUndefined();
     }
   });
@@ -108,17 +118,27 @@ describe.each(engines)("thread data layer on $name", ({ open }) => {
     expect(await listMessages(alice, t.id)).toEqual([]);
 
     expect(await store.saveMessageForUser(alice, t.id, text("u1", "user", "hello", null), "keep")).not.toBeNull();
-    expect(await store.saveMessageForUser(alice, t.id, text("a1", "assistant", "hi there", "u1"), "keep")).not.toBeNull();
-    expect(await store.saveMessageForUser(alice, t.id, text("a2", "assistant", "a sibling", "u1"), "keep")).not.toBeNull();
+    expect(
+      await store.saveMessageForUser(alice, t.id, text("a1", "assistant", "hi there", "u1"), "keep"),
+    ).not.toBeNull();
+    expect(
+      await store.saveMessageForUser(alice, t.id, text("a2", "assistant", "a sibling", "u1"), "keep"),
+    ).not.toBeNull();
 
     const before = await countMessages();
     expect(await store.saveMessageForUser(bob, t.id, text("x", "user", "intruder", null), "replace")).toBeNull();
-    expect(await store.saveMessageForUser(bob, t.id, text("a1", "assistant", "overwritten", "u1"), "replace")).toBeNull();
+    expect(
+      await store.saveMessageForUser(bob, t.id, text("a1", "assistant", "overwritten", "u1"), "replace"),
+    ).toBeNull();
     expect(await countMessages()).toBe(before);
     expect(await listMessages(bob, t.id)).toBeNull();
 
     const stored = await listMessages(alice, t.id);
-    expect(stored?.map((m) => [m.id, m.parentId])).toEqual([["u1", null], ["a1", "u1"], ["a2", "u1"]]);
+    expect(stored?.map((m) => [m.id, m.parentId])).toEqual([
+      ["u1", null],
+      ["a1", "u1"],
+      ["a2", "u1"],
+    ]);
     expect(await store.titleSourceForUser(alice, t.id)).toEqual({ title: null, firstText: "hello" });
     expect(await store.titleSourceForUser(bob, t.id)).toBeNull();
     const thread1 = await store.getThreadForUser(alice, t.id);
@@ -190,8 +210,18 @@ describe.each(engines)("thread search on $name", ({ open }) => {
     ]);
     const garden = await store.createThreadForUser(me, { title: "Garden planning" });
     const recipes = await store.createThreadForUser(me, { title: "Recipes" });
-    await store.saveMessageForUser(me, recipes.id, text("r1", "user", "How long do I bake sourdough bread?", null), "keep");
-    await store.saveMessageForUser(me, recipes.id, text("r2", "assistant", "Bake the sourdough for 40 minutes at 230 °C.", "r1"), "keep");
+    await store.saveMessageForUser(
+      me,
+      recipes.id,
+      text("r1", "user", "How long do I bake sourdough bread?", null),
+      "keep",
+    );
+    await store.saveMessageForUser(
+      me,
+      recipes.id,
+      text("r2", "assistant", "Bake the sourdough for 40 minutes at 230 °C.", "r1"),
+      "keep",
+    );
     const theirs = await store.createThreadForUser(other, { title: "Sourdough secrets" });
     await store.saveMessageForUser(other, theirs.id, text("o1", "user", "my sourdough garden", null), "keep");
 

@@ -32,7 +32,10 @@ function client(auth: ReturnType<typeof createAuth>, address: string) {
       if (value === "" || attributes.some((a) => /max-age=0\b/i.test(a))) jar.delete(name);
       else jar.set(name, value);
     }
-    return { status: response.status, json: (await response.json().catch(() => null)) as Record<string, unknown> | null };
+    return {
+      status: response.status,
+      json: (await response.json().catch(() => null)) as Record<string, unknown> | null,
+    };
   };
 }
 
@@ -69,7 +72,9 @@ describe.each(engines)("two-factor sign-in on $name", ({ open }) => {
     const secret = new URL(totpURI).searchParams.get("secret")!;
     const code = () => new TOTP({ secret, digits: 6, period: 30 }).generate();
     // Not on until the first code is confirmed.
-    expect((await handle.db.select({ verified: twoFactor.verified }).from(twoFactor))).toEqual(expect.arrayContaining([{ verified: false }]));
+    expect(await handle.db.select({ verified: twoFactor.verified }).from(twoFactor)).toEqual(
+      expect.arrayContaining([{ verified: false }]),
+    );
     expect((await me("/two-factor/verify-totp", { code: code() })).status).toBe(200);
 
     // A password sign-in now stops before any session, asking for the second factor.
@@ -130,7 +135,9 @@ describe.each(engines)("two-factor sign-in on $name", ({ open }) => {
     // Turning it off needs the password.
     expect((await me("/two-factor/disable", { password: "not my password" })).status).toBe(400);
     expect((await me("/two-factor/disable", { password })).status).toBe(200);
-    expect((await handle.db.select().from(auditEvent).where(eq(auditEvent.action, "two_factor_disabled"))).length).toBeGreaterThan(0);
+    expect(
+      (await handle.db.select().from(auditEvent).where(eq(auditEvent.action, "two_factor_disabled"))).length,
+    ).toBeGreaterThan(0);
   });
 
   it("accepts a code once: the same code again, or an older one, is refused like a wrong code, whether it first turned two-factor on or signed in; of two racing uses one wins", async () => {
@@ -150,7 +157,9 @@ describe.each(engines)("two-factor sign-in on $name", ({ open }) => {
     // The code that turned two-factor on cannot sign anyone in afterwards.
     const first = codeAt();
     expect((await me("/two-factor/verify-totp", { code: first })).status).toBe(200);
-    const wrong = await (await challenged("198.51.100.31"))("/two-factor/verify-totp", { code: first === "000000" ? "111111" : "000000" });
+    const wrong = await (
+      await challenged("198.51.100.31")
+    )("/two-factor/verify-totp", { code: first === "000000" ? "111111" : "000000" });
     const laptop = await challenged("198.51.100.32");
     const replayed = await laptop("/two-factor/verify-totp", { code: first });
     expect(replayed).toEqual(wrong);
@@ -174,10 +183,16 @@ describe.each(engines)("two-factor sign-in on $name", ({ open }) => {
     nextStep();
     const [a, b] = [await challenged("198.51.100.35"), await challenged("198.51.100.36")];
     const fresh = codeAt();
-    const statuses = (await Promise.all([a("/two-factor/verify-totp", { code: fresh }), b("/two-factor/verify-totp", { code: fresh })])).map((r) => r.status);
+    const statuses = (
+      await Promise.all([a("/two-factor/verify-totp", { code: fresh }), b("/two-factor/verify-totp", { code: fresh })])
+    ).map((r) => r.status);
     expect(statuses.sort()).toEqual([200, 401]);
     // The step is remembered in the database, so every app instance sees it.
-    const [row] = await handle.db.select({ lastTotpStep: twoFactor.lastTotpStep }).from(twoFactor).innerJoin(user, eq(user.id, twoFactor.userId)).where(eq(user.email, email.toLowerCase()));
+    const [row] = await handle.db
+      .select({ lastTotpStep: twoFactor.lastTotpStep })
+      .from(twoFactor)
+      .innerJoin(user, eq(user.id, twoFactor.userId))
+      .where(eq(user.email, email.toLowerCase()));
     expect(row!.lastTotpStep).toBe(Math.floor(Date.now() / stepMs));
   });
 });

@@ -10,7 +10,9 @@ import { uniqueEmail } from "../support/unique-email";
 
 describe("usage", () => {
   it("keeps the counts the provider sent and leaves the others out", () => {
-    expect(replyUsageOf({ inputTokens: 12, outputTokens: 5, totalTokens: 17, outputTokenDetails: { reasoningTokens: 3 } })).toEqual({
+    expect(
+      replyUsageOf({ inputTokens: 12, outputTokens: 5, totalTokens: 17, outputTokenDetails: { reasoningTokens: 3 } }),
+    ).toEqual({
       inputTokens: 12,
       outputTokens: 5,
       totalTokens: 17,
@@ -39,7 +41,13 @@ describe.each(engines)("usage and quotas on $name", ({ open }) => {
     const userId = randomUUID();
     await handle.db.insert(user).values({ id: userId, name: "u", email: uniqueEmail("usage") });
     const [t] = await handle.db.insert(thread).values({ userId }).returning({ id: thread.id });
-    await handle.db.insert(message).values({ threadId: t.id, id: "r1", role: "assistant", format: "ai-sdk/v6", content: { role: "assistant", parts: [] } });
+    await handle.db.insert(message).values({
+      threadId: t.id,
+      id: "r1",
+      role: "assistant",
+      format: "ai-sdk/v6",
+      content: { role: "assistant", parts: [] },
+    });
     return { userId, threadId: t.id };
   }
 
@@ -47,17 +55,27 @@ describe.each(engines)("usage and quotas on $name", ({ open }) => {
     const { userId, threadId } = await replyInNewThread();
     const usage = createUsage(handle.db, 100);
     await usage.recordReplyForUser(userId, threadId, "r1", "m-1", { inputTokens: 40, outputTokens: 30 });
-    const [row] = await handle.db.select({ model: message.model, usage: message.usage }).from(message).where(eq(message.threadId, threadId));
+    const [row] = await handle.db
+      .select({ model: message.model, usage: message.usage })
+      .from(message)
+      .where(eq(message.threadId, threadId));
     expect(row).toEqual({ model: "m-1", usage: { inputTokens: 40, outputTokens: 30 } });
     await expect(usage.assertWithinQuotaForUser(userId)).resolves.toBeUndefined();
 
     await handle.db.delete(thread).where(eq(thread.id, threadId));
-    expect(await usage.thisMonthForUser(userId)).toEqual([{ model: "m-1", messages: 1, inputTokens: 40, outputTokens: 30, reasoningTokens: 0, cachedInputTokens: 0 }]);
+    expect(await usage.thisMonthForUser(userId)).toEqual([
+      { model: "m-1", messages: 1, inputTokens: 40, outputTokens: 30, reasoningTokens: 0, cachedInputTokens: 0 },
+    ]);
 
     const second = await handle.db.insert(thread).values({ userId }).returning({ id: thread.id });
-    await handle.db.insert(message).values({ threadId: second[0].id, id: "r2", role: "assistant", format: "ai-sdk/v6", content: {} });
+    await handle.db
+      .insert(message)
+      .values({ threadId: second[0].id, id: "r2", role: "assistant", format: "ai-sdk/v6", content: {} });
     await usage.recordReplyForUser(userId, second[0].id, "r2", "m-1", { inputTokens: 20, outputTokens: 10 });
-    const refused = await usage.assertWithinQuotaForUser(userId).then(() => null, (e: unknown) => e);
+    const refused = await usage.assertWithinQuotaForUser(userId).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(refused).toBeInstanceOf(ApiError);
     expect(refused).toMatchObject({ code: "quota_exceeded", status: 429 });
     expect(Number((refused as ApiError).headers["Retry-After"])).toBeGreaterThan(0);
@@ -68,10 +86,16 @@ describe.each(engines)("usage and quotas on $name", ({ open }) => {
 
   it("a quota an admin set for one person wins over TOKEN_QUOTA_PER_MONTH", async () => {
     const { userId, threadId } = await replyInNewThread();
-    await createUsage(handle.db, null).recordReplyForUser(userId, threadId, "r1", "m", { inputTokens: 60, outputTokens: 10 });
+    await createUsage(handle.db, null).recordReplyForUser(userId, threadId, "r1", "m", {
+      inputTokens: 60,
+      outputTokens: 10,
+    });
     const noDefault = createUsage(handle.db, null);
     await expect(noDefault.assertWithinQuotaForUser(userId, null)).resolves.toBeUndefined();
-    await expect(noDefault.assertWithinQuotaForUser(userId, 50)).rejects.toMatchObject({ code: "quota_exceeded", message: /50 tokens/ });
+    await expect(noDefault.assertWithinQuotaForUser(userId, 50)).rejects.toMatchObject({
+      code: "quota_exceeded",
+      message: /50 tokens/,
+    });
     const withDefault = createUsage(handle.db, 40);
     await expect(withDefault.assertWithinQuotaForUser(userId, null)).rejects.toMatchObject({ code: "quota_exceeded" });
     await expect(withDefault.assertWithinQuotaForUser(userId, 1000)).resolves.toBeUndefined();
@@ -85,7 +109,9 @@ describe.each(engines)("usage and quotas on $name", ({ open }) => {
     const stranger = randomUUID();
     await handle.db.insert(user).values({ id: stranger, name: "x", email: uniqueEmail("stranger") });
     await createUsage(handle.db, null).recordReplyForUser(stranger, threadId, "r1", "m", { inputTokens: 1 });
-    const rows = (await handle.db.execute(sql`select count(*)::int as n from usage_month where user_id = ${stranger}`)) as unknown as { rows: { n: number }[] };
+    const rows = (await handle.db.execute(
+      sql`select count(*)::int as n from usage_month where user_id = ${stranger}`,
+    )) as unknown as { rows: { n: number }[] };
     expect(rows.rows[0].n).toBe(0);
     const [row] = await handle.db.select({ usage: message.usage }).from(message).where(eq(message.threadId, threadId));
     expect(row.usage).toBeNull();

@@ -19,17 +19,36 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
  * GET /__parts, images and files by the SHA-256 of their bytes. [no-images] answers 400 to a
  * request that holds an image, as a model without vision does.
  */
-export type FakeOpenAI = { url: string; seen: () => string[]; closed: () => ClosedEarly[]; parts: () => ReceivedParts[]; close: () => Promise<void> };
-export type ReceivedParts = { text: string; texts: string[]; images: { mediaType: string; sha256: string }[]; files: { filename?: string; mediaType: string; sha256: string }[] };
+export type FakeOpenAI = {
+  url: string;
+  seen: () => string[];
+  closed: () => ClosedEarly[];
+  parts: () => ReceivedParts[];
+  close: () => Promise<void>;
+};
+export type ReceivedParts = {
+  text: string;
+  texts: string[];
+  images: { mediaType: string; sha256: string }[];
+  files: { filename?: string; mediaType: string; sha256: string }[];
+};
 export type ClosedEarly = { text: string; at: number };
 
-type ChatBody = { model?: string; stream?: boolean; stream_options?: { include_usage?: boolean }; messages?: { role: string; content: unknown }[]; input?: unknown };
+type ChatBody = {
+  model?: string;
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  messages?: { role: string; content: unknown }[];
+  input?: unknown;
+};
 
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
   if (Array.isArray(content)) {
     return content
-      .map((part) => (typeof part === "object" && part && "text" in part ? String((part as { text: unknown }).text) : ""))
+      .map((part) =>
+        typeof part === "object" && part && "text" in part ? String((part as { text: unknown }).text) : "",
+      )
       .join("");
   }
   return "";
@@ -45,11 +64,17 @@ function dataUrlDigest(url: string): { mediaType: string; sha256: string } {
 
 /** The parts of the last user message, from Chat Completions or Responses API shapes. */
 function lastUserParts(body: ChatBody, text: string): ReceivedParts {
-  const list = (body.messages ?? (Array.isArray(body.input) ? body.input : [])) as { role?: string; content?: unknown }[];
+  const list = (body.messages ?? (Array.isArray(body.input) ? body.input : [])) as {
+    role?: string;
+    content?: unknown;
+  }[];
   const content = list.filter((m) => m.role === "user").at(-1)?.content;
   const received: ReceivedParts = { text, texts: [], images: [], files: [] };
-  for (const part of Array.isArray(content) ? (content as Record<string, unknown>[]) : [{ type: "text", text: content }]) {
-    if ((part.type === "text" || part.type === "input_text") && typeof part.text === "string") received.texts.push(part.text);
+  for (const part of Array.isArray(content)
+    ? (content as Record<string, unknown>[])
+    : [{ type: "text", text: content }]) {
+    if ((part.type === "text" || part.type === "input_text") && typeof part.text === "string")
+      received.texts.push(part.text);
     else if (part.type === "image_url") received.images.push(dataUrlDigest((part.image_url as { url: string }).url));
     else if (part.type === "input_image") received.images.push(dataUrlDigest(part.image_url as string));
     else if (part.type === "input_file" || part.type === "file") {
@@ -61,13 +86,19 @@ function lastUserParts(body: ChatBody, text: string): ReceivedParts {
 }
 
 function lastUserText(body: ChatBody): string {
-  const list = (body.messages ?? (Array.isArray(body.input) ? body.input : [])) as { role?: string; content?: unknown }[];
+  const list = (body.messages ?? (Array.isArray(body.input) ? body.input : [])) as {
+    role?: string;
+    content?: unknown;
+  }[];
   const user = list.filter((m) => m.role === "user").at(-1);
   return user ? textOf(user.content) : "";
 }
 
 function isTitleRequest(body: ChatBody): boolean {
-  const list = (body.messages ?? (Array.isArray(body.input) ? body.input : [])) as { role?: string; content?: unknown }[];
+  const list = (body.messages ?? (Array.isArray(body.input) ? body.input : [])) as {
+    role?: string;
+    content?: unknown;
+  }[];
   return list.some((m) => (m.role === "system" || m.role === "developer") && /title/i.test(textOf(m.content)));
 }
 
@@ -81,7 +112,12 @@ export function fakeReplyTokens(userText: string): string[] {
 }
 
 export function fakeTitle(userText: string): string {
-  return `Title: ${userText.replace(/\[[a-z0-9-]+\]/g, "").trim().split(/\s+/).slice(0, 4).join(" ")}`;
+  return `Title: ${userText
+    .replace(/\[[a-z0-9-]+\]/g, "")
+    .trim()
+    .split(/\s+/)
+    .slice(0, 4)
+    .join(" ")}`;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -108,30 +144,63 @@ export function fakeUsage(userText: string, tokens: string[], reason: boolean) {
 /** Before streamed token number `at` (0-based, thinking included), waits for `released`. */
 type Hold = { at: number; released: Promise<void> } | null;
 
-async function streamChatCompletion(res: ServerResponse, tokens: string[], delay: number, cut: boolean, reason: boolean, usage: ReturnType<typeof fakeUsage> | null, hold: Hold) {
+async function streamChatCompletion(
+  res: ServerResponse,
+  tokens: string[],
+  delay: number,
+  cut: boolean,
+  reason: boolean,
+  usage: ReturnType<typeof fakeUsage> | null,
+  hold: Hold,
+) {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   const id = `chatcmpl-${Date.now()}`;
   const thought = reason ? fakeReasoning : [];
   for (const [i, token] of thought.entries()) {
     if (hold?.at === i) await hold.released;
-    sse(res, { id, object: "chat.completion.chunk", created: 0, model: "fake", choices: [{ index: 0, delta: { role: "assistant", reasoning_content: token } }] });
+    sse(res, {
+      id,
+      object: "chat.completion.chunk",
+      created: 0,
+      model: "fake",
+      choices: [{ index: 0, delta: { role: "assistant", reasoning_content: token } }],
+    });
     if (delay) await sleep(delay);
   }
   for (const [i, token] of tokens.entries()) {
     if (hold?.at === (reason ? fakeReasoning.length : 0) + i) await hold.released;
     if (res.destroyed) return;
     if (cut && i === Math.floor(tokens.length / 2)) return void res.destroy();
-    sse(res, { id, object: "chat.completion.chunk", created: 0, model: "fake", choices: [{ index: 0, delta: { role: "assistant", content: token } }] });
+    sse(res, {
+      id,
+      object: "chat.completion.chunk",
+      created: 0,
+      model: "fake",
+      choices: [{ index: 0, delta: { role: "assistant", content: token } }],
+    });
     if (delay) await sleep(delay);
   }
-  sse(res, { id, object: "chat.completion.chunk", created: 0, model: "fake", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] });
+  sse(res, {
+    id,
+    object: "chat.completion.chunk",
+    created: 0,
+    model: "fake",
+    choices: [{ index: 0, delta: {}, finish_reason: "stop" }],
+  });
   // Sent only when asked (stream_options.include_usage), as OpenAI and its imitators do.
   if (usage) {
     sse(res, {
-      id, object: "chat.completion.chunk", created: 0, model: "fake", choices: [],
+      id,
+      object: "chat.completion.chunk",
+      created: 0,
+      model: "fake",
+      choices: [],
       usage: {
-        prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output,
-        prompt_tokens_details: { cached_tokens: usage.cached }, completion_tokens_details: { reasoning_tokens: usage.reasoning },
+        prompt_tokens: usage.input,
+        completion_tokens: usage.output,
+        total_tokens: usage.input + usage.output,
+        prompt_tokens_details: { cached_tokens: usage.cached },
+        completion_tokens_details: { reasoning_tokens: usage.reasoning },
       },
     });
   }
@@ -139,39 +208,103 @@ async function streamChatCompletion(res: ServerResponse, tokens: string[], delay
   res.end();
 }
 
-async function streamResponses(res: ServerResponse, tokens: string[], delay: number, cut: boolean, reason: boolean, usage: ReturnType<typeof fakeUsage>, hold: Hold) {
+async function streamResponses(
+  res: ServerResponse,
+  tokens: string[],
+  delay: number,
+  cut: boolean,
+  reason: boolean,
+  usage: ReturnType<typeof fakeUsage>,
+  hold: Hold,
+) {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   const itemId = `msg_${Date.now()}`;
-  const response = { id: `resp_${Date.now()}`, object: "response", created_at: 0, model: "fake", status: "in_progress", output: [] };
+  const response = {
+    id: `resp_${Date.now()}`,
+    object: "response",
+    created_at: 0,
+    model: "fake",
+    status: "in_progress",
+    output: [],
+  };
   sse(res, { type: "response.created", response });
   const out = reason ? 1 : 0;
   if (reason) {
     const rs = `rs_${Date.now()}`;
     sse(res, { type: "response.output_item.added", output_index: 0, item: { type: "reasoning", id: rs, summary: [] } });
-    sse(res, { type: "response.reasoning_summary_part.added", item_id: rs, output_index: 0, summary_index: 0, part: { type: "summary_text", text: "" } });
+    sse(res, {
+      type: "response.reasoning_summary_part.added",
+      item_id: rs,
+      output_index: 0,
+      summary_index: 0,
+      part: { type: "summary_text", text: "" },
+    });
     for (const [i, delta] of fakeReasoning.entries()) {
       if (hold?.at === i) await hold.released;
-      sse(res, { type: "response.reasoning_summary_text.delta", item_id: rs, output_index: 0, summary_index: 0, delta });
+      sse(res, {
+        type: "response.reasoning_summary_text.delta",
+        item_id: rs,
+        output_index: 0,
+        summary_index: 0,
+        delta,
+      });
       if (delay) await sleep(delay);
     }
-    sse(res, { type: "response.reasoning_summary_part.done", item_id: rs, output_index: 0, summary_index: 0, part: { type: "summary_text", text: fakeReasoning.join("") } });
-    sse(res, { type: "response.output_item.done", output_index: 0, item: { type: "reasoning", id: rs, summary: [{ type: "summary_text", text: fakeReasoning.join("") }] } });
+    sse(res, {
+      type: "response.reasoning_summary_part.done",
+      item_id: rs,
+      output_index: 0,
+      summary_index: 0,
+      part: { type: "summary_text", text: fakeReasoning.join("") },
+    });
+    sse(res, {
+      type: "response.output_item.done",
+      output_index: 0,
+      item: { type: "reasoning", id: rs, summary: [{ type: "summary_text", text: fakeReasoning.join("") }] },
+    });
   }
-  sse(res, { type: "response.output_item.added", output_index: out, item: { type: "message", id: itemId, role: "assistant", status: "in_progress", content: [] } });
+  sse(res, {
+    type: "response.output_item.added",
+    output_index: out,
+    item: { type: "message", id: itemId, role: "assistant", status: "in_progress", content: [] },
+  });
   for (const [i, token] of tokens.entries()) {
     if (hold?.at === (reason ? fakeReasoning.length : 0) + i) await hold.released;
     if (res.destroyed) return;
     if (cut && i === Math.floor(tokens.length / 2)) return void res.destroy();
-    sse(res, { type: "response.output_text.delta", item_id: itemId, output_index: out, content_index: 0, delta: token });
+    sse(res, {
+      type: "response.output_text.delta",
+      item_id: itemId,
+      output_index: out,
+      content_index: 0,
+      delta: token,
+    });
     if (delay) await sleep(delay);
   }
   const text = tokens.join("");
-  const item = { type: "message", id: itemId, role: "assistant", status: "completed", content: [{ type: "output_text", text, annotations: [] }] };
+  const item = {
+    type: "message",
+    id: itemId,
+    role: "assistant",
+    status: "completed",
+    content: [{ type: "output_text", text, annotations: [] }],
+  };
   sse(res, { type: "response.output_item.done", output_index: out, item });
-  sse(res, { type: "response.completed", response: { ...response, status: "completed", output: [item], usage: {
-    input_tokens: usage.input, output_tokens: usage.output, total_tokens: usage.input + usage.output,
-    input_tokens_details: { cached_tokens: usage.cached }, output_tokens_details: { reasoning_tokens: usage.reasoning },
-  } } });
+  sse(res, {
+    type: "response.completed",
+    response: {
+      ...response,
+      status: "completed",
+      output: [item],
+      usage: {
+        input_tokens: usage.input,
+        output_tokens: usage.output,
+        total_tokens: usage.input + usage.output,
+        input_tokens_details: { cached_tokens: usage.cached },
+        output_tokens_details: { reasoning_tokens: usage.reasoning },
+      },
+    },
+  });
   res.end();
 }
 
@@ -184,7 +317,9 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
   const released = new Set<string>();
   const waiting = new Map<string, (() => void)[]>();
   const holdFor = (text: string) =>
-    released.has(text) ? Promise.resolve() : new Promise<void>((resolve) => waiting.set(text, [...(waiting.get(text) ?? []), resolve]));
+    released.has(text)
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => waiting.set(text, [...(waiting.get(text) ?? []), resolve]));
 
   const server: Server = createServer(async (req, res) => {
     try {
@@ -222,7 +357,11 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
       if (!isTitleRequest(body)) received.push(parts);
       if (userText.includes("[no-images]") && parts.images.length > 0) {
         res.writeHead(400, { "content-type": "application/json" });
-        return void res.end(JSON.stringify({ error: { message: "This model does not support image input.", type: "invalid_request_error" } }));
+        return void res.end(
+          JSON.stringify({
+            error: { message: "This model does not support image input.", type: "invalid_request_error" },
+          }),
+        );
       }
       if (userText.includes("[stall]")) return; // never answers; the client must time out
       for (const status of [500, 429] as const) {
@@ -244,7 +383,15 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
         const holdAt = /\[hold=(\d+)\]/.exec(userText);
         const hold = holdAt && !title ? { at: Number(holdAt[1]) - 1, released: holdFor(userText) } : null;
         return isChat
-          ? streamChatCompletion(res, tokens, delay, cut, reason, body.stream_options?.include_usage ? usage : null, hold)
+          ? streamChatCompletion(
+              res,
+              tokens,
+              delay,
+              cut,
+              reason,
+              body.stream_options?.include_usage ? usage : null,
+              hold,
+            )
           : streamResponses(res, tokens, delay, cut, reason, usage, hold);
       }
       const text = tokens.join("");
@@ -252,8 +399,31 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
       res.end(
         JSON.stringify(
           isChat
-            ? { id: "chatcmpl-1", object: "chat.completion", created: 0, model: "fake", choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }
-            : { id: "resp_1", object: "response", created_at: 0, model: "fake", status: "completed", output: [{ type: "message", id: "msg_1", role: "assistant", status: "completed", content: [{ type: "output_text", text, annotations: [] }] }], usage: { input_tokens: 1, output_tokens: 1, total_tokens: 2 } },
+            ? {
+                id: "chatcmpl-1",
+                object: "chat.completion",
+                created: 0,
+                model: "fake",
+                choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
+                usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+              }
+            : {
+                id: "resp_1",
+                object: "response",
+                created_at: 0,
+                model: "fake",
+                status: "completed",
+                output: [
+                  {
+                    type: "message",
+                    id: "msg_1",
+                    role: "assistant",
+                    status: "completed",
+                    content: [{ type: "output_text", text, annotations: [] }],
+                  },
+                ],
+                usage: { input_tokens: 1, output_tokens: 1, total_tokens: 2 },
+              },
         ),
       );
     } catch (error) {

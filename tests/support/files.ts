@@ -16,7 +16,10 @@ export function makePdf(text: string): Buffer {
  * is stored Flate-compressed when `compress` is set: the shapes of hostile PDFs, where a small
  * file makes the reader do a great deal.
  */
-export function makePdfWithContent(content: Buffer, { pages = 1, compress = false }: { pages?: number; compress?: boolean } = {}): Buffer {
+export function makePdfWithContent(
+  content: Buffer,
+  { pages = 1, compress = false }: { pages?: number; compress?: boolean } = {},
+): Buffer {
   const stream = compress ? deflateSync(content, { level: 9 }) : content;
   const kids = Array.from({ length: pages }, (_, i) => `${i + 5} 0 R`).join(" ");
   const head = [
@@ -25,7 +28,8 @@ export function makePdfWithContent(content: Buffer, { pages = 1, compress = fals
     `<< /Length ${stream.length}${compress ? " /Filter /FlateDecode" : ""} >>\nstream\n`,
     "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
   ];
-  const page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R /Resources << /Font << /F1 4 0 R >> >> >>";
+  const page =
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R /Resources << /Font << /F1 4 0 R >> >> >>";
   const parts: Buffer[] = [];
   const offsets: number[] = [];
   let length = 0;
@@ -47,13 +51,16 @@ export function makePdfWithContent(content: Buffer, { pages = 1, compress = fals
   }
   const xref = length;
   const count = offsets.length + 1;
-  push(`xref\n0 ${count}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("")}`);
+  push(
+    `xref\n0 ${count}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("")}`,
+  );
   push(`trailer\n<< /Size ${count} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
   return Buffer.concat(parts);
 }
 
 /** `line` (a content stream operator sequence) repeated until the stream is `bytes` long. */
-export const repeatedContent = (line: string, bytes: number) => Buffer.from(line.repeat(Math.ceil(bytes / line.length)), "latin1");
+export const repeatedContent = (line: string, bytes: number) =>
+  Buffer.from(line.repeat(Math.ceil(bytes / line.length)), "latin1");
 
 const crcTable = Array.from({ length: 256 }, (_, n) => {
   let c = n;

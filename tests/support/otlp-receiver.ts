@@ -1,7 +1,13 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
-export type ReceivedSpan = { traceId: string; spanId: string; parentSpanId?: string; name: string; attributes: Record<string, unknown> };
+export type ReceivedSpan = {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  attributes: Record<string, unknown>;
+};
 
 /** An OTLP/HTTP receiver on 127.0.0.1 that keeps the spans it is sent (JSON encoding, as the app's exporter sends). */
 export async function startOtlpReceiver() {
@@ -11,12 +17,32 @@ export async function startOtlpReceiver() {
     req.on("data", (d) => (body += d));
     req.on("end", () => {
       if (req.url === "/v1/traces") {
-        const payload = JSON.parse(body) as { resourceSpans?: { scopeSpans?: { spans?: { traceId: string; spanId: string; parentSpanId?: string; name: string; attributes?: { key: string; value: Record<string, unknown> }[] }[] }[] }[] };
+        const payload = JSON.parse(body) as {
+          resourceSpans?: {
+            scopeSpans?: {
+              spans?: {
+                traceId: string;
+                spanId: string;
+                parentSpanId?: string;
+                name: string;
+                attributes?: { key: string; value: Record<string, unknown> }[];
+              }[];
+            }[];
+          }[];
+        };
         for (const rs of payload.resourceSpans ?? [])
           for (const ss of rs.scopeSpans ?? [])
             for (const s of ss.spans ?? []) {
-              const attributes = Object.fromEntries((s.attributes ?? []).map((a) => [a.key, Object.values(a.value)[0]]));
-              spans.push({ traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId || undefined, name: s.name, attributes });
+              const attributes = Object.fromEntries(
+                (s.attributes ?? []).map((a) => [a.key, Object.values(a.value)[0]]),
+              );
+              spans.push({
+                traceId: s.traceId,
+                spanId: s.spanId,
+                parentSpanId: s.parentSpanId || undefined,
+                name: s.name,
+                attributes,
+              });
             }
       }
       res.writeHead(200, { "content-type": "application/json" });

@@ -13,7 +13,12 @@ export type TestPostgres = {
   resumeServer?: () => void;
 };
 
-const binDirs = ["/usr/lib/postgresql/18/bin", "/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin"];
+const binDirs = [
+  "/usr/lib/postgresql/18/bin",
+  "/usr/lib/postgresql/17/bin",
+  "/usr/lib/postgresql/16/bin",
+  "/usr/lib/postgresql/15/bin",
+];
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -65,7 +70,9 @@ export async function startTestPostgres(label: string): Promise<TestPostgres> {
   const asRoot = process.getuid?.() === 0;
   // PostgreSQL refuses to run as root; run the cluster as the postgres user then.
   const run = (cmd: string, args: string[]) => {
-    const [file, argv] = asRoot ? ["runuser", ["-u", "postgres", "--", path.join(bin, cmd), ...args]] : [path.join(bin, cmd), args];
+    const [file, argv] = asRoot
+      ? ["runuser", ["-u", "postgres", "--", path.join(bin, cmd), ...args]]
+      : [path.join(bin, cmd), args];
     const result = spawnSync(file, argv, { encoding: "utf8" });
     if (result.status !== 0) throw new Error(`${cmd} failed: ${result.stderr || result.stdout}`);
   };
@@ -78,8 +85,13 @@ export async function startTestPostgres(label: string): Promise<TestPostgres> {
   run("initdb", ["-D", dir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"]);
   const startServer = () =>
     run("pg_ctl", [
-      "-D", dir, "-w", "-l", path.join(dir, "server.log"),
-      "-o", `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`,
+      "-D",
+      dir,
+      "-w",
+      "-l",
+      path.join(dir, "server.log"),
+      "-o",
+      `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`,
       "start",
     ]);
   startServer();

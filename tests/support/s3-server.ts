@@ -7,10 +7,14 @@ import { createInterface } from "node:readline";
 /** A local S3-compatible server (s3rver) on 127.0.0.1 with one bucket, its objects in a temporary directory. */
 export async function startS3Server(bucket = "threadkeeper-test") {
   const directory = mkdtempSync(path.join(tmpdir(), "threadkeeper-s3-"));
-  const child = spawn(process.execPath, [path.join(import.meta.dirname, "s3rver-process.mjs"), directory, bucket], { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [path.join(import.meta.dirname, "s3rver-process.mjs"), directory, bucket], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`s3rver exited with ${code} before listening`)));
-    createInterface({ input: child.stdout! }).once("line", (line) => resolve((JSON.parse(line) as { port: number }).port));
+    createInterface({ input: child.stdout! }).once("line", (line) =>
+      resolve((JSON.parse(line) as { port: number }).port),
+    );
   });
   return {
     env: {

@@ -39,7 +39,15 @@ export async function startSmtpServer() {
         if (verb === "MAIL") envelope.from = address;
         if (verb === "RCPT") envelope.to.push(address);
         if (verb === "DATA") inData = true;
-        reply(verb === "EHLO" || verb === "HELO" ? "250 test-smtp" : verb === "DATA" ? "354 go on" : verb === "QUIT" ? "221 bye" : "250 ok");
+        reply(
+          verb === "EHLO" || verb === "HELO"
+            ? "250 test-smtp"
+            : verb === "DATA"
+              ? "354 go on"
+              : verb === "QUIT"
+                ? "221 bye"
+                : "250 ok",
+        );
         if (verb === "QUIT") socket.end();
       }
     });
@@ -73,6 +81,8 @@ function parseMessage(raw: string): { subject: string; text: string } {
   const body = raw.slice(split + 2);
   const subject = /^Subject: (.*)$/im.exec(head)?.[1] ?? "";
   const qp = /^Content-Transfer-Encoding: quoted-printable$/im.test(head);
-  const text = qp ? body.replace(/=\n/g, "").replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))) : body;
+  const text = qp
+    ? body.replace(/=\n/g, "").replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+    : body;
   return { subject, text: text.trimEnd() };
 }

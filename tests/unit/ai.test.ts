@@ -7,11 +7,36 @@ describe("chooseModel", () => {
   it.each([
     { env: {}, mode: "demo", provider: "demo", modelId: "demo" },
     { env: { OPENAI_API_KEY: "sk-x" }, mode: "responses", provider: "openai.responses", modelId: "gpt-4o" },
-    { env: { OPENAI_API_KEY: "sk-x", OPENAI_MODEL: "gpt-4.1-mini" }, mode: "responses", provider: "openai.responses", modelId: "gpt-4.1-mini" },
-    { env: { OPENAI_BASE_URL: "http://127.0.0.1:11434/v1", OPENAI_MODEL: "llama3" }, mode: "chat", provider: "openai-compatible.chat", modelId: "llama3" },
-    { env: { OPENAI_BASE_URL: "http://x/v1", OPENAI_API_KEY: "k" }, mode: "chat", provider: "openai-compatible.chat", modelId: "gpt-4o" },
-    { env: { OPENAI_BASE_URL: "http://x/v1", OPENAI_API_MODE: "responses" }, mode: "responses", provider: "openai.responses", modelId: "gpt-4o" },
-    { env: { OPENAI_API_KEY: "k", OPENAI_API_MODE: "chat" }, mode: "chat", provider: "openai-compatible.chat", modelId: "gpt-4o" },
+    {
+      env: { OPENAI_API_KEY: "sk-x", OPENAI_MODEL: "gpt-4.1-mini" },
+      mode: "responses",
+      provider: "openai.responses",
+      modelId: "gpt-4.1-mini",
+    },
+    {
+      env: { OPENAI_BASE_URL: "http://127.0.0.1:11434/v1", OPENAI_MODEL: "llama3" },
+      mode: "chat",
+      provider: "openai-compatible.chat",
+      modelId: "llama3",
+    },
+    {
+      env: { OPENAI_BASE_URL: "http://x/v1", OPENAI_API_KEY: "k" },
+      mode: "chat",
+      provider: "openai-compatible.chat",
+      modelId: "gpt-4o",
+    },
+    {
+      env: { OPENAI_BASE_URL: "http://x/v1", OPENAI_API_MODE: "responses" },
+      mode: "responses",
+      provider: "openai.responses",
+      modelId: "gpt-4o",
+    },
+    {
+      env: { OPENAI_API_KEY: "k", OPENAI_API_MODE: "chat" },
+      mode: "chat",
+      provider: "openai-compatible.chat",
+      modelId: "gpt-4o",
+    },
     { env: { OPENAI_API_KEY: "", OPENAI_BASE_URL: "" }, mode: "demo", provider: "demo", modelId: "demo" },
   ])("$env → $mode ($provider, $modelId)", ({ env, mode, provider, modelId }) => {
     const choice = chooseModel(env);
@@ -71,7 +96,8 @@ describe("the stall timeout", () => {
     const silent = withStallTimeout(createDemoModel({ wordDelayMs: 500 }), 100);
     const result = streamText({ model: silent, prompt: "hello", maxRetries: 0, onError: () => {} });
     // The result's summary promises reject with the same error; this test reads the stream instead.
-    for (const summary of [result.text, result.finishReason, result.usage, result.steps]) void Promise.resolve(summary).catch(() => {});
+    for (const summary of [result.text, result.finishReason, result.usage, result.steps])
+      void Promise.resolve(summary).catch(() => {});
     const parts: { type: string; error?: unknown }[] = [];
     let error: unknown;
     try {

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { cleanFileName, detectAttachmentType } from "@/lib/attachments/types";
 import { makePdf, makePng } from "../support/files";
 
-const bytes = (...values: (number | string)[]) => Buffer.concat(values.map((v) => (typeof v === "string" ? Buffer.from(v, "latin1") : Buffer.from([v]))));
+const bytes = (...values: (number | string)[]) =>
+  Buffer.concat(values.map((v) => (typeof v === "string" ? Buffer.from(v, "latin1") : Buffer.from([v]))));
 
 describe("what a file is, from its bytes", () => {
   it.each([

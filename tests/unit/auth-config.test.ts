@@ -9,7 +9,12 @@ describe("social providers", () => {
     expect(enabledSocialProviders({ GITHUB_CLIENT_ID: "id" })).toEqual([]);
     expect(enabledSocialProviders({ GITHUB_CLIENT_ID: "id", GITHUB_CLIENT_SECRET: "s" })).toEqual(["github"]);
     expect(
-      enabledSocialProviders({ GITHUB_CLIENT_ID: "a", GITHUB_CLIENT_SECRET: "b", GOOGLE_CLIENT_ID: "c", GOOGLE_CLIENT_SECRET: "d" }),
+      enabledSocialProviders({
+        GITHUB_CLIENT_ID: "a",
+        GITHUB_CLIENT_SECRET: "b",
+        GOOGLE_CLIENT_ID: "c",
+        GOOGLE_CLIENT_SECRET: "d",
+      }),
     ).toEqual(["github", "google"]);
   });
 });
@@ -18,8 +23,16 @@ describe("single sign-on settings", () => {
   const oidc = { OIDC_ISSUER: "https://id.example.com/realms/team/", OIDC_CLIENT_ID: "threadkeeper" };
   it("are read from OIDC_*, with defaults for the name and scopes", () => {
     expect(readOidcConfig({})).toBeNull();
-    expect(readOidcConfig(oidc)).toEqual({ issuer: "https://id.example.com/realms/team", clientId: "threadkeeper", clientSecret: undefined, name: "single sign-on", scopes: ["openid", "email", "profile"] });
-    expect(readOidcConfig({ ...oidc, OIDC_NAME: "Acme", OIDC_SCOPES: "openid email groups", OIDC_CLIENT_SECRET: "s" })).toMatchObject({ name: "Acme", scopes: ["openid", "email", "groups"], clientSecret: "s" });
+    expect(readOidcConfig(oidc)).toEqual({
+      issuer: "https://id.example.com/realms/team",
+      clientId: "threadkeeper",
+      clientSecret: undefined,
+      name: "single sign-on",
+      scopes: ["openid", "email", "profile"],
+    });
+    expect(
+      readOidcConfig({ ...oidc, OIDC_NAME: "Acme", OIDC_SCOPES: "openid email groups", OIDC_CLIENT_SECRET: "s" }),
+    ).toMatchObject({ name: "Acme", scopes: ["openid", "email", "groups"], clientSecret: "s" });
   });
   it("stop the app when half made, saying what is missing", () => {
     expect(() => readOidcConfig({ OIDC_ISSUER: "https://id.example.com" })).toThrow(/OIDC_CLIENT_ID/);
@@ -29,7 +42,10 @@ describe("single sign-on settings", () => {
   it("decide what the sign-in page offers: SSO first, and no password form with OIDC_ONLY", () => {
     expect(signInOptions({})).toEqual({ providers: [], password: true });
     expect(signInOptions({ ...oidc, OIDC_NAME: "Acme", GITHUB_CLIENT_ID: "a", GITHUB_CLIENT_SECRET: "b" })).toEqual({
-      providers: [{ id: "oidc", label: "Acme" }, { id: "github", label: "GitHub" }],
+      providers: [
+        { id: "oidc", label: "Acme" },
+        { id: "github", label: "GitHub" },
+      ],
       password: true,
     });
     expect(signInOptions({ ...oidc, OIDC_ONLY: "true" }).password).toBe(false);

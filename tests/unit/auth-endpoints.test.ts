@@ -31,7 +31,14 @@ describe("the /api/auth allow-list", () => {
   it("lets a :param be one plain segment only", () => {
     expect(allowedAuthEndpoint("GET", "/callback/oidc")?.path).toBe("/callback/:id");
     expect(allowedAuthEndpoint("GET", "/reset-password/AbC123_-xyz")?.path).toBe("/reset-password/:token");
-    for (const path of ["/callback/", "/callback/a/b", "/callback/a%2Fb", "/callback/..", "/reset-password/a.b", "/reset-password/%41"]) {
+    for (const path of [
+      "/callback/",
+      "/callback/a/b",
+      "/callback/a%2Fb",
+      "/callback/..",
+      "/reset-password/a.b",
+      "/reset-password/%41",
+    ]) {
       expect(allowedAuthEndpoint("GET", path), path).toBeUndefined();
     }
     expect(allowedAuthEndpoint("POST", "/callback/oidc")).toBeUndefined();

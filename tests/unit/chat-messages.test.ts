@@ -40,7 +40,10 @@ describe("the browser's message bridge", () => {
   });
 
   it("sends user messages as plain text parts and reads stored messages back", () => {
-    const user = fromThreadMessageLike({ id: "u1", role: "user", content: "Hi there" }, "u1", { type: "complete", reason: "unknown" });
+    const user = fromThreadMessageLike({ id: "u1", role: "user", content: "Hi there" }, "u1", {
+      type: "complete",
+      reason: "unknown",
+    });
     const sent = toUIMessage(user);
     expect(sent).toEqual({ id: "u1", role: "user", parts: [{ type: "text", text: "Hi there" }] });
     expect(fromUIMessage({ ...sent, parts: [{ type: "step-start" }, ...sent.parts] })).toEqual({
@@ -67,7 +70,14 @@ describe("attachments across the bridge", () => {
   it("a stored user message shows its uploads as attachments, and goes back to the server as the same file parts", () => {
     const like = fromUIMessage(stored);
     expect(like.attachments).toEqual([
-      { id, type: "image", name: "cat.png", contentType: "image/png", status: { type: "complete" }, content: [{ type: "file", filename: "cat.png", mimeType: "image/png", data: `/api/attachments/${id}` }] },
+      {
+        id,
+        type: "image",
+        name: "cat.png",
+        contentType: "image/png",
+        status: { type: "complete" },
+        content: [{ type: "file", filename: "cat.png", mimeType: "image/png", data: `/api/attachments/${id}` }],
+      },
     ]);
     const back = toUIMessage(fromThreadMessageLike(like, "u1", { type: "complete", reason: "unknown" }));
     expect(back.parts).toEqual(stored.parts.slice(0, 2));

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { parseTrustedProxies, resolveClientAddress, verifiedHeaders, CLIENT_ADDRESS_HEADER } from "@/lib/http/client-address";
+import {
+  parseTrustedProxies,
+  resolveClientAddress,
+  verifiedHeaders,
+  CLIENT_ADDRESS_HEADER,
+} from "@/lib/http/client-address";
 
 const none = parseTrustedProxies({});
 const behindProxy = parseTrustedProxies({ TRUSTED_PROXIES: "10.0.0.0/8, 2001:db8::/32" });
@@ -36,12 +41,19 @@ describe("the client address", () => {
     expect(resolveClientAddress("10.0.0.2", "10.0.0.3, <script>", behindProxy)).toBe("10.0.0.2");
   });
 
-  it.each(["10.0.0.0/33", "10.0.0", "example.com", "10.0.0.0/", "10.0.0.0/8/8", "::1/129", "10.0.0.0/-1"])("TRUSTED_PROXIES=%s is refused with a clear message", (value) => {
-    expect(() => parseTrustedProxies({ TRUSTED_PROXIES: value })).toThrow(/TRUSTED_PROXIES: .* is not an IP address or CIDR range/);
-  });
+  it.each(["10.0.0.0/33", "10.0.0", "example.com", "10.0.0.0/", "10.0.0.0/8/8", "::1/129", "10.0.0.0/-1"])(
+    "TRUSTED_PROXIES=%s is refused with a clear message",
+    (value) => {
+      expect(() => parseTrustedProxies({ TRUSTED_PROXIES: value })).toThrow(
+        /TRUSTED_PROXIES: .* is not an IP address or CIDR range/,
+      );
+    },
+  );
 
   it("a client-sent address header without this process's stamp is dropped", () => {
-    const forged = verifiedHeaders(new Headers({ [CLIENT_ADDRESS_HEADER]: "8.8.8.8", "x-threadkeeper-client-stamp": "guess" }));
+    const forged = verifiedHeaders(
+      new Headers({ [CLIENT_ADDRESS_HEADER]: "8.8.8.8", "x-threadkeeper-client-stamp": "guess" }),
+    );
     expect(forged.get(CLIENT_ADDRESS_HEADER)).toBeNull();
     expect(forged.get("x-threadkeeper-client-stamp")).toBeNull();
   });

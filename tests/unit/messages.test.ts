@@ -2,7 +2,12 @@ import type { UIMessage } from "ai";
 import { describe, expect, it } from "vitest";
 import { replyStatus, toStoredMessage } from "@/lib/chat/messages";
 
-const reply = (metadata?: unknown): UIMessage => ({ id: "a", role: "assistant", parts: [{ type: "text", text: "hi" }], metadata });
+const reply = (metadata?: unknown): UIMessage => ({
+  id: "a",
+  role: "assistant",
+  parts: [{ type: "text", text: "hi" }],
+  metadata,
+});
 
 describe("reply status", () => {
   it("is complete only when the model said it finished", () => {

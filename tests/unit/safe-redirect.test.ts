@@ -80,7 +80,9 @@ describe("signInPathFor", () => {
   it("names the page to return to, readable, and drops a hostile one", () => {
     expect(signInPathFor("/")).toBe("/sign-in");
     expect(signInPathFor("/chat/abc")).toBe("/sign-in?callbackURL=/chat/abc");
-    expect(signInPathFor("/account-settings-later?tab=1")).toBe("/sign-in?callbackURL=/account-settings-later%3Ftab%3D1");
+    expect(signInPathFor("/account-settings-later?tab=1")).toBe(
+      "/sign-in?callbackURL=/account-settings-later%3Ftab%3D1",
+    );
     expect(signInPathFor("//example.com")).toBe("/sign-in");
     expect(signInPathFor("/\t/example.com")).toBe("/sign-in");
   });

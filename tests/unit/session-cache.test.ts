@@ -17,8 +17,17 @@ function fakeListener() {
   return { listen, notify: (p: string) => notify(p), connection: (up: boolean) => connection(up) };
 }
 
-const lookup = (token: string) => ({ model: "session", where: [{ field: "token", value: token }], join: { user: true as const } });
-const row = (token: string, userId: string) => ({ id: `s-${token}`, token, userId, user: { id: userId, banned: false } });
+const lookup = (token: string) => ({
+  model: "session",
+  where: [{ field: "token", value: token }],
+  join: { user: true as const },
+});
+const row = (token: string, userId: string) => ({
+  id: `s-${token}`,
+  token,
+  userId,
+  user: { id: userId, banned: false },
+});
 
 /** An adapter whose session lookups are counted, with the cache in front. */
 function setup(options: { ttlMs?: number; now?: () => number } = {}) {

@@ -13,7 +13,7 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
   POST: route({ auth: "user" }, async ({ request, caller }) => {
     const contentType = request.headers.get("content-type") ?? "";
     if (!/^multipart\/form-data\s*;/i.test(contentType)) {
-      throw new ApiError("unsupported_media_type", "Send the file as multipart/form-data, in the field \"file\".");
+      throw new ApiError("unsupported_media_type", 'Send the file as multipart/form-data, in the field "file".');
     }
     // An upload counts like a message, so uploads cannot be used to get around the chat limits.
     await consumeChatMessage(caller.user.id);
@@ -23,11 +23,14 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
     });
     const files = form.getAll("file");
     if (files.length !== 1 || typeof files[0] === "string") {
-      throw new ApiError("bad_request", "Invalid request: send exactly one file, in the field \"file\".");
+      throw new ApiError("bad_request", 'Invalid request: send exactly one file, in the field "file".');
     }
     const file = files[0];
     // Size (413), emptiness (400) and type (415) are checked by the data layer, on the bytes.
-    const uploaded = await attachments.uploadForUser(caller.user.id, { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) });
+    const uploaded = await attachments.uploadForUser(caller.user.id, {
+      name: file.name,
+      bytes: new Uint8Array(await file.arrayBuffer()),
+    });
     return Response.json(uploaded, { status: 201 });
   }),
 });

@@ -30,8 +30,10 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
     const threadId = parseThreadId(body.id);
     const messages = await validateMessages(body.messages);
     const last = messages[messages.length - 1];
-    if (last.role !== "user") throw new ApiError("bad_request", "Invalid request: the last message must be the user's.");
-    if (messages.some((m) => m.id === body.replyId)) throw new ApiError("bad_request", "Invalid request: replyId names a message of the request.");
+    if (last.role !== "user")
+      throw new ApiError("bad_request", "Invalid request: the last message must be the user's.");
+    if (messages.some((m) => m.id === body.replyId))
+      throw new ApiError("bad_request", "Invalid request: replyId names a message of the request.");
     const stream = await startTurn({ user: caller.user, threadId, messages, replyId: body.replyId, model: body.model });
     return createUIMessageStreamResponse({ stream });
   }),

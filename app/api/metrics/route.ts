@@ -18,7 +18,10 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
     const token = process.env.METRICS_TOKEN;
     if (!token) throw new ApiError("not_found", "Not found.");
     const given = /^Bearer (.+)$/i.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
-    if (!sameSecret(given, token)) throw new ApiError("unauthorized", "Send Authorization: Bearer METRICS_TOKEN.", { "WWW-Authenticate": "Bearer" });
-    return new Response(await metrics.registry.metrics(), { headers: { "content-type": metrics.registry.contentType, "cache-control": "no-store" } });
+    if (!sameSecret(given, token))
+      throw new ApiError("unauthorized", "Send Authorization: Bearer METRICS_TOKEN.", { "WWW-Authenticate": "Bearer" });
+    return new Response(await metrics.registry.metrics(), {
+      headers: { "content-type": metrics.registry.contentType, "cache-control": "no-store" },
+    });
   }),
 });

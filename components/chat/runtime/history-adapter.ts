@@ -9,7 +9,9 @@ import { fromUIMessage, messageFormat, toUIMessage } from "@/lib/shared/chat-mes
 
 async function loadMessages(cache: RuntimeCache, threadId: string): Promise<ApiMessage[]> {
   const primed = cache.takePrimed(threadId);
-  const messages = primed ? (JSON.parse(primed) as { messages: ApiMessage[] }).messages : (await api.listMessages(threadId)).messages;
+  const messages = primed
+    ? (JSON.parse(primed) as { messages: ApiMessage[] }).messages
+    : (await api.listMessages(threadId)).messages;
   const newest = messages.reduce((max, m) => (m.createdAt && m.createdAt > max ? m.createdAt : max), "");
   cache.readUpTo.set(threadId, newest ? new Date(newest).toISOString() : "");
   return messages;
@@ -47,7 +49,11 @@ export function useThreadHistory(cache: RuntimeCache): ThreadHistoryAdapter {
           .filter((m) => m.format === messageFormat)
           .map((m) => ({
             parentId: m.parentId,
-            message: fromThreadMessageLike(fromUIMessage({ id: m.id, ...(m.content as Pick<UIMessage, "role" | "parts">) }), m.id, storedStatus(m.status)),
+            message: fromThreadMessageLike(
+              fromUIMessage({ id: m.id, ...(m.content as Pick<UIMessage, "role" | "parts">) }),
+              m.id,
+              storedStatus(m.status),
+            ),
           }));
         // Messages come oldest first, so the newest one is the branch the user was last on.
         return { headId: messages.at(-1)?.id ?? null, messages: items };

@@ -1,7 +1,12 @@
 "use client";
 
 import { useAui, type ChatModelAdapter, type ChatModelRunResult } from "@assistant-ui/react";
-import { AssistantMessageAccumulator, UIMessageStreamDecoder, type AssistantMessage, type AssistantStreamChunk } from "assistant-stream";
+import {
+  AssistantMessageAccumulator,
+  UIMessageStreamDecoder,
+  type AssistantMessage,
+  type AssistantStreamChunk,
+} from "assistant-stream";
 import { useMemo } from "react";
 import { api } from "@/lib/client/api-client";
 import { toUIMessage, type ReplyCustomMetadata } from "@/lib/shared/chat-messages";
@@ -35,7 +40,11 @@ async function* replyUpdates(body: ReadableStream<Uint8Array>): AsyncGenerator<C
  * an abort asks nothing: it is the runtime being replaced (the thread read again), and a stop sent
  * then could end the next reply in the thread.
  */
-export async function* stoppableReply(body: ReadableStream<Uint8Array>, signal: AbortSignal, threadId: string): AsyncGenerator<ChatModelRunResult> {
+export async function* stoppableReply(
+  body: ReadableStream<Uint8Array>,
+  signal: AbortSignal,
+  threadId: string,
+): AsyncGenerator<ChatModelRunResult> {
   const stop = () => void api.stopReply(threadId).catch(() => {});
   signal.addEventListener("abort", stop, { once: true });
   try {

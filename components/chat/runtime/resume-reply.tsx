@@ -37,7 +37,8 @@ export function ResumeReply() {
         if (!reply) {
           // A reply was stored between this page's messages being read and now: read them again.
           const read = cache.readUpTo.get(threadId);
-          if (read !== undefined && lastMessageAt && lastMessageAt > read) void aui.threads.reloadMainThread().catch(() => {});
+          if (read !== undefined && lastMessageAt && lastMessageAt > read)
+            void aui.threads.reloadMainThread().catch(() => {});
           return;
         }
         handedOver = true;

@@ -29,7 +29,10 @@ export function createThreadListAdapter(cache: RuntimeCache): RemoteThreadListAd
       const cursor: ListCursor = params?.after ? JSON.parse(params.after) : { regular: "", archived: "" };
       const page = async (status: "regular" | "archived", after: string | null) =>
         after === null ? { threads: [], nextCursor: null } : api.listThreads({ status, after: after || undefined });
-      const [regular, archived] = await Promise.all([page("regular", cursor.regular), page("archived", cursor.archived)]);
+      const [regular, archived] = await Promise.all([
+        page("regular", cursor.regular),
+        page("archived", cursor.archived),
+      ]);
       const next: ListCursor = { regular: regular.nextCursor, archived: archived.nextCursor };
       return {
         threads: [...regular.threads, ...archived.threads].map(toMetadata),

@@ -3,7 +3,10 @@ import { methods, route } from "@/lib/http/route";
 import { audit, auditActions, decodeAuditCursor } from "@/lib/admin/audit";
 import { cursorParam, parseOrThrow, queryParams, storableText } from "@/lib/http/validation";
 
-const time = z.string().max(40).refine((s) => !Number.isNaN(Date.parse(s)), "must be a date or a date and time");
+const time = z
+  .string()
+  .max(40)
+  .refine((s) => !Number.isNaN(Date.parse(s)), "must be a date or a date and time");
 
 const listQuery = z.strictObject({
   action: z.enum(auditActions).optional(),

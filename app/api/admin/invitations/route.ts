@@ -8,7 +8,10 @@ const createBody = z.strictObject({
   maxUses: z.number().int().min(1).max(1000).default(1),
   expiresInDays: z.number().int().min(1).max(365).default(7),
   // Locks the invitation to this address; empty or absent: anyone with the link.
-  email: z.union([z.literal(""), z.email().max(320)]).nullable().optional(),
+  email: z
+    .union([z.literal(""), z.email().max(320)])
+    .nullable()
+    .optional(),
 });
 
 export const { GET, POST, PUT, PATCH, DELETE } = methods({

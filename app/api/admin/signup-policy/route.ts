@@ -10,7 +10,12 @@ const putBody = z.strictObject({ mode: z.enum(signupModes).nullable() });
 
 const policyJson = async () => {
   const { mode, source } = await signupPolicy.current();
-  return { mode, source, environmentMode: signupPolicy.defaults.mode, emailDomains: [...signupPolicy.defaults.domains] };
+  return {
+    mode,
+    source,
+    environmentMode: signupPolicy.defaults.mode,
+    emailDomains: [...signupPolicy.defaults.domains],
+  };
 };
 
 export const { GET, POST, PUT, PATCH, DELETE } = methods({

@@ -39,7 +39,8 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
   DELETE: route<Params>({ auth: "user" }, async ({ caller, params }) => {
     const outcome = await attachments.deleteUnsentForUser(caller.user.id, parseId(params.id, "Attachment"));
     if (outcome === null) throw notFound("Attachment");
-    if (outcome === "sent") throw new ApiError("conflict", "This file was sent with a message; it is deleted with its thread.");
+    if (outcome === "sent")
+      throw new ApiError("conflict", "This file was sent with a message; it is deleted with its thread.");
     return new Response(null, { status: 204 });
   }),
 });

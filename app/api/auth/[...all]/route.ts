@@ -33,11 +33,18 @@ async function handle(request: Request, handler: (request: Request) => Promise<R
   if (request.method === "GET" && path === "/get-session") {
     return auth.api.getSession({ headers, query: Object.fromEntries(url.searchParams), asResponse: true });
   }
-  const response = await handler(new Request(request.url, { method: request.method, headers, body, signal: request.signal }));
+  const response = await handler(
+    new Request(request.url, { method: request.method, headers, body, signal: request.signal }),
+  );
   // better-auth's per-address limiter answers 429 with only its own X-Retry-After header.
   if (response.status !== 429 || response.headers.has("retry-after")) return response;
   const retryAfter = response.headers.get("x-retry-after") ?? "10";
-  logAuthEvent("rate_limited", { path, address: clientAddressOf(headers), email: emailBodyPaths.includes(path) ? emailIn(body) : undefined, retryAfter: Number(retryAfter) });
+  logAuthEvent("rate_limited", {
+    path,
+    address: clientAddressOf(headers),
+    email: emailBodyPaths.includes(path) ? emailIn(body) : undefined,
+    retryAfter: Number(retryAfter),
+  });
   const limited = new Response(response.body, response);
   limited.headers.set("Retry-After", retryAfter);
   return limited;

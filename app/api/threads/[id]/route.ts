@@ -7,8 +7,15 @@ import { offeredModel, parseThreadId, readJsonBody, titleSchema } from "@/lib/ht
 type Params = { id: string };
 
 const patchBody = z
-  .strictObject({ title: titleSchema.optional(), status: z.enum(threadStatuses).optional(), model: offeredModel.optional() })
-  .refine((b) => b.title !== undefined || b.status !== undefined || b.model !== undefined, "give a title, a status or a model");
+  .strictObject({
+    title: titleSchema.optional(),
+    status: z.enum(threadStatuses).optional(),
+    model: offeredModel.optional(),
+  })
+  .refine(
+    (b) => b.title !== undefined || b.status !== undefined || b.model !== undefined,
+    "give a title, a status or a model",
+  );
 
 export const { GET, POST, PUT, PATCH, DELETE } = methods({
   GET: route<Params>({ auth: "user" }, async ({ caller, params }) => {

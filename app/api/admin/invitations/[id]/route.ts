@@ -11,7 +11,12 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
   DELETE: route<Params>({ auth: "admin" }, async ({ caller, params }) => {
     const id = params.id;
     if (!z.uuid().safeParse(id).success || !(await invitations.revoke(id))) throw notFound("Invitation");
-    await audit.record({ action: "invitation_revoked", actor: caller.user, detail: { invitation: id }, ...requestOrigin(caller.headers) });
+    await audit.record({
+      action: "invitation_revoked",
+      actor: caller.user,
+      detail: { invitation: id },
+      ...requestOrigin(caller.headers),
+    });
     return new Response(null, { status: 204 });
   }),
 });

@@ -2,7 +2,14 @@ import { z } from "zod";
 import { notFound } from "@/lib/http/errors";
 import { methods, route } from "@/lib/http/route";
 import { messageFormat } from "@/lib/shared/chat-messages";
-import { clientIdSchema, replyStatus, saveClientMessageForUser, toStoredMessage, uiMessageSchema, validateMessages } from "@/lib/chat/messages";
+import {
+  clientIdSchema,
+  replyStatus,
+  saveClientMessageForUser,
+  toStoredMessage,
+  uiMessageSchema,
+  validateMessages,
+} from "@/lib/chat/messages";
 import { replyStreams } from "@/lib/chat/reply-streams";
 import { threads } from "@/lib/chat/threads";
 import { parseThreadId, readJsonBody } from "@/lib/http/validation";
@@ -33,10 +40,23 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
     const threadId = parseThreadId(params.id);
     const body = await readJsonBody(request, appendBody);
     const [message] = await validateMessages([{ id: body.id, ...body.content }]);
-    if (message.role === "assistant" && !(await replyStreams.browserCopyWinsForUser(caller.user.id, threadId, message.id, replyStatus(message) === "complete"))) {
+    if (
+      message.role === "assistant" &&
+      !(await replyStreams.browserCopyWinsForUser(
+        caller.user.id,
+        threadId,
+        message.id,
+        replyStatus(message) === "complete",
+      ))
+    ) {
       return new Response(null, { status: 204 });
     }
-    const saved = await saveClientMessageForUser(caller.user.id, threadId, toStoredMessage(message, body.parentId), "replace");
+    const saved = await saveClientMessageForUser(
+      caller.user.id,
+      threadId,
+      toStoredMessage(message, body.parentId),
+      "replace",
+    );
     if (!saved) throw notFound();
     return new Response(null, { status: 204 });
   }),

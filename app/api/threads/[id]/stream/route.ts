@@ -16,7 +16,11 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
     const { stream, lastMessageAt } = found;
     // Nothing in progress. When the thread last got a message lets a page that was rendered just
     // before a reply was stored see that it must read the thread again.
-    if (stream === null) return new Response(null, { status: 204, headers: lastMessageAt ? { "x-thread-last-message-at": lastMessageAt } : {} });
+    if (stream === null)
+      return new Response(null, {
+        status: 204,
+        headers: lastMessageAt ? { "x-thread-last-message-at": lastMessageAt } : {},
+      });
     return new Response(replyStreams.follow(stream.id, request.signal), {
       headers: {
         "content-type": "text/event-stream",

@@ -27,7 +27,11 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
     const userId = caller.user.id;
     const id = parseThreadId(params.id);
     let source = await threads.titleSourceForUser(userId, id);
-    for (let waited = 0; source && source.title === null && source.firstText === null && waited < waitForFirstMessageMs; waited += 250) {
+    for (
+      let waited = 0;
+      source && source.title === null && source.firstText === null && waited < waitForFirstMessageMs;
+      waited += 250
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       source = await threads.titleSourceForUser(userId, id);
     }
@@ -54,7 +58,10 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
       });
       if (result) {
         await usage.recordCallForUser(userId, model.modelId, replyUsageOf(result.totalUsage));
-        const title = result.text.replace(/^["'\s]+|["'.\s]+$/g, "").replace(/\s+/g, " ").slice(0, limits.maxTitleChars);
+        const title = result.text
+          .replace(/^["'\s]+|["'.\s]+$/g, "")
+          .replace(/\s+/g, " ")
+          .slice(0, limits.maxTitleChars);
         if (title) await threads.updateThreadForUser(userId, id, { title });
       }
     }

@@ -22,5 +22,7 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
     return Response.json({ user: await adminUsers.ban(caller, params.id, body) });
   }),
 
-  DELETE: route<Params>({ auth: "admin" }, async ({ caller, params }) => Response.json({ user: await adminUsers.unban(caller, params.id) })),
+  DELETE: route<Params>({ auth: "admin" }, async ({ caller, params }) =>
+    Response.json({ user: await adminUsers.unban(caller, params.id) }),
+  ),
 });
