@@ -11,6 +11,7 @@ import {
 import { useEffect, useMemo } from "react";
 import { formatSize, uploadIdOf } from "@/components/chat/attachment-adapter";
 import { attachmentUrl } from "@/lib/shared/chat-messages";
+import { Icon } from "./icon";
 
 const urlOf = (attachment: Attachment) => {
   const id = uploadIdOf(attachment);
@@ -92,18 +93,9 @@ export function ComposerAttachmentChips() {
 export function AttachButton({ className, disabled }: { className: string; disabled: boolean }) {
   return (
     <ComposerPrimitive.AddAttachment aria-label="Attach" title="Attach files" className={className} disabled={disabled}>
-      <svg
-        aria-hidden
-        viewBox="0 0 24 24"
-        className="size-4"
-        fill="none"
-        stroke="currentColor"
-        strokeWidth="2"
-        strokeLinecap="round"
-        strokeLinejoin="round"
-      >
+      <Icon>
         <path d="M21 12.5l-8.5 8.5a5 5 0 0 1-7-7L14 5.5a3.3 3.3 0 0 1 4.7 4.7L10.2 18.7a1.7 1.7 0 0 1-2.4-2.4L15.5 8.6" />
-      </svg>
+      </Icon>
     </ComposerPrimitive.AddAttachment>
   );
 }

@@ -3,6 +3,7 @@
 import { AuiIf, ThreadListItemPrimitive, ThreadListPrimitive, useAui, useAuiState } from "@assistant-ui/react";
 import { useMemo, useRef, useState } from "react";
 import { activityGroups } from "@/lib/shared/activity-groups";
+import { Icon } from "./icon";
 
 const focusRing = "focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-zinc-500";
 
@@ -18,17 +19,9 @@ export function ThreadList() {
         data-thread-trigger
         className={`flex items-center gap-2 rounded-md border border-zinc-300 px-3 py-2 text-left text-sm font-medium hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800 ${focusRing}`}
       >
-        <svg
-          aria-hidden
-          viewBox="0 0 24 24"
-          className="size-4"
-          fill="none"
-          stroke="currentColor"
-          strokeWidth="2"
-          strokeLinecap="round"
-        >
+        <Icon>
           <path d="M12 5v14M5 12h14" />
-        </svg>
+        </Icon>
         New thread
       </ThreadListPrimitive.New>
       <div className="flex gap-1 text-sm" role="group" aria-label="Thread view">

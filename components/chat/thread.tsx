@@ -15,7 +15,7 @@ import {
 } from "@assistant-ui/react";
 import dynamic from "next/dynamic";
 import type { TextMessagePartProps } from "@assistant-ui/react";
-import { useState, type ReactNode } from "react";
+import { useState } from "react";
 import {
   AttachButton,
   ComposerAttachmentChips,
@@ -23,6 +23,7 @@ import {
   useFreshCopiesForEdit,
 } from "@/components/chat/attachments";
 import { useHydrated } from "@/lib/client/use-hydrated";
+import { Icon } from "./icon";
 
 // The markdown stack (react-markdown, remark-gfm, micromark) is only needed once an assistant
 // message shows, so it stays out of the first page load.
@@ -38,23 +39,6 @@ const focusRing = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-
 const actionButton = `inline-flex items-center gap-1 rounded-md p-1.5 text-xs text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900 disabled:opacity-40 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-zinc-100 ${focusRing}`;
 
 const primaryButton = `rounded-xl bg-zinc-900 p-2 text-white hover:bg-zinc-700 disabled:opacity-40 dark:bg-zinc-100 dark:text-zinc-900 dark:hover:bg-zinc-300 ${focusRing}`;
-
-function Icon({ children }: { children: ReactNode }) {
-  return (
-    <svg
-      aria-hidden
-      viewBox="0 0 24 24"
-      className="size-4"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="2"
-      strokeLinecap="round"
-      strokeLinejoin="round"
-    >
-      {children}
-    </svg>
-  );
-}
 
 export function Thread() {
   return (
