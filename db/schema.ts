@@ -429,5 +429,4 @@ export type User = typeof user.$inferSelect;
 export type Thread = typeof thread.$inferSelect;
 export type ThreadStatus = (typeof threadStatuses)[number];
 export type Message = typeof message.$inferSelect;
-export type NewMessage = typeof message.$inferInsert;
 export type Attachment = typeof attachment.$inferSelect;

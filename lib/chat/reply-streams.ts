@@ -288,6 +288,4 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
   };
 }
 
-export type ReplyStreams = ReturnType<typeof createReplyStreams>;
-
 export const replyStreams = createReplyStreams();
