@@ -166,14 +166,7 @@ describe.each(fresh)("who may sign up, on $name", ({ open }) => {
 
   it("no sign-up or update-user body sets what only the server and admins set: approval status, quota, role, two-factor", async () => {
     const approval = createAuth(handle.db, testEnv({ ...unlimited, SIGNUP_MODE: "approval" }));
-    const post = (path: string, body: unknown, cookie = "") =>
-      approval.handler(
-        new Request(`${origin}/api/auth${path}`, {
-          method: "POST",
-          headers: { "content-type": "application/json", origin, cookie },
-          body: JSON.stringify(body),
-        }),
-      );
+    const post = (path: string, body: unknown, cookie = "") => postToAuth(approval, path, body, { cookie });
     const rowOf = async (email: string) =>
       (
         await handle.db
