@@ -22,7 +22,7 @@ const root = import.meta.dirname;
 
 /** The project file an import names, as a path from the project root ("lib/shared/threads"), or null for a package. */
 function projectPath(source, importer) {
-  if (source.startsWith("@/")) return source.slice(2);
+  if (source.startsWith("@/")) return path.posix.normalize(source.slice(2));
   if (source.startsWith("./") || source.startsWith("../"))
     return path
       .relative(root, path.resolve(path.dirname(importer), source))
@@ -89,6 +89,7 @@ const lines = {
     "db-floor": restrictImports,
     "lib-floor": restrictImports,
     "auth-seam": restrictImports,
+    "seam-floor": restrictImports,
     "shared-only-shared": restrictImports,
     "client-only-client-shared": restrictImports,
   },
@@ -103,7 +104,7 @@ const config = [
   { rules: { "lines/browser-imports": "error" } },
   {
     // Route handlers, pages and layouts (and the helpers beside them) go through a lib/ wing: the
-    // readiness probe is lib/db/database.ts's, thread statuses are lib/chat/threads.ts's.
+    // readiness probe is lib/observability/readiness.ts's, thread statuses are lib/chat/threads.ts's.
     files: ["app/**"],
     rules: {
       "lines/app-no-db": [
@@ -168,6 +169,27 @@ const config = [
               allowTypeImports: true,
               message:
                 "In lib/, only lib/http/caller.ts imports auth.ts: take getSession, resolveCaller or authApi from there (a type-only import is fine).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The seam and the route wrapper on it sit above auth.ts: a wing that imported them would load
+    // auth.ts (and so itself) from below. Their types may flow down.
+    files: ["lib/**"],
+    ignores: ["lib/http/caller.ts", "lib/http/route.ts"],
+    rules: {
+      "lines/seam-floor": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^(@/lib/http/|(\\.\\./)+http/|\\./)(caller|route)$",
+              allowTypeImports: true,
+              message:
+                "lib/http/caller.ts and lib/http/route.ts sit above auth.ts: a wing takes what it needs as an argument, and the seam builds the instance (as it does adminUsers).",
             },
           ],
         },

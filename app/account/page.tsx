@@ -1,14 +1,13 @@
 import type { Metadata } from "next";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { auth } from "@/auth";
 import { AccountPanel, type DeviceSession } from "@/components/account/account-panel";
 import { PasskeySettings } from "@/components/account/passkey-settings";
 import { SignInMethods } from "@/components/account/sign-in-methods";
 import { TwoFactorSettings } from "@/components/account/two-factor-settings";
 import { passkeys } from "@/lib/auth/passkeys";
 import { signInOptions } from "@/lib/auth/social-providers";
-import { getSession } from "@/lib/http/caller";
+import { authApi, getSession } from "@/lib/http/caller";
 import { usage } from "@/lib/chat/usage";
 import { audit } from "@/lib/admin/audit";
 import { describeUserAgent } from "@/lib/shared/user-agent";
@@ -19,7 +18,7 @@ export default async function AccountPage() {
   const requestHeaders = await headers();
   const session = await getSession(requestHeaders);
   if (!session) redirect("/sign-in?callbackURL=%2Faccount");
-  const sessions = await auth.api.listSessions({ headers: requestHeaders });
+  const sessions = await authApi.listSessions({ headers: requestHeaders });
   const devices: DeviceSession[] = sessions
     .map((s) => ({
       token: s.token,
@@ -36,7 +35,7 @@ export default async function AccountPage() {
   );
   const { events } = await audit.listForUser(session.user.id);
   const [accounts, keys] = await Promise.all([
-    auth.api.listUserAccounts({ headers: requestHeaders }),
+    authApi.listUserAccounts({ headers: requestHeaders }),
     passkeys.listForUser(session.user.id),
   ]);
   const { providers } = signInOptions();

@@ -7,7 +7,7 @@ import { audit } from "@/lib/admin/audit";
 import { SignupModeControl } from "@/components/admin/signup-mode";
 import { invitations } from "@/lib/admin/invitations";
 import { signupPolicy } from "@/lib/admin/signup-policy";
-import { adminUsers } from "@/lib/admin/users";
+import { adminUsers } from "@/lib/http/caller";
 import { signInPathFor } from "@/lib/auth/safe-redirect";
 import { isAdmin } from "@/lib/auth/session";
 import { getPageSession } from "@/lib/http/caller";

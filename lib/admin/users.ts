@@ -1,14 +1,12 @@
 import "server-only";
 import { eq, sql } from "drizzle-orm";
-import { authApi } from "@/lib/http/caller";
-import { db as defaultDb } from "@/lib/db/database";
+import type { auth, AuthSession } from "@/auth";
 import type { AppDatabase } from "@/db/connect";
 import { passkey, session, twoFactor, usageMonth, user } from "@/db/schema";
 import { ApiError, fromAuthRefusal, notFound } from "@/lib/http/errors";
-import { audit as defaultAudit, requestOrigin, type Audit } from "@/lib/admin/audit";
+import { requestOrigin, type Audit } from "@/lib/admin/audit";
 import { decodeKeysetCursor, keyset } from "@/lib/db/keyset-cursor";
 import { queryRows } from "@/lib/db/rows";
-import type { AdminCaller } from "@/lib/http/caller";
 import { createUsage, thisMonth } from "@/lib/chat/usage";
 import type { AdminUserRow } from "@/lib/shared/admin";
 
@@ -40,11 +38,15 @@ type UserListRow = {
 const byCreation = keyset(sql`u.created_at`, sql`u.id`);
 
 type AuthApi = Pick<
-  typeof authApi,
+  typeof auth.api,
   "banUser" | "unbanUser" | "setRole" | "revokeUserSessions" | "removeUser" | "requestPasswordReset"
 >;
 
-export function createAdminUsers(db: AppDatabase = defaultDb, api: AuthApi = authApi, log: Audit = defaultAudit) {
+/** Who did an admin operation, as the audit log and better-auth's own checks need it. */
+export type AdminCaller = { user: AuthSession["user"]; headers: Headers };
+
+/** The admin's account operations; the app's instance is made where the better-auth instance is at hand (lib/http/caller.ts). */
+export function createAdminUsers(db: AppDatabase, api: AuthApi, log: Audit) {
   const usage = createUsage(db);
   const record = (
     caller: AdminCaller,
@@ -196,5 +198,3 @@ export function createAdminUsers(db: AppDatabase = defaultDb, api: AuthApi = aut
     },
   };
 }
-
-export const adminUsers = createAdminUsers();

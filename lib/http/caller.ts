@@ -2,7 +2,9 @@ import "server-only";
 import { headers } from "next/headers";
 import { cache } from "react";
 import { auth, type AuthSession } from "@/auth";
-import { databaseReady } from "@/lib/db/database";
+import { audit } from "@/lib/admin/audit";
+import { createAdminUsers } from "@/lib/admin/users";
+import { databaseReady, db } from "@/lib/db/database";
 import { isAdmin, isEmailVerificationPending, isPendingApproval } from "@/lib/auth/session";
 import { ApiError } from "@/lib/http/errors";
 import { verifiedHeaders } from "@/lib/http/client-address";
@@ -10,8 +12,8 @@ import { noteUser } from "@/lib/observability/request-context";
 
 /**
  * The seam between lib/ and the better-auth instance: auth.ts is built from lib's wings, so this
- * is the one module of lib/ that imports it. Who is calling (for routes and pages) and the
- * server-side better-auth calls (for admin operations) both come through here.
+ * is the one module of lib/ that imports it. Who is calling (for routes and pages), the instance's
+ * server-side API, and what is built on it (the admin's account operations) come from here.
  */
 export const authApi = auth.api;
 
@@ -74,5 +76,5 @@ export async function resolveCaller(request: Request, access: "user" | "admin"):
 /** For pages and layouts: the request's session, looked up once per render however many ask. */
 export const getPageSession = cache(async () => getSession(await headers()));
 
-/** Who did an admin operation, as the audit log and better-auth's own checks need it. */
-export type AdminCaller = Pick<Caller, "user" | "headers">;
+/** The admin's account operations (bans, roles, sessions, removal go through better-auth's admin plugin). */
+export const adminUsers = createAdminUsers(db, authApi, audit);

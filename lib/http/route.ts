@@ -32,9 +32,10 @@ type NextContext = { params: Promise<RouteParams> };
  * What a route file exports. Next hands it the request and the route's params (its type check
  * reads the last signature); a test may call it with the request alone.
  */
-type Handler = { (request: Request): Promise<Response>; (request: Request, context: NextContext): Promise<Response> };
-
-export type RouteHandler = Handler & { readonly access: Access };
+export type RouteHandler = {
+  (request: Request): Promise<Response>;
+  (request: Request, context: NextContext): Promise<Response>;
+};
 
 type Handed<Params, C> = { request: Request; caller: C; params: Params };
 
@@ -65,7 +66,7 @@ export function route<Params>(
       return toErrorResponse(error);
     }
   };
-  return Object.assign(wrapped, { access: options.auth });
+  return wrapped;
 }
 
 const routeMethods = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
@@ -75,7 +76,7 @@ type RouteMethod = (typeof routeMethods)[number];
  * A route file's handlers, with a JSON 405 (and `Allow`) for each method it does not have: Next
  * would answer those with an empty body. Use as `export const { GET, POST, PUT, PATCH, DELETE } = methods({ … })`.
  */
-export function methods(handlers: Partial<Record<RouteMethod, RouteHandler>>): Record<RouteMethod, Handler> {
+export function methods(handlers: Partial<Record<RouteMethod, RouteHandler>>): Record<RouteMethod, RouteHandler> {
   const allowed = routeMethods.filter((method) => handlers[method]);
   const notAllowed = async () =>
     errorResponse(

@@ -34,7 +34,7 @@ function scrubbing(inner: Exporter): Exporter {
 /**
  * OpenTelemetry traces, configured only by the standard OTEL_* variables (endpoint, service name,
  * headers, sampler): route handler spans (Next.js makes them once a tracer provider exists),
- * PostgreSQL query spans, and the model call (app/api/chat). Without an OTLP endpoint nothing is
+ * PostgreSQL query spans, and the model call (lib/chat/turn.ts). Without an OTLP endpoint nothing is
  * loaded or exported.
  */
 export async function startTracing(env: Env = process.env): Promise<boolean> {

@@ -43,7 +43,8 @@ export function useRuntimeCache(): RuntimeCache {
 
 /**
  * Primes the thread's first history load with the messages the server rendered. A layout effect
- * runs before any effect of the same commit, so before ThreadUrlSync can open the thread.
+ * runs before the passive effects (useEffect) of the same commit, so before ThreadUrlSync's
+ * effect can open the thread.
  */
 export function usePrimedThreadHistory(initial: { id: string; messagesJson: string } | null) {
   const cache = useRuntimeCache();

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { methods, route } from "@/lib/http/route";
-import { adminUsers, decodeUserCursor } from "@/lib/admin/users";
+import { decodeUserCursor } from "@/lib/admin/users";
+import { adminUsers } from "@/lib/http/caller";
 import { cursorParam, parseOrThrow, queryParams, storableText } from "@/lib/http/validation";
 
 const listQuery = z.strictObject({

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { methods, route } from "@/lib/http/route";
-import { adminUsers } from "@/lib/admin/users";
+import { adminUsers } from "@/lib/http/caller";
 import { readJsonBody, storableText } from "@/lib/http/validation";
 
 type Params = { id: string };

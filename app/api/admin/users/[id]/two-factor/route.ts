@@ -1,5 +1,5 @@
 import { methods, route } from "@/lib/http/route";
-import { adminUsers } from "@/lib/admin/users";
+import { adminUsers } from "@/lib/http/caller";
 
 type Params = { id: string };
 
