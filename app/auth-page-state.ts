@@ -1,11 +1,10 @@
 import "server-only";
-import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import type { AuthPageState } from "@/components/account/auth-page";
 import { signupPolicy } from "@/lib/admin/signup-policy";
 import { safeCallbackPath } from "@/lib/auth/safe-redirect";
 import { readOidcConfig, signInOptions } from "@/lib/auth/social-providers";
-import { getSession } from "@/lib/http/caller";
+import { getPageSession } from "@/lib/http/caller";
 
 type AuthSearchParams = { callbackURL?: string | string[]; invite?: string | string[]; error?: string | string[] };
 
@@ -39,7 +38,7 @@ export async function readAuthPageState(
   const raw = params.callbackURL;
   const invite = mode === "sign-up" && typeof params.invite === "string" ? params.invite.slice(0, 200) : undefined;
   const callbackURL = safeCallbackPath(Array.isArray(raw) ? raw[0] : raw);
-  if (await getSession(await headers())) redirect(callbackURL);
+  if (await getPageSession()) redirect(callbackURL);
   const signup = mode === "sign-up" ? await signupPolicy.signupPage() : "open";
   if (signup === "closed") return { screen: "sign-up-closed" };
   if (signup === "invite" && !invite) return { screen: "invitation-needed" };
