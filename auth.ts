@@ -3,7 +3,7 @@ import { betterAuth, type BetterAuthOptions, type BetterAuthPlugin } from "bette
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { APIError, createAuthMiddleware } from "better-auth/api";
 import { nextCookies } from "better-auth/next-js";
-import { admin, genericOAuth, twoFactor } from "better-auth/plugins";
+import { admin, genericOAuth, organization, twoFactor } from "better-auth/plugins";
 import { passkey } from "@better-auth/passkey";
 import { db, getDatabase } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
@@ -23,6 +23,8 @@ import { createMailer } from "@/lib/auth/mailer";
 import { createPasskeys } from "@/lib/auth/passkeys";
 import { createSignInLockout, readSignInLockoutLimits, signInLockoutHooks } from "@/lib/auth/sign-in-lockout";
 import { createSignupPolicy, readSignupDefaults } from "@/lib/admin/signup-policy";
+import { createWorkspaceCreationPolicy, readWorkspaceCreationDefault } from "@/lib/workspaces/creation-policy";
+import { invitationDays } from "@/lib/workspaces/invitations";
 import { OIDC_PROVIDER_ID, enabledSocialProviders, isOidcOnly, readOidcConfig } from "@/lib/auth/social-providers";
 
 // The session read every page and API request makes (auth.api.getSession).
@@ -63,6 +65,7 @@ export function createAuth(
     log,
   );
   const files = storageFromEnv(env, database);
+  const workspaceCreation = createWorkspaceCreationPolicy(database, readWorkspaceCreationDefault(env));
   // With mail set up, sign-up answers alike whether or not the address has an account (no session
   // either way; the link signs in), and the owner of a taken address is told by mail instead.
   // Without it (development) there is no inbox to send either to, so sign-up says so at once.
@@ -240,6 +243,30 @@ export function createAuth(
       // TOTP codes and 10 single-use backup codes, asked after a password sign-in; after 10 wrong
       // codes in a row the account's second step is locked for 15 minutes (429).
       twoFactor({ issuer: "Threadkeeper", allowPasswordless: true }),
+      // Workspaces. Only the server calls these endpoints (lib/workspaces/actions.ts, through the
+      // app's /api/workspaces routes); none is on the HTTP allow-list (lib/auth/endpoints.ts).
+      organization({
+        allowUserToCreateOrganization: (user) => workspaceCreation.mayCreate(user),
+        // Accepting needs the invited address, verified: the inviter also sees the link.
+        requireEmailVerificationOnInvitation: true,
+        invitationExpiresIn: invitationDays.default * 86_400,
+        cancelPendingInvitationsOnReInvite: true,
+        membershipLimit: 1000,
+        sendInvitationEmail: async ({ id, email, organization: workspace, inviter }) =>
+          send(
+            email,
+            `${inviter.user.name} invited you to ${workspace.name} on Threadkeeper`,
+            `${inviter.user.name} (${inviter.user.email}) invited you to the workspace "${workspace.name}".\nTo join, open:\n${env.BETTER_AUTH_URL ?? ""}/invite/${id}\nIf you did not expect this, ignore this email.`,
+          ),
+        schema: {
+          organization: {
+            modelName: "workspace",
+            additionalFields: { tokenQuota: { type: "number", required: false, input: false } },
+          },
+          member: { modelName: "workspaceMember" },
+          invitation: { modelName: "workspaceInvitation" },
+        },
+      }),
       passkey({ rpName: "Threadkeeper", rpID: appUrl?.hostname ?? "localhost", origin: appUrl?.origin ?? null }),
       // Any OpenID Connect provider by discovery; PKCE, state and the ID token's signature (the
       // provider's JWKS) and nonce are checked by better-auth.

@@ -57,6 +57,11 @@ export const session = pgTable(
     userAgent: text("user_agent"),
     // The admin plugin's impersonation, which this app refuses (admins never act as someone else).
     impersonatedBy: text("impersonated_by"),
+    // The organization plugin's active organization: the workspace this session is in (null:
+    // the personal space). Membership is checked again on every request (lib/http/caller.ts).
+    activeOrganizationId: text("active_workspace_id").references((): AnyPgColumn => workspace.id, {
+      onDelete: "set null",
+    }),
     userId: text("user_id")
       .notNull()
       .references(() => user.id, { onDelete: "cascade" }),
@@ -196,8 +201,14 @@ export const auditEvent = pgTable(
     address: text("address"),
     userAgent: text("user_agent"),
     detail: jsonb("detail").$type<Record<string, string | number | boolean | null>>(),
+    // The workspace an event belongs to: its owners and admins see the workspace's events. Kept
+    // after the workspace is deleted, like the ids above.
+    workspaceId: text("workspace_id"),
   },
   (t) => [
+    index("audit_event_workspace_idx")
+      .on(t.workspaceId, t.at, t.id)
+      .where(sql`${t.workspaceId} is not null`),
     index("audit_event_at_idx").on(t.at, t.id),
     index("audit_event_actor_idx").on(t.actorId, t.at),
     index("audit_event_target_idx").on(t.targetId, t.at),
@@ -267,6 +278,81 @@ export const usageMonth = pgTable(
   (t) => [primaryKey({ columns: [t.userId, t.month, t.model] })],
 );
 
+// better-auth's organization plugin, whose organization is a workspace here (its models are
+// renamed in auth.ts; property names stay the plugin's). Roles: owner, admin, member.
+export const workspace = pgTable("workspace", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  slug: text("slug").notNull().unique(),
+  logo: text("logo"),
+  metadata: text("metadata"),
+  createdAt: createdAt(),
+  // Input + output tokens per month the workspace's members may spend in its threads, set by an owner; null: no limit.
+  tokenQuota: bigint("token_quota", { mode: "number" }),
+});
+
+export const workspaceRoles = ["owner", "admin", "member"] as const;
+
+export const workspaceMember = pgTable(
+  "workspace_member",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("workspace_id")
+      .notNull()
+      .references(() => workspace.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
+    role: text("role", { enum: workspaceRoles }).default("member").notNull(),
+    createdAt: createdAt(),
+  },
+  // One membership per person and workspace, whatever races (two acceptances of one invitation).
+  (t) => [uniqueIndex("workspace_member_unique").on(t.organizationId, t.userId), index("workspace_member_user_idx").on(t.userId)],
+);
+
+// An invitation's id is the secret in its link (better-auth makes it: 32 random characters).
+export const workspaceInvitation = pgTable(
+  "workspace_invitation",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("workspace_id")
+      .notNull()
+      .references(() => workspace.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    role: text("role", { enum: workspaceRoles }),
+    // pending, accepted, rejected or canceled (revoked); expiry is read from expiresAt.
+    status: text("status").default("pending").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+    inviterId: text("inviter_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
+  },
+  (t) => [
+    index("workspace_invitation_workspace_idx").on(t.organizationId, t.createdAt),
+    index("workspace_invitation_email_idx").on(t.email),
+  ],
+);
+
+// What each member spent in a workspace's threads per calendar month (UTC): the workspace's quota
+// and its owners' usage table read it. Written with the person's own ledger (lib/chat/usage.ts).
+export const workspaceUsageMonth = pgTable(
+  "workspace_usage_month",
+  {
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspace.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
+    month: timestamp("month", { withTimezone: true }).notNull(),
+    messages: integer("messages").notNull(),
+    inputTokens: bigint("input_tokens", { mode: "number" }).notNull(),
+    outputTokens: bigint("output_tokens", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.month, t.userId] })],
+);
+
 export const threadStatuses = ["regular", "archived"] as const;
 
 // Millisecond precision: the list's keyset cursor carries updated_at through JavaScript Dates,
@@ -290,12 +376,22 @@ export const thread = pgTable(
     lastMessageAt: threadTime("last_message_at"),
     // The model chosen for this thread (one of OPENAI_MODELS); null: the default.
     model: text("model"),
+    // The workspace it was started in (null: the author's personal space). Deleting the workspace
+    // moves its threads to their authors' personal spaces (and unshares them: lib/workspaces).
+    workspaceId: text("workspace_id").references(() => workspace.id, { onDelete: "set null" }),
+    // Set while its author shares it with the workspace's members (read-only for them).
+    sharedAt: threadTime("shared_at"),
   },
   (t) => [
-    // The sidebar query: one user's threads of one status, newest activity first, keyset by id.
+    // The sidebar query: one user's threads in one space and of one status, newest activity
+    // first, keyset by id (`workspace_id is null` for the personal space uses it too).
     // Ascending on purpose: `order by updated_at desc, id desc` is this index scanned backward.
     // (A DESC index gets DESC NULLS LAST from drizzle, which that ORDER BY cannot use.)
-    index("thread_user_status_updated_idx").on(t.userId, t.status, t.updatedAt, t.id),
+    index("thread_user_space_status_updated_idx").on(t.userId, t.workspaceId, t.status, t.updatedAt, t.id),
+    // The "Shared" section: a workspace's shared threads, newest activity first.
+    index("thread_workspace_shared_idx")
+      .on(t.workspaceId, t.status, t.updatedAt, t.id)
+      .where(sql`${t.sharedAt} is not null`),
     // Search by title ('simple': no language-specific stemming, so any language works).
     index("thread_title_search_idx").using("gin", sql`to_tsvector('simple', coalesce(${t.title}, ''))`),
   ],
@@ -430,3 +526,5 @@ export type Thread = typeof thread.$inferSelect;
 export type ThreadStatus = (typeof threadStatuses)[number];
 export type Message = typeof message.$inferSelect;
 export type Attachment = typeof attachment.$inferSelect;
+export type Workspace = typeof workspace.$inferSelect;
+export type WorkspaceRole = (typeof workspaceRoles)[number];

@@ -3,7 +3,7 @@ import { logger } from "@/lib/observability/logger";
 import { and, eq, ilike, or, sql, type SQL } from "drizzle-orm";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
-import { auditEvent, user } from "@/db/schema";
+import { auditEvent, user, workspaceMember } from "@/db/schema";
 import { clientAddressOf } from "@/lib/http/client-address";
 import { decodeKeysetCursor, keyset, uuidPattern } from "@/lib/db/keyset-cursor";
 import { positiveIntFromEnv, type Env } from "@/lib/config/env";
@@ -21,6 +21,8 @@ export type AuditInput = {
   userAgent?: string | null;
   /** Plain facts (a role, a mode, a reason): never a password, token or message text. */
   detail?: Record<string, string | number | boolean | null>;
+  /** The workspace the event belongs to: its owners and admins see it too. */
+  workspaceId?: string | null;
 };
 
 /** A page cursor from the audit log, or undefined for anything else. */
@@ -74,6 +76,7 @@ export function createAudit(
           address: event.address ?? null,
           userAgent: event.userAgent?.slice(0, 500) ?? null,
           detail: event.detail ?? null,
+          workspaceId: event.workspaceId ?? null,
         });
         if (Date.now() - lastPrune > 3_600_000) {
           lastPrune = Date.now();
@@ -116,6 +119,21 @@ export function createAudit(
     async emailOf(userId: string): Promise<string | null> {
       const [row] = await db.select({ email: user.email }).from(user).where(eq(user.id, userId));
       return row?.email ?? null;
+    },
+
+    /**
+     * A workspace's events, for its owners and admins: the viewer's role is checked in the same
+     * statement, so anyone else gets an empty page.
+     */
+    listForWorkspaceManager(viewerId: string, workspaceId: string, after?: string) {
+      return page(
+        and(
+          eq(auditEvent.workspaceId, workspaceId),
+          sql`exists (select 1 from ${workspaceMember} m where m.workspace_id = ${workspaceId} and m.user_id = ${viewerId} and m.role in ('owner', 'admin'))`,
+        ),
+        after,
+        50,
+      );
     },
 
     /** For /account: the security events of this person, as actor or as target. */

@@ -1,6 +1,6 @@
 import "server-only";
 import type { UIMessage } from "ai";
-import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, isNotNull, isNull, sql, type Placeholder, type SQL, type SQLWrapper } from "drizzle-orm";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
 import {
@@ -9,11 +9,13 @@ import {
   messageSearchVector,
   thread,
   threadStatuses as schemaThreadStatuses,
+  user,
+  workspaceMember,
   type Message,
   type Thread,
   type ThreadStatus,
 } from "@/db/schema";
-import { ApiError } from "@/lib/http/errors";
+import { ApiError, notFound } from "@/lib/http/errors";
 import { attachmentStorage, type AttachmentStorage } from "@/lib/attachments/storage";
 import { attachmentIdsOf, claimAttachments } from "@/lib/attachments/attachments";
 import { textParts } from "@/lib/shared/chat-messages";
@@ -29,15 +31,22 @@ import { queryRows } from "@/lib/db/rows";
 export const threadStatuses = schemaThreadStatuses satisfies typeof wireThreadStatuses;
 
 /**
- * Every thread and message query of the app. Each function takes the owner's user id first and
- * puts it in the same statement that reads or writes, so a thread of someone else behaves
+ * Every thread and message query of the app. Each function takes the caller's user id first and
+ * puts it in the same statement that reads or writes, so a thread the caller may not see behaves
  * exactly like one that does not exist.
+ *
+ * Who sees a thread (`visibleTo`): its author; and, while the author shares it, the members of
+ * its workspace, as long as the author is still one of them. Nobody else, whatever their role
+ * in the workspace or on the instance. Only the author writes (every write keeps `user_id = the
+ * caller`): to anyone else a write finds no thread, a 404.
  */
 
 export type ThreadSummary = Pick<
   Thread,
-  "id" | "title" | "status" | "model" | "createdAt" | "updatedAt" | "lastMessageAt"
+  "id" | "title" | "status" | "model" | "createdAt" | "updatedAt" | "lastMessageAt" | "workspaceId" | "sharedAt"
 >;
+/** A thread as one caller sees it: theirs, or shared with them (with its author's name). */
+export type ThreadView = ThreadSummary & { own: boolean; authorName: string | null };
 export type ExportedThread = ThreadSummary & {
   messages: Pick<Message, "id" | "parentId" | "role" | "content" | "status" | "createdAt">[];
 };
@@ -58,19 +67,51 @@ const summaryColumns = {
   createdAt: thread.createdAt,
   updatedAt: thread.updatedAt,
   lastMessageAt: thread.lastMessageAt,
+  workspaceId: thread.workspaceId,
+  sharedAt: thread.sharedAt,
 };
+
+/**
+ * The visibility rule, as one predicate on a thread row `t` for the caller `userId`. The author
+ * sees it; a member of its workspace sees it while it is shared and its author is still a member.
+ */
+export const visibleTo = (userId: string, t: SQL = sql.raw("t")) => sql`(${t}.user_id = ${userId} or (
+  ${t}.shared_at is not null and exists (
+    select 1 from ${workspaceMember} reader join ${workspaceMember} author on author.workspace_id = reader.workspace_id
+    where reader.workspace_id = ${t}.workspace_id and reader.user_id = ${userId} and author.user_id = ${t}.user_id)))`;
+
+/**
+ * The messages a reader who is not the author sees: the thread's current branch, from its newest
+ * message up to the first (edits and regenerations the author left behind stay private). The
+ * message tree has no loops (saveMessageForUser), and the walk is bounded anyway.
+ */
+const maxBranchDepth = 100_000;
+const sharedBranch = (threadId: string | SQL) => sql`(
+  with recursive head as (
+    select m.id, m.parent_id from ${message} m where m.thread_id = ${threadId}
+    order by m.created_at desc, m.id desc limit 1
+  ), branch(id, parent_id, depth) as (
+    select id, parent_id, 1 from head
+    union all
+    select p.id, p.parent_id, b.depth + 1 from branch b join ${message} p on p.thread_id = ${threadId} and p.id = b.parent_id
+    where b.depth < ${maxBranchDepth}
+  ) select id from branch)`;
 
 /**
  * A thread as the API sends it (the browser's ThreadJson: a column whose type the browser does not
  * expect fails here). Dates become ISO strings here, before JSON.stringify: calling Date#toJSON
  * from inside the serializer made a 50-thread page about 9× slower to stringify.
  */
-export function threadJson(t: ThreadSummary): ThreadJson {
+export function threadJson(t: ThreadSummary & { own?: boolean; authorName?: string | null }): ThreadJson {
+  const { sharedAt, own = true, authorName = null, ...rest } = t;
   return {
-    ...t,
+    ...rest,
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
     lastMessageAt: t.lastMessageAt?.toISOString() ?? null,
+    shared: sharedAt !== null,
+    own,
+    authorName: own ? null : authorName,
   };
 }
 
@@ -105,61 +146,157 @@ export function toPrefixQuery(text: string): string | null {
 }
 
 export function createThreadStore(db: AppDatabase = defaultDb, storage: () => AttachmentStorage = attachmentStorage) {
+  type SqlValue = SQLWrapper | Placeholder | string;
+  const isMember = (userId: SqlValue, workspaceId: SqlValue) =>
+    sql`exists (select 1 from ${workspaceMember} m where m.workspace_id = ${workspaceId} and m.user_id = ${userId})`;
+
   // The sidebar's query, prepared once: drizzle builds its SQL once, and PostgreSQL parses and
   // plans it once per connection (named statements), instead of on every page of every user.
-  const listQuery = (deep: boolean) =>
+  // One statement per space (personal: `workspace_id is null`; a workspace: the caller's
+  // membership checked in the statement) and per page (first or deeper).
+  const listQuery = (space: "personal" | "workspace", deep: boolean) =>
     db
       .select(summaryColumns)
       .from(thread)
       .where(
         and(
           eq(thread.userId, sql.placeholder("userId")),
+          space === "personal"
+            ? isNull(thread.workspaceId)
+            : and(
+                eq(thread.workspaceId, sql.placeholder("workspaceId")),
+                isMember(sql.placeholder("userId"), sql.placeholder("workspaceId")),
+              ),
           eq(thread.status, sql.placeholder("status")),
           deep ? byActivity.after({ at: sql.placeholder("afterAt"), id: sql.placeholder("afterId") }) : undefined,
         ),
       )
       .orderBy(...byActivity.orderBy)
       .limit(sql.placeholder("limit"))
-      .prepare(deep ? "list_threads_after" : "list_threads_first");
-  let prepared: { first: ReturnType<typeof listQuery>; after: ReturnType<typeof listQuery> } | undefined;
+      .prepare(`list_threads_${space}_${deep ? "after" : "first"}`);
+  type ListQuery = ReturnType<typeof listQuery>;
+  const prepared = new Map<string, ListQuery>();
+  const listStatement = (space: "personal" | "workspace", deep: boolean) => {
+    const key = `${space}:${deep}`;
+    let statement = prepared.get(key);
+    if (!statement) prepared.set(key, (statement = listQuery(space, deep)));
+    return statement;
+  };
 
+  /** The caller's own threads in one space: personal (`workspaceId` null) or a workspace they are a member of. */
   async function listThreadsForUser(
     userId: string,
-    options: { status: ThreadStatus; limit: number; after?: Cursor },
+    options: { status: ThreadStatus; limit: number; after?: Cursor; workspaceId?: string | null },
   ): Promise<{ threads: ThreadSummary[]; nextCursor: string | null }> {
-    const { status, limit, after } = options;
-    prepared ??= { first: listQuery(false), after: listQuery(true) };
+    const { status, limit, after, workspaceId = null } = options;
+    const statement = listStatement(workspaceId === null ? "personal" : "workspace", after !== undefined);
     // Keyset pagination on (updated_at, id): every page is one index range scan, however deep.
-    const rows = after
-      ? await prepared.after.execute({
-          userId,
-          status,
-          limit: byActivity.limit(limit),
-          afterAt: after.updatedAt.toISOString(),
-          afterId: after.id,
-        })
-      : await prepared.first.execute({ userId, status, limit: byActivity.limit(limit) });
+    const rows = await statement.execute({
+      userId,
+      workspaceId,
+      status,
+      limit: byActivity.limit(limit),
+      ...(after && { afterAt: after.updatedAt.toISOString(), afterId: after.id }),
+    });
     const page = byActivity.page(rows, limit, (t) => ({ at: t.updatedAt.toISOString(), id: t.id }));
     return { threads: page.rows, nextCursor: page.nextCursor };
   }
 
+  /**
+   * The "Shared" section: threads other members share in this workspace (active ones), with their
+   * authors' names, newest activity first. Empty unless the caller is a member.
+   */
+  async function listSharedThreadsForUser(
+    userId: string,
+    workspaceId: string,
+    options: { limit: number; after?: Cursor },
+  ): Promise<{ threads: ThreadView[]; nextCursor: string | null }> {
+    const rows = await db
+      .select({ ...summaryColumns, authorName: user.name })
+      .from(thread)
+      .innerJoin(user, eq(user.id, thread.userId))
+      .where(
+        and(
+          eq(thread.workspaceId, workspaceId),
+          eq(thread.status, "regular"),
+          isNotNull(thread.sharedAt),
+          sql`${thread.userId} <> ${userId}`,
+          isMember(userId, workspaceId),
+          isMember(thread.userId, workspaceId),
+          options.after &&
+            byActivity.after({ at: options.after.updatedAt.toISOString(), id: options.after.id }),
+        ),
+      )
+      .orderBy(...byActivity.orderBy)
+      .limit(byActivity.limit(options.limit));
+    const page = byActivity.page(rows, options.limit, (t) => ({ at: t.updatedAt.toISOString(), id: t.id }));
+    return { threads: page.rows.map((t) => ({ ...t, own: false })), nextCursor: page.nextCursor };
+  }
+
+  /**
+   * A new thread of the caller, in their personal space or in a workspace they are a member of
+   * (checked in the same statement; a 404 when they are not).
+   */
   async function createThreadForUser(
     userId: string,
-    values: { title?: string | null; model?: string | null } = {},
+    values: { title?: string | null; model?: string | null; workspaceId?: string | null } = {},
   ): Promise<ThreadSummary> {
-    const [row] = await db
-      .insert(thread)
-      .values({ userId, title: values.title ?? null, model: values.model ?? null })
-      .returning(summaryColumns);
+    const workspaceId = values.workspaceId ?? null;
+    const rows = await queryRows<{ id: string }>(
+      db,
+      sql`insert into ${thread} (user_id, title, model, workspace_id)
+          select ${userId}, ${values.title ?? null}, ${values.model ?? null}, ${workspaceId}::text
+          where ${workspaceId}::text is null or ${isMember(userId, sql`${workspaceId}::text`)}
+          returning id`,
+    );
+    if (rows.length === 0) throw notFound("Workspace");
+    const [row] = await db.select(summaryColumns).from(thread).where(eq(thread.id, rows[0].id));
     return row;
   }
 
-  async function getThreadForUser(userId: string, threadId: string): Promise<ThreadSummary | null> {
+  /** The thread as the caller sees it (theirs, or shared with them), or null exactly as for a missing one. */
+  async function getThreadForUser(userId: string, threadId: string): Promise<ThreadView | null> {
+    const [row] = await db
+      .select({ ...summaryColumns, own: sql<boolean>`${thread.userId} = ${userId}`, authorName: user.name })
+      .from(thread)
+      .innerJoin(user, eq(user.id, thread.userId))
+      .where(and(eq(thread.id, threadId), visibleTo(userId, sql`${thread}`)));
+    return row ?? null;
+  }
+
+  /** The caller's own thread (the author's view, for writes and checks), or null. */
+  async function getOwnThreadForUser(userId: string, threadId: string): Promise<ThreadSummary | null> {
     const [row] = await db
       .select(summaryColumns)
       .from(thread)
       .where(and(eq(thread.id, threadId), eq(thread.userId, userId)));
     return row ?? null;
+  }
+
+  /**
+   * Shares the author's workspace thread with the workspace's members, or stops sharing it.
+   * Null when it is not the caller's thread; "personal" for a thread outside any workspace (or a
+   * workspace the author has left), which has nobody to share with.
+   */
+  async function setSharedForUser(
+    userId: string,
+    threadId: string,
+    shared: boolean,
+  ): Promise<ThreadSummary | "personal" | null> {
+    const [row] = await db
+      .update(thread)
+      .set({ sharedAt: shared ? sql`coalesce(${thread.sharedAt}, now())` : null })
+      .where(
+        and(
+          eq(thread.id, threadId),
+          eq(thread.userId, userId),
+          isNotNull(thread.workspaceId),
+          shared ? isMember(userId, thread.workspaceId) : undefined,
+        ),
+      )
+      .returning(summaryColumns);
+    if (row) return row;
+    return (await getOwnThreadForUser(userId, threadId)) ? "personal" : null;
   }
 
   async function updateThreadForUser(
@@ -254,7 +391,8 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
    * The thread's messages as the API's JSON body. The stored jsonb leaves PostgreSQL as text and
    * goes into the body as is, never parsed into objects and serialised again; the body is joined
    * here rather than by json_agg, which cost PostgreSQL about 1.5-2x the time for 500 messages
-   * (bench/README.md). Null when the thread is not the user's.
+   * (bench/README.md). Null when the caller may not see the thread; a reader who is not its
+   * author gets the shared branch only.
    */
   async function messagesJsonForUser(userId: string, threadId: string): Promise<string | null> {
     const rows = await queryRows<{
@@ -270,7 +408,8 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
       select m.id, m.parent_id, m.format, m.content::text as content, m.status,
              to_json(m.created_at)::text as created_at
       from ${thread} t left join ${message} m on m.thread_id = t.id
-      where t.id = ${threadId} and t.user_id = ${userId}
+        and (t.user_id = ${userId} or m.id in ${sharedBranch(threadId)})
+      where t.id = ${threadId} and ${visibleTo(userId)}
       order by m.created_at`,
     );
     if (rows.length === 0) return null;
@@ -338,7 +477,7 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
       );
       if (owned) return owned;
       // Written nothing: either not the user's thread (null, a 404) or a parent it may not have.
-      if (await getThreadForUser(userId, threadId)) throw new InvalidParentError();
+      if (await getOwnThreadForUser(userId, threadId)) throw new InvalidParentError();
       return null;
     };
     // Only a user's message carries uploads; a reply's file parts are the model's own output.
@@ -384,31 +523,58 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
   }
 
   /**
-   * The user's threads whose title or message text matches, most recently active first, each
-   * with a snippet around the match (from the newest matching message, else the title).
+   * Threads of the caller's space whose title or message text matches, most recently active
+   * first, each with a snippet around the match (from the newest matching message, else the
+   * title). The space is the personal one (`workspaceId` null) or a workspace: there, the
+   * caller's own threads and those shared with them, whose text is searched on the shared branch
+   * only, as they can read it.
    */
-  async function searchThreadsForUser(userId: string, text: string, limit = 20): Promise<SearchResult[]> {
+  async function searchThreadsForUser(
+    userId: string,
+    text: string,
+    options: { limit?: number; workspaceId?: string | null } = {},
+  ): Promise<SearchResult[]> {
+    const { limit = 20, workspaceId = null } = options;
     const query = toPrefixQuery(text);
     if (!query) return [];
     const messageText = sql`(select string_agg(x #>> '{}', ' ') from jsonb_array_elements(jsonb_path_query_array(m.content, '$.parts[*] ? (@.type == "text").text')) x)`;
-    const options = `StartSel=${matchStart}, StopSel=${matchEnd}, MaxWords=24, MinWords=8, MaxFragments=1`;
+    const options_ = `StartSel=${matchStart}, StopSel=${matchEnd}, MaxWords=24, MinWords=8, MaxFragments=1`;
+    const space =
+      workspaceId === null
+        ? sql`t.user_id = ${userId} and t.workspace_id is null`
+        : sql`t.workspace_id = ${workspaceId} and ${isMember(userId, workspaceId)} and (t.user_id = ${userId} or (
+            t.shared_at is not null and t.status = 'regular' and ${isMember(sql`t.user_id`, workspaceId)}))`;
     const rows = await queryRows<SearchResult>(
       db,
       sql`
-      with query as (select to_tsquery('simple', ${query}) as q),
+      with recursive query as (select to_tsquery('simple', ${query}) as q),
+      scope as (select t.id, t.user_id = ${userId} as own from ${thread} t where ${space}),
+      heads as (
+        select distinct on (m.thread_id) m.thread_id, m.id, m.parent_id
+        from ${message} m join scope s on s.id = m.thread_id and not s.own
+        order by m.thread_id, m.created_at desc, m.id desc
+      ),
+      branch(thread_id, id, parent_id, depth) as (
+        select thread_id, id, parent_id, 1 from heads
+        union all
+        select p.thread_id, p.id, p.parent_id, b.depth + 1
+        from branch b join ${message} p on p.thread_id = b.thread_id and p.id = b.parent_id
+        where b.depth < ${maxBranchDepth}
+      ),
       hits as (
         select t.id as thread_id, null::text as message_id
-        from ${thread} t, query
-        where t.user_id = ${userId} and to_tsvector('simple', coalesce(t.title, '')) @@ query.q
+        from scope s join ${thread} t on t.id = s.id, query
+        where to_tsvector('simple', coalesce(t.title, '')) @@ query.q
         union all
         (select distinct on (m.thread_id) m.thread_id, m.id
-         from ${message} m join ${thread} t on t.id = m.thread_id, query
-         where t.user_id = ${userId} and ${messageSearchVector(sql`m.content`)} @@ query.q
+         from ${message} m join scope s on s.id = m.thread_id, query
+         where ${messageSearchVector(sql`m.content`)} @@ query.q
+           and (s.own or exists (select 1 from branch b where b.thread_id = m.thread_id and b.id = m.id))
          order by m.thread_id, m.created_at desc)
       ),
       best as (select distinct on (thread_id) thread_id, message_id from hits order by thread_id, message_id nulls last)
       select t.id, t.title, t.status, t.updated_at as "updatedAt",
-             ts_headline('simple', coalesce(${messageText}, t.title, ''), query.q, ${options}) as snippet
+             ts_headline('simple', coalesce(${messageText}, t.title, ''), query.q, ${options_}) as snippet
       from best join ${thread} t on t.id = best.thread_id
       left join ${message} m on m.thread_id = best.thread_id and m.id = best.message_id, query
       order by t.updated_at desc, t.id desc
@@ -421,8 +587,11 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
     searchThreadsForUser,
     exportThreadsForUser,
     listThreadsForUser,
+    listSharedThreadsForUser,
     createThreadForUser,
     getThreadForUser,
+    getOwnThreadForUser,
+    setSharedForUser,
     updateThreadForUser,
     deleteThreadForUser,
     messagesJsonForUser,

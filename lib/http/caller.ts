@@ -9,6 +9,9 @@ import { isAdmin, isEmailVerificationPending, isPendingApproval } from "@/lib/au
 import { ApiError } from "@/lib/http/errors";
 import { verifiedHeaders } from "@/lib/http/client-address";
 import { noteUser } from "@/lib/observability/request-context";
+import { workspaces } from "@/lib/workspaces/workspaces";
+import { createWorkspaceActions } from "@/lib/workspaces/actions";
+import type { WorkspaceJson } from "@/lib/shared/workspaces";
 
 /**
  * The seam between lib/ and the better-auth instance: auth.ts is built from lib's wings, so this
@@ -25,6 +28,12 @@ export type Caller = {
   user: AuthSession["user"];
   session: AuthSession["session"];
   isAdmin: boolean;
+  /**
+   * The session's active workspace with the caller's role in it, or null for the personal space.
+   * Read on every request from the membership table (never from a cache), so a removed member's
+   * next request is in their personal space, on every instance.
+   */
+  workspace: WorkspaceJson | null;
   /** The request's headers with an unverified client address removed: for better-auth's own checks and the audit log. */
   headers: Headers;
 };
@@ -63,10 +72,12 @@ export async function resolveCaller(request: Request, access: "user" | "admin"):
   }
   if (isPendingApproval(session))
     throw new ApiError("pending_approval", "Your account is waiting for an admin to approve it.");
+  const active = session.session.activeOrganizationId;
   const caller: Caller = {
     user: session.user,
     session: session.session,
     isAdmin: isAdmin(session),
+    workspace: active ? await workspaces.membershipForUser(session.user.id, { id: active }) : null,
     headers: verifiedHeaders(request.headers),
   };
   if (access === "admin" && !caller.isAdmin) throw new ApiError("forbidden", "Only admins can do this.");
@@ -78,3 +89,6 @@ export const getPageSession = cache(async () => getSession(await headers()));
 
 /** The admin's account operations (bans, roles, sessions, removal go through better-auth's admin plugin). */
 export const adminUsers = createAdminUsers(db, authApi, audit);
+
+/** What people do to workspaces (creation, invitations, members), through better-auth's organization plugin and the app's own statements. */
+export const workspaceActions = createWorkspaceActions(db, authApi, audit);

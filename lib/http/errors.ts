@@ -12,6 +12,8 @@ export type ApiErrorCode =
   | "method_not_allowed"
   | "conflict"
   | "last_admin"
+  | "last_owner"
+  | "invitation_unavailable"
   | "payload_too_large"
   | "unsupported_media_type"
   | "pdf_too_complex"
@@ -33,6 +35,8 @@ const statusOf: Record<ApiErrorCode, number> = {
   method_not_allowed: 405,
   conflict: 409,
   last_admin: 409,
+  last_owner: 409,
+  invitation_unavailable: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   pdf_too_complex: 422,

@@ -64,6 +64,20 @@ export const auditActions = [
   "passkey_removed",
   "account_linked",
   "account_unlinked",
+  "workspace_created",
+  "workspace_renamed",
+  "workspace_deleted",
+  "workspace_quota_changed",
+  "workspace_creation_changed",
+  "workspace_invitation_created",
+  "workspace_invitation_revoked",
+  "workspace_invitation_accepted",
+  "workspace_member_added",
+  "workspace_member_removed",
+  "workspace_member_left",
+  "workspace_member_role_changed",
+  "thread_shared",
+  "thread_unshared",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

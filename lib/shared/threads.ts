@@ -17,4 +17,12 @@ export type ThreadJson = {
   createdAt: string;
   updatedAt: string;
   lastMessageAt: string | null;
+  /** The workspace it was started in; null: the author's personal space. */
+  workspaceId: string | null;
+  /** Shared with the workspace's members (read-only for them). */
+  shared: boolean;
+  /** The caller wrote it; false: a thread shared with them, which they can read and copy only. */
+  own: boolean;
+  /** Who wrote it, when it is not the caller's own. */
+  authorName: string | null;
 };

@@ -10,11 +10,16 @@ const searchQuery = z.strictObject({
 
 export const { GET, POST, PUT, PATCH, DELETE } = methods({
   /**
-   * The caller's threads matching `q` by title or message text. Each snippet marks the matched
-   * words with \u0001 … \u0002 (never HTML: the text is the user's own and is rendered as text).
+   * Threads of the caller's active space matching `q` by title or message text (in a workspace,
+   * shared threads too). Each snippet marks the matched words with \u0001 … \u0002 (never HTML:
+   * the text is rendered as text).
    */
   GET: route({ auth: "user" }, async ({ request, caller }) => {
     const { q, limit } = parseOrThrow(searchQuery, queryParams(request));
-    return Response.json({ results: await threads.searchThreadsForUser(caller.user.id, q, limit) });
+    const results = await threads.searchThreadsForUser(caller.user.id, q, {
+      limit,
+      workspaceId: caller.workspace?.id ?? null,
+    });
+    return Response.json({ results });
   }),
 });

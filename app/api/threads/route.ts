@@ -15,12 +15,21 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
   GET: route({ auth: "user" }, async ({ request, caller }) => {
     const query = parseOrThrow(listQuery, queryParams(request));
     const after = query.after === undefined ? undefined : decodeCursor(query.after);
-    const page = await threads.listThreadsForUser(caller.user.id, { status: query.status, limit: query.limit, after });
-    return Response.json({ threads: page.threads.map(threadJson), nextCursor: page.nextCursor });
+    const page = await threads.listThreadsForUser(caller.user.id, {
+      status: query.status,
+      limit: query.limit,
+      after,
+      workspaceId: caller.workspace?.id ?? null,
+    });
+    return Response.json({ threads: page.threads.map((t) => threadJson(t)), nextCursor: page.nextCursor });
   }),
 
   POST: route({ auth: "user" }, async ({ request, caller }) => {
     const body = await readJsonBody(request, createBody);
-    return Response.json(threadJson(await threads.createThreadForUser(caller.user.id, body)), { status: 201 });
+    const created = await threads.createThreadForUser(caller.user.id, {
+      ...body,
+      workspaceId: caller.workspace?.id ?? null,
+    });
+    return Response.json(threadJson(created), { status: 201 });
   }),
 });

@@ -65,7 +65,7 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
         if (title) await threads.updateThreadForUser(userId, id, { title });
       }
     }
-    const thread = await threads.getThreadForUser(userId, id);
+    const thread = await threads.getOwnThreadForUser(userId, id);
     if (!thread) throw notFound();
     return Response.json(threadJson(thread));
   }),
