@@ -91,4 +91,6 @@ export const getPageSession = cache(async () => getSession(await headers()));
 export const adminUsers = createAdminUsers(db, authApi, audit);
 
 /** What people do to workspaces (creation, invitations, members), through better-auth's organization plugin and the app's own statements. */
-export const workspaceActions = createWorkspaceActions(db, authApi, audit);
+export const workspaceActions = createWorkspaceActions(db, authApi, audit, async (token, workspaceId) =>
+  (await auth.$context).internalAdapter.updateSession(token, { activeOrganizationId: workspaceId }),
+);

@@ -15,8 +15,10 @@ type AuthApi = Pick<
   | "createInvitation"
   | "cancelInvitation"
   | "acceptInvitation"
-  | "setActiveOrganization"
 >;
+
+/** Writes a session's active workspace through better-auth's adapter (so every session cache forgets the old one). */
+export type SetSessionWorkspace = (sessionToken: string, workspaceId: string | null) => Promise<unknown>;
 
 /** Who is acting: the signed-in person and their request's headers (better-auth reads the session from them). */
 export type WorkspaceActor = { user: AuthSession["user"]; headers: Headers };
@@ -38,7 +40,12 @@ const refusalCode = (error: unknown) => (error as { body?: { code?: unknown } } 
  * (the last owner, removal), and an audit event for each. Built where the better-auth instance
  * is at hand (lib/http/caller.ts).
  */
-export function createWorkspaceActions(db: AppDatabase, api: AuthApi, log: Audit) {
+export function createWorkspaceActions(
+  db: AppDatabase,
+  api: AuthApi,
+  log: Audit,
+  setSessionWorkspace: SetSessionWorkspace,
+) {
   const store = createWorkspaceStore(db);
   const invitations = createInvitationStore(db);
   const record = (actor: WorkspaceActor, event: Omit<Parameters<Audit["record"]>[0], "actor" | "address" | "userAgent">) =>
@@ -61,7 +68,7 @@ export function createWorkspaceActions(db: AppDatabase, api: AuthApi, log: Audit
   };
 
   /** The caller must be a member (a 404 otherwise, as for a workspace that does not exist). */
-  const membership = async (actor: WorkspaceActor, workspaceId: string) => {
+  const membership = async (actor: Pick<WorkspaceActor, "user">, workspaceId: string) => {
     const found = await store.membershipForUser(actor.user.id, { id: workspaceId });
     if (!found) throw notFound("Workspace");
     return found;
@@ -111,12 +118,18 @@ export function createWorkspaceActions(db: AppDatabase, api: AuthApi, log: Audit
       await record(actor, { action: "workspace_deleted", workspaceId, detail: { name: found.name, slug: found.slug } });
     },
 
-    /** The session's active workspace; null: the personal space. A 404 for a workspace the caller is not in. */
-    async switchTo(actor: WorkspaceActor, workspaceId: string | null): Promise<WorkspaceJson | null> {
+    /**
+     * Makes a workspace (null: the personal space) the session's active one: from the switcher,
+     * and from a page whose address names the space. A 404 for a workspace the caller is not in,
+     * and the session is left as it was. Unchanged sessions are not written.
+     */
+    async switchTo(
+      actor: Pick<WorkspaceActor, "user"> & { session: { token: string; activeOrganizationId?: string | null } },
+      workspaceId: string | null,
+    ): Promise<WorkspaceJson | null> {
       const target = workspaceId === null ? null : await membership(actor, workspaceId);
-      await api
-        .setActiveOrganization({ body: { organizationId: workspaceId }, headers: actor.headers })
-        .catch(refused("Workspace"));
+      if ((actor.session.activeOrganizationId ?? null) !== workspaceId)
+        await setSessionWorkspace(actor.session.token, workspaceId);
       return target;
     },
 

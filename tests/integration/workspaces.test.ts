@@ -28,7 +28,9 @@ describe.each(engines)("workspaces on $name", ({ open }) => {
   let threads: ReturnType<typeof createThreadStore>;
 
   /** A signed-up, verified person, acting with their own session's headers. */
-  async function person(name: string): Promise<WorkspaceActor & { email: string }> {
+  async function person(
+    name: string,
+  ): Promise<WorkspaceActor & { email: string; session: { token: string; activeOrganizationId?: string | null } }> {
     const email = uniqueEmail(name.toLowerCase());
     const { headers } = await auth.api.signUpEmail({
       body: { name, email, password: "correct horse" },
@@ -37,7 +39,7 @@ describe.each(engines)("workspaces on $name", ({ open }) => {
     await handle.db.update(user).set({ emailVerified: true }).where(eq(user.email, email));
     const cookie = new Headers({ cookie: cookieHeader(headers, "session_token") });
     const current = await auth.api.getSession({ headers: cookie });
-    return { user: current!.user, headers: cookie, email };
+    return { user: current!.user, session: current!.session, headers: cookie, email };
   }
 
   const slug = (label: string) => `${label}-${Math.random().toString(36).slice(2, 8)}`;
@@ -46,7 +48,9 @@ describe.each(engines)("workspaces on $name", ({ open }) => {
     handle = open();
     await handle.ready();
     auth = createAuth(handle.db, testEnv());
-    actions = createWorkspaceActions(handle.db, auth.api, createAudit(handle.db));
+    actions = createWorkspaceActions(handle.db, auth.api, createAudit(handle.db), async (token, workspaceId) =>
+      (await auth.$context).internalAdapter.updateSession(token, { activeOrganizationId: workspaceId }),
+    );
     store = createWorkspaceStore(handle.db);
     threads = createThreadStore(handle.db);
   });
