@@ -307,7 +307,10 @@ export const workspaceMember = pgTable(
     createdAt: createdAt(),
   },
   // One membership per person and workspace, whatever races (two acceptances of one invitation).
-  (t) => [uniqueIndex("workspace_member_unique").on(t.organizationId, t.userId), index("workspace_member_user_idx").on(t.userId)],
+  (t) => [
+    uniqueIndex("workspace_member_unique").on(t.organizationId, t.userId),
+    index("workspace_member_user_idx").on(t.userId),
+  ],
 );
 
 // An invitation's id is the secret in its link (better-auth makes it: 32 random characters).

@@ -223,8 +223,7 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
           sql`${thread.userId} <> ${userId}`,
           isMember(userId, workspaceId),
           isMember(thread.userId, workspaceId),
-          options.after &&
-            byActivity.after({ at: options.after.updatedAt.toISOString(), id: options.after.id }),
+          options.after && byActivity.after({ at: options.after.updatedAt.toISOString(), id: options.after.id }),
         ),
       )
       .orderBy(...byActivity.orderBy)

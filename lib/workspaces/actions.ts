@@ -10,11 +10,7 @@ import type { WorkspaceJson } from "@/lib/shared/workspaces";
 
 type AuthApi = Pick<
   typeof auth.api,
-  | "createOrganization"
-  | "updateOrganization"
-  | "createInvitation"
-  | "cancelInvitation"
-  | "acceptInvitation"
+  "createOrganization" | "updateOrganization" | "createInvitation" | "cancelInvitation" | "acceptInvitation"
 >;
 
 /** Writes a session's active workspace through better-auth's adapter (so every session cache forgets the old one). */
@@ -48,8 +44,10 @@ export function createWorkspaceActions(
 ) {
   const store = createWorkspaceStore(db);
   const invitations = createInvitationStore(db);
-  const record = (actor: WorkspaceActor, event: Omit<Parameters<Audit["record"]>[0], "actor" | "address" | "userAgent">) =>
-    log.record({ ...event, actor: actor.user, ...requestOrigin(actor.headers) });
+  const record = (
+    actor: WorkspaceActor,
+    event: Omit<Parameters<Audit["record"]>[0], "actor" | "address" | "userAgent">,
+  ) => log.record({ ...event, actor: actor.user, ...requestOrigin(actor.headers) });
 
   /** A refusal from the plugin in the API's shape; "not there" refusals become the 404 a missing thing gets. */
   const refused = (what: string) => (error: unknown) => {
@@ -169,9 +167,7 @@ export function createWorkspaceActions(
       manager(await membership(actor, workspaceId));
       const view = await invitations.viewById(invitationId);
       if (!view || view.workspaceId !== workspaceId || view.state !== "pending") throw notFound("Invitation");
-      await api
-        .cancelInvitation({ body: { invitationId }, headers: actor.headers })
-        .catch(refused("Invitation"));
+      await api.cancelInvitation({ body: { invitationId }, headers: actor.headers }).catch(refused("Invitation"));
       await record(actor, { action: "workspace_invitation_revoked", workspaceId, target: { email: view.email } });
     },
 
@@ -205,7 +201,11 @@ export function createWorkspaceActions(
           return fromAuthRefusal(error);
         });
       const role = (accepted?.member.role ?? view.role) as WorkspaceRole;
-      await record(actor, { action: "workspace_invitation_accepted", workspaceId: view.workspaceId, target: { email: view.email } });
+      await record(actor, {
+        action: "workspace_invitation_accepted",
+        workspaceId: view.workspaceId,
+        target: { email: view.email },
+      });
       await record(actor, {
         action: "workspace_member_added",
         workspaceId: view.workspaceId,

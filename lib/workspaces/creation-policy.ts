@@ -47,7 +47,10 @@ export function createWorkspaceCreationPolicy(db: AppDatabase = defaultDb, fallb
       await db
         .insert(instanceSetting)
         .values({ key, value: mode, updatedBy: adminId })
-        .onConflictDoUpdate({ target: instanceSetting.key, set: { value: mode, updatedBy: adminId, updatedAt: new Date() } });
+        .onConflictDoUpdate({
+          target: instanceSetting.key,
+          set: { value: mode, updatedBy: adminId, updatedAt: new Date() },
+        });
     },
   };
 }

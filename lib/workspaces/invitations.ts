@@ -51,13 +51,7 @@ export function createInvitationStore(db: AppDatabase = defaultDb) {
         .where(eq(workspaceInvitation.id, id));
       if (!row) return null;
       const state: InvitationState =
-        row.status === "accepted"
-          ? "used"
-          : row.status !== "pending"
-            ? "revoked"
-            : row.expired
-              ? "expired"
-              : "pending";
+        row.status === "accepted" ? "used" : row.status !== "pending" ? "revoked" : row.expired ? "expired" : "pending";
       const { status: _status, expired: _expired, ...view } = row;
       return { ...view, role: row.role ?? "member", state };
     },

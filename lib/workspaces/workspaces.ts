@@ -150,7 +150,11 @@ export function createWorkspaceStore(db: AppDatabase = defaultDb) {
     change: (tx: AppDatabase, actorRole: WorkspaceRole) => Promise<MemberChange>,
   ): Promise<MemberChange> {
     return db.transaction(async (tx) => {
-      const locked = await tx.select({ id: workspace.id }).from(workspace).where(eq(workspace.id, workspaceId)).for("update");
+      const locked = await tx
+        .select({ id: workspace.id })
+        .from(workspace)
+        .where(eq(workspace.id, workspaceId))
+        .for("update");
       if (locked.length === 0) return "not_found";
       const [actor] = await tx
         .select({ role: workspaceMember.role })
@@ -263,10 +267,7 @@ export function createWorkspaceStore(db: AppDatabase = defaultDb) {
   async function deleteFor(actorId: string, workspaceId: string): Promise<MemberChange> {
     return underLock(actorId, workspaceId, async (tx, role) => {
       if (role !== "owner") return "forbidden";
-      await tx
-        .update(thread)
-        .set({ workspaceId: null, sharedAt: null })
-        .where(eq(thread.workspaceId, workspaceId));
+      await tx.update(thread).set({ workspaceId: null, sharedAt: null }).where(eq(thread.workspaceId, workspaceId));
       await tx.delete(workspace).where(eq(workspace.id, workspaceId));
       return "done";
     });
@@ -286,7 +287,13 @@ export function createWorkspaceStore(db: AppDatabase = defaultDb) {
    * anyone else (checked in the same statement).
    */
   async function usageForManager(userId: string, workspaceId: string): Promise<MemberUsageRow[] | null> {
-    const rows = await queryRows<{ viewer: boolean; user_id: string | null; name: string | null; messages: number; tokens: string }>(
+    const rows = await queryRows<{
+      viewer: boolean;
+      user_id: string | null;
+      name: string | null;
+      messages: number;
+      tokens: string;
+    }>(
       db,
       sql`
       with viewer as (

@@ -15,13 +15,16 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
   GET: route({ auth: "user" }, async ({ request, caller }) => {
     const query = parseOrThrow(listQuery, queryParams(request));
     const after = query.after === undefined ? undefined : decodeCursor(query.after);
+    // The space is the session's active one; it goes back with the page, so a browser that
+    // switched in another tab can tell a page of another space from its own.
+    const workspaceId = caller.workspace?.id ?? null;
     const page = await threads.listThreadsForUser(caller.user.id, {
       status: query.status,
       limit: query.limit,
       after,
-      workspaceId: caller.workspace?.id ?? null,
+      workspaceId,
     });
-    return Response.json({ threads: page.threads.map((t) => threadJson(t)), nextCursor: page.nextCursor });
+    return Response.json({ threads: page.threads.map((t) => threadJson(t)), nextCursor: page.nextCursor, workspaceId });
   }),
 
   POST: route({ auth: "user" }, async ({ request, caller }) => {
