@@ -273,6 +273,43 @@ export function createWorkspaceStore(db: AppDatabase = defaultDb) {
     });
   }
 
+  /**
+   * Before an account goes (deleted by its owner or an admin): every workspace it alone owns gets
+   * a new owner, the longest-standing admin, else the longest-standing member, so no workspace is
+   * left without one; a workspace with nobody else in it goes with the account. Returns what
+   * happened, for the audit log.
+   */
+  async function handOverOwnedBy(userId: string): Promise<{ workspaceId: string; newOwnerId: string | null }[]> {
+    return db.transaction(async (tx) => {
+      const sole = await queryRows<{ workspace_id: string }>(
+        tx,
+        sql`select m.workspace_id from ${workspaceMember} m
+            where m.user_id = ${userId} and m.role = 'owner'
+              and not exists (select 1 from ${workspaceMember} o
+                              where o.workspace_id = m.workspace_id and o.role = 'owner' and o.user_id <> ${userId})
+            order by m.workspace_id
+            for update`,
+      );
+      const outcome: { workspaceId: string; newOwnerId: string | null }[] = [];
+      for (const { workspace_id: workspaceId } of sole) {
+        const [heir] = await queryRows<{ id: string; user_id: string }>(
+          tx,
+          sql`select id, user_id from ${workspaceMember}
+              where workspace_id = ${workspaceId} and user_id <> ${userId}
+              order by (role = 'admin') desc, created_at, id limit 1`,
+        );
+        if (heir) {
+          await tx.update(workspaceMember).set({ role: "owner" }).where(eq(workspaceMember.id, heir.id));
+        } else {
+          await tx.update(thread).set({ workspaceId: null, sharedAt: null }).where(eq(thread.workspaceId, workspaceId));
+          await tx.delete(workspace).where(eq(workspace.id, workspaceId));
+        }
+        outcome.push({ workspaceId, newOwnerId: heir?.user_id ?? null });
+      }
+      return outcome;
+    });
+  }
+
   /** The workspace's monthly token quota (owners only); null: none. */
   async function setQuotaFor(actorId: string, workspaceId: string, tokens: number | null): Promise<MemberChange> {
     return underLock(actorId, workspaceId, async (tx, role) => {
@@ -348,6 +385,7 @@ export function createWorkspaceStore(db: AppDatabase = defaultDb) {
     changeRoleFor,
     deleteFor,
     setQuotaFor,
+    handOverOwnedBy,
     usageForManager,
     overviewForAdmin,
   };
