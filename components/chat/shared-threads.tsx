@@ -52,7 +52,10 @@ export function SharedThreads() {
     else setReads((n) => n + 1);
   };
   return (
-    <section aria-labelledby="shared-threads-heading" className="mt-4 border-t border-zinc-200 pt-2 dark:border-zinc-800">
+    <section
+      aria-labelledby="shared-threads-heading"
+      className="mt-4 border-t border-zinc-200 pt-2 dark:border-zinc-800"
+    >
       <h2 id="shared-threads-heading" className="px-2 pt-1 text-xs font-medium text-zinc-500">
         Shared
       </h2>

@@ -86,7 +86,9 @@ export function Thread() {
                 </Icon>
               </ThreadPrimitive.ScrollToBottom>
               {/* An archived thread is read only until it is unarchived (see ThreadView); a shared one, always. */}
-              <AuiIf condition={(s) => s.threadListItem.status !== "archived" && s.threadListItem.custom?.own !== false}>
+              <AuiIf
+                condition={(s) => s.threadListItem.status !== "archived" && s.threadListItem.custom?.own !== false}
+              >
                 <Composer />
               </AuiIf>
             </ThreadPrimitive.ViewportFooter>

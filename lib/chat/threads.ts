@@ -1,7 +1,7 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import type { UIMessage } from "ai";
-import { and, asc, desc, eq, isNotNull, isNull, sql, type Placeholder, type SQL, type SQLWrapper } from "drizzle-orm";
+import { and, asc, desc, eq, isNotNull, isNull, sql, type Placeholder, type SQLWrapper } from "drizzle-orm";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
 import {

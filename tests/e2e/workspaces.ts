@@ -57,7 +57,9 @@ export async function addMember(
 
 /** Removes a membership row only (the app's own removal also moves the person's threads: lib/workspaces). */
 export const removeMember = (workspaceId: string, userId: string) =>
-  withDb((c) => c.query(`delete from workspace_member where workspace_id = $1 and user_id = $2`, [workspaceId, userId]));
+  withDb((c) =>
+    c.query(`delete from workspace_member where workspace_id = $1 and user_id = $2`, [workspaceId, userId]),
+  );
 
 /** Makes `workspaceId` (null: the personal space) the active space of every session of this person, and waits until the app sees it. */
 export async function activateWorkspace(
@@ -68,6 +70,9 @@ export async function activateWorkspace(
     c.query(`update session set active_workspace_id = $1 where user_id = $2`, [workspaceId, person.userId]),
   );
   await expect
-    .poll(async () => ((await (await person.request.get("/api/threads?limit=1")).json()) as { workspaceId: unknown }).workspaceId)
+    .poll(
+      async () =>
+        ((await (await person.request.get("/api/threads?limit=1")).json()) as { workspaceId: unknown }).workspaceId,
+    )
     .toBe(workspaceId);
 }

@@ -182,8 +182,14 @@ describe.each([
     const [alice, bob] = [await newUser("Alice"), await newUser("Bob")];
     const workspaceId = await newWorkspace([alice, bob]);
     const t = await threads.createThreadForUser(alice, { workspaceId });
-    expect(await threads.setSharedForUser(alice, t.id, true)).toMatchObject({ changed: true, sharedAt: expect.any(Date) });
-    expect(await threads.setSharedForUser(alice, t.id, true)).toMatchObject({ changed: false, sharedAt: expect.any(Date) });
+    expect(await threads.setSharedForUser(alice, t.id, true)).toMatchObject({
+      changed: true,
+      sharedAt: expect.any(Date),
+    });
+    expect(await threads.setSharedForUser(alice, t.id, true)).toMatchObject({
+      changed: false,
+      sharedAt: expect.any(Date),
+    });
     expect(await threads.setSharedForUser(bob, t.id, false)).toBeNull();
     expect(await threads.setSharedForUser(alice, t.id, false)).toMatchObject({ changed: true, sharedAt: null });
     expect(await threads.setSharedForUser(alice, t.id, false)).toMatchObject({ changed: false, sharedAt: null });
@@ -206,9 +212,20 @@ describe.each([
     expect(await files.deleteUnsentForUser(bob, unsent.id)).toBeNull();
     expect(await files.deleteUnsentForUser(bob, kept.id)).toBeNull();
     await expect(
-      files.toModelParts(bob, t.id, [{ id: "x", role: "user", parts: [{ type: "file", mediaType: "image/png", url: `/api/attachments/${kept.id}` }] }], {
-        pdfAsFile: false,
-      }),
+      files.toModelParts(
+        bob,
+        t.id,
+        [
+          {
+            id: "x",
+            role: "user",
+            parts: [{ type: "file", mediaType: "image/png", url: `/api/attachments/${kept.id}` }],
+          },
+        ],
+        {
+          pdfAsFile: false,
+        },
+      ),
     ).rejects.toMatchObject({ code: "bad_request" });
 
     await threads.setSharedForUser(alice, t.id, false);
@@ -260,7 +277,13 @@ describe.each([
     expect(await files.readForUser(alice, copyId)).toBeNull();
     expect(await filesOf(bob)).toEqual({ rows: 1, stored: 1 });
     const [row] = await handle.db.select().from(attachment).where(eq(attachment.id, copyId));
-    expect(row).toMatchObject({ userId: bob, threadId: copy!.id, messageId: "q2", name: "b.png", mediaType: "image/png" });
+    expect(row).toMatchObject({
+      userId: bob,
+      threadId: copy!.id,
+      messageId: "q2",
+      name: "b.png",
+      mediaType: "image/png",
+    });
     // Bob can go on with it: the model may be handed his copy of the file.
     const next = { id: "q3", role: "user" as const, parts: [{ type: "text" as const, text: "go on" }] };
     const asked = await files.toModelParts(
@@ -311,7 +334,10 @@ describe.each([
     expect(own).toMatchObject({ workspaceId, sharedAt: null });
     const personal = await threads.createThreadForUser(alice, { title: "notes" });
     await threads.saveMessageForUser(alice, personal.id, userMessage("n1", null, "note"), "keep");
-    expect(await threads.copySharedBranchForUser(alice, personal.id)).toMatchObject({ workspaceId: null, title: "notes" });
+    expect(await threads.copySharedBranchForUser(alice, personal.id)).toMatchObject({
+      workspaceId: null,
+      title: "notes",
+    });
     expect(await threads.copySharedBranchForUser(bob, personal.id)).toBeNull();
   });
 
