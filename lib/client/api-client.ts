@@ -149,7 +149,19 @@ export const api = {
     if (params.after) query.set("after", params.after);
     return call<{ threads: ApiThread[]; nextCursor: string | null }>(`/api/threads?${query}`);
   },
+  /** The active workspace's threads others share (empty, with `workspaceId` null, in the personal space). */
+  listSharedThreads: (params: { after?: string; limit?: number } = {}) => {
+    const query = new URLSearchParams({ limit: String(params.limit ?? 50) });
+    if (params.after) query.set("after", params.after);
+    return call<{ threads: ApiThread[]; nextCursor: string | null; workspaceId: string | null }>(
+      `/api/threads/shared?${query}`,
+    );
+  },
   createThread: () => call<ApiThread>("/api/threads", { method: "POST", body: json({}) }),
+  shareThread: (id: string) => call<ApiThread>(`${threadPath(id)}/share`, { method: "PUT" }),
+  unshareThread: (id: string) => call<ApiThread>(`${threadPath(id)}/share`, { method: "DELETE" }),
+  /** "Continue as my own copy" of a thread shared with the caller: the new thread, theirs. */
+  copyThread: (id: string) => call<ApiThread>(`${threadPath(id)}/copy`, { method: "POST" }),
   getThread: (id: string) => call<ApiThread>(threadPath(id)),
   updateThread: (id: string, values: { title?: string; status?: ThreadStatus; model?: string }) =>
     call<ApiThread>(threadPath(id), { method: "PATCH", body: json(values) }),

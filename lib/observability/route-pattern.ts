@@ -11,8 +11,9 @@ const patterns: [RegExp, string][] = [
   [/^\/(sign-in|sign-up|forgot-password|reset-password|account|admin)$/, "/$1"],
   [/^\/api\/(health|ready|metrics|chat|search|export|threads|attachments)$/, "/api/$1"],
   [/^\/api\/attachments\/[^/]+$/, "/api/attachments/:id"],
+  [/^\/api\/threads\/shared$/, "/api/threads/shared"],
   [/^\/api\/threads\/[^/]+$/, "/api/threads/:id"],
-  [/^\/api\/threads\/[^/]+\/(messages|title|export|stream|stop)$/, "/api/threads/:id/$1"],
+  [/^\/api\/threads\/[^/]+\/(messages|title|export|stream|stop|share|copy)$/, "/api/threads/:id/$1"],
   // A workspace invitation's id is the secret of its link: never in a log line.
   [/^\/invite\/[^/]+$/, "/invite/:id"],
   [/^\/api\/workspaces(\/active)?$/, "/api/workspaces$1"],

@@ -199,6 +199,25 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     add(`chat ${id.slice(0, 40)}`, "POST", "/api/chat", json(chatBody(decodeURIComponent(id), "hi")));
     add(`stream ${id.slice(0, 40)}`, "GET", `/api/threads/${id}/stream`);
     add(`stop ${id.slice(0, 40)}`, "POST", `/api/threads/${id}/stop`);
+    add(`share ${id.slice(0, 40)}`, "PUT", `/api/threads/${id}/share`);
+    add(`unshare ${id.slice(0, 40)}`, "DELETE", `/api/threads/${id}/share`);
+    add(`copy ${id.slice(0, 40)}`, "POST", `/api/threads/${id}/copy`);
+  }
+  // Sharing and copying read no body: whatever is sent, someone else's thread is missing, and a
+  // personal thread (the caller's own here) has nobody to share with (400).
+  for (const [method, path] of [
+    ["PUT", `/api/threads/${ownThread}/share`],
+    ["DELETE", `/api/threads/${ownThread}/share`],
+    ["PUT", `/api/threads/${othersThread}/share`],
+    ["POST", `/api/threads/${othersThread}/copy`],
+  ] as const) {
+    for (const text of [
+      "{",
+      json({ shared: false, userId: othersThread }),
+      json(JSON.parse('{"__proto__": {"own": true}}')),
+    ])
+      add(`sharing body ${text.slice(0, 30)}`, method, path, text);
+    add("sharing body over the size limit", method, path, new Uint8Array(1_100_000).fill(97));
   }
   for (const id of [...badIds, othersAttachment]) {
     add(`GET attachment ${id.slice(0, 40)}`, "GET", `/api/attachments/${id}`);
@@ -294,6 +313,9 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     `after=${"A".repeat(300)}`,
   ];
   for (const q of queries) add(`list ?${q}`, "GET", `/api/threads?${q}`);
+  // The shared list takes no status: every one of these is refused there too.
+  for (const q of queries) add(`shared list ?${q}`, "GET", `/api/threads/shared?${q}`);
+  add("shared list ?status=regular", "GET", "/api/threads/shared?status=regular");
   // The metrics token is not the session: a signed-in person without it is refused, whatever they send.
   for (const auth of [
     "",
@@ -357,6 +379,15 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     ["DELETE", `/api/threads/${ownThread}/stream`],
     ["GET", `/api/threads/${ownThread}/stop`],
     ["DELETE", `/api/threads/${ownThread}/stop`],
+    ["GET", `/api/threads/${ownThread}/share`],
+    ["POST", `/api/threads/${ownThread}/share`],
+    ["PATCH", `/api/threads/${ownThread}/share`],
+    ["GET", `/api/threads/${ownThread}/copy`],
+    ["PUT", `/api/threads/${ownThread}/copy`],
+    ["DELETE", `/api/threads/${ownThread}/copy`],
+    ["POST", "/api/threads/shared"],
+    ["PUT", "/api/threads/shared"],
+    ["DELETE", "/api/threads/shared"],
     ["POST", "/api/health"],
     ["DELETE", "/api/ready"],
     ["POST", "/api/metrics"],

@@ -4,6 +4,7 @@ import { expect, test, type APIRequestContext } from "@playwright/test";
 import { apiAdmin, apiUser, chatBody } from "./helpers";
 import { snapshotAdminState, snapshotUsers, withDb } from "./db";
 import { declaredAccess } from "../support/route-access";
+import { createWorkspace } from "./workspaces";
 
 /**
  * Every API route and method, called by every kind of caller: anonymous, a banned account, an
@@ -48,8 +49,8 @@ type Call = {
   data?: (n: Names) => unknown;
   multipart?: () => Record<string, { name: string; mimeType: string; buffer: Buffer }>;
   scope: Scope;
-  /** What the target account or invitation must be before an admin acts on it. */
-  needs?: "pending target" | "banned target" | "invitation";
+  /** What the target account or invitation must be before an admin acts on it; or the owner's thread, in a workspace of theirs. */
+  needs?: "pending target" | "banned target" | "invitation" | "workspace thread";
   /** For public routes: the status every caller gets. */
   status?: number;
 };
@@ -109,6 +110,23 @@ const calls: Call[] = [
     scope: "thread",
   },
   { file: "threads/[id]/stop/route.ts", method: "POST", path: (n) => `/api/threads/${n.thread}/stop`, scope: "thread" },
+  // Only a workspace thread can be shared: the owner's is put in a workspace of theirs (nobody else a member).
+  {
+    file: "threads/[id]/share/route.ts",
+    method: "PUT",
+    path: (n) => `/api/threads/${n.thread}/share`,
+    scope: "thread",
+    needs: "workspace thread",
+  },
+  {
+    file: "threads/[id]/share/route.ts",
+    method: "DELETE",
+    path: (n) => `/api/threads/${n.thread}/share`,
+    scope: "thread",
+    needs: "workspace thread",
+  },
+  { file: "threads/[id]/copy/route.ts", method: "POST", path: (n) => `/api/threads/${n.thread}/copy`, scope: "thread" },
+  { file: "threads/shared/route.ts", method: "GET", path: () => "/api/threads/shared", scope: "collection" },
   { file: "export/route.ts", method: "GET", path: () => "/api/export", scope: "collection" },
   { file: "search/route.ts", method: "GET", path: () => "/api/search?q=seed", scope: "collection" },
   {
@@ -466,6 +484,10 @@ test.describe("the isolation matrix", () => {
         call.needs === "invitation"
           ? (await (await admin.request.post("/api/admin/invitations", { data: {} })).json()).invitation.id
           : crypto.randomUUID();
+      if (call.needs === "workspace thread") {
+        const space = await createWorkspace([{ userId: owner.userId, role: "owner" }]);
+        await withDb((c) => c.query(`update thread set workspace_id = $1 where id = $2`, [space.id, thread.id]));
+      }
       const upload = await owner.request.post("/api/attachments", {
         multipart: { file: { name: `${secret}.txt`, mimeType: "text/plain", buffer: Buffer.from(secret) } },
       });

@@ -7,13 +7,14 @@ import { readChatShellState } from "@/app/chat-shell-state";
 import { ThreadView } from "@/components/chat/thread-view";
 import { signInPathFor } from "@/lib/auth/safe-redirect";
 import { getPageSession } from "@/lib/http/caller";
-import { threads } from "@/lib/chat/threads";
+import { threadJson, threads } from "@/lib/chat/threads";
 
 type Props = { params: Promise<{ id: string }> };
 
 /**
- * The thread and its messages for the signed-in owner, or null: a malformed id, a missing thread
- * and someone else's thread are the same null, so they get the same 404 page. Shared by the page
+ * The thread and its messages for the signed-in caller (its author, or a member it is shared
+ * with: the shared branch, read-only), or null: a malformed id, a missing thread and a thread
+ * they may not see are the same null, so they get the same 404 page. Shared by the page
  * and its metadata, so it runs once per request.
  */
 const loadThread = cache(async (id: string) => {
@@ -39,7 +40,9 @@ export default async function ThreadPage({ params }: Props) {
   if (!loaded) notFound();
   return (
     <ChatShell state={await readChatShellState()}>
-      <ThreadView initial={{ id: loaded.thread.id, messagesJson: loaded.messagesJson }} />
+      <ThreadView
+        initial={{ id: loaded.thread.id, messagesJson: loaded.messagesJson, thread: threadJson(loaded.thread) }}
+      />
     </ChatShell>
   );
 }

@@ -4,6 +4,7 @@ import type { RemoteThreadListAdapter } from "@assistant-ui/react";
 import { createAssistantStream } from "assistant-stream";
 import { useThreadHistory } from "@/components/chat/runtime/history-adapter";
 import type { RuntimeCache } from "@/components/chat/runtime/runtime-cache";
+import { threadCustom } from "@/components/chat/runtime/thread-owner";
 import { api, type ApiThread } from "@/lib/client/api-client";
 
 type RemoteThreadMetadata = Awaited<ReturnType<RemoteThreadListAdapter["fetch"]>>;
@@ -14,6 +15,7 @@ const toMetadata = (t: ApiThread): RemoteThreadMetadata => ({
   title: t.title ?? undefined,
   // Last activity, for the list's Today / Yesterday / ... groups; a thread with no message yet counts from its last change.
   lastMessageAt: new Date(t.lastMessageAt ?? t.updatedAt),
+  custom: threadCustom(t),
 });
 
 /**
