@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { expect, test, type APIRequestContext } from "@playwright/test";
+import { expect, test, type APIRequest, type APIRequestContext } from "@playwright/test";
 import { apiAdmin, apiUser, chatBody, filePart } from "./helpers";
 import { snapshotUsers, withDb } from "./db";
-import { activateWorkspace as activate, createWorkspace } from "./workspaces";
+import { activateWorkspace as activate, addMember, createWorkspace } from "./workspaces";
 
 /**
  * The isolation matrix's workspace dimension: every kind of caller × every kind of thread × every
@@ -145,8 +145,15 @@ const snapshotWorkspaces = () =>
     member: (await c.query(`select row_to_json(t)::text as r from workspace_member t order by 1`)).rows.map((r) => r.r),
   }));
 
-/** The author's three threads, each with a message carrying a file and a reply; the workspace ones moved into W. */
-async function seedThreads(secret: string): Promise<Record<Kind, Names>> {
+/**
+ * A new author (a plain member of W: uploads and turns count against one person's chat rate
+ * limit, so each test has its own) and their three threads, each with a message carrying a file
+ * and a reply; the workspace ones moved into W.
+ */
+async function seedThreads(secret: string, playwright: { request: APIRequest }): Promise<Record<Kind, Names>> {
+  await callers.author?.request.dispose();
+  callers.author = await apiUser(playwright, baseURL, "Matrix author");
+  await addMember(workspaceId, callers.author.userId);
   const author = callers.author.request;
   const out = {} as Record<Kind, Names>;
   for (const kind of kinds) {
@@ -158,7 +165,8 @@ async function seedThreads(secret: string): Promise<Record<Kind, Names>> {
     ).json();
     const body = chatBody(thread.id, `${secret} ${kind} question`);
     body.messages[0].parts.push(filePart({ id: upload.id, name: `${kind}.txt`, type: "text/plain" }) as never);
-    expect((await author.post("/api/chat", { data: body })).status()).toBe(200);
+    const turn = await author.post("/api/chat", { data: body });
+    expect(turn.status(), await turn.text()).toBe(200);
     await expect
       .poll(async () => (await (await author.get(`/api/threads/${thread.id}/messages`)).json()).messages.length)
       .toBe(2);
@@ -180,7 +188,7 @@ test.describe("the workspace dimension of the isolation matrix", () => {
   test.describe.configure({ mode: "serial" });
 
   test.beforeAll(async ({ playwright }) => {
-    const names: CallerName[] = ["author", "owner", "admin", "member", "otherWorkspace", "nonMember"];
+    const names: CallerName[] = ["owner", "admin", "member", "otherWorkspace", "nonMember"];
     callers = {} as Record<CallerName, Client>;
     for (const name of names) callers[name] = await apiUser(playwright, baseURL, `Matrix ${name}`);
     callers.instanceAdmin = await apiAdmin(playwright, baseURL);
@@ -190,7 +198,6 @@ test.describe("the workspace dimension of the isolation matrix", () => {
         { userId: callers.owner.userId, role: "owner" },
         { userId: callers.admin.userId, role: "admin" },
         { userId: callers.member.userId },
-        { userId: callers.author.userId },
       ])
     ).id;
     const elsewhere = (await createWorkspace([{ userId: callers.otherWorkspace.userId, role: "owner" }])).id;
@@ -204,9 +211,11 @@ test.describe("the workspace dimension of the isolation matrix", () => {
   });
 
   for (const call of calls) {
-    test(`${call.name}: ${call.reach === "read" ? "the author, and W's members on a shared thread" : "the author alone"}; everyone else the missing thread's 404, nothing written`, async () => {
+    test(`${call.name}: ${call.reach === "read" ? "the author, and W's members on a shared thread" : "the author alone"}; everyone else the missing thread's 404, nothing written`, async ({
+      playwright,
+    }) => {
       const secret = `ws matrix ${process.pid}-${nonce++}`;
-      const threads = await seedThreads(secret);
+      const threads = await seedThreads(secret, playwright);
       const watched = Object.values(callers).map((c) => c.userId);
       const before = { users: await snapshotUsers(watched), workspaces: await snapshotWorkspaces() };
       const missing = call.missing ?? "Thread not found.";
@@ -244,9 +253,11 @@ test.describe("the workspace dimension of the isolation matrix", () => {
     });
   }
 
-  test("lists, search and exports: nobody but the author finds a private or personal thread; W's members find the shared one", async () => {
-    const secret = `ws matrix list ${process.pid}-${nonce++}`;
-    const threads = await seedThreads(secret);
+  test("lists, search and exports: nobody but the author finds a private or personal thread; W's members find the shared one", async ({
+    playwright,
+  }) => {
+    const secret = `wsmatrix${process.pid}n${nonce++}`;
+    const threads = await seedThreads(secret, playwright);
     const collections = [
       "/api/threads",
       "/api/threads/shared",
