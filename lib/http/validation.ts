@@ -55,6 +55,12 @@ export function parseId(value: string, what: "Thread" | "Attachment"): string {
 
 export const parseThreadId = (value: string) => parseId(value, "Thread");
 
+/** better-auth's ids (letters and digits; `-` and `_` allowed): anything else names no workspace, so it is "not found". */
+export function parseWorkspaceId(value: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw notFound("Workspace");
+  return value;
+}
+
 /** Query parameters as an object; a repeated parameter is ambiguous, so it is a 400, not "last one wins". */
 export function queryParams(request: Request): Record<string, string> {
   const out: Record<string, string> = {};

@@ -11,22 +11,24 @@ import { declaredAccess } from "../support/route-access";
  * - thread: the owner's thread; everyone else gets the same 404 as for a missing thread (admins too).
  * - attachment: the owner's upload; likewise 404 to everyone else, as for a missing one.
  * - collection: the caller's own threads; never a row of the owner's.
+ * - workspace: the owner's workspace; anyone not in it gets the same 404 as for a missing one (admins too).
  * - admin: admins only; a user is refused with 403 `forbidden`.
  * - public: the same answer for every caller, signed in or not (health checks; metrics need their own token).
  * Who may call a method is read from its route file (`route({ auth })`), and the checks follow it:
  * the matrix only says what each route names, and lists the routes that may be public.
  */
-type Scope = "thread" | "attachment" | "collection" | "admin" | "public";
+type Scope = "thread" | "attachment" | "workspace" | "collection" | "admin" | "public";
 type Access = "public" | "user" | "admin";
 /** The access a route of each scope must declare: anything else fails the first test. */
 const accessOf: Record<Scope, Access> = {
   thread: "user",
   attachment: "user",
+  workspace: "user",
   collection: "user",
   admin: "admin",
   public: "public",
 };
-type Names = { thread: string; user: string; invitation: string; attachment: string };
+type Names = { thread: string; user: string; invitation: string; attachment: string; workspace: string };
 type Call = {
   file: string;
   method: string;
@@ -194,6 +196,33 @@ const calls: Call[] = [
     needs: "invitation",
   },
   { file: "admin/audit/route.ts", method: "GET", path: () => "/api/admin/audit?action=sign_up", scope: "admin" },
+  { file: "admin/workspaces/route.ts", method: "GET", path: () => "/api/admin/workspaces", scope: "admin" },
+  {
+    file: "admin/workspace-creation/route.ts",
+    method: "GET",
+    path: () => "/api/admin/workspace-creation",
+    scope: "admin",
+  },
+  // Reset to WORKSPACE_CREATION: the other tests on this server go on creating workspaces as before.
+  {
+    file: "admin/workspace-creation/route.ts",
+    method: "PUT",
+    path: () => "/api/admin/workspace-creation",
+    data: () => ({ mode: null }),
+    scope: "admin",
+  },
+  {
+    file: "workspaces/[id]/usage/route.ts",
+    method: "GET",
+    path: (n) => `/api/workspaces/${n.workspace}/usage`,
+    scope: "workspace",
+  },
+  {
+    file: "workspaces/[id]/audit/route.ts",
+    method: "GET",
+    path: (n) => `/api/workspaces/${n.workspace}/audit`,
+    scope: "workspace",
+  },
   { file: "health/route.ts", method: "GET", path: () => "/api/health", scope: "public", status: 200 },
   { file: "ready/route.ts", method: "GET", path: () => "/api/ready", scope: "public", status: 200 },
   // A session is no key to the metrics: only METRICS_TOKEN is (set on this server).
@@ -234,6 +263,24 @@ let nonce = 0;
 
 const setPending = (userId: string) =>
   withDb((c) => c.query(`update "user" set approval_status = 'pending' where id = $1`, [userId]));
+
+/** A workspace `userId` owns, as better-auth's plugin writes one, with the owner's thread in it. */
+const ownedWorkspace = (userId: string, threadId: string) =>
+  withDb(async (c) => {
+    const id = crypto.randomUUID().replaceAll("-", "");
+    await c.query(`insert into workspace (id, name, slug, token_quota) values ($1, $2, $3, 1000000)`, [
+      id,
+      `Matrix ${id.slice(0, 8)}`,
+      `matrix-${id}`,
+    ]);
+    await c.query(`insert into workspace_member (id, workspace_id, user_id, role) values ($1, $2, $3, 'owner')`, [
+      crypto.randomUUID(),
+      id,
+      userId,
+    ]);
+    await c.query(`update thread set workspace_id = $1 where id = $2`, [id, threadId]);
+    return id;
+  });
 
 test.describe("the isolation matrix", () => {
   test.describe.configure({ mode: "serial" });
@@ -278,6 +325,7 @@ test.describe("the isolation matrix", () => {
           user: owner.userId,
           invitation: crypto.randomUUID(),
           attachment: crypto.randomUUID(),
+          workspace: crypto.randomUUID(),
         });
         expect(response.status(), who).toBe(call.status);
         const body = await response.text();
@@ -318,7 +366,18 @@ test.describe("the isolation matrix", () => {
         multipart: { file: { name: `${secret}.txt`, mimeType: "text/plain", buffer: Buffer.from(secret) } },
       });
       expect(upload.status()).toBe(201);
-      const names: Names = { thread: thread.id, user: target.userId, invitation, attachment: (await upload.json()).id };
+      // Also for the admins' list of workspaces, which must show it without the thread in it.
+      const workspace =
+        call.scope === "workspace" || call.file === "admin/workspaces/route.ts"
+          ? await ownedWorkspace(owner.userId, thread.id)
+          : crypto.randomUUID();
+      const names: Names = {
+        thread: thread.id,
+        user: target.userId,
+        invitation,
+        attachment: (await upload.json()).id,
+        workspace,
+      };
 
       const watched = [owner.userId, other.userId, pending.userId, banned.userId, target.userId];
       const before = { users: await snapshotUsers(watched), admin: await snapshotAdminState() };
@@ -346,9 +405,13 @@ test.describe("the isolation matrix", () => {
         expect(await asUser.json()).toEqual({
           error: { code: "forbidden", message: expect.any(String), requestId: expect.any(String) },
         });
-      } else if (call.scope === "thread" || call.scope === "attachment") {
-        // Someone else's thread or file is missing to everyone but its owner, admins included.
-        const missing = call.scope === "thread" ? "Thread not found." : "Attachment not found.";
+      } else if (call.scope === "thread" || call.scope === "attachment" || call.scope === "workspace") {
+        // Someone else's thread, file or workspace is missing to everyone but its owner, admins included.
+        const missing = {
+          thread: "Thread not found.",
+          attachment: "Attachment not found.",
+          workspace: "Workspace not found.",
+        }[call.scope];
         for (const response of [asUser, asAdmin!]) {
           expect(response.status()).toBe(404);
           expect(await response.json()).toEqual({
