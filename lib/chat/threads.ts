@@ -554,13 +554,19 @@ export function createThreadStore(
       created_at: string;
     }>(
       db,
+      // The author's rows, as before sharing existed; a reader's (another branch of one
+      // statement, which never runs the walk for the author) are the shared branch's.
       sql`
       select m.id, m.parent_id, m.format, m.content::text as content, m.status,
-             to_json(m.created_at)::text as created_at
+             to_json(m.created_at)::text as created_at, m.created_at as sort_at
       from ${thread} t left join ${message} m on m.thread_id = t.id
-        and (t.user_id = ${userId} or m.id in ${sharedBranch(threadId)})
-      where t.id = ${threadId} and ${visibleTo(userId)}
-      order by m.created_at`,
+      where t.id = ${threadId} and t.user_id = ${userId}
+      union all
+      select m.id, m.parent_id, m.format, m.content::text as content, m.status,
+             to_json(m.created_at)::text as created_at, m.created_at as sort_at
+      from ${thread} t left join ${message} m on m.thread_id = t.id and m.id in ${sharedBranch(threadId)}
+      where t.id = ${threadId} and t.user_id <> ${userId} and ${visibleTo(userId)}
+      order by sort_at`,
     );
     if (rows.length === 0) return null;
     const text = JSON.stringify;
@@ -689,19 +695,25 @@ export function createThreadStore(
     if (!query) return [];
     const messageText = sql`(select string_agg(x #>> '{}', ' ') from jsonb_array_elements(jsonb_path_query_array(m.content, '$.parts[*] ? (@.type == "text").text')) x)`;
     const options_ = `StartSel=${matchStart}, StopSel=${matchEnd}, MaxWords=24, MinWords=8, MaxFragments=1`;
-    const space =
+    // The caller's own threads of the space, written as the planner likes it (the message search
+    // index, then the owner), and apart from it the threads others share with them there.
+    const own =
       workspaceId === null
         ? sql`t.user_id = ${userId} and t.workspace_id is null`
-        : sql`t.workspace_id = ${workspaceId} and ${isMember(userId, workspaceId)} and (t.user_id = ${userId} or (
-            t.shared_at is not null and t.status = 'regular' and ${isMember(sql`t.user_id`, workspaceId)}))`;
+        : sql`t.user_id = ${userId} and t.workspace_id = ${workspaceId} and ${isMember(userId, workspaceId)}`;
+    const sharedWithCaller =
+      workspaceId === null
+        ? sql`false`
+        : sql`t.workspace_id = ${workspaceId} and t.user_id <> ${userId} and t.shared_at is not null
+              and t.status = 'regular' and ${isMember(userId, workspaceId)} and ${isMember(sql`t.user_id`, workspaceId)}`;
     const rows = await queryRows<SearchResult>(
       db,
       sql`
       with recursive query as (select to_tsquery('simple', ${query}) as q),
-      scope as (select t.id, t.user_id = ${userId} as own from ${thread} t where ${space}),
+      shared as (select t.id from ${thread} t where ${sharedWithCaller}),
       heads as (
         select distinct on (m.thread_id) m.thread_id, m.id, m.parent_id
-        from ${message} m join scope s on s.id = m.thread_id and not s.own
+        from ${message} m join shared s on s.id = m.thread_id
         order by m.thread_id, m.created_at desc, m.id desc
       ),
       branch(thread_id, id, parent_id, depth) as (
@@ -713,13 +725,21 @@ export function createThreadStore(
       ),
       hits as (
         select t.id as thread_id, null::text as message_id
-        from scope s join ${thread} t on t.id = s.id, query
+        from ${thread} t, query
+        where ${own} and to_tsvector('simple', coalesce(t.title, '')) @@ query.q
+        union all
+        select t.id, null::text
+        from shared s join ${thread} t on t.id = s.id, query
         where to_tsvector('simple', coalesce(t.title, '')) @@ query.q
         union all
         (select distinct on (m.thread_id) m.thread_id, m.id
-         from ${message} m join scope s on s.id = m.thread_id, query
+         from ${message} m join ${thread} t on t.id = m.thread_id, query
+         where ${own} and ${messageSearchVector(sql`m.content`)} @@ query.q
+         order by m.thread_id, m.created_at desc)
+        union all
+        (select distinct on (m.thread_id) m.thread_id, m.id
+         from branch b join ${message} m on m.thread_id = b.thread_id and m.id = b.id, query
          where ${messageSearchVector(sql`m.content`)} @@ query.q
-           and (s.own or exists (select 1 from branch b where b.thread_id = m.thread_id and b.id = m.id))
          order by m.thread_id, m.created_at desc)
       ),
       best as (select distinct on (thread_id) thread_id, message_id from hits order by thread_id, message_id nulls last)
