@@ -13,6 +13,8 @@ import { ThemeSelect } from "@/components/theme-select";
 import { ThreadList } from "@/components/chat/thread-list";
 import { ThreadSearch } from "@/components/chat/thread-search";
 import { ThreadUrlSync } from "@/components/chat/thread-url-sync";
+import { WorkspaceSwitcher } from "@/components/workspaces/workspace-switcher";
+import { spacePath, type WorkspaceJson } from "@/lib/shared/workspaces";
 
 const headerLink =
   "rounded-md px-2 py-1 text-sm text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-zinc-100";
@@ -20,26 +22,38 @@ const iconButton =
   "inline-flex min-h-11 min-w-11 items-center justify-center rounded-md hover:bg-zinc-100 md:hidden dark:hover:bg-zinc-800";
 
 /**
- * The signed-in app around the open thread (`children`: the page for `/` or `/chat/:id`). On a
- * phone the thread list is a drawer behind "Threads" and the header's actions fold into a menu.
+ * The signed-in app around the open thread (`children`: the page for `/`, `/chat/:id`, `/w/:slug`
+ * or `/w/:slug/chat/:id`), in one space: `space.workspace`, or the personal space when null. On a
+ * phone the thread list (with the space switcher) is a drawer behind "Threads" and the header's
+ * actions fold into a menu.
  */
 export function ChatApp({
   user,
   model,
   attachmentLimits,
+  space,
   children,
 }: {
   user: { id: string; name: string; isAdmin: boolean };
   model: { label: string; isDemo: boolean; offered: string[] };
   attachmentLimits: AttachmentLimits;
+  space: { workspace: WorkspaceJson | null; workspaces: WorkspaceJson[]; canCreate: boolean };
   children: ReactNode;
 }) {
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [menuOpen, setMenuOpen] = useState(false);
+  const workspaceId = space.workspace?.id ?? null;
   return (
-    <ChatRuntimeProvider models={model.offered} attachmentLimits={attachmentLimits}>
+    // One runtime per space (the key): a list, a search or a thread read in one space is never
+    // shown in another, even when React keeps this component across a move between spaces.
+    <ChatRuntimeProvider
+      key={workspaceId ?? "personal"}
+      models={model.offered}
+      attachmentLimits={attachmentLimits}
+      workspaceId={workspaceId}
+    >
       <ReloadOnAuth initialUserId={user.id} />
-      <ThreadUrlSync />
+      <ThreadUrlSync spacePath={spacePath(space.workspace)} />
       <ResumeReply />
       <div className="flex h-dvh flex-col">
         <header className="relative flex min-w-0 items-center gap-2 border-b border-zinc-200 px-2 py-1 md:px-3 md:py-2 dark:border-zinc-800">
@@ -55,7 +69,16 @@ export function ChatApp({
               <path d="M4 6h16M4 12h16M4 18h16" />
             </svg>
           </button>
-          <span className="shrink-0 font-semibold">Threadkeeper</span>
+          {/* On a phone the space's name takes its place: the header has room for one. */}
+          <span className="shrink-0 font-semibold max-sm:sr-only">Threadkeeper</span>
+          {/* Where the person is, always in view (the switcher itself is in the drawer on a phone). */}
+          <span
+            className="min-w-0 shrink truncate rounded-md bg-zinc-100 px-2 py-0.5 text-sm font-medium dark:bg-zinc-800"
+            data-testid="current-space"
+            title={space.workspace ? `Workspace: ${space.workspace.name}` : "Your personal space"}
+          >
+            {space.workspace?.name ?? "Personal"}
+          </span>
           {model.offered.length > 1 ? (
             <ModelSelect />
           ) : (
@@ -119,6 +142,7 @@ export function ChatApp({
               if ((event.target as HTMLElement).closest("[data-thread-trigger]")) setSidebarOpen(false);
             }}
           >
+            <WorkspaceSwitcher active={space.workspace} workspaces={space.workspaces} canCreate={space.canCreate} />
             <ThreadSearch />
             <ThreadList />
           </nav>

@@ -61,7 +61,8 @@ function reloadIfOpenThreadGone(threadId: string | undefined) {
     window.location.reload();
 }
 
-async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+/** A JSON call to the app's API: the parsed body, or an ApiClientError carrying the server's message. */
+export async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
   const response = await fetch(path, {
     ...init,
     headers: init.body ? { "content-type": "application/json", ...init.headers } : init.headers,
@@ -147,7 +148,10 @@ export const api = {
   listThreads: (params: { status: ThreadStatus; after?: string; limit?: number }) => {
     const query = new URLSearchParams({ status: params.status, limit: String(params.limit ?? 50) });
     if (params.after) query.set("after", params.after);
-    return call<{ threads: ApiThread[]; nextCursor: string | null }>(`/api/threads?${query}`);
+    // `workspaceId`: the space the server listed (the session's active one).
+    return call<{ threads: ApiThread[]; nextCursor: string | null; workspaceId: string | null }>(
+      `/api/threads?${query}`,
+    );
   },
   createThread: () => call<ApiThread>("/api/threads", { method: "POST", body: json({}) }),
   getThread: (id: string) => call<ApiThread>(threadPath(id)),

@@ -5,6 +5,7 @@ import { createAssistantStream } from "assistant-stream";
 import { useThreadHistory } from "@/components/chat/runtime/history-adapter";
 import type { RuntimeCache } from "@/components/chat/runtime/runtime-cache";
 import { api, type ApiThread } from "@/lib/client/api-client";
+import { workspaceApi } from "@/lib/client/workspace-api";
 
 type RemoteThreadMetadata = Awaited<ReturnType<RemoteThreadListAdapter["fetch"]>>;
 
@@ -22,17 +23,36 @@ const toMetadata = (t: ApiThread): RemoteThreadMetadata => ({
  */
 type ListCursor = { regular: string | null; archived: string | null };
 
-/** The thread list on the API; each thread's history reads and writes through `cache`. Made once per runtime. */
-export function createThreadListAdapter(cache: RuntimeCache): RemoteThreadListAdapter {
+/** How long a page of another space waits before it is asked for again (a switch may be landing). */
+const otherSpaceRetryMs = 300;
+
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The thread list on the API for one space (`workspaceId`, null: personal); each thread's history
+ * reads and writes through `cache`. Made once per runtime, and a runtime is made per space.
+ */
+export function createThreadListAdapter(cache: RuntimeCache, workspaceId: string | null): RemoteThreadListAdapter {
+  const page = async (status: "regular" | "archived", after: string | null) =>
+    after === null
+      ? { threads: [], nextCursor: null, workspaceId }
+      : api.listThreads({ status, after: after || undefined });
+  const pages = (cursor: ListCursor) =>
+    Promise.all([page("regular", cursor.regular), page("archived", cursor.archived)]);
+  const ours = (listed: { workspaceId: string | null }[]) => listed.every((p) => p.workspaceId === workspaceId);
   return {
     async list(params) {
       const cursor: ListCursor = params?.after ? JSON.parse(params.after) : { regular: "", archived: "" };
-      const page = async (status: "regular" | "archived", after: string | null) =>
-        after === null ? { threads: [], nextCursor: null } : api.listThreads({ status, after: after || undefined });
-      const [regular, archived] = await Promise.all([
-        page("regular", cursor.regular),
-        page("archived", cursor.archived),
-      ]);
+      // The server lists the session's active space, which another tab (or a page this tab left
+      // by Back) may have moved: a page of another space is never shown. Once more after a short
+      // wait, with this page's space made active again; then the list shows its error.
+      let [regular, archived] = await pages(cursor);
+      if (!ours([regular, archived])) {
+        await wait(otherSpaceRetryMs);
+        await workspaceApi.setActive(workspaceId);
+        [regular, archived] = await pages(cursor);
+        if (!ours([regular, archived])) throw new Error("The list of another space came back; reload the page.");
+      }
       const next: ListCursor = { regular: regular.nextCursor, archived: archived.nextCursor };
       return {
         threads: [...regular.threads, ...archived.threads].map(toMetadata),
