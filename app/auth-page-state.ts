@@ -5,8 +5,14 @@ import { signupPolicy } from "@/lib/admin/signup-policy";
 import { safeCallbackPath } from "@/lib/auth/safe-redirect";
 import { readOidcConfig, signInOptions } from "@/lib/auth/social-providers";
 import { getPageSession } from "@/lib/http/caller";
+import { invitationIdPattern } from "@/lib/workspaces/invitations";
 
-type AuthSearchParams = { callbackURL?: string | string[]; invite?: string | string[]; error?: string | string[] };
+type AuthSearchParams = {
+  callbackURL?: string | string[];
+  invite?: string | string[];
+  "workspace-invite"?: string | string[];
+  error?: string | string[];
+};
 
 /**
  * Why a sign-in through GitHub, Google or SSO came back to /sign-in (`?error=CODE`), in our own
@@ -37,11 +43,21 @@ export async function readAuthPageState(
   const options = signInOptions();
   const raw = params.callbackURL;
   const invite = mode === "sign-up" && typeof params.invite === "string" ? params.invite.slice(0, 200) : undefined;
-  const callbackURL = safeCallbackPath(Array.isArray(raw) ? raw[0] : raw);
+  // Only an id of the invitation links' form is carried on; whether it is pending and for the
+  // typed address is checked when the account is made (lib/admin/signup-policy.ts).
+  const workspaceParam = params["workspace-invite"];
+  const workspaceInvite =
+    mode === "sign-up" && typeof workspaceParam === "string" && invitationIdPattern.test(workspaceParam)
+      ? workspaceParam
+      : undefined;
+  // Invited into a workspace: once signed up (and verified, by the mailed link), back to the invitation.
+  const callbackURL = safeCallbackPath(
+    (Array.isArray(raw) ? raw[0] : raw) ?? (workspaceInvite ? `/invite/${workspaceInvite}` : undefined),
+  );
   if (await getPageSession()) redirect(callbackURL);
   const signup = mode === "sign-up" ? await signupPolicy.signupPage() : "open";
   if (signup === "closed") return { screen: "sign-up-closed" };
-  if (signup === "invite" && !invite) return { screen: "invitation-needed" };
+  if (signup === "invite" && !invite && !workspaceInvite) return { screen: "invitation-needed" };
   return {
     screen: "form",
     form: {
@@ -51,11 +67,14 @@ export async function readAuthPageState(
       password: options.password,
       initialError: typeof params.error === "string" ? providerErrorMessage(params.error) : undefined,
       inviteToken: invite,
+      workspaceInvite,
       notice: invite
         ? "You were invited: sign up to join."
-        : signup === "approval"
-          ? "New accounts wait for an admin to approve them before they can chat."
-          : undefined,
+        : workspaceInvite
+          ? `You were invited to a workspace: sign up with the email address the invitation was sent to, confirm it with the link we email you, then accept the invitation.${signup === "approval" ? " New accounts wait for an admin of this instance to approve them." : ""}`
+          : signup === "approval"
+            ? "New accounts wait for an admin to approve them before they can chat."
+            : undefined,
     },
   };
 }

@@ -5,7 +5,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import type { SignInProvider } from "@/lib/shared/account";
 import { accountAuthClient } from "@/lib/client/account-auth-client";
 import { FormError, inputClass, primaryButton } from "./form-parts";
-import { INVITE_HEADER } from "@/lib/shared/signup-modes";
+import { INVITE_HEADER, WORKSPACE_INVITE_HEADER } from "@/lib/shared/signup-modes";
 import { useHydrated } from "@/lib/client/use-hydrated";
 import { SecondFactorForm } from "./second-factor-form";
 
@@ -31,6 +31,7 @@ export function AuthForm({
   password: passwordEnabled,
   notice,
   inviteToken,
+  workspaceInvite,
   initialError,
 }: {
   mode: Mode;
@@ -40,6 +41,8 @@ export function AuthForm({
   password: boolean;
   notice?: string;
   inviteToken?: string;
+  /** A workspace invitation's id (/sign-up?workspace-invite=ID): on an invite-only instance it stands in for an admin's invitation. */
+  workspaceInvite?: string;
   /** Why a sign-in through a provider came back here, already worded by the server. */
   initialError?: string;
 }) {
@@ -77,6 +80,11 @@ export function AuthForm({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
+  const signupHeaders: Record<string, string> = {
+    ...(inviteToken && { [INVITE_HEADER]: inviteToken }),
+    ...(workspaceInvite && { [WORKSPACE_INVITE_HEADER]: workspaceInvite }),
+  };
+
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
@@ -91,7 +99,9 @@ export function AuthForm({
             name: String(form.get("name") ?? ""),
             email,
             password,
-            fetchOptions: inviteToken ? { headers: { [INVITE_HEADER]: inviteToken } } : undefined,
+            // Where the emailed confirmation link leads afterwards (the invitation, for a workspace invite).
+            callbackURL,
+            fetchOptions: { headers: signupHeaders },
           });
     if (error) {
       setError(error.message ?? "Something went wrong. Please try again.");

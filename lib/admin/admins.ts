@@ -4,9 +4,9 @@ import { APIError, getSessionFromCtx } from "better-auth/api";
 import type { AppDatabase } from "@/db/connect";
 import { user } from "@/db/schema";
 import { listFromEnv, type Env } from "@/lib/config/env";
-import { INVITE_HEADER } from "@/lib/shared/signup-modes";
+import { INVITE_HEADER, WORKSPACE_INVITE_HEADER } from "@/lib/shared/signup-modes";
 import type { AuthHookContext } from "@/lib/auth/sign-in-lockout";
-import type { SignupPolicy } from "@/lib/admin/signup-policy";
+import type { SignupPolicy, SignupTickets } from "@/lib/admin/signup-policy";
 import type { Audit } from "@/lib/admin/audit";
 
 /**
@@ -15,6 +15,12 @@ import type { Audit } from "@/lib/admin/audit";
  */
 export const readAdminEmails = (env: Env = process.env) =>
   new Set(listFromEnv(env, "ADMIN_EMAILS").map((e) => e.toLowerCase()));
+
+/** The invitations a sign-up form sends along (lib/shared/signup-modes.ts). */
+const signupTickets = (headers: Headers | undefined | null): SignupTickets => ({
+  invite: headers?.get(INVITE_HEADER),
+  workspaceInvite: headers?.get(WORKSPACE_INVITE_HEADER),
+});
 
 const lastAdminError = () =>
   new APIError("BAD_REQUEST", {
@@ -78,9 +84,9 @@ export function createAdminPolicy(db: AppDatabase, adminEmails: Set<string>, sig
             if (signup.defaults.domains.size > 0 && !verified && !byPassword) throw signup.unverifiedProviderError();
             const first = (await db.select({ n: count() }).from(user))[0]!.n === 0;
             const listed = adminEmails.has(email);
-            const invite = (ctx?.request?.headers ?? ctx?.headers)?.get(INVITE_HEADER);
+            const sent = ctx?.request?.headers ?? ctx?.headers;
             if (first || (listed && verified)) return { data: { ...data, role: "admin", approvalStatus: null } };
-            const admission = await signup.admit(email, invite).catch((error: unknown) => {
+            const admission = await signup.admit(email, signupTickets(sent)).catch((error: unknown) => {
               // An ADMIN_EMAILS address may join an instance that refuses everyone else (someone
               // must administer a closed one), but as a claim: nothing until it is verified.
               if (listed && error instanceof APIError) return { approvalStatus: "unverified" as const, invited: false };
@@ -117,7 +123,7 @@ export function createAdminPolicy(db: AppDatabase, adminEmails: Set<string>, sig
             : "";
         const anyone = async () => (await db.select({ id: user.id }).from(user).limit(1)).length > 0;
         if (email && !adminEmails.has(email) && (await anyone())) {
-          const refusal = await signup.refusal(email, ctx.headers?.get(INVITE_HEADER));
+          const refusal = await signup.refusal(email, signupTickets(ctx.headers));
           if (refusal) throw refusal;
         }
       }

@@ -6,6 +6,7 @@ import type { AppDatabase } from "@/db/connect";
 import { instanceSetting, user } from "@/db/schema";
 import { listFromEnv, type Env } from "@/lib/config/env";
 import { createInvitations } from "@/lib/admin/invitations";
+import { createInvitationStore } from "@/lib/workspaces/invitations";
 import { isSignupMode as isMode, signupModes, type SignupMode } from "@/lib/shared/signup-modes";
 
 /** `SIGNUP_MODE` (default open) and `SIGNUP_EMAIL_DOMAINS`; a bad mode stops the app with a clear message. */
@@ -18,6 +19,9 @@ export function readSignupDefaults(env: Env = process.env) {
 
 const modeKey = "signup_mode";
 
+/** What a sign-up request carries besides the address: an admin's invitation token, a workspace invitation id. */
+export type SignupTickets = { invite?: string | null; workspaceInvite?: string | null };
+
 /**
  * Who may create an account. The mode an admin picks on /admin is stored and wins over
  * SIGNUP_MODE until reset. Checked in better-auth's user-create hook, so it holds for every
@@ -29,6 +33,7 @@ const modeKey = "signup_mode";
  */
 export function createSignupPolicy(db: AppDatabase, defaults = readSignupDefaults()) {
   const invitations = createInvitations(db);
+  const workspaceInvitations = createInvitationStore(db);
   async function storedMode(): Promise<SignupMode | null> {
     const [row] = await db
       .select({ value: instanceSetting.value })
@@ -71,29 +76,45 @@ export function createSignupPolicy(db: AppDatabase, defaults = readSignupDefault
 
     /**
      * For a new account that is neither the instance's first nor a verified ADMIN_EMAILS address:
-     * its approval status, or an APIError saying why it may not be made. An invitation (any mode
-     * but closed) takes one of its uses and needs no approval: an admin made it.
+     * its approval status, or an APIError saying why it may not be made. An admin's invitation
+     * (any mode but closed) takes one of its uses and needs no approval: an admin made it. An
+     * account let into an invite-only instance by a workspace invitation alone is held until its
+     * address is verified ("unverified"; see `refusal` for why).
      */
     async admit(
       email: string,
-      inviteToken?: string | null,
-    ): Promise<{ approvalStatus: "pending" | null; invited: boolean }> {
-      const refusal = await this.refusal(email, inviteToken);
+      tickets: SignupTickets = {},
+    ): Promise<{ approvalStatus: "pending" | "unverified" | null; invited: boolean }> {
+      const refusal = await this.refusal(email, tickets);
       if (refusal) throw refusal;
-      if (inviteToken) {
-        await invitations.use(inviteToken, email);
+      if (tickets.invite) {
+        await invitations.use(tickets.invite, email);
         return { approvalStatus: null, invited: true };
       }
       const { mode } = await this.current();
-      return { approvalStatus: mode === "approval" ? "pending" : null, invited: false };
+      if (mode === "approval") return { approvalStatus: "pending", invited: false };
+      return { approvalStatus: mode === "invite" ? "unverified" : null, invited: false };
     },
 
     /**
      * Why this address may not sign up whoever owns it, or null: the domain and the mode, which
      * never depend on whether the address has an account (so saying it reveals nothing).
      * An invitation is checked here and used when the account is made.
+     *
+     * Workspace invitations (`/sign-up?workspace-invite=ID`, the form sends the id in the
+     * x-workspace-invite header). A workspace owner or admin invites people into their workspace,
+     * not onto the instance, so the invitation changes only what `invite` mode asks for:
+     * - `open`: nothing changes (the header is not even read).
+     * - `invite`: a pending, unexpired workspace invitation for exactly the typed address stands
+     *   in for an admin's invitation. Its link may have been passed on, and typing an address
+     *   proves nothing, so the account is held until that address is verified; accepting the
+     *   invitation needs the verified address anyway (lib/workspaces/actions.ts).
+     * - `approval`: the account is made and waits for an instance admin like any other: a
+     *   workspace owner cannot approve people onto the instance.
+     * - `closed`: refused, like every sign-up.
+     * SIGNUP_EMAIL_DOMAINS applies first, in every mode.
      */
-    async refusal(email: string, inviteToken?: string | null): Promise<APIError | null> {
+    async refusal(email: string, tickets: SignupTickets = {}): Promise<APIError | null> {
       const domain = email.split("@").pop()?.toLowerCase() ?? "";
       if (defaults.domains.size > 0 && !defaults.domains.has(domain)) {
         return new APIError("FORBIDDEN", {
@@ -104,14 +125,18 @@ export function createSignupPolicy(db: AppDatabase, defaults = readSignupDefault
       const { mode } = await this.current();
       if (mode === "closed")
         return new APIError("FORBIDDEN", { code: "SIGNUP_CLOSED", message: "Sign-up is closed on this instance." });
-      if (mode === "invite" && !inviteToken) {
+      if (mode === "invite" && !tickets.invite) {
+        if (tickets.workspaceInvite) {
+          const why = await workspaceInvitations.signupRefusal(tickets.workspaceInvite, email);
+          return why ? new APIError("FORBIDDEN", { code: "WORKSPACE_INVITATION_INVALID", message: why }) : null;
+        }
         return new APIError("FORBIDDEN", {
           code: "SIGNUP_INVITE_ONLY",
           message: "Sign-up on this instance needs an invitation link from an admin.",
         });
       }
       // Checked here, used when the account is made: a bad token is refused alike for new and taken addresses.
-      return inviteToken ? invitations.refusal(inviteToken, email) : null;
+      return tickets.invite ? invitations.refusal(tickets.invite, email) : null;
     },
 
     /** SIGNUP_EMAIL_DOMAINS trusts a domain only in an address someone proved they read. */

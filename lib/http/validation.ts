@@ -4,6 +4,7 @@ import { getModel } from "@/lib/chat/models";
 import { ApiError, notFound } from "@/lib/http/errors";
 import { limits } from "@/lib/http/limits";
 import { readLimitedBody } from "@/lib/http/request-body";
+import { workspaceNameMaxChars } from "@/lib/shared/workspaces";
 
 /**
  * Reads a JSON request body: JSON content type (415), at most `maxBodyBytes` (413), valid JSON
@@ -54,6 +55,35 @@ export function parseId(value: string, what: "Thread" | "Attachment"): string {
 }
 
 export const parseThreadId = (value: string) => parseId(value, "Thread");
+
+/** better-auth's ids (workspaces, members, invitations): letters, digits, `_` and `-`. */
+export const authIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * A workspace, member or invitation id from an address: anything that cannot be one is "not
+ * found", the same answer as for one that does not exist (or that the caller cannot see).
+ */
+export function parseAuthId(
+  value: string | undefined,
+  what: "Workspace" | "Member" | "Invitation",
+  pattern: RegExp = authIdPattern,
+): string {
+  if (typeof value !== "string" || !pattern.test(value)) throw notFound(what);
+  return value;
+}
+
+/** Characters that would make a name lie about itself on screen: control characters and bidirectional overrides. */
+const deceptiveCharacters = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/u;
+
+/** A workspace's name: 1–80 characters once trimmed, none of them a control character. */
+export const workspaceNameSchema = storableText(workspaceNameMaxChars)
+  .transform((s) => s.trim())
+  .pipe(
+    z
+      .string()
+      .min(1, "must not be empty")
+      .refine((s) => !deceptiveCharacters.test(s), "must not contain control characters"),
+  );
 
 /** Query parameters as an object; a repeated parameter is ambiguous, so it is a 400, not "last one wins". */
 export function queryParams(request: Request): Record<string, string> {

@@ -10,6 +10,9 @@ export type WorkspaceRoleName = (typeof workspaceRoleNames)[number];
 /** Owners and admins manage the workspace (rename, members, invitations); only owners delete it or set its quota. */
 export const managesMembers = (role: WorkspaceRoleName | null | undefined) => role === "owner" || role === "admin";
 
+/** The longest workspace name, in characters (the server refuses longer ones; the form stops there). */
+export const workspaceNameMaxChars = 80;
+
 /** A workspace as the API sends it to its members. */
 export type WorkspaceJson = { id: string; name: string; slug: string; role: WorkspaceRoleName };
 

@@ -29,6 +29,13 @@ const notThere = new Set([
 
 const refusalCode = (error: unknown) => (error as { body?: { code?: unknown } } | null)?.body?.code;
 
+/** PostgreSQL's unique_violation, possibly wrapped by drizzle (`cause`): two creations of one slug at once. */
+function isUniqueViolation(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++)
+    if ((e as { code?: unknown }).code === "23505") return true;
+  return false;
+}
+
 /**
  * What people do to workspaces, in one place: better-auth's organization plugin where it does the
  * work (creating a workspace with its first owner, invitations, the session's active workspace),
@@ -82,7 +89,7 @@ export function createWorkspaceActions(
       const created = await api
         .createOrganization({ body: { name: input.name, slug: input.slug }, headers: actor.headers })
         .catch((error: unknown) => {
-          if (refusalCode(error) === "ORGANIZATION_ALREADY_EXISTS")
+          if (refusalCode(error) === "ORGANIZATION_ALREADY_EXISTS" || isUniqueViolation(error))
             throw new ApiError("conflict", "That address is taken: choose another slug.");
           if (refusalCode(error) === "YOU_ARE_NOT_ALLOWED_TO_CREATE_A_NEW_ORGANIZATION")
             throw new ApiError("forbidden", "Only admins can create workspaces on this instance.");
@@ -193,6 +200,9 @@ export function createWorkspaceActions(
           "email_not_verified",
           "Confirm your email address first (open the link we sent you), then accept the invitation.",
         );
+      // better-auth would mark it accepted and then fail on the one-membership-per-person index.
+      if (await store.membershipForUser(actor.user.id, { id: view.workspaceId }))
+        throw new ApiError("conflict", "You are already a member of this workspace.");
       const accepted = await api
         .acceptInvitation({ body: { invitationId }, headers: actor.headers })
         .catch((error: unknown) => {
@@ -216,6 +226,8 @@ export function createWorkspaceActions(
     },
 
     async removeMember(actor: WorkspaceActor, workspaceId: string, memberId: string): Promise<void> {
+      // A non-member hears "Workspace not found", as for a workspace that does not exist, not "Member not found".
+      await membership(actor, workspaceId);
       const { outcome, removed } = await store.removeMemberFor(actor.user.id, workspaceId, memberId);
       changeOutcome(outcome);
       await record(actor, {
@@ -232,6 +244,7 @@ export function createWorkspaceActions(
     },
 
     async changeRole(actor: WorkspaceActor, workspaceId: string, memberId: string, role: WorkspaceRole): Promise<void> {
+      await membership(actor, workspaceId);
       const { outcome, changed } = await store.changeRoleFor(actor.user.id, workspaceId, memberId, role);
       changeOutcome(outcome);
       await record(actor, {

@@ -56,3 +56,5 @@ export function createWorkspaceCreationPolicy(db: AppDatabase = defaultDb, fallb
 }
 
 export type WorkspaceCreationPolicy = ReturnType<typeof createWorkspaceCreationPolicy>;
+
+export const workspaceCreationPolicy = createWorkspaceCreationPolicy();

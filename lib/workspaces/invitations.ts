@@ -56,6 +56,22 @@ export function createInvitationStore(db: AppDatabase = defaultDb) {
       return { ...view, role: row.role ?? "member", state };
     },
 
+    /**
+     * Why this workspace invitation does not let `email` sign up on an invite-only instance, or
+     * null when it does: pending, unexpired, and for exactly this address (lib/admin/signup-policy.ts).
+     * Its answer depends on the invitation and the typed address only, never on whether that
+     * address has an account.
+     */
+    async signupRefusal(id: string, email: string): Promise<string | null> {
+      const view = await this.viewById(id);
+      if (!view) return "This workspace invitation link is not valid.";
+      if (view.state !== "pending")
+        return `This workspace invitation ${{ expired: "has expired", revoked: "was revoked", used: "has already been used" }[view.state]}.`;
+      if (view.email.toLowerCase() !== email.trim().toLowerCase())
+        return "This workspace invitation is for another email address: sign up with the address it was sent to.";
+      return null;
+    },
+
     /** Sets a new invitation's expiry to what the inviter chose (better-auth gives every one the default). */
     async setExpiry(id: string, days: number): Promise<Date> {
       const [row] = await db

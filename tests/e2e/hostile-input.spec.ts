@@ -625,6 +625,339 @@ test("admin routes: a corpus of hostile requests from an admin gets 4xx JSON err
   }
 });
 
+/**
+ * Workspace routes, sent by the owner of one workspace (and a member of none other). `mine` is
+ * theirs, with `member` in it; `theirs` and its member and invitation belong to someone else.
+ */
+function workspaceCorpus(ids: {
+  mine: string;
+  mySlug: string;
+  myMembership: string;
+  member: string;
+  memberEmail: string;
+  myInvitation: string;
+  theirs: string;
+  theirMember: string;
+  theirInvitation: string;
+}): Bad[] {
+  const out: Bad[] = [];
+  const add = (
+    name: string,
+    method: string,
+    path: string,
+    body?: string | Uint8Array<ArrayBuffer>,
+    contentType: string | null = "application/json",
+  ) => out.push({ name, method, path, body, contentType });
+  const { mine, theirs } = ids;
+  const invalidJson = ["{", "[", "", "\u0000", '{"name": "x"}}', "nul"];
+  const badNames = [
+    "",
+    "   ",
+    "x".repeat(81),
+    1,
+    true,
+    null,
+    [],
+    {},
+    "a\u0007b",
+    "tab\there",
+    "line\nbreak",
+    "\u0085next line",
+    "\u202eevil",
+    "\u2066isolate",
+    ...invalidText,
+  ];
+  const bodies: [string, string, unknown[]][] = [
+    [
+      "POST",
+      "/api/workspaces",
+      [
+        null,
+        [],
+        "workspace",
+        {},
+        { name: "Fine" },
+        { slug: "fine-slug" },
+        ...badNames.map((name) => ({ name, slug: "valid-slug-hostile" })),
+        ...[
+          "",
+          "a",
+          "A-upper",
+          "-lead",
+          "trail-",
+          "dou--ble",
+          "under_score",
+          "dots.in.it",
+          "x".repeat(41),
+          "../admin",
+          "é-accent",
+          5,
+          null,
+          ...sqlAndHtml,
+        ].map((slug) => ({ name: "Fine", slug })),
+        // Taken already: 409.
+        { name: "Fine", slug: ids.mySlug },
+        { name: "Fine", slug: "valid-slug-hostile", tokenQuota: 5 },
+        { name: "Fine", slug: "valid-slug-hostile", role: "member" },
+        { name: "Fine", slug: "valid-slug-hostile", userId: "someone" },
+        JSON.parse('{"name": "Fine", "slug": "valid-slug-hostile", "__proto__": {"role": "owner"}}'),
+      ],
+    ],
+    [
+      "PATCH",
+      `/api/workspaces/${mine}`,
+      [
+        null,
+        [],
+        {},
+        ...badNames.map((name) => ({ name })),
+        { tokenQuota: -1 },
+        { tokenQuota: 1.5 },
+        { tokenQuota: "100" },
+        { tokenQuota: 1e13 },
+        { tokenQuota: Number.MAX_SAFE_INTEGER + 2 },
+        { tokenQuota: true },
+        { slug: "new-slug" },
+        { name: "Fine", slug: "new-slug" },
+        { name: "Fine", id: theirs },
+        { role: "owner" },
+        JSON.parse('{"__proto__": {"tokenQuota": 1}}'),
+      ],
+    ],
+    [
+      "PUT",
+      "/api/workspaces/active",
+      [
+        null,
+        [],
+        {},
+        { workspaceId: 1 },
+        { workspaceId: true },
+        { workspaceId: [mine] },
+        { workspaceId: { id: mine } },
+        { workspaceId: "x".repeat(500) },
+        { workspaceId: "" },
+        { workspaceId: theirs },
+        { workspaceId: "../admin" },
+        { workspaceId: mine, extra: 1 },
+        { id: mine },
+        ...sqlAndHtml.map((workspaceId) => ({ workspaceId })),
+        ...invalidText.map((workspaceId) => ({ workspaceId })),
+      ],
+    ],
+    [
+      "POST",
+      `/api/workspaces/${mine}/invitations`,
+      [
+        null,
+        [],
+        {},
+        { email: "not an email" },
+        { email: 5 },
+        { email: "a@b.c".repeat(100) },
+        { email: `${"x".repeat(250)}@example.com` },
+        { email: "fine@example.com", role: "superowner" },
+        { email: "fine@example.com", role: "OWNER" },
+        { email: "fine@example.com", role: null },
+        { email: "fine@example.com", expiresInDays: 0 },
+        { email: "fine@example.com", expiresInDays: 31 },
+        { email: "fine@example.com", expiresInDays: 1.5 },
+        { email: "fine@example.com", expiresInDays: "7" },
+        { email: "fine@example.com", inviterId: "someone" },
+        { email: "fine@example.com", organizationId: theirs },
+        { email: "fine@example.com", status: "accepted" },
+        { email: "fine@example.com", id: "chosen-by-me-0000" },
+        ...sqlAndHtml.map((email) => ({ email })),
+        ...invalidText.map((email) => ({ email: `${email}@example.com` })),
+      ],
+    ],
+    [
+      "PATCH",
+      `/api/workspaces/${mine}/members/${ids.member}`,
+      [
+        null,
+        [],
+        {},
+        { role: "superadmin" },
+        { role: "Owner" },
+        { role: null },
+        { role: 1 },
+        { role: "admin", userId: "someone" },
+        { role: "admin", organizationId: theirs },
+        ...sqlAndHtml.map((role) => ({ role })),
+      ],
+    ],
+  ];
+  for (const [method, path, shapes] of bodies) {
+    for (const text of invalidJson) add(`invalid JSON ${json(text)}`, method, path, text);
+    for (const shape of shapes) add(`shape ${json(shape)?.slice(0, 60)}`, method, path, json(shape));
+    add("over the size limit", method, path, new Uint8Array(1_100_000).fill(97));
+    add("over the size limit, valid JSON", method, path, json({ name: "x".repeat(1_100_000) }));
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", null])
+      add(`content type ${type}`, method, path, json({ name: "Fine", role: "member" }), type);
+  }
+
+  const badIds = [
+    "x".repeat(500),
+    "x".repeat(65),
+    encodeURIComponent("' OR '1'='1"),
+    "%00",
+    encodeURIComponent("<script>"),
+    encodeURIComponent("\u202e"),
+    "..%2F..",
+    "a%2Fb",
+    "00000000-0000-4000-8000-000000000000",
+  ];
+  for (const id of [...badIds, theirs]) {
+    add(`get workspace ${id.slice(0, 30)}`, "GET", `/api/workspaces/${id}`);
+    add(`rename workspace ${id.slice(0, 30)}`, "PATCH", `/api/workspaces/${id}`, json({ name: "Taken" }));
+    add(`quota workspace ${id.slice(0, 30)}`, "PATCH", `/api/workspaces/${id}`, json({ tokenQuota: 0 }));
+    add(`delete workspace ${id.slice(0, 30)}`, "DELETE", `/api/workspaces/${id}`);
+    add(
+      `invite into ${id.slice(0, 30)}`,
+      "POST",
+      `/api/workspaces/${id}/invitations`,
+      json({ email: "intruder@example.com", role: "owner" }),
+    );
+    add(`revoke in ${id.slice(0, 30)}`, "DELETE", `/api/workspaces/${id}/invitations/${ids.theirInvitation}`);
+    add(
+      `role in ${id.slice(0, 30)}`,
+      "PATCH",
+      `/api/workspaces/${id}/members/${ids.theirMember}`,
+      json({ role: "owner" }),
+    );
+    add(`remove in ${id.slice(0, 30)}`, "DELETE", `/api/workspaces/${id}/members/${ids.theirMember}`);
+    add(`leave ${id.slice(0, 30)}`, "POST", `/api/workspaces/${id}/leave`);
+  }
+  for (const id of [...badIds, ids.theirMember, ids.myInvitation]) {
+    add(`role of member ${id.slice(0, 30)}`, "PATCH", `/api/workspaces/${mine}/members/${id}`, json({ role: "admin" }));
+    add(`remove member ${id.slice(0, 30)}`, "DELETE", `/api/workspaces/${mine}/members/${id}`);
+  }
+  for (const id of [...badIds, ids.theirInvitation, ids.member]) {
+    add(`revoke invitation ${id.slice(0, 30)}`, "DELETE", `/api/workspaces/${mine}/invitations/${id}`);
+    add(`accept ${id.slice(0, 30)}`, "POST", `/api/invitations/${id}/accept`);
+  }
+  // Their invitation is for another address; my own pending one is too (it names someone else).
+  add("accept an invitation for someone else", "POST", `/api/invitations/${ids.myInvitation}/accept`);
+  // The last owner: cannot step down, leave, or remove themself.
+  add(
+    "last owner steps down",
+    "PATCH",
+    `/api/workspaces/${mine}/members/${ids.myMembership}`,
+    json({ role: "member" }),
+  );
+  add("last owner leaves", "POST", `/api/workspaces/${mine}/leave`);
+  add("remove myself", "DELETE", `/api/workspaces/${mine}/members/${ids.myMembership}`);
+  add("invite a member again", "POST", `/api/workspaces/${mine}/invitations`, json({ email: ids.memberEmail }));
+  for (const [method, path] of [
+    ["DELETE", "/api/workspaces"],
+    ["PUT", "/api/workspaces"],
+    ["PATCH", "/api/workspaces"],
+    ["GET", "/api/workspaces/active"],
+    ["POST", "/api/workspaces/active"],
+    ["DELETE", "/api/workspaces/active"],
+    ["POST", `/api/workspaces/${mine}`],
+    ["PUT", `/api/workspaces/${mine}`],
+    ["GET", `/api/workspaces/${mine}/invitations`],
+    ["DELETE", `/api/workspaces/${mine}/invitations`],
+    ["GET", `/api/workspaces/${mine}/invitations/${ids.myInvitation}`],
+    ["PATCH", `/api/workspaces/${mine}/invitations/${ids.myInvitation}`],
+    ["GET", `/api/workspaces/${mine}/members/${ids.member}`],
+    ["PUT", `/api/workspaces/${mine}/members/${ids.member}`],
+    ["GET", `/api/workspaces/${mine}/leave`],
+    ["DELETE", `/api/workspaces/${mine}/leave`],
+    ["GET", `/api/invitations/${ids.myInvitation}/accept`],
+    ["DELETE", `/api/invitations/${ids.myInvitation}/accept`],
+  ] as const) {
+    add(`wrong method ${method} ${path}`, method, path, method === "GET" ? undefined : json({}));
+  }
+  return out;
+}
+
+test("workspace routes: a corpus of hostile requests gets 4xx JSON errors and changes no workspace, member, invitation or session", async ({
+  playwright,
+  baseURL,
+}) => {
+  test.setTimeout(180_000);
+  const me = await apiUser(playwright, baseURL!, "Hostile owner");
+  const member = await apiUser(playwright, baseURL!, "Hostile member");
+  const them = await apiUser(playwright, baseURL!, "Other owner");
+  const theirMemberClient = await apiUser(playwright, baseURL!, "Other member");
+  const emailOf = (userId: string) =>
+    withDb(async (c) => {
+      await c.query(`update "user" set email_verified = true where id = $1`, [userId]);
+      return (await c.query(`select email from "user" where id = $1`, [userId])).rows[0].email as string;
+    });
+  const create = async (owner: typeof me, name: string) => {
+    const slug = `hostile-${process.pid}-${Date.now().toString(36)}-${name.length}`;
+    const response = await owner.request.post("/api/workspaces", { data: { name, slug } });
+    expect(response.status()).toBe(201);
+    return (await response.json()) as { id: string; slug: string };
+  };
+  const invite = async (owner: typeof me, workspaceId: string, email: string) => {
+    const response = await owner.request.post(`/api/workspaces/${workspaceId}/invitations`, { data: { email } });
+    expect(response.status()).toBe(201);
+    return (await response.json()).invitation.id as string;
+  };
+  const joinAs = async (owner: typeof me, workspaceId: string, who: typeof me) => {
+    const id = await invite(owner, workspaceId, await emailOf(who.userId));
+    await expect.poll(async () => (await who.request.post(`/api/invitations/${id}/accept`)).status()).toBe(200);
+  };
+  const memberId = async (viewer: typeof me, workspaceId: string, userId: string) =>
+    (
+      (await (await viewer.request.get(`/api/workspaces/${workspaceId}`)).json()).members as {
+        id: string;
+        userId: string;
+      }[]
+    ).find((m) => m.userId === userId)!.id;
+
+  const mine = await create(me, "Mine");
+  const theirs = await create(them, "Theirs, a longer name");
+  await joinAs(me, mine.id, member);
+  await joinAs(them, theirs.id, theirMemberClient);
+  const ids = {
+    mine: mine.id,
+    mySlug: mine.slug,
+    myMembership: await memberId(me, mine.id, me.userId),
+    member: await memberId(me, mine.id, member.userId),
+    memberEmail: await emailOf(member.userId),
+    myInvitation: await invite(me, mine.id, `hostile-pending-${process.pid}-${Date.now()}@example.com`),
+    theirs: theirs.id,
+    theirMember: await memberId(them, theirs.id, theirMemberClient.userId),
+    theirInvitation: await invite(them, theirs.id, `their-pending-${process.pid}-${Date.now()}@example.com`),
+  };
+  const snapshot = () =>
+    withDb(async (client) => {
+      const rows = async (query: string) =>
+        (await client.query(query, [[mine.id, theirs.id]])).rows.map((r) => r.row as string);
+      return {
+        workspaces: await rows(`select row_to_json(t)::text as row from workspace t where id = any($1) order by 1`),
+        members: await rows(
+          `select row_to_json(t)::text as row from workspace_member t where workspace_id = any($1) order by 1`,
+        ),
+        invitations: await rows(
+          `select row_to_json(t)::text as row from workspace_invitation t where workspace_id = any($1) order by 1`,
+        ),
+        mySessions: (
+          await client.query(`select id, active_workspace_id from session where user_id = $1 order by 1`, [me.userId])
+        ).rows,
+        slugs: (await client.query(`select count(*)::int as n from workspace where slug like 'valid-slug-hostile%'`))
+          .rows,
+      };
+    });
+  const cookie = cookieHeader(await me.request.storageState());
+  const requests = workspaceCorpus(ids);
+  const before = await snapshot();
+  const { failures, statuses } = await refusedAll(baseURL!, cookie, requests);
+  console.log(
+    `hostile workspace corpus: ${requests.length} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+  );
+  expect(requests.length).toBeGreaterThanOrEqual(250);
+  expect(failures).toEqual([]);
+  expect(await snapshot()).toEqual(before);
+  for (const c of [me, member, them, theirMemberClient]) await c.request.dispose();
+});
+
 test("forged address headers: one account's sign-ins are limited whatever address each claims, and sessions record the real one", async ({
   baseURL,
 }) => {

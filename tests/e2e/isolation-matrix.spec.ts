@@ -10,23 +10,37 @@ import { declaredAccess } from "../support/route-access";
  * account waiting for approval, another user, an admin, and the owner of what it names.
  * - thread: the owner's thread; everyone else gets the same 404 as for a missing thread (admins too).
  * - attachment: the owner's upload; likewise 404 to everyone else, as for a missing one.
- * - collection: the caller's own threads; never a row of the owner's.
+ * - collection: the caller's own threads (and workspaces); never a row of the owner's.
+ * - workspace: a workspace the owner is in (with a co-owner, the target, and a pending invitation);
+ *   everyone else gets the same 404 "Workspace not found." as for a missing one (admins too).
+ * - workspace invitation: an invitation to the owner's address (made by the target); anyone else
+ *   who holds the link is refused with 403 `forbidden` (admins too), and it stays pending.
  * - admin: admins only; a user is refused with 403 `forbidden`.
  * - public: the same answer for every caller, signed in or not (health checks; metrics need their own token).
  * Who may call a method is read from its route file (`route({ auth })`), and the checks follow it:
  * the matrix only says what each route names, and lists the routes that may be public.
  */
-type Scope = "thread" | "attachment" | "collection" | "admin" | "public";
+type Scope = "thread" | "attachment" | "collection" | "workspace" | "workspace invitation" | "admin" | "public";
 type Access = "public" | "user" | "admin";
 /** The access a route of each scope must declare: anything else fails the first test. */
 const accessOf: Record<Scope, Access> = {
   thread: "user",
   attachment: "user",
   collection: "user",
+  workspace: "user",
+  "workspace invitation": "user",
   admin: "admin",
   public: "public",
 };
-type Names = { thread: string; user: string; invitation: string; attachment: string };
+type Names = {
+  thread: string;
+  user: string;
+  invitation: string;
+  attachment: string;
+  workspace: string;
+  member: string;
+  workspaceInvitation: string;
+};
 type Call = {
   file: string;
   method: string;
@@ -39,6 +53,9 @@ type Call = {
   /** For public routes: the status every caller gets. */
   status?: number;
 };
+
+let slugs = 0;
+const matrixSlug = () => `matrix-${process.pid}-${Date.now().toString(36)}-${slugs++}`.slice(0, 40);
 
 const appendEntry = {
   id: "m-matrix",
@@ -119,6 +136,78 @@ const calls: Call[] = [
     path: () => "/api/chat",
     data: (n) => chatBody(n.thread, "matrix"),
     scope: "thread",
+  },
+  { file: "workspaces/route.ts", method: "GET", path: () => "/api/workspaces", scope: "collection" },
+  {
+    file: "workspaces/route.ts",
+    method: "POST",
+    path: () => "/api/workspaces",
+    data: () => ({ name: "Matrix", slug: matrixSlug() }),
+    scope: "collection",
+  },
+  {
+    file: "workspaces/active/route.ts",
+    method: "PUT",
+    path: () => "/api/workspaces/active",
+    data: (n) => ({ workspaceId: n.workspace }),
+    scope: "workspace",
+  },
+  {
+    file: "workspaces/[id]/route.ts",
+    method: "GET",
+    path: (n) => `/api/workspaces/${n.workspace}`,
+    scope: "workspace",
+  },
+  {
+    file: "workspaces/[id]/route.ts",
+    method: "PATCH",
+    path: (n) => `/api/workspaces/${n.workspace}`,
+    data: () => ({ name: "Renamed by the matrix" }),
+    scope: "workspace",
+  },
+  {
+    file: "workspaces/[id]/route.ts",
+    method: "DELETE",
+    path: (n) => `/api/workspaces/${n.workspace}`,
+    scope: "workspace",
+  },
+  {
+    file: "workspaces/[id]/invitations/route.ts",
+    method: "POST",
+    path: (n) => `/api/workspaces/${n.workspace}/invitations`,
+    data: () => ({ email: `matrix-${process.pid}-${slugs++}@example.com`, role: "owner" }),
+    scope: "workspace",
+  },
+  {
+    file: "workspaces/[id]/invitations/[invitationId]/route.ts",
+    method: "DELETE",
+    path: (n) => `/api/workspaces/${n.workspace}/invitations/${n.workspaceInvitation}`,
+    scope: "workspace",
+  },
+  {
+    file: "workspaces/[id]/members/[memberId]/route.ts",
+    method: "PATCH",
+    path: (n) => `/api/workspaces/${n.workspace}/members/${n.member}`,
+    data: () => ({ role: "admin" }),
+    scope: "workspace",
+  },
+  {
+    file: "workspaces/[id]/members/[memberId]/route.ts",
+    method: "DELETE",
+    path: (n) => `/api/workspaces/${n.workspace}/members/${n.member}`,
+    scope: "workspace",
+  },
+  {
+    file: "workspaces/[id]/leave/route.ts",
+    method: "POST",
+    path: (n) => `/api/workspaces/${n.workspace}/leave`,
+    scope: "workspace",
+  },
+  {
+    file: "invitations/[id]/accept/route.ts",
+    method: "POST",
+    path: (n) => `/api/invitations/${n.workspaceInvitation}/accept`,
+    scope: "workspace invitation",
   },
   { file: "admin/users/route.ts", method: "GET", path: () => "/api/admin/users?q=matrix", scope: "admin" },
   { file: "admin/users/[id]/route.ts", method: "GET", path: (n) => `/api/admin/users/${n.user}`, scope: "admin" },
@@ -235,6 +324,64 @@ let nonce = 0;
 const setPending = (userId: string) =>
   withDb((c) => c.query(`update "user" set approval_status = 'pending' where id = $1`, [userId]));
 
+/** Marks the address verified (as the mailed link does) once the server's session reads say so; its email. */
+async function verified(client: Client): Promise<string> {
+  const email = await withDb(async (c) => {
+    await c.query(`update "user" set email_verified = true where id = $1`, [client.userId]);
+    return (await c.query(`select email from "user" where id = $1`, [client.userId])).rows[0].email as string;
+  });
+  await expect
+    .poll(async () => (await (await client.request.get("/api/auth/get-session")).json())?.user?.emailVerified)
+    .toBe(true);
+  return email;
+}
+
+const noWorkspace = { workspace: "x".repeat(32), member: "x".repeat(32), workspaceInvitation: "x".repeat(32) };
+
+/**
+ * The workspace names a call acts on. "workspace": the owner's, the target a second owner (so the
+ * owner may leave or remove them), with one pending invitation. "workspace invitation": the
+ * target's workspace, inviting the owner's (verified) address.
+ */
+async function workspaceNames(scope: Scope, owner: Client, target: Client): Promise<typeof noWorkspace> {
+  if (scope !== "workspace" && scope !== "workspace invitation") return noWorkspace;
+  const [host, guest] = scope === "workspace" ? [owner, target] : [target, owner];
+  const created = await host.request.post("/api/workspaces", { data: { name: "Matrix", slug: matrixSlug() } });
+  expect(created.status()).toBe(201);
+  const workspace = (await created.json()).id as string;
+  const inviteTo = async (email: string, role: string) => {
+    const response = await host.request.post(`/api/workspaces/${workspace}/invitations`, { data: { email, role } });
+    expect(response.status()).toBe(201);
+    return (await response.json()).invitation.id as string;
+  };
+  const guestEmail = await verified(guest);
+  if (scope === "workspace invitation")
+    return { workspace, member: noWorkspace.member, workspaceInvitation: await inviteTo(guestEmail, "member") };
+  expect((await guest.request.post(`/api/invitations/${await inviteTo(guestEmail, "owner")}/accept`)).status()).toBe(
+    200,
+  );
+  const workspaceInvitation = await inviteTo(`matrix-pending-${process.pid}-${slugs++}@example.com`, "member");
+  const { members } = (await (await host.request.get(`/api/workspaces/${workspace}`)).json()) as {
+    members: { id: string; userId: string }[];
+  };
+  return { workspace, member: members.find((m) => m.userId === guest.userId)!.id, workspaceInvitation };
+}
+
+/** A workspace's rows, its members' and invitations', as text. */
+const snapshotWorkspace = (id: string) =>
+  withDb(async (client) => {
+    const rows = async (query: string) => (await client.query(query, [id])).rows.map((r) => r.row as string);
+    return {
+      workspace: await rows(`select row_to_json(t)::text as row from workspace t where id = $1`),
+      members: await rows(
+        `select row_to_json(t)::text as row from workspace_member t where workspace_id = $1 order by 1`,
+      ),
+      invitations: await rows(
+        `select row_to_json(t)::text as row from workspace_invitation t where workspace_id = $1 order by 1`,
+      ),
+    };
+  });
+
 test.describe("the isolation matrix", () => {
   test.describe.configure({ mode: "serial" });
 
@@ -278,6 +425,7 @@ test.describe("the isolation matrix", () => {
           user: owner.userId,
           invitation: crypto.randomUUID(),
           attachment: crypto.randomUUID(),
+          ...noWorkspace,
         });
         expect(response.status(), who).toBe(call.status);
         const body = await response.text();
@@ -290,9 +438,13 @@ test.describe("the isolation matrix", () => {
 
   for (const call of calls.filter((c) => declaredFor(c) !== "public")) {
     const access = declaredFor(call);
-    test(`${call.method} ${call.file}: anonymous and banned 401, pending 403, ${access === "admin" ? "a user 403, an admin 2xx" : "others and admins 404, the owner 2xx"}`, async ({
-      playwright,
-    }) => {
+    const expected =
+      access === "admin"
+        ? "a user 403, an admin 2xx"
+        : call.scope === "workspace invitation"
+          ? "others and admins 403, the invitee 2xx"
+          : "others and admins 404, the owner 2xx";
+    test(`${call.method} ${call.file}: anonymous and banned 401, pending 403, ${expected}`, async ({ playwright }) => {
       expect(access, `the access ${call.method} ${call.file} declares`).toBe(accessOf[call.scope]);
       // An owner with a thread, a title and messages no one else may see.
       const secret = `owned secret ${process.pid}-${nonce++}`;
@@ -318,10 +470,21 @@ test.describe("the isolation matrix", () => {
         multipart: { file: { name: `${secret}.txt`, mimeType: "text/plain", buffer: Buffer.from(secret) } },
       });
       expect(upload.status()).toBe(201);
-      const names: Names = { thread: thread.id, user: target.userId, invitation, attachment: (await upload.json()).id };
+      const names: Names = {
+        thread: thread.id,
+        user: target.userId,
+        invitation,
+        attachment: (await upload.json()).id,
+        ...(await workspaceNames(call.scope, owner, target)),
+      };
 
       const watched = [owner.userId, other.userId, pending.userId, banned.userId, target.userId];
-      const before = { users: await snapshotUsers(watched), admin: await snapshotAdminState() };
+      const state = async () => ({
+        users: await snapshotUsers(watched),
+        admin: await snapshotAdminState(),
+        workspace: await snapshotWorkspace(names.workspace),
+      });
+      const before = await state();
 
       for (const [who, client] of [
         ["anonymous", anonymous],
@@ -355,6 +518,26 @@ test.describe("the isolation matrix", () => {
             error: { code: "not_found", message: missing, requestId: response.headers()["x-request-id"] },
           });
         }
+      } else if (call.scope === "workspace") {
+        // A workspace one is not in is missing, to admins of the instance too.
+        for (const response of [asUser, asAdmin!]) {
+          expect(response.status()).toBe(404);
+          expect(await response.json()).toEqual({
+            error: {
+              code: "not_found",
+              message: "Workspace not found.",
+              requestId: response.headers()["x-request-id"],
+            },
+          });
+        }
+      } else if (call.scope === "workspace invitation") {
+        // The link is the invitation's only secret: whoever holds it but is not the invited address is refused.
+        for (const response of [asUser, asAdmin!]) {
+          expect(response.status()).toBe(403);
+          expect(await response.json()).toEqual({
+            error: { code: "forbidden", message: expect.any(String), requestId: response.headers()["x-request-id"] },
+          });
+        }
       } else {
         for (const response of [asUser, asAdmin!]) {
           expect(response.status()).toBeLessThan(300);
@@ -364,8 +547,7 @@ test.describe("the isolation matrix", () => {
         }
       }
       // Refused: every row these accounts own, and every invitation and setting, is exactly as it was.
-      if (call.scope !== "collection")
-        expect({ users: await snapshotUsers(watched), admin: await snapshotAdminState() }).toEqual(before);
+      if (call.scope !== "collection") expect(await state()).toEqual(before);
 
       const allowed =
         access === "admin" ? await send(admin.request, call, names) : await send(owner.request, call, names);

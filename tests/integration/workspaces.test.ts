@@ -212,6 +212,60 @@ describe.each(engines)("workspaces on $name", ({ open }) => {
     expect(sessions.every((s) => s.active === null)).toBe(true);
   });
 
+  it("a non-member hears exactly what a missing workspace gets from every action; one slug taken twice at once is one 409", async () => {
+    const { alice, bob, carol, workspace } = await team();
+    const [bobMember] = await handle.db
+      .select({ id: workspaceMember.id })
+      .from(workspaceMember)
+      .where(eq(workspaceMember.userId, bob.user.id));
+    const missing = "x".repeat(32);
+    const invitation = await actions.invite(alice, workspace.id, {
+      email: uniqueEmail("later"),
+      role: "member",
+      days: 1,
+    });
+    for (const id of [workspace.id, missing]) {
+      for (const attempt of [
+        () => actions.rename(carol, id, "mine"),
+        () => actions.setQuota(carol, id, 1),
+        () => actions.remove(carol, id),
+        () => actions.invite(carol, id, { email: carol.email, role: "owner", days: 1 }),
+        () => actions.revokeInvitation(carol, id, invitation.id),
+        () => actions.removeMember(carol, id, bobMember.id),
+        () => actions.changeRole(carol, id, bobMember.id, "owner"),
+        () => actions.leave(carol, id),
+        () => actions.switchTo(carol, id),
+      ]) {
+        await expect(attempt()).rejects.toMatchObject({ code: "not_found", message: "Workspace not found." });
+      }
+    }
+    expect(await store.detailsForMember(alice.user.id, workspace.id)).toMatchObject({
+      workspace: { name: "Acme", tokenQuota: null },
+      members: [{ role: "owner" }, { role: "member" }],
+    });
+
+    // A member holding a second pending invitation (one made before they joined) hears so, and it stays pending.
+    const leftOver = `leftover${Math.random().toString(36).slice(2).padEnd(16, "0")}`;
+    await handle.db.insert(workspaceInvitation).values({
+      id: leftOver,
+      organizationId: workspace.id,
+      email: bob.email.toLowerCase(),
+      role: "admin",
+      expiresAt: new Date(Date.now() + 86_400_000),
+      inviterId: alice.user.id,
+    });
+    await expect(actions.accept(bob, leftOver)).rejects.toMatchObject({ code: "conflict" });
+    expect(await store.membershipForUser(bob.user.id, { id: workspace.id })).toMatchObject({ role: "member" });
+
+    const taken = slug("race");
+    const both = await Promise.allSettled([
+      actions.create(alice, { name: "One", slug: taken }),
+      actions.create(carol, { name: "Two", slug: taken }),
+    ]);
+    expect(both.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(both.find((r) => r.status === "rejected")).toMatchObject({ reason: { code: "conflict" } });
+  });
+
   it("switching to a workspace one is not a member of is refused", async () => {
     const { workspace, carol } = await team();
     await expect(actions.switchTo(carol, workspace.id)).rejects.toMatchObject({ code: "not_found" });

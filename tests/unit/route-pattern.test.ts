@@ -12,8 +12,8 @@ describe("route patterns for logs and metrics", () => {
       );
     })(apiDir).filter((f) => !f.startsWith("auth") && !f.startsWith("[...path]"));
     for (const file of files) {
-      const sample = `/api/${file.replaceAll(/\[id\]/g, "0b0e6a52-6f50-4a7c-9d35-3a0b3d4c1e77")}`;
-      expect(routePatternOf(sample), file).toBe(`/api/${file.replaceAll("[id]", ":id")}`);
+      const sample = `/api/${file.replaceAll(/\[\w+\]/g, "0b0e6a52-6f50-4a7c-9d35-3a0b3d4c1e77")}`;
+      expect(routePatternOf(sample), file).toBe(`/api/${file.replaceAll(/\[(\w+)\]/g, ":$1")}`);
     }
   });
 
@@ -31,6 +31,8 @@ describe("route patterns for logs and metrics", () => {
     expect(routePatternOf("/chat/0b0e6a52-6f50-4a7c-9d35-3a0b3d4c1e77")).toBe("/chat/:id");
     expect(routePatternOf("/w/acme/chat/0b0e6a52-6f50-4a7c-9d35-3a0b3d4c1e77")).toBe("/w/:slug/chat/:id");
     expect(routePatternOf("/w/acme")).toBe("/w/:slug");
-    expect(routePatternOf("/invite/Xq3secretInvitationId")).toBe("/invite/:id");
+    expect(routePatternOf("/invite/Abc123SecretInvitationId")).toBe("/invite/:id");
+    expect(routePatternOf("/api/invitations/Abc123SecretInvitationId/accept")).toBe("/api/invitations/:id/accept");
+    expect(routePatternOf("/api/workspaces/active")).toBe("/api/workspaces/active");
   });
 });
