@@ -7,12 +7,9 @@ import { getModel } from "@/lib/chat/models";
 import { isDatabaseNotMigrated } from "@/lib/db/database";
 import { getPageSession, workspaceActions } from "@/lib/http/caller";
 import { limits } from "@/lib/http/limits";
-import { createWorkspaceCreationPolicy } from "@/lib/workspaces/creation-policy";
+import { workspaceCreationPolicy } from "@/lib/workspaces/creation-policy";
 import { workspaces } from "@/lib/workspaces/workspaces";
 import { workspaceSlugPattern, type WorkspaceJson } from "@/lib/shared/workspaces";
-
-/** Who may create a workspace (WORKSPACE_CREATION, or an admin's choice on /admin): for the switcher's "New workspace". */
-export const workspaceCreation = createWorkspaceCreationPolicy();
 
 /**
  * The workspace an address names (`/w/:slug…`) with the person's role in it, or the 404 page:
@@ -48,7 +45,7 @@ export async function readChatShellState(space: { slug: string } | null = null):
   await workspaceActions.switchTo(session, workspace?.id ?? null);
   const [listed, canCreate] = await Promise.all([
     workspaces.listForUser(session.user.id),
-    workspaceCreation.mayCreate(session.user),
+    workspaceCreationPolicy.mayCreate(session.user),
   ]);
   const model = getModel();
   return {

@@ -5,7 +5,7 @@ import { FormError, inputClass, primaryButton } from "@/components/account/form-
 import { loadPage } from "@/lib/client/load-page";
 import { useHydrated } from "@/lib/client/use-hydrated";
 import { workspaceApi } from "@/lib/client/workspace-api";
-import { slugFromName, spacePath, workspaceSlugPattern } from "@/lib/shared/workspaces";
+import { slugFromName, spacePath, workspaceNameMaxChars, workspaceSlugPattern } from "@/lib/shared/workspaces";
 
 /**
  * Name and address of a new workspace. The address follows the name until the person edits it;
@@ -41,7 +41,7 @@ export function NewWorkspaceForm() {
           value={name}
           onChange={(event) => setName(event.target.value)}
           required
-          maxLength={80}
+          maxLength={workspaceNameMaxChars}
           autoComplete="off"
         />
       </label>

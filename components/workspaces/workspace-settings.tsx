@@ -6,7 +6,13 @@ import { Section, button, input, when } from "@/components/account/section";
 import { loadPage } from "@/lib/client/load-page";
 import { useHydrated } from "@/lib/client/use-hydrated";
 import { workspaceApi, type CreatedInvitation, type WorkspaceDetailsJson } from "@/lib/client/workspace-api";
-import { managesMembers, spacePath, workspaceRoleNames, type WorkspaceRoleName } from "@/lib/shared/workspaces";
+import {
+  managesMembers,
+  spacePath,
+  workspaceRoleNames,
+  type WorkspaceRoleName,
+  workspaceNameMaxChars,
+} from "@/lib/shared/workspaces";
 
 type Member = WorkspaceDetailsJson["members"][number];
 type Invitation = WorkspaceDetailsJson["invitations"][number];
@@ -122,7 +128,7 @@ function NameSection({
         <form onSubmit={rename} className="flex flex-wrap items-end gap-2">
           <label className="flex min-w-48 flex-1 flex-col gap-1 text-sm">
             Name
-            <input name="name" defaultValue={name} required maxLength={80} className={input} />
+            <input name="name" defaultValue={name} required maxLength={workspaceNameMaxChars} className={input} />
           </label>
           <button type="submit" className={button} disabled={!hydrated || busy}>
             Save

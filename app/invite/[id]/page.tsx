@@ -58,10 +58,8 @@ export default async function InvitationPage({ params }: Props) {
         <a href={signInPathFor(here)} className={primaryLink}>
           Sign in to accept
         </a>
-        <a
-          href={`/sign-up?workspace-invite=${encodeURIComponent(invitation.id)}&callbackURL=${encodeURIComponent(here)}`}
-          className={link}
-        >
+        {/* The sign-up page comes back here once the account is made. */}
+        <a href={`/sign-up?workspace-invite=${encodeURIComponent(invitation.id)}`} className={link}>
           Create an account
         </a>
       </div>

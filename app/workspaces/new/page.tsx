@@ -1,11 +1,11 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
-import { workspaceCreation } from "@/app/chat-shell-state";
 import { NewWorkspaceForm } from "@/components/workspaces/new-workspace-form";
 import { signInPathFor } from "@/lib/auth/safe-redirect";
 import { isEmailVerificationPending, isPendingApproval } from "@/lib/auth/session";
 import { getPageSession } from "@/lib/http/caller";
+import { workspaceCreationPolicy } from "@/lib/workspaces/creation-policy";
 
 export const metadata: Metadata = { title: "New workspace · Threadkeeper" };
 
@@ -15,7 +15,7 @@ export default async function NewWorkspacePage() {
   if (!session) redirect(signInPathFor("/workspaces/new"));
   // The chat page says why such an account cannot do anything yet.
   if (isEmailVerificationPending(session) || isPendingApproval(session)) redirect("/");
-  const allowed = await workspaceCreation.mayCreate(session.user);
+  const allowed = await workspaceCreationPolicy.mayCreate(session.user);
   return (
     <main className="mx-auto max-w-md space-y-6 p-4 sm:p-8">
       <div className="flex items-center justify-between gap-2">
