@@ -13,6 +13,7 @@ import { ThemeSelect } from "@/components/theme-select";
 import { ThreadList } from "@/components/chat/thread-list";
 import { ThreadSearch } from "@/components/chat/thread-search";
 import { ThreadUrlSync } from "@/components/chat/thread-url-sync";
+import { SpaceKeeper } from "@/components/workspaces/space-keeper";
 import { WorkspaceSwitcher } from "@/components/workspaces/workspace-switcher";
 import { spacePath, type WorkspaceJson } from "@/lib/shared/workspaces";
 
@@ -53,6 +54,7 @@ export function ChatApp({
       workspaceId={workspaceId}
     >
       <ReloadOnAuth initialUserId={user.id} />
+      <SpaceKeeper workspaceId={workspaceId} />
       <ThreadUrlSync spacePath={spacePath(space.workspace)} />
       <ResumeReply />
       <div className="flex h-dvh flex-col">
@@ -143,7 +145,7 @@ export function ChatApp({
             }}
           >
             <WorkspaceSwitcher active={space.workspace} workspaces={space.workspaces} canCreate={space.canCreate} />
-            <ThreadSearch />
+            <ThreadSearch workspaceId={workspaceId} />
             <ThreadList />
           </nav>
           <main className="min-w-0 flex-1">{children}</main>

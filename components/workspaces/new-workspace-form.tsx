@@ -33,47 +33,50 @@ export function NewWorkspaceForm() {
   };
 
   return (
-    <form onSubmit={create} className="space-y-4">
-      <label className="block space-y-1 text-sm font-medium">
-        <span>Name</span>
-        <input
-          className={inputClass}
-          value={name}
-          onChange={(event) => setName(event.target.value)}
-          required
-          maxLength={workspaceNameMaxChars}
-          autoComplete="off"
-        />
-      </label>
-      <div className="space-y-1 text-sm font-medium">
-        <label htmlFor="workspace-slug">Address</label>
-        <span className="flex items-center gap-1">
-          <span className="text-zinc-500" aria-hidden>
-            /w/
-          </span>
+    <form onSubmit={create}>
+      {/* Nothing typed before hydration is lost (React would reset it), and nothing is sent natively. */}
+      <fieldset disabled={!hydrated || pending} className="space-y-4">
+        <label className="block space-y-1 text-sm font-medium">
+          <span>Name</span>
           <input
-            id="workspace-slug"
             className={inputClass}
-            value={shownSlug}
-            onChange={(event) => {
-              setSlugEdited(true);
-              setSlug(event.target.value.toLowerCase());
-            }}
+            value={name}
+            onChange={(event) => setName(event.target.value)}
             required
-            pattern={workspaceSlugPattern.source.slice(1, -1)}
-            title="2 to 40 lowercase letters, digits and single hyphens, starting and ending with a letter or digit"
-            aria-describedby="workspace-slug-help"
+            maxLength={workspaceNameMaxChars}
             autoComplete="off"
           />
-        </span>
-        <p id="workspace-slug-help" className="text-xs font-normal text-zinc-500">
-          Lowercase letters, digits and hyphens; the workspace&apos;s pages live at /w/{shownSlug || "…"}.
-        </p>
-      </div>
-      <FormError message={error} />
-      <button type="submit" className={primaryButton} disabled={!hydrated || pending}>
-        Create workspace
-      </button>
+        </label>
+        <div className="space-y-1 text-sm font-medium">
+          <label htmlFor="workspace-slug">Address</label>
+          <span className="flex items-center gap-1">
+            <span className="text-zinc-500" aria-hidden>
+              /w/
+            </span>
+            <input
+              id="workspace-slug"
+              className={inputClass}
+              value={shownSlug}
+              onChange={(event) => {
+                setSlugEdited(true);
+                setSlug(event.target.value.toLowerCase());
+              }}
+              required
+              pattern={workspaceSlugPattern.source.slice(1, -1)}
+              title="2 to 40 lowercase letters, digits and single hyphens, starting and ending with a letter or digit"
+              aria-describedby="workspace-slug-help"
+              autoComplete="off"
+            />
+          </span>
+          <p id="workspace-slug-help" className="text-xs font-normal text-zinc-500">
+            Lowercase letters, digits and hyphens; the workspace&apos;s pages live at /w/{shownSlug || "…"}.
+          </p>
+        </div>
+        <FormError message={error} />
+        <button type="submit" className={primaryButton}>
+          Create workspace
+        </button>
+      </fieldset>
     </form>
   );
 }

@@ -162,7 +162,9 @@ export const api = {
   saveMessage: (id: string, entry: ApiMessage) =>
     call<void>(`${threadPath(id)}/messages`, { method: "POST", body: json(entry) }),
   searchThreads: (q: string, signal?: AbortSignal) =>
-    call<{ results: ApiSearchResult[] }>(`/api/search?${new URLSearchParams({ q })}`, { signal }),
+    call<{ results: ApiSearchResult[]; workspaceId: string | null }>(`/api/search?${new URLSearchParams({ q })}`, {
+      signal,
+    }),
   uploadAttachment,
   deleteAttachment: (id: string) => call<void>(`/api/attachments/${encodeURIComponent(id)}`, { method: "DELETE" }),
   generateTitle: (id: string) => call<ApiThread>(`${threadPath(id)}/title`, { method: "POST" }),

@@ -31,6 +31,32 @@ async function invite(request: APIRequestContext, workspaceId: string, email: st
   return ((await response.json()) as { url: string }).url;
 }
 
+/**
+ * Whatever space the header names, the sidebar (list and search) never holds a title of the other
+ * space, at any moment: watched in this document and in any loaded later. The returned list
+ * collects what was seen.
+ */
+async function watchForFlashes(
+  page: Page,
+  spaces: { workspace: string; personalTitle: string; workspaceTitle: string },
+): Promise<string[]> {
+  const flashes: string[] = [];
+  await page.exposeFunction("__spaceFlash", (seen: string) => flashes.push(seen));
+  const watch = ({ workspace, personalTitle, workspaceTitle }: typeof spaces) => {
+    const check = () => {
+      const space = document.querySelector('[data-testid="current-space"]')?.textContent;
+      const sidebar = document.querySelector('nav[aria-label="Threads"]')?.textContent ?? "";
+      const report = (window as unknown as { __spaceFlash: (s: string) => void }).__spaceFlash;
+      if (space === "Personal" && sidebar.includes(workspaceTitle)) report(`Personal showed: ${sidebar}`);
+      if (space === workspace && sidebar.includes(personalTitle)) report(`${space} showed: ${sidebar}`);
+    };
+    new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true });
+  };
+  await page.addInitScript(watch, spaces);
+  await page.evaluate(watch, spaces);
+  return flashes;
+}
+
 test("a workspace made in the browser: invite, accept through the link, switch spaces with no flash of the other one", async ({
   browser,
 }) => {
@@ -63,20 +89,11 @@ test("a workspace made in the browser: invite, accept through the link, switch s
 
   // Switching: whatever the header names, the list never holds the other space's threads, at any
   // moment (watched in this document, and in any loaded later).
-  const flashes: string[] = [];
-  await alice.page.exposeFunction("__spaceFlash", (seen: string) => flashes.push(seen));
-  const watch = ({ workspaceName }: { workspaceName: string }) => {
-    const check = () => {
-      const space = document.querySelector('[data-testid="current-space"]')?.textContent;
-      const list = document.querySelector('nav[aria-label="Threads"]')?.textContent ?? "";
-      const report = (window as unknown as { __spaceFlash: (s: string) => void }).__spaceFlash;
-      if (space === "Personal" && list.includes("team beta")) report(`Personal showed: ${list}`);
-      if (space === workspaceName && list.includes("personal alpha")) report(`${space} showed: ${list}`);
-    };
-    new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true });
-  };
-  await alice.page.addInitScript(watch, { workspaceName: name });
-  await alice.page.evaluate(watch, { workspaceName: name });
+  const flashes = await watchForFlashes(alice.page, {
+    workspace: name,
+    personalTitle: "personal alpha",
+    workspaceTitle: "team beta",
+  });
   const inPersonal = async () => {
     await expect(alice.page).toHaveURL(/\/$/);
     await expect(currentSpace(alice.page)).toHaveText("Personal");
@@ -133,6 +150,15 @@ test("a workspace made in the browser: invite, accept through the link, switch s
   await expect(alice.page).toHaveURL(new RegExp(`/chat/${personalThread}$`));
   await expect(currentSpace(alice.page)).toHaveText("Personal");
   await expect(chat.userMessages).toContainText("personal alpha");
+
+  // Only a page that names a space moves the session: the account page (whose links to "/" the
+  // router may prefetch) leaves it where it was.
+  await alice.page.goto(`/w/${slug}`);
+  await alice.page.goto("/account");
+  await expect(alice.page.getByRole("link", { name: "Back to chats" })).toBeVisible();
+  await alice.page.waitForTimeout(1000);
+  const { active } = (await (await alice.page.request.get("/api/workspaces")).json()) as { active: { slug: string } };
+  expect(active.slug).toBe(slug);
 
   // Invite from the settings page: the link is shown once.
   const bobEmail = uniqueEmail("bob");
@@ -274,11 +300,49 @@ test("settings: a role changed, a member removed, the last owner cannot leave, a
   for (const person of [alice, bob, dave]) await person.context.close();
 });
 
+test("another tab moves the session: this tab's search and new threads stay in its own space", async ({ page }) => {
+  const chat = chatPage(page);
+  await signUp(page, "Two tabs", uniqueEmail("two-tabs"));
+  expect((await page.request.post("/api/threads", { data: { title: "Personal alpha notes" } })).status()).toBe(201);
+  const { name, slug } = uniqueWorkspace("Tabs");
+  const created = await page.request.post("/api/workspaces", { data: { name, slug } });
+  const workspace = (await created.json()) as { id: string };
+  expect((await page.request.post("/api/threads", { data: { title: "Team beta notes" } })).status()).toBe(201);
+  await page.goto(`/w/${slug}`);
+  await expect(chat.threadList.getByText("Team beta notes")).toBeVisible();
+  const flashes = await watchForFlashes(page, {
+    workspace: name,
+    personalTitle: "Personal alpha",
+    workspaceTitle: "Team beta",
+  });
+
+  // The other tab opens the personal space: the session is there now.
+  const other = await page.context().newPage();
+  await other.goto("/");
+  await expect(chatPage(other).threadList.getByText("Personal alpha notes")).toBeVisible();
+  const search = chat.threadList.getByRole("searchbox", { name: "Search threads" });
+  await search.fill("alpha");
+  await expect(chat.threadList.getByText("No threads match.")).toBeVisible();
+  await search.fill("beta");
+  await expect(chat.threadList.getByRole("list", { name: "Search results" })).toContainText("Team beta notes");
+  await search.fill("");
+
+  await other.reload();
+  await expect(chatPage(other).threadList.getByText("Personal alpha notes")).toBeVisible();
+  await chat.send("made in the workspace tab");
+  await expect(chat.threadList.getByText("Title: made in the workspace tab")).toBeVisible();
+  await expect(page).toHaveURL(new RegExp(`/w/${slug}/chat/[0-9a-f-]{36}$`));
+  const thread = (await (await page.request.get(`/api/threads/${chat.threadId()}`)).json()) as { workspaceId: string };
+  expect(thread.workspaceId).toBe(workspace.id);
+  expect(flashes).toEqual([]);
+  await other.close();
+});
+
 test.describe("on a phone", () => {
   test.use({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
 
   test("the header names the space, and the switcher is in the Threads drawer", async ({ page }) => {
-    await signUp(page, "Phone switcher");
+    await signUp(page, "Phone switcher", uniqueEmail("phone-switcher"));
     const { name, slug } = uniqueWorkspace("Pocket");
     expect((await page.request.post("/api/workspaces", { data: { name, slug } })).status()).toBe(201);
     await page.goto("/");

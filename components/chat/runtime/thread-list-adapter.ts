@@ -3,6 +3,7 @@
 import type { RemoteThreadListAdapter } from "@assistant-ui/react";
 import { createAssistantStream } from "assistant-stream";
 import { useThreadHistory } from "@/components/chat/runtime/history-adapter";
+import { readInSpace } from "@/components/chat/runtime/space-guard";
 import type { RuntimeCache } from "@/components/chat/runtime/runtime-cache";
 import { api, type ApiThread } from "@/lib/client/api-client";
 import { workspaceApi } from "@/lib/client/workspace-api";
@@ -23,11 +24,6 @@ const toMetadata = (t: ApiThread): RemoteThreadMetadata => ({
  */
 type ListCursor = { regular: string | null; archived: string | null };
 
-/** How long a page of another space waits before it is asked for again (a switch may be landing). */
-const otherSpaceRetryMs = 300;
-
-const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * The thread list on the API for one space (`workspaceId`, null: personal); each thread's history
  * reads and writes through `cache`. Made once per runtime, and a runtime is made per space.
@@ -37,22 +33,15 @@ export function createThreadListAdapter(cache: RuntimeCache, workspaceId: string
     after === null
       ? { threads: [], nextCursor: null, workspaceId }
       : api.listThreads({ status, after: after || undefined });
-  const pages = (cursor: ListCursor) =>
-    Promise.all([page("regular", cursor.regular), page("archived", cursor.archived)]);
-  const ours = (listed: { workspaceId: string | null }[]) => listed.every((p) => p.workspaceId === workspaceId);
   return {
     async list(params) {
       const cursor: ListCursor = params?.after ? JSON.parse(params.after) : { regular: "", archived: "" };
-      // The server lists the session's active space, which another tab (or a page this tab left
-      // by Back) may have moved: a page of another space is never shown. Once more after a short
-      // wait, with this page's space made active again; then the list shows its error.
-      let [regular, archived] = await pages(cursor);
-      if (!ours([regular, archived])) {
-        await wait(otherSpaceRetryMs);
-        await workspaceApi.setActive(workspaceId);
-        [regular, archived] = await pages(cursor);
-        if (!ours([regular, archived])) throw new Error("The list of another space came back; reload the page.");
-      }
+      // The server lists the session's active space: a page of another one is never shown.
+      const [regular, archived] = await readInSpace(
+        workspaceId,
+        () => Promise.all([page("regular", cursor.regular), page("archived", cursor.archived)]),
+        (listed) => listed.map((p) => p.workspaceId),
+      );
       const next: ListCursor = { regular: regular.nextCursor, archived: archived.nextCursor };
       return {
         threads: [...regular.threads, ...archived.threads].map(toMetadata),
@@ -60,7 +49,16 @@ export function createThreadListAdapter(cache: RuntimeCache, workspaceId: string
       };
     },
     async initialize() {
-      const thread = await api.createThread();
+      // A new thread goes to the session's active space. Another tab may have moved it: a thread
+      // made elsewhere is taken back, and made again here once this page's space is active again.
+      let thread = await api.createThread();
+      if (thread.workspaceId !== workspaceId) {
+        await api.deleteThread(thread.id).catch(() => {});
+        await workspaceApi.setActive(workspaceId);
+        thread = await api.createThread();
+        if (thread.workspaceId !== workspaceId)
+          throw new Error("The thread was made in another space: reload the page.");
+      }
       return { remoteId: thread.id };
     },
     async rename(remoteId, title) {
