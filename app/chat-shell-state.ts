@@ -1,4 +1,5 @@
 import "server-only";
+import { headers } from "next/headers";
 import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
 import type { ChatShellState } from "@/components/chat/chat-shell";
@@ -22,6 +23,18 @@ export const workspaceForSlug = cache(async (userId: string, slug: string): Prom
   return found;
 });
 
+type PageSession = NonNullable<Awaited<ReturnType<typeof getPageSession>>>;
+
+/**
+ * A page whose address names a space makes it the session's active one, as it renders. A router
+ * prefetch (a link scrolled into view) is not a visit, so it moves nothing: the list on the page
+ * then opened makes its space active itself if it finds the session elsewhere.
+ */
+export async function enterSpace(session: PageSession, workspaceId: string | null) {
+  if ((await headers()).has("next-router-prefetch")) return;
+  await workspaceActions.switchTo(session, workspaceId);
+}
+
 /**
  * For the chat pages (`/`, `/chat/:id`, `/w/:slug`, `/w/:slug/chat/:id`): what ChatShell shows
  * around the thread, read on the server. `space` is the workspace the address names (null: the
@@ -42,7 +55,7 @@ export async function readChatShellState(space: { slug: string } | null = null):
   if (isEmailVerificationPending(session)) return { screen: "email-verification-pending", email: session.user.email };
   if (isPendingApproval(session)) return { screen: "pending-approval" };
   const workspace = space ? await workspaceForSlug(session.user.id, space.slug) : null;
-  await workspaceActions.switchTo(session, workspace?.id ?? null);
+  await enterSpace(session, workspace?.id ?? null);
   const [listed, canCreate] = await Promise.all([
     workspaces.listForUser(session.user.id),
     workspaceCreationPolicy.mayCreate(session.user),

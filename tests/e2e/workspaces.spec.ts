@@ -330,7 +330,7 @@ test("another tab moves the session: this tab's search and new threads stay in i
   await other.reload();
   await expect(chatPage(other).threadList.getByText("Personal alpha notes")).toBeVisible();
   await chat.send("made in the workspace tab");
-  await expect(chat.threadList.getByText("Title: made in the workspace tab")).toBeVisible();
+  await expect(chat.threadList.getByText("Title: made in the workspace")).toBeVisible();
   await expect(page).toHaveURL(new RegExp(`/w/${slug}/chat/[0-9a-f-]{36}$`));
   const thread = (await (await page.request.get(`/api/threads/${chat.threadId()}`)).json()) as { workspaceId: string };
   expect(thread.workspaceId).toBe(workspace.id);

@@ -1,10 +1,10 @@
 import type { Metadata } from "next";
 import { notFound, redirect } from "next/navigation";
-import { workspaceForSlug } from "@/app/chat-shell-state";
+import { enterSpace, workspaceForSlug } from "@/app/chat-shell-state";
 import { WorkspaceSettings } from "@/components/workspaces/workspace-settings";
 import { signInPathFor } from "@/lib/auth/safe-redirect";
 import { isEmailVerificationPending, isPendingApproval } from "@/lib/auth/session";
-import { getPageSession, workspaceActions } from "@/lib/http/caller";
+import { getPageSession } from "@/lib/http/caller";
 import { invitationDays } from "@/lib/workspaces/invitations";
 import { workspaces } from "@/lib/workspaces/workspaces";
 
@@ -29,7 +29,7 @@ export default async function WorkspaceSettingsPage({ params }: Props) {
   if (isEmailVerificationPending(session) || isPendingApproval(session)) redirect("/");
   const workspace = await workspaceForSlug(session.user.id, slug);
   // The page names a space, so it is the one the person is in from here (as on its chat pages).
-  await workspaceActions.switchTo(session, workspace.id);
+  await enterSpace(session, workspace.id);
   const details = await workspaces.detailsForMember(session.user.id, workspace.id);
   if (!details) notFound();
   return (
