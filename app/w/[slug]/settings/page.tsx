@@ -36,6 +36,12 @@ export default async function WorkspaceSettingsPage({ params }: Props) {
     <WorkspaceSettings
       me={session.user.id}
       invitationDays={invitationDays}
+      // SLOT (h/ws-admin): usage and events for owners and admins. Once its components are merged:
+      // admin={<><WorkspaceUsage workspaceId={workspace.id} canSetQuota={workspace.role === "owner"} />
+      //   <WorkspaceAudit workspaceId={workspace.id} /></>}
+      // (from components/workspaces/workspace-usage.tsx and workspace-audit.tsx; WorkspaceSettings
+      // renders `admin` for owners and admins only, after Invitations).
+      admin={null}
       details={{
         workspace: { ...details.workspace, createdAt: details.workspace.createdAt.toISOString() },
         members: details.members.map((m) => ({ ...m, joinedAt: m.joinedAt.toISOString() })),
