@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useRef, useState, type FormEvent, type ReactNode } from "react";
+import { Fragment, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { Section, button, input, when } from "@/components/account/section";
 import { loadPage } from "@/lib/client/load-page";
 import { useHydrated } from "@/lib/client/use-hydrated";
@@ -22,6 +22,10 @@ const dangerButton =
 const smallField = "rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900";
 
 const roleLabel: Record<WorkspaceRoleName, string> = { owner: "Owner", admin: "Admin", member: "Member" };
+
+/** Changes whenever what the page shows of the workspace changes (a rename, a member, a role, an invitation). */
+const detailsVersion = ({ workspace, members, invitations }: WorkspaceDetailsJson) =>
+  JSON.stringify([workspace.name, members.map((m) => [m.id, m.role]), invitations.map((i) => i.id)]);
 
 /**
  * A call behind a control: `busy` while it runs, then the server's own message as an alert (the
@@ -87,7 +91,8 @@ export function WorkspaceSettings({
           days={invitationDays}
         />
       )}
-      {manager && admin}
+      {/* Read again (remounted) after each change this page makes, so usage and events stay current. */}
+      {manager && <Fragment key={detailsVersion(details)}>{admin}</Fragment>}
       <LeaveOrDeleteSection workspaceId={workspace.id} name={workspace.name} isOwner={workspace.role === "owner"} />
     </main>
   );
