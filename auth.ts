@@ -25,6 +25,7 @@ import { createSignInLockout, readSignInLockoutLimits, signInLockoutHooks } from
 import { createSignupPolicy, readSignupDefaults } from "@/lib/admin/signup-policy";
 import { createWorkspaceCreationPolicy, readWorkspaceCreationDefault } from "@/lib/workspaces/creation-policy";
 import { invitationDays } from "@/lib/workspaces/invitations";
+import { createWorkspaceStore } from "@/lib/workspaces/workspaces";
 import { OIDC_PROVIDER_ID, enabledSocialProviders, isOidcOnly, readOidcConfig } from "@/lib/auth/social-providers";
 
 // The session read every page and API request makes (auth.api.getSession).
@@ -66,6 +67,7 @@ export function createAuth(
   );
   const files = storageFromEnv(env, database);
   const workspaceCreation = createWorkspaceCreationPolicy(database, readWorkspaceCreationDefault(env));
+  const ownedWorkspaces = createWorkspaceStore(database);
   // With mail set up, sign-up answers alike whether or not the address has an account (no session
   // either way; the link signs in), and the owner of a taken address is told by mail instead.
   // Without it (development) there is no inbox to send either to, so sign-up says so at once.
@@ -142,6 +144,19 @@ export function createAuth(
         update: { after: admins.databaseHooks.user.update.after },
         // The rows went with the user (cascade); the attachment files in a filesystem or S3 store go now.
         delete: {
+          // A workspace this account alone owns gets another owner first (or goes, when nobody else is in it).
+          before: async (user) => {
+            for (const handed of await ownedWorkspaces.handOverOwnedBy(user.id))
+              await log.record({
+                action: handed.newOwnerId ? "workspace_member_role_changed" : "workspace_deleted",
+                actor: null,
+                target: handed.newOwnerId ? { id: handed.newOwnerId } : null,
+                workspaceId: handed.workspaceId,
+                detail: handed.newOwnerId
+                  ? { to: "owner", reason: "the last owner's account was deleted" }
+                  : { reason: "its only member's account was deleted" },
+              });
+          },
           after: async (user) => {
             await files
               .removeUser(user.id)

@@ -9,9 +9,10 @@ import { spacePath } from "@/lib/shared/workspaces";
 import { threadPath } from "@/lib/shared/chat-messages";
 
 /**
- * The thread and its messages for someone who may see it, or null: a malformed id, a missing
- * thread and one they may not see are the same null, so they get the same 404 page. Shared by
- * the thread pages and their metadata, so it runs once per request.
+ * The thread and its messages for someone who may see it (its author, or a member it is shared
+ * with: the shared branch, read-only), or null: a malformed id, a missing thread and one they may
+ * not see are the same null, so they get the same 404 page. Shared by the thread pages and their
+ * metadata, so it runs once per request.
  */
 export const loadThread = cache(async (id: string) => {
   const session = await getPageSession();

@@ -5,8 +5,12 @@ import { AuditLog } from "@/components/admin/audit-log";
 import { Invitations } from "@/components/admin/invitations";
 import { audit } from "@/lib/admin/audit";
 import { SignupModeControl } from "@/components/admin/signup-mode";
+import { WorkspaceCreationControl } from "@/components/admin/workspace-creation";
+import { AdminWorkspaces } from "@/components/admin/admin-workspaces";
 import { invitations } from "@/lib/admin/invitations";
 import { signupPolicy } from "@/lib/admin/signup-policy";
+import { workspaceCreationPolicy } from "@/lib/workspaces/creation-policy";
+import { workspaces } from "@/lib/workspaces/workspaces";
 import { adminUsers } from "@/lib/http/caller";
 import { signInPathFor } from "@/lib/auth/safe-redirect";
 import { isAdmin } from "@/lib/auth/session";
@@ -30,16 +34,24 @@ export default async function AdminPage({ searchParams }: Props) {
     since: one(params.since),
     until: one(params.until),
   };
-  const [page, signup, invited, events] = await Promise.all([
+  const [page, signup, creation, invited, spaces, events] = await Promise.all([
     adminUsers.listUsers({ q, after: one(params.after) }),
     signupPolicy.current(),
+    workspaceCreationPolicy.current(),
     invitations.list(),
+    workspaces.overviewForAdmin(),
     audit.listForAdmin({ ...filters, after: one(params.auditAfter) }),
   ]);
   return (
     <AdminUsers me={session.user.id} q={q} users={page.users} nextCursor={page.nextCursor}>
       <SignupModeControl mode={signup.mode} source={signup.source} environment={signupPolicy.defaults.mode} />
+      <WorkspaceCreationControl
+        mode={creation.mode}
+        source={creation.source}
+        environment={workspaceCreationPolicy.environmentMode}
+      />
       <Invitations invitations={invited} />
+      <AdminWorkspaces workspaces={spaces.map((w) => ({ ...w, createdAt: w.createdAt.toISOString() }))} />
       <AuditLog events={events.events} nextCursor={events.nextCursor} filters={filters} />
     </AdminUsers>
   );

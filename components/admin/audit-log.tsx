@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { auditActions, type AuditRow } from "@/lib/shared/admin";
+import { auditActionLabel, auditDetailText } from "@/lib/shared/audit-text";
 
 const field = "rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900";
 const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
@@ -34,7 +35,7 @@ export function AuditLog({
             <option value="">Any</option>
             {auditActions.map((a) => (
               <option key={a} value={a}>
-                {a}
+                {auditActionLabel(a)}
               </option>
             ))}
           </select>
@@ -68,6 +69,7 @@ export function AuditLog({
               <th className="font-normal">Outcome</th>
               <th className="font-normal">Actor</th>
               <th className="font-normal">Target</th>
+              <th className="font-normal">Workspace</th>
               <th className="font-normal">Address</th>
               <th className="font-normal">Detail</th>
             </tr>
@@ -76,18 +78,13 @@ export function AuditLog({
             {events.map((e) => (
               <tr key={e.id}>
                 <td className="tabular-nums">{when(e.at)}</td>
-                <td>{e.action}</td>
+                <td title={e.action}>{auditActionLabel(e.action)}</td>
                 <td>{e.outcome}</td>
                 <td className="break-all">{e.actorEmail ?? "—"}</td>
                 <td className="break-all">{e.targetEmail ?? "—"}</td>
+                <td className="break-all">{e.workspace ?? "—"}</td>
                 <td>{e.address ?? "—"}</td>
-                <td className="break-all text-zinc-600 dark:text-zinc-400">
-                  {e.detail
-                    ? Object.entries(e.detail)
-                        .map(([k, v]) => `${k}: ${v}`)
-                        .join(", ")
-                    : ""}
-                </td>
+                <td className="break-all text-zinc-600 dark:text-zinc-400">{auditDetailText(e.detail)}</td>
               </tr>
             ))}
           </tbody>

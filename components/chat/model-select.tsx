@@ -3,6 +3,7 @@
 import { useAuiState } from "@assistant-ui/react";
 import { useEffect } from "react";
 import { useModelPicker } from "@/components/chat/runtime/model-picker";
+import { useOwnThread } from "@/components/chat/runtime/thread-owner";
 import { api } from "@/lib/client/api-client";
 import { useHydrated } from "@/lib/client/use-hydrated";
 
@@ -10,6 +11,7 @@ import { useHydrated } from "@/lib/client/use-hydrated";
 export function ModelSelect() {
   const { models, selected, select, choose } = useModelPicker();
   const remoteId = useAuiState((s) => s.threadListItem.remoteId);
+  const own = useOwnThread();
   const hydrated = useHydrated();
 
   // Opening a saved thread shows the model stored for it.
@@ -26,7 +28,8 @@ export function ModelSelect() {
     // eslint-disable-next-line react-hooks/exhaustive-deps -- only when another thread opens
   }, [remoteId]);
 
-  if (models.length < 2) return null;
+  // A thread shared with the caller is read-only: its model is its author's to choose.
+  if (models.length < 2 || !own) return null;
   return (
     <select
       aria-label="Model"

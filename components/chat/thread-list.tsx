@@ -3,6 +3,7 @@
 import { AuiIf, ThreadListItemPrimitive, ThreadListPrimitive, useAui, useAuiState } from "@assistant-ui/react";
 import { useMemo, useRef, useState } from "react";
 import { activityGroups } from "@/lib/shared/activity-groups";
+import { SharedThreads } from "@/components/chat/shared-threads";
 import { Icon } from "./icon";
 
 const focusRing = "focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-zinc-500";
@@ -49,7 +50,8 @@ export function ThreadList() {
         <AuiIf
           condition={(s) =>
             !s.threads.isLoading &&
-            (view === "archived" ? s.threads.archivedThreadIds : s.threads.threadIds).length === 0
+            listedIds(view === "archived" ? s.threads.archivedThreadIds : s.threads.threadIds, s.threads.threadItems)
+              .length === 0
           }
         >
           <p className="px-2 py-1 text-sm text-zinc-500">
@@ -65,6 +67,7 @@ export function ThreadList() {
             <AuiIf condition={(s) => s.threads.isLoadingMore}>Loading…</AuiIf>
           </ThreadListPrimitive.LoadMore>
         </AuiIf>
+        {view === "chats" && <SharedThreads />}
       </div>
     </ThreadListPrimitive.Root>
   );
@@ -87,16 +90,28 @@ function LoadError() {
   );
 }
 
+type Item = { id: string; custom?: Record<string, unknown> };
+
+/**
+ * The indexes of a view's ids that are the caller's own threads. A thread someone shares with
+ * the caller joins the runtime's list when it is opened, but it is listed under "Shared" only.
+ */
+function listedIds(ids: readonly string[], items: readonly Item[]): number[] {
+  const others = new Set(items.flatMap((item) => (item.custom?.own === false ? [item.id] : [])));
+  return ids.flatMap((id, index) => (others.has(id) ? [] : [index]));
+}
+
 /** The threads of one view under Today, Yesterday, Previous 7 days, Previous 30 days and Older. */
 function GroupedItems({ archived }: { archived: boolean }) {
   const ids = useAuiState((s) => (archived ? s.threads.archivedThreadIds : s.threads.threadIds));
   const items = useAuiState((s) => s.threads.threadItems);
   const groups = useMemo(() => {
     const activity = new Map(items.map((item) => [item.id, item.lastMessageAt]));
+    const listed = listedIds(ids, items);
     return activityGroups(
-      ids.map((id) => activity.get(id)),
+      listed.map((index) => activity.get(ids[index])),
       new Date(),
-    );
+    ).map((group) => ({ ...group, indexes: group.indexes.map((i) => listed[i]) }));
   }, [ids, items]);
   return (
     <ul className="space-y-2">

@@ -5,7 +5,11 @@ import { usePathname } from "next/navigation";
 import { useMemo } from "react";
 import { SentFile } from "@/components/chat/attachments";
 import { usePrimedThreadHistory } from "@/components/chat/runtime/runtime-cache";
+import { useOwnThread, useSharedBy } from "@/components/chat/runtime/thread-owner";
+import { ShareControl } from "@/components/chat/share-control";
+import { SharedThreadBar } from "@/components/chat/shared-thread-view";
 import { Thread } from "@/components/chat/thread";
+import type { ApiThread } from "@/lib/client/api-client";
 import {
   attachmentParts,
   attachmentUrl,
@@ -15,23 +19,43 @@ import {
   type StoredMessageJson,
 } from "@/lib/shared/chat-messages";
 
-export type InitialThread = { id: string; messagesJson: string };
+/**
+ * What a page that shows a thread read on the server: its messages (GET /api/threads/:id/messages's
+ * body) and the thread as the caller sees it (their own, or shared with them: `own`, `authorName`).
+ */
+export type InitialThread = { id: string; messagesJson: string; thread?: ApiThread };
 
 /**
- * The open thread. On a server render of /chat/:id the chat runtime has not loaded anything yet,
- * so the messages the server read come as plain text first (at first paint, never an empty or
- * another thread); the live thread takes over once the runtime holds the same thread, loaded from
- * those very messages (no second request).
+ * The open thread. On a server render of a thread's page the chat runtime has not loaded anything
+ * yet, so the messages the server read come as plain text first (at first paint, never an empty
+ * or another thread); the live thread takes over once the runtime holds the same thread, loaded
+ * from those very messages (no second request).
+ *
+ * Someone else's thread shared with the caller is shown read-only, under whose it is and
+ * "Continue as my own copy" (SharedThreadBar); the author's own workspace thread has the share
+ * control (ShareControl). Any page can render this with the thread it read.
  */
 export function ThreadView({ initial }: { initial: InitialThread | null }) {
   const urlId = threadIdFromPath(usePathname());
   const remoteId = useAuiState((s) => s.threadListItem.remoteId);
   const loading = useAuiState((s) => s.thread.isLoading);
+  const own = useOwnThread();
+  const sharedBy = useSharedBy();
   usePrimedThreadHistory(initial);
   const showServerCopy = initial !== null && initial.id === urlId && (remoteId !== urlId || loading);
+  // Whose thread this is: the server's word until the runtime holds it, then the runtime's.
+  const reader = showServerCopy ? initial.thread?.own === false : !own && remoteId === urlId;
+  const authorName = showServerCopy ? (initial.thread?.authorName ?? null) : sharedBy;
   return (
     <div className="flex h-full flex-col">
-      <ArchivedNotice />
+      {reader && urlId ? (
+        <SharedThreadBar threadId={urlId} authorName={authorName} />
+      ) : (
+        <>
+          <ArchivedNotice />
+          <ShareControl initial={initial?.thread ?? null} />
+        </>
+      )}
       <div className="min-h-0 flex-1">
         {showServerCopy ? <ServerRenderedThread messagesJson={initial.messagesJson} /> : <Thread />}
       </div>

@@ -22,6 +22,7 @@ import {
   MessageAttachments,
   useFreshCopiesForEdit,
 } from "@/components/chat/attachments";
+import { useOwnThread } from "@/components/chat/runtime/thread-owner";
 import { useHydrated } from "@/lib/client/use-hydrated";
 import { Icon } from "./icon";
 
@@ -40,11 +41,16 @@ const actionButton = `inline-flex items-center gap-1 rounded-md p-1.5 text-xs te
 
 const primaryButton = `rounded-xl bg-zinc-900 p-2 text-white hover:bg-zinc-700 disabled:opacity-40 dark:bg-zinc-100 dark:text-zinc-900 dark:hover:bg-zinc-300 ${focusRing}`;
 
+/**
+ * The open thread. Someone else's thread shared with the caller is read-only (see ThreadView): no
+ * composer, no edit, retry or branches, only the branch they were given to read.
+ */
 export function Thread() {
+  const own = useOwnThread();
   return (
     <ThreadPrimitive.Root className="flex h-full flex-col bg-white dark:bg-zinc-950">
       {/* Files dropped anywhere on the thread are attached to the message being written. */}
-      <ComposerPrimitive.AttachmentDropzone className="group relative flex min-h-0 flex-1 flex-col">
+      <ComposerPrimitive.AttachmentDropzone disabled={!own} className="group relative flex min-h-0 flex-1 flex-col">
         <p
           aria-hidden
           className="pointer-events-none absolute inset-2 z-10 hidden items-center justify-center rounded-2xl border-2 border-dashed border-zinc-400 bg-white/80 text-sm font-medium text-zinc-600 group-data-[dragging=true]:flex dark:bg-zinc-950/80 dark:text-zinc-300"
@@ -59,7 +65,10 @@ export function Thread() {
                 Loading messages…
               </p>
             </AuiIf>
-            <AuiIf condition={(s) => s.thread.isEmpty}>
+            <AuiIf condition={(s) => s.thread.isEmpty && s.threadListItem.custom?.own === false}>
+              <p className="flex flex-1 items-center justify-center text-sm text-zinc-500">No messages yet.</p>
+            </AuiIf>
+            <AuiIf condition={(s) => s.thread.isEmpty && s.threadListItem.custom?.own !== false}>
               <div className="flex flex-1 flex-col items-center justify-center text-center">
                 <p className="text-2xl font-semibold">How can I help?</p>
                 <p className="mt-2 text-sm text-zinc-500">Your threads are private to you and saved as you go.</p>
@@ -76,8 +85,10 @@ export function Thread() {
                   <path d="M12 5v14M6 13l6 6 6-6" />
                 </Icon>
               </ThreadPrimitive.ScrollToBottom>
-              {/* An archived thread is read only until it is unarchived (see ThreadView). */}
-              <AuiIf condition={(s) => s.threadListItem.status !== "archived"}>
+              {/* An archived thread is read only until it is unarchived (see ThreadView); a shared one, always. */}
+              <AuiIf
+                condition={(s) => s.threadListItem.status !== "archived" && s.threadListItem.custom?.own !== false}
+              >
                 <Composer />
               </AuiIf>
             </ThreadPrimitive.ViewportFooter>
@@ -138,6 +149,7 @@ function Composer() {
 const UserText = () => <MessagePartPrimitive.Text component="p" smooth={false} className="whitespace-pre-wrap" />;
 
 function UserMessage() {
+  const own = useOwnThread();
   return (
     <MessagePrimitive.Root data-role="user" className="flex flex-col items-end gap-1">
       <MessageAttachments />
@@ -147,13 +159,15 @@ function UserMessage() {
         </div>
       </AuiIf>
       <div className="flex items-center gap-1">
-        <BranchPicker />
+        {own && <BranchPicker />}
         <ActionBarPrimitive.Root hideWhenRunning className="flex gap-1">
-          <ActionBarPrimitive.Edit aria-label="Edit" className={actionButton}>
-            <Icon>
-              <path d="M4 20h4L19 9l-4-4L4 16v4z" />
-            </Icon>
-          </ActionBarPrimitive.Edit>
+          {own && (
+            <ActionBarPrimitive.Edit aria-label="Edit" className={actionButton}>
+              <Icon>
+                <path d="M4 20h4L19 9l-4-4L4 16v4z" />
+              </Icon>
+            </ActionBarPrimitive.Edit>
+          )}
           <CopyButton />
         </ActionBarPrimitive.Root>
       </div>
@@ -229,6 +243,7 @@ function Reasoning({ text, status }: ReasoningMessagePartProps) {
 }
 
 function AssistantMessage() {
+  const own = useOwnThread();
   return (
     <MessagePrimitive.Root data-role="assistant" className="flex flex-col gap-1">
       <div className="max-w-full text-[0.95rem]">
@@ -243,14 +258,16 @@ function AssistantMessage() {
         </MessagePrimitive.Error>
       </div>
       <div className="flex items-center gap-1">
-        <BranchPicker />
+        {own && <BranchPicker />}
         <ActionBarPrimitive.Root hideWhenRunning className="flex gap-1">
           <CopyButton />
-          <ActionBarPrimitive.Reload aria-label="Retry" className={actionButton}>
-            <Icon>
-              <path d="M4 12a8 8 0 0 1 14-5.3M20 4v4h-4M20 12a8 8 0 0 1-14 5.3M4 20v-4h4" />
-            </Icon>
-          </ActionBarPrimitive.Reload>
+          {own && (
+            <ActionBarPrimitive.Reload aria-label="Retry" className={actionButton}>
+              <Icon>
+                <path d="M4 12a8 8 0 0 1 14-5.3M20 4v4h-4M20 12a8 8 0 0 1-14 5.3M4 20v-4h4" />
+              </Icon>
+            </ActionBarPrimitive.Reload>
+          )}
         </ActionBarPrimitive.Root>
       </div>
     </MessagePrimitive.Root>

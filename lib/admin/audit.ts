@@ -3,11 +3,12 @@ import { logger } from "@/lib/observability/logger";
 import { and, eq, ilike, or, sql, type SQL } from "drizzle-orm";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
-import { auditEvent, user, workspaceMember } from "@/db/schema";
+import { auditEvent, user, workspace, workspaceMember } from "@/db/schema";
 import { clientAddressOf } from "@/lib/http/client-address";
 import { decodeKeysetCursor, keyset, uuidPattern } from "@/lib/db/keyset-cursor";
 import { positiveIntFromEnv, type Env } from "@/lib/config/env";
 import { auditActions, type AuditAction, type AuditRow } from "@/lib/shared/admin";
+import type { WorkspaceAuditRow } from "@/lib/shared/workspace-admin";
 
 // The actions live in lib/shared/ (the admin page's filter lists them); routes validate a filter against this same list.
 export { auditActions };
@@ -46,6 +47,8 @@ export function createAudit(
     address: auditEvent.address,
     userAgent: auditEvent.userAgent,
     detail: auditEvent.detail,
+    // The name while the workspace exists (a deleted one's event names it in its detail).
+    workspace: workspace.name,
   };
   const page = async (where: SQL | undefined, after: string | undefined, limit: number) => {
     const cursor = decodeAuditCursor(after);
@@ -54,6 +57,7 @@ export function createAudit(
     const rows = await db
       .select(columns)
       .from(auditEvent)
+      .leftJoin(workspace, eq(workspace.id, auditEvent.workspaceId))
       .where(and(where, newestFirst.after(position)))
       .orderBy(...newestFirst.orderBy)
       .limit(newestFirst.limit(limit));
@@ -123,10 +127,11 @@ export function createAudit(
 
     /**
      * A workspace's events, for its owners and admins: the viewer's role is checked in the same
-     * statement, so anyone else gets an empty page.
+     * statement, so anyone else gets an empty page. Without the client address and user agent
+     * (those are for the instance's admins).
      */
-    listForWorkspaceManager(viewerId: string, workspaceId: string, after?: string) {
-      return page(
+    async listForWorkspaceManager(viewerId: string, workspaceId: string, after?: string) {
+      const { events, nextCursor } = await page(
         and(
           eq(auditEvent.workspaceId, workspaceId),
           sql`exists (select 1 from ${workspaceMember} m where m.workspace_id = ${workspaceId} and m.user_id = ${viewerId} and m.role in ('owner', 'admin'))`,
@@ -134,6 +139,18 @@ export function createAudit(
         after,
         50,
       );
+      return {
+        events: events.map((e): WorkspaceAuditRow => ({
+          id: e.id,
+          at: e.at,
+          action: e.action,
+          outcome: e.outcome,
+          actorEmail: e.actorEmail,
+          targetEmail: e.targetEmail,
+          detail: e.detail,
+        })),
+        nextCursor,
+      };
     },
 
     /** For /account: the security events of this person, as actor or as target. */

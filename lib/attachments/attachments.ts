@@ -1,9 +1,9 @@
 import "server-only";
 import type { UIMessage } from "ai";
-import { and, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
-import { attachment, type Attachment } from "@/db/schema";
+import { attachment, thread, type Attachment } from "@/db/schema";
 import { ApiError } from "@/lib/http/errors";
 import { atMostEvery } from "@/lib/observability/at-most-every";
 import { attachmentStorage, type AttachmentStorage } from "@/lib/attachments/storage";
@@ -12,11 +12,13 @@ import { attachmentIdOf } from "@/lib/shared/chat-messages";
 import { limits } from "@/lib/http/limits";
 import { logger } from "@/lib/observability/logger";
 import { pdfText as defaultPdfText, type PdfTextReader } from "@/lib/attachments/pdf-text";
+import { sharedBranch, visibleTo } from "@/lib/chat/visibility";
 
 /**
  * Every attachment query and file operation of the app. As in lib/chat/threads.ts, each function
- * takes the owner's id first and puts it in the statement, so someone else's attachment is
- * exactly as missing as one that never existed.
+ * takes the caller's id first and puts it in the statement, so an attachment they may not see is
+ * exactly as missing as one that never existed. Only reading a sent file is open to someone
+ * besides its owner (a reader of its shared thread); every other operation is the owner's.
  */
 
 export type AttachmentJson = { id: string; name: string; type: string; size: number };
@@ -136,7 +138,11 @@ export function createAttachmentStore(
     return attachmentJson(row);
   }
 
-  /** The file and its bytes; null when it is not the user's, unknown or unfinished. */
+  /**
+   * The file and its bytes, for its owner, and for a reader of the thread it was sent in (a
+   * member the thread is shared with) while its message is on the branch they can read (see
+   * lib/chat/visibility.ts). Null for anyone else, and for an unknown or unfinished upload.
+   */
   async function readForUser(
     userId: string,
     id: string,
@@ -144,9 +150,21 @@ export function createAttachmentStore(
     const [row] = await db
       .select()
       .from(attachment)
-      .where(and(eq(attachment.id, id), eq(attachment.userId, userId), isNotNull(attachment.storedAt)));
+      .where(
+        and(
+          eq(attachment.id, id),
+          isNotNull(attachment.storedAt),
+          or(
+            eq(attachment.userId, userId),
+            sql`(${attachment.messageId} is not null and exists (
+              select 1 from ${thread} t
+              where t.id = ${attachment.threadId} and t.user_id = ${attachment.userId} and ${visibleTo(userId)}
+                and ${attachment.messageId} in ${sharedBranch(sql`t.id`)}))`,
+          ),
+        ),
+      );
     if (!row) return null;
-    const bytes = await storage().get(userId, id);
+    const bytes = await storage().get(row.userId, id);
     if (!bytes) {
       logger.error({ attachmentId: id, storage: storage().kind }, "attachment: the row is here but its bytes are not");
       return null;

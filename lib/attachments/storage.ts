@@ -1,11 +1,12 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
 import { attachmentBlob } from "@/db/schema";
+import { queryRows } from "@/lib/db/rows";
 import { readStorageSettings, type S3Settings, type StorageKind } from "@/lib/attachments/storage-settings";
 import type { Env } from "@/lib/config/env";
 
@@ -19,9 +20,22 @@ export type AttachmentStorage = {
   /** Undefined when there is no such file. */
   get: (userId: string, id: string) => Promise<Uint8Array | undefined>;
   remove: (userId: string, ids: string[]) => Promise<void>;
+  /**
+   * Copies a file to another owner and id (a thread copied with its attachments), without the
+   * bytes passing through this process where the store can copy them itself. Throws when the
+   * source file is missing. The database's copy is a row of attachment_blob, which needs its
+   * attachment row: it is written with `executor`, the transaction that has just written that
+   * row; the other stores write at once, outside any transaction, so a caller removes their
+   * copies itself when its transaction fails.
+   */
+  copy: (from: FileKey, to: FileKey, executor?: AppDatabase) => Promise<void>;
   /** Every file of the user (the account is gone). */
   removeUser: (userId: string) => Promise<void>;
 };
+
+export type FileKey = { userId: string; id: string };
+
+const missingSource = () => new Error("attachment storage: the file to copy is missing");
 
 // Ids become path segments and object keys: anything but these characters is a bug, never a path.
 const safeSegment = /^[A-Za-z0-9_-]{1,128}$/;
@@ -43,6 +57,15 @@ export function databaseStorage(db: AppDatabase = defaultDb): AttachmentStorage 
         .from(attachmentBlob)
         .where(eq(attachmentBlob.attachmentId, id));
       return row ? new Uint8Array(row.data) : undefined;
+    },
+    async copy(from, to, executor = db) {
+      const copied = await queryRows(
+        executor,
+        sql`insert into ${attachmentBlob} (attachment_id, data)
+            select ${to.id}, data from ${attachmentBlob} where attachment_id = ${from.id}
+            on conflict do nothing returning 1`,
+      );
+      if (copied.length === 0) throw missingSource();
     },
     // The blob row goes with its attachment row (on delete cascade).
     async remove() {},
@@ -77,6 +100,18 @@ export function filesystemStorage(dir: string): AttachmentStorage {
     },
     async remove(userId, ids) {
       await Promise.all(ids.map((id) => rm(fileOf(userId, id), { force: true })));
+    },
+    async copy(from, to) {
+      await mkdir(userDir(to.userId), { recursive: true, mode: 0o700 });
+      const partial = `${fileOf(to.userId, to.id)}.${randomUUID()}.partial`;
+      try {
+        await copyFile(fileOf(from.userId, from.id), partial);
+        await rename(partial, fileOf(to.userId, to.id));
+      } catch (error) {
+        await rm(partial, { force: true });
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") throw missingSource();
+        throw error;
+      }
     },
     async removeUser(userId) {
       await rm(userDir(userId), { recursive: true, force: true });
@@ -144,6 +179,22 @@ export function s3Storage(settings: S3Settings): AttachmentStorage {
     },
     async remove(userId, ids) {
       await removeKeys(ids.map((id) => key(userId, id)));
+    },
+    async copy(from, to) {
+      const [{ CopyObjectCommand }, s3] = await Promise.all([sdk(), client()]);
+      try {
+        // The store copies the object itself; keys are safe segments, so the source needs no escaping.
+        await s3.send(
+          new CopyObjectCommand({
+            Bucket: settings.bucket,
+            Key: key(to.userId, to.id),
+            CopySource: `${settings.bucket}/${key(from.userId, from.id)}`,
+          }),
+        );
+      } catch (error) {
+        if ((error as { name?: string }).name === "NoSuchKey") throw missingSource();
+        throw error;
+      }
     },
     async removeUser(userId) {
       const [{ ListObjectsV2Command }, s3] = await Promise.all([sdk(), client()]);

@@ -1,6 +1,7 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import type { UIMessage } from "ai";
-import { and, asc, desc, eq, isNotNull, isNull, sql, type Placeholder, type SQL, type SQLWrapper } from "drizzle-orm";
+import { and, asc, desc, eq, isNotNull, isNull, sql, type Placeholder, type SQLWrapper } from "drizzle-orm";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
 import {
@@ -18,11 +19,15 @@ import {
 import { ApiError, notFound } from "@/lib/http/errors";
 import { attachmentStorage, type AttachmentStorage } from "@/lib/attachments/storage";
 import { attachmentIdsOf, claimAttachments } from "@/lib/attachments/attachments";
-import { textParts } from "@/lib/shared/chat-messages";
+import { attachmentIdOf, attachmentUrl, textParts } from "@/lib/shared/chat-messages";
+import { limits } from "@/lib/http/limits";
 import { threadStatuses as wireThreadStatuses, type ThreadJson } from "@/lib/shared/threads";
 import { logger } from "@/lib/observability/logger";
 import { decodeKeysetCursor, encodeKeysetCursor, keyset, uuidPattern } from "@/lib/db/keyset-cursor";
 import { queryRows } from "@/lib/db/rows";
+import { maxBranchDepth, sharedBranch, visibleTo } from "@/lib/chat/visibility";
+
+export { visibleTo };
 
 /**
  * The states a thread can be in (active, archived), for routes that validate one: the schema's
@@ -72,32 +77,6 @@ const summaryColumns = {
 };
 
 /**
- * The visibility rule, as one predicate on a thread row `t` for the caller `userId`. The author
- * sees it; a member of its workspace sees it while it is shared and its author is still a member.
- */
-export const visibleTo = (userId: string, t: SQL = sql.raw("t")) => sql`(${t}.user_id = ${userId} or (
-  ${t}.shared_at is not null and exists (
-    select 1 from ${workspaceMember} reader join ${workspaceMember} author on author.workspace_id = reader.workspace_id
-    where reader.workspace_id = ${t}.workspace_id and reader.user_id = ${userId} and author.user_id = ${t}.user_id)))`;
-
-/**
- * The messages a reader who is not the author sees: the thread's current branch, from its newest
- * message up to the first (edits and regenerations the author left behind stay private). The
- * message tree has no loops (saveMessageForUser), and the walk is bounded anyway.
- */
-const maxBranchDepth = 100_000;
-const sharedBranch = (threadId: string | SQL) => sql`(
-  with recursive head as (
-    select m.id, m.parent_id from ${message} m where m.thread_id = ${threadId}
-    order by m.created_at desc, m.id desc limit 1
-  ), branch(id, parent_id, depth) as (
-    select id, parent_id, 1 from head
-    union all
-    select p.id, p.parent_id, b.depth + 1 from branch b join ${message} p on p.thread_id = ${threadId} and p.id = b.parent_id
-    where b.depth < ${maxBranchDepth}
-  ) select id from branch)`;
-
-/**
  * A thread as the API sends it (the browser's ThreadJson: a column whose type the browser does not
  * expect fails here). Dates become ISO strings here, before JSON.stringify: calling Date#toJSON
  * from inside the serializer made a 50-thread page about 9× slower to stringify.
@@ -145,7 +124,14 @@ export function toPrefixQuery(text: string): string | null {
   return words.length ? words.map((w) => `${w}:*`).join(" & ") : null;
 }
 
-export function createThreadStore(db: AppDatabase = defaultDb, storage: () => AttachmentStorage = attachmentStorage) {
+/** Thrown inside a copy's transaction when the source is no longer the caller's to copy. */
+class SourceGone extends Error {}
+
+export function createThreadStore(
+  db: AppDatabase = defaultDb,
+  storage: () => AttachmentStorage = attachmentStorage,
+  copyLimits: { messages: number; bytes: number } = { messages: limits.maxCopyMessages, bytes: limits.maxCopyBytes },
+) {
   type SqlValue = SQLWrapper | Placeholder | string;
   const isMember = (userId: SqlValue, workspaceId: SqlValue) =>
     sql`exists (select 1 from ${workspaceMember} m where m.workspace_id = ${workspaceId} and m.user_id = ${userId})`;
@@ -275,27 +261,192 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
   /**
    * Shares the author's workspace thread with the workspace's members, or stops sharing it.
    * Null when it is not the caller's thread; "personal" for a thread outside any workspace (or a
-   * workspace the author has left), which has nobody to share with.
+   * workspace the author has left), which has nobody to share with. `changed` is false when it
+   * already was as asked (the statement changes a row only from the other state, so of two
+   * requests at once only one reports the change).
    */
   async function setSharedForUser(
     userId: string,
     threadId: string,
     shared: boolean,
-  ): Promise<ThreadSummary | "personal" | null> {
+  ): Promise<(ThreadSummary & { changed: boolean }) | "personal" | null> {
     const [row] = await db
       .update(thread)
-      .set({ sharedAt: shared ? sql`coalesce(${thread.sharedAt}, now())` : null })
+      .set({ sharedAt: shared ? sql`now()` : null })
       .where(
         and(
           eq(thread.id, threadId),
           eq(thread.userId, userId),
           isNotNull(thread.workspaceId),
-          shared ? isMember(userId, thread.workspaceId) : undefined,
+          shared ? and(isNull(thread.sharedAt), isMember(userId, thread.workspaceId)) : isNotNull(thread.sharedAt),
         ),
       )
       .returning(summaryColumns);
-    if (row) return row;
-    return (await getOwnThreadForUser(userId, threadId)) ? "personal" : null;
+    if (row) return { ...row, changed: true };
+    const own = await getOwnThreadForUser(userId, threadId);
+    if (!own) return null;
+    // Not changed: already as asked, or a thread with nobody to share it with.
+    if (own.workspaceId === null || (shared && own.sharedAt === null)) return "personal";
+    return { ...own, changed: false };
+  }
+
+  /**
+   * "Continue as my own copy": a new private thread of the caller, in the source's workspace (or
+   * personal space), holding the source's current branch (the newest message up to the first,
+   * what a reader sees) with the same message ids, parents, order and times, and a copy of each
+   * attachment of those messages, owned by the caller under a new id (the messages' file parts
+   * rewritten to name it). The caller must see the source (its author, or a member it is shared
+   * with) and be a member of its workspace; null otherwise, as for a missing thread.
+   *
+   * At most `copyLimits.messages` messages and `copyLimits.bytes` bytes (message JSON plus
+   * files): a 413 before anything is written. Files are copied first (outside the transaction
+   * when they live outside the database) and removed again if the transaction fails, so a failed
+   * copy leaves nothing behind.
+   */
+  async function copySharedBranchForUser(userId: string, sourceThreadId: string): Promise<ThreadSummary | null> {
+    const [source] = await queryRows<{ user_id: string; workspace_id: string | null }>(
+      db,
+      sql`select t.user_id, t.workspace_id from ${thread} t
+          where t.id = ${sourceThreadId} and ${visibleTo(userId)}
+            and (t.workspace_id is null or ${isMember(userId, sql`t.workspace_id`)})`,
+    );
+    if (!source) return null;
+    const branch = await queryRows<{ id: string; bytes: string }>(
+      db,
+      sql`select m.id, octet_length(m.content::text) as bytes from ${message} m
+          where m.thread_id = ${sourceThreadId} and m.id in ${sharedBranch(sourceThreadId)}`,
+    );
+    const files = await db
+      .select({
+        id: attachment.id,
+        messageId: attachment.messageId,
+        name: attachment.name,
+        mediaType: attachment.mediaType,
+        size: attachment.size,
+        text: attachment.text,
+      })
+      .from(attachment)
+      .where(
+        and(
+          eq(attachment.threadId, sourceThreadId),
+          eq(attachment.userId, source.user_id),
+          isNotNull(attachment.storedAt),
+          sql`${attachment.messageId} in ${sharedBranch(sourceThreadId)}`,
+        ),
+      );
+    const bytes =
+      branch.reduce((sum, m) => sum + Number(m.bytes), 0) +
+      files.reduce((sum, f) => sum + f.size + Buffer.byteLength(f.text ?? ""), 0);
+    if (branch.length > copyLimits.messages || bytes > copyLimits.bytes) {
+      throw new ApiError(
+        "payload_too_large",
+        `This thread is too large to copy: ${branch.length} messages and ${bytes} bytes of messages and attachments; a copy may have at most ${copyLimits.messages} messages and ${copyLimits.bytes} bytes.`,
+      );
+    }
+
+    const store = storage();
+    // The database's copies are rows written in the transaction; the other stores' are files written before it.
+    const inDatabase = store.kind === "database";
+    const copies = files.map((f) => ({ ...f, newId: randomUUID() }));
+    const removeCopies = async (written: typeof copies) => {
+      if (inDatabase || written.length === 0) return;
+      await store
+        .remove(
+          userId,
+          written.map((c) => c.newId),
+        )
+        .catch((error: unknown) =>
+          logger.error({ err: error, files: written.length }, "could not remove the files of a failed thread copy"),
+        );
+    };
+    if (!inDatabase) {
+      const written: typeof copies = [];
+      try {
+        for (const c of copies) {
+          await store.copy({ userId: source.user_id, id: c.id }, { userId, id: c.newId });
+          written.push(c);
+        }
+      } catch (error) {
+        await removeCopies(written);
+        throw error;
+      }
+    }
+
+    try {
+      return await db.transaction(async (tx) => {
+        // Checked again with the write: the author may have stopped sharing, or the caller left, meanwhile.
+        const [created] = await queryRows<{ id: string }>(
+          tx,
+          sql`insert into ${thread} (user_id, title, model, workspace_id, last_message_at)
+              select ${userId}, t.title, t.model, t.workspace_id, ${branch.length > 0 ? sql`now()` : sql`null`}
+              from ${thread} t
+              where t.id = ${sourceThreadId} and ${visibleTo(userId)}
+                and (t.workspace_id is null or ${isMember(userId, sql`t.workspace_id`)})
+              returning id`,
+        );
+        if (!created) throw new SourceGone();
+        const threadId = created.id;
+        if (branch.length > 0) {
+          const ids = sql.join(
+            branch.map((m) => sql`${m.id}`),
+            sql`, `,
+          );
+          await tx.execute(sql`
+            insert into ${message} (thread_id, id, parent_id, role, format, content, status, created_at, model)
+            select ${threadId}, m.id, m.parent_id, m.role, m.format, m.content, m.status, m.created_at, m.model
+            from ${message} m where m.thread_id = ${sourceThreadId} and m.id in (${ids})`);
+        }
+        if (copies.length > 0) {
+          await tx.insert(attachment).values(
+            copies.map((c) => ({
+              id: c.newId,
+              userId,
+              threadId,
+              messageId: c.messageId,
+              name: c.name,
+              mediaType: c.mediaType,
+              size: c.size,
+              text: c.text,
+              storedAt: new Date(),
+            })),
+          );
+          if (inDatabase)
+            for (const c of copies) await store.copy({ userId: source.user_id, id: c.id }, { userId, id: c.newId }, tx);
+          await renameFileParts(tx, threadId, new Map(copies.map((c) => [c.id, c.newId])));
+        }
+        const [row] = await tx.select(summaryColumns).from(thread).where(eq(thread.id, threadId));
+        return row;
+      });
+    } catch (error) {
+      await removeCopies(copies);
+      if (error instanceof SourceGone) return null;
+      throw error;
+    }
+  }
+
+  /** Points the file parts of a copied thread's messages at the copies of their attachments. */
+  async function renameFileParts(tx: AppDatabase, threadId: string, renamed: Map<string, string>) {
+    const rows = await tx
+      .select({ id: message.id, content: message.content })
+      .from(message)
+      .where(
+        and(
+          eq(message.threadId, threadId),
+          sql`exists (select 1 from ${attachment} a where a.thread_id = ${threadId} and a.message_id = ${message.id})`,
+        ),
+      );
+    for (const row of rows) {
+      const content = row.content as { parts?: { type?: string; url?: unknown }[] };
+      const parts = (content.parts ?? []).map((part) => {
+        const id = part.type === "file" ? attachmentIdOf(part.url) : undefined;
+        const copy = id && renamed.get(id);
+        return copy ? { ...part, url: attachmentUrl(copy) } : part;
+      });
+      await tx
+        .update(message)
+        .set({ content: { ...content, parts } })
+        .where(and(eq(message.threadId, threadId), eq(message.id, row.id)));
+    }
   }
 
   async function updateThreadForUser(
@@ -591,6 +742,7 @@ export function createThreadStore(db: AppDatabase = defaultDb, storage: () => At
     getThreadForUser,
     getOwnThreadForUser,
     setSharedForUser,
+    copySharedBranchForUser,
     updateThreadForUser,
     deleteThreadForUser,
     messagesJsonForUser,

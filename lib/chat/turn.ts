@@ -45,7 +45,8 @@ export async function startTurn({
 }: TurnRequest): Promise<ReadableStream<UIMessageChunk>> {
   const last = messages[messages.length - 1];
   await consumeChatMessage(user.id);
-  await usage.assertWithinQuotaForUser(user.id, user.tokenQuota);
+  // The person's quota, and the workspace's when the thread is in one.
+  await usage.assertWithinQuotaForUser(user.id, user.tokenQuota, threadId);
   // Every file part checked (the caller's, stored, not sent with another message) and read for
   // the model before anything is stored or the model is called. PDFs go as files only to the
   // Responses API; Chat Completions servers get their text.

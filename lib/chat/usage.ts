@@ -3,7 +3,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
 import { queryRows } from "@/lib/db/rows";
-import { message, thread, usageMonth, user, type ReplyUsage } from "@/db/schema";
+import { message, thread, usageMonth, user, workspace, workspaceUsageMonth, type ReplyUsage } from "@/db/schema";
 import { ApiError } from "@/lib/http/errors";
 import type { Env } from "@/lib/config/env";
 
@@ -58,11 +58,19 @@ const addToMonth = sql`
     reasoning_tokens = u.reasoning_tokens + excluded.reasoning_tokens,
     cached_input_tokens = u.cached_input_tokens + excluded.cached_input_tokens`;
 
+/** The same for a workspace's month of one member (messages 1 for a reply, 0 for a title). */
+const addToWorkspaceMonth = sql`
+  on conflict (workspace_id, month, user_id) do update set
+    messages = w.messages + excluded.messages,
+    input_tokens = w.input_tokens + excluded.input_tokens,
+    output_tokens = w.output_tokens + excluded.output_tokens`;
+
 export function createUsage(db: AppDatabase = defaultDb, quota: number | null = readTokenQuota()) {
   return {
     /**
      * Records a stored reply's model and usage on its row and adds it to the user's month, in one
-     * statement; the thread's owner is checked in the same statement.
+     * statement; the thread's owner is checked in the same statement. A reply in a workspace
+     * thread also counts in that workspace's month for this person (its quota reads that ledger).
      */
     async recordReplyForUser(
       userId: string,
@@ -71,27 +79,57 @@ export function createUsage(db: AppDatabase = defaultDb, quota: number | null = 
       model: string,
       usage: ReplyUsage | undefined,
     ): Promise<void> {
+      const input = usage?.inputTokens ?? 0;
+      const output = usage?.outputTokens ?? 0;
       await db.execute(sql`
         with reply as (
           update ${message} m set model = ${model}, usage = ${usage ? JSON.stringify(usage) : null}::jsonb
           from ${thread} t
           where m.thread_id = t.id and t.id = ${threadId} and t.user_id = ${userId} and m.id = ${messageId}
-          returning m.id
+          returning m.id, t.workspace_id
+        ),
+        personal as (
+          insert into ${usageMonth} as u (user_id, month, model, messages, input_tokens, output_tokens, reasoning_tokens, cached_input_tokens)
+          select ${userId}, ${thisMonth}, ${model}, 1, ${input}, ${output},
+                 ${usage?.reasoningTokens ?? 0}, ${usage?.cachedInputTokens ?? 0}
+          from reply
+          ${addToMonth}
         )
-        insert into ${usageMonth} as u (user_id, month, model, messages, input_tokens, output_tokens, reasoning_tokens, cached_input_tokens)
-        select ${userId}, ${thisMonth}, ${model}, 1, ${usage?.inputTokens ?? 0}, ${usage?.outputTokens ?? 0},
-               ${usage?.reasoningTokens ?? 0}, ${usage?.cachedInputTokens ?? 0}
-        from reply
-        ${addToMonth}`);
+        insert into ${workspaceUsageMonth} as w (workspace_id, user_id, month, messages, input_tokens, output_tokens)
+        select workspace_id, ${userId}, ${thisMonth}, 1, ${input}, ${output}
+        from reply where workspace_id is not null
+        ${addToWorkspaceMonth}`);
     },
 
-    /** A model call that is not a reply (a thread's title): its tokens count in the month, as no message. */
-    async recordCallForUser(userId: string, model: string, usage: ReplyUsage | undefined): Promise<void> {
-      await db.execute(sql`
+    /**
+     * A model call that is not a reply (a thread's title): its tokens count in the month, as no
+     * message. Given the thread it was made for, and that thread is the caller's and in a
+     * workspace, they count in the workspace's month too (read in the same statement).
+     */
+    async recordCallForUser(
+      userId: string,
+      model: string,
+      usage: ReplyUsage | undefined,
+      threadId?: string,
+    ): Promise<void> {
+      const input = usage?.inputTokens ?? 0;
+      const output = usage?.outputTokens ?? 0;
+      const personal = sql`
         insert into ${usageMonth} as u (user_id, month, model, messages, input_tokens, output_tokens, reasoning_tokens, cached_input_tokens)
-        values (${userId}, ${thisMonth}, ${model}, 0, ${usage?.inputTokens ?? 0}, ${usage?.outputTokens ?? 0},
+        values (${userId}, ${thisMonth}, ${model}, 0, ${input}, ${output},
                 ${usage?.reasoningTokens ?? 0}, ${usage?.cachedInputTokens ?? 0})
-        ${addToMonth}`);
+        ${addToMonth}`;
+      if (threadId === undefined) {
+        await db.execute(personal);
+        return;
+      }
+      await db.execute(sql`
+        with personal as (${personal})
+        insert into ${workspaceUsageMonth} as w (workspace_id, user_id, month, messages, input_tokens, output_tokens)
+        select t.workspace_id, ${userId}, ${thisMonth}, 0, ${input}, ${output}
+        from ${thread} t
+        where t.id = ${threadId} and t.user_id = ${userId} and t.workspace_id is not null
+        ${addToWorkspaceMonth}`);
     },
 
     /** The user's messages and tokens this month, by model. */
@@ -120,25 +158,61 @@ export function createUsage(db: AppDatabase = defaultDb, quota: number | null = 
       await db.update(user).set({ tokenQuota: tokens }).where(eq(user.id, userId));
     },
 
-    /** 429 `quota_exceeded`, with when it resets, once the user's tokens this month reach the quota. Before the model is called. */
-    async assertWithinQuotaForUser(userId: string, own?: number | null): Promise<void> {
+    /**
+     * 429 `quota_exceeded`, with when it resets, once the user's tokens this month reach their
+     * quota, or, for a thread of theirs in a workspace with a quota, once the workspace's members
+     * together reach it. Before the model is called; one statement, which reads the thread's
+     * workspace from the thread id and the caller's id.
+     */
+    async assertWithinQuotaForUser(userId: string, own?: number | null, threadId?: string): Promise<void> {
       const limit = this.quotaFor(own);
-      if (limit === null) return;
-      const rows = await queryRows<{ used: string; resets: string; retry_after: number }>(
+      if (limit === null && threadId === undefined) return;
+      const personalUsed =
+        limit === null
+          ? sql`null`
+          : sql`(select coalesce(sum(input_tokens + output_tokens), 0) from ${usageMonth}
+                 where user_id = ${userId} and month = ${thisMonth})`;
+      // The thread's workspace, when it is the caller's thread, in a workspace with a quota.
+      const workspaceQuota =
+        threadId === undefined
+          ? sql`(select null::text as name, null::bigint as quota, null::bigint as used) as ws`
+          : sql`(select 1) as one left join (
+                  select w.name, w.token_quota as quota,
+                         (select coalesce(sum(u.input_tokens + u.output_tokens), 0) from ${workspaceUsageMonth} u
+                          where u.workspace_id = w.id and u.month = ${thisMonth}) as used
+                  from ${thread} t join ${workspace} w on w.id = t.workspace_id
+                  where t.id = ${threadId} and t.user_id = ${userId} and w.token_quota is not null
+                ) as ws on true`;
+      const rows = await queryRows<{
+        used: string | null;
+        workspace_name: string | null;
+        workspace_quota: string | null;
+        workspace_used: string | null;
+        resets: string;
+        retry_after: number;
+      }>(
         db,
         sql`
-        select coalesce(sum(input_tokens + output_tokens), 0)::bigint::text as used,
+        select ${personalUsed}::bigint::text as used,
+               ws.name as workspace_name, ws.quota::text as workspace_quota, ws.used::bigint::text as workspace_used,
                to_char(${thisMonth} + interval '1 month', 'YYYY-MM-DD') as resets,
                ceil(extract(epoch from (${thisMonth} + interval '1 month') - now()))::int as retry_after
-        from ${usageMonth} where user_id = ${userId} and month = ${thisMonth}`,
+        from ${workspaceQuota}`,
       );
       const row = rows[0]!;
-      if (Number(row.used) < limit) return;
-      throw new ApiError(
-        "quota_exceeded",
-        `You have used your ${limit.toLocaleString("en")} tokens for this month. The quota resets on ${row.resets} (UTC).`,
-        { "Retry-After": String(Math.max(1, row.retry_after)) },
-      );
+      const retryAfter = { "Retry-After": String(Math.max(1, row.retry_after)) };
+      if (limit !== null && Number(row.used) >= limit)
+        throw new ApiError(
+          "quota_exceeded",
+          `You have used your ${limit.toLocaleString("en")} tokens for this month. The quota resets on ${row.resets} (UTC).`,
+          retryAfter,
+        );
+      if (row.workspace_quota !== null && Number(row.workspace_used) >= Number(row.workspace_quota))
+        throw new ApiError(
+          "quota_exceeded",
+          `The workspace "${row.workspace_name}" has used its quota of ${Number(row.workspace_quota).toLocaleString("en")} tokens for this month. The workspace quota resets on ${row.resets} (UTC).`,
+          retryAfter,
+        );
     },
   };
 }

@@ -2,6 +2,8 @@ import type { UIMessage } from "ai";
 import { threadIdFromPath } from "@/lib/shared/chat-messages";
 import type { AdminUserRow, InvitationRow } from "@/lib/shared/admin";
 import type { SignupMode } from "@/lib/shared/signup-modes";
+import type { WorkspaceCreationMode } from "@/lib/shared/workspaces";
+import type { WorkspaceAuditRow, WorkspaceUsageJson } from "@/lib/shared/workspace-admin";
 import type { ThreadJson, ThreadStatus } from "@/lib/shared/threads";
 
 /** Thread as the API returns it (dates as ISO strings). */
@@ -111,6 +113,7 @@ function uploadAttachment(
 const json = (value: unknown) => JSON.stringify(value);
 const threadPath = (id: string) => `/api/threads/${encodeURIComponent(id)}`;
 const adminUserPath = (id: string) => `/api/admin/users/${encodeURIComponent(id)}`;
+const workspacePath = (id: string) => `/api/workspaces/${encodeURIComponent(id)}`;
 
 /** What the chat UI sends to /api/chat; `replyId` names the reply so its settled copy replaces the server's. */
 export type ChatRequest = { id: string; replyId?: string; messages: UIMessage[]; model?: string };
@@ -153,7 +156,19 @@ export const api = {
       `/api/threads?${query}`,
     );
   },
+  /** The active workspace's threads others share (empty, with `workspaceId` null, in the personal space). */
+  listSharedThreads: (params: { after?: string; limit?: number } = {}) => {
+    const query = new URLSearchParams({ limit: String(params.limit ?? 50) });
+    if (params.after) query.set("after", params.after);
+    return call<{ threads: ApiThread[]; nextCursor: string | null; workspaceId: string | null }>(
+      `/api/threads/shared?${query}`,
+    );
+  },
   createThread: () => call<ApiThread>("/api/threads", { method: "POST", body: json({}) }),
+  shareThread: (id: string) => call<ApiThread>(`${threadPath(id)}/share`, { method: "PUT" }),
+  unshareThread: (id: string) => call<ApiThread>(`${threadPath(id)}/share`, { method: "DELETE" }),
+  /** "Continue as my own copy" of a thread shared with the caller: the new thread, theirs. */
+  copyThread: (id: string) => call<ApiThread>(`${threadPath(id)}/copy`, { method: "POST" }),
   getThread: (id: string) => call<ApiThread>(threadPath(id)),
   updateThread: (id: string, values: { title?: string; status?: ThreadStatus; model?: string }) =>
     call<ApiThread>(threadPath(id), { method: "PATCH", body: json(values) }),
@@ -168,6 +183,16 @@ export const api = {
   uploadAttachment,
   deleteAttachment: (id: string) => call<void>(`/api/attachments/${encodeURIComponent(id)}`, { method: "DELETE" }),
   generateTitle: (id: string) => call<ApiThread>(`${threadPath(id)}/title`, { method: "POST" }),
+  /** For the workspace's owners and admins: this month's quota, tokens used and each member's counts. */
+  workspaceUsage: (id: string) => call<WorkspaceUsageJson>(`${workspacePath(id)}/usage`),
+  /** Owners only: the workspace's monthly token quota (null: none), through PATCH /api/workspaces/:id. */
+  setWorkspaceQuota: (id: string, tokenQuota: number | null) =>
+    call<unknown>(workspacePath(id), { method: "PATCH", body: json({ tokenQuota }) }),
+  /** For the workspace's owners and admins: its events, newest first, a page at a time. */
+  workspaceAudit: (id: string, after?: string) =>
+    call<{ events: WorkspaceAuditRow[]; nextCursor: string | null }>(
+      `${workspacePath(id)}/audit${after ? `?${new URLSearchParams({ after })}` : ""}`,
+    ),
   admin: {
     updateUser: (id: string, values: { role?: "admin" | "user"; tokenQuota?: number | null }) =>
       call<{ user: AdminUserRow }>(adminUserPath(id), { method: "PATCH", body: json(values) }),
@@ -182,6 +207,11 @@ export const api = {
     sendPasswordReset: (id: string) => call<void>(`${adminUserPath(id)}/password-reset`, { method: "POST" }),
     setSignupMode: (mode: SignupMode | null) =>
       call<unknown>("/api/admin/signup-policy", { method: "PUT", body: json({ mode }) }),
+    setWorkspaceCreation: (mode: WorkspaceCreationMode | null) =>
+      call<{ mode: WorkspaceCreationMode; source: "admin" | "environment" }>("/api/admin/workspace-creation", {
+        method: "PUT",
+        body: json({ mode }),
+      }),
     createInvitation: (options: { maxUses: number; expiresInDays: number; email?: string }) =>
       call<{ invitation: InvitationRow; token: string; url: string }>("/api/admin/invitations", {
         method: "POST",

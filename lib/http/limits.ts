@@ -17,6 +17,10 @@ export function readLimits(env: Env = process.env) {
     maxModelInputBytes: positiveIntFromEnv(env, "MAX_MODEL_INPUT_BYTES", 20 * 1024 * 1024),
     /** Attachments on one message. */
     maxAttachmentsPerMessage: positiveIntFromEnv(env, "MAX_ATTACHMENTS_PER_MESSAGE", 8),
+    /** Messages "Continue as my own copy" copies at most (the branch a reader sees); longer → 413. */
+    maxCopyMessages: positiveIntFromEnv(env, "MAX_COPY_MESSAGES", 1000),
+    /** Bytes one copy writes at most: its messages' JSON plus its attachments' files (100 MiB); more → 413. */
+    maxCopyBytes: positiveIntFromEnv(env, "MAX_COPY_BYTES", 100 * 1024 * 1024),
     /** Hours an upload that was never sent is kept. */
     attachmentOrphanHours: positiveIntFromEnv(env, "ATTACHMENT_ORPHAN_HOURS", 24),
     /** Milliseconds a model may go without sending anything before the call is abandoned (see lib/chat/models.ts). */

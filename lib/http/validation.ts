@@ -85,6 +85,9 @@ export const workspaceNameSchema = storableText(workspaceNameMaxChars)
       .refine((s) => !deceptiveCharacters.test(s), "must not contain control characters"),
   );
 
+/** A workspace id from an address (a malformed one is "Workspace not found."). */
+export const parseWorkspaceId = (value: string | undefined): string => parseAuthId(value, "Workspace");
+
 /** Query parameters as an object; a repeated parameter is ambiguous, so it is a 400, not "last one wins". */
 export function queryParams(request: Request): Record<string, string> {
   const out: Record<string, string> = {};

@@ -91,4 +91,6 @@ export type AuditRow = {
   address: string | null;
   userAgent: string | null;
   detail: Record<string, string | number | boolean | null> | null;
+  /** The workspace the event belongs to, by name, while it exists. */
+  workspace: string | null;
 };

@@ -233,7 +233,8 @@ export function createWorkspaceActions(
       await record(actor, {
         action: "workspace_member_removed",
         workspaceId,
-        target: { id: removed!.userId },
+        // With the address, so the log says who (the event outlives the membership).
+        target: { id: removed!.userId, email: await log.emailOf(removed!.userId) },
         detail: { role: removed!.role },
       });
     },
@@ -250,7 +251,7 @@ export function createWorkspaceActions(
       await record(actor, {
         action: "workspace_member_role_changed",
         workspaceId,
-        target: { id: changed!.userId },
+        target: { id: changed!.userId, email: await log.emailOf(changed!.userId) },
         detail: { from: changed!.from, to: role },
       });
     },

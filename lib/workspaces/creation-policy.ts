@@ -23,6 +23,9 @@ const key = "workspace_creation";
  */
 export function createWorkspaceCreationPolicy(db: AppDatabase = defaultDb, fallback = readWorkspaceCreationDefault()) {
   return {
+    /** What WORKSPACE_CREATION (or its default) says: the mode a reset goes back to. */
+    environmentMode: fallback,
+
     async current(): Promise<{ mode: WorkspaceCreationMode; source: "admin" | "environment" }> {
       const [row] = await db
         .select({ value: instanceSetting.value })

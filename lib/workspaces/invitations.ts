@@ -52,8 +52,17 @@ export function createInvitationStore(db: AppDatabase = defaultDb) {
       if (!row) return null;
       const state: InvitationState =
         row.status === "accepted" ? "used" : row.status !== "pending" ? "revoked" : row.expired ? "expired" : "pending";
-      const { status: _status, expired: _expired, ...view } = row;
-      return { ...view, role: row.role ?? "member", state };
+      return {
+        id: row.id,
+        workspaceId: row.workspaceId,
+        workspaceName: row.workspaceName,
+        workspaceSlug: row.workspaceSlug,
+        inviterName: row.inviterName,
+        email: row.email,
+        role: row.role ?? "member",
+        state,
+        expiresAt: row.expiresAt,
+      };
     },
 
     /**

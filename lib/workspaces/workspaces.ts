@@ -15,6 +15,7 @@ import {
 import { queryRows } from "@/lib/db/rows";
 import { thisMonth } from "@/lib/chat/usage";
 import type { WorkspaceJson } from "@/lib/shared/workspaces";
+import type { WorkspaceUsageJson } from "@/lib/shared/workspace-admin";
 
 /**
  * Every read and write of workspaces and their members that the app does itself (better-auth's
@@ -51,7 +52,7 @@ export type WorkspaceDetails = {
   invitations: WorkspaceInvitationRow[];
 };
 
-export type MemberUsageRow = { userId: string; name: string; messages: number; tokens: number };
+export type { MemberUsageRow } from "@/lib/shared/workspace-admin";
 
 /** What a membership change found: done, or why not (the route turns each into its status). */
 export type MemberChange = "done" | "not_found" | "forbidden" | "last_owner";
@@ -273,6 +274,43 @@ export function createWorkspaceStore(db: AppDatabase = defaultDb) {
     });
   }
 
+  /**
+   * Before an account goes (deleted by its owner or an admin): every workspace it alone owns gets
+   * a new owner, the longest-standing admin, else the longest-standing member, so no workspace is
+   * left without one; a workspace with nobody else in it goes with the account. Returns what
+   * happened, for the audit log.
+   */
+  async function handOverOwnedBy(userId: string): Promise<{ workspaceId: string; newOwnerId: string | null }[]> {
+    return db.transaction(async (tx) => {
+      const sole = await queryRows<{ workspace_id: string }>(
+        tx,
+        sql`select m.workspace_id from ${workspaceMember} m
+            where m.user_id = ${userId} and m.role = 'owner'
+              and not exists (select 1 from ${workspaceMember} o
+                              where o.workspace_id = m.workspace_id and o.role = 'owner' and o.user_id <> ${userId})
+            order by m.workspace_id
+            for update`,
+      );
+      const outcome: { workspaceId: string; newOwnerId: string | null }[] = [];
+      for (const { workspace_id: workspaceId } of sole) {
+        const [heir] = await queryRows<{ id: string; user_id: string }>(
+          tx,
+          sql`select id, user_id from ${workspaceMember}
+              where workspace_id = ${workspaceId} and user_id <> ${userId}
+              order by (role = 'admin') desc, created_at, id limit 1`,
+        );
+        if (heir) {
+          await tx.update(workspaceMember).set({ role: "owner" }).where(eq(workspaceMember.id, heir.id));
+        } else {
+          await tx.update(thread).set({ workspaceId: null, sharedAt: null }).where(eq(thread.workspaceId, workspaceId));
+          await tx.delete(workspace).where(eq(workspace.id, workspaceId));
+        }
+        outcome.push({ workspaceId, newOwnerId: heir?.user_id ?? null });
+      }
+      return outcome;
+    });
+  }
+
   /** The workspace's monthly token quota (owners only); null: none. */
   async function setQuotaFor(actorId: string, workspaceId: string, tokens: number | null): Promise<MemberChange> {
     return underLock(actorId, workspaceId, async (tx, role) => {
@@ -283,34 +321,48 @@ export function createWorkspaceStore(db: AppDatabase = defaultDb) {
   }
 
   /**
-   * Messages and tokens per member this month (counts only), for owners and admins; null for
-   * anyone else (checked in the same statement).
+   * This month's usage of the workspace (counts only): its quota, the tokens spent in it (former
+   * members' too, as its quota counts them), and each member's messages and tokens. For owners
+   * and admins; null for anyone else (checked in the same statement).
    */
-  async function usageForManager(userId: string, workspaceId: string): Promise<MemberUsageRow[] | null> {
+  async function usageForManager(userId: string, workspaceId: string): Promise<WorkspaceUsageJson | null> {
     const rows = await queryRows<{
-      viewer: boolean;
-      user_id: string | null;
-      name: string | null;
+      month: string;
+      quota: string | null;
+      used: string;
+      user_id: string;
+      name: string;
       messages: number;
       tokens: string;
     }>(
       db,
       sql`
       with viewer as (
-        select 1 from ${workspaceMember}
-        where workspace_id = ${workspaceId} and user_id = ${userId} and role in ('owner', 'admin')
+        select w.id, w.token_quota,
+               (select coalesce(sum(s.input_tokens + s.output_tokens), 0) from ${workspaceUsageMonth} s
+                where s.workspace_id = w.id and s.month = ${thisMonth}) as used
+        from ${workspace} w join ${workspaceMember} v on v.workspace_id = w.id
+        where w.id = ${workspaceId} and v.user_id = ${userId} and v.role in ('owner', 'admin')
       )
-      select true as viewer, m.user_id, u.name,
+      select to_char(now() at time zone 'UTC', 'YYYY-MM') as month,
+             viewer.token_quota::text as quota, viewer.used::bigint::text as used,
+             m.user_id, u.name,
              coalesce(w.messages, 0)::int as messages,
              coalesce(w.input_tokens + w.output_tokens, 0)::bigint::text as tokens
-      from viewer, ${workspaceMember} m
+      from viewer
+      join ${workspaceMember} m on m.workspace_id = viewer.id
       join ${user} u on u.id = m.user_id
       left join ${workspaceUsageMonth} w on w.workspace_id = m.workspace_id and w.user_id = m.user_id and w.month = ${thisMonth}
-      where m.workspace_id = ${workspaceId}
       order by u.name, m.user_id`,
     );
-    if (rows.length === 0) return null;
-    return rows.map((r) => ({ userId: r.user_id!, name: r.name!, messages: r.messages, tokens: Number(r.tokens) }));
+    const [first] = rows;
+    if (!first) return null;
+    return {
+      month: first.month,
+      quota: first.quota === null ? null : Number(first.quota),
+      used: Number(first.used),
+      members: rows.map((r) => ({ userId: r.user_id, name: r.name, messages: r.messages, tokens: Number(r.tokens) })),
+    };
   }
 
   /** For instance admins on /admin: every workspace with its member count and this month's totals; never a thread. */
@@ -336,7 +388,15 @@ export function createWorkspaceStore(db: AppDatabase = defaultDb) {
       order by w.created_at desc, w.id
       limit 500`,
     );
-    return rows.map((r) => ({ ...r, tokens: Number(r.tokens), createdAt: new Date(r.created_at) }));
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      slug: r.slug,
+      members: r.members,
+      messages: r.messages,
+      tokens: Number(r.tokens),
+      createdAt: new Date(r.created_at),
+    }));
   }
 
   return {
@@ -348,6 +408,7 @@ export function createWorkspaceStore(db: AppDatabase = defaultDb) {
     changeRoleFor,
     deleteFor,
     setQuotaFor,
+    handOverOwnedBy,
     usageForManager,
     overviewForAdmin,
   };

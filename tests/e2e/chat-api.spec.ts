@@ -120,19 +120,31 @@ test("thread routes: create, list, get, rename, archive, delete", async ({ playw
   const created = await request.post("/api/threads", { data: { title: "  First  " } });
   expect(created.status()).toBe(201);
   const thread = await created.json();
-  expect(thread).toMatchObject({ title: "First", status: "regular", lastMessageAt: null });
+  expect(thread).toMatchObject({
+    title: "First",
+    status: "regular",
+    lastMessageAt: null,
+    workspaceId: null,
+    shared: false,
+    own: true,
+    authorName: null,
+  });
   expect(Object.keys(thread).sort()).toEqual([
+    "authorName",
     "createdAt",
     "id",
     "lastMessageAt",
     "model",
+    "own",
+    "shared",
     "status",
     "title",
     "updatedAt",
+    "workspaceId",
   ]);
 
   const list = await (await request.get("/api/threads")).json();
-  expect(list).toEqual({ threads: [thread], nextCursor: null });
+  expect(list).toEqual({ threads: [thread], nextCursor: null, workspaceId: null });
   expect(await (await request.get(`/api/threads/${thread.id}`)).json()).toEqual(thread);
 
   const renamed = await request.patch(`/api/threads/${thread.id}`, { data: { title: "Renamed" } });

@@ -22,7 +22,7 @@ const unicode = ["\u0000", "a\u0000b", "\ud800", "x\udfffy", "\u202e\u202d"];
 const invalidText = unicode.slice(0, 4);
 
 /** Builds the corpus: every entry is a request the API must refuse with a 4xx and the JSON error shape. */
-function corpus(ownThread: string, othersThread: string, othersAttachment: string): Bad[] {
+function corpus(ownThread: string, othersThread: string, othersAttachment: string, ownWorkspace: string): Bad[] {
   const out: Bad[] = [];
   const add = (
     name: string,
@@ -199,7 +199,41 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     add(`chat ${id.slice(0, 40)}`, "POST", "/api/chat", json(chatBody(decodeURIComponent(id), "hi")));
     add(`stream ${id.slice(0, 40)}`, "GET", `/api/threads/${id}/stream`);
     add(`stop ${id.slice(0, 40)}`, "POST", `/api/threads/${id}/stop`);
+    add(`share ${id.slice(0, 40)}`, "PUT", `/api/threads/${id}/share`);
+    add(`unshare ${id.slice(0, 40)}`, "DELETE", `/api/threads/${id}/share`);
+    add(`copy ${id.slice(0, 40)}`, "POST", `/api/threads/${id}/copy`);
   }
+  // Sharing and copying read no body: whatever is sent, someone else's thread is missing, and a
+  // personal thread (the caller's own here) has nobody to share with (400).
+  for (const [method, path] of [
+    ["PUT", `/api/threads/${ownThread}/share`],
+    ["DELETE", `/api/threads/${ownThread}/share`],
+    ["PUT", `/api/threads/${othersThread}/share`],
+    ["POST", `/api/threads/${othersThread}/copy`],
+  ] as const) {
+    for (const text of [
+      "{",
+      json({ shared: false, userId: othersThread }),
+      json(JSON.parse('{"__proto__": {"own": true}}')),
+    ])
+      add(`sharing body ${text.slice(0, 30)}`, method, path, text);
+    add("sharing body over the size limit", method, path, new Uint8Array(1_100_000).fill(97));
+  }
+  // Workspace ids are better-auth's strings: anything else names no workspace (404), as does one the caller is not in.
+  for (const id of [...badIds.filter((b) => b !== othersThread), "a".repeat(65), "a.b", "a%20b"]) {
+    add(`workspace usage ${id.slice(0, 40)}`, "GET", `/api/workspaces/${id}/usage`);
+    add(`workspace audit ${id.slice(0, 40)}`, "GET", `/api/workspaces/${id}/audit`);
+  }
+  for (const q of [
+    "after=garbage",
+    "after=",
+    `after=${"A".repeat(301)}`,
+    `after=${Buffer.from('["yesterday","x"]').toString("base64url")}`,
+    "after=a&after=b",
+    "limit=5",
+    "action=sign_in",
+  ])
+    add(`workspace audit ?${q}`, "GET", `/api/workspaces/${ownWorkspace}/audit?${q}`);
   for (const id of [...badIds, othersAttachment]) {
     add(`GET attachment ${id.slice(0, 40)}`, "GET", `/api/attachments/${id}`);
     add(`DELETE attachment ${id.slice(0, 40)}`, "DELETE", `/api/attachments/${id}`);
@@ -294,6 +328,9 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     `after=${"A".repeat(300)}`,
   ];
   for (const q of queries) add(`list ?${q}`, "GET", `/api/threads?${q}`);
+  // The shared list takes no status: every one of these is refused there too.
+  for (const q of queries) add(`shared list ?${q}`, "GET", `/api/threads/shared?${q}`);
+  add("shared list ?status=regular", "GET", "/api/threads/shared?status=regular");
   // The metrics token is not the session: a signed-in person without it is refused, whatever they send.
   for (const auth of [
     "",
@@ -357,6 +394,15 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     ["DELETE", `/api/threads/${ownThread}/stream`],
     ["GET", `/api/threads/${ownThread}/stop`],
     ["DELETE", `/api/threads/${ownThread}/stop`],
+    ["GET", `/api/threads/${ownThread}/share`],
+    ["POST", `/api/threads/${ownThread}/share`],
+    ["PATCH", `/api/threads/${ownThread}/share`],
+    ["GET", `/api/threads/${ownThread}/copy`],
+    ["PUT", `/api/threads/${ownThread}/copy`],
+    ["DELETE", `/api/threads/${ownThread}/copy`],
+    ["POST", "/api/threads/shared"],
+    ["PUT", "/api/threads/shared"],
+    ["DELETE", "/api/threads/shared"],
     ["POST", "/api/health"],
     ["DELETE", "/api/ready"],
     ["POST", "/api/metrics"],
@@ -367,6 +413,10 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     ["POST", `/api/attachments/${othersAttachment}`],
     ["PUT", `/api/attachments/${othersAttachment}`],
     ["PATCH", `/api/attachments/${othersAttachment}`],
+    ["POST", `/api/workspaces/${ownWorkspace}/usage`],
+    ["DELETE", `/api/workspaces/${ownWorkspace}/usage`],
+    ["PUT", `/api/workspaces/${ownWorkspace}/audit`],
+    ["DELETE", `/api/workspaces/${ownWorkspace}/audit`],
   ] as const) {
     add(`wrong method ${method} ${path}`, method, path, method === "GET" ? undefined : json({}));
   }
@@ -389,7 +439,20 @@ test("a corpus of hostile requests gets 4xx JSON errors, no 5xx, and changes not
   ).json();
   const cookie = cookieHeader(await me.request.storageState());
 
-  const requests = corpus(mine.id, theirs.id, theirFile.id);
+  // A workspace of mine, written as better-auth's plugin would: its audit route reads my query.
+  const ownWorkspace = crypto.randomUUID().replaceAll("-", "");
+  await withDb(async (client) => {
+    await client.query(`insert into workspace (id, name, slug) values ($1, 'Hostile space', $2)`, [
+      ownWorkspace,
+      `hostile-${ownWorkspace}`,
+    ]);
+    await client.query(`insert into workspace_member (id, workspace_id, user_id, role) values ($1, $2, $3, 'owner')`, [
+      crypto.randomUUID(),
+      ownWorkspace,
+      me.userId,
+    ]);
+  });
+  const requests = corpus(mine.id, theirs.id, theirFile.id, ownWorkspace);
   const before = await countRowsOf([me.userId, them.userId]);
   const { failures, statuses } = await refusedAll(baseURL!, cookie, requests);
   console.log(`hostile corpus: ${requests.length} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
@@ -465,6 +528,27 @@ function adminCorpus(target: string, lastAdmin: string, ownThread: string): Bad[
         { mode: "OPEN" },
         { mode: 1 },
         { mode: "open", domains: ["evil.com"] },
+        ...sqlAndHtml.map((s) => ({ mode: s })),
+      ],
+    ],
+    [
+      "PUT",
+      "/api/admin/workspace-creation",
+      [
+        null,
+        [],
+        {},
+        { mode: "anyone" },
+        { mode: "Everyone" },
+        { mode: "ADMINS" },
+        { mode: "" },
+        { mode: 1 },
+        { mode: true },
+        { mode: ["admins"] },
+        { mode: "admins", extra: 1 },
+        { mode: "everyone", admins: [] },
+        JSON.parse('{"__proto__": {"mode": "admins"}}'),
+        ...invalidText.map((u) => ({ mode: u })),
         ...sqlAndHtml.map((s) => ({ mode: s })),
       ],
     ],
@@ -554,6 +638,11 @@ function adminCorpus(target: string, lastAdmin: string, ownThread: string): Bad[
     ["POST", `/api/admin/users/${target}/sessions`],
     ["GET", `/api/admin/users/${target}/two-factor`],
     ["DELETE", "/api/admin/signup-policy"],
+    ["DELETE", "/api/admin/workspace-creation"],
+    ["POST", "/api/admin/workspace-creation"],
+    ["PATCH", "/api/admin/workspace-creation"],
+    ["POST", "/api/admin/workspaces"],
+    ["DELETE", "/api/admin/workspaces"],
     ["GET", `/api/admin/users/${target}/password-reset`],
     ["DELETE", `/api/admin/users/${target}/password-reset`],
     ["DELETE", "/api/admin/invitations"],

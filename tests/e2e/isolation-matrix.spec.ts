@@ -4,6 +4,7 @@ import { expect, test, type APIRequestContext } from "@playwright/test";
 import { apiAdmin, apiUser, chatBody } from "./helpers";
 import { snapshotAdminState, snapshotUsers, withDb } from "./db";
 import { declaredAccess } from "../support/route-access";
+import { createWorkspace } from "./workspaces";
 
 /**
  * Every API route and method, called by every kind of caller: anonymous, a banned account, an
@@ -48,8 +49,8 @@ type Call = {
   data?: (n: Names) => unknown;
   multipart?: () => Record<string, { name: string; mimeType: string; buffer: Buffer }>;
   scope: Scope;
-  /** What the target account or invitation must be before an admin acts on it. */
-  needs?: "pending target" | "banned target" | "invitation";
+  /** What the target account or invitation must be before an admin acts on it; or the owner's thread, in a workspace of theirs. */
+  needs?: "pending target" | "banned target" | "invitation" | "workspace thread";
   /** For public routes: the status every caller gets. */
   status?: number;
 };
@@ -109,6 +110,23 @@ const calls: Call[] = [
     scope: "thread",
   },
   { file: "threads/[id]/stop/route.ts", method: "POST", path: (n) => `/api/threads/${n.thread}/stop`, scope: "thread" },
+  // Only a workspace thread can be shared: the owner's is put in a workspace of theirs (nobody else a member).
+  {
+    file: "threads/[id]/share/route.ts",
+    method: "PUT",
+    path: (n) => `/api/threads/${n.thread}/share`,
+    scope: "thread",
+    needs: "workspace thread",
+  },
+  {
+    file: "threads/[id]/share/route.ts",
+    method: "DELETE",
+    path: (n) => `/api/threads/${n.thread}/share`,
+    scope: "thread",
+    needs: "workspace thread",
+  },
+  { file: "threads/[id]/copy/route.ts", method: "POST", path: (n) => `/api/threads/${n.thread}/copy`, scope: "thread" },
+  { file: "threads/shared/route.ts", method: "GET", path: () => "/api/threads/shared", scope: "collection" },
   { file: "export/route.ts", method: "GET", path: () => "/api/export", scope: "collection" },
   { file: "search/route.ts", method: "GET", path: () => "/api/search?q=seed", scope: "collection" },
   {
@@ -283,6 +301,33 @@ const calls: Call[] = [
     needs: "invitation",
   },
   { file: "admin/audit/route.ts", method: "GET", path: () => "/api/admin/audit?action=sign_up", scope: "admin" },
+  { file: "admin/workspaces/route.ts", method: "GET", path: () => "/api/admin/workspaces", scope: "admin" },
+  {
+    file: "admin/workspace-creation/route.ts",
+    method: "GET",
+    path: () => "/api/admin/workspace-creation",
+    scope: "admin",
+  },
+  // Reset to WORKSPACE_CREATION: the other tests on this server go on creating workspaces as before.
+  {
+    file: "admin/workspace-creation/route.ts",
+    method: "PUT",
+    path: () => "/api/admin/workspace-creation",
+    data: () => ({ mode: null }),
+    scope: "admin",
+  },
+  {
+    file: "workspaces/[id]/usage/route.ts",
+    method: "GET",
+    path: (n) => `/api/workspaces/${n.workspace}/usage`,
+    scope: "workspace",
+  },
+  {
+    file: "workspaces/[id]/audit/route.ts",
+    method: "GET",
+    path: (n) => `/api/workspaces/${n.workspace}/audit`,
+    scope: "workspace",
+  },
   { file: "health/route.ts", method: "GET", path: () => "/api/health", scope: "public", status: 200 },
   { file: "ready/route.ts", method: "GET", path: () => "/api/ready", scope: "public", status: 200 },
   // A session is no key to the metrics: only METRICS_TOKEN is (set on this server).
@@ -382,6 +427,24 @@ const snapshotWorkspace = (id: string) =>
     };
   });
 
+/** A workspace `userId` owns, as better-auth's plugin writes one, with the owner's thread in it. */
+const ownedWorkspace = (userId: string, threadId: string) =>
+  withDb(async (c) => {
+    const id = crypto.randomUUID().replaceAll("-", "");
+    await c.query(`insert into workspace (id, name, slug, token_quota) values ($1, $2, $3, 1000000)`, [
+      id,
+      `Matrix ${id.slice(0, 8)}`,
+      `matrix-${id}`,
+    ]);
+    await c.query(`insert into workspace_member (id, workspace_id, user_id, role) values ($1, $2, $3, 'owner')`, [
+      crypto.randomUUID(),
+      id,
+      userId,
+    ]);
+    await c.query(`update thread set workspace_id = $1 where id = $2`, [id, threadId]);
+    return id;
+  });
+
 test.describe("the isolation matrix", () => {
   test.describe.configure({ mode: "serial" });
 
@@ -466,10 +529,16 @@ test.describe("the isolation matrix", () => {
         call.needs === "invitation"
           ? (await (await admin.request.post("/api/admin/invitations", { data: {} })).json()).invitation.id
           : crypto.randomUUID();
+      if (call.needs === "workspace thread") {
+        const space = await createWorkspace([{ userId: owner.userId, role: "owner" }]);
+        await withDb((c) => c.query(`update thread set workspace_id = $1 where id = $2`, [space.id, thread.id]));
+      }
       const upload = await owner.request.post("/api/attachments", {
         multipart: { file: { name: `${secret}.txt`, mimeType: "text/plain", buffer: Buffer.from(secret) } },
       });
       expect(upload.status()).toBe(201);
+      // The admins' list of workspaces shows one holding the owner's thread, and never the thread.
+      if (call.file === "admin/workspaces/route.ts") await ownedWorkspace(owner.userId, thread.id);
       const names: Names = {
         thread: thread.id,
         user: target.userId,
@@ -509,25 +578,17 @@ test.describe("the isolation matrix", () => {
         expect(await asUser.json()).toEqual({
           error: { code: "forbidden", message: expect.any(String), requestId: expect.any(String) },
         });
-      } else if (call.scope === "thread" || call.scope === "attachment") {
-        // Someone else's thread or file is missing to everyone but its owner, admins included.
-        const missing = call.scope === "thread" ? "Thread not found." : "Attachment not found.";
+      } else if (call.scope === "thread" || call.scope === "attachment" || call.scope === "workspace") {
+        // Someone else's thread, file or workspace is missing to everyone but its owner, admins included.
+        const missing = {
+          thread: "Thread not found.",
+          attachment: "Attachment not found.",
+          workspace: "Workspace not found.",
+        }[call.scope];
         for (const response of [asUser, asAdmin!]) {
           expect(response.status()).toBe(404);
           expect(await response.json()).toEqual({
             error: { code: "not_found", message: missing, requestId: response.headers()["x-request-id"] },
-          });
-        }
-      } else if (call.scope === "workspace") {
-        // A workspace one is not in is missing, to admins of the instance too.
-        for (const response of [asUser, asAdmin!]) {
-          expect(response.status()).toBe(404);
-          expect(await response.json()).toEqual({
-            error: {
-              code: "not_found",
-              message: "Workspace not found.",
-              requestId: response.headers()["x-request-id"],
-            },
           });
         }
       } else if (call.scope === "workspace invitation") {

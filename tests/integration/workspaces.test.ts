@@ -212,6 +212,20 @@ describe.each(engines)("workspaces on $name", ({ open }) => {
     expect(sessions.every((s) => s.active === null)).toBe(true);
   });
 
+  it("deleting the last owner's account hands the workspace to its longest-standing admin, or deletes an empty one", async () => {
+    const { alice, bob, workspace } = await team();
+    const solo = await actions.create(alice, { name: "Solo", slug: slug("solo") });
+    await (await auth.$context).internalAdapter.deleteUser(alice.user.id);
+    const members = await handle.db
+      .select({ userId: workspaceMember.userId, role: workspaceMember.role })
+      .from(workspaceMember)
+      .where(eq(workspaceMember.organizationId, workspace.id));
+    expect(members).toEqual([{ userId: bob.user.id, role: "owner" }]);
+    expect(await store.membershipForUser(bob.user.id, { id: solo.id })).toBeNull();
+    const gone = await handle.db.execute(sql`select count(*)::int as n from workspace where id = ${solo.id}`);
+    expect((gone as unknown as { rows: { n: number }[] }).rows[0].n).toBe(0);
+  });
+
   it("a non-member hears exactly what a missing workspace gets from every action; one slug taken twice at once is one 409", async () => {
     const { alice, bob, carol, workspace } = await team();
     const [bobMember] = await handle.db

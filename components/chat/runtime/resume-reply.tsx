@@ -4,6 +4,7 @@ import { useAui, useAuiState } from "@assistant-ui/react";
 import { useEffect, useRef } from "react";
 import { stoppableReply } from "@/components/chat/runtime/model-adapter";
 import { useRuntimeCache } from "@/components/chat/runtime/runtime-cache";
+import { useOwnThread } from "@/components/chat/runtime/thread-owner";
 import { api } from "@/lib/client/api-client";
 
 /** Resolves when the thread has no reply in progress (its recording ends once the reply is stored). */
@@ -22,9 +23,11 @@ export function ResumeReply() {
   const cache = useRuntimeCache();
   const remoteId = useAuiState((s) => s.threadListItem.remoteId);
   const ready = useAuiState((s) => !s.thread.isLoading && !s.thread.isRunning);
+  // A reply in someone else's shared thread is theirs: a reader sees the stored messages only.
+  const own = useOwnThread();
   const checked = useRef<string | undefined>(undefined);
   useEffect(() => {
-    if (!remoteId || !ready || checked.current === remoteId) return;
+    if (!remoteId || !ready || !own || checked.current === remoteId) return;
     checked.current = remoteId;
     const threadId = remoteId;
     // Cancelled if the thread is left before the reply is handed over; once it is, the run owns it.
@@ -66,6 +69,6 @@ export function ResumeReply() {
     return () => {
       if (!handedOver) cancel.abort();
     };
-  }, [aui, cache, remoteId, ready]);
+  }, [aui, cache, remoteId, ready, own]);
   return null;
 }

@@ -1,5 +1,6 @@
 "use client";
 
+import { createContext, useContext } from "react";
 import { workspaceApi } from "@/lib/client/workspace-api";
 
 /** How long an answer of another space waits before it is asked for again (a switch may be landing). */
@@ -28,3 +29,8 @@ export async function readInSpace<T>(
   if (ours(again)) return again;
   throw new Error("Another space's threads came back: reload the page.");
 }
+
+/** The space of the page (a workspace id, null: personal), for what reads the API below ChatApp. */
+export const SpaceContext = createContext<string | null>(null);
+
+export const usePageSpace = () => useContext(SpaceContext);

@@ -5,6 +5,7 @@ import { createAssistantStream } from "assistant-stream";
 import { useThreadHistory } from "@/components/chat/runtime/history-adapter";
 import { readInSpace } from "@/components/chat/runtime/space-guard";
 import type { RuntimeCache } from "@/components/chat/runtime/runtime-cache";
+import { threadCustom } from "@/components/chat/runtime/thread-owner";
 import { api, type ApiThread } from "@/lib/client/api-client";
 import { workspaceApi } from "@/lib/client/workspace-api";
 
@@ -16,6 +17,7 @@ const toMetadata = (t: ApiThread): RemoteThreadMetadata => ({
   title: t.title ?? undefined,
   // Last activity, for the list's Today / Yesterday / ... groups; a thread with no message yet counts from its last change.
   lastMessageAt: new Date(t.lastMessageAt ?? t.updatedAt),
+  custom: threadCustom(t),
 });
 
 /**

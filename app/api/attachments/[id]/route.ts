@@ -15,7 +15,9 @@ function disposition(kind: "inline" | "attachment", name: string) {
 
 export const { GET, POST, PUT, PATCH, DELETE } = methods({
   /**
-   * The file, for its owner only. Its type is the one detected from its bytes, text is always
+   * The file, for its owner, and for a member its thread is shared with while its message is on
+   * the shared branch (lib/attachments/attachments.ts); anyone else gets the 404 of a missing
+   * file. Deleting stays the owner's. Its type is the one detected from its bytes, text is always
    * text/plain, and only images show in the page: the rest downloads. Nothing uploaded is ever
    * rendered as HTML or SVG, and the sandbox policy (next.config.ts) keeps even a mislabelled file inert.
    */

@@ -1,7 +1,9 @@
 import type { Metadata } from "next";
 import { notFound, redirect } from "next/navigation";
 import { enterSpace, workspaceForSlug } from "@/app/chat-shell-state";
+import { WorkspaceAudit } from "@/components/workspaces/workspace-audit";
 import { WorkspaceSettings } from "@/components/workspaces/workspace-settings";
+import { WorkspaceUsage } from "@/components/workspaces/workspace-usage";
 import { signInPathFor } from "@/lib/auth/safe-redirect";
 import { isEmailVerificationPending, isPendingApproval } from "@/lib/auth/session";
 import { getPageSession } from "@/lib/http/caller";
@@ -36,12 +38,13 @@ export default async function WorkspaceSettingsPage({ params }: Props) {
     <WorkspaceSettings
       me={session.user.id}
       invitationDays={invitationDays}
-      // SLOT (h/ws-admin): usage and events for owners and admins. Once its components are merged:
-      // admin={<><WorkspaceUsage workspaceId={workspace.id} canSetQuota={workspace.role === "owner"} />
-      //   <WorkspaceAudit workspaceId={workspace.id} /></>}
-      // (from components/workspaces/workspace-usage.tsx and workspace-audit.tsx; WorkspaceSettings
-      // renders `admin` for owners and admins only, after Invitations).
-      admin={null}
+      // Usage and events: WorkspaceSettings shows them to owners and admins only (the API refuses members too).
+      admin={
+        <>
+          <WorkspaceUsage workspaceId={workspace.id} canSetQuota={workspace.role === "owner"} />
+          <WorkspaceAudit workspaceId={workspace.id} />
+        </>
+      }
       details={{
         workspace: { ...details.workspace, createdAt: details.workspace.createdAt.toISOString() },
         members: details.members.map((m) => ({ ...m, joinedAt: m.joinedAt.toISOString() })),

@@ -21,7 +21,8 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
   /**
    * Generates the thread's title from its first stored message, once per thread, saves and returns
    * the thread. It is a model call like a chat turn: it counts against the chat rate limit and the
-   * token quota, and its usage is recorded. A thread that has a title is returned as it is.
+   * token quotas (the person's, and the workspace's for a workspace thread), and its usage is
+   * recorded (in the workspace's month too). A thread that has a title is returned as it is.
    */
   POST: route<Params>({ auth: "user" }, async ({ caller, params }) => {
     const userId = caller.user.id;
@@ -40,7 +41,7 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
     if (source.title === null && source.firstText?.trim() && (await threads.claimTitleForUser(userId, id, untitled))) {
       try {
         await consumeChatMessage(userId);
-        await usage.assertWithinQuotaForUser(userId, caller.user.tokenQuota);
+        await usage.assertWithinQuotaForUser(userId, caller.user.tokenQuota, id);
       } catch (error) {
         await threads.releaseTitleForUser(userId, id, untitled);
         throw error;
@@ -57,7 +58,7 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
         return null;
       });
       if (result) {
-        await usage.recordCallForUser(userId, model.modelId, replyUsageOf(result.totalUsage));
+        await usage.recordCallForUser(userId, model.modelId, replyUsageOf(result.totalUsage), id);
         const title = result.text
           .replace(/^["'\s]+|["'.\s]+$/g, "")
           .replace(/\s+/g, " ")

@@ -6,6 +6,7 @@ import { loadThread, threadAddress } from "@/app/thread-page-state";
 import { ThreadView } from "@/components/chat/thread-view";
 import { signInPathFor } from "@/lib/auth/safe-redirect";
 import { getPageSession } from "@/lib/http/caller";
+import { threadJson } from "@/lib/chat/threads";
 
 type Props = { params: Promise<{ slug: string; id: string }> };
 
@@ -29,7 +30,9 @@ export default async function WorkspaceThreadPage({ params }: Props) {
   if (loaded.thread.workspaceId !== workspace.id) redirect(await threadAddress(session.user.id, loaded.thread));
   return (
     <ChatShell state={await readChatShellState({ slug })}>
-      <ThreadView initial={{ id: loaded.thread.id, messagesJson: loaded.messagesJson }} />
+      <ThreadView
+        initial={{ id: loaded.thread.id, messagesJson: loaded.messagesJson, thread: threadJson(loaded.thread) }}
+      />
     </ChatShell>
   );
 }
