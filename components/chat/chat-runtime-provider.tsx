@@ -9,22 +9,25 @@ import { createRuntimeCache, RuntimeCacheContext } from "@/components/chat/runti
 import { createThreadListAdapter } from "@/components/chat/runtime/thread-list-adapter";
 
 /**
- * The chat runtime: assistant-ui's thread list on the API (components/chat/runtime/), one local
- * runtime per thread talking to /api/chat, and the model picker. Its cache and thread list adapter
- * are made once per provider.
+ * The chat runtime of one space (`workspaceId`, null: personal): assistant-ui's thread list on the
+ * API (components/chat/runtime/), one local runtime per thread talking to /api/chat, and the model
+ * picker. Its cache and thread list adapter are made once per provider, and the provider is made
+ * once per space (ChatApp keys it by the space), so nothing read in one space is shown in another.
  */
 export function ChatRuntimeProvider({
   children,
   models,
   attachmentLimits,
+  workspaceId,
 }: {
   children: ReactNode;
   models: string[];
   attachmentLimits: AttachmentLimits;
+  workspaceId: string | null;
 }) {
   const [cache] = useState(createRuntimeCache);
-  const [threadList] = useState(() => createThreadListAdapter(cache));
-  const { picker, pickedModel } = useModelPickerState(models);
+  const [threadList] = useState(() => createThreadListAdapter(cache, workspaceId));
+  const { picker, pickedModel } = useModelPickerState(models, workspaceId);
   const runtimeHook = useMemo(
     () =>
       function useThreadRuntime() {

@@ -11,7 +11,7 @@ export type ChatShellState =
   | ({ screen: "chat" } & Omit<ComponentProps<typeof ChatApp>, "children">);
 
 /**
- * The signed-in chat around a page's thread (`/` and `/chat/:id`). Moving between threads never
+ * The signed-in chat around a page's thread (`/`, `/chat/:id` and their `/w/:slug` forms). Moving between threads never
  * leaves the page that was loaded: the address changes through the history API (see
  * ThreadUrlSync), so the chat runtime, and a reply streaming in it, stays. The not-found page is
  * not wrapped in it, so a missing thread never starts a runtime that would look for it.
@@ -49,7 +49,7 @@ export function ChatShell({ state, children }: { state: ChatShellState; children
       );
     case "chat":
       return (
-        <ChatApp user={state.user} model={state.model} attachmentLimits={state.attachmentLimits}>
+        <ChatApp user={state.user} model={state.model} attachmentLimits={state.attachmentLimits} space={state.space}>
           {children}
         </ChatApp>
       );

@@ -9,7 +9,7 @@ import { useHydrated } from "@/lib/client/use-hydrated";
 
 /** Picks the model for the open thread; shown only when OPENAI_MODELS offers a choice. */
 export function ModelSelect() {
-  const { models, selected, select } = useModelPicker();
+  const { models, selected, select, choose } = useModelPicker();
   const remoteId = useAuiState((s) => s.threadListItem.remoteId);
   const own = useOwnThread();
   const hydrated = useHydrated();
@@ -37,7 +37,7 @@ export function ModelSelect() {
       disabled={!hydrated}
       onChange={(event) => {
         const model = event.target.value;
-        select(model);
+        choose(model);
         if (remoteId) void api.updateThread(remoteId, { model });
       }}
       className="rounded-md border border-zinc-300 bg-white px-1 py-0.5 text-sm dark:border-zinc-700 dark:bg-zinc-900"

@@ -3,6 +3,7 @@
 import { useAui, useAuiState } from "@assistant-ui/react";
 import { usePathname } from "next/navigation";
 import { useEffect, useState } from "react";
+import { readInSpace, usePageSpace } from "@/components/chat/runtime/space-guard";
 import { api, ApiClientError, type ApiThread } from "@/lib/client/api-client";
 
 const focusRing = "focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-zinc-500";
@@ -20,20 +21,26 @@ export function SharedThreads() {
   const pathname = usePathname();
   const openId = useAuiState((s) => s.threadListItem.remoteId);
   const listLoading = useAuiState((s) => s.threads.isLoading);
+  const space = usePageSpace();
   const [shared, setShared] = useState<Shared | null>(null);
   const [reads, setReads] = useState(0);
 
   useEffect(() => {
     if (listLoading) return;
     let current = true;
-    api.listSharedThreads().then(
+    // The server lists the session's active space: another space's shared threads are never shown.
+    readInSpace(
+      space,
+      () => api.listSharedThreads(),
+      (page) => [page.workspaceId],
+    ).then(
       (page) => current && setShared(page),
       () => {},
     );
     return () => {
       current = false;
     };
-  }, [pathname, listLoading, reads]);
+  }, [pathname, listLoading, reads, space]);
 
   useEffect(() => {
     const again = () => document.visibilityState === "visible" && setReads((n) => n + 1);

@@ -2,6 +2,7 @@
 
 import { useAui } from "@assistant-ui/react";
 import { useEffect, useRef, useState } from "react";
+import { readInSpace } from "@/components/chat/runtime/space-guard";
 import { api, type ApiSearchResult } from "@/lib/client/api-client";
 
 /** Splits a snippet at the server's \u0001 … \u0002 marks; the text itself is only ever text. */
@@ -21,7 +22,8 @@ function Snippet({ text }: { text: string }) {
   );
 }
 
-export function ThreadSearch() {
+/** Searches the page's space (`workspaceId`, null: personal); results of another space are never shown. */
+export function ThreadSearch({ workspaceId }: { workspaceId: string | null }) {
   const aui = useAui();
   const input = useRef<HTMLInputElement>(null);
   const [query, setQuery] = useState("");
@@ -45,8 +47,12 @@ export function ThreadSearch() {
     const abort = new AbortController();
     // Typing pauses for 150 ms before a search, and a newer search cancels the older one.
     const timer = setTimeout(() => {
-      api.searchThreads(query, abort.signal).then(
-        ({ results }) => setResults(results),
+      readInSpace(
+        workspaceId,
+        () => api.searchThreads(query, abort.signal),
+        (found) => [found.workspaceId],
+      ).then(
+        ({ results }) => !abort.signal.aborted && setResults(results),
         () => {},
       );
     }, 150);
@@ -54,7 +60,7 @@ export function ThreadSearch() {
       clearTimeout(timer);
       abort.abort();
     };
-  }, [query]);
+  }, [query, workspaceId]);
 
   const clear = () => {
     setQuery("");

@@ -11,9 +11,10 @@ import { threadIdFromPath, threadPath } from "@/lib/shared/chat-messages";
  * - the runtime moves (a thread picked in the list or search, New thread): a history entry is
  *   pushed; a new thread getting its id with its first message replaces the entry instead.
  * Native history calls keep the runtime and a reply streaming in it; Next.js keeps
- * `usePathname` in step with them.
+ * `usePathname` in step with them. Addresses stay in the page's space (`spacePath`: "" for the
+ * personal space, `/w/:slug` for a workspace).
  */
-export function ThreadUrlSync() {
+export function ThreadUrlSync({ spacePath }: { spacePath: string }) {
   const aui = useAui();
   const pathname = usePathname();
   const urlId = threadIdFromPath(pathname);
@@ -34,14 +35,14 @@ export function ThreadUrlSync() {
       return;
     }
     if (mainId === before.mainId && remoteId === before.remoteId) return;
-    // A thread being opened has no remote id for a moment; only a new thread belongs at "/".
+    // A thread being opened has no remote id for a moment; only a new thread belongs at the space's own address.
     if (!remoteId && !isNew) return;
-    const target = threadPath(remoteId);
+    const target = threadPath(remoteId, spacePath);
     if (target === pathname) return;
     const gotItsId = mainId === before.mainId && !before.remoteId && remoteId;
     if (gotItsId) window.history.replaceState(null, "", target);
     else window.history.pushState(null, "", target);
-  }, [aui, pathname, urlId, mainId, remoteId, isNew]);
+  }, [aui, pathname, urlId, mainId, remoteId, isNew, spacePath]);
 
   // The tab names the open thread, as the server-rendered page does.
   useEffect(() => {

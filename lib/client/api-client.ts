@@ -63,7 +63,8 @@ function reloadIfOpenThreadGone(threadId: string | undefined) {
     window.location.reload();
 }
 
-async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+/** A JSON call to the app's API: the parsed body, or an ApiClientError carrying the server's message. */
+export async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
   const response = await fetch(path, {
     ...init,
     headers: init.body ? { "content-type": "application/json", ...init.headers } : init.headers,
@@ -150,7 +151,10 @@ export const api = {
   listThreads: (params: { status: ThreadStatus; after?: string; limit?: number }) => {
     const query = new URLSearchParams({ status: params.status, limit: String(params.limit ?? 50) });
     if (params.after) query.set("after", params.after);
-    return call<{ threads: ApiThread[]; nextCursor: string | null }>(`/api/threads?${query}`);
+    // `workspaceId`: the space the server listed (the session's active one).
+    return call<{ threads: ApiThread[]; nextCursor: string | null; workspaceId: string | null }>(
+      `/api/threads?${query}`,
+    );
   },
   /** The active workspace's threads others share (empty, with `workspaceId` null, in the personal space). */
   listSharedThreads: (params: { after?: string; limit?: number } = {}) => {
@@ -173,7 +177,9 @@ export const api = {
   saveMessage: (id: string, entry: ApiMessage) =>
     call<void>(`${threadPath(id)}/messages`, { method: "POST", body: json(entry) }),
   searchThreads: (q: string, signal?: AbortSignal) =>
-    call<{ results: ApiSearchResult[] }>(`/api/search?${new URLSearchParams({ q })}`, { signal }),
+    call<{ results: ApiSearchResult[]; workspaceId: string | null }>(`/api/search?${new URLSearchParams({ q })}`, {
+      signal,
+    }),
   uploadAttachment,
   deleteAttachment: (id: string) => call<void>(`/api/attachments/${encodeURIComponent(id)}`, { method: "DELETE" }),
   generateTitle: (id: string) => call<ApiThread>(`${threadPath(id)}/title`, { method: "POST" }),

@@ -8,6 +8,10 @@ import { authEndpointPattern } from "@/lib/auth/endpoints";
 const patterns: [RegExp, string][] = [
   [/^\/$/, "/"],
   [/^\/chat\/[^/]+$/, "/chat/:id"],
+  [/^\/w\/[^/]+$/, "/w/:slug"],
+  [/^\/w\/[^/]+\/chat\/[^/]+$/, "/w/:slug/chat/:id"],
+  [/^\/w\/[^/]+\/settings$/, "/w/:slug/settings"],
+  [/^\/workspaces\/new$/, "/workspaces/new"],
   [/^\/(sign-in|sign-up|forgot-password|reset-password|account|admin)$/, "/$1"],
   [/^\/api\/(health|ready|metrics|chat|search|export|threads|attachments)$/, "/api/$1"],
   [/^\/api\/attachments\/[^/]+$/, "/api/attachments/:id"],

@@ -86,9 +86,16 @@ export function lastBranch<M extends { id: string; parentId: string | null }>(me
   return branch.reverse();
 }
 
-/** `/chat/:id` → the thread id; any other path → null (a new thread). */
-export const threadIdFromPath = (pathname: string | null) => /^\/chat\/([^/]+)$/.exec(pathname ?? "")?.[1] ?? null;
-export const threadPath = (id: string | null | undefined) => (id ? `/chat/${id}` : "/");
+/** `/chat/:id` or `/w/:slug/chat/:id` → the thread id; any other path → null (a new thread). */
+export const threadIdFromPath = (pathname: string | null) =>
+  /^(?:\/w\/[^/]+)?\/chat\/([^/]+)$/.exec(pathname ?? "")?.[1] ?? null;
+
+/**
+ * A thread's address in its space (`spacePath`: "" for the personal space, `/w/:slug` for a
+ * workspace); no id: the space's new thread.
+ */
+export const threadPath = (id: string | null | undefined, spacePath = "") =>
+  id ? `${spacePath}/chat/${id}` : spacePath || "/";
 
 /** Where an uploaded attachment is read; a message's file parts point here, and nowhere else. */
 export const attachmentUrl = (id: string) => `/api/attachments/${id}`;

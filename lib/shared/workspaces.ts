@@ -29,3 +29,6 @@ export function slugFromName(name: string): string {
     .slice(0, 40)
     .replace(/-+$/g, "");
 }
+
+/** Where a space's chat is: `/w/:slug` for a workspace, "" for the personal space (whose new thread is `/`). */
+export const spacePath = (workspace: Pick<WorkspaceJson, "slug"> | null) => (workspace ? `/w/${workspace.slug}` : "");

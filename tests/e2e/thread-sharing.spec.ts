@@ -381,9 +381,10 @@ test("in the browser: the author shares from the thread, a member reads it under
   await activateWorkspace({ request: alicePage.request, userId: aliceId }, space.id);
   await activateWorkspace({ request: bobPage.request, userId: bobId }, space.id);
 
-  await alicePage.goto("/");
+  // A space's page makes it the session's active one (the API calls above did too).
+  await alicePage.goto(`/w/${space.slug}`);
   await sendAndAwaitReply(alicePage, "Plan the launch");
-  await expect(alicePage).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
+  await expect(alicePage).toHaveURL(new RegExp(`/w/${space.slug}/chat/[0-9a-f-]{36}$`));
   const address = new URL(alicePage.url()).pathname;
   // The badge is in the thread (the sidebar has a "Shared" heading of its own).
   const badge = alicePage.getByRole("main").getByText("Shared", { exact: true });
@@ -392,7 +393,7 @@ test("in the browser: the author shares from the thread, a member reads it under
   await expect(alicePage.getByRole("button", { name: "Stop sharing" })).toBeVisible();
   await expect(badge).toBeVisible();
 
-  await bobPage.goto("/");
+  await bobPage.goto(`/w/${space.slug}`);
   const shared = bobPage.getByRole("region", { name: "Shared", exact: true });
   await expect(shared).toBeVisible();
   await shared.getByRole("button", { name: /Plan the launch/ }).click();
@@ -414,7 +415,7 @@ test("in the browser: the author shares from the thread, a member reads it under
 
   await bobPage.getByRole("button", { name: "Continue as my own copy" }).click();
   await expect(bobPage).not.toHaveURL(address);
-  await expect(bobPage).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
+  await expect(bobPage).toHaveURL(new RegExp(`/w/${space.slug}/chat/[0-9a-f-]{36}$`));
   await expect(bob.messageBox).toBeVisible();
   await expect(bobPage.getByText("Shared by Alice")).toHaveCount(0);
   await expect(bob.userMessages).toContainText("Plan the launch");
@@ -429,7 +430,7 @@ test("in the browser: the author shares from the thread, a member reads it under
   const response = await bobPage.goto(address);
   expect(response?.status()).toBe(404);
   await expect(bobPage.getByRole("heading", { name: "Not found" })).toBeVisible();
-  await bobPage.goto("/");
+  await bobPage.goto(`/w/${space.slug}`);
   await expect(bobPage.getByRole("region", { name: "Shared", exact: true })).toContainText(
     "Nothing shared with you yet.",
   );

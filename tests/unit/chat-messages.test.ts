@@ -1,6 +1,7 @@
 import { fromThreadMessageLike } from "@assistant-ui/react";
 import { describe, expect, it } from "vitest";
-import { fromUIMessage, toUIMessage } from "@/lib/shared/chat-messages";
+import { fromUIMessage, threadIdFromPath, threadPath, toUIMessage } from "@/lib/shared/chat-messages";
+import { spacePath } from "@/lib/shared/workspaces";
 import { replyStatus } from "@/lib/chat/messages";
 
 const reply = (custom: Record<string, unknown>, status: Parameters<typeof fromThreadMessageLike>[2]) =>
@@ -81,5 +82,31 @@ describe("attachments across the bridge", () => {
     ]);
     const back = toUIMessage(fromThreadMessageLike(like, "u1", { type: "complete", reason: "unknown" }));
     expect(back.parts).toEqual(stored.parts.slice(0, 2));
+  });
+});
+
+describe("thread addresses in their space", () => {
+  const id = "0b0e6a52-6f50-4a7c-9d35-3a0b3d4c1e77";
+  it("a thread's address keeps its space's prefix, and a new thread is the space's own address", () => {
+    expect(threadPath(id)).toBe(`/chat/${id}`);
+    expect(threadPath(null)).toBe("/");
+    expect(threadPath(id, spacePath({ slug: "acme" }))).toBe(`/w/acme/chat/${id}`);
+    expect(threadPath(undefined, spacePath({ slug: "acme" }))).toBe("/w/acme");
+    expect(threadPath(id, spacePath(null))).toBe(`/chat/${id}`);
+  });
+
+  it("reads the thread id from either form, and nothing from other pages", () => {
+    expect(threadIdFromPath(`/chat/${id}`)).toBe(id);
+    expect(threadIdFromPath(`/w/acme/chat/${id}`)).toBe(id);
+    for (const path of [
+      "/",
+      "/w/acme",
+      "/w/acme/settings",
+      "/w/acme/chat",
+      "/x/acme/chat/1",
+      `/w/a/b/chat/${id}`,
+      null,
+    ])
+      expect(threadIdFromPath(path)).toBeNull();
   });
 });

@@ -29,6 +29,8 @@ describe("route patterns for logs and metrics", () => {
     expect(routePatternOf("/wp-login.php")).toBe("(unmatched)");
     expect(routePatternOf("/api/nope/123")).toBe("(unmatched)");
     expect(routePatternOf("/chat/0b0e6a52-6f50-4a7c-9d35-3a0b3d4c1e77")).toBe("/chat/:id");
+    expect(routePatternOf("/w/acme/chat/0b0e6a52-6f50-4a7c-9d35-3a0b3d4c1e77")).toBe("/w/:slug/chat/:id");
+    expect(routePatternOf("/w/acme")).toBe("/w/:slug");
     expect(routePatternOf("/invite/Abc123SecretInvitationId")).toBe("/invite/:id");
     expect(routePatternOf("/api/invitations/Abc123SecretInvitationId/accept")).toBe("/api/invitations/:id/accept");
     expect(routePatternOf("/api/workspaces/active")).toBe("/api/workspaces/active");

@@ -16,10 +16,9 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
    */
   GET: route({ auth: "user" }, async ({ request, caller }) => {
     const { q, limit } = parseOrThrow(searchQuery, queryParams(request));
-    const results = await threads.searchThreadsForUser(caller.user.id, q, {
-      limit,
-      workspaceId: caller.workspace?.id ?? null,
-    });
-    return Response.json({ results });
+    // The space searched goes back with the results, as with GET /api/threads.
+    const workspaceId = caller.workspace?.id ?? null;
+    const results = await threads.searchThreadsForUser(caller.user.id, q, { limit, workspaceId });
+    return Response.json({ results, workspaceId });
   }),
 });

@@ -3,9 +3,11 @@
 import type { RemoteThreadListAdapter } from "@assistant-ui/react";
 import { createAssistantStream } from "assistant-stream";
 import { useThreadHistory } from "@/components/chat/runtime/history-adapter";
+import { readInSpace } from "@/components/chat/runtime/space-guard";
 import type { RuntimeCache } from "@/components/chat/runtime/runtime-cache";
 import { threadCustom } from "@/components/chat/runtime/thread-owner";
 import { api, type ApiThread } from "@/lib/client/api-client";
+import { workspaceApi } from "@/lib/client/workspace-api";
 
 type RemoteThreadMetadata = Awaited<ReturnType<RemoteThreadListAdapter["fetch"]>>;
 
@@ -24,17 +26,24 @@ const toMetadata = (t: ApiThread): RemoteThreadMetadata => ({
  */
 type ListCursor = { regular: string | null; archived: string | null };
 
-/** The thread list on the API; each thread's history reads and writes through `cache`. Made once per runtime. */
-export function createThreadListAdapter(cache: RuntimeCache): RemoteThreadListAdapter {
+/**
+ * The thread list on the API for one space (`workspaceId`, null: personal); each thread's history
+ * reads and writes through `cache`. Made once per runtime, and a runtime is made per space.
+ */
+export function createThreadListAdapter(cache: RuntimeCache, workspaceId: string | null): RemoteThreadListAdapter {
+  const page = async (status: "regular" | "archived", after: string | null) =>
+    after === null
+      ? { threads: [], nextCursor: null, workspaceId }
+      : api.listThreads({ status, after: after || undefined });
   return {
     async list(params) {
       const cursor: ListCursor = params?.after ? JSON.parse(params.after) : { regular: "", archived: "" };
-      const page = async (status: "regular" | "archived", after: string | null) =>
-        after === null ? { threads: [], nextCursor: null } : api.listThreads({ status, after: after || undefined });
-      const [regular, archived] = await Promise.all([
-        page("regular", cursor.regular),
-        page("archived", cursor.archived),
-      ]);
+      // The server lists the session's active space: a page of another one is never shown.
+      const [regular, archived] = await readInSpace(
+        workspaceId,
+        () => Promise.all([page("regular", cursor.regular), page("archived", cursor.archived)]),
+        (listed) => listed.map((p) => p.workspaceId),
+      );
       const next: ListCursor = { regular: regular.nextCursor, archived: archived.nextCursor };
       return {
         threads: [...regular.threads, ...archived.threads].map(toMetadata),
@@ -42,7 +51,16 @@ export function createThreadListAdapter(cache: RuntimeCache): RemoteThreadListAd
       };
     },
     async initialize() {
-      const thread = await api.createThread();
+      // A new thread goes to the session's active space. Another tab may have moved it: a thread
+      // made elsewhere is taken back, and made again here once this page's space is active again.
+      let thread = await api.createThread();
+      if (thread.workspaceId !== workspaceId) {
+        await api.deleteThread(thread.id).catch(() => {});
+        await workspaceApi.setActive(workspaceId);
+        thread = await api.createThread();
+        if (thread.workspaceId !== workspaceId)
+          throw new Error("The thread was made in another space: reload the page.");
+      }
       return { remoteId: thread.id };
     },
     async rename(remoteId, title) {
