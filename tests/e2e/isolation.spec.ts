@@ -1,6 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { chatPage } from "./chat-page";
 import { chatBody, listThreads, password, signIn, signUp } from "./helpers";
+import { withDb } from "./db";
 
 async function startThread(page: Page, text: string) {
   const chat = chatPage(page);
@@ -87,4 +88,130 @@ test("two users never see, change or chat in each other's threads", async ({ bro
 
   await contextA.close();
   await contextB.close();
+});
+
+/**
+ * Everything a person's browser ever shows in its thread sidebar, with the space its header names
+ * at that moment: recorded on every change of the page, in this document and in any loaded later.
+ */
+async function recordSidebar(page: Page): Promise<{ space: string; sidebar: string }[]> {
+  const seen: { space: string; sidebar: string }[] = [];
+  await page.exposeFunction("__recordSidebar", (space: string, sidebar: string) => seen.push({ space, sidebar }));
+  const watch = () => {
+    const record = () => {
+      const space = document.querySelector('[data-testid="current-space"]')?.textContent ?? "";
+      const sidebar = document.querySelector('nav[aria-label="Threads"]')?.textContent ?? "";
+      (window as unknown as { __recordSidebar: (a: string, b: string) => void }).__recordSidebar(space, sidebar);
+    };
+    new MutationObserver(record).observe(document, { subtree: true, childList: true, characterData: true });
+  };
+  await page.addInitScript(watch);
+  await page.evaluate(watch);
+  return seen;
+}
+
+test("three people and workspaces: a private workspace thread stays its author's until shared, shared is read-only and copyable, unshared is gone, another workspace sees nothing", async ({
+  browser,
+}) => {
+  test.setTimeout(180_000);
+  const people = async (name: string) => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    return { context, page, chat: chatPage(page), email: await signUp(page, name) };
+  };
+  const [alice, bob, carol] = [await people("Alice"), await people("Bob"), await people("Carol")];
+  const switcher = (page: Page) => page.getByRole("combobox", { name: "Workspace" });
+  const tag = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+  const createWorkspace = async (person: typeof alice, name: string) => {
+    await switcher(person.page).selectOption({ label: "New workspace" });
+    await person.page.getByLabel("Name").fill(name);
+    await person.page.getByRole("button", { name: "Create workspace" }).click();
+    await expect(person.page).toHaveURL(/\/w\/[a-z0-9-]+$/);
+    return new URL(person.page.url()).pathname;
+  };
+  const bobSaw = await recordSidebar(bob.page);
+  const carolSaw = await recordSidebar(carol.page);
+
+  // Alice's workspace, her private thread in it, and Bob invited from the settings page.
+  const team = await createWorkspace(alice, `Team ${tag}`);
+  const secret = `Alice private plan ${tag}`;
+  await alice.chat.send(secret);
+  await expect(alice.chat.threadList.getByText(`Title: ${secret}`)).toBeVisible();
+  const address = new URL(alice.page.url()).pathname;
+  expect(address).toMatch(new RegExp(`^${team}/chat/[0-9a-f-]{36}$`));
+  const threadId = alice.chat.threadId();
+  await switcher(alice.page).selectOption({ label: "Workspace settings" });
+  await alice.page.getByLabel("Email").fill(bob.email);
+  await alice.page.getByRole("button", { name: "Invite" }).click();
+  const link = await alice.page.getByRole("textbox", { name: "Invitation link" }).inputValue();
+
+  // Carol has a workspace of her own.
+  await createWorkspace(carol, `Elsewhere ${tag}`);
+  await carol.chat.send("Carol's own work");
+  await expect(carol.chat.threadList.getByText("Title: Carol's own work")).toBeVisible();
+
+  // Bob confirms his address (as the mailed link does) and accepts.
+  await withDb((c) => c.query(`update "user" set email_verified = true where email = $1`, [bob.email.toLowerCase()]));
+  await bob.page.goto(link);
+  await bob.page.getByRole("button", { name: "Accept invitation" }).click();
+  await expect(bob.page).toHaveURL(new RegExp(`${team}$`));
+  await expect(bob.chat.threadList.getByText("No threads yet.")).toBeVisible();
+  await bob.chat.send("Bob's notes");
+  await expect(bob.chat.threadList.getByText("Title: Bob's notes")).toBeVisible();
+  const shared = bob.page.getByRole("region", { name: "Shared", exact: true });
+  await expect(shared).toContainText("Nothing shared with you yet.");
+  const asBob = () => bob.page.request.get(`/api/threads/${threadId}`);
+  expect((await asBob()).status()).toBe(404);
+  expect((await bob.page.goto(address))?.status()).toBe(404);
+
+  // Shared: Bob reads it (read-only) and continues it as his own copy.
+  await alice.page.goto(address);
+  await alice.page.getByRole("button", { name: "Share with workspace" }).click();
+  await expect(alice.page.getByRole("button", { name: "Stop sharing" })).toBeVisible();
+  await bob.page.goto(team);
+  await shared.getByRole("button", { name: new RegExp(secret) }).click();
+  await expect(bob.page).toHaveURL(address);
+  await expect(bob.page.getByText("Shared by Alice")).toBeVisible();
+  await expect(bob.chat.userMessages).toContainText(secret);
+  await expect(bob.chat.messageBox).toHaveCount(0);
+  await bob.page.getByRole("button", { name: "Continue as my own copy" }).click();
+  await expect(bob.page).not.toHaveURL(address);
+  await expect(bob.page).toHaveURL(new RegExp(`^[^?]*${team}/chat/[0-9a-f-]{36}$`));
+  await expect(bob.chat.userMessages).toContainText(secret);
+  await bob.chat.send("Bob takes it on");
+  await expect(bob.chat.lastReply).toContainText("Bob takes it on — done.");
+  const copyId = bob.chat.threadId();
+
+  // Unshared: Bob's very next request is a 404, his copy stays his.
+  await alice.page.getByRole("button", { name: "Stop sharing" }).click();
+  await expect(alice.page.getByRole("button", { name: "Share with workspace" })).toBeVisible();
+  expect((await asBob()).status()).toBe(404);
+  expect((await bob.page.goto(address))?.status()).toBe(404);
+  await expect(bob.page.getByRole("heading", { name: "Not found" })).toBeVisible();
+  expect((await bob.page.request.get(`/api/threads/${copyId}`)).status()).toBe(200);
+
+  // Bob switches between his spaces: the list is always the named space's, never a flash of the other.
+  await bob.page.goto(team);
+  for (let round = 0; round < 2; round++) {
+    await switcher(bob.page).selectOption({ label: "Personal" });
+    await expect(bob.page.getByTestId("current-space")).toHaveText("Personal");
+    await expect(bob.chat.threadList.getByText("No threads yet.")).toBeVisible();
+    await switcher(bob.page).selectOption({ label: `Team ${tag}` });
+    await expect(bob.chat.threadList.getByText("Title: Bob's notes")).toBeVisible();
+  }
+  const inPersonal = bobSaw.filter((s) => s.space === "Personal");
+  expect(inPersonal.length).toBeGreaterThan(0);
+  expect(inPersonal.filter((s) => s.sidebar.includes("Bob's notes") || s.sidebar.includes(secret))).toEqual([]);
+
+  // Carol, in another workspace, never saw any of it, and cannot reach it.
+  for (const path of [team, address, `${team}/settings`])
+    expect((await carol.page.goto(path))?.status(), path).toBe(404);
+  expect((await carol.page.request.get(`/api/threads/${threadId}`)).status()).toBe(404);
+  expect((await carol.page.request.get(`/api/threads/${copyId}`)).status()).toBe(404);
+  expect(carolSaw.length).toBeGreaterThan(0);
+  expect(carolSaw.filter((s) => s.sidebar.includes(secret) || s.sidebar.includes("Bob"))).toEqual([]);
+  // Before Bob's copy, nothing of Alice's was ever in his sidebar but the shared entry (after she shared).
+  expect(bobSaw.filter((s) => s.sidebar.includes(secret) && !s.sidebar.includes("Shared"))).toEqual([]);
+
+  for (const person of [alice, bob, carol]) await person.context.close();
 });
