@@ -276,6 +276,25 @@ test("settings: a role changed, a member removed, the last owner cannot leave, a
   await expect(members.getByRole("alert")).toContainText("A workspace needs an owner");
   await expect(members.getByRole("combobox", { name: "Role for Alice" })).toHaveValue("owner");
 
+  // A revoked invitation leaves the list, and its link says so; so does an expired one's.
+  const invitations = alice.page.getByRole("region", { name: "Invitations" });
+  const revokedEmail = uniqueEmail("revoked");
+  await invitations.getByLabel("Email").fill(revokedEmail);
+  await invitations.getByRole("button", { name: "Invite" }).click();
+  const revokedLink = await invitations.getByRole("textbox", { name: "Invitation link" }).inputValue();
+  await invitations.getByRole("button", { name: `Revoke invitation for ${revokedEmail}` }).click();
+  await expect(invitations.getByText("No pending invitations.")).toBeVisible();
+  await dave.page.goto(revokedLink);
+  await expect(dave.page.locator("main").getByRole("alert")).toContainText("was revoked");
+  const expiredLink = await invite(alice.page.request, workspace.id, uniqueEmail("expired"));
+  await withDb((client) =>
+    client.query(`update workspace_invitation set expires_at = now() - interval '1 minute' where id = $1`, [
+      new URL(expiredLink).pathname.split("/").at(-1),
+    ]),
+  );
+  await dave.page.goto(expiredLink);
+  await expect(dave.page.locator("main").getByRole("alert")).toContainText("has expired");
+
   // What an admin may not do is not offered.
   await bob.page.goto(`/w/${slug}/settings`);
   const bobMembers = bob.page.getByRole("region", { name: "Members" });
