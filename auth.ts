@@ -144,17 +144,14 @@ export function createAuth(
         update: { after: admins.databaseHooks.user.update.after },
         // The rows went with the user (cascade); the attachment files in a filesystem or S3 store go now.
         delete: {
-          // A workspace this account alone owns gets another owner first (or goes, when nobody else is in it).
+          // The workspaces nobody else is in go with the account (others get a new owner from the database if they need one).
           before: async (user) => {
-            for (const handed of await ownedWorkspaces.handOverOwnedBy(user.id))
+            for (const workspaceId of await ownedWorkspaces.removeWorkspacesOnlyHeldBy(user.id))
               await log.record({
-                action: handed.newOwnerId ? "workspace_member_role_changed" : "workspace_deleted",
+                action: "workspace_deleted",
                 actor: null,
-                target: handed.newOwnerId ? { id: handed.newOwnerId } : null,
-                workspaceId: handed.workspaceId,
-                detail: handed.newOwnerId
-                  ? { to: "owner", reason: "the last owner's account was deleted" }
-                  : { reason: "its only member's account was deleted" },
+                workspaceId,
+                detail: { reason: "its only member's account was deleted" },
               });
           },
           after: async (user) => {

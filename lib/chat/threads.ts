@@ -135,6 +135,11 @@ export function createThreadStore(
   type SqlValue = SQLWrapper | Placeholder | string;
   const isMember = (userId: SqlValue, workspaceId: SqlValue) =>
     sql`exists (select 1 from ${workspaceMember} m where m.workspace_id = ${workspaceId} and m.user_id = ${userId})`;
+  // For writes into a workspace: the membership row is locked until the write commits, so a
+  // removal running at that moment either waits for it (and then moves the new thread out with
+  // the others) or has already happened (and the write finds no membership).
+  const isMemberLocked = (userId: SqlValue, workspaceId: SqlValue) =>
+    sql`exists (select 1 from ${workspaceMember} m where m.workspace_id = ${workspaceId} and m.user_id = ${userId} for share)`;
 
   // The sidebar's query, prepared once: drizzle builds its SQL once, and PostgreSQL parses and
   // plans it once per connection (named statements), instead of on every page of every user.
@@ -231,7 +236,7 @@ export function createThreadStore(
       db,
       sql`insert into ${thread} (user_id, title, model, workspace_id)
           select ${userId}, ${values.title ?? null}, ${values.model ?? null}, ${workspaceId}::text
-          where ${workspaceId}::text is null or ${isMember(userId, sql`${workspaceId}::text`)}
+          where ${workspaceId}::text is null or ${isMemberLocked(userId, sql`${workspaceId}::text`)}
           returning id`,
     );
     if (rows.length === 0) throw notFound("Workspace");
@@ -381,7 +386,7 @@ export function createThreadStore(
               select ${userId}, t.title, t.model, t.workspace_id, ${branch.length > 0 ? sql`now()` : sql`null`}
               from ${thread} t
               where t.id = ${sourceThreadId} and ${visibleTo(userId)}
-                and (t.workspace_id is null or ${isMember(userId, sql`t.workspace_id`)})
+                and (t.workspace_id is null or ${isMemberLocked(userId, sql`t.workspace_id`)})
               returning id`,
         );
         if (!created) throw new SourceGone();
@@ -719,8 +724,13 @@ export function createThreadStore(
       branch(thread_id, id, parent_id, depth) as (
         select thread_id, id, parent_id, 1 from heads
         union all
+        -- One primary-key lookup per step: a join here may be planned as a scan of the whole
+        -- message table per step, quadratic in the branch's length.
         select p.thread_id, p.id, p.parent_id, b.depth + 1
-        from branch b join ${message} p on p.thread_id = b.thread_id and p.id = b.parent_id
+        from branch b cross join lateral (
+          select m.thread_id, m.id, m.parent_id from ${message} m
+          where m.thread_id = b.thread_id and m.id = b.parent_id limit 1
+        ) p
         where b.depth < ${maxBranchDepth}
       ),
       hits as (

@@ -30,6 +30,8 @@ export const sharedBranch = (threadId: string | SQL) => sql`(
   ), branch(id, parent_id, depth) as (
     select id, parent_id, 1 from head
     union all
-    select p.id, p.parent_id, b.depth + 1 from branch b join ${message} p on p.thread_id = ${threadId} and p.id = b.parent_id
+    select p.id, p.parent_id, b.depth + 1 from branch b cross join lateral (
+      select m.id, m.parent_id from ${message} m where m.thread_id = ${threadId} and m.id = b.parent_id limit 1
+    ) p
     where b.depth < ${maxBranchDepth}
   ) select id from branch)`;

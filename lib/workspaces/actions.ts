@@ -5,7 +5,7 @@ import type { WorkspaceRole } from "@/db/schema";
 import { ApiError, fromAuthRefusal, notFound } from "@/lib/http/errors";
 import { requestOrigin, type Audit } from "@/lib/admin/audit";
 import { createWorkspaceStore, type MemberChange } from "@/lib/workspaces/workspaces";
-import { createInvitationStore } from "@/lib/workspaces/invitations";
+import { createInvitationStore, maxPendingInvitations } from "@/lib/workspaces/invitations";
 import type { WorkspaceJson } from "@/lib/shared/workspaces";
 
 type AuthApi = Pick<
@@ -148,6 +148,11 @@ export function createWorkspaceActions(
       input: { email: string; role: WorkspaceRole; days: number },
     ): Promise<{ id: string; email: string; role: WorkspaceRole; expiresAt: Date }> {
       manager(await membership(actor, workspaceId));
+      if ((await invitations.pendingCount(workspaceId)) >= maxPendingInvitations)
+        throw new ApiError(
+          "conflict",
+          `This workspace has ${maxPendingInvitations} invitations waiting: revoke some before inviting more.`,
+        );
       const created = await api
         .createInvitation({
           body: { organizationId: workspaceId, email: input.email, role: input.role },

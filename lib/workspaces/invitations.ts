@@ -1,11 +1,14 @@
 import "server-only";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
 import { user, workspace, workspaceInvitation, type WorkspaceRole } from "@/db/schema";
 
 /** How long a workspace invitation lasts, in days: the inviter picks within these bounds. */
 export const invitationDays = { default: 7, min: 1, max: 30 } as const;
+
+/** Pending invitations one workspace may have at once (revoked, used and expired ones do not count). */
+export const maxPendingInvitations = 100;
 
 /** better-auth's ids (an invitation's is the secret in its link): letters and digits. */
 export const invitationIdPattern = /^[A-Za-z0-9_-]{16,64}$/;
@@ -79,6 +82,21 @@ export function createInvitationStore(db: AppDatabase = defaultDb) {
       if (view.email.toLowerCase() !== email.trim().toLowerCase())
         return "This workspace invitation is for another email address: sign up with the address it was sent to.";
       return null;
+    },
+
+    /** How many unexpired invitations of the workspace are waiting. */
+    async pendingCount(workspaceId: string): Promise<number> {
+      const [row] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(workspaceInvitation)
+        .where(
+          and(
+            eq(workspaceInvitation.organizationId, workspaceId),
+            eq(workspaceInvitation.status, "pending"),
+            sql`${workspaceInvitation.expiresAt} > now()`,
+          ),
+        );
+      return row.n;
     },
 
     /** Sets a new invitation's expiry to what the inviter chose (better-auth gives every one the default). */

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
 import {
@@ -10,6 +10,7 @@ import {
   workspaceInvitation,
   workspaceMember,
   workspaceUsageMonth,
+  workspaceRoles,
   type WorkspaceRole,
 } from "@/db/schema";
 import { queryRows } from "@/lib/db/rows";
@@ -189,7 +190,30 @@ export function createWorkspaceStore(db: AppDatabase = defaultDb) {
       .update(session)
       .set({ activeOrganizationId: null })
       .where(and(eq(session.userId, userId), eq(session.activeOrganizationId, workspaceId)));
+    await withdrawInvitations(tx, workspaceId, userId, workspaceRoles);
   };
+
+  /**
+   * Pending invitations someone made with a role they can no longer give (they left, were
+   * removed, or lost the role) are revoked: an invitation speaks for its inviter as they are now.
+   */
+  const withdrawInvitations = (
+    tx: AppDatabase,
+    workspaceId: string,
+    inviterId: string,
+    roles: readonly WorkspaceRole[],
+  ) =>
+    tx
+      .update(workspaceInvitation)
+      .set({ status: "canceled" })
+      .where(
+        and(
+          eq(workspaceInvitation.organizationId, workspaceId),
+          eq(workspaceInvitation.inviterId, inviterId),
+          eq(workspaceInvitation.status, "pending"),
+          inArray(workspaceInvitation.role, [...roles]),
+        ),
+      );
 
   const findMember = async (tx: AppDatabase, workspaceId: string, memberId: string) => {
     const [row] = await tx
@@ -255,6 +279,9 @@ export function createWorkspaceStore(db: AppDatabase = defaultDb) {
       if (target.role === "owner" && role !== "owner" && (await otherOwners(tx, workspaceId, target.id)) === 0)
         return "last_owner";
       await tx.update(workspaceMember).set({ role }).where(eq(workspaceMember.id, target.id));
+      // A member invites nobody; an admin invites admins and members.
+      if (role !== "owner")
+        await withdrawInvitations(tx, workspaceId, target.userId, role === "member" ? workspaceRoles : ["owner"]);
       changed = { userId: target.userId, from: target.role };
       return "done";
     });
@@ -275,40 +302,20 @@ export function createWorkspaceStore(db: AppDatabase = defaultDb) {
   }
 
   /**
-   * Before an account goes (deleted by its owner or an admin): every workspace it alone owns gets
-   * a new owner, the longest-standing admin, else the longest-standing member, so no workspace is
-   * left without one; a workspace with nobody else in it goes with the account. Returns what
-   * happened, for the audit log.
+   * Before an account goes (deleted by its owner or an admin): the workspaces it is the only
+   * member of go with it (their slugs free again). A workspace with other members keeps them and
+   * gets a new owner if it needs one: the database does that itself, whatever deletes the last
+   * owner (drizzle/0015_keep_a_workspace_owner.sql). Returns the ids of the workspaces deleted.
    */
-  async function handOverOwnedBy(userId: string): Promise<{ workspaceId: string; newOwnerId: string | null }[]> {
-    return db.transaction(async (tx) => {
-      const sole = await queryRows<{ workspace_id: string }>(
-        tx,
-        sql`select m.workspace_id from ${workspaceMember} m
-            where m.user_id = ${userId} and m.role = 'owner'
-              and not exists (select 1 from ${workspaceMember} o
-                              where o.workspace_id = m.workspace_id and o.role = 'owner' and o.user_id <> ${userId})
-            order by m.workspace_id
-            for update`,
-      );
-      const outcome: { workspaceId: string; newOwnerId: string | null }[] = [];
-      for (const { workspace_id: workspaceId } of sole) {
-        const [heir] = await queryRows<{ id: string; user_id: string }>(
-          tx,
-          sql`select id, user_id from ${workspaceMember}
-              where workspace_id = ${workspaceId} and user_id <> ${userId}
-              order by (role = 'admin') desc, created_at, id limit 1`,
-        );
-        if (heir) {
-          await tx.update(workspaceMember).set({ role: "owner" }).where(eq(workspaceMember.id, heir.id));
-        } else {
-          await tx.update(thread).set({ workspaceId: null, sharedAt: null }).where(eq(thread.workspaceId, workspaceId));
-          await tx.delete(workspace).where(eq(workspace.id, workspaceId));
-        }
-        outcome.push({ workspaceId, newOwnerId: heir?.user_id ?? null });
-      }
-      return outcome;
-    });
+  async function removeWorkspacesOnlyHeldBy(userId: string): Promise<string[]> {
+    const rows = await queryRows<{ id: string }>(
+      db,
+      sql`delete from ${workspace} w
+          where exists (select 1 from ${workspaceMember} m where m.workspace_id = w.id and m.user_id = ${userId})
+            and not exists (select 1 from ${workspaceMember} m where m.workspace_id = w.id and m.user_id <> ${userId})
+          returning w.id`,
+    );
+    return rows.map((r) => r.id);
   }
 
   /** The workspace's monthly token quota (owners only); null: none. */
@@ -408,7 +415,7 @@ export function createWorkspaceStore(db: AppDatabase = defaultDb) {
     changeRoleFor,
     deleteFor,
     setQuotaFor,
-    handOverOwnedBy,
+    removeWorkspacesOnlyHeldBy,
     usageForManager,
     overviewForAdmin,
   };

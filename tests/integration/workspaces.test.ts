@@ -280,6 +280,51 @@ describe.each(engines)("workspaces on $name", ({ open }) => {
     expect(both.find((r) => r.status === "rejected")).toMatchObject({ reason: { code: "conflict" } });
   });
 
+  it("two owners deleting their accounts at the same moment leave the workspace an owner: the longest-standing admin", async () => {
+    const { alice, bob, workspace } = await team();
+    const [dan, eve] = [await person("Dan"), await person("Eve")];
+    for (const [who, role] of [
+      [dan, "admin"],
+      [eve, "member"],
+    ] as const)
+      await actions.accept(who, (await actions.invite(alice, workspace.id, { email: who.email, role, days: 1 })).id);
+    const [bobMember] = await handle.db
+      .select({ id: workspaceMember.id })
+      .from(workspaceMember)
+      .where(eq(workspaceMember.userId, bob.user.id));
+    await actions.changeRole(alice, workspace.id, bobMember.id, "owner");
+    const context = await auth.$context;
+    await Promise.all([alice, bob].map((p) => context.internalAdapter.deleteUser(p.user.id)));
+    const members = await handle.db
+      .select({ userId: workspaceMember.userId, role: workspaceMember.role })
+      .from(workspaceMember)
+      .where(eq(workspaceMember.organizationId, workspace.id))
+      .orderBy(workspaceMember.role);
+    expect(members).toEqual([
+      { userId: eve.user.id, role: "member" },
+      { userId: dan.user.id, role: "owner" },
+    ]);
+  });
+
+  it("an invitation speaks for its inviter as they are now: removed or demoted, their pending invitations are revoked", async () => {
+    const { alice, bob, workspace } = await team();
+    const [bobMember] = await handle.db
+      .select({ id: workspaceMember.id })
+      .from(workspaceMember)
+      .where(eq(workspaceMember.userId, bob.user.id));
+    await actions.changeRole(alice, workspace.id, bobMember.id, "admin");
+    const [dan, eve] = [await person("Dan"), await person("Eve")];
+    const forDan = await actions.invite(bob, workspace.id, { email: dan.email, role: "admin", days: 1 });
+    await actions.changeRole(alice, workspace.id, bobMember.id, "member");
+    await expect(actions.accept(dan, forDan.id)).rejects.toMatchObject({ code: "invitation_unavailable" });
+    await actions.changeRole(alice, workspace.id, bobMember.id, "admin");
+    const forEve = await actions.invite(bob, workspace.id, { email: eve.email, role: "member", days: 1 });
+    await actions.removeMember(alice, workspace.id, bobMember.id);
+    await expect(actions.accept(eve, forEve.id)).rejects.toMatchObject({ code: "invitation_unavailable" });
+    expect(await store.membershipForUser(dan.user.id, { id: workspace.id })).toBeNull();
+    expect(await store.membershipForUser(eve.user.id, { id: workspace.id })).toBeNull();
+  });
+
   it("switching to a workspace one is not a member of is refused", async () => {
     const { workspace, carol } = await team();
     await expect(actions.switchTo(carol, workspace.id)).rejects.toMatchObject({ code: "not_found" });

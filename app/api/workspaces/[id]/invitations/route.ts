@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { methods, route } from "@/lib/http/route";
 import { workspaceActions } from "@/lib/http/caller";
+import { consumeChatMessage } from "@/lib/chat/rate-limit";
 import { parseAuthId, readJsonBody } from "@/lib/http/validation";
 import { invitationDays } from "@/lib/workspaces/invitations";
 import { workspaceRoleNames } from "@/lib/shared/workspaces";
@@ -25,6 +26,9 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
   POST: route<Params>({ auth: "user" }, async ({ request, caller, params }) => {
     const workspaceId = parseAuthId(params.id, "Workspace");
     const { email, role, expiresInDays } = await readJsonBody(request, inviteBody);
+    // Each invitation sends a mail carrying the workspace's and the inviter's names: it counts
+    // like a chat message, so nobody can mail an address (or many) without limit.
+    await consumeChatMessage(caller.user.id);
     const invitation = await workspaceActions.invite(caller, workspaceId, { email, role, days: expiresInDays });
     const url = new URL(`/invite/${invitation.id}`, process.env.BETTER_AUTH_URL ?? request.url).toString();
     return Response.json({ invitation, url }, { status: 201 });
