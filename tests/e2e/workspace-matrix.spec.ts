@@ -136,14 +136,25 @@ type Client = { request: APIRequestContext; userId: string };
 let callers: Record<CallerName, Client>;
 let anonymous: APIRequestContext;
 let workspaceId: string;
+let elsewhereId: string;
 let nonce = 0;
 
 /** What the workspace tables hold (membership, invitations, the workspace rows): unchanged by every refusal. */
 const snapshotWorkspaces = () =>
-  withDb(async (c) => ({
-    workspace: (await c.query(`select row_to_json(t)::text as r from workspace t order by 1`)).rows.map((r) => r.r),
-    member: (await c.query(`select row_to_json(t)::text as r from workspace_member t order by 1`)).rows.map((r) => r.r),
-  }));
+  withDb(async (c) => {
+    // The two workspaces of this test only: other tests run beside it and make their own.
+    const ids = [workspaceId, elsewhereId];
+    const rows = async (query: string) => (await c.query(query, [ids])).rows.map((r) => r.r as string);
+    return {
+      workspace: await rows(`select row_to_json(t)::text as r from workspace t where id = any($1) order by 1`),
+      member: await rows(
+        `select row_to_json(t)::text as r from workspace_member t where workspace_id = any($1) order by 1`,
+      ),
+      invitation: await rows(
+        `select row_to_json(t)::text as r from workspace_invitation t where workspace_id = any($1) order by 1`,
+      ),
+    };
+  });
 
 /**
  * A new author (a plain member of W: uploads and turns count against one person's chat rate
@@ -200,9 +211,9 @@ test.describe("the workspace dimension of the isolation matrix", () => {
         { userId: callers.member.userId },
       ])
     ).id;
-    const elsewhere = (await createWorkspace([{ userId: callers.otherWorkspace.userId, role: "owner" }])).id;
+    elsewhereId = (await createWorkspace([{ userId: callers.otherWorkspace.userId, role: "owner" }])).id;
     for (const name of ["owner", "admin", "member"] as const) await activate(callers[name], workspaceId);
-    await activate(callers.otherWorkspace, elsewhere);
+    await activate(callers.otherWorkspace, elsewhereId);
   });
 
   test.afterAll(async () => {
