@@ -22,7 +22,10 @@ export async function startApp(port: number, env: NodeJS.ProcessEnv, logFile?: s
   const url = `http://127.0.0.1:${port}`;
   let output = "";
   const nextBin = path.join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
-  const server = spawn(process.execPath, [nextBin, "start", "-H", "127.0.0.1", "-p", String(port)], {
+  // Idle keep-alive sockets outlive any pause in a test: with Node's 5 s default, the server could
+  // close one just as a test's request context reused it, and the request failed with ECONNRESET.
+  const args = ["start", "-H", "127.0.0.1", "-p", String(port), "--keepAliveTimeout", "120000"];
+  const server = spawn(process.execPath, [nextBin, ...args], {
     env: { ...env, NODE_ENV: "production" },
     stdio: ["ignore", "pipe", "pipe"],
   });
