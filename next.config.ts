@@ -28,6 +28,15 @@ const securityHeaders = [
   { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=()" },
 ];
 
+const fileSecurityPolicy = "default-src 'none'; img-src 'self'; sandbox";
+
+// Later entries override the global ones; lib/http/share-requests.ts sets the same on the proxy's own answers.
+const shareHeaders = [
+  { key: "Cache-Control", value: "no-store" },
+  { key: "X-Robots-Tag", value: "noindex, nofollow" },
+  { key: "Referrer-Policy", value: "no-referrer" },
+];
+
 export default function config(phase: string): NextConfig {
   // `next start` refuses to start on settings it cannot run with (lib/config/startup-checks.ts).
   const problem = phase === PHASE_PRODUCTION_SERVER ? startupProblem() : null;
@@ -69,10 +78,11 @@ export default function config(phase: string): NextConfig {
     headers: async () => [
       { source: "/:path*", headers: securityHeaders },
       // Uploaded files: nothing in one may run, load or be framed, whatever it turns out to be.
-      {
-        source: "/api/attachments/:id",
-        headers: [{ key: "Content-Security-Policy", value: "default-src 'none'; img-src 'self'; sandbox" }],
-      },
+      { source: "/api/attachments/:id", headers: [{ key: "Content-Security-Policy", value: fileSecurityPolicy }] },
+      // Shared links (the page, its 404, its files, "continue"): never stored by a cache or a browser's
+      // back button, never indexed, and a link followed from one says nothing of where it came from.
+      { source: "/s/:path*", headers: shareHeaders },
+      { source: "/s/:token/files/:id", headers: [{ key: "Content-Security-Policy", value: fileSecurityPolicy }] },
     ],
   };
 }

@@ -26,6 +26,7 @@ import {
   type Stats,
 } from "./measure";
 import { seed, sizeForScale } from "./seed";
+import { benchSharePage } from "./share-page";
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const resultsDir = path.join(process.cwd(), "bench", "results");
@@ -100,6 +101,7 @@ async function main() {
     AUTH_RATE_LIMIT_MAX: "1000000",
     CHAT_RATE_LIMIT_PER_MINUTE: "1000000",
     CHAT_RATE_LIMIT_PER_DAY: "1000000",
+    SHARE_VIEW_RATE_LIMIT_PER_MINUTE: "1000000",
     NEXT_TELEMETRY_DISABLED: "1",
   };
   if (process.env.BENCH_SKIP_BUILD !== "1" || !existsSync(".next/BUILD_ID")) buildApp(env);
@@ -179,6 +181,9 @@ async function main() {
       target: "p99 ≤ 20 ms",
       pass: open.stats.p99 <= 20,
     });
+
+    // 10. A share link's page for the same 500 messages (rendered on the server), and updating its snapshot.
+    await benchSharePage({ baseURL, databaseUrl: postgres.url, cookie, threadId: seeded.longThreadId, record });
 
     // 1. Chat overhead: time to first byte through the app minus the model's own.
     const chatThreads = await Promise.all(

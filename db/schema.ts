@@ -524,6 +524,106 @@ export const attachmentBlob = pgTable("attachment_blob", {
   data: bytea("data").notNull(),
 });
 
+export const shareAudiences = ["signed-in", "workspace", "anyone"] as const;
+
+// A link to a snapshot of one thread's current branch (lib/sharing/share-links.ts). The snapshot
+// lives in its own rows (share_link_message, share_file), apart from the thread: opening a link
+// never reads the live thread's messages or attachments. `token` is the secret in the address:
+// 32 random bytes, kept as is so the owner can copy the link again (the snapshot it guards is in
+// this same database, so a hash of it would protect nothing more). A new share after a delete
+// is a new row with a new token; updating the snapshot keeps the row and its token.
+export const shareLink = pgTable(
+  "share_link",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    token: text("token").notNull(),
+    threadId: uuid("thread_id")
+      .notNull()
+      .references(() => thread.id, { onDelete: "cascade" }),
+    // The thread's author, who alone manages the link; their account going takes it along.
+    userId: text("user_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
+    audience: text("audience", { enum: shareAudiences }).default("signed-in").notNull(),
+    // The thread's title when the snapshot was taken.
+    title: text("title"),
+    messages: integer("messages").notNull(),
+    // Times a snapshot was shown; nothing about who looked is kept.
+    views: integer("views").default(0).notNull(),
+    createdAt: threadTime("created_at").defaultNow().notNull(),
+    // When the current snapshot was taken.
+    updatedAt: threadTime("updated_at").defaultNow().notNull(),
+  },
+  (t) => [
+    uniqueIndex("share_link_token_idx").on(t.token),
+    // One link per thread, whatever races (two shares of one thread at once).
+    uniqueIndex("share_link_thread_idx").on(t.threadId),
+    // /account's list: one person's links, newest snapshot first.
+    index("share_link_user_updated_idx").on(t.userId, t.updatedAt),
+  ],
+);
+
+// The snapshot's messages, root first (`seq`). `id` is the message's id in the thread, so a
+// continued copy keeps the chain; `content` holds only text, reasoning and file parts, the file
+// parts naming the snapshot's own files ("share-file:<share_file id>").
+export const shareLinkMessage = pgTable(
+  "share_link_message",
+  {
+    linkId: uuid("link_id")
+      .notNull()
+      .references(() => shareLink.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    id: text("id").notNull(),
+    role: text("role", { enum: ["user", "assistant", "system"] }).notNull(),
+    content: jsonb("content").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.linkId, t.seq] })],
+);
+
+// A snapshot's copy of an attachment: it belongs to the link (deleting or updating the link
+// removes it), never to the thread, so the thread's own files stay owner-only. Its bytes are
+// stored like an attachment's under "<author id>/<share file id>" (removed with the account),
+// or in share_file_blob when ATTACHMENT_STORAGE=database.
+export const shareFile = pgTable(
+  "share_file",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    linkId: uuid("link_id")
+      .notNull()
+      .references(() => shareLink.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    mediaType: text("media_type").notNull(),
+    size: integer("size").notNull(),
+    // A PDF's text, carried into a continued copy's attachment.
+    text: text("text"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("share_file_link_idx").on(t.linkId)],
+);
+
+export const shareFileBlob = pgTable("share_file_blob", {
+  shareFileId: uuid("share_file_id")
+    .primaryKey()
+    .references(() => shareFile.id, { onDelete: "cascade" }),
+  data: bytea("data").notNull(),
+});
+
+// Requests under /s/ per client address in the current minute (SHARE_VIEW_RATE_LIMIT_PER_MINUTE),
+// reset in place when a new minute starts; rows of past minutes are pruned by `window_start`.
+export const shareViewUsage = pgTable(
+  "share_view_usage",
+  {
+    address: text("address").primaryKey(),
+    windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
+    count: integer("count").notNull(),
+  },
+  (t) => [index("share_view_usage_window_idx").on(t.windowStart)],
+);
+
 export type User = typeof user.$inferSelect;
 export type Thread = typeof thread.$inferSelect;
 export type ThreadStatus = (typeof threadStatuses)[number];
@@ -531,3 +631,4 @@ export type Message = typeof message.$inferSelect;
 export type Attachment = typeof attachment.$inferSelect;
 export type Workspace = typeof workspace.$inferSelect;
 export type WorkspaceRole = (typeof workspaceRoles)[number];
+export type ShareLink = typeof shareLink.$inferSelect;

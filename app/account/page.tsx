@@ -5,12 +5,15 @@ import { AccountPanel, type DeviceSession } from "@/components/account/account-p
 import { PasskeySettings } from "@/components/account/passkey-settings";
 import { SignInMethods } from "@/components/account/sign-in-methods";
 import { TwoFactorSettings } from "@/components/account/two-factor-settings";
+import { SharedLinks } from "@/components/account/shared-links";
 import { passkeys } from "@/lib/auth/passkeys";
 import { signInOptions } from "@/lib/auth/social-providers";
 import { authApi, getSession } from "@/lib/http/caller";
 import { usage } from "@/lib/chat/usage";
 import { audit } from "@/lib/admin/audit";
 import { describeUserAgent } from "@/lib/shared/user-agent";
+import { shareLinks } from "@/lib/sharing/share-links";
+import { workspaces } from "@/lib/workspaces/workspaces";
 
 export const metadata: Metadata = { title: "Account · Threadkeeper" };
 
@@ -34,9 +37,11 @@ export default async function AccountPage() {
     ({ model, messages, inputTokens, outputTokens }) => ({ model, messages, inputTokens, outputTokens }),
   );
   const { events } = await audit.listForUser(session.user.id);
-  const [accounts, keys] = await Promise.all([
+  const [accounts, keys, links, spaces] = await Promise.all([
     authApi.listUserAccounts({ headers: requestHeaders }),
     passkeys.listForUser(session.user.id),
+    shareLinks.listForUser(session.user.id),
+    workspaces.listForUser(session.user.id),
   ]);
   const { providers } = signInOptions();
   const labelOf = (providerId: string) =>
@@ -63,6 +68,7 @@ export default async function AccountPage() {
         userAgent,
       }))}
       hasPassword={hasPassword}
+      sharedLinks={<SharedLinks links={links} workspaceNames={Object.fromEntries(spaces.map((w) => [w.id, w.name]))} />}
       signIn={
         <>
           <SignInMethods

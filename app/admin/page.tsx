@@ -7,9 +7,12 @@ import { audit } from "@/lib/admin/audit";
 import { SignupModeControl } from "@/components/admin/signup-mode";
 import { WorkspaceCreationControl } from "@/components/admin/workspace-creation";
 import { AdminWorkspaces } from "@/components/admin/admin-workspaces";
+import { AdminShareLinks } from "@/components/admin/share-links";
 import { invitations } from "@/lib/admin/invitations";
 import { signupPolicy } from "@/lib/admin/signup-policy";
 import { workspaceCreationPolicy } from "@/lib/workspaces/creation-policy";
+import { shareLinkPolicy } from "@/lib/sharing/policy";
+import { shareLinks } from "@/lib/sharing/share-links";
 import { workspaces } from "@/lib/workspaces/workspaces";
 import { adminUsers } from "@/lib/http/caller";
 import { signInPathFor } from "@/lib/auth/safe-redirect";
@@ -34,12 +37,14 @@ export default async function AdminPage({ searchParams }: Props) {
     since: one(params.since),
     until: one(params.until),
   };
-  const [page, signup, creation, invited, spaces, events] = await Promise.all([
+  const [page, signup, creation, invited, spaces, sharing, shared, events] = await Promise.all([
     adminUsers.listUsers({ q, after: one(params.after) }),
     signupPolicy.current(),
     workspaceCreationPolicy.current(),
     invitations.list(),
     workspaces.overviewForAdmin(),
+    shareLinkPolicy.current(),
+    shareLinks.overviewForAdmin(),
     audit.listForAdmin({ ...filters, after: one(params.auditAfter) }),
   ]);
   return (
@@ -52,6 +57,12 @@ export default async function AdminPage({ searchParams }: Props) {
       />
       <Invitations invitations={invited} />
       <AdminWorkspaces workspaces={spaces.map((w) => ({ ...w, createdAt: w.createdAt.toISOString() }))} />
+      <AdminShareLinks
+        mode={sharing.mode}
+        source={sharing.source}
+        environment={shareLinkPolicy.environmentMode}
+        overview={shared}
+      />
       <AuditLog events={events.events} nextCursor={events.nextCursor} filters={filters} />
     </AdminUsers>
   );

@@ -40,12 +40,15 @@ export function AccountPanel({
   events,
   hasPassword,
   signIn,
+  sharedLinks,
 }: {
   /** Accounts made through SSO or a social provider may have no password to change. */
   hasPassword: boolean;
   user: { name: string; email: string; emailVerified: boolean };
   /** Sign-in methods, passkeys and two-factor: their own components, shown after the password. */
   signIn: ReactNode;
+  /** The person's share links (SharedLinks), shown after their data. */
+  sharedLinks: ReactNode;
   sessions: DeviceSession[];
   usage: UsageRow[];
   quota: number | null;
@@ -64,6 +67,7 @@ export function AccountPanel({
       <SecurityEventsSection events={events} />
       <SessionsSection sessions={sessions} />
       <DataSection />
+      {sharedLinks}
       {hasPassword && <ChangePasswordSection />}
       {signIn}
       <DeleteAccountSection hasPassword={hasPassword} />

@@ -20,6 +20,7 @@ export function InstanceSettingControl<Mode extends string>({
   environment,
   save,
   note,
+  children,
 }: {
   id: string;
   heading: string;
@@ -34,6 +35,8 @@ export function InstanceSettingControl<Mode extends string>({
   /** Stores the pick; null goes back to the environment. */
   save: (next: Mode | null) => Promise<unknown>;
   note?: ReactNode;
+  /** More about the setting, inside its section (what it governs, counted). */
+  children?: ReactNode;
 }) {
   const hydrated = useHydrated();
   const router = useRouter();
@@ -87,6 +90,7 @@ export function InstanceSettingControl<Mode extends string>({
           {error}
         </p>
       )}
+      {children}
     </section>
   );
 }

@@ -3,16 +3,18 @@
 import { useAuiState } from "@assistant-ui/react";
 import { useEffect, useState } from "react";
 import { useOwnThread } from "@/components/chat/runtime/thread-owner";
+import { ShareLinkControl, useShareLink } from "@/components/chat/share-link-control";
 import { api, type ApiThread } from "@/lib/client/api-client";
 
 const button =
   "rounded-md border border-zinc-300 px-2 py-0.5 hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800";
 
 /**
- * "Share with workspace" / "Stop sharing" for the author of the open workspace thread, with a
- * "Shared" badge while it is shared. Nothing for a personal thread (nobody to share with), a
- * thread not saved yet, or someone else's. The thread's state comes from the page the server
- * rendered when it is this thread, otherwise from GET /api/threads/:id.
+ * The author's sharing controls for the open thread: "Share with workspace" / "Stop sharing" with
+ * a "Shared" badge for a workspace thread (nobody to share a personal one with), and "Share link"
+ * (ShareLinkControl) for any of theirs while the instance allows links. Nothing for a thread not
+ * saved yet, or someone else's. The thread's state comes from the page the server rendered when
+ * it is this thread, otherwise from GET /api/threads/:id.
  */
 export function ShareControl({ initial }: { initial: ApiThread | null }) {
   const remoteId = useAuiState((s) => s.threadListItem.remoteId);
@@ -34,7 +36,12 @@ export function ShareControl({ initial }: { initial: ApiThread | null }) {
     };
   }, [remoteId, own, thread]);
 
-  if (!remoteId || !own || !thread || thread.workspaceId === null) return null;
+  const [linkState, setLinkState] = useShareLink(remoteId && own ? remoteId : null);
+
+  if (!remoteId || !own || !thread) return null;
+  const workspaceThread = thread.workspaceId !== null;
+  const links = linkState !== null && linkState.audiences.length > 0;
+  if (!workspaceThread && !links) return null;
   const toggle = async () => {
     setPending(true);
     setError(null);
@@ -53,7 +60,7 @@ export function ShareControl({ initial }: { initial: ApiThread | null }) {
           {error.text}
         </p>
       )}
-      {thread.shared && (
+      {workspaceThread && thread.shared && (
         <span
           title="The members of this workspace can read this thread"
           className="rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-800 dark:bg-emerald-950 dark:text-emerald-300"
@@ -61,9 +68,12 @@ export function ShareControl({ initial }: { initial: ApiThread | null }) {
           Shared
         </span>
       )}
-      <button type="button" className={button} disabled={pending} onClick={() => void toggle()}>
-        {thread.shared ? "Stop sharing" : "Share with workspace"}
-      </button>
+      {workspaceThread && (
+        <button type="button" className={button} disabled={pending} onClick={() => void toggle()}>
+          {thread.shared ? "Stop sharing" : "Share with workspace"}
+        </button>
+      )}
+      {links && <ShareLinkControl key={linkState.threadId} state={linkState} setState={setLinkState} />}
     </div>
   );
 }

@@ -1,9 +1,9 @@
 import "server-only";
-import { eq } from "drizzle-orm";
 import { APIError } from "better-auth/api";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
-import { instanceSetting, user } from "@/db/schema";
+import { user } from "@/db/schema";
+import { readInstanceSetting, writeInstanceSetting } from "@/lib/admin/instance-settings";
 import { listFromEnv, type Env } from "@/lib/config/env";
 import { createInvitations } from "@/lib/admin/invitations";
 import { createInvitationStore } from "@/lib/workspaces/invitations";
@@ -35,11 +35,8 @@ export function createSignupPolicy(db: AppDatabase, defaults = readSignupDefault
   const invitations = createInvitations(db);
   const workspaceInvitations = createInvitationStore(db);
   async function storedMode(): Promise<SignupMode | null> {
-    const [row] = await db
-      .select({ value: instanceSetting.value })
-      .from(instanceSetting)
-      .where(eq(instanceSetting.key, modeKey));
-    return isMode(row?.value) ? row.value : null;
+    const stored = await readInstanceSetting(db, modeKey);
+    return isMode(stored) ? stored : null;
   }
 
   return {
@@ -61,17 +58,7 @@ export function createSignupPolicy(db: AppDatabase, defaults = readSignupDefault
     },
 
     async setModeByAdmin(adminId: string, mode: SignupMode | null): Promise<void> {
-      if (mode === null) {
-        await db.delete(instanceSetting).where(eq(instanceSetting.key, modeKey));
-        return;
-      }
-      await db
-        .insert(instanceSetting)
-        .values({ key: modeKey, value: mode, updatedBy: adminId })
-        .onConflictDoUpdate({
-          target: instanceSetting.key,
-          set: { value: mode, updatedBy: adminId, updatedAt: new Date() },
-        });
+      await writeInstanceSetting(db, modeKey, mode, adminId);
     },
 
     /**

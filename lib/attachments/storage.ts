@@ -5,7 +5,7 @@ import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
-import { attachmentBlob } from "@/db/schema";
+import { attachmentBlob, shareFileBlob } from "@/db/schema";
 import { queryRows } from "@/lib/db/rows";
 import { readStorageSettings, type S3Settings, type StorageKind } from "@/lib/attachments/storage-settings";
 import type { Env } from "@/lib/config/env";
@@ -18,22 +18,29 @@ export type AttachmentStorage = {
   kind: StorageKind;
   put: (userId: string, id: string, bytes: Uint8Array) => Promise<void>;
   /** Undefined when there is no such file. */
-  get: (userId: string, id: string) => Promise<Uint8Array | undefined>;
+  get: (userId: string, id: string, shelf?: Shelf) => Promise<Uint8Array | undefined>;
   remove: (userId: string, ids: string[]) => Promise<void>;
   /**
-   * Copies a file to another owner and id (a thread copied with its attachments), without the
-   * bytes passing through this process where the store can copy them itself. Throws when the
-   * source file is missing. The database's copy is a row of attachment_blob, which needs its
-   * attachment row: it is written with `executor`, the transaction that has just written that
-   * row; the other stores write at once, outside any transaction, so a caller removes their
-   * copies itself when its transaction fails.
+   * Copies a file to another owner and id (a thread copied with its attachments, a share link's
+   * snapshot and back), without the bytes passing through this process where the store can copy
+   * them itself. Throws when the source file is missing. The database's copy is a row of
+   * attachment_blob or share_file_blob (by `to.shelf`), which needs its attachment or share_file
+   * row: it is written with `executor`, the transaction that has just written that row; the other
+   * stores write at once, outside any transaction, so a caller removes their copies itself when
+   * its transaction fails.
    */
   copy: (from: FileKey, to: FileKey, executor?: AppDatabase) => Promise<void>;
   /** Every file of the user (the account is gone). */
   removeUser: (userId: string) => Promise<void>;
 };
 
-export type FileKey = { userId: string; id: string };
+/**
+ * Whose file an id names: an attachment, or a share link's copy of one (lib/sharing/). Both live
+ * under the same "<user id>/<id>" keys in a directory or bucket (ids are random UUIDs); only the
+ * database keeps them apart, in attachment_blob and share_file_blob, each tied to its own row.
+ */
+export type Shelf = "attachment" | "share";
+export type FileKey = { userId: string; id: string; shelf?: Shelf };
 
 const missingSource = () => new Error("attachment storage: the file to copy is missing");
 
@@ -46,28 +53,32 @@ function segment(value: string): string {
 
 /** The default: bytes in the attachment_blob table, so every instance sees every file and a deleted row takes its bytes along. */
 export function databaseStorage(db: AppDatabase = defaultDb): AttachmentStorage {
+  const blobs = {
+    attachment: { table: attachmentBlob, key: attachmentBlob.attachmentId },
+    share: { table: shareFileBlob, key: shareFileBlob.shareFileId },
+  };
   return {
     kind: "database",
     async put(_userId, id, bytes) {
       await db.insert(attachmentBlob).values({ attachmentId: id, data: bytes }).onConflictDoNothing();
     },
-    async get(_userId, id) {
-      const [row] = await db
-        .select({ data: attachmentBlob.data })
-        .from(attachmentBlob)
-        .where(eq(attachmentBlob.attachmentId, id));
+    async get(_userId, id, shelf = "attachment") {
+      const { table, key } = blobs[shelf];
+      const [row] = await db.select({ data: table.data }).from(table).where(eq(key, id));
       return row ? new Uint8Array(row.data) : undefined;
     },
     async copy(from, to, executor = db) {
+      const source = blobs[from.shelf ?? "attachment"];
+      const target = blobs[to.shelf ?? "attachment"];
       const copied = await queryRows(
         executor,
-        sql`insert into ${attachmentBlob} (attachment_id, data)
-            select ${to.id}, data from ${attachmentBlob} where attachment_id = ${from.id}
+        sql`insert into ${target.table} (${sql.identifier(target.key.name)}, data)
+            select ${to.id}, data from ${source.table} where ${source.key} = ${from.id}
             on conflict do nothing returning 1`,
       );
       if (copied.length === 0) throw missingSource();
     },
-    // The blob row goes with its attachment row (on delete cascade).
+    // The blob row goes with its attachment or share file row (on delete cascade).
     async remove() {},
     async removeUser() {},
   };

@@ -8,6 +8,8 @@ import {
   attachment,
   message,
   messageSearchVector,
+  shareFile,
+  shareLink,
   thread,
   threadStatuses as schemaThreadStatuses,
   user,
@@ -468,10 +470,11 @@ export function createThreadStore(
   }
 
   /**
-   * Deletes the thread and, by cascade, its messages and their attachments; then the attachments'
-   * files. False when there was no such thread of this user. The thread row is locked before the
-   * attachments are listed, so one being sent into the thread at that moment is either listed or
-   * refused.
+   * Deletes the thread and, by cascade, its messages and their attachments, and its share link
+   * with its snapshot; then the files of both. False when there was no such thread of this user.
+   * The thread row is locked before the files are listed, so one being sent into the thread, or
+   * a snapshot being taken of it (lib/sharing/share-links.ts locks the same row), at that moment
+   * is either listed or refused.
    */
   async function deleteThreadForUser(userId: string, threadId: string): Promise<boolean> {
     const files = await db.transaction(async (tx) => {
@@ -485,8 +488,14 @@ export function createThreadStore(
         .select({ id: attachment.id })
         .from(attachment)
         .where(and(eq(attachment.threadId, threadId), eq(attachment.userId, userId)));
+      // A snapshot's files are stored under its author's id too, like their attachments.
+      const shared = await tx
+        .select({ id: shareFile.id })
+        .from(shareFile)
+        .innerJoin(shareLink, eq(shareLink.id, shareFile.linkId))
+        .where(and(eq(shareLink.threadId, threadId), eq(shareFile.userId, userId)));
       await tx.delete(thread).where(eq(thread.id, threadId));
-      return ids.map((row) => row.id);
+      return [...ids, ...shared].map((row) => row.id);
     });
     if (files === null) return false;
     if (files.length > 0) {
@@ -495,7 +504,7 @@ export function createThreadStore(
         .catch((error: unknown) =>
           logger.error(
             { err: error, threadId, files: files.length },
-            "could not remove a deleted thread's attachment files",
+            "could not remove a deleted thread's attachment and share link files",
           ),
         );
     }

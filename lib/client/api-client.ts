@@ -2,6 +2,13 @@ import type { UIMessage } from "ai";
 import { threadIdFromPath } from "@/lib/shared/chat-messages";
 import type { AdminUserRow, InvitationRow } from "@/lib/shared/admin";
 import type { SignupMode } from "@/lib/shared/signup-modes";
+import type {
+  AdminShareLinkRow,
+  AdminShareOverview,
+  ShareAudience,
+  ShareLinkJson,
+  ShareLinkMode,
+} from "@/lib/shared/share-links";
 import type { WorkspaceCreationMode } from "@/lib/shared/workspaces";
 import type { WorkspaceAuditRow, WorkspaceUsageJson } from "@/lib/shared/workspace-admin";
 import type { ThreadJson, ThreadStatus } from "@/lib/shared/threads";
@@ -63,13 +70,17 @@ function reloadIfOpenThreadGone(threadId: string | undefined) {
     window.location.reload();
 }
 
-/** A JSON call to the app's API: the parsed body, or an ApiClientError carrying the server's message. */
-export async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+/**
+ * A JSON call to the app's API: the parsed body, or an ApiClientError carrying the server's message.
+ * `threadGone`: whether a 404 under /api/threads/:id means that thread is gone (not so for a
+ * thread's share link, which may simply not exist).
+ */
+export async function call<T>(path: string, init: RequestInit = {}, threadGone = true): Promise<T> {
   const response = await fetch(path, {
     ...init,
     headers: init.body ? { "content-type": "application/json", ...init.headers } : init.headers,
   });
-  if (response.status === 404) reloadIfOpenThreadGone(/^\/api\/threads\/([^/?]+)/.exec(path)?.[1]);
+  if (response.status === 404 && threadGone) reloadIfOpenThreadGone(/^\/api\/threads\/([^/?]+)/.exec(path)?.[1]);
   if (!response.ok) throw await toApiClientError(response);
   return (response.status === 204 ? undefined : await response.json()) as T;
 }
@@ -169,6 +180,22 @@ export const api = {
   unshareThread: (id: string) => call<ApiThread>(`${threadPath(id)}/share`, { method: "DELETE" }),
   /** "Continue as my own copy" of a thread shared with the caller: the new thread, theirs. */
   copyThread: (id: string) => call<ApiThread>(`${threadPath(id)}/copy`, { method: "POST" }),
+  /** The caller's own thread's share link (null: none) and the audiences it may have now (none: links are off). */
+  getShareLink: (threadId: string) =>
+    call<{ link: ShareLinkJson | null; audiences: ShareAudience[] }>(`${threadPath(threadId)}/link`, {}, false),
+  /** "Share link" (no audience: the default) or "Update link": a snapshot of the thread as it is now. */
+  shareLink: (threadId: string, audience?: ShareAudience) =>
+    call<ShareLinkJson>(
+      `${threadPath(threadId)}/link`,
+      audience ? { method: "PUT", body: json({ audience }) } : { method: "PUT" },
+      false,
+    ),
+  setShareLinkAudience: (threadId: string, audience: ShareAudience) =>
+    call<ShareLinkJson>(`${threadPath(threadId)}/link`, { method: "PATCH", body: json({ audience }) }, false),
+  deleteThreadShareLink: (threadId: string) => call<void>(`${threadPath(threadId)}/link`, { method: "DELETE" }, false),
+  listShareLinks: () => call<{ links: ShareLinkJson[] }>("/api/share-links"),
+  deleteShareLink: (linkId: string) =>
+    call<void>(`/api/share-links/${encodeURIComponent(linkId)}`, { method: "DELETE" }),
   getThread: (id: string) => call<ApiThread>(threadPath(id)),
   updateThread: (id: string, values: { title?: string; status?: ThreadStatus; model?: string }) =>
     call<ApiThread>(threadPath(id), { method: "PATCH", body: json(values) }),
@@ -217,6 +244,19 @@ export const api = {
         method: "POST",
         body: json(options),
       }),
+    setShareLinkMode: (mode: ShareLinkMode | null) =>
+      call<{ mode: ShareLinkMode; source: "admin" | "environment" }>("/api/admin/share-link-policy", {
+        method: "PUT",
+        body: json({ mode }),
+      }),
+    shareLinkOverview: () => call<AdminShareOverview>("/api/admin/share-links"),
+    shareLinksOfUser: (userId: string) =>
+      call<{ links: AdminShareLinkRow[] }>(`/api/admin/share-links?${new URLSearchParams({ userId })}`),
+    /** The link a report names: its full address, its path or its bare token. */
+    findShareLink: (link: string) =>
+      call<{ links: AdminShareLinkRow[] }>(`/api/admin/share-links?${new URLSearchParams({ link })}`),
+    deleteShareLink: (id: string) =>
+      call<void>(`/api/admin/share-links/${encodeURIComponent(id)}`, { method: "DELETE" }),
     revokeInvitation: (id: string) =>
       call<void>(`/api/admin/invitations/${encodeURIComponent(id)}`, { method: "DELETE" }),
   },

@@ -3,10 +3,12 @@ import { readStorageSettings } from "../attachments/storage-settings";
 import { parseTrustedProxies } from "../http/client-address";
 import type { Env } from "./env";
 import { readOidcConfig } from "../auth/social-providers";
+import { readShareLinksDefault, readShareViewLimit } from "../sharing/settings";
 
 /**
  * Settings a production server must not start with: no BETTER_AUTH_SECRET (sessions signed with
- * nothing), or a malformed TRUSTED_PROXIES, OIDC_* or ATTACHMENT_STORAGE setting. The message says what to fix.
+ * nothing), or a malformed TRUSTED_PROXIES, OIDC_*, ATTACHMENT_STORAGE, SHARE_LINKS or
+ * SHARE_VIEW_RATE_LIMIT_PER_MINUTE setting. The message says what to fix.
  * Checked by next.config.ts for `next start` and by instrumentation.ts, which also runs under the
  * standalone `node server.js` (where the config function does not run).
  */
@@ -16,6 +18,8 @@ export function startupProblem(env: Env = process.env): string | null {
     parseTrustedProxies(env);
     readOidcConfig(env);
     readStorageSettings(env);
+    readShareLinksDefault(env);
+    readShareViewLimit(env);
   } catch (error) {
     return (error as Error).message;
   }

@@ -11,6 +11,7 @@ import { verifiedHeaders } from "@/lib/http/client-address";
 import { noteUser } from "@/lib/observability/request-context";
 import { workspaces } from "@/lib/workspaces/workspaces";
 import { createWorkspaceActions } from "@/lib/workspaces/actions";
+import { shareViewerOf } from "@/lib/sharing/viewer";
 import type { WorkspaceJson } from "@/lib/shared/workspaces";
 
 /**
@@ -83,6 +84,10 @@ export async function resolveCaller(request: Request, access: "user" | "admin"):
   if (access === "admin" && !caller.isAdmin) throw new ApiError("forbidden", "Only admins can do this.");
   return caller;
 }
+
+/** Who opens a share link (lib/sharing/viewer.ts): a person who passes the app's rules, or null. */
+export const shareViewerId = async (requestHeaders: Headers): Promise<string | null> =>
+  shareViewerOf(await getSession(requestHeaders));
 
 /** For pages and layouts: the request's session, looked up once per render however many ask. */
 export const getPageSession = cache(async () => getSession(await headers()));

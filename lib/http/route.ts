@@ -14,6 +14,9 @@ export function assertSameOrigin(request: Request, env: Readonly<Record<string, 
   const fetchSite = request.headers.get("sec-fetch-site");
   const origin = request.headers.get("origin");
   if (!origin && fetchSite !== "cross-site") return;
+  // A page sent with `Referrer-Policy: no-referrer` (the share pages) makes the browser send
+  // `Origin: null` with its own form posts; Sec-Fetch-Site, which no page can set, still tells.
+  if (origin === "null" && fetchSite === "same-origin") return;
   const allowed = new Set([new URL(request.url).origin]);
   if (env.BETTER_AUTH_URL) allowed.add(new URL(env.BETTER_AUTH_URL).origin);
   if (fetchSite === "cross-site" || !origin || !allowed.has(origin)) {

@@ -48,13 +48,14 @@ export const titleSchema = storableText(limits.maxTitleChars)
   .transform((s) => s.trim())
   .pipe(z.string().min(1, "must not be empty"));
 
-/** Thread and attachment ids are UUIDs; anything else cannot name one, so it is "not found", like a missing one. */
-export function parseId(value: string, what: "Thread" | "Attachment"): string {
+/** Thread, attachment and share link ids are UUIDs; anything else cannot name one, so it is "not found", like a missing one. */
+export function parseId(value: string, what: "Thread" | "Attachment" | "Link" | "File"): string {
   if (!z.uuid().safeParse(value).success) throw notFound(what);
   return value.toLowerCase();
 }
 
 export const parseThreadId = (value: string) => parseId(value, "Thread");
+export const parseLinkId = (value: string) => parseId(value, "Link");
 
 /** better-auth's ids (workspaces, members, invitations): letters, digits, `_` and `-`. */
 export const authIdPattern = /^[A-Za-z0-9_-]{1,64}$/;

@@ -17,7 +17,13 @@ const patterns: [RegExp, string][] = [
   [/^\/api\/attachments\/[^/]+$/, "/api/attachments/:id"],
   [/^\/api\/threads\/shared$/, "/api/threads/shared"],
   [/^\/api\/threads\/[^/]+$/, "/api/threads/:id"],
-  [/^\/api\/threads\/[^/]+\/(messages|title|export|stream|stop|share|copy)$/, "/api/threads/:id/$1"],
+  [/^\/api\/threads\/[^/]+\/(messages|title|export|stream|stop|share|copy|link)$/, "/api/threads/:id/$1"],
+  // A share link's token is its secret: never in a log line.
+  [/^\/s\/[^/]+$/, "/s/:token"],
+  [/^\/s\/[^/]+\/files\/[^/]+$/, "/s/:token/files/:id"],
+  [/^\/s\/[^/]+\/continue$/, "/s/:token/continue"],
+  [/^\/api\/share-links$/, "/api/share-links"],
+  [/^\/api\/share-links\/[^/]+$/, "/api/share-links/:id"],
   // A workspace invitation's id is the secret of its link: never in a log line.
   [/^\/invite\/[^/]+$/, "/invite/:id"],
   [/^\/api\/workspaces(\/active)?$/, "/api/workspaces$1"],
@@ -26,7 +32,11 @@ const patterns: [RegExp, string][] = [
   [/^\/api\/workspaces\/[^/]+\/invitations\/[^/]+$/, "/api/workspaces/:id/invitations/:invitationId"],
   [/^\/api\/workspaces\/[^/]+\/members\/[^/]+$/, "/api/workspaces/:id/members/:memberId"],
   [/^\/api\/invitations\/[^/]+\/accept$/, "/api/invitations/:id/accept"],
-  [/^\/api\/admin\/(users|signup-policy|invitations|audit|workspaces|workspace-creation)$/, "/api/admin/$1"],
+  [
+    /^\/api\/admin\/(users|signup-policy|invitations|audit|workspaces|workspace-creation|share-links|share-link-policy)$/,
+    "/api/admin/$1",
+  ],
+  [/^\/api\/admin\/share-links\/[^/]+$/, "/api/admin/share-links/:id"],
   [/^\/api\/admin\/users\/[^/]+$/, "/api/admin/users/:id"],
   [/^\/api\/admin\/users\/[^/]+\/(approve|ban|sessions|two-factor|password-reset)$/, "/api/admin/users/:id/$1"],
   [/^\/api\/admin\/invitations\/[^/]+$/, "/api/admin/invitations/:id"],

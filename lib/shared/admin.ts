@@ -78,6 +78,11 @@ export const auditActions = [
   "workspace_member_role_changed",
   "thread_shared",
   "thread_unshared",
+  "share_link_created",
+  "share_link_updated",
+  "share_link_audience_changed",
+  "share_link_deleted",
+  "share_link_policy_changed",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

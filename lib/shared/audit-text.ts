@@ -20,6 +20,11 @@ const labels: Record<string, string> = {
   workspace_member_role_changed: "Member's workspace role changed",
   thread_shared: "Thread shared with the workspace",
   thread_unshared: "Thread no longer shared",
+  share_link_created: "Share link created",
+  share_link_updated: "Share link updated",
+  share_link_audience_changed: "Who can open a share link changed",
+  share_link_deleted: "Share link deleted",
+  share_link_policy_changed: "Share links setting changed",
 };
 
 /** "workspace_member_left" → "Member left the workspace"; any other code, its words. */

@@ -1,8 +1,7 @@
 import "server-only";
-import { eq } from "drizzle-orm";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
-import { instanceSetting } from "@/db/schema";
+import { readInstanceSetting, writeInstanceSetting } from "@/lib/admin/instance-settings";
 import type { Env } from "@/lib/config/env";
 import { isWorkspaceCreationMode, workspaceCreationModes, type WorkspaceCreationMode } from "@/lib/shared/workspaces";
 
@@ -27,12 +26,9 @@ export function createWorkspaceCreationPolicy(db: AppDatabase = defaultDb, fallb
     environmentMode: fallback,
 
     async current(): Promise<{ mode: WorkspaceCreationMode; source: "admin" | "environment" }> {
-      const [row] = await db
-        .select({ value: instanceSetting.value })
-        .from(instanceSetting)
-        .where(eq(instanceSetting.key, key));
-      return isWorkspaceCreationMode(row?.value)
-        ? { mode: row.value, source: "admin" }
+      const stored = await readInstanceSetting(db, key);
+      return isWorkspaceCreationMode(stored)
+        ? { mode: stored, source: "admin" }
         : { mode: fallback, source: "environment" };
     },
 
@@ -43,17 +39,7 @@ export function createWorkspaceCreationPolicy(db: AppDatabase = defaultDb, fallb
 
     /** null goes back to WORKSPACE_CREATION. */
     async setByAdmin(adminId: string, mode: WorkspaceCreationMode | null): Promise<void> {
-      if (mode === null) {
-        await db.delete(instanceSetting).where(eq(instanceSetting.key, key));
-        return;
-      }
-      await db
-        .insert(instanceSetting)
-        .values({ key, value: mode, updatedBy: adminId })
-        .onConflictDoUpdate({
-          target: instanceSetting.key,
-          set: { value: mode, updatedBy: adminId, updatedAt: new Date() },
-        });
+      await writeInstanceSetting(db, key, mode, adminId);
     },
   };
 }

@@ -84,6 +84,10 @@ test("state-changing requests from a foreign origin are refused with 403", async
     await request.delete(`/api/threads/${thread.id}`, { headers: foreign }),
     await request.post("/api/chat", { data: chatBody(thread.id, "csrf"), headers: foreign }),
     await request.post("/api/threads", { data: {}, headers: { "sec-fetch-site": "cross-site" } }),
+    // An opaque origin (a sandboxed frame, a data: page) is `null` too, but never same-origin.
+    await request.post("/api/threads", { data: {}, headers: { origin: "null" } }),
+    await request.post("/api/threads", { data: {}, headers: { origin: "null", "sec-fetch-site": "cross-site" } }),
+    await request.post("/api/threads", { data: {}, headers: { origin: "null", "sec-fetch-site": "same-site" } }),
   ]) {
     expect(response.status()).toBe(403);
     expect(await response.json()).toEqual({
@@ -91,6 +95,12 @@ test("state-changing requests from a foreign origin are refused with 403", async
     });
   }
   expect((await (await request.get(`/api/threads/${thread.id}`)).json()).title).toBeNull();
+  // The app's own page with `Referrer-Policy: no-referrer` (a share page's form) posts with `Origin: null`.
+  const ownNullOrigin = await request.post("/api/threads", {
+    data: {},
+    headers: { origin: "null", "sec-fetch-site": "same-origin" },
+  });
+  expect(ownNullOrigin.status()).toBe(201);
   // better-auth refuses foreign origins itself.
   const signIn = await request.post("/api/auth/sign-in/email", {
     data: { email: "x@example.com", password: "whatever1" },

@@ -30,6 +30,8 @@ export default async function globalSetup() {
     // Every test signs up from 127.0.0.1; the limit itself is tested with its own client address.
     AUTH_RATE_LIMIT_MAX: "10000",
     CHAT_RATE_LIMIT_PER_MINUTE: "30",
+    // Every test opens share links from 127.0.0.1 too; the per-address limit is tested on an instance of its own.
+    SHARE_VIEW_RATE_LIMIT_PER_MINUTE: "100000",
     MODEL_TIMEOUT_MS: "3000",
     // The isolation matrix and the hostile-input corpus act as this admin (tests/e2e/helpers.ts).
     ADMIN_EMAILS: "e2e-admin@example.com",

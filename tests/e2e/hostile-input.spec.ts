@@ -1,10 +1,13 @@
+import { request as httpRequest } from "node:http";
 import { expect, test } from "@playwright/test";
-import { apiUser, chatBody, forgedAddressHeaders, password } from "./helpers";
+import { apiUser, chatBody, forgedAddressHeaders, password, uploadFile } from "./helpers";
 import { uniqueEmail } from "../support/unique-email";
 import { cookieHeader } from "../support/cookies";
 import { pdfBombs } from "../support/files";
-import { countRowsOf, withDb } from "./db";
+import { countRowsOf, snapshotUsers, withDb } from "./db";
 import { startInstance } from "./instances";
+import { randomToken, share, threadWithReply, tokenOf, visibleText } from "./share-links";
+import { activateWorkspace, createWorkspace } from "./workspaces";
 
 type Bad = {
   name: string;
@@ -202,7 +205,66 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     add(`share ${id.slice(0, 40)}`, "PUT", `/api/threads/${id}/share`);
     add(`unshare ${id.slice(0, 40)}`, "DELETE", `/api/threads/${id}/share`);
     add(`copy ${id.slice(0, 40)}`, "POST", `/api/threads/${id}/copy`);
+    add(`link ${id.slice(0, 40)}`, "GET", `/api/threads/${id}/link`);
+    add(`share link ${id.slice(0, 40)}`, "PUT", `/api/threads/${id}/link`, json({ audience: "signed-in" }));
+    add(`link audience ${id.slice(0, 40)}`, "PATCH", `/api/threads/${id}/link`, json({ audience: "signed-in" }));
+    add(`delete link ${id.slice(0, 40)}`, "DELETE", `/api/threads/${id}/link`);
+    add(`delete link by id ${id.slice(0, 40)}`, "DELETE", `/api/share-links/${id}`);
   }
+  // A thread's link: PUT takes no body or `{ audience? }`, PATCH `{ audience }`, nothing more. The
+  // caller's own thread here has no messages (nothing to share: 400) and no link (PATCH: 404).
+  for (const [method, shapes] of [
+    [
+      "PUT",
+      [
+        null,
+        [],
+        "anyone",
+        { audience: "everyone" },
+        { audience: "Anyone" },
+        { audience: "public" },
+        { audience: null },
+        { audience: 1 },
+        { audience: ["anyone"] },
+        { audience: "signed-in", token: "chosen-by-me" },
+        { audience: "signed-in", threadId: othersThread },
+        { audience: "signed-in", userId: "someone" },
+        { views: 0 },
+        JSON.parse('{"__proto__": {"audience": "anyone"}}'),
+        ...sqlAndHtml.map((audience) => ({ audience })),
+        ...invalidText.map((audience) => ({ audience })),
+        {},
+        { audience: "signed-in" },
+        { audience: "workspace" },
+        { audience: "anyone" },
+      ],
+    ],
+    [
+      "PATCH",
+      [
+        null,
+        [],
+        {},
+        { audience: "everyone" },
+        { audience: null },
+        { audience: "signed-in", extra: 1 },
+        { audience: "signed-in", token: "chosen-by-me" },
+        ...sqlAndHtml.map((audience) => ({ audience })),
+        { audience: "signed-in" },
+        { audience: "workspace" },
+        { audience: "anyone" },
+      ],
+    ],
+  ] as const) {
+    const path = `/api/threads/${ownThread}/link`;
+    for (const text of ["{", "", "\u0000", '{"audience": "signed-in"}}'])
+      add(`link body ${json(text)}`, method, path, text);
+    for (const shape of shapes) add(`link shape ${json(shape)?.slice(0, 60)}`, method, path, json(shape));
+    add("link body over the size limit", method, path, new Uint8Array(1_100_000).fill(97));
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"])
+      add(`link content type ${type}`, method, path, json({ audience: "signed-in" }), type);
+  }
+  add("link of someone else's thread, with a body", "PUT", `/api/threads/${othersThread}/link`, json({}));
   // Sharing and copying read no body: whatever is sent, someone else's thread is missing, and a
   // personal thread (the caller's own here) has nobody to share with (400).
   for (const [method, path] of [
@@ -403,6 +465,13 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     ["POST", "/api/threads/shared"],
     ["PUT", "/api/threads/shared"],
     ["DELETE", "/api/threads/shared"],
+    ["POST", `/api/threads/${ownThread}/link`],
+    ["POST", "/api/share-links"],
+    ["PUT", "/api/share-links"],
+    ["DELETE", "/api/share-links"],
+    ["GET", `/api/share-links/${othersAttachment}`],
+    ["PATCH", `/api/share-links/${othersAttachment}`],
+    ["POST", `/api/share-links/${othersAttachment}`],
     ["POST", "/api/health"],
     ["DELETE", "/api/ready"],
     ["POST", "/api/metrics"],
@@ -553,6 +622,28 @@ function adminCorpus(target: string, lastAdmin: string, ownThread: string): Bad[
       ],
     ],
     [
+      "PUT",
+      "/api/admin/share-link-policy",
+      [
+        null,
+        [],
+        {},
+        { mode: "on" },
+        { mode: "Anyone" },
+        { mode: "public" },
+        { mode: "workspace" },
+        { mode: "" },
+        { mode: 1 },
+        { mode: true },
+        { mode: ["off"] },
+        { mode: "off", extra: 1 },
+        { mode: "anyone", audiences: ["anyone"] },
+        JSON.parse('{"__proto__": {"mode": "anyone"}}'),
+        ...invalidText.map((u) => ({ mode: u })),
+        ...sqlAndHtml.map((s) => ({ mode: s })),
+      ],
+    ],
+    [
       "POST",
       "/api/admin/invitations",
       [
@@ -601,7 +692,21 @@ function adminCorpus(target: string, lastAdmin: string, ownThread: string): Bad[
     add(`reset two-factor ${id.slice(0, 30)}`, "DELETE", `/api/admin/users/${id}/two-factor`);
     add(`password reset ${id.slice(0, 30)}`, "POST", `/api/admin/users/${id}/password-reset`);
     add(`revoke invitation ${id.slice(0, 30)}`, "DELETE", `/api/admin/invitations/${id}`);
+    add(`delete share link ${id.slice(0, 30)}`, "DELETE", `/api/admin/share-links/${id}`);
   }
+  // Finding a reported link: a user id or a link, one at a time, of a sane length.
+  for (const q of [
+    "link=",
+    "link=%20%20",
+    `link=${"x".repeat(3000)}`,
+    "userId=a%20b",
+    `userId=${"x".repeat(65)}`,
+    "userId=%00",
+    `userId=${target}&link=x`,
+    "link=a&link=b",
+    "unknown=1",
+  ])
+    add(`share links ?${q}`, "GET", `/api/admin/share-links?${q}`);
   // The last admin keeps the role, stays unbanned and cannot be deleted; an active account is not "approved" again.
   add("demote the last admin", "PATCH", `/api/admin/users/${lastAdmin}`, json({ role: "user" }));
   add("ban the last admin", "POST", `/api/admin/users/${lastAdmin}/ban`, json({ reason: "coup" }));
@@ -648,6 +753,11 @@ function adminCorpus(target: string, lastAdmin: string, ownThread: string): Bad[
     ["DELETE", "/api/admin/invitations"],
     ["GET", "/api/admin/invitations/00000000-0000-4000-8000-000000000000"],
     ["POST", "/api/admin/audit"],
+    ["POST", "/api/admin/share-links"],
+    ["DELETE", "/api/admin/share-links"],
+    ["GET", "/api/admin/share-links/00000000-0000-4000-8000-000000000000"],
+    ["POST", "/api/admin/share-link-policy"],
+    ["DELETE", "/api/admin/share-link-policy"],
   ] as const) {
     add(`wrong method ${method} ${path}`, method, path, method === "GET" ? undefined : json({}));
   }
@@ -1158,4 +1268,208 @@ test("hostile redirect targets: pages fall back to /, better-auth refuses them i
       failures.push(`sign-in ${JSON.stringify(target).slice(0, 40)} → ${response.status} ${code}`);
   }
   expect(failures).toEqual([]);
+});
+
+/** A request sent as written: the path is not normalized on the way (`..`, `\`, `//` stay as they are). */
+function rawRequest(baseURL: string, method: string, path: string, headers: Record<string, string>) {
+  const { hostname, port } = new URL(baseURL);
+  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>(
+    (resolve, reject) => {
+      const request = httpRequest({ host: hostname, port, method, path, headers }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () =>
+          resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks).toString() }),
+        );
+        response.on("error", reject);
+      });
+      request.on("error", reject);
+      request.end();
+    },
+  );
+}
+
+test("share links: forged tokens, deleted links, links of another audience and path tricks on the file route get the 404, never a 5xx or a byte of a snapshot, and change nothing", async ({
+  playwright,
+  baseURL,
+}) => {
+  test.setTimeout(180_000);
+  const alice = await apiUser(playwright, baseURL!, "Hostile author");
+  const bob = await apiUser(playwright, baseURL!, "Hostile reader");
+  const tag = `${process.pid}-${Date.now()}`;
+  const secrets: string[] = [];
+  /** A thread of Alice's with a file in it, shared with `audience`; the link, its file's share id and the upload's id. */
+  const shared = async (name: string, audience?: "signed-in" | "workspace") => {
+    const secret = `${name} secret ${tag}`;
+    secrets.push(secret, `${name} file ${tag}`);
+    const thread = await threadWithReply(alice, secret, `about ${secret}`, [
+      { name: `${name}.txt`, type: "text/plain", bytes: Buffer.from(`${name} file ${tag}`) },
+    ]);
+    const link = await share(alice, thread.id, audience, 201);
+    const file = await withDb(
+      async (c) => (await c.query(`select id from share_file where link_id = $1`, [link.id])).rows[0].id as string,
+    );
+    return { thread, link, token: tokenOf(link), file, upload: thread.uploads[0].id };
+  };
+  const live = await shared("live");
+  const other = await shared("other");
+  const deleted = await shared("deleted");
+  expect((await alice.request.delete(`/api/threads/${deleted.thread.id}/link`)).status()).toBe(204);
+  const threadGone = await shared("thread-gone");
+  expect((await alice.request.delete(`/api/threads/${threadGone.thread.id}`)).status()).toBeLessThan(300);
+  // An `anyone` link on an instance that allows signed-in links only: suspended, for Bob too.
+  const suspended = await shared("suspended");
+  await withDb((c) => c.query(`update share_link set audience = 'anyone' where id = $1`, [suspended.link.id]));
+  // A workspace link: Alice's workspace, which Bob is not in.
+  const space = await createWorkspace([{ userId: alice.userId, role: "owner" }]);
+  await activateWorkspace(alice, space.id);
+  const members = await shared("members", "workspace");
+  expect((await alice.request.get(members.link.path)).status()).toBe(200);
+  await activateWorkspace(alice, null);
+  const bobsUpload = (await (await uploadFile(bob.request, "bob.txt", Buffer.from("bob's own"))).json()).id as string;
+
+  // What a valid link shows Bob, so the corpus below is known to name real things.
+  expect(await (await bob.request.get(`/s/${live.token}/files/${live.file}`)).text()).toBe(`live file ${tag}`);
+
+  const flipCase = (token: string) => {
+    const i = token.search(/[A-Za-z]/);
+    const c = token[i]!;
+    return token.slice(0, i) + (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()) + token.slice(i + 1);
+  };
+  const tokens: [string, string][] = [
+    ["one character", "a"],
+    ["42 characters", live.token.slice(0, 42)],
+    ["44 characters", `${live.token}A`],
+    ["1000 characters", "x".repeat(1000)],
+    ["random, right shape", randomToken()],
+    ["random, right shape", randomToken()],
+    ["case flipped", flipCase(live.token)],
+    ["base64, not base64url", live.token.replace(/^./, "+")],
+    ["base64 padding", `${live.token.slice(0, 42)}=`],
+    ["encoded slash", `${live.token.slice(0, 20)}%2F${live.token.slice(23)}`],
+    ["unicode", encodeURIComponent("é".repeat(43))],
+    ["fullwidth letters", encodeURIComponent("Ａ".repeat(43))],
+    ["right-to-left override", encodeURIComponent(`\u202e${live.token.slice(1)}`)],
+    ["NUL", `${live.token.slice(0, 42)}%00`],
+    ["SQL", encodeURIComponent("' OR '1'='1")],
+    ["SQL, 43 characters", encodeURIComponent(`'OR'1'='1'--${"x".repeat(31)}`)],
+    ["climbing out", "..%2F..%2Fapi%2Fthreads"],
+    ["the thread's id", live.thread.id],
+    ["the link's id", live.link.id],
+    ["its file's id", live.file],
+    ["the author's id", alice.userId],
+    ["a deleted link", deleted.token],
+    ["a deleted thread's link", threadGone.token],
+    ["an anyone link, not allowed here", suspended.token],
+    ["a workspace link, not a member", members.token],
+  ];
+  type Case = { name: string; method: string; path: string; kind: "page" | "file" | "continue" | "other" };
+  const cases: Case[] = [];
+  for (const [name, token] of tokens) {
+    cases.push({ name: `page: ${name}`, method: "GET", path: `/s/${token}`, kind: "page" });
+    cases.push({ name: `file: ${name}`, method: "GET", path: `/s/${token}/files/${live.file}`, kind: "file" });
+    cases.push({ name: `own file: ${name}`, method: "GET", path: `/s/${token}/files/${other.file}`, kind: "file" });
+    cases.push({ name: `continue: ${name}`, method: "POST", path: `/s/${token}/continue`, kind: "continue" });
+  }
+  const files = `/s/${live.token}/files`;
+  const fileIds: [string, string][] = [
+    ["another link's file", other.file],
+    ["a deleted link's file", deleted.file],
+    ["a deleted thread's link's file", threadGone.file],
+    ["a workspace link's file", members.file],
+    ["the author's upload", live.upload],
+    ["another upload of the author's", other.upload],
+    ["Bob's own upload", bobsUpload],
+    ["the thread's id", live.thread.id],
+    ["the link's id", live.link.id],
+    ["nil uuid", "00000000-0000-0000-0000-000000000000"],
+    ["not a uuid", "1"],
+    ["long", "x".repeat(500)],
+    ["with an extension", `${other.file}.txt`],
+    ["NUL", `${live.file.slice(0, 35)}%00`],
+    ["encoded slash", `%2F${other.file}`],
+    ["encoded dots", `%2e%2e%2f${other.file}`],
+    ["climbing out, encoded", `..%2F..%2F..%2Fapi%2Fattachments%2F${live.upload}`],
+    ["climbing out, double encoded", `..%252F..%252F..%252Fapi%252Fattachments%252F${live.upload}`],
+  ];
+  for (const [name, id] of fileIds)
+    cases.push({ name: `file id: ${name}`, method: "GET", path: `${files}/${id}`, kind: "file" });
+  // Paths as written, not normalized by the client: wherever the server takes them, never a file it should not serve.
+  for (const [name, path] of [
+    ["dot segments to the attachment route", `${files}/../../../api/attachments/${live.upload}`],
+    ["dot segments to another link's file", `${files}/${live.file}/../${other.file}`],
+    ["dot segments to a deleted link's file", `${files}/../../${deleted.token}/files/${deleted.file}`],
+    ["backslashes", `${files}/..\\..\\..\\api\\attachments\\${live.upload}`],
+    ["double slash", `/s/${live.token}//files/${other.file}`],
+    ["a segment more", `${files}/${live.file}/x`],
+    ["a file under the page", `/s/${live.token}/${live.file}`],
+  ])
+    cases.push({ name: `raw path: ${name}`, method: "GET", path, kind: "other" });
+  for (const [method, path] of [
+    ["POST", `${files}/${live.file}`],
+    ["PUT", `${files}/${live.file}`],
+    ["PATCH", `${files}/${live.file}`],
+    ["DELETE", `${files}/${live.file}`],
+    ["GET", `/s/${live.token}/continue`],
+    ["PUT", `/s/${live.token}/continue`],
+    ["DELETE", `/s/${live.token}/continue`],
+  ])
+    cases.push({ name: `wrong method ${method}`, method, path, kind: "other" });
+
+  const people = [
+    ["Bob", cookieHeader(await bob.request.storageState())],
+    ["anonymous", ""],
+  ] as const;
+  const watched = [alice.userId, bob.userId];
+  const before = await snapshotUsers(watched);
+  const failures: string[] = [];
+  const statuses = new Map<number, number>();
+  for (const [who, cookie] of people) {
+    const headers = { origin: baseURL!, ...(cookie ? { cookie } : {}) };
+    const unknownPage = await rawRequest(baseURL!, "GET", `/s/${randomToken()}`, headers);
+    expect(unknownPage.status).toBe(404);
+    const notFoundText = visibleText(unknownPage.body);
+    for (const c of cases) {
+      let response = await rawRequest(baseURL!, c.method, c.path, headers);
+      // Next answers a path with `//` or `\` with a redirect to its clean form: where it leads is what counts.
+      for (let hops = 0; c.kind === "other" && response.status === 308 && hops < 3; hops++) {
+        const location = String(response.headers.location);
+        if (!location.startsWith("/") || location.startsWith("//")) break;
+        response = await rawRequest(baseURL!, c.method, location, headers);
+      }
+      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+      const problem = (why: string) =>
+        failures.push(`${who}: ${c.method} ${c.path.slice(0, 90)} [${c.name}] → ${response.status}: ${why}`);
+      if (response.status < 400 || response.status >= 500) problem("not a 4xx");
+      const leaked = secrets.find((secret) => response.body.includes(secret));
+      if (leaked) problem(`the body holds "${leaked}"`);
+      if (c.kind === "page" && response.status === 404 && visibleText(response.body) !== notFoundText)
+        problem(`another 404 page: ${visibleText(response.body).slice(0, 120)}`);
+      if (c.kind === "file" && response.status === 404) {
+        const code = (() => {
+          try {
+            return (JSON.parse(response.body) as { error: { code: string } }).error.code;
+          } catch {
+            return null;
+          }
+        })();
+        if (code !== "not_found") problem(`not the JSON 404: ${response.body.slice(0, 80)}`);
+      }
+      if (
+        c.kind !== "other" &&
+        response.status === 404 &&
+        !String(response.headers["cache-control"]).includes("no-store")
+      )
+        problem(`Cache-Control ${response.headers["cache-control"]}`);
+    }
+  }
+  console.log(
+    `hostile share corpus: ${cases.length * people.length} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+  );
+  expect(cases.length).toBeGreaterThanOrEqual(120);
+  expect(failures).toEqual([]);
+  // Nothing written: no thread continued, no view counted, no link or file changed.
+  expect(await snapshotUsers(watched)).toEqual(before);
+  expect(await (await bob.request.get(`/s/${live.token}/files/${live.file}`)).text()).toBe(`live file ${tag}`);
+  for (const client of [alice, bob]) await client.request.dispose();
 });

@@ -5,6 +5,7 @@ import { apiAdmin, apiUser, chatBody } from "./helpers";
 import { snapshotAdminState, snapshotUsers, withDb } from "./db";
 import { declaredAccess } from "../support/route-access";
 import { createWorkspace } from "./workspaces";
+import { expectShareHeaders, randomToken, share, threadWithReply, tokenOf } from "./share-links";
 
 /**
  * Every API route and method, called by every kind of caller: anonymous, a banned account, an
@@ -18,10 +19,24 @@ import { createWorkspace } from "./workspaces";
  *   who holds the link is refused with 403 `forbidden` (admins too), and it stays pending.
  * - admin: admins only; a user is refused with 403 `forbidden`.
  * - public: the same answer for every caller, signed in or not (health checks; metrics need their own token).
+ * - share link: the owner's share link, by its id; everyone else gets the same 404 "Link not found." (admins too).
+ * - share page: a share link's page and files (/s/…), which decide who may see them: for the owner's
+ *   `signed-in` link, every approved, signed-in person sees the snapshot; anyone else gets the same 404
+ *   as for an unknown link. share continue: the same, for the signed-in alone (a 401/403 for the rest).
  * Who may call a method is read from its route file (`route({ auth })`), and the checks follow it:
  * the matrix only says what each route names, and lists the routes that may be public.
  */
-type Scope = "thread" | "attachment" | "collection" | "workspace" | "workspace invitation" | "admin" | "public";
+type Scope =
+  | "thread"
+  | "attachment"
+  | "collection"
+  | "workspace"
+  | "workspace invitation"
+  | "admin"
+  | "public"
+  | "share link"
+  | "share page"
+  | "share continue";
 type Access = "public" | "user" | "admin";
 /** The access a route of each scope must declare: anything else fails the first test. */
 const accessOf: Record<Scope, Access> = {
@@ -32,6 +47,9 @@ const accessOf: Record<Scope, Access> = {
   "workspace invitation": "user",
   admin: "admin",
   public: "public",
+  "share link": "user",
+  "share page": "public",
+  "share continue": "user",
 };
 type Names = {
   thread: string;
@@ -41,6 +59,10 @@ type Names = {
   workspace: string;
   member: string;
   workspaceInvitation: string;
+  /** The owner's share link (its id and token), or names of none when the call does not need one. */
+  link: string;
+  token: string;
+  shareFile: string;
 };
 type Call = {
   file: string;
@@ -50,7 +72,9 @@ type Call = {
   multipart?: () => Record<string, { name: string; mimeType: string; buffer: Buffer }>;
   scope: Scope;
   /** What the target account or invitation must be before an admin acts on it; or the owner's thread, in a workspace of theirs. */
-  needs?: "pending target" | "banned target" | "invitation" | "workspace thread";
+  needs?: "pending target" | "banned target" | "invitation" | "workspace thread" | "link";
+  /** What the 404 says to everyone but the owner, when not the scope's (a thread's link: "Link not found."). */
+  missing?: string;
   /** For public routes: the status every caller gets. */
   status?: number;
 };
@@ -126,6 +150,61 @@ const calls: Call[] = [
     needs: "workspace thread",
   },
   { file: "threads/[id]/copy/route.ts", method: "POST", path: (n) => `/api/threads/${n.thread}/copy`, scope: "thread" },
+  // Share links: the owner's thread with a `signed-in` link to a snapshot of it (needs: "link").
+  {
+    file: "threads/[id]/link/route.ts",
+    method: "GET",
+    path: (n) => `/api/threads/${n.thread}/link`,
+    scope: "thread",
+    needs: "link",
+  },
+  {
+    file: "threads/[id]/link/route.ts",
+    method: "PUT",
+    path: (n) => `/api/threads/${n.thread}/link`,
+    data: () => ({ audience: "signed-in" }),
+    scope: "thread",
+  },
+  {
+    file: "threads/[id]/link/route.ts",
+    method: "PATCH",
+    path: (n) => `/api/threads/${n.thread}/link`,
+    data: () => ({ audience: "signed-in" }),
+    scope: "thread",
+    needs: "link",
+    missing: "Link not found.",
+  },
+  {
+    file: "threads/[id]/link/route.ts",
+    method: "DELETE",
+    path: (n) => `/api/threads/${n.thread}/link`,
+    scope: "thread",
+    needs: "link",
+    missing: "Link not found.",
+  },
+  { file: "share-links/route.ts", method: "GET", path: () => "/api/share-links", scope: "collection", needs: "link" },
+  {
+    file: "share-links/[id]/route.ts",
+    method: "DELETE",
+    path: (n) => `/api/share-links/${n.link}`,
+    scope: "share link",
+    needs: "link",
+  },
+  { file: "s/[token]/page.tsx", method: "GET", path: (n) => `/s/${n.token}`, scope: "share page", needs: "link" },
+  {
+    file: "s/[token]/files/[fileId]/route.ts",
+    method: "GET",
+    path: (n) => `/s/${n.token}/files/${n.shareFile}`,
+    scope: "share page",
+    needs: "link",
+  },
+  {
+    file: "s/[token]/continue/route.ts",
+    method: "POST",
+    path: (n) => `/s/${n.token}/continue`,
+    scope: "share continue",
+    needs: "link",
+  },
   { file: "threads/shared/route.ts", method: "GET", path: () => "/api/threads/shared", scope: "collection" },
   { file: "export/route.ts", method: "GET", path: () => "/api/export", scope: "collection" },
   { file: "search/route.ts", method: "GET", path: () => "/api/search?q=seed", scope: "collection" },
@@ -302,6 +381,35 @@ const calls: Call[] = [
   },
   { file: "admin/audit/route.ts", method: "GET", path: () => "/api/admin/audit?action=sign_up", scope: "admin" },
   { file: "admin/workspaces/route.ts", method: "GET", path: () => "/api/admin/workspaces", scope: "admin" },
+  // The link a report names, found by its token: never its title, messages or thread.
+  {
+    file: "admin/share-links/route.ts",
+    method: "GET",
+    path: (n) => `/api/admin/share-links?link=${encodeURIComponent(`/s/${n.token}`)}`,
+    scope: "admin",
+    needs: "link",
+  },
+  {
+    file: "admin/share-links/[id]/route.ts",
+    method: "DELETE",
+    path: (n) => `/api/admin/share-links/${n.link}`,
+    scope: "admin",
+    needs: "link",
+  },
+  {
+    file: "admin/share-link-policy/route.ts",
+    method: "GET",
+    path: () => "/api/admin/share-link-policy",
+    scope: "admin",
+  },
+  // Reset to SHARE_LINKS: the other tests on this server go on sharing as before.
+  {
+    file: "admin/share-link-policy/route.ts",
+    method: "PUT",
+    path: () => "/api/admin/share-link-policy",
+    data: () => ({ mode: null }),
+    scope: "admin",
+  },
   {
     file: "admin/workspace-creation/route.ts",
     method: "GET",
@@ -334,20 +442,31 @@ const calls: Call[] = [
   { file: "metrics/route.ts", method: "GET", path: () => "/api/metrics", scope: "public", status: 401 },
 ];
 
-const apiDir = path.join(process.cwd(), "app", "api");
-function routeFiles(dir = apiDir): string[] {
+const appDir = path.join(process.cwd(), "app");
+const apiDir = path.join(appDir, "api");
+/** Files named `name` anywhere under app/, as paths from app/. */
+function filesNamed(name: string, dir = appDir): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
-    // auth/ is better-auth's own; [...path] only answers 404 for unknown paths and reads nothing.
-    if (entry.isDirectory()) return entry.name === "auth" || entry.name === "[...path]" ? [] : routeFiles(full);
-    return entry.name === "route.ts" ? [path.relative(apiDir, full)] : [];
+    // api/auth/ is better-auth's own; [...path] only answers 404 for unknown paths and reads nothing.
+    if (entry.isDirectory())
+      return full === path.join(apiDir, "auth") || entry.name === "[...path]" ? [] : filesNamed(name, full);
+    return entry.name === name ? [path.relative(appDir, full)] : [];
   });
 }
+/** Every route file under app/ (API routes named from app/api/, as before; the rest, such as /s/, from app/). */
+const routeFiles = filesNamed("route.ts");
+const fileName = (file: string) => (file.startsWith(`api${path.sep}`) ? path.relative("api", file) : file);
 
-/** "METHOD file" → the `auth` its route file gives `route()` (or why none could be read). */
-const declared = new Map(
-  routeFiles().flatMap((file) => declaredAccess(file, readFileSync(path.join(apiDir, file), "utf8"))),
-);
+/**
+ * "METHOD file" → the `auth` its route file gives `route()` (or why none could be read). The share
+ * pages (app/s/) are public by nature, answering each viewer as they may see it: they are in the
+ * matrix too.
+ */
+const declared = new Map([
+  ...routeFiles.flatMap((file) => declaredAccess(fileName(file), readFileSync(path.join(appDir, file), "utf8"))),
+  ...filesNamed("page.tsx", path.join(appDir, "s")).map((file): [string, string] => [`GET ${file}`, "public"]),
+]);
 const declaredFor = (call: Call) => declared.get(`${call.method} ${call.file}`);
 
 test("every API route and method is in the isolation matrix, with the access its scope needs", () => {
@@ -445,6 +564,20 @@ const ownedWorkspace = (userId: string, threadId: string) =>
     return id;
   });
 
+/** Names of no share link: a link id and a token nobody has. */
+const noLink = () => ({ link: crypto.randomUUID(), token: randomToken(), shareFile: crypto.randomUUID() });
+
+/** A `signed-in` link to the owner's thread as it is (a snapshot of its messages and files). */
+async function ownersLink(owner: Client, threadId: string) {
+  const link = await share(owner, threadId, undefined, 201);
+  const shareFile = await withDb(
+    async (c) =>
+      ((await c.query(`select id from share_file where link_id = $1`, [link.id])).rows[0]?.id as string | undefined) ??
+      crypto.randomUUID(),
+  );
+  return { link: link.id, token: tokenOf(link), shareFile };
+}
+
 test.describe("the isolation matrix", () => {
   test.describe.configure({ mode: "serial" });
 
@@ -465,7 +598,7 @@ test.describe("the isolation matrix", () => {
     await anonymous?.dispose();
   });
 
-  for (const call of calls.filter((c) => declaredFor(c) === "public")) {
+  for (const call of calls.filter((c) => declaredFor(c) === "public" && c.scope !== "share page")) {
     test(`${call.method} ${call.file}: ${call.status} for every caller, and nothing of anyone's in it`, async ({
       playwright,
     }) => {
@@ -489,6 +622,7 @@ test.describe("the isolation matrix", () => {
           invitation: crypto.randomUUID(),
           attachment: crypto.randomUUID(),
           ...noWorkspace,
+          ...noLink(),
         });
         expect(response.status(), who).toBe(call.status);
         const body = await response.text();
@@ -499,7 +633,7 @@ test.describe("the isolation matrix", () => {
     });
   }
 
-  for (const call of calls.filter((c) => declaredFor(c) !== "public")) {
+  for (const call of calls.filter((c) => declaredFor(c) !== "public" && c.scope !== "share continue")) {
     const access = declaredFor(call);
     const expected =
       access === "admin"
@@ -545,6 +679,7 @@ test.describe("the isolation matrix", () => {
         invitation,
         attachment: (await upload.json()).id,
         ...(await workspaceNames(call.scope, owner, target)),
+        ...(call.needs === "link" ? await ownersLink(owner, thread.id) : noLink()),
       };
 
       const watched = [owner.userId, other.userId, pending.userId, banned.userId, target.userId];
@@ -578,13 +713,21 @@ test.describe("the isolation matrix", () => {
         expect(await asUser.json()).toEqual({
           error: { code: "forbidden", message: expect.any(String), requestId: expect.any(String) },
         });
-      } else if (call.scope === "thread" || call.scope === "attachment" || call.scope === "workspace") {
-        // Someone else's thread, file or workspace is missing to everyone but its owner, admins included.
-        const missing = {
-          thread: "Thread not found.",
-          attachment: "Attachment not found.",
-          workspace: "Workspace not found.",
-        }[call.scope];
+      } else if (
+        call.scope === "thread" ||
+        call.scope === "attachment" ||
+        call.scope === "workspace" ||
+        call.scope === "share link"
+      ) {
+        // Someone else's thread, file, workspace or link is missing to everyone but its owner, admins included.
+        const missing =
+          call.missing ??
+          {
+            thread: "Thread not found.",
+            attachment: "Attachment not found.",
+            workspace: "Workspace not found.",
+            "share link": "Link not found.",
+          }[call.scope];
         for (const response of [asUser, asAdmin!]) {
           expect(response.status()).toBe(404);
           expect(await response.json()).toEqual({
@@ -621,6 +764,77 @@ test.describe("the isolation matrix", () => {
         expect(body).not.toContain(secret);
       }
       for (const client of [owner, target]) await client.request.dispose();
+    });
+  }
+
+  // The share routes under /s/ answer by who is looking: for the owner's `signed-in` link, every
+  // approved, signed-in person (another user, an admin, the owner) gets the snapshot; anyone else
+  // the 404 of an unknown link (continue: the 401/403 of a route for the signed-in), and changes nothing.
+  for (const call of calls.filter((c) => c.scope === "share page" || c.scope === "share continue")) {
+    const isContinue = call.scope === "share continue";
+    test(`${call.method} ${call.file}: a signed-in link: anonymous, banned and pending ${isContinue ? "401/403" : "404"}, any signed-in person ${isContinue ? "201" : "200"}; an unknown link 404 for all`, async ({
+      playwright,
+    }) => {
+      expect(declaredFor(call), `the access ${call.method} ${call.file} declares`).toBe(accessOf[call.scope]);
+      const secret = `shared secret ${process.pid}-${nonce++}`;
+      const owner = await apiUser(playwright, baseURL, "Owner");
+      const thread = await threadWithReply(owner, secret, `seed message ${secret}`, [
+        { name: "secret.txt", type: "text/plain", bytes: Buffer.from(secret) },
+      ]);
+      const names: Names = {
+        thread: thread.id,
+        user: owner.userId,
+        invitation: crypto.randomUUID(),
+        attachment: thread.uploads[0].id,
+        ...noWorkspace,
+        ...(await ownersLink(owner, thread.id)),
+      };
+      expect(names.shareFile).not.toBe(thread.uploads[0].id);
+      // Not the admin: other tests sign that shared account in beside this one.
+      const watched = [owner.userId, other.userId, pending.userId, banned.userId];
+      const before = await snapshotUsers(watched);
+
+      const refusals: [string, APIRequestContext, number, string][] = [
+        ["anonymous", anonymous, isContinue ? 401 : 404, isContinue ? "unauthorized" : "not_found"],
+        ["banned", banned.request, isContinue ? 401 : 404, isContinue ? "unauthorized" : "not_found"],
+        ["pending", pending.request, isContinue ? 403 : 404, isContinue ? "pending_approval" : "not_found"],
+      ];
+      for (const [who, client, status, code] of refusals) {
+        const response = await send(client, call, names);
+        expect(response.status(), who).toBe(status);
+        expectShareHeaders(response.headers(), who);
+        const body = await response.text();
+        expect(body, who).not.toContain(secret);
+        expect(body, who).not.toContain(thread.id);
+        if (call.file !== "s/[token]/page.tsx") expect(JSON.parse(body).error.code, who).toBe(code);
+      }
+      // Nothing written, not even a view.
+      expect(await snapshotUsers(watched)).toEqual(before);
+
+      for (const [who, client] of [
+        ["user", other.request],
+        ["admin", admin.request],
+        ["owner", owner.request],
+      ] as const) {
+        const response = await send(client, call, names);
+        expect(response.status(), who).toBe(isContinue ? 201 : 200);
+        expectShareHeaders(response.headers(), who);
+        if (!isContinue) expect(await response.text(), who).toContain(secret);
+      }
+
+      // An unknown token is the same 404 for everyone (continue: after the session check).
+      const unknown = { ...names, token: randomToken() };
+      for (const [who, client, status] of [
+        ["anonymous", anonymous, isContinue ? 401 : 404],
+        ["pending", pending.request, isContinue ? 403 : 404],
+        ["user", other.request, 404],
+        ["owner", owner.request, 404],
+      ] as const) {
+        const response = await send(client, call, unknown);
+        expect(response.status(), `${who}, unknown link`).toBe(status);
+        expect(await response.text()).not.toContain(secret);
+      }
+      await owner.request.dispose();
     });
   }
 });

@@ -7,6 +7,7 @@ import { startOtlpReceiver } from "../support/otlp-receiver";
 import { withDb } from "./db";
 import { apiAdmin, apiUser, chatBody, password } from "./helpers";
 import { startInstance } from "./instances";
+import { share, threadWithReply } from "./share-links";
 
 const get = (url: string, headers: Record<string, string> = {}) => fetch(url, { headers });
 const jsonLines = (log: string) =>
@@ -222,6 +223,55 @@ test("two instances on one database: a session, its revocation and the chat rate
     await banned.request.dispose();
     await admin.request.dispose();
     await user.request.dispose();
+  } finally {
+    await second.stop();
+  }
+});
+
+test("two instances on one database: a share link deleted on one is the 404 page on the other at its very next request", async ({
+  playwright,
+}) => {
+  const main = `http://127.0.0.1:${process.env.E2E_PORT}`;
+  const second = await startInstance("share-twin");
+  try {
+    const alice = await apiUser(playwright, main, "Twin author");
+    const bob = await apiUser(playwright, main, "Twin reader");
+    const aliceCookie = cookieHeader(await alice.request.storageState());
+    const bobCookie = cookieHeader(await bob.request.storageState());
+    const tag = `${process.pid}-${Date.now()}`;
+    const thread = await threadWithReply(alice, `Twin link ${tag}`, `twin words ${tag}`, [
+      { name: "twin.txt", type: "text/plain", bytes: Buffer.from(`twin file ${tag}`) },
+    ]);
+    const link = await share(alice, thread.id, undefined, 201);
+    const fileId = await withDb(
+      async (c) => (await c.query(`select id from share_file where link_id = $1`, [link.id])).rows[0].id as string,
+    );
+    const open = (base: string, path: string) => bob.request.get(`${base}${path}`, { headers: { cookie: bobCookie } });
+    const deleteOn = (base: string) =>
+      alice.request.delete(`${base}/api/threads/${thread.id}/link`, { headers: { cookie: aliceCookie, origin: base } });
+
+    // Both serve it, again and again: each has just read it when the other deletes it.
+    for (let i = 0; i < 3; i++) {
+      for (const base of [main, second.url]) {
+        const page = await open(base, link.path);
+        expect(page.status(), base).toBe(200);
+        expect(await page.text()).toContain(`twin words ${tag}`);
+        expect(await (await open(base, `${link.path}/files/${fileId}`)).text()).toBe(`twin file ${tag}`);
+      }
+    }
+    expect((await deleteOn(second.url)).status()).toBe(204);
+    const gone = await open(main, link.path);
+    expect(gone.status()).toBe(404);
+    expect(await gone.text()).not.toContain(`twin words ${tag}`);
+    expect((await open(main, `${link.path}/files/${fileId}`)).status()).toBe(404);
+    expect((await open(second.url, link.path)).status()).toBe(404);
+
+    // And the other way round, for the new link sharing again makes.
+    const again = await share(alice, thread.id, undefined, 201);
+    for (let i = 0; i < 3; i++) expect((await open(second.url, again.path)).status()).toBe(200);
+    expect((await deleteOn(main)).status()).toBe(204);
+    expect((await open(second.url, again.path)).status()).toBe(404);
+    for (const client of [alice, bob]) await client.request.dispose();
   } finally {
     await second.stop();
   }

@@ -34,5 +34,10 @@ describe("route patterns for logs and metrics", () => {
     expect(routePatternOf("/invite/Abc123SecretInvitationId")).toBe("/invite/:id");
     expect(routePatternOf("/api/invitations/Abc123SecretInvitationId/accept")).toBe("/api/invitations/:id/accept");
     expect(routePatternOf("/api/workspaces/active")).toBe("/api/workspaces/active");
+    const token = "Q2hhbmdlIHRoaXMgdG9rZW4gaWYgeW91IGNhbiByZWFk";
+    expect(routePatternOf(`/s/${token}`)).toBe("/s/:token");
+    expect(routePatternOf(`/s/${token}/files/0b0e6a52-6f50-4a7c-9d35-3a0b3d4c1e77`)).toBe("/s/:token/files/:id");
+    expect(routePatternOf(`/s/${token}/continue`)).toBe("/s/:token/continue");
+    expect(routePatternOf(`/s/${token}/elsewhere`)).toBe("(unmatched)");
   });
 });

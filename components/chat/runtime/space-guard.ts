@@ -34,3 +34,8 @@ export async function readInSpace<T>(
 export const SpaceContext = createContext<string | null>(null);
 
 export const usePageSpace = () => useContext(SpaceContext);
+
+/** The name of the page's workspace (null: the personal space), for what names it to the person. */
+export const SpaceNameContext = createContext<string | null>(null);
+
+export const usePageSpaceName = () => useContext(SpaceNameContext);

@@ -1,17 +1,10 @@
 import { ApiError, notFound } from "@/lib/http/errors";
 import { methods, route } from "@/lib/http/route";
-import { kindOf } from "@/lib/attachments/types";
+import { fileHeaders } from "@/lib/attachments/download";
 import { attachments } from "@/lib/attachments/attachments";
 import { parseId } from "@/lib/http/validation";
 
 type Params = { id: string };
-
-/** RFC 6266: an ASCII fallback and the exact name in UTF-8. */
-function disposition(kind: "inline" | "attachment", name: string) {
-  const fallback = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
-  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `${kind}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
-}
 
 export const { GET, POST, PUT, PATCH, DELETE } = methods({
   /**
@@ -25,14 +18,10 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
     const found = await attachments.readForUser(caller.user.id, parseId(params.id, "Attachment"));
     if (!found) throw notFound("Attachment");
     const { attachment, bytes } = found;
-    const image = kindOf(attachment.type) === "image";
     return new Response(Buffer.from(bytes), {
       headers: {
-        "content-type": attachment.type === "text/plain" ? "text/plain; charset=utf-8" : attachment.type,
-        "content-length": String(bytes.byteLength),
-        "content-disposition": disposition(image ? "inline" : "attachment", attachment.name),
+        ...fileHeaders({ name: attachment.name, type: attachment.type, size: bytes.byteLength }),
         "cache-control": "private",
-        "x-content-type-options": "nosniff",
       },
     });
   }),

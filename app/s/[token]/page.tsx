@@ -1,0 +1,140 @@
+import { notFound } from "next/navigation";
+import type { ReactNode } from "react";
+import { SnapshotMarkdown } from "@/components/share/snapshot-markdown";
+import { signInPathFor } from "@/lib/auth/safe-redirect";
+import { shareLinks } from "@/lib/sharing/share-links";
+import { getPageSession } from "@/lib/http/caller";
+import { shareViewerOf } from "@/lib/sharing/viewer";
+import { shareTokenPattern } from "@/lib/shared/share-links";
+
+// Every request asks the database whether the link may be opened: a revoked link is gone on the next request.
+export const dynamic = "force-dynamic";
+
+type Props = { params: Promise<{ token: string }> };
+
+type SnapshotMessage = NonNullable<Awaited<ReturnType<typeof shareLinks.openByToken>>>["messages"][number];
+type Part = SnapshotMessage["parts"][number];
+
+const roleLabel: Record<SnapshotMessage["role"], string> = { user: "User", assistant: "Assistant", system: "System" };
+
+// One fixed format whoever reads it (no locale or time zone of the server's).
+const when = (date: Date) => `${date.toISOString().slice(0, 10)} ${date.toISOString().slice(11, 16)} UTC`;
+
+const primaryButton =
+  "rounded-md bg-zinc-900 px-3 py-2 text-sm font-medium text-white hover:bg-zinc-700 dark:bg-zinc-100 dark:text-zinc-900 dark:hover:bg-zinc-300";
+
+/** A file of the snapshot, served only under this link's own address (the store wrote the URL). */
+function SnapshotFile({ part, filesPath }: { part: Extract<Part, { type: "file" }>; filesPath: string }) {
+  if (!part.url.startsWith(filesPath)) return null;
+  const name = part.filename ?? "file";
+  if (part.mediaType.startsWith("image/"))
+    return (
+      // A plain <img>: next/image's optimizer would fetch it on the server, without the viewer's session.
+      // eslint-disable-next-line @next/next/no-img-element
+      <img
+        src={part.url}
+        alt={name}
+        className="max-h-80 max-w-full rounded border border-zinc-200 dark:border-zinc-800"
+      />
+    );
+  return (
+    <a href={part.url} className="text-sm underline" download={name}>
+      {name}
+    </a>
+  );
+}
+
+function MessagePart({ part, role, filesPath }: { part: Part; role: SnapshotMessage["role"]; filesPath: string }) {
+  switch (part.type) {
+    case "text":
+      // What a person typed is shown as typed; what the model wrote is Markdown.
+      return role === "user" ? (
+        <p className="break-words whitespace-pre-wrap">{part.text}</p>
+      ) : (
+        <SnapshotMarkdown text={part.text} />
+      );
+    case "reasoning":
+      return (
+        <details className="rounded-md border border-zinc-200 px-3 py-2 text-sm dark:border-zinc-800">
+          <summary className="cursor-pointer text-zinc-600 dark:text-zinc-400">Reasoning</summary>
+          <div className="mt-2 text-zinc-600 dark:text-zinc-400">
+            <SnapshotMarkdown text={part.text} />
+          </div>
+        </details>
+      );
+    case "file":
+      return <SnapshotFile part={part} filesPath={filesPath} />;
+    default:
+      return null;
+  }
+}
+
+/**
+ * `/s/:token`: a snapshot someone shared, rendered here on the server (reading it needs no
+ * JavaScript). An unknown, revoked or not-allowed link is the same 404 page, decided before
+ * anything of the snapshot is rendered: a viewer without the right session gets none of it.
+ */
+export default async function SharedConversationPage({ params }: Props) {
+  const { token } = await params;
+  if (!shareTokenPattern.test(token)) notFound();
+  // The same session lookup as the 404 page's, if it comes to that (one per render).
+  const viewerId = shareViewerOf(await getPageSession());
+  const view = await shareLinks.openByToken(token, viewerId);
+  if (!view) notFound();
+  const here = `/s/${token}`;
+  const filesPath = `${here}/files/`;
+
+  let next: ReactNode;
+  if (viewerId) {
+    // A plain form: it works without JavaScript, and the route answers it with a redirect to the new thread.
+    next = (
+      <form method="post" action={`${here}/continue`}>
+        <button type="submit" className={primaryButton}>
+          Continue this conversation
+        </button>
+      </form>
+    );
+  } else {
+    next = (
+      <a href={signInPathFor(here)} className={primaryButton}>
+        Sign in to continue this conversation
+      </a>
+    );
+  }
+
+  return (
+    <main className="mx-auto flex w-full max-w-3xl flex-col gap-6 px-4 py-8">
+      <header className="space-y-1 border-b border-zinc-200 pb-4 dark:border-zinc-800">
+        <h1 className="text-2xl font-semibold break-words">{view.title || "Untitled conversation"}</h1>
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">
+          Shared by {view.authorName} · snapshot of {when(view.snapshotAt)}
+        </p>
+      </header>
+      <ol className="flex flex-col gap-6" aria-label="Messages">
+        {view.messages.map((m) => (
+          <li key={m.id}>
+            <article aria-labelledby={`message-${m.id}`} data-role={m.role} className="space-y-2">
+              <h2 id={`message-${m.id}`} className="text-xs font-semibold tracking-wide text-zinc-500 uppercase">
+                {roleLabel[m.role]}
+              </h2>
+              <div
+                className={
+                  m.role === "user"
+                    ? "space-y-2 rounded-2xl bg-zinc-100 px-4 py-2 dark:bg-zinc-800"
+                    : "space-y-3 text-[0.95rem]"
+                }
+              >
+                {m.parts.map((part, i) => (
+                  <MessagePart key={i} part={part} role={m.role} filesPath={filesPath} />
+                ))}
+              </div>
+            </article>
+          </li>
+        ))}
+      </ol>
+      <footer className="flex flex-wrap items-center gap-3 border-t border-zinc-200 pt-4 dark:border-zinc-800">
+        {next}
+      </footer>
+    </main>
+  );
+}
