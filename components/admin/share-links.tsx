@@ -73,48 +73,16 @@ export function AdminShareLinks({
           </div>
         ))}
       </dl>
-      {overview.people.length > 0 && (
-        <div className="overflow-x-auto">
-          <table className="w-full min-w-[36rem] text-sm">
-            <caption className="sr-only">Share links per person</caption>
-            <thead className="text-left text-zinc-500">
-              <tr>
-                <th className="font-normal">Name</th>
-                <th className="font-normal">Email</th>
-                <th className="text-right font-normal">Links</th>
-                {shareAudiences.map((audience) => (
-                  <th key={audience} className="text-right font-normal">
-                    {audienceLabels[audience]}
-                  </th>
-                ))}
-                <th className="text-right font-normal">Views</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-200 tabular-nums dark:divide-zinc-800">
-              {overview.people.map((p) => (
-                <tr key={p.userId}>
-                  <td className="break-all">{p.name}</td>
-                  <td className="break-all">{p.email}</td>
-                  <td className="text-right">{count(p.total)}</td>
-                  {shareAudiences.map((audience) => (
-                    <td key={audience} className="text-right">
-                      {count(p.byAudience[audience])}
-                    </td>
-                  ))}
-                  <td className="text-right">{count(p.views)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <FindReportedLink people={overview.people} />
+      <PeopleAndLinks people={overview.people} />
     </InstanceSettingControl>
   );
 }
 
-/** A link someone reported, by the address they sent (or its token): its owner and counts, and Delete link. */
-function FindReportedLink({ people }: { people: AdminShareOverview["people"] }) {
+/**
+ * Links to act on: a person's (Show links), or one someone reported, by the address they sent (or
+ * its token); each with its owner and counts, and Delete link.
+ */
+function PeopleAndLinks({ people }: { people: AdminShareOverview["people"] }) {
   const hydrated = useHydrated();
   const [found, setFound] = useState<AdminShareLinkRow[] | null>(null);
   const [pending, setPending] = useState(false);
@@ -149,6 +117,12 @@ function FindReportedLink({ people }: { people: AdminShareOverview["people"] }) 
     });
   };
 
+  const showLinksOf = (userId: string) =>
+    void run(async () => {
+      setFound(null);
+      setFound((await api.admin.shareLinksOfUser(userId)).links);
+    });
+
   const remove = (link: AdminShareLinkRow) => {
     if (!window.confirm(`Delete this link of ${owner(link.userId)}? It stops working at once, for everyone.`)) return;
     void run(async () => {
@@ -159,73 +133,124 @@ function FindReportedLink({ people }: { people: AdminShareOverview["people"] }) 
   };
 
   return (
-    <div className="space-y-2 border-t border-zinc-200 pt-3 dark:border-zinc-800">
-      <h3 id="find-reported-link" className="text-sm font-semibold">
-        Find a reported link
-      </h3>
-      <form
-        aria-labelledby="find-reported-link"
-        onSubmit={find}
-        method="post"
-        className="flex flex-wrap items-end gap-2"
-      >
-        <label className="flex min-w-0 flex-1 flex-col gap-1 text-sm">
-          <span>Link address</span>
-          <input
-            name="link"
-            required
-            maxLength={2048}
-            autoComplete="off"
-            spellCheck={false}
-            className="w-full rounded-md border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-900"
-          />
-        </label>
-        <button type="submit" className={button} disabled={!hydrated || pending}>
-          Find
-        </button>
-      </form>
-      {found && found.length > 0 && (
-        <table className="w-full text-sm">
-          <caption className="sr-only">Found links</caption>
-          <thead className="text-left text-zinc-500">
-            <tr>
-              <th className="font-normal">Owner</th>
-              <th className="font-normal">Audience</th>
-              <th className="font-normal">Created</th>
-              <th className="text-right font-normal">Views</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody className="tabular-nums">
-            {found.map((link) => (
-              <tr key={link.id}>
-                <td className="break-all">{owner(link.userId)}</td>
-                <td>{audienceLabels[link.audience]}</td>
-                <td>{when(link.createdAt)}</td>
-                <td className="text-right">{count(link.views)}</td>
-                <td className="text-right">
-                  <button
-                    type="button"
-                    className={`${button} text-red-700 dark:text-red-400`}
-                    disabled={pending}
-                    onClick={() => remove(link)}
-                  >
-                    Delete link
-                  </button>
-                </td>
+    <>
+      {people.length > 0 && (
+        <div className="overflow-x-auto">
+          <table className="w-full min-w-[36rem] text-sm">
+            <caption className="sr-only">Share links per person</caption>
+            <thead className="text-left text-zinc-500">
+              <tr>
+                <th className="font-normal">Name</th>
+                <th className="font-normal">Email</th>
+                <th className="text-right font-normal">Links</th>
+                {shareAudiences.map((audience) => (
+                  <th key={audience} className="text-right font-normal">
+                    {audienceLabels[audience]}
+                  </th>
+                ))}
+                <th className="text-right font-normal">Views</th>
+                <th />
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody className="divide-y divide-zinc-200 tabular-nums dark:divide-zinc-800">
+              {people.map((p) => (
+                <tr key={p.userId}>
+                  <td className="break-all">{p.name}</td>
+                  <td className="break-all">{p.email}</td>
+                  <td className="text-right">{count(p.total)}</td>
+                  {shareAudiences.map((audience) => (
+                    <td key={audience} className="text-right">
+                      {count(p.byAudience[audience])}
+                    </td>
+                  ))}
+                  <td className="text-right">{count(p.views)}</td>
+                  <td className="text-right">
+                    <button
+                      type="button"
+                      className={button}
+                      disabled={!hydrated || pending}
+                      aria-label={`Show the links of ${p.name}`}
+                      onClick={() => showLinksOf(p.userId)}
+                    >
+                      Show links
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
-      {message && (
-        <p
-          role={message.ok ? "status" : "alert"}
-          className={message.ok ? "text-sm text-zinc-600 dark:text-zinc-400" : "text-sm text-red-700 dark:text-red-400"}
+      <div className="space-y-2 border-t border-zinc-200 pt-3 dark:border-zinc-800">
+        <h3 id="find-reported-link" className="text-sm font-semibold">
+          Find a reported link
+        </h3>
+        <form
+          aria-labelledby="find-reported-link"
+          onSubmit={find}
+          method="post"
+          className="flex flex-wrap items-end gap-2"
         >
-          {message.text}
-        </p>
-      )}
-    </div>
+          <label className="flex min-w-0 flex-1 flex-col gap-1 text-sm">
+            <span>Link address</span>
+            <input
+              name="link"
+              required
+              maxLength={2048}
+              autoComplete="off"
+              spellCheck={false}
+              className="w-full rounded-md border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-900"
+            />
+          </label>
+          <button type="submit" className={button} disabled={!hydrated || pending}>
+            Find
+          </button>
+        </form>
+        {found && found.length > 0 && (
+          <table className="w-full text-sm">
+            <caption className="sr-only">Found links</caption>
+            <thead className="text-left text-zinc-500">
+              <tr>
+                <th className="font-normal">Owner</th>
+                <th className="font-normal">Audience</th>
+                <th className="font-normal">Created</th>
+                <th className="text-right font-normal">Views</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody className="tabular-nums">
+              {found.map((link) => (
+                <tr key={link.id}>
+                  <td className="break-all">{owner(link.userId)}</td>
+                  <td>{audienceLabels[link.audience]}</td>
+                  <td>{when(link.createdAt)}</td>
+                  <td className="text-right">{count(link.views)}</td>
+                  <td className="text-right">
+                    <button
+                      type="button"
+                      className={`${button} text-red-700 dark:text-red-400`}
+                      disabled={pending}
+                      onClick={() => remove(link)}
+                    >
+                      Delete link
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {message && (
+          <p
+            role={message.ok ? "status" : "alert"}
+            className={
+              message.ok ? "text-sm text-zinc-600 dark:text-zinc-400" : "text-sm text-red-700 dark:text-red-400"
+            }
+          >
+            {message.text}
+          </p>
+        )}
+      </div>
+    </>
   );
 }
