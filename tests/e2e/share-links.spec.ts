@@ -645,6 +645,23 @@ test("anyone links: refused while the instance does not allow them; allowed on /
     });
     for (const secret of [`Open letter ${tag}`, `Members only ${tag}`, tokenOf({ path: new URL(link).pathname })])
       expect(overviewText).not.toContain(secret);
+
+    // On /admin: Alice's links, one deleted for abuse (audited), and never a title or token on the page.
+    await adminPage.goto("/admin");
+    await adminPage.getByRole("button", { name: "Show the links of Alice" }).click();
+    const found = adminPage.getByRole("table", { name: "Found links" });
+    await expect(found.getByRole("row")).toHaveCount(3);
+    adminPage.once("dialog", (dialog) => void dialog.accept());
+    await found.getByRole("row").filter({ hasText: "Anyone" }).getByRole("button", { name: "Delete link" }).click();
+    await expect(adminPage.getByRole("status").filter({ hasText: "Link deleted." })).toBeVisible();
+    expect((await anonymous.get(new URL(link).pathname)).status()).toBe(404);
+    expect((await bob.get(membersLink.path)).status()).toBe(200);
+    const adminHtml = await adminPage.content();
+    for (const secret of [`Open letter ${tag}`, `Members only ${tag}`, tokenOf({ path: new URL(link).pathname })])
+      expect(adminHtml).not.toContain(secret);
+    const audited = await admin.request.get("/api/admin/audit?action=share_link_deleted");
+    const events = ((await audited.json()) as { events: { detail: Record<string, unknown> }[] }).events;
+    expect(events).toEqual([expect.objectContaining({ detail: expect.objectContaining({ by: "admin" }) })]);
     for (const client of [admin.request, bob, anonymous]) await client.dispose();
   } finally {
     for (const context of contexts) await context.close();
