@@ -21,3 +21,10 @@ export function fileHeaders(file: { name: string; type: string; size: number }):
     "x-content-type-options": "nosniff",
   };
 }
+
+/**
+ * A stored file's bytes as a response body, with no copy of ours (the Response takes its own):
+ * every storage hands out views of plain ArrayBuffers, never shared memory, which is all the
+ * cast asserts.
+ */
+export const responseBody = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => bytes as Uint8Array<ArrayBuffer>;

@@ -128,3 +128,22 @@ export function verifiedHeaders(headers: Headers): Headers {
 
 /** The verified client address of a request that went through `verifiedHeaders`. */
 export const clientAddressOf = (headers: Headers): string | null => headers.get(CLIENT_ADDRESS_HEADER);
+
+/**
+ * What a per-address limit counts by: an IPv4 address as is, an IPv6 address by its /64. One
+ * home connection or host is handed a whole /64, so counting single IPv6 addresses would give it
+ * 2^64 budgets. An IPv4-mapped IPv6 address is its IPv4 address.
+ */
+export function addressGroupOf(address: string): string {
+  if (isIP(address) !== 6) return address;
+  const lower = address.toLowerCase().replace(/%.*$/, "");
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+  if (mapped) return mapped[1]!;
+  const [head = "", tail] = lower.split("::");
+  const groups = (part: string) => (part ? part.split(":") : []);
+  const known = [...groups(head), ...(tail === undefined ? [] : ["::"]), ...groups(tail ?? "")];
+  // An embedded IPv4 tail (a:b::1.2.3.4) lies past the first four groups: it does not change the /64.
+  const expanded = known.flatMap((g) => (g === "::" ? Array(Math.max(0, 8 - (known.length - 1))).fill("0") : [g]));
+  const prefix = expanded.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16));
+  return `${prefix.join(":")}::/64`;
+}

@@ -1,6 +1,7 @@
 import type { Env } from "@/lib/config/env";
 import { logger } from "@/lib/observability/logger";
 import { onShutdown } from "@/lib/observability/shutdown";
+import { routePatternOf } from "@/lib/observability/route-pattern";
 
 type ExportedSpan = { name: string; attributes: Record<string, unknown> };
 type Exporter = {
@@ -9,18 +10,38 @@ type Exporter = {
   forceFlush?: () => Promise<void>;
 };
 
-// Query strings carry invitation and reset tokens, OAuth codes and search text: never exported.
-const withoutQuery = (value: unknown) => (typeof value === "string" ? value.replace(/\?.*$/s, "") : value);
-const urlAttributes = ["http.target", "http.url", "url.full", "url.query", "http.route"];
+// Query strings carry invitation and reset tokens, OAuth codes and search text, and paths carry
+// share tokens and invitation ids (`/s/TOKEN`, `/invite/ID`): a path is exported only as its route
+// pattern (lib/observability/route-pattern.ts, as in the request log), never as sent.
+const withoutQuery = (value: string) => value.replace(/\?.*$/s, "");
+const asPattern = (path: string) => routePatternOf(withoutQuery(path));
+function scrubUrl(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  if (value.startsWith("/")) return asPattern(value);
+  try {
+    const url = new URL(value);
+    return `${url.origin}${asPattern(url.pathname)}`;
+  } catch {
+    return withoutQuery(value);
+  }
+}
+// http.route is Next's own pattern (`/s/[token]`): only its query, if ever, goes.
+const urlAttributes = ["http.target", "http.url", "url.full", "url.path"];
+// Next names spans "GET /the/path" (the path as requested) or "GET /s/[token]" (the route).
+const scrubName = (name: string) =>
+  name.replace(/^([A-Z]+ )(\/\S*)$/, (_, method: string, path: string) =>
+    path.includes("[") ? method + withoutQuery(path) : method + asPattern(path),
+  );
 
-/** Spans as exported: names and URL attributes without their query string (read-only spans are wrapped, not changed). */
+/** Spans as exported: names and URL attributes as route patterns (read-only spans are wrapped, not changed). */
 function scrubbing(inner: Exporter): Exporter {
   const scrub = (span: ExportedSpan): ExportedSpan => {
     const attributes = { ...span.attributes };
-    for (const key of urlAttributes)
-      if (key in attributes) attributes[key] = key === "url.query" ? "" : withoutQuery(attributes[key]);
+    for (const key of urlAttributes) if (key in attributes) attributes[key] = scrubUrl(attributes[key]);
+    if ("url.query" in attributes) attributes["url.query"] = "";
+    if (typeof attributes["http.route"] === "string") attributes["http.route"] = withoutQuery(attributes["http.route"]);
     return Object.create(span, {
-      name: { value: withoutQuery(span.name) },
+      name: { value: scrubName(withoutQuery(span.name)) },
       attributes: { value: attributes },
     }) as ExportedSpan;
   };

@@ -6,10 +6,12 @@ import { shareViewUsage } from "@/db/schema";
 import { queryRows } from "@/lib/db/rows";
 import { atMostEvery } from "@/lib/observability/at-most-every";
 import { readShareViewLimit } from "@/lib/sharing/settings";
+import { addressGroupOf } from "@/lib/http/client-address";
 
 /**
  * Requests under /s/ (pages, files, continue) per client address and minute, so a link is no way
- * to scrape the instance. One statement counts and reads the count, so concurrent requests on
+ * to scrape the instance, counted by address group (an IPv6 address by its /64:
+ * lib/http/client-address.ts). One statement counts and reads the count, so concurrent requests on
  * any number of app instances cannot all slip under the limit. Requests without a known address
  * share one count ("unknown").
  */
@@ -30,7 +32,7 @@ export function createShareViewLimiter(db: AppDatabase = defaultDb, perMinute = 
       db,
       sql`
       insert into ${shareViewUsage} (address, window_start, count)
-      values (${address ?? "unknown"}, date_trunc('minute', now()), 1)
+      values (${address ? addressGroupOf(address) : "unknown"}, date_trunc('minute', now()), 1)
       on conflict (address) do update set
         count = case when ${shareViewUsage.windowStart} = excluded.window_start then ${shareViewUsage.count} + 1 else 1 end,
         window_start = excluded.window_start

@@ -367,6 +367,10 @@ test("traces: with OTEL_EXPORTER_OTLP_ENDPOINT a chat turn is one trace holding 
     await (await user.request.post("/api/chat", { data: chatBody(thread.id, "trace me") })).body();
     // A token in a query string (an invitation link) must not reach the collector.
     await user.request.get("/sign-up?invite=secret-invite-token-123");
+    // Nor one in a path: a share link's token, a workspace invitation's id.
+    const shareToken = "secret-share-token-".padEnd(43, "x");
+    await user.request.get(`/s/${shareToken}`);
+    await user.request.get("/invite/secret-invitation-id-456");
     const modelSpan = () =>
       receiver.spans.find((s) => s.name === "chat fake-model" && s.attributes["thread.id"] === thread.id);
     await expect.poll(() => modelSpan()?.traceId, { timeout: 15_000 }).toBeTruthy();
@@ -383,7 +387,10 @@ test("traces: with OTEL_EXPORTER_OTLP_ENDPOINT a chat turn is one trace holding 
     expect(names.some((n) => n.includes("/api/chat"))).toBe(true);
     expect(modelSpan()!.attributes).toMatchObject({ "gen_ai.request.model": "fake-model", "chat.outcome": "complete" });
     await expect.poll(() => receiver.spans.some((s) => s.attributes["http.target"] === "/sign-up")).toBe(true);
-    expect(JSON.stringify(receiver.spans)).not.toContain("secret-invite-token-123");
+    await expect.poll(() => receiver.spans.some((s) => s.attributes["http.target"] === "/s/:token")).toBe(true);
+    await expect.poll(() => receiver.spans.some((s) => s.attributes["http.target"] === "/invite/:id")).toBe(true);
+    for (const secret of ["secret-invite-token-123", shareToken, "secret-invitation-id-456"])
+      expect(JSON.stringify(receiver.spans)).not.toContain(secret);
     console.log(
       `traces: one chat turn, ${inTrace().length} spans in its trace: ${[...new Set(names)].slice(0, 12).join(", ")}`,
     );

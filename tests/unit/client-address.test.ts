@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  addressGroupOf,
   parseTrustedProxies,
   resolveClientAddress,
   verifiedHeaders,
@@ -56,5 +57,20 @@ describe("the client address", () => {
     );
     expect(forged.get(CLIENT_ADDRESS_HEADER)).toBeNull();
     expect(forged.get("x-threadkeeper-client-stamp")).toBeNull();
+  });
+});
+
+describe("the group a per-address limit counts by", () => {
+  it("is an IPv4 address itself, an IPv6 address's /64, and an IPv4-mapped address's IPv4 address", () => {
+    expect(addressGroupOf("203.0.113.7")).toBe("203.0.113.7");
+    expect(addressGroupOf("2001:db8:1:2::1")).toBe("2001:db8:1:2::/64");
+    expect(addressGroupOf("2001:DB8:1:2:ffff:ffff:ffff:ffff")).toBe("2001:db8:1:2::/64");
+    expect(addressGroupOf("2001:db8:0001:0002:0:0:0:a")).toBe("2001:db8:1:2::/64");
+    expect(addressGroupOf("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(addressGroupOf("::1")).toBe("0:0:0:0::/64");
+    expect(addressGroupOf("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
+    expect(addressGroupOf("::ffff:198.51.100.2")).toBe("198.51.100.2");
+    expect(addressGroupOf("2001:db8:1:2:3:4:192.0.2.1")).toBe("2001:db8:1:2::/64");
+    expect(addressGroupOf("2001:db8:1:3::1")).not.toBe(addressGroupOf("2001:db8:1:2::1"));
   });
 });

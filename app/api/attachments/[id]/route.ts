@@ -1,6 +1,6 @@
 import { ApiError, notFound } from "@/lib/http/errors";
 import { methods, route } from "@/lib/http/route";
-import { fileHeaders } from "@/lib/attachments/download";
+import { fileHeaders, responseBody } from "@/lib/attachments/download";
 import { attachments } from "@/lib/attachments/attachments";
 import { parseId } from "@/lib/http/validation";
 
@@ -18,7 +18,7 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
     const found = await attachments.readForUser(caller.user.id, parseId(params.id, "Attachment"));
     if (!found) throw notFound("Attachment");
     const { attachment, bytes } = found;
-    return new Response(Buffer.from(bytes), {
+    return new Response(responseBody(bytes), {
       headers: {
         ...fileHeaders({ name: attachment.name, type: attachment.type, size: bytes.byteLength }),
         "cache-control": "private",

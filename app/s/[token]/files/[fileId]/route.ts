@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { notFound } from "@/lib/http/errors";
 import { methods, route } from "@/lib/http/route";
-import { fileHeaders } from "@/lib/attachments/download";
+import { fileHeaders, responseBody } from "@/lib/attachments/download";
 import { shareLinks } from "@/lib/sharing/share-links";
 import { shareViewerId } from "@/lib/http/caller";
 import { shareTokenPattern } from "@/lib/shared/share-links";
@@ -20,7 +20,7 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
     if (!shareTokenPattern.test(token) || !z.uuid().safeParse(fileId).success) throw notFound("File");
     const file = await shareLinks.readFileByToken(token, fileId.toLowerCase(), await shareViewerId(request.headers));
     if (!file) throw notFound("File");
-    return new Response(Buffer.from(file.bytes), {
+    return new Response(responseBody(file.bytes), {
       headers: {
         ...fileHeaders({ name: file.name, type: file.type, size: file.bytes.byteLength }),
         "cache-control": "no-store",
