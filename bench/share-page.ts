@@ -1,7 +1,8 @@
 /**
- * A share link's page (/s/:token) for a long snapshot: the server renders every message (the
- * model's as Markdown) on each request, after one statement that checks the link and counts the
- * view. bench/run.ts measures it on its seeded 500-message thread; run alone,
+ * A share link's page (/s/:token?page=N) for a long snapshot: the server renders one page of it
+ * (at most 100 messages, the model's as Markdown) on each request, after one statement that checks
+ * the link, counts the view and reads that page. bench/run.ts measures the first and the last page
+ * of its seeded 500-message thread; run alone,
  *   npx tsx bench/share-page.ts      (uses the last `npm run build`)
  * it seeds just that thread on a PostgreSQL of its own and prints the same rows.
  */
@@ -11,31 +12,51 @@ import { gzipSync } from "node:zlib";
 import pg from "pg";
 import { runConcurrent, stats, type Stats } from "./measure";
 
+/** Messages per page of a snapshot (lib/sharing/share-links.ts `snapshotPageSize`; the seeded ones are far under its bytes). */
+const pageMessages = 100;
+
 /**
- * A `signed-in` link to `threadId` whose snapshot is the thread's messages, written in SQL as
- * bench/seed.ts writes threads (the store's own snapshot is measured by "update link"): its token.
+ * A `signed-in` link whose snapshot is `threadId`'s messages, `perPage` to a page, written in SQL
+ * as bench/seed.ts writes threads (the store's own snapshot is measured by "update link"): its
+ * token. With `apart`, the link belongs to a new empty thread of the same author, so it can stand
+ * beside the thread's own link (one link per thread).
  */
-export async function seedShareLink(url: string, threadId: string): Promise<{ token: string; messages: number }> {
+export async function seedShareLink(
+  url: string,
+  threadId: string,
+  perPage = pageMessages,
+  apart = false,
+): Promise<{ token: string; messages: number; pages: number }> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     const token = randomBytes(32).toString("base64url");
     await client.query("begin");
+    const owner = apart
+      ? (
+          await client.query(
+            `insert into thread (user_id, title) select user_id, title from thread where id = $1 returning id`,
+            [threadId],
+          )
+        ).rows[0].id
+      : threadId;
     const { rows } = await client.query(
-      `insert into share_link (token, thread_id, user_id, audience, title, messages)
-       select $1, t.id, t.user_id, 'signed-in', t.title, (select count(*)::int from message m where m.thread_id = t.id)
-       from thread t where t.id = $2 returning id, messages`,
-      [token, threadId],
+      `insert into share_link (token, thread_id, user_id, audience, title, messages, pages)
+       select $1, o.id, o.user_id, 'signed-in', o.title, n, (n + $3 - 1) / $3
+       from thread o, lateral (select count(*)::int as n from message m where m.thread_id = $2) c
+       where o.id = $4 returning id, messages, pages`,
+      [token, threadId, perPage, owner],
     );
     await client.query(
-      `insert into share_link_message (link_id, seq, id, role, content, created_at)
-       select $1, row_number() over (order by m.created_at, m.id), m.id, m.role,
-              jsonb_build_object('role', m.role, 'parts', m.content -> 'parts'), m.created_at
-       from message m where m.thread_id = $2`,
-      [rows[0].id, threadId],
+      `insert into share_link_message (link_id, page, seq, id, role, content, created_at)
+       select $1, (seq - 1) / $3 + 1, seq, id, role, content, created_at
+       from (select row_number() over (order by m.created_at, m.id) as seq, m.id, m.role,
+                    jsonb_build_object('role', m.role, 'parts', m.content -> 'parts') as content, m.created_at
+             from message m where m.thread_id = $2) s`,
+      [rows[0].id, threadId, perPage],
     );
     await client.query("commit");
-    return { token, messages: rows[0].messages as number };
+    return { token, messages: rows[0].messages as number, pages: rows[0].pages as number };
   } catch (error) {
     await client.query("rollback");
     throw error;
@@ -44,7 +65,15 @@ export async function seedShareLink(url: string, threadId: string): Promise<{ to
   }
 }
 
-export type SharePageRun = { stats: Stats; perSecond: number; errors: number; bytes: number; gzipBytes: number };
+export type SharePageRun = {
+  stats: Stats;
+  perSecond: number;
+  errors: number;
+  bytes: number;
+  gzipBytes: number;
+  samples: number[];
+  seconds: number;
+};
 
 /** `total` GETs of `path`, `concurrency` at a time, with `cookie`: latency of the `expected` answers, and the page's size. */
 export async function measurePage(
@@ -65,14 +94,47 @@ export async function measurePage(
     return { ms: performance.now() - t, status: response.status };
   });
   const seconds = (performance.now() - started) / 1000;
-  const ok = results.filter((r) => r.status === expected);
+  const samples = results.filter((r) => r.status === expected).map((r) => r.ms);
   return {
-    stats: stats(ok.map((r) => r.ms)),
+    stats: stats(samples),
     perSecond: total / seconds,
-    errors: total - ok.length,
+    errors: total - samples.length,
     bytes: body.byteLength,
     gzipBytes: gzipSync(body).byteLength,
+    samples,
+    seconds,
   };
+}
+
+/**
+ * Several paths measured in alternating rounds (`rounds` × `perRound` requests each), so a machine
+ * that gets busier or quieter during the run weighs on all of them alike.
+ */
+async function measureAlternating(
+  baseURL: string,
+  paths: string[],
+  cookie: string,
+  rounds: number,
+  perRound: number,
+  concurrency: number,
+): Promise<SharePageRun[]> {
+  const runs: SharePageRun[][] = paths.map(() => []);
+  for (let round = 0; round < rounds; round++)
+    for (const [i, path] of paths.entries())
+      runs[i].push(await measurePage(baseURL, path, cookie, perRound, concurrency));
+  return runs.map((parts) => {
+    const samples = parts.flatMap((r) => r.samples);
+    const seconds = parts.reduce((sum, r) => sum + r.seconds, 0);
+    const requests = parts.length * perRound;
+    return {
+      ...parts[0],
+      stats: stats(samples),
+      perSecond: requests / seconds,
+      errors: requests - samples.length,
+      samples,
+      seconds,
+    };
+  });
 }
 
 type RecordRow = (row: {
@@ -89,9 +151,11 @@ type RecordRow = (row: {
 const kB = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
 
 /**
- * The rows bench/run.ts records: the page of a `messages`-message snapshot at 1 and 20 clients
- * (against the 404 page of an unknown link, the same route without a snapshot), its size, and
- * "Update link" (PUT /api/threads/:id/link: the store copies the branch again under the same token).
+ * The rows bench/run.ts records, at 1 and at 20 clients: the first and the last page of a
+ * `messages`-message snapshot, against the same snapshot seeded as a single page (what every
+ * request rendered before snapshots had pages) and the 404 page of an unknown link (the same route
+ * without a snapshot), with their sizes; then "Update link" (PUT /api/threads/:id/link: the store
+ * copies the branch again under the same token and cuts its pages).
  */
 export async function benchSharePage(options: {
   baseURL: string;
@@ -101,28 +165,46 @@ export async function benchSharePage(options: {
   record: RecordRow;
 }) {
   const { baseURL, databaseUrl, cookie, threadId, record } = options;
-  const { token, messages } = await seedShareLink(databaseUrl, threadId);
-  const page = `/s/${token}`;
-  const first = await fetch(`${baseURL}${page}`, { headers: { cookie } });
-  const html = await first.text();
-  if (first.status !== 200 || (html.match(/data-role="/g)?.length ?? 0) !== messages)
-    throw new Error(`share page: ${first.status}, ${html.match(/data-role="/g)?.length ?? 0} of ${messages} messages`);
-  await measurePage(baseURL, page, cookie, 20, 1);
+  const { token, messages, pages } = await seedShareLink(databaseUrl, threadId);
+  const whole = await seedShareLink(databaseUrl, threadId, messages, true);
+  const first = `/s/${token}`;
+  const last = `${first}?page=${pages}`;
+  const lastCount = messages - (pages - 1) * pageMessages;
+  const onePage = `/s/${whole.token}`;
+  for (const [path, expected] of [
+    [first, Math.min(messages, pageMessages)],
+    [last, lastCount],
+    [onePage, messages],
+  ] as const) {
+    const response = await fetch(`${baseURL}${path}`, { headers: { cookie } });
+    const shown = (await response.text()).match(/data-role="/g)?.length ?? 0;
+    if (response.status !== 200 || shown !== expected)
+      throw new Error(`share page ${path}: ${response.status}, ${shown} of ${expected} messages`);
+  }
+  for (const path of [first, last, onePage]) await measurePage(baseURL, path, cookie, 10, 1);
 
   const floor = await measurePage(baseURL, `/s/${randomBytes(32).toString("base64url")}`, cookie, 200, 1, 404);
   record({ name: "share page: an unknown link's 404 page, 1 client", ...floor, target: "report", pass: true });
-  const alone = await measurePage(baseURL, page, cookie, 200, 1);
-  record({
-    name: `share page, ${messages} messages, 1 client`,
-    ...alone,
-    baseline: floor.stats,
-    value: `${kB(alone.bytes)} HTML, ${kB(alone.gzipBytes)} gzip`,
-    target: "report",
-    pass: true,
-  });
-  // About 300 ms of server time each (bench/README.md): 200 requests keep this row under a minute.
-  const crowd = await measurePage(baseURL, page, cookie, 200, 20);
-  record({ name: `share page, ${messages} messages, 20 clients`, ...crowd, target: "report", pass: true });
+  const size = (run: SharePageRun) => `${kB(run.bytes)} HTML, ${kB(run.gzipBytes)} gzip`;
+  const names = [
+    `share page 1 of ${pages} (${Math.min(messages, pageMessages)} of ${messages} messages)`,
+    `share page ${pages} of ${pages} (${lastCount} messages)`,
+    `share page, all ${messages} messages on one page (before pages)`,
+  ];
+  // About 300 ms of server time for the single page (bench/README.md): these counts keep the rows to a few minutes.
+  const alone = await measureAlternating(baseURL, [first, last, onePage], cookie, 5, 30, 1);
+  for (const [i, run] of alone.entries())
+    record({
+      name: `${names[i]}, 1 client`,
+      ...run,
+      baseline: floor.stats,
+      value: size(run),
+      target: "report",
+      pass: true,
+    });
+  const crowd = await measureAlternating(baseURL, [first, last, onePage], cookie, 2, 60, 20);
+  for (const [i, run] of crowd.entries())
+    record({ name: `${names[i]}, 20 clients`, ...run, target: "report", pass: true });
 
   const updates: number[] = [];
   let updateErrors = 0;
@@ -143,13 +225,13 @@ export async function benchSharePage(options: {
     target: "report",
     pass: true,
   });
-  // The same page, now the store's own snapshot: what a person's shared link costs.
-  const stored = await measurePage(baseURL, page, cookie, 200, 1);
+  // The same page, now the store's own snapshot and pages: what a person's shared link costs.
+  const stored = await measurePage(baseURL, first, cookie, 150, 1);
   record({
-    name: `share page, ${messages} messages, 1 client, snapshot written by the store`,
+    name: `share page 1, ${messages} messages, 1 client, snapshot written by the store`,
     ...stored,
-    baseline: alone.stats,
-    value: `${kB(stored.bytes)} HTML, ${kB(stored.gzipBytes)} gzip`,
+    baseline: alone[0].stats,
+    value: size(stored),
     target: "report",
     pass: true,
   });

@@ -548,6 +548,8 @@ export const shareLink = pgTable(
     // The thread's title when the snapshot was taken.
     title: text("title"),
     messages: integer("messages").notNull(),
+    // Pages of the snapshot (share_link_message.page runs from 1 to this).
+    pages: integer("pages").notNull(),
     // Times a snapshot was shown; nothing about who looked is kept.
     views: integer("views").default(0).notNull(),
     createdAt: threadTime("created_at").defaultNow().notNull(),
@@ -565,20 +567,24 @@ export const shareLink = pgTable(
 
 // The snapshot's messages, root first (`seq`). `id` is the message's id in the thread, so a
 // continued copy keeps the chain; `content` holds only text, reasoning and file parts, the file
-// parts naming the snapshot's own files ("share-file:<share_file id>").
+// parts naming the snapshot's own files ("share-file:<share_file id>"). `page` is assigned when
+// the snapshot is written (lib/sharing/share-links.ts `paginate`), so rendering one page of the
+// share view reads a bounded range of the primary key, whatever the snapshot's length.
 export const shareLinkMessage = pgTable(
   "share_link_message",
   {
     linkId: uuid("link_id")
       .notNull()
       .references(() => shareLink.id, { onDelete: "cascade" }),
+    page: integer("page").notNull(),
     seq: integer("seq").notNull(),
     id: text("id").notNull(),
     role: text("role", { enum: ["user", "assistant", "system"] }).notNull(),
     content: jsonb("content").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.linkId, t.seq] })],
+  // Pages rise with `seq`, so this key orders a whole snapshot as (link_id, seq) would.
+  (t) => [primaryKey({ columns: [t.linkId, t.page, t.seq] })],
 );
 
 // A snapshot's copy of an attachment: it belongs to the link (deleting or updating the link

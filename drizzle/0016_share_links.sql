@@ -22,6 +22,7 @@ CREATE TABLE "share_link" (
 	"audience" text DEFAULT 'signed-in' NOT NULL,
 	"title" text,
 	"messages" integer NOT NULL,
+	"pages" integer NOT NULL,
 	"views" integer DEFAULT 0 NOT NULL,
 	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
@@ -29,12 +30,13 @@ CREATE TABLE "share_link" (
 --> statement-breakpoint
 CREATE TABLE "share_link_message" (
 	"link_id" uuid NOT NULL,
+	"page" integer NOT NULL,
 	"seq" integer NOT NULL,
 	"id" text NOT NULL,
 	"role" text NOT NULL,
 	"content" jsonb NOT NULL,
 	"created_at" timestamp with time zone NOT NULL,
-	CONSTRAINT "share_link_message_link_id_seq_pk" PRIMARY KEY("link_id","seq")
+	CONSTRAINT "share_link_message_link_id_page_seq_pk" PRIMARY KEY("link_id","page","seq")
 );
 --> statement-breakpoint
 CREATE TABLE "share_view_usage" (

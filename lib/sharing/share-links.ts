@@ -63,8 +63,35 @@ export type SnapshotView = {
   authorName: string;
   snapshotAt: Date;
   audience: ShareAudience;
+  /** Which page of the snapshot `messages` is (from 1), and how many there are. */
+  page: number;
+  pages: number;
   messages: { id: string; role: SnapshotRole; createdAt: Date; parts: UIMessage["parts"] }[];
 };
+
+/**
+ * What one page of a share view holds at most, so that rendering it has a bounded cost whatever
+ * the snapshot's length: 100 messages, or 256 KiB of their stored JSON. A single larger message
+ * is a page of its own (an assistant reply has no length limit of its own).
+ */
+export const snapshotPageSize = { messages: 100, bytes: 256 * 1024 };
+
+/** The page (from 1) of each message of a snapshot, given each message's JSON size in bytes. */
+export function paginate(sizes: number[], max = snapshotPageSize): number[] {
+  let page = 1;
+  let count = 0;
+  let bytes = 0;
+  return sizes.map((size) => {
+    if (count > 0 && (count >= max.messages || bytes + size > max.bytes)) {
+      page++;
+      count = 0;
+      bytes = 0;
+    }
+    count++;
+    bytes += size;
+    return page;
+  });
+}
 
 /** A snapshot's file part names its copy this way (never an address anyone could fetch). */
 const shareFileRef = (id: string) => `share-file:${id}`;
@@ -322,11 +349,13 @@ export function createShareLinkStore(
         return { id: copy.copyId, name: copy.name, mediaType: copy.mediaType };
       }),
     }));
+    const sizes = messages.map((m) => Buffer.byteLength(JSON.stringify(m.content)));
     const bytes =
-      messages.reduce((sum, m) => sum + Buffer.byteLength(JSON.stringify(m.content)), 0) +
+      sizes.reduce((sum, size) => sum + size, 0) +
       [...copies.values()].reduce((sum, f) => sum + f.size + Buffer.byteLength(f.text ?? ""), 0);
     if (branch.length > copyLimits.messages || bytes > copyLimits.bytes)
       throw tooLarge(branch.length, bytes, copyLimits, "thread");
+    const pageOf = paginate(sizes);
 
     const store = storage();
     const inDatabase = store.kind === "database";
@@ -353,7 +382,13 @@ export function createShareLinkStore(
         // Decided again under the lock: another request may have made or deleted the link meanwhile.
         const chosen = audience ?? current?.audience ?? "signed-in";
         checkAudience(mode, chosen, locked.workspaceId, !audience && current !== undefined);
-        const values = { title: locked.title, audience: chosen, messages: messages.length, updatedAt: sql`now()` };
+        const values = {
+          title: locked.title,
+          audience: chosen,
+          messages: messages.length,
+          pages: pageOf.at(-1)!,
+          updatedAt: sql`now()`,
+        };
         let linkId: string;
         let oldFiles: string[] = [];
         if (current) {
@@ -372,6 +407,7 @@ export function createShareLinkStore(
         await tx.insert(shareLinkMessage).values(
           messages.map((m, seq) => ({
             linkId,
+            page: pageOf[seq],
             seq,
             id: m.id,
             role: m.role,
@@ -506,17 +542,29 @@ export function createShareLinkStore(
   }
 
   /**
-   * The snapshot behind a token, if this viewer may open it now, counted as one view: the check,
-   * the count and the messages in one statement. Null (without a query for a malformed token)
-   * for an unknown, deleted or not-allowed link alike.
+   * One page of the snapshot behind a token (1 to its `pages`), if this viewer may open it now:
+   * the check, the view count and that page's messages in one statement. Page 1 counts as a view
+   * and the others do not, so reading through a long snapshot is one view. Null (without a query
+   * for a malformed token or page) for an unknown, deleted or not-allowed link and for a page the
+   * snapshot does not have, alike.
    */
-  async function openByToken(token: string, viewerId: string | null): Promise<SnapshotView | null> {
-    if (!shareTokenPattern.test(token)) return null;
+  async function openByToken(token: string, viewerId: string | null, page = 1): Promise<SnapshotView | null> {
+    if (!shareTokenPattern.test(token) || !Number.isSafeInteger(page) || page < 1 || page > 2 ** 31 - 1) return null;
+    const opened =
+      page === 1
+        ? sql`update ${shareLink} l set views = l.views + 1
+              from ${thread} t, ${user} u
+              where l.token = ${token} and ${openable(viewerId)}
+              returning l.id, l.title, l.audience, l.updated_at, l.pages, u.name`
+        : sql`select l.id, l.title, l.audience, l.updated_at, l.pages, u.name
+              from ${shareLink} l, ${thread} t, ${user} u
+              where l.token = ${token} and l.pages >= ${page} and ${openable(viewerId)}`;
     const rows = await queryRows<{
       link_id: string;
       title: string | null;
       audience: ShareAudience;
       snapshot_at: string | Date;
+      pages: number;
       author_name: string;
       id: string | null;
       role: SnapshotRole | null;
@@ -525,15 +573,10 @@ export function createShareLinkStore(
     }>(
       db,
       sql`
-      with opened as (
-        update ${shareLink} l set views = l.views + 1
-        from ${thread} t, ${user} u
-        where l.token = ${token} and ${openable(viewerId)}
-        returning l.id, l.title, l.audience, l.updated_at, u.name
-      )
-      select o.id as link_id, o.title, o.audience, o.updated_at as snapshot_at, o.name as author_name,
+      with opened as (${opened})
+      select o.id as link_id, o.title, o.audience, o.updated_at as snapshot_at, o.pages, o.name as author_name,
              m.id, m.role, m.content, m.created_at
-      from opened o left join ${shareLinkMessage} m on m.link_id = o.id
+      from opened o left join ${shareLinkMessage} m on m.link_id = o.id and m.page = ${page}
       order by m.seq`,
     );
     if (rows.length === 0) return null;
@@ -545,6 +588,8 @@ export function createShareLinkStore(
       authorName: first.author_name,
       snapshotAt: new Date(first.snapshot_at),
       audience: first.audience,
+      page,
+      pages: first.pages,
       messages: rows.flatMap((m) =>
         m.id === null || m.role === null || m.content === null || m.created_at === null
           ? []

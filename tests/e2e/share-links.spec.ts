@@ -184,6 +184,77 @@ test("in the browser: Alice shares a thread by link, Bob reads it (with JavaScri
   for (const person of [alice, bob]) await person.context.close();
 });
 
+test("a long snapshot is read a page at a time through plain links (JavaScript off); a page it does not have is the 404 page", async ({
+  browser,
+  baseURL,
+}) => {
+  test.setTimeout(90_000);
+  const alice = await browserPerson(browser, baseURL!, "Alice");
+  const bob = await browserPerson(browser, baseURL!, "Bob");
+  const tag = nonce();
+  const thread = (await (await alice.request.post("/api/threads", { data: { title: `Long ${tag}` } })).json()) as {
+    id: string;
+  };
+  // 230 messages written in SQL (230 chat turns would take minutes): pages of 100, 100 and 30.
+  await withDb((c) =>
+    c.query(
+      `insert into message (thread_id, id, parent_id, role, format, content, status, created_at)
+       select $1, 'm' || i, case when i = 1 then null else 'm' || (i - 1) end,
+              case when i % 2 = 1 then 'user' else 'assistant' end, 'ai-sdk/v6',
+              jsonb_build_object('role', case when i % 2 = 1 then 'user' else 'assistant' end,
+                                 'parts', jsonb_build_array(jsonb_build_object('type', 'text', 'text', 'Line ' || i || ' of ' || $2::text))),
+              'complete', now() - interval '1 hour' + make_interval(secs => i)
+       from generate_series(1, 230) i`,
+      [thread.id, tag],
+    ),
+  );
+  const link = await share(alice, thread.id, undefined, 201);
+
+  const noScript = await browser.newContext({
+    baseURL,
+    javaScriptEnabled: false,
+    storageState: await bob.context.storageState(),
+  });
+  try {
+    const reader = await noScript.newPage();
+    const main = reader.getByRole("main");
+    const expectPage = async (page: number, first: number, last: number) => {
+      await expect(reader.getByRole("heading", { name: `Long ${tag}` })).toBeVisible();
+      await expect(reader.getByText(/Shared by Alice · snapshot of/)).toBeVisible();
+      await expect(reader.getByRole("navigation", { name: "Pages" })).toHaveCount(2);
+      await expect(reader.getByRole("navigation", { name: "Pages" }).first()).toContainText(`Page ${page} of 3`);
+      await expect(main.locator("article")).toHaveCount(last - first + 1);
+      await expect(main.locator("article").first()).toContainText(`Line ${first} of ${tag}`);
+      await expect(main.locator("article").last()).toContainText(`Line ${last} of ${tag}`);
+      await expect(reader.getByRole("button", { name: "Continue this conversation" })).toBeVisible();
+    };
+    expect((await reader.goto(link.path))?.status()).toBe(200);
+    await expectPage(1, 1, 100);
+    await expect(reader.getByRole("link", { name: "Earlier messages" })).toHaveCount(0);
+    await reader.getByRole("link", { name: "Later messages" }).first().click();
+    await expect(reader).toHaveURL(new RegExp(`/s/${tokenOf(link)}\\?page=2$`));
+    await expectPage(2, 101, 200);
+    await reader.getByRole("link", { name: "Later messages" }).last().click();
+    await expectPage(3, 201, 230);
+    await expect(reader.getByRole("link", { name: "Later messages" })).toHaveCount(0);
+    await reader.getByRole("link", { name: "Earlier messages" }).first().click();
+    await expectPage(2, 101, 200);
+  } finally {
+    await noScript.close();
+  }
+  // Reading on through the pages is one view.
+  expect((await (await alice.request.get(`/api/threads/${thread.id}/link`)).json()).link.views).toBe(1);
+
+  const unknown = await openPage(bob, `/s/${randomToken()}`);
+  for (const query of ["page=0", "page=abc", "page=99", "page=02", "page=-1", "page=", "page=2&page=2"]) {
+    const opened = await openPage(bob, `${link.path}?${query}`);
+    expect(opened.status, query).toBe(404);
+    expectShareHeaders(opened.headers, query);
+    expect(opened.text, query).toBe(unknown.text);
+  }
+  for (const person of [alice, bob]) await person.context.close();
+});
+
 test("the API: create, read, update under the same token, audience rules, delete; views counted; a thread's deletion ends its link", async ({
   playwright,
   baseURL,

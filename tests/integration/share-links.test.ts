@@ -27,7 +27,7 @@ import { createAudit } from "@/lib/admin/audit";
 import type { Env } from "@/lib/config/env";
 import { createThreadStore, type MessageInput } from "@/lib/chat/threads";
 import { createShareLinkPolicy } from "@/lib/sharing/policy";
-import { createShareLinkStore } from "@/lib/sharing/share-links";
+import { createShareLinkStore, paginate, snapshotPageSize } from "@/lib/sharing/share-links";
 import { createShareViewLimiter } from "@/lib/sharing/view-limit";
 import { readShareLinksDefault, readShareViewLimit } from "@/lib/sharing/settings";
 import { startupProblem } from "@/lib/config/startup-checks";
@@ -114,6 +114,9 @@ const reply = (id: string, parentId: string, text: string): MessageInput => ({
 });
 
 const origin = { address: "203.0.113.7", userAgent: "vitest" };
+
+// Message times for threads written in bulk: one millisecond apart, in the order they are written.
+let clock = Date.now() - 86_400_000;
 const tokenOfPath = (p: string) => p.slice("/s/".length);
 
 describe.each([
@@ -550,6 +553,125 @@ describe.each([
     await links.openByToken(token, null);
     await links.readFileByToken(token, fileUrl.split("/").at(-1)!, bob);
     expect((await links.linkForUser(alice, t.id))!.link!.views).toBe(2);
+  });
+
+  /** Messages m<from>… with these texts, chained after `parentId`, in one insert (one save each would take seconds). */
+  const appendMessages = (threadId: string, texts: string[], from = 1, parentId: string | null = null) =>
+    handle.db.insert(message).values(
+      texts.map((text, i) => {
+        const role = (from + i) % 2 === 1 ? ("user" as const) : ("assistant" as const);
+        return {
+          threadId,
+          id: `m${from + i}`,
+          parentId: i === 0 ? parentId : `m${from + i - 1}`,
+          role,
+          format: "ai-sdk/v6",
+          content: { role, parts: [{ type: "text", text }] },
+          status: "complete" as const,
+          createdAt: new Date(++clock),
+        };
+      }),
+    );
+  const texts = (count: number, text = (i: number) => `message ${i}`) =>
+    Array.from({ length: count }, (_, i) => text(i + 1));
+  const idsOf = (view: Awaited<ReturnType<typeof links.openByToken>>) => view!.messages.map((m) => m.id);
+  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `m${from + i}`);
+  const pagesOf = async (linkId: string) =>
+    (await handle.db.select({ pages: shareLink.pages }).from(shareLink).where(eq(shareLink.id, linkId)))[0].pages;
+
+  it("pages are cut when the snapshot is written: after 100 messages, or before a message that would take the page over 256 KiB", async () => {
+    expect(snapshotPageSize).toEqual({ messages: 100, bytes: 256 * 1024 });
+    expect(paginate([])).toEqual([]);
+    expect(paginate([10, 10, 10], { messages: 2, bytes: 100 })).toEqual([1, 1, 2]);
+    // A message larger than a page is a page of its own.
+    expect(paginate([10, 95, 500, 10, 80, 20], { messages: 5, bytes: 100 })).toEqual([1, 2, 3, 4, 4, 5]);
+
+    const [alice, bob] = [await newUser("Alice"), await newUser("Bob")];
+    const byCount = await threads.createThreadForUser(alice, { title: "Long" });
+    await appendMessages(byCount.id, texts(205));
+    const made = await links.shareForUser(alice, byCount.id, undefined, origin);
+    const token = tokenOfPath(made!.link.path);
+    expect(made!.link.messages).toBe(205);
+    expect(await pagesOf(made!.link.id)).toBe(3);
+    const first = await links.openByToken(token, bob);
+    expect(first).toMatchObject({ title: "Long", authorName: "Alice", page: 1, pages: 3 });
+    expect(idsOf(first)).toEqual(range(1, 100));
+    expect(idsOf(await links.openByToken(token, bob, 2))).toEqual(range(101, 200));
+    expect(await links.openByToken(token, bob, 3)).toMatchObject({ page: 3, pages: 3, title: "Long" });
+    expect(idsOf(await links.openByToken(token, bob, 3))).toEqual(range(201, 205));
+
+    // By bytes: 100,000 characters are ≈ 100 KB of JSON, so two fit a page and a third does not;
+    // 300,000 (more than a page) are a page alone, and the small message after it starts the next.
+    const bySize = await threads.createThreadForUser(alice, { title: "Wide" });
+    const sizes = [10, 100_000, 100_000, 100_000, 300_000, 10];
+    await appendMessages(
+      bySize.id,
+      sizes.map((n) => "x".repeat(n)),
+    );
+    const wide = await links.shareForUser(alice, bySize.id, undefined, origin);
+    const wideToken = tokenOfPath(wide!.link.path);
+    expect(await pagesOf(wide!.link.id)).toBe(4);
+    const pages = await Promise.all(
+      [1, 2, 3, 4].map(async (page) => idsOf(await links.openByToken(wideToken, bob, page))),
+    );
+    expect(pages).toEqual([["m1", "m2", "m3"], ["m4"], ["m5"], ["m6"]]);
+    // A continued copy is the whole snapshot, whatever page it was continued from.
+    const copy = await links.continueForUser(bob, wideToken);
+    const copied = await handle.db
+      .select({ id: message.id })
+      .from(message)
+      .where(eq(message.threadId, copy!.id))
+      .orderBy(message.createdAt);
+    expect(copied.map((m) => m.id)).toEqual(range(1, 6));
+  });
+
+  it("only page 1 counts a view; a page outside 1..pages is null like an unknown link, and counts nothing", async () => {
+    const [alice, bob] = [await newUser("Alice"), await newUser("Bob")];
+    const t = await threads.createThreadForUser(alice, { title: "Long" });
+    await appendMessages(t.id, texts(150));
+    const made = await links.shareForUser(alice, t.id, undefined, origin);
+    const token = tokenOfPath(made!.link.path);
+    await links.openByToken(token, bob);
+    for (let i = 0; i < 3; i++) expect(await links.openByToken(token, bob, 2)).toMatchObject({ page: 2, pages: 2 });
+    for (const page of [0, -1, 3, 99_999, 1.5, Number.NaN, 2 ** 40])
+      expect(await links.openByToken(token, bob, page), String(page)).toBeNull();
+    // The same check on every page: nobody signed in gets nothing of a `signed-in` link.
+    expect(await links.openByToken(token, null, 2)).toBeNull();
+    expect((await links.linkForUser(alice, t.id))!.link!.views).toBe(1);
+    await links.openByToken(token, bob, 1);
+    expect((await links.linkForUser(alice, t.id))!.link!.views).toBe(2);
+  });
+
+  it("an update cuts the pages again, for a longer or a shorter branch", async () => {
+    const [alice, bob] = [await newUser("Alice"), await newUser("Bob")];
+    const t = await threads.createThreadForUser(alice, { title: "Long" });
+    await appendMessages(t.id, texts(150));
+    const made = await links.shareForUser(alice, t.id, undefined, origin);
+    const token = tokenOfPath(made!.link.path);
+    expect(await pagesOf(made!.link.id)).toBe(2);
+    expect(await links.openByToken(token, bob, 3)).toBeNull();
+
+    await appendMessages(t.id, texts(100), 151, "m150");
+    await links.shareForUser(alice, t.id, undefined, origin);
+    expect(await pagesOf(made!.link.id)).toBe(3);
+    expect(idsOf(await links.openByToken(token, bob, 2))).toEqual(range(101, 200));
+    expect(idsOf(await links.openByToken(token, bob, 3))).toEqual(range(201, 250));
+
+    // An edit of m10 makes the current branch m1…m10 and the edit: one page.
+    await handle.db.insert(message).values({
+      threadId: t.id,
+      id: "edit",
+      parentId: "m10",
+      role: "assistant",
+      format: "ai-sdk/v6",
+      content: { role: "assistant", parts: [{ type: "text", text: "edited" }] },
+      status: "complete",
+      createdAt: new Date(++clock),
+    });
+    await links.shareForUser(alice, t.id, undefined, origin);
+    expect(await pagesOf(made!.link.id)).toBe(1);
+    expect(idsOf(await links.openByToken(token, bob))).toEqual([...range(1, 10), "edit"]);
+    expect(await links.openByToken(token, bob, 2)).toBeNull();
   });
 
   it("admins see counts, find a reported link and delete it, never a title, message or token; every change is audited", async () => {

@@ -10,7 +10,14 @@ import { shareTokenPattern } from "@/lib/shared/share-links";
 // Every request asks the database whether the link may be opened: a revoked link is gone on the next request.
 export const dynamic = "force-dynamic";
 
-type Props = { params: Promise<{ token: string }> };
+type Props = {
+  params: Promise<{ token: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+};
+
+// A page number exactly as the page's own links write it; anything else (0, a sign, a leading
+// zero, a repeated parameter) is the 404 page, so one page has one address.
+const pageParam = /^[1-9][0-9]{0,4}$/;
 
 type SnapshotMessage = NonNullable<Awaited<ReturnType<typeof shareLinks.openByToken>>>["messages"][number];
 type Part = SnapshotMessage["parts"][number];
@@ -69,17 +76,49 @@ function MessagePart({ part, role, filesPath }: { part: Part; role: SnapshotMess
   }
 }
 
+/** "Page N of M" with plain links to the neighbours (no JavaScript needed); nothing for a one-page snapshot. */
+function PageNav({ here, page, pages }: { here: string; page: number; pages: number }) {
+  if (pages <= 1) return null;
+  const to = (n: number) => (n === 1 ? here : `${here}?page=${n}`);
+  return (
+    <nav aria-label="Pages" className="flex items-center justify-between gap-3 text-sm">
+      {page > 1 ? (
+        <a href={to(page - 1)} className="underline">
+          Earlier messages
+        </a>
+      ) : (
+        <span />
+      )}
+      <span className="text-zinc-600 dark:text-zinc-400">
+        Page {page} of {pages}
+      </span>
+      {page < pages ? (
+        <a href={to(page + 1)} className="underline">
+          Later messages
+        </a>
+      ) : (
+        <span />
+      )}
+    </nav>
+  );
+}
+
 /**
  * `/s/:token`: a snapshot someone shared, rendered here on the server (reading it needs no
  * JavaScript). An unknown, revoked or not-allowed link is the same 404 page, decided before
  * anything of the snapshot is rendered: a viewer without the right session gets none of it.
+ * `?page=N` shows one page of a long snapshot (pages are cut when it is written), so one render
+ * costs at most a page's worth of messages; a page it does not have is that same 404.
  */
-export default async function SharedConversationPage({ params }: Props) {
+export default async function SharedConversationPage({ params, searchParams }: Props) {
   const { token } = await params;
+  const { page: pageValue } = await searchParams;
   if (!shareTokenPattern.test(token)) notFound();
+  if (pageValue !== undefined && (typeof pageValue !== "string" || !pageParam.test(pageValue))) notFound();
+  const page = pageValue === undefined ? 1 : Number(pageValue);
   // The same session lookup as the 404 page's, if it comes to that (one per render).
   const viewerId = shareViewerOf(await getPageSession());
-  const view = await shareLinks.openByToken(token, viewerId);
+  const view = await shareLinks.openByToken(token, viewerId, page);
   if (!view) notFound();
   const here = `/s/${token}`;
   const filesPath = `${here}/files/`;
@@ -96,7 +135,7 @@ export default async function SharedConversationPage({ params }: Props) {
     );
   } else {
     next = (
-      <a href={signInPathFor(here)} className={primaryButton}>
+      <a href={signInPathFor(page === 1 ? here : `${here}?page=${page}`)} className={primaryButton}>
         Sign in to continue this conversation
       </a>
     );
@@ -110,6 +149,7 @@ export default async function SharedConversationPage({ params }: Props) {
           Shared by {view.authorName} · snapshot of {when(view.snapshotAt)}
         </p>
       </header>
+      <PageNav here={here} page={view.page} pages={view.pages} />
       <ol className="flex flex-col gap-6" aria-label="Messages">
         {view.messages.map((m) => (
           <li key={m.id}>
@@ -132,6 +172,7 @@ export default async function SharedConversationPage({ params }: Props) {
           </li>
         ))}
       </ol>
+      <PageNav here={here} page={view.page} pages={view.pages} />
       <footer className="flex flex-wrap items-center gap-3 border-t border-zinc-200 pt-4 dark:border-zinc-800">
         {next}
       </footer>
