@@ -86,13 +86,14 @@ const render = (text) =>
 
 // Ready once the modules are loaded, so the caller's per-text deadline does not count them.
 parentPort.postMessage({ ready: true });
+// `texts` are the snapshot's from its text number `from` on (a fresh worker goes on where the last one stopped).
 const { texts, from } = workerData;
-for (let index = from; index < texts.length; index++) {
+for (let i = 0; i < texts.length; i++) {
   let html = null;
   try {
-    html = render(texts[index]);
+    html = render(texts[i]);
   } catch {
     // A stack overflow on deeply nested input, for one: that text stays plain.
   }
-  parentPort.postMessage({ index, html });
+  parentPort.postMessage({ index: from + i, html });
 }

@@ -83,7 +83,7 @@ export function createSnapshotRenderer(overrides: Partial<SnapshotHtmlLimits> = 
       try {
         worker = new Worker(workerFile(), {
           name: "snapshot-markdown",
-          workerData: { texts, from },
+          workerData: { texts: texts.slice(from), from },
           // No secrets in a thread that parses hostile input.
           env: {},
           resourceLimits: {
