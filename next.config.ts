@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import type { NextConfig } from "next";
 import { PHASE_PRODUCTION_SERVER } from "next/constants";
 import { startupProblem } from "./lib/config/startup-checks";
@@ -37,6 +39,34 @@ const shareHeaders = [
   { key: "Referrer-Policy", value: "no-referrer" },
 ];
 
+/**
+ * Globs for every package directory `roots` load at run time, found as Node resolves them (a nested copy
+ * before a hoisted one) through each package.json's `dependencies` and `optionalDependencies`, so the
+ * list follows any upgrade. Throws at build time when a required package is not installed.
+ */
+function packageClosure(roots: string[], from = process.cwd()): string[] {
+  const found = new Set<string>();
+  const visit = (name: string, dependent: string, optional: boolean) => {
+    for (let dir = dependent; ; dir = path.dirname(dir)) {
+      const candidate = path.join(dir, "node_modules", name);
+      if (existsSync(path.join(candidate, "package.json"))) {
+        if (found.has(candidate)) return;
+        found.add(candidate);
+        const pkg = JSON.parse(readFileSync(path.join(candidate, "package.json"), "utf8"));
+        for (const dep of Object.keys(pkg.dependencies ?? {})) visit(dep, candidate, false);
+        for (const dep of Object.keys(pkg.optionalDependencies ?? {})) visit(dep, candidate, true);
+        return;
+      }
+      if (path.dirname(dir) === dir) {
+        if (optional) return;
+        throw new Error(`${name}, needed by ${dependent}, is not installed`);
+      }
+    }
+  };
+  for (const root of roots) visit(root, from, false);
+  return [...found].map((dir) => `./${path.relative(from, dir).replaceAll(path.sep, "/")}/**`);
+}
+
 export default function config(phase: string): NextConfig {
   // `next start` refuses to start on settings it cannot run with (lib/config/startup-checks.ts).
   const problem = phase === PHASE_PRODUCTION_SERVER ? startupProblem() : null;
@@ -65,13 +95,22 @@ export default function config(phase: string): NextConfig {
       // Only lib/attachments/pdf-text-worker.mjs imports it, in a worker thread; never bundle it if a route ever does.
       "unpdf",
     ],
-    // The PDF text worker is started from a path built at run time (lib/attachments/pdf-text.ts), which file
-    // tracing cannot follow: the upload route's trace lists it and what it imports.
+    // The PDF text and snapshot Markdown workers are started from paths built at run time
+    // (lib/attachments/pdf-text.ts, lib/sharing/snapshot-html.ts), which file tracing cannot follow: the
+    // routes that start them list them and what they import. The Markdown worker's imports are about 100
+    // packages, so their directories are computed from package.json files rather than listed by hand;
+    // here rather than copied after the build, so a bare `next build` and anything reading the route's
+    // trace get them too, and the standalone copy stays Next.js's own.
     outputFileTracingIncludes: {
       "/api/attachments": [
         "./lib/attachments/pdf-text-worker.mjs",
         "./node_modules/unpdf/package.json",
         "./node_modules/unpdf/dist/*.mjs",
+      ],
+      // PUT takes the snapshot (the route's path is matched as a glob: `*` stands for `[id]`).
+      "/api/threads/*/link": [
+        "./lib/sharing/markdown-worker.mjs",
+        ...packageClosure(["react", "react-dom", "react-markdown", "remark-gfm"]),
       ],
     },
     poweredByHeader: false,

@@ -1,7 +1,9 @@
 /**
  * A share link's page (/s/:token?page=N) for a long snapshot: the server renders one page of it
- * (at most 100 messages, the model's as Markdown) on each request, after one statement that checks
- * the link, counts the view and reads that page. bench/run.ts measures the first and the last page
+ * (at most 100 messages; the model's Markdown was rendered to HTML when the snapshot was taken, and
+ * snapshots seeded in SQL here have none, so they show plain text) on each request, after one
+ * statement that checks the link, counts the view and reads that page. "Update link" takes the
+ * store's own snapshot, Markdown rendered in its worker thread, and its page is measured last. bench/run.ts measures the first and the last page
  * of its seeded 500-message thread; run alone,
  *   npx tsx bench/share-page.ts      (uses the last `npm run build`)
  * it seeds just that thread on a PostgreSQL of its own and prints the same rows.

@@ -26,6 +26,7 @@ import { sharedBranch } from "@/lib/chat/visibility";
 import type { ThreadSummary } from "@/lib/chat/threads";
 import { attachmentIdOf, attachmentUrl, messageFormat } from "@/lib/shared/chat-messages";
 import { audiencesFor, modeAllows, shareLinkPolicy, type ShareLinkPolicy } from "@/lib/sharing/policy";
+import { renderMarkdownOffThread } from "@/lib/sharing/snapshot-html";
 import {
   shareAudiences,
   shareTokenPattern,
@@ -66,8 +67,15 @@ export type SnapshotView = {
   /** Which page of the snapshot `messages` is (from 1), and how many there are. */
   page: number;
   pages: number;
-  messages: { id: string; role: SnapshotRole; createdAt: Date; parts: UIMessage["parts"] }[];
+  messages: { id: string; role: SnapshotRole; createdAt: Date; parts: SnapshotPart[] }[];
 };
+
+/**
+ * A part as a snapshot stores it. The model's text and reasoning carry `html`: their Markdown
+ * rendered once, when the snapshot was taken (lib/sharing/snapshot-html.ts), so a view parses
+ * nothing; without it (a limit was reached, or what a person typed) the page shows plain text.
+ */
+export type SnapshotPart = UIMessage["parts"][number] & { html?: string };
 
 /**
  * What one page of a share view holds at most, so that rendering it has a bounded cost whatever
@@ -99,7 +107,7 @@ const shareFileIdOf = (url: unknown) =>
   typeof url === "string" && url.startsWith("share-file:") ? url.slice("share-file:".length) : undefined;
 
 type StoredParts = { parts?: { type?: unknown; text?: unknown; url?: unknown }[] };
-type SnapshotContent = { role: SnapshotRole; parts: UIMessage["parts"] };
+type SnapshotContent = { role: SnapshotRole; parts: SnapshotPart[] };
 
 /**
  * A message as a snapshot keeps it: its text and reasoning, and its files as copies named by
@@ -123,8 +131,11 @@ function snapshotContent(
 }
 
 /** A snapshot's file parts pointed at `url(shareFileId)`; a part it names nothing for is left out. */
-const renameFiles = (parts: UIMessage["parts"], url: (shareFileId: string) => string | undefined): UIMessage["parts"] =>
-  parts.flatMap((part): UIMessage["parts"] => {
+const renameFiles = <Part extends UIMessage["parts"][number]>(
+  parts: Part[],
+  url: (shareFileId: string) => string | undefined,
+): Part[] =>
+  parts.flatMap((part): Part[] => {
     if (part.type !== "file") return [part];
     const id = shareFileIdOf(part.url);
     const renamed = id && url(id);
@@ -136,6 +147,12 @@ const tooLarge = (messages: number, bytes: number, max: { messages: number; byte
     "payload_too_large",
     `This ${what} is too large: ${messages} messages and ${bytes} bytes of messages and attachments; at most ${max.messages} messages and ${max.bytes} bytes.`,
   );
+
+const withoutHtml = (part: SnapshotPart): UIMessage["parts"][number] => {
+  const copy = { ...part };
+  delete copy.html;
+  return copy;
+};
 
 /** Thrown inside a transaction when what it writes from is no longer there (or no longer the caller's). */
 class Gone extends Error {}
@@ -160,6 +177,7 @@ export function createShareLinkStore(
   policy: ShareLinkPolicy = shareLinkPolicy,
   log: Pick<Audit, "record" | "emailOf"> = defaultAudit,
   copyLimits: { messages: number; bytes: number } = { messages: limits.maxCopyMessages, bytes: limits.maxCopyBytes },
+  renderMarkdown: (userId: string, texts: string[]) => Promise<(string | null)[]> = renderMarkdownOffThread,
 ) {
   const isMember = (userId: SQL | string, workspaceId: SQL) =>
     sql`exists (select 1 from ${workspaceMember} m where m.workspace_id = ${workspaceId} and m.user_id = ${userId})`;
@@ -349,13 +367,25 @@ export function createShareLinkStore(
         return { id: copy.copyId, name: copy.name, mediaType: copy.mediaType };
       }),
     }));
-    const sizes = messages.map((m) => Buffer.byteLength(JSON.stringify(m.content)));
     const bytes =
-      sizes.reduce((sum, size) => sum + size, 0) +
+      messages.reduce((sum, m) => sum + Buffer.byteLength(JSON.stringify(m.content)), 0) +
       [...copies.values()].reduce((sum, f) => sum + f.size + Buffer.byteLength(f.text ?? ""), 0);
     if (branch.length > copyLimits.messages || bytes > copyLimits.bytes)
       throw tooLarge(branch.length, bytes, copyLimits, "thread");
-    const pageOf = paginate(sizes);
+
+    // The model's Markdown, rendered before anything is written (429/503 when the renderer is busy).
+    const rendered = messages.flatMap((m) =>
+      m.role === "user" ? [] : m.content.parts.filter((part) => part.type === "text" || part.type === "reasoning"),
+    );
+    const html = await renderMarkdown(
+      userId,
+      rendered.map((part) => part.text),
+    );
+    rendered.forEach((part, i) => {
+      if (html[i] !== null) part.html = html[i];
+    });
+    // Pages are cut by what a view renders: the HTML included.
+    const pageOf = paginate(messages.map((m) => Buffer.byteLength(JSON.stringify(m.content))));
 
     const store = storage();
     const inDatabase = store.kind === "database";
@@ -703,7 +733,8 @@ export function createShareLinkStore(
               format: messageFormat,
               content: {
                 role: m.role,
-                parts: renameFiles(m.content.parts, (id) => {
+                // The live message format has no `html`: the thread renders its own Markdown.
+                parts: renameFiles(m.content.parts.map(withoutHtml), (id) => {
                   const copy = copies.get(id);
                   return copy && attachmentUrl(copy.copyId);
                 }),

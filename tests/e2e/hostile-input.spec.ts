@@ -8,6 +8,7 @@ import { countRowsOf, snapshotUsers, withDb } from "./db";
 import { startInstance } from "./instances";
 import { randomToken, share, threadWithReply, tokenOf, visibleText } from "./share-links";
 import { activateWorkspace, createWorkspace } from "./workspaces";
+import { hostileMarkdown } from "../support/hostile-markdown";
 
 type Bad = {
   name: string;
@@ -1471,5 +1472,53 @@ test("share links: forged tokens, deleted links, links of another audience and p
   // Nothing written: no thread continued, no view counted, no link or file changed.
   expect(await snapshotUsers(watched)).toEqual(before);
   expect(await (await bob.request.get(`/s/${live.token}/files/${live.file}`)).text()).toBe(`live file ${tag}`);
+  for (const client of [alice, bob]) await client.request.dispose();
+});
+
+test("share links: replies of hostile Markdown are shared within the renderer's budget, and their page is served at once, as plain text", async ({
+  playwright,
+  baseURL,
+}) => {
+  test.setTimeout(90_000);
+  const alice = await apiUser(playwright, baseURL!, "Markdown author");
+  const bob = await apiUser(playwright, baseURL!, "Markdown reader");
+  const tag = `${process.pid}-${Date.now()}`;
+  const thread = await threadWithReply(alice, `Hostile Markdown ${tag}`, `a **plain** question ${tag}`);
+  const { messages } = (await (await alice.request.get(`/api/threads/${thread.id}/messages`)).json()) as {
+    messages: { id: string }[];
+  };
+  // Each stored as any client can: the settled copy of an assistant reply.
+  let parentId = messages.at(-1)!.id;
+  for (const [name, text] of Object.entries(hostileMarkdown)) {
+    const id = `hostile-${name}-${tag}`;
+    const saved = await alice.request.post(`/api/threads/${thread.id}/messages`, {
+      data: {
+        id,
+        parentId,
+        format: "ai-sdk/v6",
+        content: { role: "assistant", metadata: { finishReason: "stop" }, parts: [{ type: "text", text }] },
+      },
+    });
+    expect(saved.status(), await saved.text()).toBe(204);
+    parentId = id;
+  }
+  const started = Date.now();
+  const link = await share(alice, thread.id, undefined, 201);
+  // Rendered once, off the event loop: three texts at the worker's per-text deadline, within its budget.
+  expect(Date.now() - started).toBeLessThan(15_000);
+  const health = await bob.request.get("/api/health");
+  expect(health.status()).toBe(200);
+  for (let i = 0; i < 3; i++) {
+    const viewed = Date.now();
+    const page = await bob.request.get(link.path);
+    expect(page.status()).toBe(200);
+    const html = await page.text();
+    // A view parses no Markdown: each of these held a server's thread for seconds to minutes.
+    expect(Date.now() - viewed).toBeLessThan(5_000);
+    expect(html).toContain("<strong>plain</strong>");
+    expect(html).toContain(`<p class="break-words whitespace-pre-wrap">${hostileMarkdown.emphasis}</p>`);
+    expect(html).toContain(`<p class="break-words whitespace-pre-wrap">${hostileMarkdown.stars}</p>`);
+    expect(html).toContain(`<p class="break-words whitespace-pre-wrap">${"&gt; ".repeat(16_000)}</p>`);
+  }
   for (const client of [alice, bob]) await client.request.dispose();
 });

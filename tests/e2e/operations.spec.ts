@@ -401,7 +401,7 @@ test("traces: with OTEL_EXPORTER_OTLP_ENDPOINT a chat turn is one trace holding 
   }
 });
 
-test("the standalone build, copied elsewhere, starts with `node server.js` and serves pages, static files, sign-up, chat and uploads", async ({
+test("the standalone build, copied elsewhere, starts with `node server.js` and serves pages, static files, sign-up, chat, uploads and share links", async ({
   playwright,
 }) => {
   test.setTimeout(120_000);
@@ -455,6 +455,13 @@ test("the standalone build, copied elsewhere, starts with `node server.js` and s
     });
     expect(pdf.status(), await pdf.text()).toBe(201);
     expect((await pdf.json()).type).toBe("application/pdf");
+    // The share snapshot's Markdown worker and its ~100 packages are in the copied build too: the
+    // fake model echoes the question, so its reply's Markdown is rendered when the link is made.
+    const shared = await threadWithReply(user, "Shared from a copied build", "a **bold claim** to share");
+    const link = await share(user, shared.id, undefined, 201);
+    const sharePage = await user.request.get(link.path);
+    expect(sharePage.status()).toBe(200);
+    expect(await sharePage.text()).toContain("<strong>bold claim</strong>");
     await user.request.dispose();
   } finally {
     server.kill("SIGTERM");

@@ -28,6 +28,7 @@ import type { Env } from "@/lib/config/env";
 import { createThreadStore, type MessageInput } from "@/lib/chat/threads";
 import { createShareLinkPolicy } from "@/lib/sharing/policy";
 import { createShareLinkStore, paginate, snapshotPageSize } from "@/lib/sharing/share-links";
+import { createSnapshotRenderer } from "@/lib/sharing/snapshot-html";
 import { createShareViewLimiter } from "@/lib/sharing/view-limit";
 import { readShareLinksDefault, readShareViewLimit } from "@/lib/sharing/settings";
 import { startupProblem } from "@/lib/config/startup-checks";
@@ -36,6 +37,7 @@ import { engines, testEnv } from "../support/databases";
 import { uniqueEmail } from "../support/unique-email";
 import { makePng, sha256 } from "../support/files";
 import { startS3Server } from "../support/s3-server";
+import { hostileMarkdown } from "../support/hostile-markdown";
 
 /**
  * Share links (lib/sharing/): the snapshot and its files, who may open a link and everything that
@@ -119,12 +121,30 @@ const origin = { address: "203.0.113.7", userAgent: "vitest" };
 let clock = Date.now() - 86_400_000;
 const tokenOfPath = (p: string) => p.slice("/s/".length);
 
+/** An assistant message with one text part. */
+const answer = (id: string, parentId: string, text: string): MessageInput => ({
+  id,
+  parentId,
+  role: "assistant",
+  format: "ai-sdk/v6",
+  content: { role: "assistant", parts: [{ type: "text", text, state: "done" }] },
+  status: "complete",
+});
+
+/** Snapshots rendered as plain text: the Markdown worker has tests of its own below and in snapshot-html.test.ts. */
+const plainText = async (_userId: string, texts: string[]) => texts.map(() => null);
+
 describe.each([
-  { name: "PGlite, files in the database", engine: pglite, make: async (): Promise<Kind | null> => null },
-  { name: "PostgreSQL, files in the database", engine: postgres, make: async (): Promise<Kind | null> => null },
-  { name: "PostgreSQL, files in a directory", engine: postgres, make: filesystemKind },
-  { name: "PostgreSQL, files in S3 (s3rver)", engine: postgres, make: s3Kind },
-])("share links on $name", ({ engine, make }) => {
+  { name: "PGlite, files in the database", engine: pglite, make: async (): Promise<Kind | null> => null, md: true },
+  {
+    name: "PostgreSQL, files in the database",
+    engine: postgres,
+    make: async (): Promise<Kind | null> => null,
+    md: true,
+  },
+  { name: "PostgreSQL, files in a directory", engine: postgres, make: filesystemKind, md: false },
+  { name: "PostgreSQL, files in S3 (s3rver)", engine: postgres, make: s3Kind, md: false },
+])("share links on $name", ({ engine, make, md }) => {
   let handle: DatabaseHandle;
   let kind: Kind | null;
   let storage: AttachmentStorage;
@@ -134,8 +154,12 @@ describe.each([
   let audit: ReturnType<typeof createAudit>;
 
   /** A store whose instance mode is `mode` (SHARE_LINKS; no admin choice is stored by these tests but one). */
-  const storeWith = (mode: ShareLinkMode = "signed-in", copyLimits?: { messages: number; bytes: number }) =>
-    createShareLinkStore(handle.db, () => storage, createShareLinkPolicy(handle.db, mode), audit, copyLimits);
+  const storeWith = (
+    mode: ShareLinkMode = "signed-in",
+    copyLimits?: { messages: number; bytes: number },
+    render: (userId: string, texts: string[]) => Promise<(string | null)[]> = plainText,
+  ) =>
+    createShareLinkStore(handle.db, () => storage, createShareLinkPolicy(handle.db, mode), audit, copyLimits, render);
   let links: ReturnType<typeof storeWith>;
 
   const newUser = async (name: string) => {
@@ -545,6 +569,96 @@ describe.each([
     ).rejects.toMatchObject({ code: "payload_too_large" });
     expect(await count(handle.db.select({ n }).from(attachment).where(eq(attachment.userId, carol)))).toBe(0);
   });
+
+  /** A store that renders Markdown with the real worker, and that worker's pool (to see that no thread outlives a snapshot). */
+  const rendering = () => {
+    const renderer = createSnapshotRenderer();
+    return { renderer, store: storeWith("anyone", undefined, renderer.render) };
+  };
+
+  it.runIf(md)(
+    "the model's Markdown is stored rendered, inert; what a person typed stays plain; continue drops the HTML",
+    async () => {
+      const { renderer, store } = rendering();
+      const [alice, bob] = [await newUser("Alice"), await newUser("Bob")];
+      const t = await threads.createThreadForUser(alice, { title: "Markdown" });
+      await threads.saveMessageForUser(alice, t.id, userMessage("q1", null, "**as typed**"), "keep");
+      const markdown = [
+        "## Plan",
+        "**bold** and [docs](https://example.com/docs) and [x](javascript:alert(document.cookie))",
+        "![pixel](https://tracker.example/p.png) <img src=x onerror=alert(1)> <script>alert(2)</script>",
+      ].join("\n\n");
+      await threads.saveMessageForUser(alice, t.id, reply("a1", "q1", markdown), "keep");
+      const { link } = (await store.shareForUser(alice, t.id, "anyone", origin))!;
+      const view = (await store.openByToken(tokenOfPath(link.path), null))!;
+      const [question, replyView] = view.messages;
+      expect(question.parts).toEqual([{ type: "text", text: "**as typed**" }]);
+      const [reasoning, text] = replyView.parts as { type: string; text: string; html?: string }[];
+      expect(reasoning).toMatchObject({ type: "reasoning", html: expect.stringContaining("<strong>bold</strong>") });
+      expect(text.text).toBe(markdown);
+      expect(text.html).toContain('<h4 class="text-lg font-semibold">Plan</h4>');
+      expect(text.html).toContain("<strong>bold</strong>");
+      expect(text.html).toMatch(
+        /<a href="https:\/\/example.com\/docs" class="[^"]*" rel="noopener noreferrer nofollow">docs<\/a>/,
+      );
+      expect(text.html).toContain("<span>x</span>");
+      expect(text.html).toContain('<span class="text-zinc-500">[pixel]</span>');
+      expect(text.html).toContain("&lt;img src=x onerror=alert(1)&gt; &lt;script&gt;alert(2)&lt;/script&gt;");
+      expect(text.html).not.toMatch(/<img|<script|javascript:|tracker\.example/);
+
+      // The live message format has no html: a continued thread renders its own Markdown.
+      const copy = (await store.continueForUser(bob, tokenOfPath(link.path)))!;
+      const stored = await handle.db
+        .select({ content: message.content })
+        .from(message)
+        .where(eq(message.threadId, copy.id));
+      expect(stored).toHaveLength(2);
+      expect(JSON.stringify(stored)).not.toContain("html");
+      expect(JSON.stringify(stored)).toContain("**bold**");
+      await expect.poll(() => renderer.stats(), { timeout: 5_000 }).toEqual({ running: 0, waiting: 0, threads: 0 });
+    },
+  );
+
+  it.runIf(md)(
+    "hostile Markdown: the snapshot is taken within the budget, those texts stay plain, and the event loop keeps running",
+    async () => {
+      const { renderer, store } = rendering();
+      const alice = await newUser("Alice");
+      const t = await threads.createThreadForUser(alice, { title: "Hostile" });
+      const texts = ["**ordinary**", hostileMarkdown.emphasis, hostileMarkdown.stars, hostileMarkdown.quotes];
+      let parent = "q0";
+      await threads.saveMessageForUser(alice, t.id, userMessage("q0", null, "go"), "keep");
+      for (const [i, text] of texts.entries()) {
+        await threads.saveMessageForUser(alice, t.id, answer(`a${i}`, parent, text), "keep");
+        parent = `a${i}`;
+      }
+      // The longest a 10 ms timer of this thread waited while the snapshot was taken.
+      let lag = 0;
+      let last = performance.now();
+      const ticker = setInterval(() => {
+        const now = performance.now();
+        lag = Math.max(lag, now - last - 10);
+        last = now;
+      }, 10);
+      const started = performance.now();
+      const shared = await store.shareForUser(alice, t.id, "anyone", origin).finally(() => clearInterval(ticker));
+      const took = performance.now() - started;
+      console.log(
+        `share links: 3 hostile texts taken in ${Math.round(took)} ms, longest event-loop stall ${Math.round(lag)} ms`,
+      );
+      // The budget, plus the statements around it.
+      expect(took).toBeLessThan(renderer.limits.budgetMs + 3_000);
+      // On this thread these texts held the loop for 16 s to minutes each; what is left is the
+      // machine's own scheduling and the statements' work, so a bound far below a second holds.
+      expect(lag).toBeLessThan(500);
+      const view = (await store.openByToken(tokenOfPath(shared!.link.path), null))!;
+      const parts = view.messages.slice(1).map((m) => m.parts[0] as { text: string; html?: string });
+      expect(parts.map((p) => p.text)).toEqual(texts);
+      expect(parts[0].html).toContain("<strong>ordinary</strong>");
+      expect(parts.slice(1).map((p) => p.html)).toEqual([undefined, undefined, undefined]);
+      await expect.poll(() => renderer.stats(), { timeout: 5_000 }).toEqual({ running: 0, waiting: 0, threads: 0 });
+    },
+  );
 
   it("views count each shown snapshot, never a refused open or a file read", async () => {
     const { alice, bob, carol, t, token } = await shared();

@@ -1,6 +1,5 @@
 import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
-import { SnapshotMarkdown } from "@/components/share/snapshot-markdown";
 import { signInPathFor } from "@/lib/auth/safe-redirect";
 import { shareLinks } from "@/lib/sharing/share-links";
 import { getPageSession } from "@/lib/http/caller";
@@ -51,21 +50,30 @@ function SnapshotFile({ part, filesPath }: { part: Extract<Part, { type: "file" 
   );
 }
 
-function MessagePart({ part, role, filesPath }: { part: Part; role: SnapshotMessage["role"]; filesPath: string }) {
+/**
+ * The model's Markdown as the store rendered it when the snapshot was taken: HTML written by our own
+ * renderer (lib/sharing/markdown-worker.mjs: no raw HTML, no images, only safe links) into our own
+ * database, never text from a request, so it is set as is and a view parses no Markdown. Without it
+ * (what a person typed, or text past the renderer's limits) the text is shown as it is.
+ */
+function SnapshotText({ part }: { part: Extract<Part, { type: "text" | "reasoning" }> }) {
+  return part.html ? (
+    <div dangerouslySetInnerHTML={{ __html: part.html }} />
+  ) : (
+    <p className="break-words whitespace-pre-wrap">{part.text}</p>
+  );
+}
+
+function MessagePart({ part, filesPath }: { part: Part; filesPath: string }) {
   switch (part.type) {
     case "text":
-      // What a person typed is shown as typed; what the model wrote is Markdown.
-      return role === "user" ? (
-        <p className="break-words whitespace-pre-wrap">{part.text}</p>
-      ) : (
-        <SnapshotMarkdown text={part.text} />
-      );
+      return <SnapshotText part={part} />;
     case "reasoning":
       return (
         <details className="rounded-md border border-zinc-200 px-3 py-2 text-sm dark:border-zinc-800">
           <summary className="cursor-pointer text-zinc-600 dark:text-zinc-400">Reasoning</summary>
           <div className="mt-2 text-zinc-600 dark:text-zinc-400">
-            <SnapshotMarkdown text={part.text} />
+            <SnapshotText part={part} />
           </div>
         </details>
       );
@@ -165,7 +173,7 @@ export default async function SharedConversationPage({ params, searchParams }: P
                 }
               >
                 {m.parts.map((part, i) => (
-                  <MessagePart key={i} part={part} role={m.role} filesPath={filesPath} />
+                  <MessagePart key={i} part={part} filesPath={filesPath} />
                 ))}
               </div>
             </article>
