@@ -318,6 +318,16 @@ export function createShareLinkStore(
     const { mode } = await policy.current();
     checkAudience(mode, audience ?? own.audience ?? "signed-in", own.workspaceId, !audience && own.audience !== null);
 
+    // Sized in the database first: an oversized branch is refused before any of it is read into memory.
+    const [size] = await queryRows<{ messages: number; bytes: string | null }>(
+      db,
+      sql`select count(*)::int as messages, sum(octet_length(m.content::text)) as bytes from ${message} m
+          where m.thread_id = ${threadId} and m.id in ${sharedBranch(threadId)}
+            and exists (select 1 from ${thread} t where t.id = ${threadId} and t.user_id = ${userId})`,
+    );
+    if (size && (size.messages > copyLimits.messages || Number(size.bytes ?? 0) > copyLimits.bytes))
+      throw tooLarge(size.messages, Number(size.bytes ?? 0), copyLimits, "thread");
+
     const branch = await db
       .select({ id: message.id, role: message.role, content: message.content, createdAt: message.createdAt })
       .from(message)
