@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import { signInPathFor } from "@/lib/auth/safe-redirect";
 import { shareLinks } from "@/lib/sharing/share-links";
 import { getPageSession } from "@/lib/http/caller";
+import { logger } from "@/lib/observability/logger";
 import { shareViewerOf } from "@/lib/sharing/viewer";
 import { shareTokenPattern } from "@/lib/shared/share-links";
 
@@ -126,7 +127,12 @@ export default async function SharedConversationPage({ params, searchParams }: P
   const page = pageValue === undefined ? 1 : Number(pageValue);
   // The same session lookup as the 404 page's, if it comes to that (one per render).
   const viewerId = shareViewerOf(await getPageSession());
-  const view = await shareLinks.openByToken(token, viewerId, page);
+  const view = await shareLinks.openByToken(token, viewerId, page).catch((error: unknown) => {
+    // Next prints a page's error as thrown, and a failed statement's message carries its parameters
+    // (the token): the app's logger leaves them out.
+    logger.error({ err: error }, "share page: the link could not be read");
+    throw new Error("The shared conversation could not be read.");
+  });
   if (!view) notFound();
   const here = `/s/${token}`;
   const filesPath = `${here}/files/`;
