@@ -60,6 +60,8 @@ async function watchForFlashes(
 test("a workspace made in the browser: invite, accept through the link, switch spaces with no flash of the other one", async ({
   browser,
 }) => {
+  // Four people, each signed up in a browser of their own: 40 s on a quiet machine.
+  test.setTimeout(120_000);
   const alice = await newPerson(browser, "Alice");
   const chat = chatPage(alice.page);
   await expect(currentSpace(alice.page)).toHaveText("Personal");
