@@ -3,6 +3,7 @@ import {
   type AnyPgColumn,
   bigint,
   boolean,
+  check,
   customType,
   foreignKey,
   integer,
@@ -233,10 +234,12 @@ export const signInFailure = pgTable(
   (t) => [primaryKey({ columns: [t.email, t.device] }), index("sign_in_failure_expires_idx").on(t.expiresAt)],
 );
 
-export const usageWindows = ["minute", "day"] as const;
+// "tool_minute": MCP tool calls a person ran in the current minute (MCP_TOOL_CALLS_PER_MINUTE, lib/tools/limits.ts).
+export const usageWindows = ["minute", "day", "tool_minute"] as const;
 
-// Chat messages a user sent in the current minute and day: one row per user and window, reset
-// in place when a new window starts, so the table never grows beyond two rows per user.
+// Chat messages a user sent in the current minute and day, and tool calls they ran in the current
+// minute: one row per user and window, reset in place when a new window starts, so the table
+// never grows beyond three rows per user.
 export const chatUsage = pgTable(
   "chat_usage",
   {
@@ -630,6 +633,215 @@ export const shareViewUsage = pgTable(
   (t) => [index("share_view_usage_window_idx").on(t.windowStart)],
 );
 
+// MCP servers an instance admin connected (lib/tools/catalog.ts). Streamable HTTP only: a URL,
+// never a command. Secrets (shared token, OAuth client secret, a dynamic client registration)
+// are stored encrypted (lib/tools/credentials.ts: "v1.<key id>.<iv>.<tag>.<ciphertext>") and
+// never leave the server. Who may use it: everyone, or the members of the listed workspaces.
+export const mcpServerAuths = ["none", "shared", "per_person"] as const;
+export const mcpServerAudiences = ["everyone", "workspaces"] as const;
+export const mcpServerStatuses = ["unknown", "ok", "failing"] as const;
+export const mcpToolPolicies = ["ask", "allow", "never"] as const;
+
+/**
+ * An MCP server's authorization server as discovered at the first sign-in (RFC 9728 protected
+ * resource metadata, then RFC 8414 metadata) and pinned: finishing and refreshing a sign-in use
+ * these endpoints and never ask the MCP server again (lib/tools/oauth.ts). Not secret.
+ */
+export type McpOAuthMetadata = {
+  issuer: string;
+  authorizationEndpoint: string;
+  tokenEndpoint: string;
+  registrationEndpoint?: string;
+  authMethods?: string[];
+  /** RFC 8707 resource indicator: the MCP server the token is for. */
+  resource: string;
+  scope?: string;
+};
+
+/** What a sign-in in progress finishes with, exactly as it started. */
+export type McpOAuthFlowData = { metadata: McpOAuthMetadata; redirectUri: string; clientId: string };
+
+export const mcpServer = pgTable(
+  "mcp_server",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull().unique(),
+    description: text("description").default("").notNull(),
+    url: text("url").notNull(),
+    auth: text("auth", { enum: mcpServerAuths }).notNull(),
+    sharedToken: text("shared_token"),
+    // With a shared token: the header that tells the server who the person is (their user id).
+    identityHeader: text("identity_header"),
+    oauthClientId: text("oauth_client_id"),
+    oauthClientSecret: text("oauth_client_secret"),
+    // A dynamic client registration's result (JSON), made once per server.
+    oauthClientInfo: text("oauth_client_info"),
+    // The authorization server pinned at the first sign-in (cleared when the address or
+    // authentication changes, or when an admin saves the address again to accept a new one).
+    oauthIssuer: text("oauth_issuer"),
+    oauthMetadata: jsonb("oauth_metadata").$type<McpOAuthMetadata>(),
+    audience: text("audience", { enum: mcpServerAudiences }).default("everyone").notNull(),
+    enabled: boolean("enabled").default(true).notNull(),
+    status: text("status", { enum: mcpServerStatuses }).default("unknown").notNull(),
+    statusMessage: text("status_message"),
+    checkedAt: timestamp("checked_at", { withTimezone: true }),
+    createdBy: text("created_by").references(() => user.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check("mcp_server_name_length", sql`char_length(${t.name}) between 1 and 80`),
+    check("mcp_server_description_length", sql`char_length(${t.description}) <= 500`),
+    check("mcp_server_url_length", sql`char_length(${t.url}) between 1 and 2000`),
+    check("mcp_server_auth", sql`${t.auth} in ('none', 'shared', 'per_person')`),
+    check("mcp_server_audience", sql`${t.audience} in ('everyone', 'workspaces')`),
+    check("mcp_server_status", sql`${t.status} in ('unknown', 'ok', 'failing')`),
+    check(
+      "mcp_server_identity_header",
+      // A custom "X-" header (never one HTTP, a proxy or MCP acts on): see identityHeaderRule in lib/tools/catalog.ts.
+      sql`${t.identityHeader} is null or (${t.identityHeader} ~ '^[Xx]-[A-Za-z0-9][A-Za-z0-9-]{0,61}$' and lower(${t.identityHeader}) !~ '^x-(forwarded-|real-ip$|client-ip$|http-method|method-override$|original-|rewrite-url$)')`,
+    ),
+  ],
+);
+
+// The workspaces whose members may use a server with audience "workspaces".
+export const mcpServerWorkspace = pgTable(
+  "mcp_server_workspace",
+  {
+    serverId: uuid("server_id")
+      .notNull()
+      .references(() => mcpServer.id, { onDelete: "cascade" }),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspace.id, { onDelete: "cascade" }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.serverId, t.workspaceId] }),
+    index("mcp_server_workspace_workspace_idx").on(t.workspaceId),
+  ],
+);
+
+// A server's tools as the admin's last "Refresh tools" listed them: the model only ever sees this
+// stored definition, so a server cannot swap a tool behind the operator's back. `offered` and
+// `policy` are the admin's choices.
+export const mcpTool = pgTable(
+  "mcp_tool",
+  {
+    serverId: uuid("server_id")
+      .notNull()
+      .references(() => mcpServer.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    title: text("title"),
+    description: text("description").default("").notNull(),
+    inputSchema: jsonb("input_schema").$type<Record<string, unknown>>().notNull(),
+    offered: boolean("offered").default(false).notNull(),
+    policy: text("policy", { enum: mcpToolPolicies }).default("ask").notNull(),
+    listedAt: timestamp("listed_at", { withTimezone: true }).defaultNow().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.serverId, t.name] }),
+    check("mcp_tool_name_length", sql`char_length(${t.name}) between 1 and 200`),
+    check("mcp_tool_description_length", sql`char_length(${t.description}) <= 2000`),
+    check("mcp_tool_schema_size", sql`octet_length(${t.inputSchema}::text) <= 65536`),
+    check("mcp_tool_policy", sql`${t.policy} in ('ask', 'allow', 'never')`),
+  ],
+);
+
+// A person's own credential for a per-person server: a pasted token or an OAuth sign-in.
+// `secret` is encrypted JSON { accessToken, refreshToken?, expiresAt? }. Goes with the account.
+export const mcpCredential = pgTable(
+  "mcp_credential",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
+    serverId: uuid("server_id")
+      .notNull()
+      .references(() => mcpServer.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["token", "oauth"] }).notNull(),
+    secret: text("secret").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.serverId] }),
+    index("mcp_credential_server_idx").on(t.serverId),
+    check("mcp_credential_kind", sql`${t.kind} in ('token', 'oauth')`),
+  ],
+);
+
+// An OAuth sign-in in progress: `state` is 32 random bytes (base64url), the PKCE verifier is
+// encrypted, `metadata` is the authorization server, redirect URI and client it started with.
+// Valid ten minutes, used once (deleted when the callback reads it); at most five per person.
+export const mcpOauthFlow = pgTable(
+  "mcp_oauth_flow",
+  {
+    state: text("state").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
+    serverId: uuid("server_id")
+      .notNull()
+      .references(() => mcpServer.id, { onDelete: "cascade" }),
+    codeVerifier: text("code_verifier").notNull(),
+    metadata: jsonb("metadata").$type<McpOAuthFlowData>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("mcp_oauth_flow_created_idx").on(t.createdAt),
+    index("mcp_oauth_flow_user_idx").on(t.userId, t.createdAt),
+    index("mcp_oauth_flow_server_idx").on(t.serverId),
+  ],
+);
+
+// The tools a person switched on in one of their threads, and "Always allow this tool in this thread".
+export const threadTool = pgTable(
+  "thread_tool",
+  {
+    threadId: uuid("thread_id")
+      .notNull()
+      .references(() => thread.id, { onDelete: "cascade" }),
+    serverId: uuid("server_id")
+      .notNull()
+      .references(() => mcpServer.id, { onDelete: "cascade" }),
+    toolName: text("tool_name").notNull(),
+    userId: text("user_id").notNull(),
+    enabled: boolean("enabled").notNull(),
+    alwaysAllow: boolean("always_allow").default(false).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.threadId, t.serverId, t.toolName] })],
+);
+
+// A tool call of a reply in progress that waits for the person's answer (lib/tools/approvals.ts):
+// the turn writes it, POST /api/threads/:id/tool-calls/:toolCallId decides it (announced with
+// NOTIFY), the turn removes it once it has its answer. Never the call's arguments.
+export const toolCallStatuses = ["awaiting", "approved", "denied"] as const;
+
+export const toolCall = pgTable(
+  "tool_call",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: text("user_id").notNull(),
+    threadId: uuid("thread_id")
+      .notNull()
+      .references(() => thread.id, { onDelete: "cascade" }),
+    // The reply stream (reply_stream.id) of the turn that waits.
+    streamId: uuid("stream_id").notNull(),
+    // The model's id for the call.
+    toolCallId: text("tool_call_id").notNull(),
+    serverId: uuid("server_id").notNull(),
+    toolName: text("tool_name").notNull(),
+    status: text("status", { enum: toolCallStatuses }).default("awaiting").notNull(),
+    createdAt: createdAt(),
+    decidedAt: timestamp("decided_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("tool_call_thread_call_idx").on(t.threadId, t.toolCallId),
+    index("tool_call_created_idx").on(t.createdAt),
+    check("tool_call_status", sql`${t.status} in ('awaiting', 'approved', 'denied')`),
+  ],
+);
+
 export type User = typeof user.$inferSelect;
 export type Thread = typeof thread.$inferSelect;
 export type ThreadStatus = (typeof threadStatuses)[number];
@@ -638,3 +850,9 @@ export type Attachment = typeof attachment.$inferSelect;
 export type Workspace = typeof workspace.$inferSelect;
 export type WorkspaceRole = (typeof workspaceRoles)[number];
 export type ShareLink = typeof shareLink.$inferSelect;
+export type McpServer = typeof mcpServer.$inferSelect;
+export type McpTool = typeof mcpTool.$inferSelect;
+export type McpServerAuth = (typeof mcpServerAuths)[number];
+export type McpServerAudience = (typeof mcpServerAudiences)[number];
+export type McpServerStatus = (typeof mcpServerStatuses)[number];
+export type McpToolPolicy = (typeof mcpToolPolicies)[number];

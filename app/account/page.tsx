@@ -6,6 +6,7 @@ import { PasskeySettings } from "@/components/account/passkey-settings";
 import { SignInMethods } from "@/components/account/sign-in-methods";
 import { TwoFactorSettings } from "@/components/account/two-factor-settings";
 import { SharedLinks } from "@/components/account/shared-links";
+import { ToolConnections } from "@/components/account/tool-connections";
 import { passkeys } from "@/lib/auth/passkeys";
 import { signInOptions } from "@/lib/auth/social-providers";
 import { authApi, getSession } from "@/lib/http/caller";
@@ -14,6 +15,7 @@ import { audit } from "@/lib/admin/audit";
 import { describeUserAgent } from "@/lib/shared/user-agent";
 import { shareLinks } from "@/lib/sharing/share-links";
 import { workspaces } from "@/lib/workspaces/workspaces";
+import { toolCatalog } from "@/lib/tools/catalog";
 
 export const metadata: Metadata = { title: "Account · Threadkeeper" };
 
@@ -37,11 +39,12 @@ export default async function AccountPage() {
     ({ model, messages, inputTokens, outputTokens }) => ({ model, messages, inputTokens, outputTokens }),
   );
   const { events } = await audit.listForUser(session.user.id);
-  const [accounts, keys, links, spaces] = await Promise.all([
+  const [accounts, keys, links, spaces, toolServers] = await Promise.all([
     authApi.listUserAccounts({ headers: requestHeaders }),
     passkeys.listForUser(session.user.id),
     shareLinks.listForUser(session.user.id),
     workspaces.listForUser(session.user.id),
+    toolCatalog.connectionsForUser(session.user.id),
   ]);
   const { providers } = signInOptions();
   const labelOf = (providerId: string) =>
@@ -68,7 +71,12 @@ export default async function AccountPage() {
         userAgent,
       }))}
       hasPassword={hasPassword}
-      sharedLinks={<SharedLinks links={links} workspaceNames={Object.fromEntries(spaces.map((w) => [w.id, w.name]))} />}
+      sharedLinks={
+        <>
+          <SharedLinks links={links} workspaceNames={Object.fromEntries(spaces.map((w) => [w.id, w.name]))} />
+          <ToolConnections servers={toolServers} />
+        </>
+      }
       signIn={
         <>
           <SignInMethods

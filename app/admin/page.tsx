@@ -8,12 +8,14 @@ import { SignupModeControl } from "@/components/admin/signup-mode";
 import { WorkspaceCreationControl } from "@/components/admin/workspace-creation";
 import { AdminWorkspaces } from "@/components/admin/admin-workspaces";
 import { AdminShareLinks } from "@/components/admin/share-links";
+import { AdminMcpServers } from "@/components/admin/mcp-servers";
 import { invitations } from "@/lib/admin/invitations";
 import { signupPolicy } from "@/lib/admin/signup-policy";
 import { workspaceCreationPolicy } from "@/lib/workspaces/creation-policy";
 import { shareLinkPolicy } from "@/lib/sharing/policy";
 import { shareLinks } from "@/lib/sharing/share-links";
 import { workspaces } from "@/lib/workspaces/workspaces";
+import { toolCatalog } from "@/lib/tools/catalog";
 import { adminUsers } from "@/lib/http/caller";
 import { signInPathFor } from "@/lib/auth/safe-redirect";
 import { isAdmin } from "@/lib/auth/session";
@@ -37,7 +39,7 @@ export default async function AdminPage({ searchParams }: Props) {
     since: one(params.since),
     until: one(params.until),
   };
-  const [page, signup, creation, invited, spaces, sharing, shared, events] = await Promise.all([
+  const [page, signup, creation, invited, spaces, sharing, shared, tools, events] = await Promise.all([
     adminUsers.listUsers({ q, after: one(params.after) }),
     signupPolicy.current(),
     workspaceCreationPolicy.current(),
@@ -45,6 +47,7 @@ export default async function AdminPage({ searchParams }: Props) {
     workspaces.overviewForAdmin(),
     shareLinkPolicy.current(),
     shareLinks.overviewForAdmin(),
+    toolCatalog.listServers(),
     audit.listForAdmin({ ...filters, after: one(params.auditAfter) }),
   ]);
   return (
@@ -63,6 +66,7 @@ export default async function AdminPage({ searchParams }: Props) {
         environment={shareLinkPolicy.environmentMode}
         overview={shared}
       />
+      <AdminMcpServers servers={tools} workspaces={spaces.map(({ id, name }) => ({ id, name }))} />
       <AuditLog events={events.events} nextCursor={events.nextCursor} filters={filters} />
     </AdminUsers>
   );

@@ -14,8 +14,8 @@ import {
   type ReasoningMessagePartProps,
 } from "@assistant-ui/react";
 import dynamic from "next/dynamic";
-import type { TextMessagePartProps } from "@assistant-ui/react";
-import { useState } from "react";
+import type { TextMessagePartProps, ToolCallMessagePartProps } from "@assistant-ui/react";
+import { useEffect, useId, useRef, useState } from "react";
 import {
   AttachButton,
   ComposerAttachmentChips,
@@ -34,6 +34,17 @@ const MarkdownText = dynamic<TextMessagePartProps>(
     loading: () => <span className="text-zinc-400">…</span>,
   },
 );
+
+// A tool call (in replies that have one) and the Tools menu's panel (once opened) load on demand.
+const ToolCall = dynamic<ToolCallMessagePartProps>(
+  () => import("@/components/chat/tool-call").then((m) => m.ToolCall),
+  {
+    loading: () => <span className="text-zinc-400">…</span>,
+  },
+);
+const ToolsPanel = dynamic<{ id: string }>(() => import("@/components/chat/tools-menu").then((m) => m.ToolsPanel), {
+  loading: () => null,
+});
 
 const focusRing = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-500";
 
@@ -118,6 +129,7 @@ function Composer() {
       <ComposerAttachmentChips />
       <div className="flex items-end gap-2">
         <AttachButton className={`${actionButton} mb-1`} disabled={!hydrated} />
+        <ToolsButton disabled={!hydrated} />
         {/* submitMode="enter": Enter sends, Shift+Enter inserts a newline; a pasted image is attached. */}
         <ComposerPrimitive.Input
           aria-label="Message"
@@ -142,6 +154,54 @@ function Composer() {
         </ComposerPrimitive.Cancel>
       </div>
     </ComposerPrimitive.Root>
+  );
+}
+
+/**
+ * "Tools": opens the thread's tools (ToolsPanel) above the composer; Escape or a click elsewhere
+ * closes it, and focus goes back to the button.
+ */
+function ToolsButton({ disabled }: { disabled: boolean }) {
+  const [open, setOpen] = useState(false);
+  const panelId = useId();
+  const root = useRef<HTMLDivElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const onPointer = (event: PointerEvent) => {
+      if (!root.current?.contains(event.target as Node)) setOpen(false);
+    };
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== "Escape") return;
+      setOpen(false);
+      button.current?.focus();
+    };
+    document.addEventListener("pointerdown", onPointer);
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("pointerdown", onPointer);
+      document.removeEventListener("keydown", onKey);
+    };
+  }, [open]);
+  return (
+    <div ref={root} className="relative mb-1">
+      <button
+        ref={button}
+        type="button"
+        aria-label="Tools"
+        title="Tools"
+        aria-expanded={open}
+        aria-controls={open ? panelId : undefined}
+        disabled={disabled}
+        onClick={() => setOpen((o) => !o)}
+        className={actionButton}
+      >
+        <Icon>
+          <path d="M14.7 6.3a4 4 0 0 0-5.4 5.4L3 18l3 3 6.3-6.3a4 4 0 0 0 5.4-5.4l-2.5 2.5-2.4-.6-.6-2.4z" />
+        </Icon>
+      </button>
+      {open && <ToolsPanel id={panelId} />}
+    </div>
   );
 }
 
@@ -242,12 +302,15 @@ function Reasoning({ text, status }: ReasoningMessagePartProps) {
   );
 }
 
+// Stable reference, like renderMessage. Tool calls render plainly, whichever tool they name.
+const assistantParts = { Text: MarkdownText, Reasoning, Empty: Waiting, tools: { Override: ToolCall } };
+
 function AssistantMessage() {
   const own = useOwnThread();
   return (
     <MessagePrimitive.Root data-role="assistant" className="flex flex-col gap-1">
       <div className="max-w-full text-[0.95rem]">
-        <MessagePrimitive.Parts components={{ Text: MarkdownText, Reasoning, Empty: Waiting }} />
+        <MessagePrimitive.Parts components={assistantParts} />
         <MessagePrimitive.Error>
           <ErrorPrimitive.Root
             role="alert"

@@ -1,5 +1,5 @@
 import "server-only";
-import { attachmentParts, attachmentUrl, lastBranch, textParts } from "@/lib/shared/chat-messages";
+import { attachmentParts, attachmentUrl, lastBranch, storedToolCall } from "@/lib/shared/chat-messages";
 import type { ExportedThread } from "@/lib/chat/threads";
 
 export function threadToMarkdown(thread: ExportedThread): string {
@@ -8,7 +8,7 @@ export function threadToMarkdown(thread: ExportedThread): string {
     lines.push(
       `## ${m.role === "user" ? "You" : m.role === "assistant" ? "Assistant" : "System"}`,
       "",
-      textParts(m.content).join("\n\n"),
+      messageBody(m.content),
       "",
     );
     // Attachments as links: they open for the signed-in owner, like in the app.
@@ -20,6 +20,24 @@ export function threadToMarkdown(thread: ExportedThread): string {
       );
   }
   return lines.join("\n");
+}
+
+/**
+ * A message's words, with each tool call it made as a line naming the tool and its outcome, in
+ * the order they came (a tool's arguments and result stay out; the JSON export has them).
+ */
+function messageBody(content: unknown): string {
+  const parts = (content as { parts?: ({ type: string } & Record<string, unknown>)[] } | null)?.parts ?? [];
+  return parts
+    .flatMap((part) => {
+      if (part.type === "text") return typeof part.text === "string" && part.text ? [part.text] : [];
+      const call = storedToolCall(part);
+      if (!call) return [];
+      // One line, and no link or HTML can start in it: a title is the server's to choose.
+      const name = (call.title ?? call.toolName).replace(/\s+/g, " ").replace(/[[\]\\<>]/g, "\\$&");
+      return [`Tool ${name}: ${call.result?.outcome ?? "stopped"}`];
+    })
+    .join("\n\n");
 }
 
 /** A file name from a title: letters, digits and dashes only. */

@@ -35,6 +35,14 @@ export async function validateMessages(messages: unknown[]): Promise<UIMessage[]
   for (const m of result.data) {
     // File parts may only name this app's uploads (checked for ownership later, with the database).
     attachmentIdsOf(m);
+    // Tool calls and their results are recorded by the server as the model makes them; a client
+    // that sends one is describing a call that never ran here (or asking for one to run).
+    if (
+      m.parts.some(
+        (part) => part.type === "dynamic-tool" || part.type.startsWith("tool-") || part.type.startsWith("data-"),
+      )
+    )
+      throw new ApiError("bad_request", "Invalid request: messages may not carry tool calls or data parts.");
     let chars = 0;
     for (const part of m.parts) {
       if (part.type !== "text" && part.type !== "reasoning") continue;

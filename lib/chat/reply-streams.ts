@@ -16,6 +16,8 @@ import { replyStream, replyStreamChunk, thread } from "@/db/schema";
  * same runs inside the one process. A finished stream is deleted a minute after it ends.
  */
 const channel = "threadkeeper_reply_stream";
+/** The NOTIFY channel, for others who announce on it (lib/tools/approvals.ts: `tool:<id>` keys). */
+export const replyStreamChannel = channel;
 /** Batching: at most one row and one NOTIFY per this many milliseconds of a reply. */
 const flushMs = 40;
 /** A reader that hears nothing looks anyway this often (a lost notification costs at most this). */
@@ -83,6 +85,17 @@ export function createReplyStreams(handle: () => DatabaseHandle = getDatabase) {
 
   return {
     prune,
+    /**
+     * Calls `fn` whenever `pg_notify(replyStreamChannel, key)` is sent, by any instance; returns the
+     * unsubscribe. A notice can be lost (a reconnect): whoever waits on one reads again now and then.
+     */
+    onNotice(key: string, fn: () => void): () => void {
+      return on(key, fn);
+    },
+    /** Resolves once this process listens on the channel (a notice sent before that is not heard). */
+    async listening(): Promise<void> {
+      await bus().listening;
+    },
     /** Starts recording a reply in one of the user's threads; null when the thread is not theirs. */
     async startForUser(userId: string, threadId: string, replyId: string, parentId: string): Promise<string | null> {
       const db = handle().db;

@@ -620,7 +620,10 @@ export function createThreadStore(
     const conflict =
       onConflict === "keep"
         ? sql`do nothing`
-        : sql`do update set role = excluded.role, format = excluded.format, content = excluded.content, status = excluded.status`;
+        : // Tool calls are written by the server alone: a stored reply that holds any keeps them, and
+          // the browser's copy (text only, see toUIMessage) does not replace it.
+          sql`do update set role = excluded.role, format = excluded.format, content = excluded.content, status = excluded.status
+              where not jsonb_path_exists(${message}.content, '$.parts[*] ? (@.type == "dynamic-tool" || @.type starts with "tool-")')`;
     // A stored message keeps its parent: a copy naming another one is refused, so a link, once
     // written, can only point at a message that was already there (no loop, whatever the clocks).
     const parentIsEarlier = sql`(${m.parentId}::text is null or exists (

@@ -26,7 +26,8 @@ export type Answered = {
  * listening, recording it for readers on any instance (reload, other tabs), and stores the
  * assistant message that `reply()` returns by then. "keep": a copy the client already settled
  * (after Stop) is the one the user saw, and it wins. The recording ends only after the reply is
- * stored, so whoever follows it to its end finds the reply in the thread.
+ * stored, so whoever follows it to its end finds the reply in the thread. Every chunk is recorded,
+ * tool calls' parts and their transient approval chunks included, so a reloaded tab replays them.
  */
 export async function storeReply(
   userId: string,
@@ -40,6 +41,9 @@ export async function storeReply(
   let failed = false;
   const started = performance.now();
   let firstTokenMs: number | undefined;
+  // Model steps (one model call each) and the tool calls the model made.
+  let steps = 0;
+  let toolCalls = 0;
   metrics.streams.inc();
   try {
     for await (const chunk of readAll(stream)) {
@@ -47,6 +51,8 @@ export async function storeReply(
       recorder.push(`data: ${JSON.stringify(chunk)}\n\n`);
       if (firstTokenMs === undefined && (chunk.type === "text-delta" || chunk.type === "reasoning-delta"))
         firstTokenMs = performance.now() - started;
+      if (chunk.type === "start-step") steps++;
+      else if (chunk.type === "tool-input-available") toolCalls++;
       if (chunk.type === "error") {
         failed = true;
         logger.error(
@@ -79,8 +85,15 @@ export async function storeReply(
   const status = replyStatus(message, failed);
   const outcome: TurnOutcome =
     status === "complete" ? "complete" : failed ? "error" : answered.stoppedBy() === "user" ? "stopped" : "incomplete";
-  reportTurn(userId, threadId, answered, { outcome, tokens, firstTokenMs, totalMs: performance.now() - started });
-  return { outcome, inputTokens: tokens?.inputTokens, outputTokens: tokens?.outputTokens };
+  reportTurn(userId, threadId, answered, {
+    outcome,
+    tokens,
+    firstTokenMs,
+    totalMs: performance.now() - started,
+    steps,
+    toolCalls,
+  });
+  return { outcome, inputTokens: tokens?.inputTokens, outputTokens: tokens?.outputTokens, steps, toolCalls };
 }
 
 /** The turn's metrics and its one log line: facts only, never the text. */
@@ -88,7 +101,14 @@ function reportTurn(
   userId: string,
   threadId: string,
   answered: Answered,
-  turn: { outcome: TurnOutcome; tokens: Tokens; firstTokenMs: number | undefined; totalMs: number },
+  turn: {
+    outcome: TurnOutcome;
+    tokens: Tokens;
+    firstTokenMs: number | undefined;
+    totalMs: number;
+    steps: number;
+    toolCalls: number;
+  },
 ) {
   const { outcome, tokens, firstTokenMs } = turn;
   metrics.turns.inc({ outcome });
@@ -107,6 +127,8 @@ function reportTurn(
       totalMs: Math.round(turn.totalMs),
       inputTokens: tokens?.inputTokens,
       outputTokens: tokens?.outputTokens,
+      steps: turn.steps,
+      toolCalls: turn.toolCalls,
       outcome,
     },
     "chat turn",

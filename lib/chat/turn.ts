@@ -1,6 +1,15 @@
 import "server-only";
-import { convertToModelMessages, generateId, streamText, type UIMessage, type UIMessageChunk } from "ai";
-import { SpanStatusCode, trace } from "@opentelemetry/api";
+import {
+  convertToModelMessages,
+  createUIMessageStream,
+  generateId,
+  stepCountIs,
+  streamText,
+  type UIMessage,
+  type UIMessageChunk,
+  type UIMessageStreamOptions,
+} from "ai";
+import { SpanStatusCode, trace, type Span } from "@opentelemetry/api";
 import { notFound } from "@/lib/http/errors";
 import { getModel } from "@/lib/chat/models";
 import { attachments } from "@/lib/attachments/attachments";
@@ -11,6 +20,9 @@ import { trackReply } from "@/lib/observability/shutdown";
 import { replyStreams } from "@/lib/chat/reply-streams";
 import { usage } from "@/lib/chat/usage";
 import { storeReply } from "@/lib/chat/turn-reply";
+import { logger } from "@/lib/observability/logger";
+import { prepareToolTurn } from "@/lib/tools/tool-turn";
+import { toolCatalog } from "@/lib/tools/catalog";
 
 /** A chat turn as the route hands it over, its request already checked. */
 export type TurnRequest = {
@@ -30,6 +42,18 @@ function describeModelError(error: unknown): string {
 }
 
 const tracer = trace.getTracer("threadkeeper");
+
+/**
+ * What the model reads of the branch the browser sent: tool parts are dropped, so a client can
+ * never put a tool call or result of its own making into the model's context (a reply's tool
+ * calls reach later turns through its text only).
+ */
+const withoutToolParts = (messages: UIMessage[]): UIMessage[] =>
+  messages.map((m) =>
+    m.parts.some((p) => p.type === "dynamic-tool" || p.type.startsWith("tool-"))
+      ? { ...m, parts: m.parts.filter((p) => p.type !== "dynamic-tool" && !p.type.startsWith("tool-")) }
+      : m,
+  );
 
 /**
  * One chat turn: the rate limit and quota, the user's message stored, the model called, and its
@@ -60,6 +84,9 @@ export async function startTurn({
   // recording whose message was refused is removed again.
   const parentId = messages.length > 1 ? messages[messages.length - 2].id : null;
   const replyId = givenReplyId ?? generateId();
+  // The thread's tools switched on, read alongside (none when the thread is not the caller's).
+  const listedTools = toolCatalog.toolsForTurn(user.id, threadId);
+  listedTools.catch(() => {});
   const [saved, started] = await Promise.allSettled([
     saveClientMessageForUser(user.id, threadId, toStoredMessage(last, parentId), "keep", pickedModel),
     replyStreams.startForUser(user.id, threadId, replyId, last.id),
@@ -82,36 +109,79 @@ export async function startTurn({
     stop.abort();
   });
   const model = modelChoice.modelFor(owned.model);
-  const result = streamText({
+  const requestId = currentRequest()?.requestId;
+  // The chat span, once it exists: each tool call's span is its child.
+  let chatSpan: Span | undefined;
+  // The thread's tools switched on (none: the turn runs exactly as it always did, one step, no `tools`).
+  const toolTurn = await prepareToolTurn({
+    listed: listedTools,
+    userId: user.id,
+    threadId,
+    streamId,
+    stop: stop.signal,
+    span: () => chatSpan,
+    requestId,
+  }).catch((error: unknown) => {
+    logger.error({ err: error, requestId, threadId }, "tools: could not read the thread's tools");
+    return null;
+  });
+  const call = {
     model,
-    messages: await convertToModelMessages(forModel),
+    messages: await convertToModelMessages(withoutToolParts(forModel)),
     abortSignal: stop.signal,
     // Reasoning models on the Responses API send a summary of their thinking when asked; the
     // provider leaves the option out for models that do not reason.
     providerOptions: { openai: { reasoningSummary: "auto" } },
-  });
+  } satisfies Parameters<typeof streamText>[0];
   // The SDK assembles the reply as it streams (no copy per chunk); onFinish hands it over at the
   // end. The tee keeps the stream flowing to that end after the browser has gone.
   let reply: UIMessage | undefined;
-  const [toClient, toStore] = result
-    .toUIMessageStream({
-      originalMessages: messages,
-      generateMessageId: () => replyId,
-      onError: describeModelError,
-      messageMetadata: ({ part }): ReplyMetadata | undefined =>
-        part.type === "finish" ? { finishReason: part.finishReason } : undefined,
+  const uiOptions = {
+    originalMessages: messages,
+    generateMessageId: () => replyId,
+    onError: describeModelError,
+    messageMetadata: (({ part }): ReplyMetadata | undefined =>
+      part.type === "finish"
+        ? { finishReason: part.finishReason }
+        : undefined) satisfies UIMessageStreamOptions<UIMessage>["messageMetadata"],
+  };
+  let result: ReturnType<typeof streamText>;
+  let uiStream: ReadableStream<UIMessageChunk>;
+  if (!toolTurn) {
+    result = streamText(call);
+    uiStream = result.toUIMessageStream({
+      ...uiOptions,
       onFinish: ({ responseMessage }) => {
         reply = responseMessage;
       },
-    })
-    .tee();
+    });
+  } else {
+    // Multi-step with tools: the model's steps merged into a stream the tool calls can write their
+    // transient approval chunks to. `execute` runs at once, so `result` is set when this returns.
+    let started!: ReturnType<typeof streamText>;
+    uiStream = createUIMessageStream({
+      originalMessages: messages,
+      generateId: () => replyId,
+      onError: describeModelError,
+      execute: ({ writer }) => {
+        started = streamText({ ...call, tools: toolTurn.tools(writer), stopWhen: stepCountIs(toolTurn.maxSteps) });
+        writer.merge(started.toUIMessageStream(uiOptions));
+      },
+      onFinish: ({ responseMessage }) => {
+        reply = responseMessage;
+      },
+    });
+    result = started;
+  }
+  const [toClient, toStore] = uiStream.tee();
   // The model call as a span of this request's trace (a no-op without OTEL_* settings); the
   // reply's database writes are its children.
   const stored = tracer.startActiveSpan(
     `chat ${model.modelId}`,
     { attributes: { "gen_ai.operation.name": "chat", "gen_ai.request.model": model.modelId, "thread.id": threadId } },
-    (span) =>
-      storeReply(
+    (span) => {
+      chatSpan = span;
+      return storeReply(
         user.id,
         threadId,
         last.id,
@@ -123,12 +193,14 @@ export async function startTurn({
           // Handled at once: an aborted reply rejects it, and the reply is stored all the same.
           usage: Promise.resolve(result.totalUsage).catch(() => undefined),
           stoppedBy: () => stoppedBy,
-          requestId: currentRequest()?.requestId,
+          requestId,
         },
       )
         .then((turn) => {
           span.setAttributes({
             "chat.outcome": turn.outcome,
+            "chat.tool_calls": turn.toolCalls,
+            "chat.steps": turn.steps,
             ...(turn.inputTokens !== undefined && { "gen_ai.usage.input_tokens": turn.inputTokens }),
             ...(turn.outputTokens !== undefined && { "gen_ai.usage.output_tokens": turn.outputTokens }),
           });
@@ -137,7 +209,8 @@ export async function startTurn({
         .finally(() => {
           span.end();
           stopListener();
-        }),
+        });
+    },
   );
   // A restart lets it finish (SHUTDOWN_GRACE_MS), then stops it; either way it is stored.
   trackReply({

@@ -9,6 +9,7 @@ import type {
   ShareLinkJson,
   ShareLinkMode,
 } from "@/lib/shared/share-links";
+import type { ThreadToolSetting, ThreadToolSettingJson, ThreadToolsJson, ToolDecision } from "@/lib/shared/tools";
 import type { WorkspaceCreationMode } from "@/lib/shared/workspaces";
 import type { WorkspaceAuditRow, WorkspaceUsageJson } from "@/lib/shared/workspace-admin";
 import type { ThreadJson, ThreadStatus } from "@/lib/shared/threads";
@@ -207,6 +208,18 @@ export const api = {
     call<{ results: ApiSearchResult[]; workspaceId: string | null }>(`/api/search?${new URLSearchParams({ q })}`, {
       signal,
     }),
+  /** The tools the caller may switch on in their thread, grouped by server. */
+  threadTools: (threadId: string) => call<ThreadToolsJson>(`${threadPath(threadId)}/tools`),
+  setThreadTool: (threadId: string, setting: ThreadToolSetting) =>
+    call<ThreadToolSettingJson>(`${threadPath(threadId)}/tools`, { method: "PUT", body: json(setting) }),
+  /** Run or deny a tool call of the reply being written (the call waits for this answer). */
+  decideToolCall: (threadId: string, toolCallId: string, decision: ToolDecision, alwaysAllow = false) =>
+    call<{ decision: ToolDecision }>(
+      `${threadPath(threadId)}/tool-calls/${encodeURIComponent(toolCallId)}`,
+      { method: "POST", body: json({ decision, alwaysAllow }) },
+      // A call nobody waits for any more (answered in another tab, timed out) is not the thread gone.
+      false,
+    ),
   uploadAttachment,
   deleteAttachment: (id: string) => call<void>(`/api/attachments/${encodeURIComponent(id)}`, { method: "DELETE" }),
   generateTitle: (id: string) => call<ApiThread>(`${threadPath(id)}/title`, { method: "POST" }),

@@ -17,7 +17,8 @@ const patterns: [RegExp, string][] = [
   [/^\/api\/attachments\/[^/]+$/, "/api/attachments/:id"],
   [/^\/api\/threads\/shared$/, "/api/threads/shared"],
   [/^\/api\/threads\/[^/]+$/, "/api/threads/:id"],
-  [/^\/api\/threads\/[^/]+\/(messages|title|export|stream|stop|share|copy|link)$/, "/api/threads/:id/$1"],
+  [/^\/api\/threads\/[^/]+\/(messages|title|export|stream|stop|share|copy|link|tools)$/, "/api/threads/:id/$1"],
+  [/^\/api\/threads\/[^/]+\/tool-calls\/[^/]+$/, "/api/threads/:id/tool-calls/:toolCallId"],
   // A share link's token is its secret: never in a log line.
   [/^\/s\/[^/]+$/, "/s/:token"],
   [/^\/s\/[^/]+\/files\/[^/]+$/, "/s/:token/files/:id"],
@@ -33,10 +34,16 @@ const patterns: [RegExp, string][] = [
   [/^\/api\/workspaces\/[^/]+\/members\/[^/]+$/, "/api/workspaces/:id/members/:memberId"],
   [/^\/api\/invitations\/[^/]+\/accept$/, "/api/invitations/:id/accept"],
   [
-    /^\/api\/admin\/(users|signup-policy|invitations|audit|workspaces|workspace-creation|share-links|share-link-policy)$/,
+    /^\/api\/admin\/(users|signup-policy|invitations|audit|workspaces|workspace-creation|share-links|share-link-policy|mcp-servers)$/,
     "/api/admin/$1",
   ],
   [/^\/api\/admin\/share-links\/[^/]+$/, "/api/admin/share-links/:id"],
+  [/^\/api\/admin\/mcp-servers\/[^/]+$/, "/api/admin/mcp-servers/:id"],
+  [/^\/api\/admin\/mcp-servers\/[^/]+\/refresh$/, "/api/admin/mcp-servers/:id/refresh"],
+  // The callback's query (code, state) is never part of a pattern.
+  [/^\/api\/tool-connections(\/oauth\/callback)?$/, "/api/tool-connections$1"],
+  [/^\/api\/tool-connections\/[^/]+$/, "/api/tool-connections/:serverId"],
+  [/^\/api\/tool-connections\/[^/]+\/oauth$/, "/api/tool-connections/:serverId/oauth"],
   [/^\/api\/admin\/users\/[^/]+$/, "/api/admin/users/:id"],
   [/^\/api\/admin\/users\/[^/]+\/(approve|ban|sessions|two-factor|password-reset)$/, "/api/admin/users/:id/$1"],
   [/^\/api\/admin\/invitations\/[^/]+$/, "/api/admin/invitations/:id"],

@@ -83,6 +83,12 @@ export const auditActions = [
   "share_link_audience_changed",
   "share_link_deleted",
   "share_link_policy_changed",
+  "tool_called",
+  "mcp_server_created",
+  "mcp_server_updated",
+  "mcp_server_deleted",
+  "tool_connection_added",
+  "tool_connection_removed",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -25,6 +25,12 @@ const labels: Record<string, string> = {
   share_link_audience_changed: "Who can open a share link changed",
   share_link_deleted: "Share link deleted",
   share_link_policy_changed: "Share links setting changed",
+  tool_called: "Tool called",
+  mcp_server_created: "MCP server connected",
+  mcp_server_updated: "MCP server changed",
+  mcp_server_deleted: "MCP server deleted",
+  tool_connection_added: "Tool account connected",
+  tool_connection_removed: "Tool account disconnected",
 };
 
 /** "workspace_member_left" → "Member left the workspace"; any other code, its words. */

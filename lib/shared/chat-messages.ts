@@ -1,5 +1,6 @@
 import type { ThreadMessage, ThreadMessageLike } from "@assistant-ui/react";
 import type { UIMessage } from "ai";
+import type { ReadonlyJSONObject } from "assistant-stream/utils";
 
 /**
  * The browser speaks assistant-ui's message shape; the API and the database speak the AI SDK's
@@ -52,12 +53,83 @@ export function toAttachment(file: { id: string; name: string; mediaType: string
 }
 
 export function fromUIMessage(message: Pick<UIMessage, "id" | "role" | "parts">): ThreadMessageLike {
-  const content = message.parts.flatMap((part) =>
-    part.type === "text" || part.type === "reasoning" ? [{ type: part.type, text: part.text }] : [],
-  );
+  const content = message.parts.flatMap((part): Exclude<ThreadMessageLike["content"], string>[number][] => {
+    if (part.type === "text" || part.type === "reasoning") return [{ type: part.type, text: part.text }];
+    // A tool call the server ran (only replies hold them, and only the server writes them).
+    const call = message.role === "assistant" ? storedToolCall(part) : null;
+    if (!call) return [];
+    const args = call.input !== null && typeof call.input === "object" && !Array.isArray(call.input) ? call.input : {};
+    return [
+      {
+        type: "tool-call",
+        toolCallId: call.toolCallId,
+        toolName: call.toolName,
+        args: args as ReadonlyJSONObject,
+        argsText: typeof call.input === "string" ? call.input : JSON.stringify(call.input ?? {}),
+        ...(call.result && { result: call.result, isError: call.result.outcome !== "allowed" }),
+        ...(call.title && { artifact: { title: call.title } satisfies ToolCallArtifact }),
+      },
+    ];
+  });
   if (message.role !== "user") return { id: message.id, role: message.role, content };
   const attachments = attachmentParts(message).map((file) => toAttachment({ ...file, url: attachmentUrl(file.id) }));
   return { id: message.id, role: message.role, content, ...(attachments.length > 0 && { attachments }) };
+}
+
+/**
+ * What a tool call ended with, as the server hands it to the model and the reply holds it
+ * (the output of an AI SDK tool part): `text` is the tool's result, or why it did not run.
+ */
+export type ToolOutcome = "allowed" | "denied" | "failed" | "timed_out" | "stopped";
+export type ToolCallOutput = { outcome: ToolOutcome | (string & {}); text: string };
+
+/** A tool call's approval as the reply stream tells it (transient `data-tool-approval` chunks). */
+export type ToolApprovalData = {
+  toolCallId: string;
+  state: "awaiting" | "approved" | "denied";
+  server: string;
+  tool: string;
+};
+
+/** Kept on an assistant-ui tool-call part read from storage: the tool's title, "<server> · <tool>". */
+export type ToolCallArtifact = { title?: string };
+
+/** A stored AI SDK tool part (`dynamic-tool`, or `tool-<name>`) as the UI and exports need it; null for any other part. */
+export function storedToolCall(part: { type: string } & Record<string, unknown>): {
+  toolCallId: string;
+  toolName: string;
+  title: string | null;
+  input: unknown;
+  /** Absent while the call had no answer yet (the reply was cut short before it). */
+  result: ToolCallOutput | null;
+} | null {
+  const toolName =
+    part.type === "dynamic-tool"
+      ? part.toolName
+      : part.type.startsWith("tool-")
+        ? part.type.slice("tool-".length)
+        : undefined;
+  if (typeof toolName !== "string" || typeof part.toolCallId !== "string") return null;
+  return {
+    toolCallId: part.toolCallId,
+    toolName,
+    title: typeof part.title === "string" ? part.title : null,
+    input: part.input,
+    result: storedToolResult(part),
+  };
+}
+
+function storedToolResult(part: Record<string, unknown>): ToolCallOutput | null {
+  if (part.state === "output-available") {
+    const output = part.output as Partial<ToolCallOutput> | null | undefined;
+    if (output && typeof output === "object" && typeof output.outcome === "string")
+      return { outcome: output.outcome, text: typeof output.text === "string" ? output.text : "" };
+    return { outcome: "allowed", text: typeof part.output === "string" ? part.output : JSON.stringify(part.output) };
+  }
+  if (part.state === "output-error")
+    return { outcome: "failed", text: typeof part.errorText === "string" ? part.errorText : "" };
+  if (part.state === "output-denied") return { outcome: "denied", text: "" };
+  return null;
 }
 
 /** A stored message as the messages API lists it. */

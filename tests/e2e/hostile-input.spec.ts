@@ -41,6 +41,10 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     ["PATCH", `/api/threads/${ownThread}`],
     ["POST", `/api/threads/${ownThread}/messages`],
     ["POST", "/api/chat"],
+    // Tools: no shape of these is right for them (a tool, a decision, a token), nor a server, tool or call that exists.
+    ["PUT", `/api/threads/${ownThread}/tools`],
+    ["POST", `/api/threads/${ownThread}/tool-calls/call_hostile`],
+    ["PUT", "/api/tool-connections/00000000-0000-4000-8000-000000000000"],
   ];
   const invalidJson = [
     "{",
@@ -212,6 +216,88 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     add(`delete link ${id.slice(0, 40)}`, "DELETE", `/api/threads/${id}/link`);
     add(`delete link by id ${id.slice(0, 40)}`, "DELETE", `/api/share-links/${id}`);
   }
+  // Tools (MCP): a thread's tools, a call's answer and a person's own connections, for ids that name
+  // nothing of the caller's (someone else's thread included) and bodies of the wrong shape.
+  for (const id of badIds) {
+    add(`thread tools ${id.slice(0, 40)}`, "GET", `/api/threads/${id}/tools`);
+    add(
+      `set thread tool ${id.slice(0, 40)}`,
+      "PUT",
+      `/api/threads/${id}/tools`,
+      json({ serverId: "00000000-0000-4000-8000-000000000000", tool: "echo", enabled: true }),
+    );
+    add(`decide call ${id.slice(0, 40)}`, "POST", `/api/threads/${id}/tool-calls/call_1`, json({ decision: "run" }));
+    add(
+      `decide call id ${id.slice(0, 40)}`,
+      "POST",
+      `/api/threads/${ownThread}/tool-calls/${id}`,
+      json({ decision: "run" }),
+    );
+    add(`save token ${id.slice(0, 40)}`, "PUT", `/api/tool-connections/${id}`, json({ token: "t" }));
+    add(`disconnect ${id.slice(0, 40)}`, "DELETE", `/api/tool-connections/${id}`);
+    add(`oauth start ${id.slice(0, 40)}`, "POST", `/api/tool-connections/${id}/oauth`);
+  }
+  for (const callId of ["x".repeat(300), "a b", encodeURIComponent("call\r\nx-injected: 1"), "%2e%2e", "call%00"])
+    add(
+      `decide call id ${callId.slice(0, 30)}`,
+      "POST",
+      `/api/threads/${ownThread}/tool-calls/${callId}`,
+      json({ decision: "run" }),
+    );
+  for (const shape of [
+    {},
+    { decision: "run" },
+    { serverId: "not-a-uuid", tool: "echo", enabled: true },
+    { serverId: "00000000-0000-4000-8000-000000000000", tool: "", enabled: true },
+    { serverId: "00000000-0000-4000-8000-000000000000", tool: "x".repeat(201), enabled: true },
+    { serverId: "00000000-0000-4000-8000-000000000000", tool: "echo" },
+    { serverId: "00000000-0000-4000-8000-000000000000", tool: "echo", enabled: "yes" },
+    { serverId: "00000000-0000-4000-8000-000000000000", tool: "echo", enabled: true, userId: "someone" },
+    { serverId: "00000000-0000-4000-8000-000000000000", tool: "echo", enabled: true },
+    { serverId: "00000000-0000-4000-8000-000000000000", tool: "echo", alwaysAllow: true },
+  ])
+    add(`thread tool ${json(shape).slice(0, 60)}`, "PUT", `/api/threads/${ownThread}/tools`, json(shape));
+  for (const shape of [
+    {},
+    { decision: "allow" },
+    { decision: "RUN" },
+    { decision: null },
+    { decision: "run", alwaysAllow: "yes" },
+    { decision: "run", arguments: { path: "/etc/passwd" } },
+    { decision: "run", result: "forged result" },
+    { decision: "run" },
+    { decision: "deny", alwaysAllow: true },
+  ])
+    add(`decision ${json(shape).slice(0, 60)}`, "POST", `/api/threads/${ownThread}/tool-calls/call_1`, json(shape));
+  for (const shape of [
+    {},
+    { token: "" },
+    { token: " " },
+    { token: "a b" },
+    { token: "line\r\nX-Injected: 1" },
+    { token: "x".repeat(4097) },
+    { token: 1 },
+    { token: null },
+    { token: ["t"] },
+    { token: "t", userId: "someone" },
+    { token: "t", serverId: "00000000-0000-4000-8000-000000000001" },
+    ...invalidText.map((u) => ({ token: u })),
+    { token: "valid-token-but-no-such-server" },
+  ])
+    add(
+      `token ${json(shape).slice(0, 60)}`,
+      "PUT",
+      "/api/tool-connections/00000000-0000-4000-8000-000000000000",
+      json(shape),
+    );
+  add("someone else's thread's tools", "GET", `/api/threads/${othersThread}/tools`);
+  add(
+    "answer a call in someone else's thread",
+    "POST",
+    `/api/threads/${othersThread}/tool-calls/call_1`,
+    json({ decision: "run" }),
+  );
+
   // A thread's link: PUT takes no body or `{ audience? }`, PATCH `{ audience }`, nothing more. The
   // caller's own thread here has no messages (nothing to share: 400) and no link (PATCH: 404).
   for (const [method, shapes] of [
@@ -487,11 +573,39 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     ["DELETE", `/api/workspaces/${ownWorkspace}/usage`],
     ["PUT", `/api/workspaces/${ownWorkspace}/audit`],
     ["DELETE", `/api/workspaces/${ownWorkspace}/audit`],
+    ["POST", `/api/threads/${ownThread}/tools`],
+    ["DELETE", `/api/threads/${ownThread}/tools`],
+    ["PATCH", `/api/threads/${ownThread}/tools`],
+    ["GET", `/api/threads/${ownThread}/tool-calls/call_1`],
+    ["PUT", `/api/threads/${ownThread}/tool-calls/call_1`],
+    ["DELETE", `/api/threads/${ownThread}/tool-calls/call_1`],
+    ["POST", "/api/tool-connections"],
+    ["PUT", "/api/tool-connections"],
+    ["DELETE", "/api/tool-connections"],
+    ["GET", "/api/tool-connections/00000000-0000-4000-8000-000000000000"],
+    ["POST", "/api/tool-connections/00000000-0000-4000-8000-000000000000"],
+    ["GET", "/api/tool-connections/00000000-0000-4000-8000-000000000000/oauth"],
+    ["DELETE", "/api/tool-connections/00000000-0000-4000-8000-000000000000/oauth"],
+    ["POST", "/api/tool-connections/oauth/callback"],
+    ["DELETE", "/api/tool-connections/oauth/callback"],
   ] as const) {
     add(`wrong method ${method} ${path}`, method, path, method === "GET" ? undefined : json({}));
   }
   return out;
 }
+
+/** Tool rows (credentials, thread switches, waiting calls) of these people: none may come from a refused request. */
+const toolRowsOf = (userIds: string[]) =>
+  withDb(async (client) => {
+    const count = async (table: string) =>
+      (await client.query(`select count(*)::int as n from ${table} where user_id = any($1)`, [userIds])).rows[0]
+        .n as number;
+    return {
+      credentials: await count("mcp_credential"),
+      threadTools: await count("thread_tool"),
+      toolCalls: await count("tool_call"),
+    };
+  });
 
 test("a corpus of hostile requests gets 4xx JSON errors, no 5xx, and changes nothing", async ({
   playwright,
@@ -530,12 +644,13 @@ test("a corpus of hostile requests gets 4xx JSON errors, no 5xx, and changes not
   expect(failures).toEqual([]);
   expect((await me.request.get("/api/threads")).status()).toBe(200);
   expect(await countRowsOf([me.userId, them.userId])).toEqual(before);
+  expect(await toolRowsOf([me.userId, them.userId])).toEqual({ credentials: 0, threadTools: 0, toolCalls: 0 });
   expect((await (await them.request.get(`/api/threads/${theirs.id}`)).json()).title).toBe("theirs");
   expect(await (await them.request.get(`/api/attachments/${theirFile.id}`)).text()).toBe("their file");
 });
 
 /** Admin routes, sent by an admin (a user is refused before any of this is read). */
-function adminCorpus(target: string, lastAdmin: string, ownThread: string): Bad[] {
+function adminCorpus(target: string, lastAdmin: string, ownThread: string, server: string): Bad[] {
   const out: Bad[] = [];
   const add = (
     name: string,
@@ -673,6 +788,154 @@ function adminCorpus(target: string, lastAdmin: string, ownThread: string): Bad[
     for (const type of ["text/plain", "application/x-www-form-urlencoded", null])
       add(`content type ${type}`, method, path, json({ mode: "open" }), type);
   }
+  // MCP servers: addresses that reach inside (MCP_ALLOWED_HOSTS is empty on this instance), schemes
+  // that are not HTTP(S), user info, over-long URLs, stdio in any form, and settings that do not fit.
+  const inward = [
+    "http://127.0.0.1/mcp",
+    "https://127.0.0.1/mcp",
+    "https://127.1/mcp",
+    "https://2130706433/mcp",
+    "https://0x7f000001/mcp",
+    "https://169.254.169.254/latest/meta-data/",
+    "http://169.254.169.254/latest/meta-data/",
+    "https://10.0.0.1/mcp",
+    "https://172.16.0.1/mcp",
+    "https://192.168.1.1/mcp",
+    "https://100.64.0.1/mcp",
+    "https://0.0.0.0/mcp",
+    "https://[::1]/mcp",
+    "https://[::]/mcp",
+    "https://[::ffff:127.0.0.1]/mcp",
+    "https://[::ffff:a9fe:a9fe]/mcp",
+    "https://[fe80::1]/mcp",
+    "https://[fd00::1]/mcp",
+    "http://localhost/mcp",
+    "https://localhost/mcp",
+    "https://localhost:3000/mcp",
+    "http://example.com/mcp",
+    "file:///etc/passwd",
+    "javascript:alert(1)",
+    "data:text/plain,hello",
+    "ftp://example.com/mcp",
+    "gopher://127.0.0.1:6379/_INFO",
+    "ws://example.com/mcp",
+    "https://user@example.com/mcp",
+    "https://user:password@example.com/mcp",
+    "https://example.com@127.0.0.1/mcp",
+    "https://example.com/mcp#fragment",
+    `https://example.com/${"a".repeat(2100)}`,
+    "not a url",
+    "//example.com/mcp",
+    "",
+    "npx -y @modelcontextprotocol/server-filesystem /",
+  ];
+  inward.forEach((url, i) => {
+    add(
+      `connect ${url.slice(0, 50)}`,
+      "POST",
+      "/api/admin/mcp-servers",
+      json({ name: `Inward ${i}`, url, auth: "none" }),
+    );
+    add(`move to ${url.slice(0, 50)}`, "PATCH", `/api/admin/mcp-servers/${server}`, json({ url }));
+  });
+  const valid = { name: "Hostile server", url: "https://mcp-hostile.invalid/mcp", auth: "none" };
+  const serverBodies: unknown[] = [
+    null,
+    [],
+    "https://example.com/mcp",
+    {},
+    { url: valid.url, auth: "none" },
+    { name: "x", auth: "none" },
+    { name: "x", url: valid.url },
+    { ...valid, name: "" },
+    { ...valid, name: "   " },
+    { ...valid, name: "x".repeat(81) },
+    { ...valid, name: 5 },
+    { ...valid, url: 5 },
+    { ...valid, url: null },
+    { ...valid, description: "x".repeat(501) },
+    { ...valid, auth: "stdio" },
+    { ...valid, auth: "oauth" },
+    { ...valid, transport: "stdio" },
+    { ...valid, command: "rm", args: ["-rf", "/"] },
+    { ...valid, type: "stdio", command: "/bin/sh" },
+    { ...valid, auth: "shared" },
+    { ...valid, auth: "shared", sharedToken: "" },
+    { ...valid, auth: "shared", sharedToken: "a\r\nX-Injected: 1" },
+    { ...valid, auth: "shared", sharedToken: "x".repeat(4097) },
+    { ...valid, auth: "none", sharedToken: "unused" },
+    { ...valid, auth: "shared", sharedToken: "t", identityHeader: "Authorization" },
+    { ...valid, auth: "shared", sharedToken: "t", identityHeader: "cookie" },
+    { ...valid, auth: "shared", sharedToken: "t", identityHeader: "Host" },
+    { ...valid, auth: "shared", sharedToken: "t", identityHeader: "Content-Type" },
+    { ...valid, auth: "shared", sharedToken: "t", identityHeader: "Mcp-Session-Id" },
+    { ...valid, auth: "shared", sharedToken: "t", identityHeader: "X Person" },
+    { ...valid, auth: "shared", sharedToken: "t", identityHeader: "X-Person\r\nX-Injected" },
+    { ...valid, auth: "shared", sharedToken: "t", identityHeader: "x".repeat(65) },
+    { ...valid, auth: "none", oauthClientId: "client" },
+    { ...valid, auth: "per_person", oauthClientSecret: "secret-without-id" },
+    { ...valid, auth: "per_person", oauthClientId: "" },
+    { ...valid, audience: "public" },
+    { ...valid, audience: "workspaces" },
+    { ...valid, audience: "workspaces", workspaceIds: [] },
+    { ...valid, audience: "workspaces", workspaceIds: ["../admin"] },
+    { ...valid, audience: "workspaces", workspaceIds: ["a", "a"] },
+    { ...valid, audience: "workspaces", workspaceIds: Array.from({ length: 201 }, (_, i) => `w${i}`) },
+    { ...valid, audience: "workspaces", workspaceIds: ["no-such-workspace"] },
+    { ...valid, audience: "everyone", workspaceIds: ["w1"] },
+    { ...valid, enabled: false },
+    { ...valid, status: "ok" },
+    { ...valid, tools: [{ name: "x", offered: true }] },
+    { ...valid, id: "00000000-0000-4000-8000-000000000000" },
+    { ...valid, createdBy: "someone" },
+    JSON.parse('{"__proto__": {"auth": "none"}, "name": "x"}'),
+    ...invalidText.map((u) => ({ ...valid, name: u })),
+    { ...valid, name: "\u202eevil" },
+    { ...valid, name: "tab\there" },
+    ...sqlAndHtml.map((s) => ({ ...valid, [s]: s })),
+  ];
+  const patchBodies: unknown[] = [
+    null,
+    [],
+    {},
+    { enabled: "yes" },
+    { enabled: null },
+    { name: "" },
+    { name: "x".repeat(81) },
+    { auth: "stdio" },
+    { command: "/bin/sh" },
+    { status: "ok" },
+    { id: "00000000-0000-4000-8000-000000000000" },
+    { sharedToken: "a\r\nb" },
+    { identityHeader: "Authorization" },
+    { tools: "all" },
+    { tools: [{}] },
+    { tools: [{ name: "", offered: true }] },
+    { tools: [{ name: "x".repeat(201), offered: true }] },
+    { tools: [{ name: "echo", policy: "sometimes" }] },
+    { tools: [{ name: "echo", offered: "yes" }] },
+    { tools: [{ name: "echo", inputSchema: {} }] },
+    {
+      tools: [
+        { name: "echo", offered: true },
+        { name: "echo", offered: false },
+      ],
+    },
+    { tools: Array.from({ length: 201 }, (_, i) => ({ name: `t${i}`, offered: true })) },
+    { audience: "workspaces", workspaceIds: ["../admin"] },
+    ...invalidText.map((u) => ({ description: u })),
+  ];
+  for (const [method, path, shapes] of [
+    ["POST", "/api/admin/mcp-servers", serverBodies],
+    ["PATCH", `/api/admin/mcp-servers/${server}`, patchBodies],
+  ] as const) {
+    for (const text of invalidJson) add(`invalid JSON ${json(text)}`, method, path, text);
+    for (const shape of shapes) add(`shape ${json(shape)?.slice(0, 60)}`, method, path, json(shape));
+    add("over the size limit", method, path, new Uint8Array(1_100_000).fill(97));
+    add("over the size limit, valid JSON", method, path, json({ ...valid, description: "x".repeat(1_100_000) }));
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", null])
+      add(`content type ${type}`, method, path, json(valid), type);
+  }
   const badIds = [
     "x".repeat(500),
     encodeURIComponent("' OR '1'='1"),
@@ -694,6 +957,9 @@ function adminCorpus(target: string, lastAdmin: string, ownThread: string): Bad[
     add(`password reset ${id.slice(0, 30)}`, "POST", `/api/admin/users/${id}/password-reset`);
     add(`revoke invitation ${id.slice(0, 30)}`, "DELETE", `/api/admin/invitations/${id}`);
     add(`delete share link ${id.slice(0, 30)}`, "DELETE", `/api/admin/share-links/${id}`);
+    add(`patch server ${id.slice(0, 30)}`, "PATCH", `/api/admin/mcp-servers/${id}`, json({ enabled: false }));
+    add(`delete server ${id.slice(0, 30)}`, "DELETE", `/api/admin/mcp-servers/${id}`);
+    add(`refresh server ${id.slice(0, 30)}`, "POST", `/api/admin/mcp-servers/${id}/refresh`);
   }
   // Finding a reported link: a user id or a link, one at a time, of a sane length.
   for (const q of [
@@ -759,6 +1025,14 @@ function adminCorpus(target: string, lastAdmin: string, ownThread: string): Bad[
     ["GET", "/api/admin/share-links/00000000-0000-4000-8000-000000000000"],
     ["POST", "/api/admin/share-link-policy"],
     ["DELETE", "/api/admin/share-link-policy"],
+    ["PUT", "/api/admin/mcp-servers"],
+    ["DELETE", "/api/admin/mcp-servers"],
+    ["PATCH", "/api/admin/mcp-servers"],
+    ["GET", `/api/admin/mcp-servers/${server}`],
+    ["PUT", `/api/admin/mcp-servers/${server}`],
+    ["POST", `/api/admin/mcp-servers/${server}`],
+    ["GET", `/api/admin/mcp-servers/${server}/refresh`],
+    ["DELETE", `/api/admin/mcp-servers/${server}/refresh`],
   ] as const) {
     add(`wrong method ${method} ${path}`, method, path, method === "GET" ? undefined : json({}));
   }
@@ -769,11 +1043,13 @@ function adminCorpus(target: string, lastAdmin: string, ownThread: string): Bad[
 async function refusedAll(baseURL: string, cookie: string, requests: Bad[]) {
   const failures: string[] = [];
   const statuses = new Map<number, number>();
+  const answers: { name: string; status: number }[] = [];
   for (const bad of requests) {
     const headers: Record<string, string> = { cookie, origin: baseURL, ...bad.headers };
     if (bad.contentType) headers["content-type"] = bad.contentType;
     const response = await fetch(`${baseURL}${bad.path}`, { method: bad.method, headers, body: bad.body });
     statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+    answers.push({ name: bad.name, status: response.status });
     const text = await response.text();
     const body = (() => {
       try {
@@ -786,7 +1062,7 @@ async function refusedAll(baseURL: string, cookie: string, requests: Bad[]) {
     if (response.status < 400 || response.status >= 500 || !shapeOk)
       failures.push(`${bad.method} ${bad.path.slice(0, 80)} [${bad.name}] → ${response.status} ${text.slice(0, 120)}`);
   }
-  return { failures, statuses };
+  return { failures, statuses, answers };
 }
 
 test("admin routes: a corpus of hostile requests from an admin gets 4xx JSON errors and changes no account, invitation or setting", async ({
@@ -794,13 +1070,27 @@ test("admin routes: a corpus of hostile requests from an admin gets 4xx JSON err
 }) => {
   test.setTimeout(120_000);
   // An instance with one admin, so the last-admin rule is what refuses.
-  const app = await startInstance("hostile-admin", {}, { freshDatabase: true });
+  // No host is allowed to be private here: the MCP addresses below must all be refused.
+  const app = await startInstance("hostile-admin", { MCP_ALLOWED_HOSTS: "" }, { freshDatabase: true });
   try {
     const adminClient = await apiUser(playwright, app.url, "Only admin");
     const target = await apiUser(playwright, app.url, "Target");
     const thread = await (await target.request.post("/api/threads", { data: { title: "theirs" } })).json();
     const cookie = cookieHeader(await adminClient.request.storageState());
-    const requests = adminCorpus(target.userId, adminClient.userId, thread.id);
+    // A server to change: made in the database (its address resolves nowhere), with one tool.
+    const server = await withDb(async (client) => {
+      const id = (
+        await client.query(
+          `insert into mcp_server (name, url, auth) values ('Existing', 'https://mcp-existing.invalid/mcp', 'none') returning id`,
+        )
+      ).rows[0].id as string;
+      await client.query(
+        `insert into mcp_tool (server_id, name, input_schema) values ($1, 'echo', '{"type":"object"}')`,
+        [id],
+      );
+      return id;
+    }, app.databaseUrl);
+    const requests = adminCorpus(target.userId, adminClient.userId, thread.id, server);
     const snapshot = () =>
       withDb(
         async (client) => ({
@@ -808,16 +1098,23 @@ test("admin routes: a corpus of hostile requests from an admin gets 4xx JSON err
           invitations: (await client.query(`select row_to_json(i)::text as row from invitation i order by 1`)).rows,
           settings: (await client.query(`select row_to_json(s)::text as row from instance_setting s order by 1`)).rows,
           sessions: (await client.query(`select count(*)::int as n from session`)).rows,
+          servers: (await client.query(`select row_to_json(s)::text as row from mcp_server s order by 1`)).rows,
+          tools: (await client.query(`select row_to_json(t)::text as row from mcp_tool t order by 1`)).rows,
+          serverWorkspaces: (await client.query(`select count(*)::int as n from mcp_server_workspace`)).rows,
         }),
         app.databaseUrl,
       );
     const before = await snapshot();
-    const { failures, statuses } = await refusedAll(app.url, cookie, requests);
+    const { failures, statuses, answers } = await refusedAll(app.url, cookie, requests);
     console.log(
       `hostile admin corpus: ${requests.length} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
     );
     expect(requests.length).toBeGreaterThanOrEqual(150);
     expect(failures).toEqual([]);
+    // Every MCP address that reaches inside (or is no HTTPS URL at all) is a 400 with its reason, before anything is saved.
+    const inwardAnswers = answers.filter((a) => /^(connect|move to) /.test(a.name));
+    expect(inwardAnswers.length).toBeGreaterThanOrEqual(70);
+    expect(inwardAnswers.filter((a) => a.status !== 400)).toEqual([]);
     expect(await snapshot()).toEqual(before);
     for (const c of [adminClient, target]) await c.request.dispose();
   } finally {

@@ -20,6 +20,7 @@ import { expectShareHeaders, randomToken, share, threadWithReply, tokenOf } from
  * - admin: admins only; a user is refused with 403 `forbidden`.
  * - public: the same answer for every caller, signed in or not (health checks; metrics need their own token).
  * - share link: the owner's share link, by its id; everyone else gets the same 404 "Link not found." (admins too).
+ * - tool connection: the owner's own credential for an MCP server; everyone else has none there, so 404 (admins too).
  * - share page: a share link's page and files (/s/…), which decide who may see them: for the owner's
  *   `signed-in` link, every approved, signed-in person sees the snapshot; anyone else gets the same 404
  *   as for an unknown link. share continue: the same, for the signed-in alone (a 401/403 for the rest).
@@ -36,7 +37,8 @@ type Scope =
   | "public"
   | "share link"
   | "share page"
-  | "share continue";
+  | "share continue"
+  | "tool connection";
 type Access = "public" | "user" | "admin";
 /** The access a route of each scope must declare: anything else fails the first test. */
 const accessOf: Record<Scope, Access> = {
@@ -50,6 +52,7 @@ const accessOf: Record<Scope, Access> = {
   "share link": "user",
   "share page": "public",
   "share continue": "user",
+  "tool connection": "user",
 };
 type Names = {
   thread: string;
@@ -63,6 +66,10 @@ type Names = {
   link: string;
   token: string;
   shareFile: string;
+  /** An MCP server (per person, for everyone) and one of its tools, offered; a call of the owner's waiting for an answer. */
+  server: string;
+  tool: string;
+  toolCall: string;
 };
 type Call = {
   file: string;
@@ -72,7 +79,17 @@ type Call = {
   multipart?: () => Record<string, { name: string; mimeType: string; buffer: Buffer }>;
   scope: Scope;
   /** What the target account or invitation must be before an admin acts on it; or the owner's thread, in a workspace of theirs. */
-  needs?: "pending target" | "banned target" | "invitation" | "workspace thread" | "link";
+  needs?:
+    | "pending target"
+    | "banned target"
+    | "invitation"
+    | "workspace thread"
+    | "link"
+    | "mcp server"
+    | "mcp tool"
+    | "tool call"
+    | "tool connection"
+    | "oauth server";
   /** What the 404 says to everyone but the owner, when not the scope's (a thread's link: "Link not found."). */
   missing?: string;
   /** For public routes: the status every caller gets. */
@@ -436,6 +453,99 @@ const calls: Call[] = [
     path: (n) => `/api/workspaces/${n.workspace}/audit`,
     scope: "workspace",
   },
+  // Tools (MCP): a test-made per-person server for everyone (needs: "mcp server"), with an offered tool ("mcp tool").
+  { file: "admin/mcp-servers/route.ts", method: "GET", path: () => "/api/admin/mcp-servers", scope: "admin" },
+  // A name that resolves nowhere: saved, failing (the server is contacted once, and cannot be).
+  {
+    file: "admin/mcp-servers/route.ts",
+    method: "POST",
+    path: () => "/api/admin/mcp-servers",
+    data: () => ({ name: `${matrixServerPrefix} ${slugs++}`, url: "https://mcp-matrix.invalid/mcp", auth: "none" }),
+    scope: "admin",
+  },
+  {
+    file: "admin/mcp-servers/[id]/route.ts",
+    method: "PATCH",
+    path: (n) => `/api/admin/mcp-servers/${n.server}`,
+    data: () => ({ description: "changed by the matrix" }),
+    scope: "admin",
+    needs: "mcp server",
+  },
+  {
+    file: "admin/mcp-servers/[id]/route.ts",
+    method: "DELETE",
+    path: (n) => `/api/admin/mcp-servers/${n.server}`,
+    scope: "admin",
+    needs: "mcp server",
+  },
+  {
+    file: "admin/mcp-servers/[id]/refresh/route.ts",
+    method: "POST",
+    path: (n) => `/api/admin/mcp-servers/${n.server}/refresh`,
+    scope: "admin",
+    needs: "mcp server",
+  },
+  {
+    file: "threads/[id]/tools/route.ts",
+    method: "GET",
+    path: (n) => `/api/threads/${n.thread}/tools`,
+    scope: "thread",
+    needs: "mcp tool",
+  },
+  {
+    file: "threads/[id]/tools/route.ts",
+    method: "PUT",
+    path: (n) => `/api/threads/${n.thread}/tools`,
+    data: (n) => ({ serverId: n.server, tool: n.tool, enabled: true }),
+    scope: "thread",
+    needs: "mcp tool",
+  },
+  {
+    file: "threads/[id]/tool-calls/[toolCallId]/route.ts",
+    method: "POST",
+    path: (n) => `/api/threads/${n.thread}/tool-calls/${n.toolCall}`,
+    data: () => ({ decision: "deny" }),
+    scope: "thread",
+    needs: "tool call",
+  },
+  {
+    file: "tool-connections/route.ts",
+    method: "GET",
+    path: () => "/api/tool-connections",
+    scope: "collection",
+    needs: "mcp server",
+  },
+  // Everyone saves their own token (a row of their own); the owner's is never touched.
+  {
+    file: "tool-connections/[serverId]/route.ts",
+    method: "PUT",
+    path: (n) => `/api/tool-connections/${n.server}`,
+    data: () => ({ token: "matrix-token" }),
+    scope: "collection",
+    needs: "mcp server",
+  },
+  {
+    file: "tool-connections/[serverId]/route.ts",
+    method: "DELETE",
+    path: (n) => `/api/tool-connections/${n.server}`,
+    scope: "tool connection",
+    needs: "tool connection",
+    missing: "Connection not found.",
+  },
+  {
+    file: "tool-connections/[serverId]/oauth/route.ts",
+    method: "POST",
+    path: (n) => `/api/tool-connections/${n.server}/oauth`,
+    scope: "collection",
+    needs: "oauth server",
+  },
+  // A flow nobody started: every signed-in caller is sent back to /account (followed here: 200), the owner's rows untouched.
+  {
+    file: "tool-connections/oauth/callback/route.ts",
+    method: "GET",
+    path: () => `/api/tool-connections/oauth/callback?code=matrix&state=${"A".repeat(43)}`,
+    scope: "collection",
+  },
   { file: "health/route.ts", method: "GET", path: () => "/api/health", scope: "public", status: 200 },
   { file: "ready/route.ts", method: "GET", path: () => "/api/ready", scope: "public", status: 200 },
   // A session is no key to the metrics: only METRICS_TOKEN is (set on this server).
@@ -564,6 +674,78 @@ const ownedWorkspace = (userId: string, threadId: string) =>
     return id;
   });
 
+/** Names of no MCP server, tool or tool call. */
+const noTools = () => ({ server: crypto.randomUUID(), tool: "no-such-tool", toolCall: "call_none" });
+
+/** Test-made servers are named with this prefix, and deleted after their test. */
+const matrixServerPrefix = `Matrix tools ${process.pid}`;
+
+/**
+ * The MCP server, tool and tool call a call names: a per-person server for everyone (a name that
+ * resolves nowhere, or the OAuth test server for "oauth server"), an offered tool of it, an
+ * awaiting call in the owner's thread, or the owner's own token for it.
+ */
+async function toolNames(needs: Call["needs"], owner: Client, threadId: string) {
+  const names = noTools();
+  if (!needs || !["mcp server", "mcp tool", "tool call", "tool connection", "oauth server"].includes(needs))
+    return names;
+  const oauthUrl = process.env.E2E_MCP_OAUTH_URL;
+  if (needs === "oauth server" && !oauthUrl) test.skip(true, "needs E2E_MCP_OAUTH_URL from global-setup");
+  const url = needs === "oauth server" ? oauthUrl! : "https://mcp-matrix.invalid/mcp";
+  await withDb(async (c) => {
+    names.server = // A static OAuth client: the test provider (oauth2-mock-server) has no dynamic registration.
+      (
+        await c.query(
+          `insert into mcp_server (name, url, auth, oauth_client_id) values ($1, $2, 'per_person', 'threadkeeper-test') returning id`,
+          [`${matrixServerPrefix} ${slugs++}`, url],
+        )
+      ).rows[0].id as string;
+    names.tool = "matrix_echo";
+    await c.query(
+      `insert into mcp_tool (server_id, name, description, input_schema, offered, policy) values ($1, $2, 'Echoes.', '{"type":"object"}', true, 'ask')`,
+      [names.server, names.tool],
+    );
+    if (needs === "tool call") {
+      names.toolCall = `call_matrix_${slugs++}`;
+      await c.query(
+        `insert into tool_call (user_id, thread_id, stream_id, tool_call_id, server_id, tool_name, status) values ($1, $2, $3, $4, $5, $6, 'awaiting')`,
+        [owner.userId, threadId, crypto.randomUUID(), names.toolCall, names.server, names.tool],
+      );
+    }
+  });
+  if (needs === "tool connection")
+    expect(
+      (await owner.request.put(`/api/tool-connections/${names.server}`, { data: { token: "owner-token" } })).status(),
+    ).toBe(200);
+  return names;
+}
+
+/** The rows of tools a call could touch: the server's, its tools, its credentials, and the thread's switches and calls. */
+const snapshotTools = (server: string, threadId: string) =>
+  withDb(async (c) => {
+    const rows = async (query: string, value: string) =>
+      (await c.query(query, [value])).rows.map((r) => r.row as string);
+    return {
+      server: await rows(`select row_to_json(t)::text as row from mcp_server t where id = $1`, server),
+      tools: await rows(`select row_to_json(t)::text as row from mcp_tool t where server_id = $1 order by 1`, server),
+      credentials: await rows(
+        `select row_to_json(t)::text as row from mcp_credential t where server_id = $1 order by 1`,
+        server,
+      ),
+      threadTools: await rows(
+        `select row_to_json(t)::text as row from thread_tool t where thread_id = $1 order by 1`,
+        threadId,
+      ),
+      toolCalls: await rows(
+        `select row_to_json(t)::text as row from tool_call t where thread_id = $1 order by 1`,
+        threadId,
+      ),
+    };
+  });
+
+const deleteMatrixServers = () =>
+  withDb((c) => c.query(`delete from mcp_server where name like $1`, [`${matrixServerPrefix} %`]));
+
 /** Names of no share link: a link id and a token nobody has. */
 const noLink = () => ({ link: crypto.randomUUID(), token: randomToken(), shareFile: crypto.randomUUID() });
 
@@ -623,6 +805,7 @@ test.describe("the isolation matrix", () => {
           attachment: crypto.randomUUID(),
           ...noWorkspace,
           ...noLink(),
+          ...noTools(),
         });
         expect(response.status(), who).toBe(call.status);
         const body = await response.text();
@@ -680,6 +863,7 @@ test.describe("the isolation matrix", () => {
         attachment: (await upload.json()).id,
         ...(await workspaceNames(call.scope, owner, target)),
         ...(call.needs === "link" ? await ownersLink(owner, thread.id) : noLink()),
+        ...(await toolNames(call.needs, owner, thread.id)),
       };
 
       const watched = [owner.userId, other.userId, pending.userId, banned.userId, target.userId];
@@ -687,6 +871,7 @@ test.describe("the isolation matrix", () => {
         users: await snapshotUsers(watched),
         admin: await snapshotAdminState(),
         workspace: await snapshotWorkspace(names.workspace),
+        tools: await snapshotTools(names.server, names.thread),
       });
       const before = await state();
 
@@ -717,7 +902,8 @@ test.describe("the isolation matrix", () => {
         call.scope === "thread" ||
         call.scope === "attachment" ||
         call.scope === "workspace" ||
-        call.scope === "share link"
+        call.scope === "share link" ||
+        call.scope === "tool connection"
       ) {
         // Someone else's thread, file, workspace or link is missing to everyone but its owner, admins included.
         const missing =
@@ -727,6 +913,7 @@ test.describe("the isolation matrix", () => {
             attachment: "Attachment not found.",
             workspace: "Workspace not found.",
             "share link": "Link not found.",
+            "tool connection": "Connection not found.",
           }[call.scope];
         for (const response of [asUser, asAdmin!]) {
           expect(response.status()).toBe(404);
@@ -764,6 +951,7 @@ test.describe("the isolation matrix", () => {
         expect(body).not.toContain(secret);
       }
       for (const client of [owner, target]) await client.request.dispose();
+      await deleteMatrixServers();
     });
   }
 
@@ -788,6 +976,7 @@ test.describe("the isolation matrix", () => {
         attachment: thread.uploads[0].id,
         ...noWorkspace,
         ...(await ownersLink(owner, thread.id)),
+        ...noTools(),
       };
       expect(names.shareFile).not.toBe(thread.uploads[0].id);
       // Not the admin: other tests sign that shared account in beside this one.

@@ -18,14 +18,28 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
  * user message carried besides its words (images, files, every text part) is listed by
  * GET /__parts, images and files by the SHA-256 of their bytes. [no-images] answers 400 to a
  * request that holds an image, as a model without vision does.
+ *
+ * Tools, in both API shapes (Chat Completions streamed `tool_calls` deltas; Responses API
+ * `function_call` output items), only when the request offers tools:
+ *   [tool=NAME {"json":"args"}]  the first answer is a call of NAME with those arguments (JSON optional: {})
+ *   [tool-loop=NAME {...}]       every answer is a call of NAME (to hit the app's step limit)
+ * A request whose messages end with a tool result (Chat Completions role "tool"; Responses
+ * `function_call_output`) is answered `Tool result: <first 200 characters of it>` (of its `text`
+ * when the result is JSON with one, as the app's `{ outcome, text }` is). A tool the request does
+ * not offer is answered `Tool NAME is not offered.` Every request that offers tools is listed by
+ * GET /__tool-results: the user's text, the tool names offered, and the tool result it ended with
+ * (whole, as received), so tests can check what the model was told.
  */
 export type FakeOpenAI = {
   url: string;
   seen: () => string[];
   closed: () => ClosedEarly[];
   parts: () => ReceivedParts[];
+  toolExchanges: () => ToolExchange[];
   close: () => Promise<void>;
 };
+/** A request that offered tools: what it asked, which tools, and the tool result it ended with (or null). */
+export type ToolExchange = { api: "chat" | "responses"; text: string; offered: string[]; result: string | null };
 export type ReceivedParts = {
   text: string;
   texts: string[];
@@ -40,7 +54,151 @@ type ChatBody = {
   stream_options?: { include_usage?: boolean };
   messages?: { role: string; content: unknown }[];
   input?: unknown;
+  tools?: { type?: string; name?: string; function?: { name?: string } }[];
 };
+
+/** The names of the function tools a request offers (both API shapes). */
+function offeredTools(body: ChatBody): string[] {
+  return (body.tools ?? []).flatMap((t) => {
+    const name = t.function?.name ?? t.name;
+    return typeof name === "string" ? [name] : [];
+  });
+}
+
+/** The tool result the request's messages end with, as sent (null when they end otherwise). */
+function endingToolResult(body: ChatBody): string | null {
+  if (body.messages) {
+    const last = body.messages.at(-1);
+    return last?.role === "tool" ? textOf(last.content) || String(last.content ?? "") : null;
+  }
+  const last = (Array.isArray(body.input) ? body.input : []).at(-1) as { type?: string; output?: unknown } | undefined;
+  if (last?.type !== "function_call_output") return null;
+  return typeof last.output === "string" ? last.output : textOf(last.output);
+}
+
+/** What a tool result says: its `text` when it is JSON with one (the app's `{ outcome, text }`), else itself. */
+function resultText(result: string): string {
+  try {
+    const value = JSON.parse(result) as { text?: unknown };
+    if (value && typeof value.text === "string") return value.text;
+  } catch {
+    // not JSON: the result as it is
+  }
+  return result;
+}
+
+/** `[tool=NAME {json}]` or `[tool-loop=NAME {json}]` in the user's text: the tool and its arguments. */
+export function toolMarker(userText: string): { name: string; args: string; loop: boolean } | null {
+  const match = /\[tool(-loop)?=([A-Za-z0-9_-]+)/.exec(userText);
+  if (!match) return null;
+  const rest = userText.slice(match.index + match[0].length);
+  const open = rest.search(/\S/);
+  let args = "{}";
+  if (open >= 0 && rest[open] === "{") {
+    // The shortest balanced JSON object that parses, followed by "]".
+    for (let end = rest.indexOf("}", open); end >= 0; end = rest.indexOf("}", end + 1)) {
+      const candidate = rest.slice(open, end + 1);
+      try {
+        JSON.parse(candidate);
+        if (/^\s*\]/.test(rest.slice(end + 1))) {
+          args = candidate;
+          break;
+        }
+      } catch {
+        // not yet the whole object
+      }
+    }
+  }
+  return { name: match[2]!, args, loop: match[1] === "-loop" };
+}
+
+let toolCallCounter = 0;
+const newToolCallId = () => `call_${Date.now().toString(36)}_${++toolCallCounter}`;
+
+async function streamChatToolCall(
+  res: ServerResponse,
+  name: string,
+  args: string,
+  usage: ReturnType<typeof fakeUsage> | null,
+) {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  const id = `chatcmpl-${Date.now()}`;
+  const chunk = (delta: unknown, finish: string | null = null) =>
+    sse(res, {
+      id,
+      object: "chat.completion.chunk",
+      created: 0,
+      model: "fake",
+      choices: [{ index: 0, delta, ...(finish && { finish_reason: finish }) }],
+    });
+  chunk({
+    role: "assistant",
+    tool_calls: [{ index: 0, id: newToolCallId(), type: "function", function: { name, arguments: "" } }],
+  });
+  chunk({ tool_calls: [{ index: 0, function: { arguments: args } }] });
+  chunk({}, "tool_calls");
+  if (usage) {
+    sse(res, {
+      id,
+      object: "chat.completion.chunk",
+      created: 0,
+      model: "fake",
+      choices: [],
+      usage: {
+        prompt_tokens: usage.input,
+        completion_tokens: usage.output,
+        total_tokens: usage.input + usage.output,
+      },
+    });
+  }
+  sse(res, "[DONE]");
+  res.end();
+}
+
+async function streamResponsesToolCall(
+  res: ServerResponse,
+  name: string,
+  args: string,
+  usage: ReturnType<typeof fakeUsage>,
+) {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  const response = {
+    id: `resp_${Date.now()}`,
+    object: "response",
+    created_at: 0,
+    model: "fake",
+    status: "in_progress",
+    output: [],
+  };
+  const itemId = `fc_${Date.now().toString(36)}_${toolCallCounter + 1}`;
+  const callId = newToolCallId();
+  sse(res, { type: "response.created", response });
+  sse(res, {
+    type: "response.output_item.added",
+    output_index: 0,
+    item: { type: "function_call", id: itemId, call_id: callId, name, arguments: "", status: "in_progress" },
+  });
+  sse(res, { type: "response.function_call_arguments.delta", item_id: itemId, output_index: 0, delta: args });
+  sse(res, { type: "response.function_call_arguments.done", item_id: itemId, output_index: 0, arguments: args });
+  const item = { type: "function_call", id: itemId, call_id: callId, name, arguments: args, status: "completed" };
+  sse(res, { type: "response.output_item.done", output_index: 0, item });
+  sse(res, {
+    type: "response.completed",
+    response: {
+      ...response,
+      status: "completed",
+      output: [item],
+      usage: {
+        input_tokens: usage.input,
+        output_tokens: usage.output,
+        total_tokens: usage.input + usage.output,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens_details: { reasoning_tokens: 0 },
+      },
+    },
+  });
+  res.end();
+}
 
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
@@ -312,6 +470,7 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
   const seen: string[] = [];
   const closed: ClosedEarly[] = [];
   const received: ReceivedParts[] = [];
+  const exchanges: ToolExchange[] = [];
   const baseDelay = options.tokenDelayMs ?? 5;
   // [hold=N] replies by their text: released ones, and the release of those still waiting.
   const released = new Set<string>();
@@ -331,6 +490,10 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
       if (req.method === "GET" && url === "/__parts") {
         res.writeHead(200, { "content-type": "application/json" });
         return void res.end(JSON.stringify({ parts: received }));
+      }
+      if (req.method === "GET" && url === "/__tool-results") {
+        res.writeHead(200, { "content-type": "application/json" });
+        return void res.end(JSON.stringify({ exchanges }));
       }
       if (req.method === "GET" && url === "/__closed") {
         res.writeHead(200, { "content-type": "application/json" });
@@ -371,7 +534,24 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
         }
       }
       const title = isTitleRequest(body);
-      const tokens = title ? [fakeTitle(userText)] : fakeReplyTokens(userText);
+      const offered = title ? [] : offeredTools(body);
+      const toolResult = offered.length ? endingToolResult(body) : null;
+      if (offered.length)
+        exchanges.push({ api: isChat ? "chat" : "responses", text: userText, offered, result: toolResult });
+      const marker = offered.length ? toolMarker(userText) : null;
+      if (marker && body.stream && (toolResult === null || marker.loop) && offered.includes(marker.name)) {
+        const usage = fakeUsage(userText, ["call"], false);
+        return isChat
+          ? streamChatToolCall(res, marker.name, marker.args, body.stream_options?.include_usage ? usage : null)
+          : streamResponsesToolCall(res, marker.name, marker.args, usage);
+      }
+      const tokens = title
+        ? [fakeTitle(userText)]
+        : toolResult !== null
+          ? ["Tool ", "result: ", resultText(toolResult).slice(0, 200)]
+          : marker && !offered.includes(marker.name)
+            ? [`Tool ${marker.name} is not offered.`]
+            : fakeReplyTokens(userText);
       const delayMarker = /\[delay=(\d+)\]/.exec(userText);
       const delay = delayMarker ? Number(delayMarker[1]) : userText.includes("[slow]") ? 100 : baseDelay;
       const cut = userText.includes("[cut]");
@@ -439,6 +619,7 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
     seen: () => [...seen],
     closed: () => [...closed],
     parts: () => [...received],
+    toolExchanges: () => [...exchanges],
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

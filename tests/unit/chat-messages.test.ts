@@ -1,6 +1,6 @@
 import { fromThreadMessageLike } from "@assistant-ui/react";
 import { describe, expect, it } from "vitest";
-import { fromUIMessage, threadIdFromPath, threadPath, toUIMessage } from "@/lib/shared/chat-messages";
+import { fromUIMessage, storedToolCall, threadIdFromPath, threadPath, toUIMessage } from "@/lib/shared/chat-messages";
 import { spacePath } from "@/lib/shared/workspaces";
 import { replyStatus } from "@/lib/chat/messages";
 
@@ -108,5 +108,151 @@ describe("thread addresses in their space", () => {
       null,
     ])
       expect(threadIdFromPath(path)).toBeNull();
+  });
+});
+
+describe("tool calls across the bridge", () => {
+  // A reply as the server stores it: the model called two tools (one of them denied), then answered.
+  const stored = {
+    id: "a1",
+    role: "assistant" as const,
+    parts: [
+      { type: "step-start" as const },
+      {
+        type: "dynamic-tool" as const,
+        toolName: "echo",
+        toolCallId: "call_1",
+        title: "Test tools · Echo",
+        state: "output-available" as const,
+        input: { text: "hi" },
+        output: { outcome: "allowed", text: "hi" },
+      },
+      {
+        type: "tool-slow",
+        toolCallId: "call_2",
+        state: "output-available",
+        input: { ms: 10 },
+        output: { outcome: "denied", text: "The person declined to run this tool." },
+      },
+      {
+        type: "dynamic-tool" as const,
+        toolName: "fail",
+        toolCallId: "call_3",
+        state: "output-error" as const,
+        input: {},
+        errorText: "boom",
+      },
+      // Cut short before its answer (the reply was stopped).
+      {
+        type: "dynamic-tool" as const,
+        toolName: "add",
+        toolCallId: "call_4",
+        state: "input-available" as const,
+        input: { a: 1, b: 2 },
+      },
+      { type: "step-start" as const },
+      { type: "text" as const, text: "Tool result: hi", state: "done" as const },
+    ],
+  } as Parameters<typeof fromUIMessage>[0];
+
+  it("a stored reply's tool parts become assistant-ui tool calls, in order, with their arguments and results", () => {
+    const like = fromUIMessage(stored);
+    expect(like.content).toEqual([
+      {
+        type: "tool-call",
+        toolCallId: "call_1",
+        toolName: "echo",
+        args: { text: "hi" },
+        argsText: '{"text":"hi"}',
+        result: { outcome: "allowed", text: "hi" },
+        isError: false,
+        artifact: { title: "Test tools · Echo" },
+      },
+      {
+        type: "tool-call",
+        toolCallId: "call_2",
+        toolName: "slow",
+        args: { ms: 10 },
+        argsText: '{"ms":10}',
+        result: { outcome: "denied", text: "The person declined to run this tool." },
+        isError: true,
+      },
+      {
+        type: "tool-call",
+        toolCallId: "call_3",
+        toolName: "fail",
+        args: {},
+        argsText: "{}",
+        result: { outcome: "failed", text: "boom" },
+        isError: true,
+      },
+      { type: "tool-call", toolCallId: "call_4", toolName: "add", args: { a: 1, b: 2 }, argsText: '{"a":1,"b":2}' },
+      { type: "text", text: "Tool result: hi" },
+    ]);
+    // assistant-ui takes them as they are.
+    const message = fromThreadMessageLike(like, "a1", { type: "complete", reason: "unknown" });
+    expect(message.content.map((p) => p.type)).toEqual(["tool-call", "tool-call", "tool-call", "tool-call", "text"]);
+  });
+
+  it("never sends tool calls back: the server alone writes them", () => {
+    const message = fromThreadMessageLike(fromUIMessage(stored), "a1", { type: "complete", reason: "unknown" });
+    expect(toUIMessage(message).parts).toEqual([{ type: "text", text: "Tool result: hi", state: "done" }]);
+  });
+
+  it("a user message's tool-looking parts are not tool calls", () => {
+    const like = fromUIMessage({ ...stored, role: "user" });
+    expect(like.content).toEqual([{ type: "text", text: "Tool result: hi" }]);
+  });
+
+  it("storedToolCall reads both part shapes and nothing else", () => {
+    expect(storedToolCall({ type: "text", text: "x" })).toBeNull();
+    expect(storedToolCall({ type: "dynamic-tool", toolCallId: 5 })).toBeNull();
+    expect(storedToolCall({ type: "tool-echo", toolCallId: "c", state: "output-denied" })).toMatchObject({
+      toolName: "echo",
+      result: { outcome: "denied" },
+    });
+  });
+});
+
+describe("a thread with tool calls as Markdown", () => {
+  it("names each tool call and its outcome where it happened, without its arguments or result", async () => {
+    const { threadToMarkdown } = await import("@/lib/chat/export");
+    const markdown = threadToMarkdown({
+      title: "Tools",
+      messages: [
+        {
+          id: "u1",
+          parentId: null,
+          role: "user",
+          content: { role: "user", parts: [{ type: "text", text: "Echo hi" }] },
+        },
+        {
+          id: "a1",
+          parentId: "u1",
+          role: "assistant",
+          content: {
+            role: "assistant",
+            parts: [
+              { type: "text", text: "Let me check." },
+              {
+                type: "dynamic-tool",
+                toolName: "echo",
+                toolCallId: "call_1",
+                title: "Test tools · [Echo]",
+                state: "output-available",
+                input: { text: "secret argument" },
+                output: { outcome: "allowed", text: "secret result" },
+              },
+              { type: "tool-slow", toolCallId: "call_2", state: "input-available", input: { ms: 1 } },
+              { type: "text", text: "Tool result: hi" },
+            ],
+          },
+        },
+      ],
+    } as unknown as Parameters<typeof threadToMarkdown>[0]);
+    expect(markdown).toContain(
+      "## Assistant\n\nLet me check.\n\nTool Test tools · \\[Echo\\]: allowed\n\nTool slow: stopped\n\nTool result: hi",
+    );
+    expect(markdown).not.toContain("secret");
   });
 });

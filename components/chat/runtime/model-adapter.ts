@@ -18,10 +18,27 @@ import { readAll } from "@/lib/shared/streams";
  */
 async function* replyUpdates(body: ReadableStream<Uint8Array>): AsyncGenerator<ChatModelRunResult> {
   const custom: ReplyCustomMetadata = {};
+  // A tool call's approval state comes as transient data: not part of the stored reply, but the
+  // reply on screen needs it, so it goes to the accumulator as data (metadata.unstable_data).
+  let toAccumulator: TransformStreamDefaultController<AssistantStreamChunk> | undefined;
   const replies = body
-    .pipeThrough(new UIMessageStreamDecoder())
+    .pipeThrough(
+      new UIMessageStreamDecoder({
+        onData: ({ name, data, transient }) => {
+          if (!transient) return;
+          try {
+            toAccumulator?.enqueue({ type: "data", path: [], data: [{ name, data }] } as AssistantStreamChunk);
+          } catch {
+            // The reader has gone (the run was replaced): nothing is shown any more.
+          }
+        },
+      }),
+    )
     .pipeThrough(
       new TransformStream<AssistantStreamChunk, AssistantStreamChunk>({
+        start(controller) {
+          toAccumulator = controller;
+        },
         transform(chunk, controller) {
           if (chunk.type === "message-finish") custom.finishReason = chunk.finishReason;
           controller.enqueue(chunk);
@@ -30,7 +47,13 @@ async function* replyUpdates(body: ReadableStream<Uint8Array>): AsyncGenerator<C
     )
     .pipeThrough(new AssistantMessageAccumulator());
   for await (const reply of readAll<AssistantMessage>(replies)) {
-    yield { content: reply.parts, status: reply.status, metadata: { custom: { ...custom } } } as ChatModelRunResult;
+    yield {
+      content: reply.parts,
+      // The server runs every tool call itself; a reply that ends on one (the step limit) leaves the
+      // browser nothing to do, and "requires-action" would make the runtime call the model again.
+      status: reply.status.type === "requires-action" ? { type: "complete", reason: "unknown" } : reply.status,
+      metadata: { unstable_data: reply.metadata.unstable_data, custom: { ...custom } },
+    } as ChatModelRunResult;
   }
 }
 

@@ -1,0 +1,512 @@
+"use client";
+
+import { useId, useState, type FormEvent } from "react";
+import { call } from "@/lib/client/api-client";
+import { useHydrated } from "@/lib/client/use-hydrated";
+import {
+  toolLimits,
+  toolPolicies,
+  type ServerAuthMode,
+  type ServerInput,
+  type ServerPatch,
+  type ServerView,
+  type ToolPolicy,
+} from "@/lib/shared/tools";
+
+const authLabels: Record<ServerAuthMode, string> = {
+  none: "None",
+  shared: "Shared token",
+  per_person: "Per person",
+};
+
+const policyLabels: Record<ToolPolicy, string> = { ask: "Ask", allow: "Allow", never: "Never" };
+
+const button =
+  "rounded-md border border-zinc-300 px-2 py-0.5 text-sm hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800";
+const field =
+  "w-full rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900";
+
+const serverPath = (id: string) => `/api/admin/mcp-servers/${encodeURIComponent(id)}`;
+const json = (value: unknown) => JSON.stringify(value);
+
+/** The admin's calls for this section (lib/client/api-client.ts's `call`: the server's own error message on failure). */
+const mcpAdmin = {
+  create: (input: ServerInput) =>
+    call<{ server: ServerView }>("/api/admin/mcp-servers", { method: "POST", body: json(input) }),
+  update: (id: string, patch: ServerPatch) =>
+    call<{ server: ServerView }>(serverPath(id), { method: "PATCH", body: json(patch) }),
+  refresh: (id: string) => call<{ server: ServerView }>(`${serverPath(id)}/refresh`, { method: "POST" }),
+  remove: (id: string) => call<void>(serverPath(id), { method: "DELETE" }),
+};
+
+export const statusText = (server: Pick<ServerView, "status" | "statusMessage">) =>
+  server.status === "ok"
+    ? "OK"
+    : server.status === "failing"
+      ? `Failing: ${server.statusMessage || "no reason given"}`
+      : "Not checked";
+
+type Message = { ok: boolean; text: string } | null;
+
+/**
+ * /admin's "Tools": MCP servers the model may use (Streamable HTTP only: nothing here starts a
+ * program on this server), who may use each, and which of a server's tools are offered with what
+ * policy. Secrets go one way: a token or client secret is sent once and only "set" comes back.
+ */
+export function AdminMcpServers({
+  servers: initial,
+  workspaces,
+}: {
+  servers: ServerView[];
+  workspaces: { id: string; name: string }[];
+}) {
+  const [servers, setServers] = useState(initial);
+  const replace = (server: ServerView) =>
+    setServers((all) =>
+      all.some((s) => s.id === server.id) ? all.map((s) => (s.id === server.id ? server : s)) : [...all, server],
+    );
+  return (
+    <section
+      aria-labelledby="admin-tools"
+      className="space-y-4 rounded-lg border border-zinc-200 p-4 dark:border-zinc-800"
+    >
+      <h2 id="admin-tools" className="font-semibold">
+        Tools
+      </h2>
+      <p className="text-sm text-zinc-600 dark:text-zinc-400">
+        MCP servers over Streamable HTTP. Addresses must be <code>https:</code> on public addresses, or listed in{" "}
+        <code>MCP_ALLOWED_HOSTS</code>. A new tool is not offered until you offer it; each call asks the person first
+        unless its policy says otherwise.
+      </p>
+      {servers.length === 0 ? (
+        <p className="text-sm text-zinc-500">No MCP servers connected.</p>
+      ) : (
+        servers.map((server) => (
+          <ServerCard
+            key={server.id}
+            server={server}
+            workspaces={workspaces}
+            onChange={replace}
+            onDelete={() => setServers((all) => all.filter((s) => s.id !== server.id))}
+          />
+        ))
+      )}
+      <ConnectForm workspaces={workspaces} onConnected={replace} />
+    </section>
+  );
+}
+
+function ConnectForm({
+  workspaces,
+  onConnected,
+}: {
+  workspaces: { id: string; name: string }[];
+  onConnected: (server: ServerView) => void;
+}) {
+  const hydrated = useHydrated();
+  const id = useId();
+  const [auth, setAuth] = useState<ServerAuthMode>("none");
+  const [audience, setAudience] = useState<"everyone" | "workspaces">("everyone");
+  const [pending, setPending] = useState(false);
+  const [message, setMessage] = useState<Message>(null);
+
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const data = new FormData(form);
+    const text = (name: string) => String(data.get(name) ?? "").trim();
+    const optional = (name: string) => text(name) || undefined;
+    const input: ServerInput = {
+      name: text("name"),
+      url: text("url"),
+      description: text("description"),
+      auth,
+      audience,
+      ...(auth === "shared" && {
+        sharedToken: text("sharedToken"),
+        identityHeader: optional("identityHeader") ?? null,
+      }),
+      ...(auth === "per_person" && {
+        oauthClientId: optional("oauthClientId") ?? null,
+        oauthClientSecret: optional("oauthClientSecret") ?? null,
+      }),
+      ...(audience === "workspaces" && { workspaceIds: data.getAll("workspaceIds").map(String) }),
+    };
+    setPending(true);
+    setMessage(null);
+    try {
+      const { server } = await mcpAdmin.create(input);
+      onConnected(server);
+      form.reset();
+      setAuth("none");
+      setAudience("everyone");
+      setMessage({
+        ok: server.status !== "failing",
+        text:
+          server.status === "failing"
+            ? `${server.name} is saved, but listing its tools failed: ${server.statusMessage ?? "no reason given"}`
+            : `${server.name} is connected with ${server.tools.length === 1 ? "1 tool" : `${server.tools.length} tools`}. Offer the ones people may use.`,
+      });
+    } catch (thrown) {
+      setMessage({ ok: false, text: thrown instanceof Error ? thrown.message : "That did not work." });
+    } finally {
+      setPending(false);
+    }
+  };
+
+  const label = "flex flex-col gap-1 text-sm";
+  return (
+    <form
+      aria-labelledby={`${id}-heading`}
+      method="post"
+      onSubmit={(e) => void submit(e)}
+      className="space-y-3 border-t border-zinc-200 pt-3 dark:border-zinc-800"
+    >
+      <h3 id={`${id}-heading`} className="text-sm font-semibold">
+        Connect an MCP server
+      </h3>
+      <div className="grid gap-3 sm:grid-cols-2">
+        <label className={label}>
+          <span>Name</span>
+          <input name="name" required maxLength={toolLimits.serverNameMaxChars} autoComplete="off" className={field} />
+        </label>
+        <label className={label}>
+          <span>URL</span>
+          <input
+            name="url"
+            type="url"
+            required
+            maxLength={toolLimits.serverUrlMaxChars}
+            placeholder="https://mcp.example.com/mcp"
+            autoComplete="off"
+            spellCheck={false}
+            className={field}
+          />
+        </label>
+      </div>
+      <label className={label}>
+        <span>Description</span>
+        <textarea name="description" rows={2} maxLength={toolLimits.serverDescriptionMaxChars} className={field} />
+      </label>
+      <div className={label}>
+        <label htmlFor={`${id}-auth`}>Authentication</label>
+        <select
+          id={`${id}-auth`}
+          name="auth"
+          value={auth}
+          onChange={(e) => setAuth(e.target.value as ServerAuthMode)}
+          className={`${field} sm:w-60`}
+        >
+          {(Object.keys(authLabels) as ServerAuthMode[]).map((mode) => (
+            <option key={mode} value={mode}>
+              {authLabels[mode]}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="grid gap-3 sm:grid-cols-2">
+        <label className={label}>
+          <span>Shared token</span>
+          <input
+            name="sharedToken"
+            type="password"
+            required={auth === "shared"}
+            maxLength={toolLimits.tokenMaxChars}
+            autoComplete="off"
+            className={field}
+          />
+        </label>
+        <label className={label}>
+          <span>Identity header</span>
+          <input
+            name="identityHeader"
+            maxLength={64}
+            pattern="[A-Za-z0-9\-]{1,64}"
+            placeholder="X-Person-Id"
+            autoComplete="off"
+            spellCheck={false}
+            className={field}
+          />
+        </label>
+        <label className={label}>
+          <span>OAuth client ID</span>
+          <input
+            name="oauthClientId"
+            maxLength={toolLimits.oauthClientIdMaxChars}
+            autoComplete="off"
+            spellCheck={false}
+            className={field}
+          />
+        </label>
+        <label className={label}>
+          <span>OAuth client secret</span>
+          <input
+            name="oauthClientSecret"
+            type="password"
+            maxLength={toolLimits.oauthClientSecretMaxChars}
+            autoComplete="off"
+            className={field}
+          />
+        </label>
+      </div>
+      <p className="text-xs text-zinc-500">
+        Shared token: every call sends it, and the identity header (if named) carries the person&apos;s id. Per person:
+        each person signs in to the server (OAuth; leave the client empty to register one) or pastes their own token on
+        their account page.
+      </p>
+      <fieldset className="space-y-1 text-sm">
+        <legend>Audience</legend>
+        <label className="mr-4 inline-flex items-center gap-1">
+          <input
+            type="radio"
+            name="audience"
+            value="everyone"
+            checked={audience === "everyone"}
+            onChange={() => setAudience("everyone")}
+          />
+          Everyone
+        </label>
+        <label className="inline-flex items-center gap-1">
+          <input
+            type="radio"
+            name="audience"
+            value="workspaces"
+            checked={audience === "workspaces"}
+            onChange={() => setAudience("workspaces")}
+          />
+          Listed workspaces
+        </label>
+        {audience === "workspaces" &&
+          (workspaces.length === 0 ? (
+            <p className="text-zinc-500">No workspaces yet.</p>
+          ) : (
+            <ul className="flex flex-wrap gap-x-4 gap-y-1 pt-1">
+              {workspaces.map((w) => (
+                <li key={w.id}>
+                  <label className="inline-flex items-center gap-1">
+                    <input type="checkbox" name="workspaceIds" value={w.id} />
+                    {w.name}
+                  </label>
+                </li>
+              ))}
+            </ul>
+          ))}
+      </fieldset>
+      <button type="submit" className={button} disabled={!hydrated || pending}>
+        Connect server
+      </button>
+      {message && (
+        <p
+          role={message.ok ? "status" : "alert"}
+          className={message.ok ? "text-sm text-zinc-600 dark:text-zinc-400" : "text-sm text-red-700 dark:text-red-400"}
+        >
+          {message.text}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** One connected server: where it is, how it authenticates, its status, and its tools. */
+function ServerCard({
+  server,
+  workspaces,
+  onChange,
+  onDelete,
+}: {
+  server: ServerView;
+  workspaces: { id: string; name: string }[];
+  onChange: (server: ServerView) => void;
+  onDelete: () => void;
+}) {
+  const hydrated = useHydrated();
+  const id = useId();
+  const [pending, setPending] = useState(false);
+  const [message, setMessage] = useState<Message>(null);
+
+  const run = async (action: () => Promise<string | null>) => {
+    setPending(true);
+    setMessage(null);
+    try {
+      const done = await action();
+      if (done) setMessage({ ok: true, text: done });
+    } catch (thrown) {
+      setMessage({ ok: false, text: thrown instanceof Error ? thrown.message : "That did not work." });
+    } finally {
+      setPending(false);
+    }
+  };
+
+  /** Shown at once (a checkbox or select follows the click), then as the server stored it; put back if refused. */
+  const patch = (change: ServerPatch, done: string | null = null) => {
+    const before = server;
+    const shown = { ...server, ...(change.enabled !== undefined && { enabled: change.enabled }) };
+    if (change.tools)
+      shown.tools = server.tools.map((tool) => {
+        const changed = change.tools!.find((t) => t.name === tool.name);
+        return changed ? { ...tool, ...changed } : tool;
+      });
+    onChange(shown);
+    void run(async () => {
+      try {
+        onChange((await mcpAdmin.update(server.id, change)).server);
+      } catch (thrown) {
+        onChange(before);
+        throw thrown;
+      }
+      return done;
+    });
+  };
+
+  const refresh = () =>
+    void run(async () => {
+      const { server: refreshed } = await mcpAdmin.refresh(server.id);
+      onChange(refreshed);
+      return refreshed.status === "failing"
+        ? null
+        : `Tools refreshed: ${refreshed.tools.length === 1 ? "1 tool" : `${refreshed.tools.length} tools`}.`;
+    });
+
+  const remove = () => {
+    if (
+      !window.confirm(
+        `Delete ${server.name}? Its tools stop at once for everyone, and every person's connection to it is removed.`,
+      )
+    )
+      return;
+    void run(async () => {
+      await mcpAdmin.remove(server.id);
+      onDelete();
+      return null;
+    });
+  };
+
+  const audienceText =
+    server.audience === "everyone"
+      ? "Everyone"
+      : `Listed workspaces: ${
+          server.workspaceIds.map((w) => workspaces.find((x) => x.id === w)?.name ?? w).join(", ") || "none"
+        }`;
+
+  return (
+    <section
+      aria-labelledby={`${id}-name`}
+      className="space-y-2 rounded-md border border-zinc-200 p-3 dark:border-zinc-800"
+    >
+      <h3 id={`${id}-name`} className="font-medium break-all">
+        {server.name}
+      </h3>
+      {server.description && <p className="text-sm break-words">{server.description}</p>}
+      <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5 text-sm">
+        <dt className="text-zinc-500">Status</dt>
+        <dd className={server.status === "failing" ? "break-words text-red-700 dark:text-red-400" : undefined}>
+          {statusText(server)}
+        </dd>
+        <dt className="text-zinc-500">URL</dt>
+        <dd className="break-all">{server.url}</dd>
+        <dt className="text-zinc-500">Authentication</dt>
+        <dd>
+          {authLabels[server.auth]}
+          {server.auth === "shared" && (server.hasSharedToken ? " (token set)" : " (no token)")}
+          {server.auth === "shared" && server.identityHeader && `, person in ${server.identityHeader}`}
+          {server.auth === "per_person" &&
+            (server.oauthClientId
+              ? `, OAuth client ${server.oauthClientId}${server.hasOAuthClientSecret ? " (secret set)" : ""}`
+              : ", OAuth client registered per server")}
+        </dd>
+        <dt className="text-zinc-500">Audience</dt>
+        <dd className="break-words">{audienceText}</dd>
+        {server.checkedAt && (
+          <>
+            <dt className="text-zinc-500">Checked</dt>
+            <dd className="tabular-nums">{`${server.checkedAt.slice(0, 10)} ${server.checkedAt.slice(11, 16)} UTC`}</dd>
+          </>
+        )}
+      </dl>
+      <div className="flex flex-wrap items-center gap-2">
+        <label className="inline-flex items-center gap-1 text-sm">
+          <input
+            type="checkbox"
+            checked={server.enabled}
+            disabled={!hydrated || pending}
+            onChange={(e) => patch({ enabled: e.target.checked })}
+          />
+          Enabled
+        </label>
+        <button type="button" className={button} disabled={!hydrated || pending} onClick={refresh}>
+          Refresh tools
+        </button>
+        <button
+          type="button"
+          className={`${button} text-red-700 dark:text-red-400`}
+          disabled={!hydrated || pending}
+          onClick={remove}
+        >
+          Delete server
+        </button>
+      </div>
+      {server.tools.length === 0 ? (
+        <p className="text-sm text-zinc-500">No tools listed. Refresh tools once the server answers.</p>
+      ) : (
+        <div className="overflow-x-auto">
+          <table className="w-full min-w-[32rem] text-sm">
+            <caption className="sr-only">{`Tools of ${server.name}`}</caption>
+            <thead className="text-left text-zinc-500">
+              <tr>
+                <th className="font-normal">Tool</th>
+                <th className="font-normal">Description</th>
+                <th className="font-normal">Offered</th>
+                <th className="font-normal">Policy</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-zinc-200 dark:divide-zinc-800">
+              {server.tools.map((tool) => (
+                <tr key={tool.name}>
+                  <th scope="row" className="pr-2 text-left font-normal break-all">
+                    {tool.title ?? tool.name}
+                    {tool.title && <span className="block text-xs text-zinc-500">{tool.name}</span>}
+                  </th>
+                  <td className="max-w-xs pr-2 break-words text-zinc-600 dark:text-zinc-400">{tool.description}</td>
+                  <td>
+                    <label className="inline-flex items-center gap-1">
+                      <input
+                        type="checkbox"
+                        checked={tool.offered}
+                        disabled={!hydrated || pending}
+                        onChange={(e) => patch({ tools: [{ name: tool.name, offered: e.target.checked }] })}
+                      />
+                      <span className="sr-only">Offered</span>
+                    </label>
+                  </td>
+                  <td>
+                    <select
+                      aria-label="Policy"
+                      value={tool.policy}
+                      disabled={!hydrated || pending}
+                      onChange={(e) => patch({ tools: [{ name: tool.name, policy: e.target.value as ToolPolicy }] })}
+                      className="rounded-md border border-zinc-300 bg-white px-1 py-0.5 dark:border-zinc-700 dark:bg-zinc-900"
+                    >
+                      {toolPolicies.map((p) => (
+                        <option key={p} value={p}>
+                          {policyLabels[p]}
+                        </option>
+                      ))}
+                    </select>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {message && (
+        <p
+          role={message.ok ? "status" : "alert"}
+          className={message.ok ? "text-sm text-zinc-600 dark:text-zinc-400" : "text-sm text-red-700 dark:text-red-400"}
+        >
+          {message.text}
+        </p>
+      )}
+    </section>
+  );
+}
