@@ -11,6 +11,7 @@ import { limits } from "@/lib/http/limits";
 import { workspaceCreationPolicy } from "@/lib/workspaces/creation-policy";
 import { workspaces } from "@/lib/workspaces/workspaces";
 import { workspaceSlugPattern, type WorkspaceJson } from "@/lib/shared/workspaces";
+import { toolCatalog } from "@/lib/tools/catalog";
 
 /**
  * The workspace an address names (`/w/:slug…`) with the person's role in it, or the 404 page:
@@ -56,9 +57,10 @@ export async function readChatShellState(space: { slug: string } | null = null):
   if (isPendingApproval(session)) return { screen: "pending-approval" };
   const workspace = space ? await workspaceForSlug(session.user.id, space.slug) : null;
   await enterSpace(session, workspace?.id ?? null);
-  const [listed, canCreate] = await Promise.all([
+  const [listed, canCreate, tools] = await Promise.all([
     workspaces.listForUser(session.user.id),
     workspaceCreationPolicy.mayCreate(session.user),
+    toolCatalog.hasToolsForUser(session.user.id),
   ]);
   const model = getModel();
   return {
@@ -66,6 +68,7 @@ export async function readChatShellState(space: { slug: string } | null = null):
     user: { id: session.user.id, name: session.user.name, isAdmin: isAdmin(session) },
     model: { label: model.label, isDemo: model.mode === "demo", offered: model.offered },
     attachmentLimits: { maxBytes: limits.maxAttachmentBytes, maxCount: limits.maxAttachmentsPerMessage },
+    tools,
     space: { workspace, workspaces: listed, canCreate },
   };
 }

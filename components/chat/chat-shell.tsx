@@ -49,7 +49,13 @@ export function ChatShell({ state, children }: { state: ChatShellState; children
       );
     case "chat":
       return (
-        <ChatApp user={state.user} model={state.model} attachmentLimits={state.attachmentLimits} space={state.space}>
+        <ChatApp
+          user={state.user}
+          model={state.model}
+          attachmentLimits={state.attachmentLimits}
+          tools={state.tools}
+          space={state.space}
+        >
           {children}
         </ChatApp>
       );

@@ -15,7 +15,7 @@ import {
 } from "@assistant-ui/react";
 import dynamic from "next/dynamic";
 import type { TextMessagePartProps, ToolCallMessagePartProps } from "@assistant-ui/react";
-import { useEffect, useId, useRef, useState } from "react";
+import { useContext, useEffect, useId, useRef, useState } from "react";
 import {
   AttachButton,
   ComposerAttachmentChips,
@@ -24,6 +24,7 @@ import {
 } from "@/components/chat/attachments";
 import { useOwnThread } from "@/components/chat/runtime/thread-owner";
 import { useHydrated } from "@/lib/client/use-hydrated";
+import { ToolsAvailableContext } from "@/components/chat/tools-available";
 import { Icon } from "./icon";
 
 // The markdown stack (react-markdown, remark-gfm, micromark) is only needed once an assistant
@@ -124,12 +125,13 @@ function Message() {
 function Composer() {
   const hydrated = useHydrated();
   const running = useAuiState((s) => s.thread.isRunning);
+  const toolsAvailable = useContext(ToolsAvailableContext);
   return (
     <ComposerPrimitive.Root className="rounded-2xl border border-zinc-300 bg-white p-2 shadow-sm focus-within:border-zinc-500 dark:border-zinc-700 dark:bg-zinc-900 dark:focus-within:border-zinc-500">
       <ComposerAttachmentChips />
       <div className="flex items-end gap-2">
         <AttachButton className={`${actionButton} mb-1`} disabled={!hydrated} />
-        <ToolsButton disabled={!hydrated} />
+        {toolsAvailable && <ToolsButton disabled={!hydrated} />}
         {/* submitMode="enter": Enter sends, Shift+Enter inserts a newline; a pasted image is attached. */}
         <ComposerPrimitive.Input
           aria-label="Message"

@@ -829,6 +829,18 @@ export function createToolCatalog(
   }
 
   /** The usable per-person servers, and whether the caller connected their own account to each. */
+  /** Whether the person may use any tool at all: without one, the chat offers no Tools menu. */
+  async function hasToolsForUser(userId: string): Promise<boolean> {
+    const rows = await queryRows<{ any: boolean }>(
+      db,
+      sql`
+        select exists (
+          select 1 from ${mcpServer} s join ${mcpTool} tl on tl.server_id = s.id and ${usableTool}
+          where ${usableServer(userId)}) as any`,
+    );
+    return rows[0]?.any === true;
+  }
+
   async function connectionsForUser(userId: string): Promise<ToolConnectionsJson["servers"]> {
     const rows = await queryRows<{ id: string; name: string; description: string; kind: "token" | "oauth" | null }>(
       db,
@@ -1079,6 +1091,7 @@ export function createToolCatalog(
     toolsForThread,
     setThreadTool,
     toolsForTurn,
+    hasToolsForUser,
     connectionsForUser,
     saveTokenForUser,
     deleteConnectionForUser,

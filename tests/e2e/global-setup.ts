@@ -43,9 +43,9 @@ export default async function globalSetup() {
     METRICS_TOKEN: "e2e-metrics-token",
     // Instances stopped by tests stop fast even with a reply still running.
     SHUTDOWN_GRACE_MS: "2000",
-    // The test MCP servers listen on 127.0.0.1, their OAuth provider names itself `localhost`;
-    // tests of the address guard itself run on an instance of their own with MCP_ALLOWED_HOSTS="".
-    MCP_ALLOWED_HOSTS: "127.0.0.1,localhost",
+    // The test MCP servers and their OAuth provider listen on 127.0.0.1; tests of the address
+    // guard itself run on an instance of their own with MCP_ALLOWED_HOSTS="".
+    MCP_ALLOWED_HOSTS: "127.0.0.1",
   };
   process.env.E2E_DATABASE_URL = postgres.url;
   // Tests that start another instance of the app (same database, model and secret) use this.

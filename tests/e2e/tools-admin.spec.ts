@@ -15,8 +15,7 @@ import { uniqueEmail } from "../support/unique-email";
 type App = Awaited<ReturnType<typeof startInstance>>;
 
 async function freshInstance(label: string): Promise<App> {
-  // localhost: the OAuth provider (oauth2-mock-server) names itself so.
-  return startInstance(label, { MCP_ALLOWED_HOSTS: "127.0.0.1,localhost" }, { freshDatabase: true });
+  return startInstance(label, { MCP_ALLOWED_HOSTS: "127.0.0.1" }, { freshDatabase: true });
 }
 
 /** A browser page signed in as the instance's first account (its admin). */
@@ -38,6 +37,9 @@ test("an admin connects an MCP server, refreshes its tools and offers one with p
   const app = await freshInstance("tools-admin");
   const { context, page } = await adminPage(browser, app);
   try {
+    // With no tool anyone may use, the composer has no Tools menu.
+    await expect(page.getByRole("textbox", { name: "Message" })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Tools", exact: true })).toHaveCount(0);
     await page.goto("/admin");
     const tools = page.getByRole("region", { name: "Tools" });
     await expect(tools.getByText("No MCP servers connected.")).toBeVisible();
@@ -82,6 +84,11 @@ test("an admin connects an MCP server, refreshes its tools and offers one with p
     await echo.getByRole("combobox", { name: "Policy" }).selectOption({ label: "Allow" });
     await expect(echo.getByRole("combobox", { name: "Policy" })).toHaveValue("allow");
     await expect(echo.getByRole("combobox", { name: "Policy" })).toBeEnabled();
+
+    // Offered now: the chat has the Tools menu.
+    await page.goto("/");
+    await expect(page.getByRole("button", { name: "Tools", exact: true })).toBeVisible();
+    await page.goto("/admin");
 
     // Stored: the page read again shows the same.
     await page.reload();

@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
 import { imageLinksMarkdown } from "../support/mcp-server";
 import { chatPage } from "./chat-page";
+import { withDb } from "./db";
 import { signUp } from "./helpers";
 import {
   openServerName,
@@ -291,4 +293,20 @@ test("per-person OAuth: each person signs in on their own; the second is never c
   } finally {
     await oauth.stop();
   }
+});
+
+// Last in the file: it reads what every test above left in the instance's log and audit table.
+test("no tool argument, result or token reaches the server's log or the audit log", async () => {
+  const secrets = ["hi from the tool", "after reload", "my own", personalToken];
+  const log = readFileSync(tools.app.logFile, "utf8");
+  // The log is the instance's real one: its chat turns with tool calls are in it.
+  expect(log).toMatch(/"toolCalls":[1-9]/);
+  for (const secret of secrets) expect(log).not.toContain(secret);
+  const details = await withDb(
+    async (db) =>
+      (await db.query<{ row: string }>(`select row_to_json(a)::text as row from audit_event a`)).rows.map((r) => r.row),
+    tools.app.databaseUrl,
+  );
+  expect(details.filter((row) => row.includes('"tool_called"')).length).toBeGreaterThan(2);
+  for (const secret of secrets) expect(details.join("\n")).not.toContain(secret);
 });

@@ -32,8 +32,7 @@ export async function startToolsInstance(playwright: { request: APIRequest }, la
   const app = await startInstance(
     label,
     // A tool call waiting for its approval keeps the reply open with the model quiet.
-    // The OAuth test issuer names itself `localhost`.
-    { MCP_ALLOWED_HOSTS: "127.0.0.1,localhost", MODEL_TIMEOUT_MS: "60000" },
+    { MCP_ALLOWED_HOSTS: "127.0.0.1", MODEL_TIMEOUT_MS: "60000" },
     { freshDatabase: true },
   );
   const admin = await apiUser(playwright, app.url, "Tools Admin");

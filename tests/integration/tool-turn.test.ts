@@ -42,7 +42,7 @@ vi.hoisted(() => {
 
 type Modules = {
   startTurn: typeof import("@/lib/chat/turn").startTurn;
-  catalog: typeof import("@/lib/tools/catalog")["toolCatalog"];
+  catalog: (typeof import("@/lib/tools/catalog"))["toolCatalog"];
   replyStreams: typeof import("@/lib/chat/reply-streams").replyStreams;
   metrics: typeof import("@/lib/observability/metrics").metrics;
   toolTurn: typeof import("@/lib/tools/tool-turn");
