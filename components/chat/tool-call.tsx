@@ -4,7 +4,12 @@ import { useAuiState, type ToolCallMessagePartProps } from "@assistant-ui/react"
 import { useState } from "react";
 import { useOwnThread } from "@/components/chat/runtime/thread-owner";
 import { api } from "@/lib/client/api-client";
-import type { ToolApprovalData, ToolCallArtifact, ToolCallOutput } from "@/lib/shared/chat-messages";
+import {
+  visibleText,
+  type ToolApprovalData,
+  type ToolCallArtifact,
+  type ToolCallOutput,
+} from "@/lib/shared/chat-messages";
 
 const focusRing = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-500";
 
@@ -62,16 +67,16 @@ export function toolCallState(input: {
 /** The call's arguments as the model sent them, indented when they are JSON. */
 function argumentsText(argsText: string, args: unknown): string {
   try {
-    return JSON.stringify(JSON.parse(argsText || JSON.stringify(args ?? {})), null, 2);
+    return visibleText(JSON.stringify(JSON.parse(argsText || JSON.stringify(args ?? {})), null, 2));
   } catch {
-    return argsText;
+    return visibleText(argsText);
   }
 }
 
 function resultText(result: unknown): string {
   const output = outputOf(result);
-  if (output) return output.text;
-  return typeof result === "string" ? result : JSON.stringify(result, null, 2);
+  if (output) return visibleText(output.text);
+  return visibleText(typeof result === "string" ? result : JSON.stringify(result, null, 2));
 }
 
 const stateStyle: Record<ToolCallState, string> = {

@@ -188,3 +188,11 @@ export function attachmentParts(content: unknown): { id: string; name: string; m
     return id ? [{ id, name: p.filename ?? "file", mediaType: p.mediaType ?? "application/octet-stream" }] : [];
   });
 }
+
+/**
+ * Invisible and direction-changing characters (bidi overrides and isolates, zero-width, BOM) shown
+ * as `\uXXXX`: what the person approves must read as what is sent, not as a string such a
+ * character rearranges or hides. Line and tab stay; other controls are escaped too.
+ */
+export const visibleText = (text: string) =>
+  text.replace(/[\p{Cf}\u2028\u2029]|(?![\n\t])\p{Cc}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);

@@ -1,6 +1,13 @@
 import { fromThreadMessageLike } from "@assistant-ui/react";
 import { describe, expect, it } from "vitest";
-import { fromUIMessage, storedToolCall, threadIdFromPath, threadPath, toUIMessage } from "@/lib/shared/chat-messages";
+import {
+  fromUIMessage,
+  storedToolCall,
+  threadIdFromPath,
+  threadPath,
+  toUIMessage,
+  visibleText,
+} from "@/lib/shared/chat-messages";
 import { spacePath } from "@/lib/shared/workspaces";
 import { replyStatus } from "@/lib/chat/messages";
 
@@ -254,5 +261,15 @@ describe("a thread with tool calls as Markdown", () => {
       "## Assistant\n\nLet me check.\n\nTool Test tools · \\[Echo\\]: allowed\n\nTool slow: stopped\n\nTool result: hi",
     );
     expect(markdown).not.toContain("secret");
+  });
+});
+
+describe("a tool call's arguments and result as the person reads them", () => {
+  it("shows invisible and direction-changing characters as escapes, keeping lines and tabs", () => {
+    expect(visibleText('{\n\t"to": "boss@corp.example\u202Egro.live"}')).toBe(
+      '{\n\t"to": "boss@corp.example\\u202egro.live"}',
+    );
+    expect(visibleText("a\u200Bb\u2066c\u2069\uFEFF\u0007")).toBe("a\\u200bb\\u2066c\\u2069\\ufeff\\u0007");
+    expect(visibleText("plain text, émoji 🙂")).toBe("plain text, émoji 🙂");
   });
 });
