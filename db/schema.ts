@@ -235,11 +235,12 @@ export const signInFailure = pgTable(
 );
 
 // "tool_minute": MCP tool calls a person ran in the current minute (MCP_TOOL_CALLS_PER_MINUTE, lib/tools/limits.ts).
-export const usageWindows = ["minute", "day", "tool_minute"] as const;
+// "oauth_minute": tool sign-ins (OAuth) a person started in the current minute, whatever their outcome.
+export const usageWindows = ["minute", "day", "tool_minute", "oauth_minute"] as const;
 
-// Chat messages a user sent in the current minute and day, and tool calls they ran in the current
-// minute: one row per user and window, reset in place when a new window starts, so the table
-// never grows beyond three rows per user.
+// Chat messages a user sent in the current minute and day, and tool calls they ran and tool
+// sign-ins they started in the current minute: one row per user and window, reset in place when a
+// new window starts, so the table never grows beyond four rows per user.
 export const chatUsage = pgTable(
   "chat_usage",
   {

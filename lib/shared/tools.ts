@@ -69,6 +69,12 @@ export type ServerView = {
   hasSharedToken: boolean;
   oauthClientId: string | null;
   hasOAuthClientSecret: boolean;
+  /**
+   * The redirect URI to register a static OAuth client with (`BETTER_AUTH_URL` +
+   * `/api/tool-connections/oauth/callback?server=<id>`): one per server. Null unless the server's
+   * auth is per_person (or while BETTER_AUTH_URL is unset).
+   */
+  oauthRedirectUri: string | null;
   audience: ServerAudience;
   workspaceIds: string[];
   enabled: boolean;

@@ -4,6 +4,7 @@ import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
 import {
+  chatUsage,
   mcpCredential,
   mcpOauthFlow,
   mcpServer,
@@ -23,9 +24,12 @@ import { decryptSecret, encryptSecret } from "@/lib/tools/credentials";
 import { checkServerUrl } from "@/lib/tools/network";
 import { listServerTools, type ListedTool, type ServerAccess } from "@/lib/tools/mcp-connection";
 import {
+  callbackServerParam,
   finishOAuth,
   OAuthFlowError,
+  oauthRedirectUri,
   refreshOAuth,
+  sameIssuer,
   startOAuth,
   type OAuthFlow,
   type OAuthMetadata,
@@ -96,6 +100,7 @@ type StoredToken = { accessToken: string; refreshToken?: string; expiresAt?: num
 
 /** Open OAuth sign-ins one person may have (older ones are dropped), and starts per minute. */
 const maxOpenFlows = 5;
+const maxStartsPerMinute = 5;
 
 /**
  * The row and column an encrypted box belongs to, authenticated with it (lib/tools/credentials.ts):
@@ -121,6 +126,21 @@ const flowMinutes = 10;
 const maxSchemaBytes = 65_536;
 const maxToolDescription = 2000;
 const maxStatusMessage = 300;
+
+/** JSON with its object keys sorted: the same value stored as jsonb (which orders keys) compares equal. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object")
+    return `{${Object.keys(value)
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
+      .join(",")}}`;
+  return JSON.stringify(value) ?? "null";
+}
+/** What the model sees of a tool: a change in any of it needs the admin's offer again. */
+const definitionKey = (t: { title: string | null; description: string; inputSchema: unknown }) =>
+  canonicalJson([t.title, t.description, t.inputSchema]);
 
 /** Who may use server `s` (alias): in the statement, never checked apart from it. */
 export const usableServer = (userId: string, s: SQL = sql`s`) =>
@@ -214,8 +234,14 @@ export function createToolCatalog(
    * Saves a credential again (refreshed, or re-encrypted under the current key) only if it is still
    * the box that was read: a credential removed meanwhile (Disconnect, a new address) never comes back.
    */
-  const replaceCredential = (userId: string, serverId: string, token: StoredToken, previous: string) =>
-    db
+  const replaceCredential = (
+    userId: string,
+    serverId: string,
+    token: StoredToken,
+    previous: string,
+    executor: Pick<AppDatabase, "update"> = db,
+  ) =>
+    executor
       .update(mcpCredential)
       .set({ secret: encryptSecret(JSON.stringify(token), credentialContext(userId, serverId)), updatedAt: new Date() })
       .where(
@@ -262,10 +288,25 @@ export function createToolCatalog(
       server.oauthMetadata?.issuer === token.issuer;
     if (refreshable && token.expiresAt && token.expiresAt < Date.now() + 60_000) {
       try {
-        const fresh = await oauth.refresh(await oauthServerOf(server), token.refreshToken!);
-        const next = { ...fresh, refreshToken: fresh.refreshToken ?? token.refreshToken, issuer: token.issuer };
-        await replaceCredential(userId, server.id, next, credential.secret);
-        return next.accessToken;
+        const target = await oauthServerOf(server);
+        // One refresh at a time per person and server (a refresh token may be single-use: sending it
+        // twice can revoke the grant); a refresh that waited uses what the first one stored.
+        return await db.transaction(async (tx) => {
+          await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`mcp_refresh:${userId}:${server.id}`}))`);
+          const [now] = await tx
+            .select({ secret: mcpCredential.secret })
+            .from(mcpCredential)
+            .where(and(eq(mcpCredential.userId, userId), eq(mcpCredential.serverId, server.id)));
+          if (!now) return null;
+          if (now.secret !== credential.secret) {
+            const stored = parseToken(tryDecrypt(now.secret, credentialContext(userId, server.id))?.plain ?? "");
+            return stored?.accessToken ?? null;
+          }
+          const fresh = await oauth.refresh(target, token.refreshToken!);
+          const next = { ...fresh, refreshToken: fresh.refreshToken ?? token.refreshToken, issuer: token.issuer };
+          await replaceCredential(userId, server.id, next, credential.secret, tx);
+          return next.accessToken;
+        });
       } catch (error) {
         logger.warn({ err: error, serverId: server.id }, "tools: could not refresh a person's sign-in");
         return token.accessToken;
@@ -302,6 +343,15 @@ export function createToolCatalog(
 
   // ---------------------------------------------------------------- admin side
 
+  /** The redirect URI an admin registers a static OAuth client with; null while BETTER_AUTH_URL is unset. */
+  const redirectUriOf = (serverId: string) => {
+    try {
+      return oauthRedirectUri(serverId);
+    } catch {
+      return null;
+    }
+  };
+
   async function views(where?: SQL): Promise<ServerView[]> {
     const servers = await db.select().from(mcpServer).where(where).orderBy(asc(mcpServer.name));
     if (servers.length === 0) return [];
@@ -331,6 +381,7 @@ export function createToolCatalog(
       hasSharedToken: s.sharedToken !== null,
       oauthClientId: s.oauthClientId,
       hasOAuthClientSecret: s.oauthClientSecret !== null,
+      oauthRedirectUri: s.auth === "per_person" ? redirectUriOf(s.id) : null,
       audience: s.audience,
       workspaceIds: audiences.filter((a) => a.serverId === s.id).map((a) => a.workspaceId),
       enabled: s.enabled,
@@ -379,6 +430,16 @@ export function createToolCatalog(
       );
     return value;
   };
+  /**
+   * A per-person server's address goes to its authorization server (as `resource`) and into every
+   * person's authorization URL, so it carries no query (a key in it would leak there).
+   */
+  const checkPerPersonUrl = (url: string, auth: string) => {
+    if (auth === "per_person" && new URL(url).search !== "")
+      throw bad(
+        "A per-person server's address cannot have a query (?...): it is sent to the authorization server and shown in people's browsers. To send a key with every request, use a shared token.",
+      );
+  };
   const secretOrNull = (value: string | null | undefined, serverId: string, column: ServerSecretColumn) =>
     value ? encryptSecret(value, serverSecretContext(serverId, column)) : null;
 
@@ -410,6 +471,7 @@ export function createToolCatalog(
     const url = checkUrl(input.url.trim()).href;
     if (!serverAuthModes.includes(input.auth)) throw bad("Unknown authentication.");
     if (input.auth === "shared" && !input.sharedToken) throw bad("A server with a shared token needs the token.");
+    checkPerPersonUrl(url, input.auth);
     const audience = input.audience ?? "everyone";
     if (!serverAudiences.includes(audience)) throw bad("Unknown audience.");
     const workspaceIds = audience === "workspaces" ? await checkWorkspaces(input.workspaceIds ?? []) : [];
@@ -490,31 +552,70 @@ export function createToolCatalog(
     const byName = new Map(kept.map((t) => [t.name, t]));
     await db.transaction(async (tx) => {
       const names = [...byName.keys()];
+      const definitions = new Map(
+        [...byName.values()].map((t) => [
+          t.name,
+          {
+            title: t.title ? t.title.slice(0, 200) : null,
+            description: (t.description ?? "").slice(0, maxToolDescription),
+            inputSchema: t.inputSchema ?? { type: "object" },
+          },
+        ]),
+      );
+      // A tool whose definition changed is another tool as far as the admin's offer and people's
+      // "Always allow" go (a server swapping a tool's description or arguments): not offered until
+      // an admin offers it again, and every thread asks before running it.
+      const stored = await tx
+        .select({
+          name: mcpTool.name,
+          title: mcpTool.title,
+          description: mcpTool.description,
+          inputSchema: mcpTool.inputSchema,
+        })
+        .from(mcpTool)
+        .where(eq(mcpTool.serverId, id));
+      const changedTools = stored
+        .filter((t) => {
+          const next = definitions.get(t.name);
+          return next !== undefined && definitionKey(t) !== definitionKey(next);
+        })
+        .map((t) => t.name);
+      const notes = [
+        ...(left ? [`${left} tool${left === 1 ? " was" : "s were"} left out: a name or definition too large.`] : []),
+        ...(changedTools.length
+          ? [
+              `${changedTools.length} tool${changedTools.length === 1 ? "'s definition" : "s' definitions"} changed: no longer offered until offered again.`,
+            ]
+          : []),
+      ];
+      // Only while the server still has the address and authentication its tools were listed from:
+      // a change meanwhile (which removed the old tools) is not undone with the old server's tools.
+      const [current] = await tx
+        .update(mcpServer)
+        .set({ status: "ok", statusMessage: notes.length ? oneLine(notes.join(" ")) : null, checkedAt: new Date() })
+        .where(and(eq(mcpServer.id, id), eq(mcpServer.url, server.url), eq(mcpServer.auth, server.auth)))
+        .returning({ id: mcpServer.id });
+      if (!current)
+        throw new ApiError("conflict", "The server's address changed while its tools were listed; refresh again.");
       await tx
         .delete(mcpTool)
         .where(and(eq(mcpTool.serverId, id), names.length ? sql`${mcpTool.name} not in ${names}` : undefined));
-      for (const t of byName.values()) {
-        const values = {
-          title: t.title ? t.title.slice(0, 200) : null,
-          description: (t.description ?? "").slice(0, maxToolDescription),
-          inputSchema: t.inputSchema ?? { type: "object" },
-          listedAt: new Date(),
-        };
+      for (const [name, definition] of definitions) {
+        const values = { ...definition, listedAt: new Date() };
+        const reoffer = changedTools.includes(name);
         await tx
           .insert(mcpTool)
-          .values({ serverId: id, name: t.name, ...values })
-          .onConflictDoUpdate({ target: [mcpTool.serverId, mcpTool.name], set: values });
+          .values({ serverId: id, name, ...values })
+          .onConflictDoUpdate({
+            target: [mcpTool.serverId, mcpTool.name],
+            set: reoffer ? { ...values, offered: false } : values,
+          });
       }
-      await tx
-        .update(mcpServer)
-        .set({
-          status: "ok",
-          statusMessage: left
-            ? `${left} tool${left === 1 ? " was" : "s were"} left out: a name or definition too large.`
-            : null,
-          checkedAt: new Date(),
-        })
-        .where(eq(mcpServer.id, id));
+      if (changedTools.length)
+        await tx
+          .update(threadTool)
+          .set({ alwaysAllow: false })
+          .where(and(eq(threadTool.serverId, id), inArray(threadTool.toolName, changedTools)));
     });
     return viewOf(id);
   }
@@ -555,6 +656,7 @@ export function createToolCatalog(
     const auth = patch.auth ?? server.auth;
     if (!serverAuthModes.includes(auth)) throw bad("Unknown authentication.");
     if (patch.auth !== undefined && patch.auth !== server.auth) change("auth", patch.auth);
+    if (set.url !== undefined || set.auth !== undefined) checkPerPersonUrl(set.url ?? server.url, auth);
     // A new address (or authentication) is another server as far as secrets go: nothing given for
     // the old one goes to it. People's credentials, sign-ins in progress, the shared token and the
     // OAuth client secret (unless new ones come with this change), the client registration and the
@@ -984,13 +1086,19 @@ export function createToolCatalog(
   ): Promise<{ authorizationUrl: string }> {
     void appOrigin;
     const server = await perPersonServer(userId, serverId);
-    const [{ recent }] = await queryRows<{ recent: number }>(
+    // Counted before anything is sent, whatever happens next (a start that fails or hangs counts
+    // too), in one statement, so starts at once on any number of instances cannot all slip under it.
+    const [attempt] = await queryRows<{ count: number }>(
       db,
       sql`
-        select count(*)::int as recent from ${mcpOauthFlow}
-        where user_id = ${userId} and created_at > now() - interval '1 minute'`,
+        insert into ${chatUsage} (user_id, "window", window_start, count)
+        values (${userId}, 'oauth_minute', date_trunc('minute', now()), 1)
+        on conflict (user_id, "window") do update set
+          count = case when ${chatUsage.windowStart} = excluded.window_start then ${chatUsage.count} + 1 else 1 end,
+          window_start = excluded.window_start
+        returning count`,
     );
-    if (recent >= maxOpenFlows)
+    if ((attempt?.count ?? 0) > maxStartsPerMinute)
       throw new ApiError("rate_limited", "Too many sign-ins started in the last minute; wait a moment and try again.");
     let started: Awaited<ReturnType<typeof startOAuth>>;
     try {
@@ -1031,16 +1139,16 @@ export function createToolCatalog(
    * here whatever happens next. The code goes to the token endpoint the flow started with (nothing
    * is discovered again); the tokens are stored encrypted as the caller's credential, bound to that
    * authorization server, if the server still has the address and authorization server it had.
-   * `appOrigin` is not used (the redirect URI is the flow's).
+   * The callback must name the flow's server (its redirect URI is per server) and, when it carries
+   * an `iss` (RFC 9207), the flow's authorization server: a code from another server's
+   * authorization server (a mix-up) is refused before it goes anywhere, and the flow is used up.
    */
   async function finishOAuthForUser(
     userId: string,
-    state: string,
-    code: string,
-    appOrigin?: string,
+    response: { state: string; code: string; server: string | null; iss?: string | null },
     origin?: Origin,
   ): Promise<{ serverId: string }> {
-    void appOrigin;
+    const { state, code } = response;
     const [flow] = await queryRows<{ server_id: string; code_verifier: string; metadata: OAuthFlow; fresh: boolean }>(
       db,
       sql`
@@ -1049,6 +1157,13 @@ export function createToolCatalog(
           created_at > now() - make_interval(mins => ${flowMinutes}) as fresh`,
     );
     if (!flow || !flow.fresh) throw notFound("Sign-in");
+    const flowServer = URL.canParse(flow.metadata.redirectUri)
+      ? new URL(flow.metadata.redirectUri).searchParams.get(callbackServerParam)
+      : null;
+    if (response.server !== flow.server_id || flowServer !== flow.server_id)
+      throw new OAuthFlowError("the sign-in came back for another server than it started with; sign in again.");
+    if (response.iss !== undefined && response.iss !== null && !sameIssuer(response.iss, flow.metadata.metadata.issuer))
+      throw new OAuthFlowError("the sign-in came back from another authorization server than it started with.");
     const server = await perPersonServer(userId, flow.server_id);
     const verifier = tryDecrypt(flow.code_verifier, flowContext(state, userId));
     if (!verifier) throw notFound("Sign-in");

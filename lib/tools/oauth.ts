@@ -51,6 +51,13 @@ export class OAuthFlowError extends Error {
 type ClientInfo = { client_id: string; client_secret?: string; redirect_uri: string; issuer: string };
 
 export const callbackPath = "/api/tool-connections/oauth/callback";
+/** The callback's query parameter naming the server a redirect URI is for (one redirect URI per server). */
+export const callbackServerParam = "server";
+
+/** The longest access or refresh token, and client id or secret, taken from an authorization server. */
+const maxTokenChars = 16_384;
+const maxClientChars = 4096;
+const oversized = () => new OAuthFlowError("the authorization server sent an oversized token.");
 
 /** A whole start, finish or refresh (every request in it) ends within this. */
 export const oauthDeadlineMs = 15_000;
@@ -59,11 +66,17 @@ export const oauthDeadlineMs = 15_000;
  * Where the authorization server sends the person back: the app's configured public URL
  * (BETTER_AUTH_URL), the same trusted origin the auth library and the same-origin check use. Never a
  * request's Host header: that would let anyone choose the address a server's registration is for.
+ *
+ * One redirect URI per server (`?server=<id>`), used in its registration, authorization and token
+ * requests alike: a code one server's authorization server issues can only come back naming that
+ * server, and the callback refuses it for another server's sign-in (the OAuth mix-up, RFC 9700 4.4).
  */
-export function oauthRedirectUri(env: Env = process.env): string {
+export function oauthRedirectUri(serverId: string, env: Env = process.env): string {
   const base = env.BETTER_AUTH_URL;
   if (!base) throw new OAuthFlowError("the app's public address is not configured (set BETTER_AUTH_URL).");
-  return new URL(callbackPath, new URL(base).origin).href;
+  const url = new URL(callbackPath, new URL(base).origin);
+  url.searchParams.set(callbackServerParam, serverId);
+  return url.href;
 }
 
 const requestTimeoutMs = () => positiveIntFromEnv(process.env, "MCP_TOOL_TIMEOUT_MS", 30_000);
@@ -133,7 +146,7 @@ async function postForm(step: Step, url: URL, form: URLSearchParams, headers: Re
 }
 
 const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, "");
-const sameIssuer = (a: string, b: string) => withoutTrailingSlash(a) === withoutTrailingSlash(b);
+export const sameIssuer = (a: string, b: string) => withoutTrailingSlash(a) === withoutTrailingSlash(b);
 const wellKnown = (base: URL, name: string) =>
   new URL(`${base.origin}/.well-known/${name}${base.pathname === "/" ? "" : withoutTrailingSlash(base.pathname)}`);
 
@@ -305,6 +318,11 @@ async function registerClient(
   if (!response.ok || typeof body?.client_id !== "string") {
     throw new OAuthFlowError(`the authorization server refused to register a client (HTTP ${response.status}).`);
   }
+  if (
+    body.client_id.length > maxClientChars ||
+    (typeof body.client_secret === "string" && body.client_secret.length > maxClientChars)
+  )
+    throw oversized();
   const info: ClientInfo = {
     client_id: body.client_id,
     ...(typeof body.client_secret === "string" && { client_secret: body.client_secret }),
@@ -367,7 +385,7 @@ export async function startOAuth(
 ): Promise<{ authorizationUrl: string; state: string; codeVerifier: string; flow: OAuthFlow; clientInfo?: string }> {
   void userId; // The flow row ties state to the person; nothing person-specific goes to the server.
   return inStep(server.url, options.deadlineMs ?? oauthDeadlineMs, async (step) => {
-    const redirectUri = oauthRedirectUri(options.env);
+    const redirectUri = oauthRedirectUri(server.id, options.env);
     const pinned = server.metadata ?? null;
     const discovered = await discover(step, pinned?.issuer ?? null);
     // Once pinned, the pinned endpoints are used: discovery only confirms the server still names that issuer.
@@ -424,6 +442,11 @@ async function requestTokens(
   if (typeof body.token_type !== "string" || body.token_type.toLowerCase() !== "bearer") {
     throw new OAuthFlowError("the authorization server sent a token that is not a bearer token.");
   }
+  if (
+    body.access_token.length > maxTokenChars ||
+    (typeof body.refresh_token === "string" && body.refresh_token.length > maxTokenChars)
+  )
+    throw oversized();
   const expiresIn = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : null;
   return {
     accessToken: body.access_token,

@@ -334,10 +334,14 @@ test("OAuth sign-in to a per-person server: the callback finishes only the calle
     const { authorizationUrl } = (await started.json()) as { authorizationUrl: string };
     const authorization = new URL(authorizationUrl);
     expect(authorization.searchParams.get("code_challenge_method")).toBe("S256");
-    expect(authorization.searchParams.get("redirect_uri")).toBe(`${app.url}/api/tool-connections/oauth/callback`);
+    // One redirect URI per server: a code can only come back naming the server it is for.
+    expect(authorization.searchParams.get("redirect_uri")).toBe(
+      `${app.url}/api/tool-connections/oauth/callback?server=${serverId}`,
+    );
     // The provider signs Alice in and sends her back with a code (followed by hand, as a browser would).
     const { url: back } = await authorizeInBrowser(authorizationUrl);
     expect(back.pathname).toBe("/api/tool-connections/oauth/callback");
+    expect(back.searchParams.get("server")).toBe(serverId);
     const callback = `${back.pathname}${back.search}`;
 
     // Mallory holds Alice's callback address (a leaked link): it is not her flow.

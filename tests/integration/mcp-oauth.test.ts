@@ -15,7 +15,8 @@ import { authorizeInBrowser, startMcpOAuthIssuer } from "../support/mcp-oauth";
 import { startMcpServer, type TestMcpServer } from "../support/mcp-server";
 
 const origin = "http://app.test:3000";
-const callback = `${origin}/api/tool-connections/oauth/callback`;
+// One redirect URI per server (the tests' server is "server-1").
+const callback = `${origin}/api/tool-connections/oauth/callback?server=server-1`;
 const callOptions = { signal: new AbortController().signal, timeoutMs: 10_000, maxResultBytes: 65_536 };
 
 /**
@@ -94,7 +95,7 @@ describe("per-person OAuth to an MCP server", () => {
     server = remember(server, started);
     const back = await authorizeInBrowser(started.authorizationUrl);
     expect(back.state).toBe(started.state);
-    expect(`${back.url.origin}${back.url.pathname}`).toBe(callback);
+    expect(`${back.url.origin}${back.url.pathname}?server=${back.url.searchParams.get("server")}`).toBe(callback);
     return { started, tokens: await finishOAuth(server, back.code!, started.codeVerifier, started.flow) };
   }
 
@@ -145,7 +146,7 @@ describe("per-person OAuth to an MCP server", () => {
     process.env.BETTER_AUTH_URL = "https://threadkeeper.example/some/path";
     const started = await startOAuth(server, "alice");
     expect(new URL(started.authorizationUrl).searchParams.get("redirect_uri")).toBe(
-      "https://threadkeeper.example/api/tool-connections/oauth/callback",
+      "https://threadkeeper.example/api/tool-connections/oauth/callback?server=server-1",
     );
   });
 
@@ -345,6 +346,51 @@ describe("per-person OAuth to an MCP server", () => {
       }
       expect(internal.requests).toEqual([]);
     });
+  });
+
+  it("a registration made for the former single redirect URI is not reused: the server registers again (R2-1)", async () => {
+    const first = await startOAuth(server, "alice");
+    const info = JSON.parse(first.clientInfo!) as Record<string, string>;
+    const former = JSON.stringify({ ...info, redirect_uri: `${origin}/api/tool-connections/oauth/callback` });
+    const registrations = issuer.registrations.length;
+    const again = await startOAuth({ ...server, metadata: first.flow.metadata, clientInfo: former }, "alice");
+    expect(issuer.registrations.length).toBe(registrations + 1);
+    expect(issuer.registrations.at(-1)).toMatchObject({ redirect_uris: [callback] });
+    expect(JSON.parse(again.clientInfo!)).toMatchObject({ redirect_uri: callback });
+    expect(again.flow.clientId).not.toBe(info.client_id);
+  });
+
+  it("refuses an oversized token from the authorization server (R2-11)", async () => {
+    let body: Record<string, unknown> = {};
+    const requests: string[] = [];
+    const tokenServer = createServer((req: IncomingMessage, res: ServerResponse) => {
+      requests.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => tokenServer.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(tokenServer.address() as AddressInfo).port}`;
+    try {
+      process.env.MCP_ALLOWED_HOSTS = "127.0.0.1";
+      const metadata: OAuthMetadata = {
+        issuer: base,
+        authorizationEndpoint: `${base}/authorize`,
+        tokenEndpoint: `${base}/token`,
+        resource: `${base}/mcp`,
+      };
+      const target: OAuthServer = { id: "server-9", url: `${base}/mcp`, clientId: "static", metadata };
+      const flow = { metadata, redirectUri: callback, clientId: "static" };
+      const finish = () => finishOAuth(target, "code", "v".repeat(43), flow);
+      body = { access_token: "a".repeat(16_385), token_type: "Bearer" };
+      await expect(finish()).rejects.toThrow(/oversized token/);
+      body = { access_token: "a", refresh_token: "r".repeat(16_385), token_type: "Bearer" };
+      await expect(finish()).rejects.toThrow(/oversized token/);
+      body = { access_token: "a".repeat(16_384), refresh_token: "r", token_type: "Bearer" };
+      expect((await finish()).accessToken).toHaveLength(16_384);
+      expect(requests).toEqual(["POST /token", "POST /token", "POST /token"]);
+    } finally {
+      await close(tokenServer);
+    }
   });
 
   it(`a start ends within its deadline (${oauthDeadlineMs / 1000} s by default) against a server that never answers`, async () => {

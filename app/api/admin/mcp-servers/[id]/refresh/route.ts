@@ -8,7 +8,9 @@ type Params = { id: string };
 export const { GET, POST, PUT, PATCH, DELETE } = methods({
   /**
    * "Refresh tools": lists the server's tools again and pins what it lists (a tool it no longer
-   * lists is removed; new ones start not offered). The server's status says how that went. 404 an unknown server.
+   * lists is removed; new ones start not offered; one whose definition changed is no longer offered
+   * and asks in every thread again). The server's status says how that went. 404 an unknown
+   * server; 409 when its address or authentication changed while its tools were listed.
    */
   POST: route<Params>({ auth: "admin" }, async ({ caller, params }) => {
     const server = await toolCatalog.refreshServerTools(
