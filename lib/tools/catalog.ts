@@ -197,6 +197,8 @@ export function createToolCatalog(
   const oauth = deps.oauth ?? { start: startOAuth, finish: finishOAuth, refresh: refreshOAuth };
   const checkUrl = deps.checkUrl ?? checkServerUrl;
   const timeoutMs = deps.timeoutMs ?? (() => toolLimits().toolTimeoutMs);
+  /** Token refreshes running on this instance, by person and server. */
+  const refreshing = new Map<string, Promise<string | null>>();
 
   const actor = async (id: string) => ({ id, email: await log.emailOf(id) });
 
@@ -289,24 +291,33 @@ export function createToolCatalog(
     if (refreshable && token.expiresAt && token.expiresAt < Date.now() + 60_000) {
       try {
         const target = await oauthServerOf(server);
-        // One refresh at a time per person and server (a refresh token may be single-use: sending it
-        // twice can revoke the grant); a refresh that waited uses what the first one stored.
-        return await db.transaction(async (tx) => {
-          await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`mcp_refresh:${userId}:${server.id}`}))`);
-          const [now] = await tx
-            .select({ secret: mcpCredential.secret })
-            .from(mcpCredential)
-            .where(and(eq(mcpCredential.userId, userId), eq(mcpCredential.serverId, server.id)));
-          if (!now) return null;
-          if (now.secret !== credential.secret) {
-            const stored = parseToken(tryDecrypt(now.secret, credentialContext(userId, server.id))?.plain ?? "");
-            return stored?.accessToken ?? null;
-          }
-          const fresh = await oauth.refresh(target, token.refreshToken!);
-          const next = { ...fresh, refreshToken: fresh.refreshToken ?? token.refreshToken, issuer: token.issuer };
-          await replaceCredential(userId, server.id, next, credential.secret, tx);
-          return next.accessToken;
-        });
+        // One refresh at a time per person and server on this instance (a refresh token may be
+        // single-use: sending it twice can revoke the grant); a turn that finds one running waits
+        // for it. No database connection is held across the call to the authorization server.
+        const key = `${userId}:${server.id}`;
+        let running = refreshing.get(key);
+        if (!running) {
+          running = (async () => {
+            const fresh = await oauth.refresh(target, token.refreshToken!);
+            const next = { ...fresh, refreshToken: fresh.refreshToken ?? token.refreshToken, issuer: token.issuer };
+            // Compare-and-swap on the box it replaces: what another instance stored first, or a
+            // disconnect meanwhile, wins over this refresh.
+            const replaced = await replaceCredential(userId, server.id, next, credential.secret).returning({
+              serverId: mcpCredential.serverId,
+            });
+            if (replaced.length > 0) return next.accessToken;
+            const [now] = await db
+              .select({ secret: mcpCredential.secret })
+              .from(mcpCredential)
+              .where(and(eq(mcpCredential.userId, userId), eq(mcpCredential.serverId, server.id)));
+            if (!now) return null;
+            return (
+              parseToken(tryDecrypt(now.secret, credentialContext(userId, server.id))?.plain ?? "")?.accessToken ?? null
+            );
+          })().finally(() => refreshing.delete(key));
+          refreshing.set(key, running);
+        }
+        return await running;
       } catch (error) {
         logger.warn({ err: error, serverId: server.id }, "tools: could not refresh a person's sign-in");
         return token.accessToken;
