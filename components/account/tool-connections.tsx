@@ -89,7 +89,9 @@ export function ToolConnections({ servers: initial }: { servers: ToolConnectionV
           {servers.map((server) => (
             <li key={server.id} className="space-y-2 py-2">
               <div>
-                <p className="font-medium break-words">{server.name}</p>
+                <p className="font-medium break-words">
+                  {server.name} <span className="font-normal text-zinc-600 dark:text-zinc-400">({server.host})</span>
+                </p>
                 {server.description && (
                   <p className="break-words text-zinc-600 dark:text-zinc-400">{server.description}</p>
                 )}

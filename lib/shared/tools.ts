@@ -136,6 +136,8 @@ export type ToolConnectionView = {
   id: string;
   name: string;
   description: string;
+  /** Where a pasted token or a sign-in goes: the server's host, shown next to its name. */
+  host: string;
   connected: boolean;
   method: "token" | "oauth" | null;
   /** The server signs people in with OAuth (else: paste an access token). */

@@ -955,10 +955,16 @@ export function createToolCatalog(
   }
 
   async function connectionsForUser(userId: string): Promise<ToolConnectionsJson["servers"]> {
-    const rows = await queryRows<{ id: string; name: string; description: string; kind: "token" | "oauth" | null }>(
+    const rows = await queryRows<{
+      id: string;
+      name: string;
+      description: string;
+      url: string;
+      kind: "token" | "oauth" | null;
+    }>(
       db,
       sql`
-        select s.id, s.name, s.description, c.kind
+        select s.id, s.name, s.description, s.url, c.kind
         from ${mcpServer} s left join ${mcpCredential} c on c.server_id = s.id and c.user_id = ${userId}
         where s.auth = 'per_person' and ${usableServer(userId)}
         order by s.name`,
@@ -969,6 +975,7 @@ export function createToolCatalog(
       id: r.id,
       name: r.name,
       description: r.description,
+      host: new URL(r.url).host,
       connected: r.kind !== null,
       method: r.kind,
       oauth: true,

@@ -255,6 +255,8 @@ test("a person saves their own access token for a per-person server on /account,
     await expect(section).toBeVisible();
     await expect(page.locator("#tools")).toBeVisible();
     const item = section.getByRole("listitem").filter({ hasText: "Personal tools" });
+    // Where a pasted token goes is said next to the server's name.
+    await expect(item).toContainText(`Personal tools (${new URL(mcp.url).host})`);
     await expect(item).toContainText("Not connected");
     await expect(item.getByRole("button", { name: "Disconnect" })).toHaveCount(0);
 
