@@ -1,11 +1,12 @@
 "use client";
 
-import { useId, useState, type FormEvent } from "react";
+import { useId, useRef, useState, type FormEvent } from "react";
 import { call } from "@/lib/client/api-client";
 import { useHydrated } from "@/lib/client/use-hydrated";
 import {
   toolLimits,
   toolPolicies,
+  type ServerAudience,
   type ServerAuthMode,
   type ServerInput,
   type ServerPatch,
@@ -106,7 +107,7 @@ function ConnectForm({
   const hydrated = useHydrated();
   const id = useId();
   const [auth, setAuth] = useState<ServerAuthMode>("none");
-  const [audience, setAudience] = useState<"everyone" | "workspaces">("everyone");
+  const [audience, setAudience] = useState<ServerAudience>("everyone");
   const [pending, setPending] = useState(false);
   const [message, setMessage] = useState<Message>(null);
 
@@ -154,7 +155,6 @@ function ConnectForm({
     }
   };
 
-  const label = "flex flex-col gap-1 text-sm";
   return (
     <form
       aria-labelledby={`${id}-heading`}
@@ -165,10 +165,70 @@ function ConnectForm({
       <h3 id={`${id}-heading`} className="text-sm font-semibold">
         Connect an MCP server
       </h3>
+      <ServerFields
+        id={id}
+        auth={auth}
+        onAuth={setAuth}
+        audience={audience}
+        onAudience={setAudience}
+        workspaces={workspaces}
+        tokenRequired={auth === "shared"}
+      />
+      <button type="submit" className={button} disabled={!hydrated || pending}>
+        Connect server
+      </button>
+      {message && (
+        <p
+          role={message.ok ? "status" : "alert"}
+          className={message.ok ? "text-sm text-zinc-600 dark:text-zinc-400" : "text-sm text-red-700 dark:text-red-400"}
+        >
+          {message.text}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/**
+ * The settings of a server, as the connect form and a server's edit form both ask for them:
+ * uncontrolled inputs (read with FormData on submit) prefilled from `server` when editing, with
+ * the authentication and audience held by the form (they decide what else is sent). Secrets are
+ * never prefilled: editing, an empty token or client secret keeps the stored one.
+ */
+function ServerFields({
+  id,
+  server,
+  auth,
+  onAuth,
+  audience,
+  onAudience,
+  workspaces,
+  tokenRequired,
+}: {
+  id: string;
+  server?: ServerView;
+  auth: ServerAuthMode;
+  onAuth: (auth: ServerAuthMode) => void;
+  audience: ServerAudience;
+  onAudience: (audience: ServerAudience) => void;
+  workspaces: { id: string; name: string }[];
+  tokenRequired: boolean;
+}) {
+  const label = "flex flex-col gap-1 text-sm";
+  const keep = (set: boolean | undefined) => (server && set ? "Set: leave empty to keep" : undefined);
+  return (
+    <>
       <div className="grid gap-3 sm:grid-cols-2">
         <label className={label}>
           <span>Name</span>
-          <input name="name" required maxLength={toolLimits.serverNameMaxChars} autoComplete="off" className={field} />
+          <input
+            name="name"
+            required
+            maxLength={toolLimits.serverNameMaxChars}
+            defaultValue={server?.name}
+            autoComplete="off"
+            className={field}
+          />
         </label>
         <label className={label}>
           <span>URL</span>
@@ -177,6 +237,7 @@ function ConnectForm({
             type="url"
             required
             maxLength={toolLimits.serverUrlMaxChars}
+            defaultValue={server?.url}
             placeholder="https://mcp.example.com/mcp"
             autoComplete="off"
             spellCheck={false}
@@ -186,7 +247,13 @@ function ConnectForm({
       </div>
       <label className={label}>
         <span>Description</span>
-        <textarea name="description" rows={2} maxLength={toolLimits.serverDescriptionMaxChars} className={field} />
+        <textarea
+          name="description"
+          rows={2}
+          maxLength={toolLimits.serverDescriptionMaxChars}
+          defaultValue={server?.description}
+          className={field}
+        />
       </label>
       <div className={label}>
         <label htmlFor={`${id}-auth`}>Authentication</label>
@@ -194,7 +261,7 @@ function ConnectForm({
           id={`${id}-auth`}
           name="auth"
           value={auth}
-          onChange={(e) => setAuth(e.target.value as ServerAuthMode)}
+          onChange={(e) => onAuth(e.target.value as ServerAuthMode)}
           className={`${field} sm:w-60`}
         >
           {(Object.keys(authLabels) as ServerAuthMode[]).map((mode) => (
@@ -210,8 +277,9 @@ function ConnectForm({
           <input
             name="sharedToken"
             type="password"
-            required={auth === "shared"}
+            required={tokenRequired}
             maxLength={toolLimits.tokenMaxChars}
+            placeholder={keep(server?.auth === "shared" && server.hasSharedToken)}
             autoComplete="off"
             className={field}
           />
@@ -222,6 +290,7 @@ function ConnectForm({
             name="identityHeader"
             maxLength={64}
             pattern="[A-Za-z0-9\-]{1,64}"
+            defaultValue={server?.identityHeader ?? undefined}
             placeholder="X-Person-Id"
             autoComplete="off"
             spellCheck={false}
@@ -233,6 +302,7 @@ function ConnectForm({
           <input
             name="oauthClientId"
             maxLength={toolLimits.oauthClientIdMaxChars}
+            defaultValue={server?.oauthClientId ?? undefined}
             autoComplete="off"
             spellCheck={false}
             className={field}
@@ -244,6 +314,7 @@ function ConnectForm({
             name="oauthClientSecret"
             type="password"
             maxLength={toolLimits.oauthClientSecretMaxChars}
+            placeholder={keep(server?.auth === "per_person" && server.hasOAuthClientSecret)}
             autoComplete="off"
             className={field}
           />
@@ -253,6 +324,7 @@ function ConnectForm({
         Shared token: every call sends it, and the identity header (if named) carries the person&apos;s id. Per person:
         each person signs in to the server (OAuth; leave the client empty to register one) or pastes their own token on
         their account page.
+        {server && " A token or client secret left empty keeps the one stored."}
       </p>
       <fieldset className="space-y-1 text-sm">
         <legend>Audience</legend>
@@ -262,7 +334,7 @@ function ConnectForm({
             name="audience"
             value="everyone"
             checked={audience === "everyone"}
-            onChange={() => setAudience("everyone")}
+            onChange={() => onAudience("everyone")}
           />
           Everyone
         </label>
@@ -272,7 +344,7 @@ function ConnectForm({
             name="audience"
             value="workspaces"
             checked={audience === "workspaces"}
-            onChange={() => setAudience("workspaces")}
+            onChange={() => onAudience("workspaces")}
           />
           Listed workspaces
         </label>
@@ -284,7 +356,12 @@ function ConnectForm({
               {workspaces.map((w) => (
                 <li key={w.id}>
                   <label className="inline-flex items-center gap-1">
-                    <input type="checkbox" name="workspaceIds" value={w.id} />
+                    <input
+                      type="checkbox"
+                      name="workspaceIds"
+                      value={w.id}
+                      defaultChecked={server?.workspaceIds.includes(w.id)}
+                    />
                     {w.name}
                   </label>
                 </li>
@@ -292,9 +369,134 @@ function ConnectForm({
             </ul>
           ))}
       </fieldset>
-      <button type="submit" className={button} disabled={!hydrated || pending}>
-        Connect server
-      </button>
+    </>
+  );
+}
+
+const sameIds = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
+
+/**
+ * A server's settings, changed in place: only what differs is sent (PATCH). A new address or
+ * authentication makes it another server as far as secrets go (the API deletes every person's
+ * connection, the shared token, the client secret and its tools), so that is confirmed first, and
+ * a shared-token server moving to a new address needs its token again.
+ */
+function EditServerForm({
+  server,
+  workspaces,
+  onSaved,
+  onCancel,
+}: {
+  server: ServerView;
+  workspaces: { id: string; name: string }[];
+  onSaved: (server: ServerView, reset: boolean) => void;
+  onCancel: () => void;
+}) {
+  const hydrated = useHydrated();
+  const id = useId();
+  const [auth, setAuth] = useState<ServerAuthMode>(server.auth);
+  const [audience, setAudience] = useState<ServerAudience>(server.audience);
+  const [pending, setPending] = useState(false);
+  const [message, setMessage] = useState<Message>(null);
+
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    const text = (name: string) => String(data.get(name) ?? "").trim();
+    const patch: ServerPatch = {};
+    if (text("name") !== server.name) patch.name = text("name");
+    if (text("url") !== server.url) patch.url = text("url");
+    if (text("description") !== server.description) patch.description = text("description");
+    if (auth !== server.auth) patch.auth = auth;
+    const reset = patch.url !== undefined || patch.auth !== undefined;
+    if (auth === "shared") {
+      if (text("sharedToken")) patch.sharedToken = text("sharedToken");
+      const header = text("identityHeader") || null;
+      if (header !== server.identityHeader) patch.identityHeader = header;
+    } else if (server.identityHeader) patch.identityHeader = null;
+    if (auth === "per_person") {
+      const clientId = text("oauthClientId") || null;
+      if (clientId !== server.oauthClientId) patch.oauthClientId = clientId;
+      if (text("oauthClientSecret")) patch.oauthClientSecret = text("oauthClientSecret");
+      // A secret belongs to its client: clearing the client clears it too.
+      else if (!clientId && server.hasOAuthClientSecret) patch.oauthClientSecret = null;
+    } else {
+      if (server.oauthClientId) patch.oauthClientId = null;
+      if (server.hasOAuthClientSecret) patch.oauthClientSecret = null;
+    }
+    if (audience !== server.audience) patch.audience = audience;
+    if (audience === "workspaces") {
+      const ids = data.getAll("workspaceIds").map(String);
+      if (ids.length === 0) {
+        setMessage({ ok: false, text: "Choose at least one workspace, or let everyone use the server." });
+        return;
+      }
+      if (patch.audience !== undefined || !sameIds(ids, server.workspaceIds)) patch.workspaceIds = ids;
+    }
+    if (Object.keys(patch).length === 0) {
+      setMessage({ ok: true, text: "Nothing changed." });
+      return;
+    }
+    if (reset && auth === "shared" && patch.sharedToken === undefined) {
+      setMessage({
+        ok: false,
+        text: "Enter the shared token again: a new address or authentication does not get the stored one.",
+      });
+      return;
+    }
+    if (reset) {
+      const what =
+        patch.url !== undefined && patch.auth !== undefined
+          ? "address and authentication"
+          : patch.url !== undefined
+            ? "address"
+            : "authentication";
+      if (
+        !window.confirm(
+          `Change the ${what} of ${server.name}? This deletes, at once, every person's connection to it, its shared token and OAuth client secret (unless you entered new ones here), and its tools with every thread's choice of them. Refresh and offer its tools again afterwards.`,
+        )
+      )
+        return;
+    }
+    setPending(true);
+    setMessage(null);
+    try {
+      const { server: saved } = await mcpAdmin.update(server.id, patch);
+      onSaved(saved, reset);
+    } catch (thrown) {
+      setMessage({ ok: false, text: thrown instanceof Error ? thrown.message : "That did not work." });
+      setPending(false);
+    }
+  };
+
+  return (
+    <form
+      aria-labelledby={`${id}-heading`}
+      method="post"
+      onSubmit={(e) => void submit(e)}
+      className="space-y-3 border-t border-zinc-200 pt-3 dark:border-zinc-800"
+    >
+      <h4 id={`${id}-heading`} className="text-sm font-semibold break-all">
+        {`Edit ${server.name}`}
+      </h4>
+      <ServerFields
+        id={id}
+        server={server}
+        auth={auth}
+        onAuth={setAuth}
+        audience={audience}
+        onAudience={setAudience}
+        workspaces={workspaces}
+        tokenRequired={auth === "shared" && server.auth !== "shared"}
+      />
+      <div className="flex flex-wrap gap-2">
+        <button type="submit" className={button} disabled={!hydrated || pending}>
+          Save changes
+        </button>
+        <button type="button" className={button} disabled={pending} onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
       {message && (
         <p
           role={message.ok ? "status" : "alert"}
@@ -323,6 +525,24 @@ function ServerCard({
   const id = useId();
   const [pending, setPending] = useState(false);
   const [message, setMessage] = useState<Message>(null);
+  const [editing, setEditing] = useState(false);
+  const editButton = useRef<HTMLButtonElement>(null);
+
+  const closeEdit = () => {
+    setEditing(false);
+    editButton.current?.focus();
+  };
+
+  const saved = (changed: ServerView, reset: boolean) => {
+    onChange(changed);
+    closeEdit();
+    setMessage({
+      ok: true,
+      text: reset
+        ? `Changes to ${changed.name} saved. Its tools and connections were removed: refresh tools, then offer them again.`
+        : `Changes to ${changed.name} saved.`,
+    });
+  };
 
   const run = async (action: () => Promise<string | null>) => {
     setPending(true);
@@ -433,6 +653,19 @@ function ServerCard({
           />
           Enabled
         </label>
+        <button
+          ref={editButton}
+          type="button"
+          className={button}
+          aria-expanded={editing}
+          disabled={!hydrated || pending}
+          onClick={() => {
+            setMessage(null);
+            setEditing((open) => !open);
+          }}
+        >
+          Edit server
+        </button>
         <button type="button" className={button} disabled={!hydrated || pending} onClick={refresh}>
           Refresh tools
         </button>
@@ -445,6 +678,7 @@ function ServerCard({
           Delete server
         </button>
       </div>
+      {editing && <EditServerForm server={server} workspaces={workspaces} onSaved={saved} onCancel={closeEdit} />}
       {server.tools.length === 0 ? (
         <p className="text-sm text-zinc-500">No tools listed. Refresh tools once the server answers.</p>
       ) : (

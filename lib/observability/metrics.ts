@@ -44,13 +44,13 @@ function createMetrics() {
       registers,
     }),
     toolCalls: new Counter({
-      name: "threadkeeper_tool_calls_total",
+      name: "tool_calls_total",
       help: "MCP tool calls by server, tool and outcome (allowed, denied, failed, timed_out, stopped).",
       labelNames: ["server", "tool", "outcome"],
       registers,
     }),
     toolCallSeconds: new Histogram({
-      name: "threadkeeper_tool_call_duration_seconds",
+      name: "tool_call_duration_seconds",
       help: "Time an MCP server took for a tool call (connect + call; the wait for the person's approval excluded).",
       labelNames: ["server", "tool"],
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],

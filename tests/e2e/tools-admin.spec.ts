@@ -1,4 +1,4 @@
-import { expect, test, type Browser } from "@playwright/test";
+import { expect, test, type Browser, type BrowserContext } from "@playwright/test";
 import { apiUser, signUp } from "./helpers";
 import { withDb } from "./db";
 import { startInstance } from "./instances";
@@ -381,5 +381,169 @@ test("OAuth sign-in to a per-person server: the callback finishes only the calle
     await app.stop();
     await mcp.stop();
     await issuer.stop();
+  }
+});
+
+test("an admin edits a server on /admin: its description, and its audience to one listed workspace; a person outside it loses the tool, a member keeps it", async ({
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const mcp = await startMcpServer();
+  const app = await freshInstance("tools-edit");
+  const { context, page } = await adminPage(browser, app);
+  const others: BrowserContext[] = [];
+  const dialogs: string[] = [];
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  /** A signed-in person on this instance, and the servers and tools a new thread of theirs offers. */
+  const person = async (name: string) => {
+    const other = await browser.newContext({ baseURL: app.url });
+    others.push(other);
+    const personPage = await other.newPage();
+    const email = await signUp(personPage, name, uniqueEmail(name.toLowerCase()));
+    const toolNames = async () => {
+      const thread = await personPage.request.post("/api/threads", {
+        data: { title: "t" },
+        headers: { origin: app.url },
+      });
+      expect(thread.status(), await thread.text()).toBe(201);
+      const { id } = (await thread.json()) as { id: string };
+      const response = await personPage.request.get(`/api/threads/${id}/tools`);
+      expect(response.status()).toBe(200);
+      return ((await response.json()) as { servers: { name: string; tools: { name: string }[] }[] }).servers.map(
+        (s) => `${s.name}/${s.tools.map((t) => t.name).join(",")}`,
+      );
+    };
+    return { page: personPage, email, toolNames };
+  };
+  try {
+    const created = await page.request.post("/api/admin/mcp-servers", {
+      data: { name: "Team tools", url: mcp.url, auth: "none", description: "Before the edit." },
+      headers: { origin: app.url },
+    });
+    expect(created.status(), await created.text()).toBe(201);
+    const serverId = ((await created.json()) as { server: { id: string } }).server.id;
+    const offered = await page.request.patch(`/api/admin/mcp-servers/${serverId}`, {
+      data: { tools: [{ name: "echo", offered: true }] },
+      headers: { origin: app.url },
+    });
+    expect(offered.status(), await offered.text()).toBe(200);
+
+    // A workspace the admin makes (and owns), and a person who joins it through an invitation.
+    const workspace = await page.request.post("/api/workspaces", {
+      data: { name: "Tool users", slug: `tool-users-${Date.now().toString(36)}` },
+      headers: { origin: app.url },
+    });
+    expect(workspace.status(), await workspace.text()).toBe(201);
+    const workspaceId = ((await workspace.json()) as { id: string }).id;
+    const member = await person("Member");
+    await withDb(
+      (c) => c.query(`update "user" set email_verified = true where email = $1`, [member.email]),
+      app.databaseUrl,
+    );
+    await expect
+      .poll(async () => (await (await member.page.request.get("/api/auth/get-session")).json())?.user?.emailVerified)
+      .toBe(true);
+    const invited = await page.request.post(`/api/workspaces/${workspaceId}/invitations`, {
+      data: { email: member.email, role: "member" },
+      headers: { origin: app.url },
+    });
+    expect(invited.status(), await invited.text()).toBe(201);
+    const { invitation } = (await invited.json()) as { invitation: { id: string } };
+    const accepted = await member.page.request.post(`/api/invitations/${invitation.id}/accept`, {
+      headers: { origin: app.url },
+    });
+    expect(accepted.status(), await accepted.text()).toBe(200);
+    // The member works in the workspace (their new threads are its threads) once the app sees it.
+    const switched = await member.page.request.put("/api/workspaces/active", {
+      data: { workspaceId },
+      headers: { origin: app.url },
+    });
+    expect(switched.status(), await switched.text()).toBe(200);
+    await expect
+      .poll(
+        async () =>
+          ((await (await member.page.request.get("/api/threads?limit=1")).json()) as { workspaceId: unknown })
+            .workspaceId,
+      )
+      .toBe(workspaceId);
+    const outsider = await person("Outsider");
+
+    // Everyone may use it so far.
+    expect(await outsider.toolNames()).toEqual(["Team tools/echo"]);
+    expect(await member.toolNames()).toEqual(["Team tools/echo"]);
+
+    await page.goto("/admin");
+    const server = page.getByRole("region", { name: "Tools" }).getByRole("region", { name: "Team tools" });
+    await expect(server).toContainText("Before the edit.");
+
+    // Cancel leaves everything as it was.
+    await server.getByRole("button", { name: "Edit server" }).click();
+    const form = server.getByRole("form", { name: "Edit Team tools" });
+    await expect(form.getByLabel("URL")).toHaveValue(mcp.url);
+    await expect(form.getByLabel("Description")).toHaveValue("Before the edit.");
+    await expect(form.getByLabel("Authentication")).toHaveValue("none");
+    await expect(form.getByRole("radio", { name: "Everyone" })).toBeChecked();
+    await form.getByLabel("Description").fill("Never saved.");
+    await form.getByRole("button", { name: "Cancel" }).click();
+    await expect(form).toHaveCount(0);
+    await expect(server).toContainText("Before the edit.");
+
+    // A new address is confirmed first, with what it deletes; dismissed, nothing is sent.
+    await server.getByRole("button", { name: "Edit server" }).click();
+    await expect(form.getByLabel("Description")).toHaveValue("Before the edit.");
+    await form.getByLabel("URL").fill(`${mcp.url}/elsewhere`);
+    await form.getByRole("button", { name: "Save changes" }).click();
+    await expect.poll(() => dialogs.length).toBe(1);
+    expect(dialogs[0]).toContain("deletes");
+    expect(dialogs[0]).toContain("connection");
+    await expect(form).toBeVisible();
+    await form.getByLabel("URL").fill(mcp.url);
+
+    // Description and audience: no confirmation (the tools and connections stay).
+    await form.getByLabel("Description").fill("Only for the tool users.");
+    await form.getByRole("radio", { name: "Listed workspaces" }).check();
+    await form.getByRole("checkbox", { name: "Tool users" }).check();
+    await form.getByRole("button", { name: "Save changes" }).click();
+    await expect(server.getByRole("status")).toContainText("Changes to Team tools saved.");
+    await expect(form).toHaveCount(0);
+    expect(dialogs).toHaveLength(1);
+    await expect(server).toContainText("Only for the tool users.");
+    await expect(server).toContainText("Listed workspaces: Tool users");
+    await expect(server.getByRole("row", { name: /Echo/ }).getByRole("checkbox", { name: "Offered" })).toBeChecked();
+
+    // Stored: the page read again, and the API, say the same.
+    await page.reload();
+    await expect(server).toContainText("Only for the tool users.");
+    await expect(server).toContainText("Listed workspaces: Tool users");
+    const view = (
+      (await (await page.request.get("/api/admin/mcp-servers")).json()) as { servers: Record<string, unknown>[] }
+    ).servers[0];
+    expect(view).toMatchObject({
+      url: mcp.url,
+      description: "Only for the tool users.",
+      audience: "workspaces",
+      workspaceIds: [workspaceId],
+      status: "ok",
+    });
+
+    // The server no longer exists for the outsider (no tool, no Tools menu); the member keeps it.
+    expect(await outsider.toolNames()).toEqual([]);
+    expect(await member.toolNames()).toEqual(["Team tools/echo"]);
+    for (const [who, tools] of [
+      [outsider, 0],
+      [member, 1],
+    ] as const) {
+      await who.page.goto("/");
+      await expect(who.page.getByRole("textbox", { name: "Message" })).toBeVisible();
+      await expect(who.page.getByRole("button", { name: "Tools", exact: true })).toHaveCount(tools);
+    }
+  } finally {
+    for (const other of others) await other.close();
+    await context.close();
+    await app.stop();
+    await mcp.stop();
   }
 });

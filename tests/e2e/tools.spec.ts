@@ -295,7 +295,7 @@ test("per-person OAuth: each person signs in on their own; the second is never c
   }
 });
 
-// Last in the file: it reads what every test above left in the instance's log and audit table.
+// After the tests that call tools: it reads what every test above left in the instance's log and audit table.
 test("no tool argument, result or token reaches the server's log or the audit log", async () => {
   const secrets = ["hi from the tool", "after reload", "my own", personalToken];
   const log = readFileSync(tools.app.logFile, "utf8");
@@ -309,4 +309,38 @@ test("no tool argument, result or token reaches the server's log or the audit lo
   );
   expect(details.filter((row) => row.includes('"tool_called"')).length).toBeGreaterThan(2);
   for (const secret of secrets) expect(details.join("\n")).not.toContain(secret);
+});
+
+/** The series of `metric` in a Prometheus scrape, each as its labels and value (label order does not matter). */
+function series(text: string, metric: string) {
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith(`${metric}{`))
+    .map((line) => {
+      const close = line.lastIndexOf("}");
+      const labels = Object.fromEntries(
+        [...line.slice(metric.length + 1, close).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+      );
+      return { labels, value: Number(line.slice(close + 1).trim()) };
+    });
+}
+
+// After the tests above: the Echo calls they ran and denied on the open server are counted.
+test("tool calls are counted in /api/metrics by server, tool and outcome, with their duration", async () => {
+  const { METRICS_TOKEN: token } = JSON.parse(process.env.E2E_APP_ENV!) as Record<string, string>;
+  expect(token).toBeTruthy();
+  const response = await fetch(`${tools.app.url}/api/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  expect(response.status).toBe(200);
+  const text = await response.text();
+  const calls = (outcome: string) =>
+    series(text, "tool_calls_total")
+      .filter((s) => s.labels.server === openServerName && s.labels.tool === "echo" && s.labels.outcome === outcome)
+      .reduce((sum, s) => sum + s.value, 0);
+  expect(calls("allowed")).toBeGreaterThanOrEqual(1);
+  expect(calls("denied")).toBeGreaterThanOrEqual(1);
+  const durations = series(text, "tool_call_duration_seconds_count").filter(
+    (s) => s.labels.server === openServerName && s.labels.tool === "echo",
+  );
+  expect(durations.length).toBe(1);
+  expect(durations[0].value).toBeGreaterThanOrEqual(1);
 });

@@ -238,7 +238,7 @@ describe.each([
     expect(await toolAudit(who.userId)).toEqual([
       expect.objectContaining({ serverId, server: serverName, tool: "add", outcome: "allowed", approval: "policy" }),
     ]);
-    const counted = await m.metrics.registry.getSingleMetricAsString("threadkeeper_tool_calls_total");
+    const counted = await m.metrics.registry.getSingleMetricAsString("tool_calls_total");
     expect(counted).toContain(`tool="add",outcome="allowed"`);
   });
 
