@@ -6,6 +6,7 @@ import { audienceLabel, copyText, linkAddress, when } from "@/components/share/l
 import { api } from "@/lib/client/api-client";
 import { useHydrated } from "@/lib/client/use-hydrated";
 import type { ShareLinkJson } from "@/lib/shared/share-links";
+import { ActionMessage } from "@/lib/client/use-action";
 
 const count = (n: number) => n.toLocaleString("en");
 
@@ -115,16 +116,7 @@ export function SharedLinks({
           })}
         </ul>
       )}
-      {message && (
-        <p
-          role={message.ok ? "status" : "alert"}
-          className={
-            message.ok ? "text-sm text-green-700 dark:text-green-400" : "text-sm text-red-700 dark:text-red-400"
-          }
-        >
-          {message.text}
-        </p>
-      )}
+      <ActionMessage message={message} />
     </Section>
   );
 }

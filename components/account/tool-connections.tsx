@@ -5,6 +5,7 @@ import { button, input } from "@/components/account/section";
 import { call } from "@/lib/client/api-client";
 import { useHydrated } from "@/lib/client/use-hydrated";
 import { toolLimits, type ToolConnectionView } from "@/lib/shared/tools";
+import { ActionMessage } from "@/lib/client/use-action";
 
 const connectionPath = (serverId: string) => `/api/tool-connections/${encodeURIComponent(serverId)}`;
 
@@ -161,16 +162,7 @@ export function ToolConnections({ servers: initial }: { servers: ToolConnectionV
           ))}
         </ul>
       )}
-      {message && (
-        <p
-          role={message.ok ? "status" : "alert"}
-          className={
-            message.ok ? "text-sm text-green-700 dark:text-green-400" : "text-sm text-red-700 dark:text-red-400"
-          }
-        >
-          {message.text}
-        </p>
-      )}
+      <ActionMessage message={message} />
     </section>
   );
 }

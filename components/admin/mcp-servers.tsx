@@ -2,6 +2,7 @@
 
 import { useId, useRef, useState, type FormEvent } from "react";
 import { call } from "@/lib/client/api-client";
+import { ActionMessage } from "@/lib/client/use-action";
 import { useHydrated } from "@/lib/client/use-hydrated";
 import {
   toolLimits,
@@ -177,14 +178,7 @@ function ConnectForm({
       <button type="submit" className={button} disabled={!hydrated || pending}>
         Connect server
       </button>
-      {message && (
-        <p
-          role={message.ok ? "status" : "alert"}
-          className={message.ok ? "text-sm text-zinc-600 dark:text-zinc-400" : "text-sm text-red-700 dark:text-red-400"}
-        >
-          {message.text}
-        </p>
-      )}
+      <ActionMessage message={message} />
     </form>
   );
 }
@@ -497,14 +491,7 @@ function EditServerForm({
           Cancel
         </button>
       </div>
-      {message && (
-        <p
-          role={message.ok ? "status" : "alert"}
-          className={message.ok ? "text-sm text-zinc-600 dark:text-zinc-400" : "text-sm text-red-700 dark:text-red-400"}
-        >
-          {message.text}
-        </p>
-      )}
+      <ActionMessage message={message} />
     </form>
   );
 }
@@ -733,14 +720,7 @@ function ServerCard({
           </table>
         </div>
       )}
-      {message && (
-        <p
-          role={message.ok ? "status" : "alert"}
-          className={message.ok ? "text-sm text-zinc-600 dark:text-zinc-400" : "text-sm text-red-700 dark:text-red-400"}
-        >
-          {message.text}
-        </p>
-      )}
+      <ActionMessage message={message} />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { InstanceSettingControl } from "@/components/admin/instance-setting";
 import { when } from "@/components/share/links";
 import { api } from "@/lib/client/api-client";
+import { ActionMessage } from "@/lib/client/use-action";
 import { useHydrated } from "@/lib/client/use-hydrated";
 import {
   shareAudiences,
@@ -240,16 +241,7 @@ function PeopleAndLinks({ people }: { people: AdminShareOverview["people"] }) {
             </tbody>
           </table>
         )}
-        {message && (
-          <p
-            role={message.ok ? "status" : "alert"}
-            className={
-              message.ok ? "text-sm text-zinc-600 dark:text-zinc-400" : "text-sm text-red-700 dark:text-red-400"
-            }
-          >
-            {message.text}
-          </p>
-        )}
+        <ActionMessage message={message} />
       </div>
     </>
   );

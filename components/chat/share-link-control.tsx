@@ -5,6 +5,7 @@ import { usePageSpaceName } from "@/components/chat/runtime/space-guard";
 import { audienceLabel, copyText, linkAddress, when } from "@/components/share/links";
 import { api } from "@/lib/client/api-client";
 import type { ShareAudience, ShareLinkJson } from "@/lib/shared/share-links";
+import { ActionMessage } from "@/lib/client/use-action";
 
 const button =
   "rounded-md border border-zinc-300 px-2 py-0.5 hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800";
@@ -177,14 +178,7 @@ export function ShareLinkControl({ state, setState }: { state: LinkState; setSta
             >
               Delete link
             </button>
-            {message && (
-              <p
-                role={message.ok ? "status" : "alert"}
-                className={message.ok ? "text-green-700 dark:text-green-400" : "text-red-700 dark:text-red-400"}
-              >
-                {message.text}
-              </p>
-            )}
+            <ActionMessage message={message} />
           </div>
         </section>
       )}

@@ -21,7 +21,14 @@ export function useAction() {
     setMessage(error ? { ok: false, text: error.message ?? "That did not work." } : { ok: true, text: success });
     return !error;
   };
-  const status = message && (
+  const status = <ActionMessage message={message} />;
+  return { pending, run, status };
+}
+
+/** The outcome of an action: the server's message as an alert, or what it did as a status. */
+export function ActionMessage({ message }: { message: { ok: boolean; text: string } | null }) {
+  if (!message) return null;
+  return (
     <p
       role={message.ok ? "status" : "alert"}
       className={message.ok ? "text-sm text-green-700 dark:text-green-400" : "text-sm text-red-700 dark:text-red-400"}
@@ -29,5 +36,4 @@ export function useAction() {
       {message.text}
     </p>
   );
-  return { pending, run, status };
 }
