@@ -11,6 +11,7 @@ import {
   jsonb,
   pgTable,
   primaryKey,
+  real,
   text,
   timestamp,
   uniqueIndex,
@@ -388,6 +389,8 @@ export const thread = pgTable(
     workspaceId: text("workspace_id").references(() => workspace.id, { onDelete: "set null" }),
     // Set while its author shares it with the workspace's members (read-only for them).
     sharedAt: threadTime("shared_at"),
+    // The project it belongs to (always one of its own space); deleting the project keeps the thread.
+    projectId: uuid("project_id").references((): AnyPgColumn => project.id, { onDelete: "set null" }),
   },
   (t) => [
     // The sidebar query: one user's threads in one space and of one status, newest activity
@@ -399,6 +402,10 @@ export const thread = pgTable(
     index("thread_workspace_shared_idx")
       .on(t.workspaceId, t.status, t.updatedAt, t.id)
       .where(sql`${t.sharedAt} is not null`),
+    // A project's threads, newest activity first.
+    index("thread_project_updated_idx")
+      .on(t.projectId, t.updatedAt, t.id)
+      .where(sql`${t.projectId} is not null`),
     // Search by title ('simple': no language-specific stemming, so any language works).
     index("thread_title_search_idx").using("gin", sql`to_tsvector('simple', coalesce(${t.title}, ''))`),
   ],
@@ -843,6 +850,124 @@ export const toolCall = pgTable(
   ],
 );
 
+// Projects (lib/projects/): instructions and files a set of threads share. A personal project
+// (`workspace_id` null) is its creator's alone; a workspace's is used by every member and edited
+// by its creator and the workspace's owners and admins.
+export const project = pgTable(
+  "project",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    // The creator; their account going takes their projects along (personal and workspace ones).
+    userId: text("user_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
+    workspaceId: text("workspace_id").references(() => workspace.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    // The system prompt every thread of the project starts from (MAX_INSTRUCTIONS_CHARS).
+    instructions: text("instructions").default("").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("project_user_space_idx").on(t.userId, t.workspaceId),
+    index("project_workspace_idx").on(t.workspaceId),
+  ],
+);
+
+export const projectFileStatuses = ["queued", "indexing", "indexed", "failed"] as const;
+
+// A file of a project: its bytes in project_file_blob, its text in project_chunk once indexed.
+export const projectFile = pgTable(
+  "project_file",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => project.id, { onDelete: "cascade" }),
+    // Who uploaded it (kept as null when their account goes: the file is the project's).
+    userId: text("user_id").references(() => user.id, { onDelete: "set null" }),
+    // Cleaned like an attachment's name (lib/attachments/types.ts cleanFileName).
+    name: text("name").notNull(),
+    // Decided from the bytes, never from the name or the declared type.
+    mediaType: text("media_type").notNull(),
+    size: integer("size").notNull(),
+    status: text("status", { enum: projectFileStatuses }).default("queued").notNull(),
+    // Why indexing failed, in words a person can act on.
+    error: text("error"),
+    // Passages (chunks) it was split into.
+    chunks: integer("chunks").default(0).notNull(),
+    createdAt: createdAt(),
+    indexedAt: timestamp("indexed_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("project_file_project_idx").on(t.projectId, t.createdAt),
+    check("project_file_status", sql`${t.status} in ('queued', 'indexing', 'indexed', 'failed')`),
+  ],
+);
+
+export const projectFileBlob = pgTable("project_file_blob", {
+  fileId: uuid("file_id")
+    .primaryKey()
+    .references(() => projectFile.id, { onDelete: "cascade" }),
+  data: bytea("data").notNull(),
+});
+
+const tsvector = customType<{ data: string; driverData: string }>({ dataType: () => "tsvector" });
+
+// A passage of a file's text: what retrieval ranks and the model reads. `search` is
+// to_tsvector('english', text), written with the row; `embedding` is set only when
+// OPENAI_EMBEDDING_MODEL is configured (a plain array: neither engine here has a vector type).
+export const projectChunk = pgTable(
+  "project_chunk",
+  {
+    fileId: uuid("file_id")
+      .notNull()
+      .references(() => projectFile.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => project.id, { onDelete: "cascade" }),
+    text: text("text").notNull(),
+    // Where the passage starts in the file's text (characters).
+    start: integer("start").notNull(),
+    search: tsvector("search").notNull(),
+    embedding: real("embedding").array(),
+    // The model that made `embedding`: another model's vectors are not compared with the query's.
+    embeddingModel: text("embedding_model"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.fileId, t.seq] }),
+    index("project_chunk_project_idx").on(t.projectId),
+    index("project_chunk_search_idx").using("gin", t.search),
+  ],
+);
+
+// Indexing work, one row per file waiting: any instance claims the next with FOR UPDATE SKIP
+// LOCKED and holds it for a lease (`lockedUntil`), so a job whose instance died is taken again.
+export const projectIndexJob = pgTable(
+  "project_index_job",
+  {
+    fileId: uuid("file_id")
+      .primaryKey()
+      .references(() => projectFile.id, { onDelete: "cascade" }),
+    attempts: integer("attempts").default(0).notNull(),
+    runAfter: timestamp("run_after", { withTimezone: true }).defaultNow().notNull(),
+    lockedUntil: timestamp("locked_until", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("project_index_job_run_after_idx").on(t.runAfter)],
+);
+
+// What the model should know about a person ("personal instructions" on /account): the first
+// system instructions of every thread of theirs, before a project's.
+export const userInstructions = pgTable("user_instructions", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => user.id, { onDelete: "cascade" }),
+  instructions: text("instructions").notNull(),
+  updatedAt: updatedAt(),
+});
+
 export type User = typeof user.$inferSelect;
 export type Thread = typeof thread.$inferSelect;
 export type ThreadStatus = (typeof threadStatuses)[number];
@@ -851,6 +976,9 @@ export type Attachment = typeof attachment.$inferSelect;
 export type Workspace = typeof workspace.$inferSelect;
 export type WorkspaceRole = (typeof workspaceRoles)[number];
 export type ShareLink = typeof shareLink.$inferSelect;
+export type Project = typeof project.$inferSelect;
+export type ProjectFile = typeof projectFile.$inferSelect;
+export type ProjectFileStatus = (typeof projectFileStatuses)[number];
 export type McpServer = typeof mcpServer.$inferSelect;
 export type McpTool = typeof mcpTool.$inferSelect;
 export type McpServerAuth = (typeof mcpServerAuths)[number];
