@@ -17,4 +17,22 @@ export async function register() {
   installClientAddressStamp();
   installRequestObserver();
   installShutdownHandlers();
+  await startProjectIndexer();
+}
+
+/**
+ * Project files are indexed in the background by every instance (lib/projects/indexer.ts); on
+ * shutdown the indexer stops first, giving its job back while the database is still open.
+ */
+async function startProjectIndexer() {
+  const { projectIndexer } = await import("./lib/projects/indexer");
+  const { onShutdown } = await import("./lib/observability/shutdown");
+  const { logger } = await import("./lib/observability/logger");
+  if (process.env.OPENAI_EMBEDDING_MODEL && !process.env.OPENAI_BASE_URL && !process.env.OPENAI_API_KEY) {
+    logger.warn(
+      "OPENAI_EMBEDDING_MODEL is ignored: no OPENAI_BASE_URL or OPENAI_API_KEY, so there is no server to ask (full-text retrieval only)",
+    );
+  }
+  onShutdown(() => projectIndexer.stop(), "first");
+  projectIndexer.start();
 }

@@ -107,6 +107,12 @@ export default function config(phase: string): NextConfig {
         "./node_modules/unpdf/package.json",
         "./node_modules/unpdf/dist/*.mjs",
       ],
+      // The upload wakes this instance's indexer, which reads PDFs on the same worker.
+      "/api/projects/*/files": [
+        "./lib/attachments/pdf-text-worker.mjs",
+        "./node_modules/unpdf/package.json",
+        "./node_modules/unpdf/dist/*.mjs",
+      ],
       // PUT takes the snapshot (the route's path is matched as a glob: `*` stands for `[id]`).
       "/api/threads/*/link": [
         "./lib/sharing/markdown-worker.mjs",
@@ -118,6 +124,10 @@ export default function config(phase: string): NextConfig {
       { source: "/:path*", headers: securityHeaders },
       // Uploaded files: nothing in one may run, load or be framed, whatever it turns out to be.
       { source: "/api/attachments/:id", headers: [{ key: "Content-Security-Policy", value: fileSecurityPolicy }] },
+      {
+        source: "/api/projects/:id/files/:fileId/content",
+        headers: [{ key: "Content-Security-Policy", value: fileSecurityPolicy }],
+      },
       // Shared links (the page, its 404, its files, "continue"): never stored by a cache or a browser's
       // back button, never indexed, and a link followed from one says nothing of where it came from.
       { source: "/s/:path*", headers: shareHeaders },

@@ -3,6 +3,7 @@
  * OpenAI-compatible model) and writes bench/results/latest.json. See bench/README.md.
  *   BENCH_SCALE=10       ten times the data (1,000,000 threads, 10,000,000 messages)
  *   BENCH_SKIP_BUILD=1   reuse the last `next build`
+ *   BENCH_PROJECT_INDEX_MB=8   MB of Markdown the projects bench indexes
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
@@ -25,6 +26,7 @@ import {
   treeRssBytes,
   type Stats,
 } from "./measure";
+import { benchProjects } from "./projects";
 import { seed, sizeForScale } from "./seed";
 import { benchSharePage } from "./share-page";
 
@@ -423,6 +425,15 @@ async function main() {
     }
     await s3.stop();
     rmSync(filesDir, { recursive: true, force: true });
+
+    // 11. Projects: indexing throughput, retrieval latency at 1,000 / 20,000 / 100,000 passages, and
+    // what a project adds to a turn, in process and through this app (bench/projects.ts).
+    await benchProjects({
+      databaseUrl: postgres.url,
+      modelUrl: model.url,
+      record,
+      app: { baseURL, cookie, userId: user.id },
+    });
 
     // 5. Session check in process (auth.api.getSession, as every route calls it): the database
     // every time (SESSION_CACHE=off), and with the session cache the app runs with by default.

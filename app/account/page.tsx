@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { AccountPanel, type DeviceSession } from "@/components/account/account-panel";
+import { InstructionsSection } from "@/components/account/instructions-section";
 import { PasskeySettings } from "@/components/account/passkey-settings";
 import { SignInMethods } from "@/components/account/sign-in-methods";
 import { TwoFactorSettings } from "@/components/account/two-factor-settings";
@@ -16,6 +17,8 @@ import { describeUserAgent } from "@/lib/shared/user-agent";
 import { shareLinks } from "@/lib/sharing/share-links";
 import { workspaces } from "@/lib/workspaces/workspaces";
 import { toolCatalog } from "@/lib/tools/catalog";
+import { projectLimits } from "@/lib/projects/limits";
+import { projects } from "@/lib/projects/projects";
 
 export const metadata: Metadata = { title: "Account · Threadkeeper" };
 
@@ -39,12 +42,13 @@ export default async function AccountPage() {
     ({ model, messages, inputTokens, outputTokens }) => ({ model, messages, inputTokens, outputTokens }),
   );
   const { events } = await audit.listForUser(session.user.id);
-  const [accounts, keys, links, spaces, toolServers] = await Promise.all([
+  const [accounts, keys, links, spaces, toolServers, instructions] = await Promise.all([
     authApi.listUserAccounts({ headers: requestHeaders }),
     passkeys.listForUser(session.user.id),
     shareLinks.listForUser(session.user.id),
     workspaces.listForUser(session.user.id),
     toolCatalog.connectionsForUser(session.user.id),
+    projects.getPersonalInstructions(session.user.id),
   ]);
   const { providers } = signInOptions();
   const labelOf = (providerId: string) =>
@@ -71,6 +75,7 @@ export default async function AccountPage() {
         userAgent,
       }))}
       hasPassword={hasPassword}
+      instructions={<InstructionsSection initial={instructions} maxChars={projectLimits.maxInstructionsChars} />}
       sharedLinks={
         <>
           <SharedLinks links={links} workspaceNames={Object.fromEntries(spaces.map((w) => [w.id, w.name]))} />

@@ -41,7 +41,10 @@ export function AccountPanel({
   hasPassword,
   signIn,
   sharedLinks,
+  instructions,
 }: {
+  /** What the model should know about the person (InstructionsSection), shown after the profile. */
+  instructions?: ReactNode;
   /** Accounts made through SSO or a social provider may have no password to change. */
   hasPassword: boolean;
   user: { name: string; email: string; emailVerified: boolean };
@@ -63,6 +66,7 @@ export function AccountPanel({
         </Link>
       </div>
       <ProfileSection user={user} />
+      {instructions}
       <UsageSection usage={usage} quota={quota} />
       <SecurityEventsSection events={events} />
       <SessionsSection sessions={sessions} />

@@ -165,7 +165,7 @@ export function ChatApp({
                     canCreate={space.canCreate}
                   />
                   <ThreadSearch workspaceId={workspaceId} />
-                  <ThreadList />
+                  <ThreadList spacePath={spacePath(space.workspace)} />
                 </nav>
                 <main className="min-w-0 flex-1">{children}</main>
               </div>

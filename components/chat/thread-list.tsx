@@ -3,6 +3,7 @@
 import { AuiIf, ThreadListItemPrimitive, ThreadListPrimitive, useAui, useAuiState } from "@assistant-ui/react";
 import { useMemo, useRef, useState } from "react";
 import { activityGroups } from "@/lib/shared/activity-groups";
+import { ProjectList } from "@/components/chat/project-list";
 import { SharedThreads } from "@/components/chat/shared-threads";
 import { Icon } from "./icon";
 
@@ -12,7 +13,8 @@ const smallButton = `rounded px-1.5 py-0.5 text-xs text-zinc-600 hover:bg-zinc-2
 
 type View = "chats" | "archived";
 
-export function ThreadList() {
+/** `spacePath`: where the page's space lives ("" personal, `/w/:slug`), for the Projects' thread links. */
+export function ThreadList({ spacePath }: { spacePath: string }) {
   const [view, setView] = useState<View>("chats");
   return (
     <ThreadListPrimitive.Root className="flex h-full flex-col gap-2 p-2">
@@ -39,6 +41,7 @@ export function ThreadList() {
         ))}
       </div>
       <div className="-mx-2 flex-1 overflow-y-auto px-2">
+        {view === "chats" && <ProjectList spacePath={spacePath} />}
         <AuiIf condition={(s) => s.threads.isLoading}>
           <p role="status" className="px-2 py-1 text-sm text-zinc-500">
             Loading threads…

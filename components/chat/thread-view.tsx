@@ -8,6 +8,8 @@ import { usePrimedThreadHistory } from "@/components/chat/runtime/runtime-cache"
 import { useOwnThread, useSharedBy } from "@/components/chat/runtime/thread-owner";
 import { ShareControl } from "@/components/chat/share-control";
 import { SharedThreadBar } from "@/components/chat/shared-thread-view";
+import { SourceList, storedSources } from "@/components/chat/sources";
+import { ThreadProjectBar } from "@/components/chat/thread-project";
 import { Thread } from "@/components/chat/thread";
 import type { ApiThread } from "@/lib/client/api-client";
 import {
@@ -33,7 +35,8 @@ export type InitialThread = { id: string; messagesJson: string; thread?: ApiThre
  *
  * Someone else's thread shared with the caller is shown read-only, under whose it is and
  * "Continue as my own copy" (SharedThreadBar); the author's own workspace thread has the share
- * control (ShareControl). Any page can render this with the thread it read.
+ * control (ShareControl), and any of theirs its folded Instructions and its Project
+ * (ThreadProjectBar). Any page can render this with the thread it read.
  */
 export function ThreadView({ initial }: { initial: InitialThread | null }) {
   const urlId = threadIdFromPath(usePathname());
@@ -54,6 +57,7 @@ export function ThreadView({ initial }: { initial: InitialThread | null }) {
         <>
           <ArchivedNotice />
           <ShareControl initial={initial?.thread ?? null} />
+          <ThreadProjectBar initial={initial?.thread ?? null} />
         </>
       )}
       <div className="min-h-0 flex-1">
@@ -107,8 +111,11 @@ function ServerRenderedThread({ messagesJson }: { messagesJson: string }) {
               )}
             </div>
           ) : (
-            <div key={m.id} data-role="assistant" className="text-[0.95rem] break-words whitespace-pre-wrap">
-              {textParts(m.content).join("\n\n")}
+            <div key={m.id} data-role="assistant" className="text-[0.95rem] break-words">
+              <div className="whitespace-pre-wrap">{textParts(m.content).join("\n\n")}</div>
+              <SourceList
+                sources={storedSources(m.content).map((p) => ({ id: p.id, title: p.title ?? "", url: p.url }))}
+              />
             </div>
           ),
         )}

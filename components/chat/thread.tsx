@@ -23,6 +23,7 @@ import {
   useFreshCopiesForEdit,
 } from "@/components/chat/attachments";
 import { useOwnThread } from "@/components/chat/runtime/thread-owner";
+import { MessageSources } from "@/components/chat/sources";
 import { useHydrated } from "@/lib/client/use-hydrated";
 import { ToolsAvailableContext } from "@/components/chat/tools-available";
 import { Icon } from "./icon";
@@ -313,6 +314,17 @@ function AssistantMessage() {
     <MessagePrimitive.Root data-role="assistant" className="flex flex-col gap-1">
       <div className="max-w-full text-[0.95rem]">
         <MessagePrimitive.Parts components={assistantParts} />
+        {/* A project reply's sources come before its first word: the dots say the words are still on the way. */}
+        <AuiIf
+          condition={(s) =>
+            s.message.status?.type === "running" &&
+            s.message.parts.length > 0 &&
+            s.message.parts.every((p) => p.type === "source")
+          }
+        >
+          <Waiting status={{ type: "running" }} />
+        </AuiIf>
+        <MessageSources />
         <MessagePrimitive.Error>
           <ErrorPrimitive.Root
             role="alert"

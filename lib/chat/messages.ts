@@ -33,6 +33,13 @@ export async function validateMessages(messages: unknown[]): Promise<UIMessage[]
     throw new ApiError("bad_request", "Invalid request: messages: the same message id is given more than once.");
   }
   for (const m of result.data) {
+    // The system message is the server's: the person's and the project's instructions
+    // (lib/projects/turn-context.ts). One sent in the history would stand beside them, unseen.
+    if (m.role === "system")
+      throw new ApiError(
+        "bad_request",
+        "Invalid request: messages may not be system messages; instructions are set on /account and on a project.",
+      );
     // File parts may only name this app's uploads (checked for ownership later, with the database).
     attachmentIdsOf(m);
     // Tool calls and their results are recorded by the server as the model makes them; a client
@@ -43,6 +50,10 @@ export async function validateMessages(messages: unknown[]): Promise<UIMessage[]
       )
     )
       throw new ApiError("bad_request", "Invalid request: messages may not carry tool calls or data parts.");
+    // Sources are the passages the server retrieved for a reply; a client's own would be shown
+    // under the reply as if the project's files had said it.
+    if (m.parts.some((part) => part.type === "source-url" || part.type === "source-document"))
+      throw new ApiError("bad_request", "Invalid request: messages may not carry sources.");
     let chars = 0;
     for (const part of m.parts) {
       if (part.type !== "text" && part.type !== "reasoning") continue;

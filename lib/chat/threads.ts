@@ -7,6 +7,7 @@ import type { AppDatabase } from "@/db/connect";
 import {
   attachment,
   message,
+  project,
   messageSearchVector,
   shareFile,
   shareLink,
@@ -28,6 +29,7 @@ import { logger } from "@/lib/observability/logger";
 import { decodeKeysetCursor, encodeKeysetCursor, keyset, uuidPattern } from "@/lib/db/keyset-cursor";
 import { queryRows } from "@/lib/db/rows";
 import { maxBranchDepth, sharedBranch, visibleTo } from "@/lib/chat/visibility";
+import { usableProject } from "@/lib/projects/access";
 
 export { visibleTo };
 
@@ -50,7 +52,16 @@ export const threadStatuses = schemaThreadStatuses satisfies typeof wireThreadSt
 
 export type ThreadSummary = Pick<
   Thread,
-  "id" | "title" | "status" | "model" | "createdAt" | "updatedAt" | "lastMessageAt" | "workspaceId" | "sharedAt"
+  | "id"
+  | "title"
+  | "status"
+  | "model"
+  | "createdAt"
+  | "updatedAt"
+  | "lastMessageAt"
+  | "workspaceId"
+  | "sharedAt"
+  | "projectId"
 >;
 /** A thread as one caller sees it: theirs, or shared with them (with its author's name). */
 export type ThreadView = ThreadSummary & { own: boolean; authorName: string | null };
@@ -66,7 +77,7 @@ export class InvalidParentError extends ApiError {
   }
 }
 
-const summaryColumns = {
+export const summaryColumns = {
   id: thread.id,
   title: thread.title,
   status: thread.status,
@@ -76,6 +87,7 @@ const summaryColumns = {
   lastMessageAt: thread.lastMessageAt,
   workspaceId: thread.workspaceId,
   sharedAt: thread.sharedAt,
+  projectId: thread.projectId,
 };
 
 /**
@@ -135,6 +147,14 @@ export function createThreadStore(
   copyLimits: { messages: number; bytes: number } = { messages: limits.maxCopyMessages, bytes: limits.maxCopyBytes },
 ) {
   type SqlValue = SQLWrapper | Placeholder | string;
+  /**
+   * The project the caller may use (lib/projects: visible to them) and of this space (its
+   * workspace is not distinct from `workspaceId`), with its row locked until the write commits,
+   * so a deletion at that moment either waits or has already happened.
+   */
+  const projectUsableIn = (userId: string, projectId: string, workspaceId: SQLWrapper) =>
+    sql`exists (select 1 from ${project} p where ${usableProject(userId, sql`${projectId}::uuid`, workspaceId)} for key share of p)`;
+
   const isMember = (userId: SqlValue, workspaceId: SqlValue) =>
     sql`exists (select 1 from ${workspaceMember} m where m.workspace_id = ${workspaceId} and m.user_id = ${userId})`;
   // For writes into a workspace: the membership row is locked until the write commits, so a
@@ -226,24 +246,59 @@ export function createThreadStore(
   }
 
   /**
-   * A new thread of the caller, in their personal space or in a workspace they are a member of
-   * (checked in the same statement; a 404 when they are not).
+   * A new thread of the caller, in their personal space or in a workspace they are a member of,
+   * and in a project when one is named: a project the caller may use, of that same space. Both are
+   * checked in the same statement; a 404 when either fails ("Project not found." when a project
+   * was named, since a workspace the caller has just left takes its projects with it).
    */
   async function createThreadForUser(
     userId: string,
-    values: { title?: string | null; model?: string | null; workspaceId?: string | null } = {},
+    values: {
+      title?: string | null;
+      model?: string | null;
+      workspaceId?: string | null;
+      projectId?: string | null;
+    } = {},
   ): Promise<ThreadSummary> {
     const workspaceId = values.workspaceId ?? null;
+    const projectId = values.projectId ?? null;
     const rows = await queryRows<{ id: string }>(
       db,
-      sql`insert into ${thread} (user_id, title, model, workspace_id)
-          select ${userId}, ${values.title ?? null}, ${values.model ?? null}, ${workspaceId}::text
-          where ${workspaceId}::text is null or ${isMemberLocked(userId, sql`${workspaceId}::text`)}
+      sql`insert into ${thread} (user_id, title, model, workspace_id, project_id)
+          select ${userId}, ${values.title ?? null}, ${values.model ?? null}, ${workspaceId}::text, ${projectId}::uuid
+          where (${workspaceId}::text is null or ${isMemberLocked(userId, sql`${workspaceId}::text`)})
+            and ${projectId === null ? sql`true` : projectUsableIn(userId, projectId, sql`${workspaceId}::text`)}
           returning id`,
     );
-    if (rows.length === 0) throw notFound("Workspace");
+    if (rows.length === 0) throw notFound(projectId === null ? "Workspace" : "Project");
     const [row] = await db.select(summaryColumns).from(thread).where(eq(thread.id, rows[0].id));
     return row;
+  }
+
+  /**
+   * Moves the caller's own thread into a project (one they may use, of the thread's own space) or
+   * out of any (`projectId` null), in one statement. Null when the thread is not the caller's
+   * (readers of a shared thread included); "project" when the project is not one they may use
+   * there. The thread's activity time stays: moving it is not a message.
+   */
+  async function setThreadProjectForUser(
+    userId: string,
+    threadId: string,
+    projectId: string | null,
+  ): Promise<ThreadSummary | "project" | null> {
+    const rows = await db
+      .update(thread)
+      .set({ projectId })
+      .where(
+        and(
+          eq(thread.id, threadId),
+          eq(thread.userId, userId),
+          projectId === null ? undefined : projectUsableIn(userId, projectId, sql`${thread.workspaceId}`),
+        ),
+      )
+      .returning(summaryColumns);
+    if (rows[0]) return rows[0];
+    return (await getOwnThreadForUser(userId, threadId)) ? "project" : null;
   }
 
   /** The thread as the caller sees it (theirs, or shared with them), or null exactly as for a missing one. */
@@ -620,10 +675,10 @@ export function createThreadStore(
     const conflict =
       onConflict === "keep"
         ? sql`do nothing`
-        : // Tool calls are written by the server alone: a stored reply that holds any keeps them, and
-          // the browser's copy (text only, see toUIMessage) does not replace it.
+        : // Tool calls and a project's sources are written by the server alone: a stored reply that
+          // holds any keeps them, and the browser's copy (text only, see toUIMessage) does not replace it.
           sql`do update set role = excluded.role, format = excluded.format, content = excluded.content, status = excluded.status
-              where not jsonb_path_exists(${message}.content, '$.parts[*] ? (@.type == "dynamic-tool" || @.type starts with "tool-")')`;
+              where not jsonb_path_exists(${message}.content, '$.parts[*] ? (@.type == "dynamic-tool" || @.type starts with "tool-" || @.type == "source-url" || @.type == "source-document")')`;
     // A stored message keeps its parent: a copy naming another one is refused, so a link, once
     // written, can only point at a message that was already there (no loop, whatever the clocks).
     const parentIsEarlier = sql`(${m.parentId}::text is null or exists (
@@ -781,6 +836,7 @@ export function createThreadStore(
     listThreadsForUser,
     listSharedThreadsForUser,
     createThreadForUser,
+    setThreadProjectForUser,
     getThreadForUser,
     getOwnThreadForUser,
     setSharedForUser,

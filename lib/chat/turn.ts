@@ -10,7 +10,7 @@ import {
   type UIMessageStreamOptions,
 } from "ai";
 import { SpanStatusCode, trace, type Span } from "@opentelemetry/api";
-import { notFound } from "@/lib/http/errors";
+import { ApiError, notFound } from "@/lib/http/errors";
 import { getModel } from "@/lib/chat/models";
 import { attachments } from "@/lib/attachments/attachments";
 import { consumeChatMessage } from "@/lib/chat/rate-limit";
@@ -23,6 +23,9 @@ import { storeReply } from "@/lib/chat/turn-reply";
 import { logger } from "@/lib/observability/logger";
 import { prepareToolTurn } from "@/lib/tools/tool-turn";
 import { toolCatalog } from "@/lib/tools/catalog";
+import { turnContextForUser } from "@/lib/projects/turn-context";
+import { passageHref } from "@/lib/shared/projects";
+import { textParts } from "@/lib/shared/chat-messages";
 
 /** A chat turn as the route hands it over, its request already checked. */
 export type TurnRequest = {
@@ -43,17 +46,50 @@ function describeModelError(error: unknown): string {
 
 const tracer = trace.getTracer("threadkeeper");
 
+/** Parts the server alone writes into a reply: tool calls and their results, and a project's sources. */
+const isServerPart = (p: UIMessage["parts"][number]) =>
+  p.type === "dynamic-tool" || p.type.startsWith("tool-") || p.type === "source-url" || p.type === "source-document";
+
 /**
- * What the model reads of the branch the browser sent: tool parts are dropped, so a client can
- * never put a tool call or result of its own making into the model's context (a reply's tool
- * calls reach later turns through its text only).
+ * What the model reads of the branch the browser sent: tool parts and sources are dropped, so a
+ * client can never put a tool call or result, or a passage, of its own making into the model's
+ * context (a reply's tool calls reach later turns through its text only; passages come from the
+ * project, retrieved again each turn).
  */
-const withoutToolParts = (messages: UIMessage[]): UIMessage[] =>
-  messages.map((m) =>
-    m.parts.some((p) => p.type === "dynamic-tool" || p.type.startsWith("tool-"))
-      ? { ...m, parts: m.parts.filter((p) => p.type !== "dynamic-tool" && !p.type.startsWith("tool-")) }
-      : m,
-  );
+const withoutServerParts = (messages: UIMessage[]): UIMessage[] =>
+  messages.map((m) => (m.parts.some(isServerPart) ? { ...m, parts: m.parts.filter((p) => !isServerPart(p)) } : m));
+
+type SourcePart = Extract<UIMessage["parts"][number], { type: "source-url" }>;
+
+/**
+ * The project passages a turn handed the model, as the reply's sources: `source-url` parts whose
+ * url opens the passage on the project file's page (for anyone who may see the project).
+ */
+const sourceParts = (sources: { projectId: string; fileId: string; fileName: string; seq: number }[]): SourcePart[] =>
+  sources.map((s) => ({
+    type: "source-url",
+    sourceId: `${s.fileId}:${s.seq}`,
+    url: passageHref(s.projectId, s.fileId, s.seq),
+    title: `${s.fileName} · passage ${s.seq}`,
+  }));
+
+/**
+ * Writes the sources into the reply's UI stream right after its `start` chunk, before the model's
+ * first step: the browser shows them as the reply begins, and a replay (reload, another tab) has
+ * them from the recording. One transform serves the plain and the tool path alike.
+ */
+function withSources(sources: SourcePart[]): TransformStream<UIMessageChunk, UIMessageChunk> {
+  let sent = sources.length === 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      controller.enqueue(chunk);
+      if (!sent && chunk.type === "start") {
+        sent = true;
+        for (const source of sources) controller.enqueue(source);
+      }
+    },
+  });
+}
 
 /**
  * One chat turn: the rate limit and quota, the user's message stored, the model called, and its
@@ -71,6 +107,12 @@ export async function startTurn({
   await consumeChatMessage(user.id);
   // The person's quota, and the workspace's when the thread is in one.
   await usage.assertWithinQuotaForUser(user.id, user.tokenQuota, threadId);
+  // The instructions (the person's, then the thread's project's) and the project passages that
+  // match the new message, read alongside everything below and awaited before the model is called.
+  // Only the thread's author gets a project's part, re-checked in the statement that reads it.
+  const requestId = currentRequest()?.requestId;
+  const turnContext = turnContextForUser(user.id, threadId, textParts(last).join("\n"));
+  turnContext.catch(() => {});
   // Every file part checked (the caller's, stored, not sent with another message) and read for
   // the model before anything is stored or the model is called. PDFs go as files only to the
   // Responses API; Chat Completions servers get their text.
@@ -99,6 +141,15 @@ export async function startTurn({
     throw notFound();
   }
   const owned = saved.value;
+  // A retrieval that fails is logged there and the turn goes on without passages; instructions
+  // that cannot be read fail the turn: a reply that silently ignores them would mislead.
+  const context = await turnContext.catch(async (error: unknown) => {
+    await replyStreams.discard(streamId).catch(() => {});
+    if (error instanceof ApiError) throw error;
+    logger.error({ err: error, requestId, threadId }, "could not read the turn's instructions");
+    throw new ApiError("service_unavailable", "Your instructions could not be read. Try again shortly.");
+  });
+  const sources = sourceParts(context.sources);
   // Stop (POST /api/threads/:id/stop, from any tab and any instance) aborts the model request.
   // The request's own signal is not used: a closed tab must not cut the reply short. A model that
   // goes silent is given up on by the stall timeout in lib/chat/models.ts.
@@ -109,7 +160,6 @@ export async function startTurn({
     stop.abort();
   });
   const model = modelChoice.modelFor(owned.model);
-  const requestId = currentRequest()?.requestId;
   // The chat span, once it exists: each tool call's span is its child.
   let chatSpan: Span | undefined;
   // The thread's tools switched on (none: the turn runs exactly as it always did, one step, no `tools`).
@@ -127,7 +177,8 @@ export async function startTurn({
   });
   const call = {
     model,
-    messages: await convertToModelMessages(withoutToolParts(forModel)),
+    ...(context.system && { instructions: context.system }),
+    messages: await convertToModelMessages(withoutServerParts(forModel)),
     abortSignal: stop.signal,
     // Reasoning models on the Responses API send a summary of their thinking when asked; the
     // provider leaves the option out for models that do not reason.
@@ -136,6 +187,10 @@ export async function startTurn({
   // The SDK assembles the reply as it streams (no copy per chunk); onFinish hands it over at the
   // end. The tee keeps the stream flowing to that end after the browser has gone.
   let reply: UIMessage | undefined;
+  // The reply as stored holds the sources where the stream put them: before the first step.
+  const settle = (responseMessage: UIMessage) => {
+    reply = sources.length ? { ...responseMessage, parts: [...sources, ...responseMessage.parts] } : responseMessage;
+  };
   const uiOptions = {
     originalMessages: messages,
     generateMessageId: () => replyId,
@@ -151,9 +206,7 @@ export async function startTurn({
     result = streamText(call);
     uiStream = result.toUIMessageStream({
       ...uiOptions,
-      onFinish: ({ responseMessage }) => {
-        reply = responseMessage;
-      },
+      onFinish: ({ responseMessage }) => settle(responseMessage),
     });
   } else {
     // Multi-step with tools: the model's steps merged into a stream the tool calls can write their
@@ -167,18 +220,23 @@ export async function startTurn({
         started = streamText({ ...call, tools: toolTurn.tools(writer), stopWhen: stepCountIs(toolTurn.maxSteps) });
         writer.merge(started.toUIMessageStream(uiOptions));
       },
-      onFinish: ({ responseMessage }) => {
-        reply = responseMessage;
-      },
+      onFinish: ({ responseMessage }) => settle(responseMessage),
     });
     result = started;
   }
-  const [toClient, toStore] = uiStream.tee();
+  const [toClient, toStore] = uiStream.pipeThrough(withSources(sources)).tee();
   // The model call as a span of this request's trace (a no-op without OTEL_* settings); the
   // reply's database writes are its children.
   const stored = tracer.startActiveSpan(
     `chat ${model.modelId}`,
-    { attributes: { "gen_ai.operation.name": "chat", "gen_ai.request.model": model.modelId, "thread.id": threadId } },
+    {
+      attributes: {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": model.modelId,
+        "thread.id": threadId,
+        "chat.sources": sources.length,
+      },
+    },
     (span) => {
       chatSpan = span;
       return storeReply(

@@ -1,9 +1,18 @@
 import "server-only";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import { db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
 import { queryRows } from "@/lib/db/rows";
-import { message, thread, usageMonth, user, workspace, workspaceUsageMonth, type ReplyUsage } from "@/db/schema";
+import {
+  message,
+  thread,
+  usageMonth,
+  user,
+  workspace,
+  workspaceMember,
+  workspaceUsageMonth,
+  type ReplyUsage,
+} from "@/db/schema";
 import { ApiError } from "@/lib/http/errors";
 import type { Env } from "@/lib/config/env";
 
@@ -66,6 +75,47 @@ const addToWorkspaceMonth = sql`
     output_tokens = w.output_tokens + excluded.output_tokens`;
 
 export function createUsage(db: AppDatabase = defaultDb, quota: number | null = readTokenQuota()) {
+  const noWorkspace = sql`(select null::text as name, null::bigint as quota, null::bigint as used) as ws`;
+
+  /** Throws 429 `quota_exceeded` when the person's month reached `limit` or the workspace row `ws` its quota. */
+  async function assertWithin(userId: string, limit: number | null, workspaceQuota: SQL): Promise<void> {
+    const personalUsed =
+      limit === null
+        ? sql`null`
+        : sql`(select coalesce(sum(input_tokens + output_tokens), 0) from ${usageMonth}
+               where user_id = ${userId} and month = ${thisMonth})`;
+    const rows = await queryRows<{
+      used: string | null;
+      workspace_name: string | null;
+      workspace_quota: string | null;
+      workspace_used: string | null;
+      resets: string;
+      retry_after: number;
+    }>(
+      db,
+      sql`
+      select ${personalUsed}::bigint::text as used,
+             ws.name as workspace_name, ws.quota::text as workspace_quota, ws.used::bigint::text as workspace_used,
+             to_char(${thisMonth} + interval '1 month', 'YYYY-MM-DD') as resets,
+             ceil(extract(epoch from (${thisMonth} + interval '1 month') - now()))::int as retry_after
+      from ${workspaceQuota}`,
+    );
+    const row = rows[0]!;
+    const retryAfter = { "Retry-After": String(Math.max(1, row.retry_after)) };
+    if (limit !== null && Number(row.used) >= limit)
+      throw new ApiError(
+        "quota_exceeded",
+        `You have used your ${limit.toLocaleString("en")} tokens for this month. The quota resets on ${row.resets} (UTC).`,
+        retryAfter,
+      );
+    if (row.workspace_quota !== null && Number(row.workspace_used) >= Number(row.workspace_quota))
+      throw new ApiError(
+        "quota_exceeded",
+        `The workspace "${row.workspace_name}" has used its quota of ${Number(row.workspace_quota).toLocaleString("en")} tokens for this month. The workspace quota resets on ${row.resets} (UTC).`,
+        retryAfter,
+      );
+  }
+
   return {
     /**
      * Records a stored reply's model and usage on its row and adds it to the user's month, in one
@@ -132,6 +182,31 @@ export function createUsage(db: AppDatabase = defaultDb, quota: number | null = 
         ${addToWorkspaceMonth}`);
     },
 
+    /**
+     * An embedding call (lib/projects/embeddings.ts: a project file's passages, or a question's
+     * words): its input tokens count in the person's month, as no message; for a workspace's
+     * project, in that workspace's month too while they are a member (checked in the statement).
+     */
+    async recordEmbeddingForUser(
+      userId: string,
+      model: string,
+      tokens: number,
+      workspaceId: string | null,
+    ): Promise<void> {
+      const input = Number.isFinite(tokens) && tokens > 0 ? Math.round(tokens) : 0;
+      await db.execute(sql`
+        with personal as (
+          insert into ${usageMonth} as u (user_id, month, model, messages, input_tokens, output_tokens, reasoning_tokens, cached_input_tokens)
+          values (${userId}, ${thisMonth}, ${model}, 0, ${input}, 0, 0, 0)
+          ${addToMonth}
+        )
+        insert into ${workspaceUsageMonth} as w (workspace_id, user_id, month, messages, input_tokens, output_tokens)
+        select m.workspace_id, ${userId}, ${thisMonth}, 0, ${input}, 0
+        from ${workspaceMember} m
+        where m.workspace_id = ${workspaceId}::text and m.user_id = ${userId}
+        ${addToWorkspaceMonth}`);
+    },
+
     /** The user's messages and tokens this month, by model. */
     async thisMonthForUser(userId: string): Promise<MonthUsage[]> {
       return db
@@ -167,15 +242,10 @@ export function createUsage(db: AppDatabase = defaultDb, quota: number | null = 
     async assertWithinQuotaForUser(userId: string, own?: number | null, threadId?: string): Promise<void> {
       const limit = this.quotaFor(own);
       if (limit === null && threadId === undefined) return;
-      const personalUsed =
-        limit === null
-          ? sql`null`
-          : sql`(select coalesce(sum(input_tokens + output_tokens), 0) from ${usageMonth}
-                 where user_id = ${userId} and month = ${thisMonth})`;
       // The thread's workspace, when it is the caller's thread, in a workspace with a quota.
       const workspaceQuota =
         threadId === undefined
-          ? sql`(select null::text as name, null::bigint as quota, null::bigint as used) as ws`
+          ? noWorkspace
           : sql`(select 1) as one left join (
                   select w.name, w.token_quota as quota,
                          (select coalesce(sum(u.input_tokens + u.output_tokens), 0) from ${workspaceUsageMonth} u
@@ -183,36 +253,34 @@ export function createUsage(db: AppDatabase = defaultDb, quota: number | null = 
                   from ${thread} t join ${workspace} w on w.id = t.workspace_id
                   where t.id = ${threadId} and t.user_id = ${userId} and w.token_quota is not null
                 ) as ws on true`;
-      const rows = await queryRows<{
-        used: string | null;
-        workspace_name: string | null;
-        workspace_quota: string | null;
-        workspace_used: string | null;
-        resets: string;
-        retry_after: number;
-      }>(
-        db,
-        sql`
-        select ${personalUsed}::bigint::text as used,
-               ws.name as workspace_name, ws.quota::text as workspace_quota, ws.used::bigint::text as workspace_used,
-               to_char(${thisMonth} + interval '1 month', 'YYYY-MM-DD') as resets,
-               ceil(extract(epoch from (${thisMonth} + interval '1 month') - now()))::int as retry_after
-        from ${workspaceQuota}`,
-      );
-      const row = rows[0]!;
-      const retryAfter = { "Retry-After": String(Math.max(1, row.retry_after)) };
-      if (limit !== null && Number(row.used) >= limit)
-        throw new ApiError(
-          "quota_exceeded",
-          `You have used your ${limit.toLocaleString("en")} tokens for this month. The quota resets on ${row.resets} (UTC).`,
-          retryAfter,
-        );
-      if (row.workspace_quota !== null && Number(row.workspace_used) >= Number(row.workspace_quota))
-        throw new ApiError(
-          "quota_exceeded",
-          `The workspace "${row.workspace_name}" has used its quota of ${Number(row.workspace_quota).toLocaleString("en")} tokens for this month. The workspace quota resets on ${row.resets} (UTC).`,
-          retryAfter,
-        );
+      await assertWithin(userId, limit, workspaceQuota);
+    },
+
+    /**
+     * The same for model calls made for a project rather than a thread (a project file's
+     * embeddings, lib/projects/): the person's quota, and that of the project's workspace
+     * (`workspaceId`, null for a personal project) while they are a member of it, whose month
+     * those calls count in (recordEmbeddingForUser).
+     */
+    async assertWithinQuotaForWorkspaceUser(
+      userId: string,
+      own: number | null | undefined,
+      workspaceId: string | null,
+    ): Promise<void> {
+      const limit = this.quotaFor(own);
+      if (limit === null && workspaceId === null) return;
+      const workspaceQuota =
+        workspaceId === null
+          ? noWorkspace
+          : sql`(select 1) as one left join (
+                  select w.name, w.token_quota as quota,
+                         (select coalesce(sum(u.input_tokens + u.output_tokens), 0) from ${workspaceUsageMonth} u
+                          where u.workspace_id = w.id and u.month = ${thisMonth}) as used
+                  from ${workspace} w
+                  join ${workspaceMember} m on m.workspace_id = w.id and m.user_id = ${userId}
+                  where w.id = ${workspaceId}::text and w.token_quota is not null
+                ) as ws on true`;
+      await assertWithin(userId, limit, workspaceQuota);
     },
   };
 }

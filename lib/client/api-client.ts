@@ -79,7 +79,11 @@ function reloadIfOpenThreadGone(threadId: string | undefined) {
 export async function call<T>(path: string, init: RequestInit = {}, threadGone = true): Promise<T> {
   const response = await fetch(path, {
     ...init,
-    headers: init.body ? { "content-type": "application/json", ...init.headers } : init.headers,
+    // A form (a file upload) sets its own multipart type and boundary.
+    headers:
+      init.body && !(init.body instanceof FormData)
+        ? { "content-type": "application/json", ...init.headers }
+        : init.headers,
   });
   if (response.status === 404 && threadGone) reloadIfOpenThreadGone(/^\/api\/threads\/([^/?]+)/.exec(path)?.[1]);
   if (!response.ok) throw await toApiClientError(response);

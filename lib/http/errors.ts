@@ -49,8 +49,18 @@ const statusOf: Record<ApiErrorCode, number> = {
   internal_error: 500,
 };
 
+/**
+ * Marks an ApiError whichever copy of this module made it. Next.js bundles instrumentation.ts
+ * apart from the routes, so a module it loads first and shares through globalThis (the PDF
+ * reader, which the project indexer starts) throws the other bundle's ApiError; `instanceof`
+ * goes by this mark, so such an error is still the 4xx it says, never a 500.
+ */
+const apiErrorMark = Symbol.for("threadkeeper.ApiError");
+
 /** The one error every API route throws or returns; `toErrorResponse` turns it into JSON. */
 export class ApiError extends Error {
+  readonly [apiErrorMark] = true;
+
   constructor(
     readonly code: ApiErrorCode,
     message: string,
@@ -58,6 +68,14 @@ export class ApiError extends Error {
   ) {
     super(message);
     this.name = "ApiError";
+  }
+
+  /** ApiError itself by the mark (any copy); its subclasses as usual, by their prototype. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== ApiError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return (
+      typeof value === "object" && value !== null && (value as { [apiErrorMark]?: unknown })[apiErrorMark] === true
+    );
   }
 
   get status() {

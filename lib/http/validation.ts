@@ -49,13 +49,20 @@ export const titleSchema = storableText(limits.maxTitleChars)
   .pipe(z.string().min(1, "must not be empty"));
 
 /** Thread, attachment and share link ids are UUIDs; anything else cannot name one, so it is "not found", like a missing one. */
-export function parseId(value: string, what: "Thread" | "Attachment" | "Link" | "File"): string {
+export function parseId(value: string, what: "Thread" | "Attachment" | "Link" | "File" | "Project"): string {
   if (!z.uuid().safeParse(value).success) throw notFound(what);
   return value.toLowerCase();
 }
 
 export const parseThreadId = (value: string) => parseId(value, "Thread");
 export const parseLinkId = (value: string) => parseId(value, "Link");
+export const parseProjectId = (value: string) => parseId(value, "Project");
+
+/** A passage's number in its file (0, 1, …): anything else names no passage, a 404 like a missing one. */
+export function parsePassageSeq(value: string): number {
+  if (!/^\d{1,9}$/.test(value)) throw notFound("Passage");
+  return Number(value);
+}
 
 /** better-auth's ids (workspaces, members, invitations): letters, digits, `_` and `-`. */
 export const authIdPattern = /^[A-Za-z0-9_-]{1,64}$/;

@@ -56,6 +56,12 @@ function createMetrics() {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     }),
+    projectIndexJobs: new Counter({
+      name: "project_index_jobs_total",
+      help: "Project file indexing attempts by outcome (indexed, failed, retry, deferred, abandoned).",
+      labelNames: ["outcome"],
+      registers,
+    }),
   };
   return metrics;
 }

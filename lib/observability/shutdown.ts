@@ -44,9 +44,14 @@ export function trackRequest(): () => void {
   };
 }
 
-/** Run last on shutdown, after the replies (the database pool, the trace exporter). */
-export function onShutdown(close: () => Promise<void>) {
-  state.closers.push(close);
+/**
+ * Run last on shutdown, after the replies (the database pool, the trace exporter), in the order
+ * registered. `first`: before the others registered so far, for work that still needs them
+ * (the project indexer gives its job back through the database pool).
+ */
+export function onShutdown(close: () => Promise<void>, order: "first" | "last" = "last") {
+  if (order === "first") state.closers.unshift(close);
+  else state.closers.push(close);
 }
 
 export function trackServer(server: Server) {

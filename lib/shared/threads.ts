@@ -19,6 +19,8 @@ export type ThreadJson = {
   lastMessageAt: string | null;
   /** The workspace it was started in; null: the author's personal space. */
   workspaceId: string | null;
+  /** The project it is in (always one of its own space); null: none. */
+  projectId: string | null;
   /** Shared with the workspace's members (read-only for them). */
   shared: boolean;
   /** The caller wrote it; false: a thread shared with them, which they can read and copy only. */

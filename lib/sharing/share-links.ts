@@ -782,6 +782,7 @@ export function createShareLinkStore(
             lastMessageAt: thread.lastMessageAt,
             workspaceId: thread.workspaceId,
             sharedAt: thread.sharedAt,
+            projectId: thread.projectId,
           })
           .from(thread)
           .where(eq(thread.id, threadId));

@@ -178,13 +178,14 @@ export function createWorkspaceStore(db: AppDatabase = defaultDb) {
 
   /**
    * Part of removing and leaving: the person's threads in the workspace stop being shared and move
-   * to their personal space (theirs, private, still in their list), and their sessions leave it
-   * (which also clears every instance's cached copy of those sessions).
+   * to their personal space (theirs, private, still in their list), out of the workspace's
+   * projects in the same statement (a thread is only ever in a project of its own space), and
+   * their sessions leave it (which also clears every instance's cached copy of those sessions).
    */
   const detach = async (tx: AppDatabase, workspaceId: string, userId: string) => {
     await tx
       .update(thread)
-      .set({ sharedAt: null, workspaceId: null })
+      .set({ sharedAt: null, workspaceId: null, projectId: null })
       .where(and(eq(thread.workspaceId, workspaceId), eq(thread.userId, userId)));
     await tx
       .update(session)
@@ -295,7 +296,11 @@ export function createWorkspaceStore(db: AppDatabase = defaultDb) {
   async function deleteFor(actorId: string, workspaceId: string): Promise<MemberChange> {
     return underLock(actorId, workspaceId, async (tx, role) => {
       if (role !== "owner") return "forbidden";
-      await tx.update(thread).set({ workspaceId: null, sharedAt: null }).where(eq(thread.workspaceId, workspaceId));
+      // Its projects go with it (cascade); their threads leave them here already, with the move.
+      await tx
+        .update(thread)
+        .set({ workspaceId: null, sharedAt: null, projectId: null })
+        .where(eq(thread.workspaceId, workspaceId));
       await tx.delete(workspace).where(eq(workspace.id, workspaceId));
       return "done";
     });

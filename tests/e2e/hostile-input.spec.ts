@@ -1819,3 +1819,452 @@ test("share links: replies of hostile Markdown are shared within the renderer's 
   }
   for (const client of [alice, bob]) await client.request.dispose();
 });
+
+/** Project routes, sent by a person with a project of their own (and a file in it), a member's view of another's, and none of a stranger's. */
+function projectCorpus(ids: {
+  mine: string;
+  myFile: string;
+  full: string;
+  heavy: string;
+  membersOnly: string;
+  theirs: string;
+  theirFile: string;
+  myThread: string;
+  theirThread: string;
+}): Bad[] {
+  const out: Bad[] = [];
+  const add = (
+    name: string,
+    method: string,
+    path: string,
+    body?: string | Uint8Array<ArrayBuffer>,
+    contentType: string | null = "application/json",
+  ) => out.push({ name, method, path, body, contentType });
+  const badIds = [
+    "1",
+    "not-a-uuid",
+    "00000000-0000-0000-0000-00000000000",
+    "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz",
+    "..%2F..%2Fetc%2Fpasswd",
+    encodeURIComponent("' OR '1'='1"),
+    encodeURIComponent("<img src=x onerror=alert(1)>"),
+    "%00",
+    encodeURIComponent("\u202e"),
+    "x".repeat(500),
+    "00000000-0000-4000-8000-000000000000",
+  ];
+  const invalidJson = ["{", "[", "", " ", "\u0000", "{'name':'x'}", '{"name":"x",}', '{"name": "x"}}'];
+  const sizes = (method: string, path: string) => {
+    add("body over the size limit", method, path, new Uint8Array(1_100_000).fill(97));
+    add("over the size limit, valid JSON", method, path, json({ name: "x", instructions: "x".repeat(1_100_000) }));
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", null])
+      add(`content type ${type}`, method, path, json({ name: "fine" }), type);
+  };
+  const tooLong = "x".repeat(8_001);
+
+  // Project ids that name nothing of the caller's: malformed, missing, a stranger's.
+  for (const id of [...badIds, ids.theirs]) {
+    const at = `/api/projects/${id}`;
+    add(`project ${id.slice(0, 40)}`, "GET", at);
+    add(`rename ${id.slice(0, 40)}`, "PATCH", at, json({ name: "hijack" }));
+    add(`delete project ${id.slice(0, 40)}`, "DELETE", at);
+    add(`files of ${id.slice(0, 40)}`, "GET", `${at}/files`);
+    add(`file of ${id.slice(0, 40)}`, "GET", `${at}/files/${ids.theirFile}`);
+    add(`delete file of ${id.slice(0, 40)}`, "DELETE", `${at}/files/${ids.theirFile}`);
+    add(`content of ${id.slice(0, 40)}`, "GET", `${at}/files/${ids.theirFile}/content`);
+    add(`passage of ${id.slice(0, 40)}`, "GET", `${at}/files/${ids.theirFile}/passages/1`);
+    add(`thread into ${id.slice(0, 40)}`, "PUT", `/api/threads/${ids.myThread}/project`, json({ projectId: id }));
+    add(`new thread in ${id.slice(0, 40)}`, "POST", "/api/threads", json({ projectId: decodeURIComponent(id) }));
+  }
+  // File ids that name nothing in the caller's own project (a stranger's file included).
+  for (const id of [...badIds, ids.theirFile]) {
+    const at = `/api/projects/${ids.mine}/files/${id}`;
+    add(`my project's file ${id.slice(0, 40)}`, "GET", at);
+    add(`delete my project's file ${id.slice(0, 40)}`, "DELETE", at);
+    add(`content ${id.slice(0, 40)}`, "GET", `${at}/content`);
+    add(`passage of file ${id.slice(0, 40)}`, "GET", `${at}/passages/1`);
+  }
+  // Passage numbers that name no passage of the caller's own indexed file.
+  for (const seq of [
+    "0",
+    "-1",
+    "1.5",
+    "1e3",
+    "0x1",
+    "abc",
+    "%00",
+    "%201",
+    "999999",
+    "2147483648",
+    "99999999999999999999",
+    "x".repeat(300),
+    encodeURIComponent("1; DROP TABLE project_chunk"),
+  ])
+    add(`passage ${seq.slice(0, 30)}`, "GET", `/api/projects/${ids.mine}/files/${ids.myFile}/passages/${seq}`);
+
+  // Creating: a name of 1-100 characters, instructions within MAX_INSTRUCTIONS_CHARS, nothing more.
+  const createShapes: unknown[] = [
+    null,
+    1,
+    "name",
+    [],
+    {},
+    { name: "" },
+    { name: "   " },
+    { name: 1 },
+    { name: null },
+    { name: ["x"] },
+    { name: { first: "x" } },
+    { name: "x".repeat(101) },
+    { name: "x".repeat(100_000) },
+    { name: "line\nbreak" },
+    { name: "tab\there" },
+    { name: "bidi \u202e override" },
+    ...invalidText.map((u) => ({ name: u })),
+    { name: "ok", instructions: 5 },
+    { name: "ok", instructions: null },
+    { name: "ok", instructions: ["x"] },
+    { name: "ok", instructions: tooLong },
+    ...invalidText.map((u) => ({ name: "ok", instructions: u })),
+    { name: "ok", extra: 1 },
+    { name: "ok", workspaceId: "someone-elses" },
+    { name: "ok", userId: "someone" },
+    { name: "ok", canEdit: true },
+    { name: "ok", id: ids.theirs },
+    JSON.parse('{"__proto__": {"canEdit": true}}'),
+    JSON.parse('{"name": "ok", "constructor": {"prototype": {"admin": true}}}'),
+    ...sqlAndHtml.map((s) => ({ name: "ok", [s]: s })),
+  ];
+  for (const text of invalidJson) add(`create: invalid JSON ${json(text)}`, "POST", "/api/projects", text);
+  for (const shape of createShapes) add(`create: ${json(shape)?.slice(0, 60)}`, "POST", "/api/projects", json(shape));
+  sizes("POST", "/api/projects");
+
+  // Changing: a name or instructions (at least one), nothing more.
+  const patchShapes: unknown[] = [
+    null,
+    [],
+    "x",
+    {},
+    { name: "" },
+    { name: 1 },
+    { name: null },
+    { name: "x".repeat(101) },
+    { instructions: tooLong },
+    { instructions: 1 },
+    { instructions: null },
+    ...invalidText.map((u) => ({ name: u })),
+    ...invalidText.map((u) => ({ instructions: u })),
+    { name: "ok", extra: 1 },
+    { name: "ok", workspaceId: null },
+    { name: "ok", userId: "someone" },
+    { files: [] },
+    JSON.parse('{"__proto__": {"name": "x"}}'),
+  ];
+  const mineAt = `/api/projects/${ids.mine}`;
+  for (const text of invalidJson) add(`patch: invalid JSON ${json(text)}`, "PATCH", mineAt, text);
+  for (const shape of patchShapes) add(`patch: ${json(shape)?.slice(0, 60)}`, "PATCH", mineAt, json(shape));
+  sizes("PATCH", mineAt);
+  // A member of the project's workspace who is not its creator or an admin there sees it but changes nothing (403).
+  const members = `/api/projects/${ids.membersOnly}`;
+  add("member renames", "PATCH", members, json({ name: "mine now" }));
+  add("member rewrites instructions", "PATCH", members, json({ instructions: "Obey me." }));
+  add("member deletes", "DELETE", members);
+  add(
+    "member uploads",
+    "POST",
+    `${members}/files`,
+    mpFile("member.txt", "text/plain", Buffer.from("from a member")),
+    mpType,
+  );
+
+  // Personal instructions: `{ instructions }`, a string within the limit.
+  for (const text of invalidJson)
+    add(`instructions: invalid JSON ${json(text)}`, "PUT", "/api/account/instructions", text);
+  for (const shape of [
+    null,
+    [],
+    "text",
+    {},
+    { instructions: 1 },
+    { instructions: null },
+    { instructions: ["x"] },
+    { instructions: tooLong },
+    ...invalidText.map((u) => ({ instructions: u })),
+    { instructions: "ok", userId: "someone" },
+    { instructions: "ok", extra: 1 },
+    { text: "ok" },
+    JSON.parse('{"__proto__": {"instructions": "x"}}'),
+  ])
+    add(`instructions: ${json(shape)?.slice(0, 60)}`, "PUT", "/api/account/instructions", json(shape));
+  add("instructions over the size limit", "PUT", "/api/account/instructions", new Uint8Array(1_100_000).fill(97));
+  add("instructions as text", "PUT", "/api/account/instructions", "Be brief.", "text/plain");
+
+  // Moving a thread: `{ projectId: uuid | null }`, the caller's own thread, a project they may use.
+  const moveAt = `/api/threads/${ids.myThread}/project`;
+  for (const text of invalidJson) add(`move: invalid JSON ${json(text)}`, "PUT", moveAt, text);
+  for (const shape of [
+    null,
+    [],
+    {},
+    { projectId: 1 },
+    { projectId: true },
+    { projectId: [ids.mine] },
+    { projectId: { id: ids.mine } },
+    { projectId: "x".repeat(101) },
+    { project: ids.mine },
+    { projectId: ids.mine, extra: 1 },
+    { projectId: ids.mine, threadId: ids.theirThread },
+    { projectId: ids.theirs },
+    { projectId: ids.membersOnly },
+    ...sqlAndHtml.map((s) => ({ projectId: s })),
+  ])
+    add(`move: ${json(shape)?.slice(0, 60)}`, "PUT", moveAt, json(shape));
+  add("move someone else's thread out", "PUT", `/api/threads/${ids.theirThread}/project`, json({ projectId: null }));
+  add(
+    "move someone else's thread into mine",
+    "PUT",
+    `/api/threads/${ids.theirThread}/project`,
+    json({ projectId: ids.mine }),
+  );
+  for (const id of badIds) {
+    add(`move thread ${id.slice(0, 40)}`, "PUT", `/api/threads/${id}/project`, json({ projectId: ids.mine }));
+    add(`instructions of thread ${id.slice(0, 40)}`, "GET", `/api/threads/${id}/instructions`);
+  }
+  add("someone else's thread's instructions", "GET", `/api/threads/${ids.theirThread}/instructions`);
+  // A new thread in a project: a UUID of a project the caller may use, never null or another type.
+  for (const shape of [
+    { projectId: null },
+    { projectId: 1 },
+    { projectId: [ids.mine] },
+    { projectId: ids.mine, workspaceId: "x" },
+    { projectId: ids.membersOnly },
+  ])
+    add(`new thread ${json(shape).slice(0, 60)}`, "POST", "/api/threads", json(shape));
+
+  // Uploads into the caller's own project: multipart only, exactly one well-formed file part, of an accepted kind.
+  const upload = `/api/projects/${ids.mine}/files`;
+  const uploads: [string, string | Uint8Array<ArrayBuffer>, string | null][] = [
+    ["JSON body", json({ file: "aGVsbG8=" }), "application/json"],
+    ["no content type", "hello", null],
+    ["plain text", "hello", "text/plain"],
+    ["form-urlencoded", "file=hello", "application/x-www-form-urlencoded"],
+    [
+      "multipart without a boundary",
+      mpPart('Content-Disposition: form-data; name="file"; filename="a.txt"', "a"),
+      "multipart/form-data",
+    ],
+    [
+      "truncated multipart",
+      `--${mpBoundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhalf`,
+      mpType,
+    ],
+    ["empty multipart", mpEnd, mpType],
+    ["a field, not a file", mpPart('Content-Disposition: form-data; name="file"', "just text") + mpEnd, mpType],
+    [
+      "a file in another field",
+      mpPart('Content-Disposition: form-data; name="upload"; filename="a.txt"', "a") + mpEnd,
+      mpType,
+    ],
+    [
+      "two files",
+      mpPart('Content-Disposition: form-data; name="file"; filename="a.txt"', "a") +
+        mpPart('Content-Disposition: form-data; name="file"; filename="b.txt"', "b") +
+        mpEnd,
+      mpType,
+    ],
+    [
+      "many files",
+      Array.from({ length: 60 }, (_, i) =>
+        mpPart(`Content-Disposition: form-data; name="file"; filename="f${i}.txt"`, `file ${i}`),
+      ).join("") + mpEnd,
+      mpType,
+    ],
+    ["an empty file", mpPart('Content-Disposition: form-data; name="file"; filename="empty.txt"', "") + mpEnd, mpType],
+    ["an image (attachments take it; projects do not)", mpFile("pixel.png", "image/png", png), mpType],
+    [
+      "a binary of no accepted type",
+      mpPart(
+        'Content-Disposition: form-data; name="file"; filename="x.exe"\r\nContent-Type: text/plain',
+        "MZ\u0000\u0001\u0002",
+      ) + mpEnd,
+      mpType,
+    ],
+    ["garbage", new Uint8Array(2048).fill(0xff), mpType],
+    ["over the size limit", new Uint8Array(11 * 1024 * 1024).fill(97), mpType],
+  ];
+  for (const [name, body, type] of uploads) add(`upload: ${name}`, "POST", upload, body, type);
+  // A stranger's project: 404 before anything is read; projects at their limits: 409 (files) and 413 (bytes).
+  const fine = mpFile("fine.txt", "text/plain", Buffer.from("a fine file"));
+  add("upload into someone else's project", "POST", `/api/projects/${ids.theirs}/files`, fine, mpType);
+  add("upload into a project with as many files as allowed", "POST", `/api/projects/${ids.full}/files`, fine, mpType);
+  add("upload past the project's bytes", "POST", `/api/projects/${ids.heavy}/files`, fine, mpType);
+
+  // Methods the routes do not have: 405 in the JSON shape.
+  for (const [method, path] of [
+    ["PUT", "/api/projects"],
+    ["PATCH", "/api/projects"],
+    ["DELETE", "/api/projects"],
+    ["POST", mineAt],
+    ["PUT", mineAt],
+    ["PUT", `${mineAt}/files`],
+    ["PATCH", `${mineAt}/files`],
+    ["DELETE", `${mineAt}/files`],
+    ["POST", `${mineAt}/files/${ids.myFile}`],
+    ["PUT", `${mineAt}/files/${ids.myFile}`],
+    ["PATCH", `${mineAt}/files/${ids.myFile}`],
+    ["POST", `${mineAt}/files/${ids.myFile}/content`],
+    ["DELETE", `${mineAt}/files/${ids.myFile}/content`],
+    ["POST", `${mineAt}/files/${ids.myFile}/passages/1`],
+    ["DELETE", `${mineAt}/files/${ids.myFile}/passages/1`],
+    ["GET", moveAt],
+    ["POST", moveAt],
+    ["DELETE", moveAt],
+    ["POST", `/api/threads/${ids.myThread}/instructions`],
+    ["PUT", `/api/threads/${ids.myThread}/instructions`],
+    ["POST", "/api/account/instructions"],
+    ["PATCH", "/api/account/instructions"],
+    ["DELETE", "/api/account/instructions"],
+  ] as const)
+    add(`wrong method ${method} ${path.slice(0, 60)}`, method, path, method === "GET" ? undefined : json({}));
+  return out;
+}
+
+// Multipart bodies built by hand, for the project corpus (the attachments' corpus builds its own).
+const mpBoundary = "hostile-project-boundary";
+const mpType = `multipart/form-data; boundary=${mpBoundary}`;
+const mpEnd = `--${mpBoundary}--\r\n`;
+const mpPart = (headers: string, content: string) => `--${mpBoundary}\r\n${headers}\r\n\r\n${content}\r\n`;
+const mpFile = (name: string, type: string, bytes: Buffer) =>
+  new Uint8Array(
+    Buffer.concat([
+      Buffer.from(
+        `--${mpBoundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: ${type}\r\n\r\n`,
+      ),
+      bytes,
+      Buffer.from(`\r\n${mpEnd}`),
+    ]),
+  );
+// A 1×1 PNG: an image, which a project refuses (415).
+const png = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+/** Every project row these people own or could touch, their threads' projects and their personal instructions, as text. */
+const snapshotProjectRows = (userIds: string[], projectIds: string[]) =>
+  withDb(async (client) => {
+    const rows = async (query: string, ...values: unknown[]) =>
+      (await client.query(query, values)).rows.map((r) => r.row as string);
+    return {
+      projects: await rows(
+        `select row_to_json(t)::text as row from project t where user_id = any($1) or id = any($2::uuid[]) order by 1`,
+        userIds,
+        projectIds,
+      ),
+      files: await rows(
+        `select row_to_json(f)::text as row from project_file f where f.project_id = any($1::uuid[]) order by 1`,
+        projectIds,
+      ),
+      chunks: await rows(
+        `select (c.file_id || ':' || c.seq) as row from project_chunk c where c.project_id = any($1::uuid[]) order by 1`,
+        projectIds,
+      ),
+      jobs: await rows(
+        `select j.file_id::text as row from project_index_job j join project_file f on f.id = j.file_id where f.project_id = any($1::uuid[]) order by 1`,
+        projectIds,
+      ),
+      threads: await rows(
+        `select (id || ':' || coalesce(project_id::text, '-')) as row from thread where user_id = any($1) order by 1`,
+        userIds,
+      ),
+      instructions: await rows(
+        `select row_to_json(t)::text as row from user_instructions t where user_id = any($1) order by 1`,
+        userIds,
+      ),
+    };
+  });
+
+test("project routes: a corpus of hostile requests gets 4xx JSON errors and writes no project, file, passage, thread or instructions", async ({
+  playwright,
+  baseURL,
+}) => {
+  test.setTimeout(240_000);
+  const me = await apiUser(playwright, baseURL!, "Hostile projects");
+  const them = await apiUser(playwright, baseURL!, "Project victim");
+  const create = async (who: typeof me, name: string) => {
+    const response = await who.request.post("/api/projects", { data: { name, instructions: `${name}: be brief.` } });
+    expect(response.status(), await response.text()).toBe(201);
+    return (await response.json()).id as string;
+  };
+  const addFile = async (who: typeof me, project: string, text: string) => {
+    const response = await who.request.post(`/api/projects/${project}/files`, {
+      multipart: { file: { name: "notes.md", mimeType: "text/markdown", buffer: Buffer.from(text) } },
+    });
+    expect(response.status(), await response.text()).toBe(201);
+    const id = (await response.json()).id as string;
+    await expect
+      .poll(async () => (await (await who.request.get(`/api/projects/${project}/files/${id}`)).json()).status, {
+        timeout: 30_000,
+      })
+      .toBe("indexed");
+    return id;
+  };
+  const mine = await create(me, "Mine");
+  const theirs = await create(them, "Theirs");
+  const [myFile, theirFile] = await Promise.all([
+    addFile(me, mine, "# Mine\n\nA passage of my own.\n"),
+    addFile(them, theirs, "# Theirs\n\nTheir secret passage.\n"),
+  ]);
+  const myThread = (await (await me.request.post("/api/threads", { data: { title: "mine" } })).json()).id as string;
+  const theirThread = (await (await them.request.post("/api/threads", { data: { title: "theirs" } })).json())
+    .id as string;
+  // Projects at their limits, and one of a workspace where I am a plain member, written as the app would.
+  const appEnv = JSON.parse(process.env.E2E_APP_ENV ?? "{}") as Record<string, string | undefined>;
+  const maxFiles = Number(appEnv.PROJECT_MAX_FILES ?? 50);
+  const maxBytes = Number(appEnv.PROJECT_MAX_BYTES ?? 52_428_800);
+  const space = await createWorkspace([{ userId: them.userId, role: "owner" }, { userId: me.userId }]);
+  const { full, heavy, membersOnly } = await withDb(async (c) => {
+    const project = async (userId: string, name: string, workspaceId: string | null = null) =>
+      (
+        await c.query(`insert into project (user_id, workspace_id, name) values ($1, $2, $3) returning id`, [
+          userId,
+          workspaceId,
+          name,
+        ])
+      ).rows[0].id as string;
+    const fileRows = (projectId: string, count: number, size: number) =>
+      c.query(
+        `insert into project_file (project_id, user_id, name, media_type, size, status)
+         select $1, $2, 'filler-' || n || '.txt', 'text/plain', $3, 'indexed' from generate_series(1, $4) n`,
+        [projectId, me.userId, size, count],
+      );
+    const full = await project(me.userId, "Full");
+    await fileRows(full, maxFiles, 10);
+    const heavy = await project(me.userId, "Heavy");
+    await fileRows(heavy, 1, maxBytes - 5);
+    return { full, heavy, membersOnly: await project(them.userId, "Theirs to edit", space.id) };
+  });
+  const ids = { mine, myFile, full, heavy, membersOnly, theirs, theirFile, myThread, theirThread };
+  const projectIds = [mine, theirs, full, heavy, membersOnly];
+  const cookie = cookieHeader(await me.request.storageState());
+  const requests = projectCorpus(ids);
+  const before = {
+    rows: await countRowsOf([me.userId, them.userId]),
+    projects: await snapshotProjectRows([me.userId, them.userId], projectIds),
+  };
+  const { failures, statuses } = await refusedAll(baseURL!, cookie, requests);
+  console.log(
+    `hostile project corpus: ${requests.length} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+  );
+  expect(requests.length).toBeGreaterThanOrEqual(300);
+  expect(failures).toEqual([]);
+  expect({
+    rows: await countRowsOf([me.userId, them.userId]),
+    projects: await snapshotProjectRows([me.userId, them.userId], projectIds),
+  }).toEqual(before);
+  // What they own still reads as it did, to them.
+  expect(await (await them.request.get(`/api/projects/${theirs}/files/${theirFile}/passages/1`)).json()).toMatchObject({
+    text: expect.stringContaining("Their secret passage."),
+  });
+  for (const c of [me, them]) await c.request.dispose();
+});

@@ -21,6 +21,8 @@ import { expectShareHeaders, randomToken, share, threadWithReply, tokenOf } from
  * - public: the same answer for every caller, signed in or not (health checks; metrics need their own token).
  * - share link: the owner's share link, by its id; everyone else gets the same 404 "Link not found." (admins too).
  * - tool connection: the owner's own credential for an MCP server; everyone else has none there, so 404 (admins too).
+ * - project: the owner's personal project, with an indexed file and its first passage; everyone else gets
+ *   the same 404 "Project not found." as for a missing one (admins too), for the project, its files and passages.
  * - share page: a share link's page and files (/s/…), which decide who may see them: for the owner's
  *   `signed-in` link, every approved, signed-in person sees the snapshot; anyone else gets the same 404
  *   as for an unknown link. share continue: the same, for the signed-in alone (a 401/403 for the rest).
@@ -38,7 +40,8 @@ type Scope =
   | "share link"
   | "share page"
   | "share continue"
-  | "tool connection";
+  | "tool connection"
+  | "project";
 type Access = "public" | "user" | "admin";
 /** The access a route of each scope must declare: anything else fails the first test. */
 const accessOf: Record<Scope, Access> = {
@@ -53,6 +56,7 @@ const accessOf: Record<Scope, Access> = {
   "share page": "public",
   "share continue": "user",
   "tool connection": "user",
+  project: "user",
 };
 type Names = {
   thread: string;
@@ -70,6 +74,10 @@ type Names = {
   server: string;
   tool: string;
   toolCall: string;
+  /** The owner's personal project, one indexed file of it and a passage of that file (or names of none). */
+  project: string;
+  projectFile: string;
+  passage: number;
 };
 type Call = {
   file: string;
@@ -89,7 +97,8 @@ type Call = {
     | "mcp tool"
     | "tool call"
     | "tool connection"
-    | "oauth server";
+    | "oauth server"
+    | "project";
   /** What the 404 says to everyone but the owner, when not the scope's (a thread's link: "Link not found."). */
   missing?: string;
   /** For public routes: the status every caller gets. */
@@ -546,6 +555,111 @@ const calls: Call[] = [
     path: () => `/api/tool-connections/oauth/callback?code=matrix&state=${"A".repeat(43)}`,
     scope: "collection",
   },
+  // Projects: the owner's personal project with an indexed file (needs: "project"); its name, instructions
+  // and file hold the owner's secret, so a list or answer that showed them to anyone else would fail.
+  { file: "projects/route.ts", method: "GET", path: () => "/api/projects", scope: "collection", needs: "project" },
+  {
+    file: "projects/route.ts",
+    method: "POST",
+    path: () => "/api/projects",
+    data: () => ({ name: "Matrix project", instructions: "Answer briefly." }),
+    scope: "collection",
+  },
+  {
+    file: "projects/[id]/route.ts",
+    method: "GET",
+    path: (n) => `/api/projects/${n.project}`,
+    scope: "project",
+    needs: "project",
+  },
+  {
+    file: "projects/[id]/route.ts",
+    method: "PATCH",
+    path: (n) => `/api/projects/${n.project}`,
+    data: () => ({ name: "Renamed by the matrix", instructions: "Changed by the matrix." }),
+    scope: "project",
+    needs: "project",
+  },
+  {
+    file: "projects/[id]/route.ts",
+    method: "DELETE",
+    path: (n) => `/api/projects/${n.project}`,
+    scope: "project",
+    needs: "project",
+  },
+  {
+    file: "projects/[id]/files/route.ts",
+    method: "GET",
+    path: (n) => `/api/projects/${n.project}/files`,
+    scope: "project",
+    needs: "project",
+  },
+  {
+    file: "projects/[id]/files/route.ts",
+    method: "POST",
+    path: (n) => `/api/projects/${n.project}/files`,
+    multipart: () => ({ file: { name: "matrix.md", mimeType: "text/markdown", buffer: Buffer.from("# Matrix\n") } }),
+    scope: "project",
+    needs: "project",
+  },
+  {
+    file: "projects/[id]/files/[fileId]/route.ts",
+    method: "GET",
+    path: (n) => `/api/projects/${n.project}/files/${n.projectFile}`,
+    scope: "project",
+    needs: "project",
+  },
+  {
+    file: "projects/[id]/files/[fileId]/route.ts",
+    method: "DELETE",
+    path: (n) => `/api/projects/${n.project}/files/${n.projectFile}`,
+    scope: "project",
+    needs: "project",
+  },
+  {
+    file: "projects/[id]/files/[fileId]/content/route.ts",
+    method: "GET",
+    path: (n) => `/api/projects/${n.project}/files/${n.projectFile}/content`,
+    scope: "project",
+    needs: "project",
+  },
+  {
+    file: "projects/[id]/files/[fileId]/passages/[seq]/route.ts",
+    method: "GET",
+    path: (n) => `/api/projects/${n.project}/files/${n.projectFile}/passages/${n.passage}`,
+    scope: "project",
+    needs: "project",
+  },
+  // Only the thread's author moves it, and only into a project they may use: everyone else "Thread not found.".
+  {
+    file: "threads/[id]/project/route.ts",
+    method: "PUT",
+    path: (n) => `/api/threads/${n.thread}/project`,
+    data: (n) => ({ projectId: n.project }),
+    scope: "thread",
+    needs: "project",
+  },
+  {
+    file: "threads/[id]/instructions/route.ts",
+    method: "GET",
+    path: (n) => `/api/threads/${n.thread}/instructions`,
+    scope: "thread",
+    needs: "project",
+  },
+  // Everyone reads and writes only their own personal instructions.
+  {
+    file: "account/instructions/route.ts",
+    method: "GET",
+    path: () => "/api/account/instructions",
+    scope: "collection",
+  },
+  {
+    file: "account/instructions/route.ts",
+    method: "PUT",
+    path: () => "/api/account/instructions",
+    data: () => ({ instructions: "Matrix instructions." }),
+    scope: "collection",
+  },
   { file: "health/route.ts", method: "GET", path: () => "/api/health", scope: "public", status: 200 },
   { file: "ready/route.ts", method: "GET", path: () => "/api/ready", scope: "public", status: 200 },
   // A session is no key to the metrics: only METRICS_TOKEN is (set on this server).
@@ -746,6 +860,61 @@ const snapshotTools = (server: string, threadId: string) =>
 const deleteMatrixServers = () =>
   withDb((c) => c.query(`delete from mcp_server where name like $1`, [`${matrixServerPrefix} %`]));
 
+/** Names of no project, file or passage. */
+const noProject = () => ({ project: crypto.randomUUID(), projectFile: crypto.randomUUID(), passage: 1 });
+
+/**
+ * The owner's personal project: named, instructed and holding a file that all carry the secret,
+ * the file indexed (its first passage readable), and the owner's thread in it, so every project
+ * and thread route has something of the owner's to show or refuse.
+ */
+async function ownersProject(owner: Client, threadId: string, secret: string) {
+  const created = await owner.request.post("/api/projects", {
+    data: { name: `Project ${secret}`, instructions: `Instructions ${secret}` },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const project = (await created.json()).id as string;
+  const upload = await owner.request.post(`/api/projects/${project}/files`, {
+    multipart: {
+      file: {
+        name: `${secret}.md`,
+        mimeType: "text/markdown",
+        buffer: Buffer.from(`# Notes\n\nThe passage ${secret}.\n`),
+      },
+    },
+  });
+  expect(upload.status(), await upload.text()).toBe(201);
+  const projectFile = (await upload.json()).id as string;
+  await expect
+    .poll(
+      async () => (await (await owner.request.get(`/api/projects/${project}/files/${projectFile}`)).json()).status,
+      {
+        timeout: 30_000,
+      },
+    )
+    .toBe("indexed");
+  expect((await owner.request.put(`/api/threads/${threadId}/project`, { data: { projectId: project } })).status()).toBe(
+    200,
+  );
+  return { project, projectFile, passage: 1 };
+}
+
+/** The owner's projects, their files and passages, and their personal instructions, as text. */
+const snapshotProjects = (userId: string) =>
+  withDb(async (c) => {
+    const rows = async (query: string) => (await c.query(query, [userId])).rows.map((r) => r.row as string);
+    return {
+      projects: await rows(`select row_to_json(t)::text as row from project t where user_id = $1 order by 1`),
+      files: await rows(
+        `select row_to_json(f)::text as row from project_file f join project p on p.id = f.project_id where p.user_id = $1 order by 1`,
+      ),
+      chunks: await rows(
+        `select (c.file_id || ':' || c.seq || ':' || md5(c.text)) as row from project_chunk c join project p on p.id = c.project_id where p.user_id = $1 order by 1`,
+      ),
+      instructions: await rows(`select row_to_json(t)::text as row from user_instructions t where user_id = $1`),
+    };
+  });
+
 /** Names of no share link: a link id and a token nobody has. */
 const noLink = () => ({ link: crypto.randomUUID(), token: randomToken(), shareFile: crypto.randomUUID() });
 
@@ -806,6 +975,7 @@ test.describe("the isolation matrix", () => {
           ...noWorkspace,
           ...noLink(),
           ...noTools(),
+          ...noProject(),
         });
         expect(response.status(), who).toBe(call.status);
         const body = await response.text();
@@ -864,6 +1034,7 @@ test.describe("the isolation matrix", () => {
         ...(await workspaceNames(call.scope, owner, target)),
         ...(call.needs === "link" ? await ownersLink(owner, thread.id) : noLink()),
         ...(await toolNames(call.needs, owner, thread.id)),
+        ...(call.needs === "project" ? await ownersProject(owner, thread.id, secret) : noProject()),
       };
 
       const watched = [owner.userId, other.userId, pending.userId, banned.userId, target.userId];
@@ -872,6 +1043,7 @@ test.describe("the isolation matrix", () => {
         admin: await snapshotAdminState(),
         workspace: await snapshotWorkspace(names.workspace),
         tools: await snapshotTools(names.server, names.thread),
+        projects: await snapshotProjects(owner.userId),
       });
       const before = await state();
 
@@ -903,7 +1075,8 @@ test.describe("the isolation matrix", () => {
         call.scope === "attachment" ||
         call.scope === "workspace" ||
         call.scope === "share link" ||
-        call.scope === "tool connection"
+        call.scope === "tool connection" ||
+        call.scope === "project"
       ) {
         // Someone else's thread, file, workspace or link is missing to everyone but its owner, admins included.
         const missing =
@@ -914,6 +1087,7 @@ test.describe("the isolation matrix", () => {
             workspace: "Workspace not found.",
             "share link": "Link not found.",
             "tool connection": "Connection not found.",
+            project: "Project not found.",
           }[call.scope];
         for (const response of [asUser, asAdmin!]) {
           expect(response.status()).toBe(404);
@@ -977,6 +1151,7 @@ test.describe("the isolation matrix", () => {
         ...noWorkspace,
         ...(await ownersLink(owner, thread.id)),
         ...noTools(),
+        ...noProject(),
       };
       expect(names.shareFile).not.toBe(thread.uploads[0].id);
       // Not the admin: other tests sign that shared account in beside this one.

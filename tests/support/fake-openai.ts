@@ -29,10 +29,23 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
  * not offer is answered `Tool NAME is not offered.` Every request that offers tools is listed by
  * GET /__tool-results: the user's text, the tool names offered, and the tool result it ended with
  * (whole, as received), so tests can check what the model was told.
+ *
+ * Instructions: every request's system text (Chat Completions `system`/`developer` messages; the
+ * Responses API's `instructions` and system/developer input items, joined by blank lines; null
+ * when there is none) is listed by GET /__system with the user's text, title requests left out.
+ *   [system] the reply is `System: <the whole system text>` (or `System: (none)`), so a browser
+ *            test can read what the model was told
+ *
+ * Embeddings: POST /v1/embeddings in OpenAI's shape (`{ model, input: string | string[] }`) answers
+ * deterministic 256-dimensional unit vectors made from the text's lowercased word stems and
+ * character trigrams (see fakeEmbedding), so texts sharing words point the same way. GET
+ * /__embeddings → `{ requests, inputs }`. An input holding [fail-embeddings] gets HTTP 500.
  */
 export type FakeOpenAI = {
   url: string;
   seen: () => string[];
+  systems: () => ReceivedSystem[];
+  embeddings: () => { requests: number; inputs: string[] };
   closed: () => ClosedEarly[];
   parts: () => ReceivedParts[];
   toolExchanges: () => ToolExchange[];
@@ -47,6 +60,8 @@ export type ReceivedParts = {
   files: { filename?: string; mediaType: string; sha256: string }[];
 };
 export type ClosedEarly = { text: string; at: number };
+/** A request's instructions: the user's text it came with, and the system text (null: none). */
+export type ReceivedSystem = { userText: string; system: string | null };
 
 type ChatBody = {
   model?: string;
@@ -252,12 +267,68 @@ function lastUserText(body: ChatBody): string {
   return user ? textOf(user.content) : "";
 }
 
-function isTitleRequest(body: ChatBody): boolean {
+/** The system text a request carries, in both API shapes, or null when it has none. */
+export function systemTextOf(body: ChatBody & { instructions?: unknown }): string | null {
   const list = (body.messages ?? (Array.isArray(body.input) ? body.input : [])) as {
     role?: string;
     content?: unknown;
   }[];
-  return list.some((m) => (m.role === "system" || m.role === "developer") && /title/i.test(textOf(m.content)));
+  const texts = [
+    ...(typeof body.instructions === "string" && body.instructions ? [body.instructions] : []),
+    ...list.filter((m) => m.role === "system" || m.role === "developer").map((m) => textOf(m.content)),
+  ];
+  return texts.length ? texts.join("\n\n") : null;
+}
+
+/** The app's title request (app/api/threads/[id]/title): its own instructions, never a person's or a project's. */
+function isTitleRequest(body: ChatBody): boolean {
+  return /\bWrite a title\b/i.test(systemTextOf(body) ?? "");
+}
+
+/** `System: <text>` in tokens of a few words each, whitespace and line breaks kept as they are. */
+export function systemReplyTokens(system: string | null): string[] {
+  return ["System: ", ...(system ?? "(none)").split(/(?<=\s)/)];
+}
+
+export const fakeEmbeddingDimensions = 256;
+
+/** A word's crude stem: lowercased, common English endings dropped ("planning", "planned", "plans" → "plan"). */
+function stem(word: string): string {
+  for (const suffix of ["ing", "ed", "es", "s", "ly"])
+    if (word.length > suffix.length + 2 && word.endsWith(suffix)) return word.slice(0, -suffix.length);
+  return word;
+}
+
+/** FNV-1a: a feature's bucket and sign, the same in every run. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/**
+ * A deterministic unit vector for a text (feature hashing): each word stem counts 1 and each
+ * character trigram of it 0.5, in a bucket and with a sign picked by its hash. Texts that share
+ * words or word pieces get a high cosine; unrelated ones about 0. Empty text: the first axis.
+ */
+export function fakeEmbedding(text: string): number[] {
+  const vector = new Array<number>(fakeEmbeddingDimensions).fill(0);
+  const add = (feature: string, weight: number) => {
+    const hash = fnv1a(feature);
+    vector[hash % fakeEmbeddingDimensions]! += hash & 0x80000000 ? -weight : weight;
+  };
+  for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+    const stemmed = stem(word);
+    add(`w:${stemmed}`, 1);
+    const padded = ` ${stemmed} `;
+    for (let i = 0; i + 3 <= padded.length; i++) add(`t:${padded.slice(i, i + 3)}`, 0.5);
+  }
+  const norm = Math.hypot(...vector);
+  if (norm === 0) return vector.map((_, i) => (i === 0 ? 1 : 0));
+  return vector.map((v) => v / norm);
 }
 
 /** The reply the fake model gives: known in advance, so tests can assert on it. */
@@ -471,6 +542,8 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
   const closed: ClosedEarly[] = [];
   const received: ReceivedParts[] = [];
   const exchanges: ToolExchange[] = [];
+  const systems: ReceivedSystem[] = [];
+  const embedded = { requests: 0, inputs: [] as string[] };
   const baseDelay = options.tokenDelayMs ?? 5;
   // [hold=N] replies by their text: released ones, and the release of those still waiting.
   const released = new Set<string>();
@@ -495,6 +568,34 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
         res.writeHead(200, { "content-type": "application/json" });
         return void res.end(JSON.stringify({ exchanges }));
       }
+      if (req.method === "GET" && url === "/__system") {
+        res.writeHead(200, { "content-type": "application/json" });
+        return void res.end(JSON.stringify(systems));
+      }
+      if (req.method === "GET" && url === "/__embeddings") {
+        res.writeHead(200, { "content-type": "application/json" });
+        return void res.end(JSON.stringify(embedded));
+      }
+      if (req.method === "POST" && url.endsWith("/embeddings")) {
+        const body = (await readJson(req)) as { model?: string; input?: unknown };
+        const inputs = (Array.isArray(body.input) ? body.input : [body.input]).map((i) => String(i ?? ""));
+        embedded.requests++;
+        embedded.inputs.push(...inputs);
+        if (inputs.some((i) => i.includes("[fail-embeddings]"))) {
+          res.writeHead(500, { "content-type": "application/json" });
+          return void res.end(JSON.stringify({ error: { message: "fake embedding failure", type: "server_error" } }));
+        }
+        const tokens = inputs.reduce((sum, i) => sum + (i.match(/\S+/g)?.length ?? 0), 0);
+        res.writeHead(200, { "content-type": "application/json" });
+        return void res.end(
+          JSON.stringify({
+            object: "list",
+            model: body.model ?? "fake-embedding",
+            data: inputs.map((input, index) => ({ object: "embedding", index, embedding: fakeEmbedding(input) })),
+            usage: { prompt_tokens: tokens, total_tokens: tokens },
+          }),
+        );
+      }
       if (req.method === "GET" && url === "/__closed") {
         res.writeHead(200, { "content-type": "application/json" });
         return void res.end(JSON.stringify({ closed }));
@@ -517,7 +618,11 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
       const userText = lastUserText(body);
       seen.push(`[${body.model}${isTitleRequest(body) ? " title" : ""}] ${userText}`);
       const parts = lastUserParts(body, userText);
-      if (!isTitleRequest(body)) received.push(parts);
+      const system = systemTextOf(body);
+      if (!isTitleRequest(body)) {
+        received.push(parts);
+        systems.push({ userText, system });
+      }
       if (userText.includes("[no-images]") && parts.images.length > 0) {
         res.writeHead(400, { "content-type": "application/json" });
         return void res.end(
@@ -551,7 +656,9 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
           ? ["Tool ", "result: ", resultText(toolResult).slice(0, 200)]
           : marker && !offered.includes(marker.name)
             ? [`Tool ${marker.name} is not offered.`]
-            : fakeReplyTokens(userText);
+            : userText.includes("[system]")
+              ? systemReplyTokens(system)
+              : fakeReplyTokens(userText);
       const delayMarker = /\[delay=(\d+)\]/.exec(userText);
       const delay = delayMarker ? Number(delayMarker[1]) : userText.includes("[slow]") ? 100 : baseDelay;
       const cut = userText.includes("[cut]");
@@ -617,6 +724,8 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
   return {
     url: `http://127.0.0.1:${port}/v1`,
     seen: () => [...seen],
+    systems: () => [...systems],
+    embeddings: () => ({ requests: embedded.requests, inputs: [...embedded.inputs] }),
     closed: () => [...closed],
     parts: () => [...received],
     toolExchanges: () => [...exchanges],

@@ -39,5 +39,12 @@ describe("route patterns for logs and metrics", () => {
     expect(routePatternOf(`/s/${token}/files/0b0e6a52-6f50-4a7c-9d35-3a0b3d4c1e77`)).toBe("/s/:token/files/:id");
     expect(routePatternOf(`/s/${token}/continue`)).toBe("/s/:token/continue");
     expect(routePatternOf(`/s/${token}/elsewhere`)).toBe("(unmatched)");
+    const id = "0b0e6a52-6f50-4a7c-9d35-3a0b3d4c1e77";
+    expect(routePatternOf(`/projects/${id}`)).toBe("/projects/:id");
+    expect(routePatternOf(`/projects/${id}/files/${id}`)).toBe("/projects/:id/files/:fileId");
+    expect(routePatternOf(`/api/projects/${id}/files/${id}/passages/12`)).toBe(
+      "/api/projects/:id/files/:fileId/passages/:seq",
+    );
+    expect(routePatternOf(`/projects/${id}/elsewhere`)).toBe("(unmatched)");
   });
 });

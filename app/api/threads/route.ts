@@ -1,7 +1,15 @@
 import { z } from "zod";
 import { methods, route } from "@/lib/http/route";
 import { decodeCursor, threadJson, threads, threadStatuses } from "@/lib/chat/threads";
-import { cursorParam, offeredModel, parseOrThrow, queryParams, readJsonBody, titleSchema } from "@/lib/http/validation";
+import {
+  cursorParam,
+  offeredModel,
+  parseId,
+  parseOrThrow,
+  queryParams,
+  readJsonBody,
+  titleSchema,
+} from "@/lib/http/validation";
 
 const listQuery = z.strictObject({
   status: z.enum(threadStatuses).default("regular"),
@@ -9,7 +17,12 @@ const listQuery = z.strictObject({
   after: cursorParam(decodeCursor, 200).optional(),
 });
 
-const createBody = z.strictObject({ title: titleSchema.optional(), model: offeredModel.optional() });
+/** `projectId`: a project of the active space the caller may use (anything else: 404 "Project not found."). */
+const createBody = z.strictObject({
+  title: titleSchema.optional(),
+  model: offeredModel.optional(),
+  projectId: z.string().max(100).optional(),
+});
 
 export const { GET, POST, PUT, PATCH, DELETE } = methods({
   GET: route({ auth: "user" }, async ({ request, caller }) => {
@@ -28,9 +41,11 @@ export const { GET, POST, PUT, PATCH, DELETE } = methods({
   }),
 
   POST: route({ auth: "user" }, async ({ request, caller }) => {
-    const body = await readJsonBody(request, createBody);
+    const { projectId, ...body } = await readJsonBody(request, createBody);
     const created = await threads.createThreadForUser(caller.user.id, {
       ...body,
+      // An id that is not a UUID names no project: the same 404 as one the caller may not use.
+      projectId: projectId === undefined ? null : parseId(projectId, "Project"),
       workspaceId: caller.workspace?.id ?? null,
     });
     return Response.json(threadJson(created), { status: 201 });

@@ -1,9 +1,10 @@
 "use client";
 
-import { fromThreadMessageLike, useAui, type ThreadHistoryAdapter } from "@assistant-ui/react";
+import { fromThreadMessageLike, useAui, type ThreadHistoryAdapter, type ThreadMessageLike } from "@assistant-ui/react";
 import type { UIMessage } from "ai";
 import { useMemo } from "react";
 import type { RuntimeCache } from "@/components/chat/runtime/runtime-cache";
+import { storedSources } from "@/components/chat/sources";
 import { api, type ApiMessage } from "@/lib/client/api-client";
 import { fromUIMessage, messageFormat, toUIMessage } from "@/lib/shared/chat-messages";
 
@@ -22,6 +23,17 @@ const storedStatus = (status: string | undefined) =>
   status === "error"
     ? ({ type: "incomplete", reason: "error", error: "The model could not answer this message." } as const)
     : ({ type: "complete", reason: "unknown" } as const);
+
+/**
+ * A stored reply's sources (the server wrote them: the project passages its turn was given) shown
+ * under it again after a reload. The settled copy this tab saves carries none (toUIMessage keeps
+ * text, reasoning and files): sources, like tool calls, are the server's to write.
+ */
+function withSources(like: ThreadMessageLike, content: unknown): ThreadMessageLike {
+  const sources = like.role === "assistant" ? storedSources(content) : [];
+  if (sources.length === 0 || typeof like.content === "string") return like;
+  return { ...like, content: [...sources, ...like.content] };
+}
 
 /** Runs what it is given one after another, in the order given, whether or not the last one failed. */
 function serially() {
@@ -50,7 +62,7 @@ export function useThreadHistory(cache: RuntimeCache): ThreadHistoryAdapter {
           .map((m) => ({
             parentId: m.parentId,
             message: fromThreadMessageLike(
-              fromUIMessage({ id: m.id, ...(m.content as Pick<UIMessage, "role" | "parts">) }),
+              withSources(fromUIMessage({ id: m.id, ...(m.content as Pick<UIMessage, "role" | "parts">) }), m.content),
               m.id,
               storedStatus(m.status),
             ),
