@@ -16,7 +16,7 @@ import { auditHooks } from "@/lib/admin/audit-hooks";
 import { resolveAuthSecret } from "@/lib/auth/secret";
 import { createSessionCache, withSessionCache, type SessionCache } from "@/lib/auth/session-cache";
 import { unsafeRedirectField } from "@/lib/auth/safe-redirect";
-import { CLIENT_ADDRESS_HEADER } from "@/lib/http/client-address";
+import { CLIENT_ADDRESS_HEADER, clientAddressOf } from "@/lib/http/client-address";
 import { positiveIntFromEnv, type Env } from "@/lib/config/env";
 import { logFromAuth, logger } from "@/lib/observability/logger";
 import { createMailer } from "@/lib/auth/mailer";
@@ -166,6 +166,13 @@ export function createAuth(
       account: { create: { after: logHooks.accountCreated } },
       session: {
         create: {
+          // better-auth stores only an IPv6 address's /64 (its rate-limit key, zeros after it); a
+          // person's sessions list shows the address the session really came from.
+          before: async (session, ctx) => {
+            const headers = ctx?.request?.headers ?? ctx?.headers;
+            const address = headers ? clientAddressOf(headers) : null;
+            return address ? { data: { ...session, ipAddress: address } } : undefined;
+          },
           after: async (session, ctx) => {
             await admins.databaseHooks.session.create.after(session);
             await logHooks.sessionCreated(session, ctx);

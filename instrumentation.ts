@@ -2,12 +2,8 @@
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   // Also under the standalone server.js, where next.config.ts's check does not run.
-  const { startupProblem } = await import("./lib/config/startup-checks");
-  const problem = startupProblem();
-  if (problem) {
-    console.error(problem);
-    process.exit(1);
-  }
+  const { exitOnStartupProblem } = await import("./lib/config/startup-checks");
+  exitOnStartupProblem();
   const { installClientAddressStamp } = await import("./lib/http/client-address");
   const { installRequestObserver } = await import("./lib/observability/request-log");
   const { installShutdownHandlers } = await import("./lib/observability/shutdown");

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { type FormEvent, type ReactNode } from "react";
 import { FRESH_SIGN_IN_MAX_AGE_S, MAX_NAME_CHARS } from "@/lib/shared/account-rules";
+import { displayIpAddress } from "@/lib/shared/ip-address";
 import { accountAuthClient } from "@/lib/client/account-auth-client";
 import { Section, button, input, when } from "./section";
 import { useAction } from "@/lib/client/use-action";
@@ -194,7 +195,7 @@ function SecurityEventsSection({ events }: { events: SecurityEvent[] }) {
               </span>
               <span className="text-zinc-500 tabular-nums">
                 {when(e.at)}
-                {e.address ? ` · ${e.address}` : ""}
+                {e.address ? ` · ${displayIpAddress(e.address)}` : ""}
               </span>
             </li>
           ))}
@@ -222,7 +223,8 @@ function SessionsSection({ sessions }: { sessions: DeviceSession[] }) {
                 )}
               </p>
               <p className="text-zinc-500">
-                {s.ipAddress ?? "unknown address"} · signed in {when(s.signedInAt)} · last active {when(s.lastActiveAt)}
+                {s.ipAddress ? displayIpAddress(s.ipAddress) : "unknown address"} · signed in {when(s.signedInAt)} ·
+                last active {when(s.lastActiveAt)}
               </p>
             </div>
             {!s.current && (

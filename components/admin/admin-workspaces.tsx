@@ -1,4 +1,5 @@
 import type { AdminWorkspaceRow } from "@/lib/shared/workspace-admin";
+import { DataTable } from "./data-table";
 
 const count = (n: number) => n.toLocaleString("en");
 
@@ -15,33 +16,30 @@ export function AdminWorkspaces({ workspaces }: { workspaces: AdminWorkspaceRow[
       {workspaces.length === 0 ? (
         <p className="text-sm text-zinc-500">No workspaces yet.</p>
       ) : (
-        <div className="overflow-x-auto">
-          <table className="w-full min-w-[36rem] text-sm">
-            <caption className="sr-only">Workspaces</caption>
-            <thead className="text-left text-zinc-500">
-              <tr>
-                <th className="font-normal">Name</th>
-                <th className="font-normal">Slug</th>
-                <th className="text-right font-normal">Members</th>
-                <th className="text-right font-normal">Messages this month</th>
-                <th className="text-right font-normal">Tokens this month</th>
-                <th className="text-right font-normal">Created</th>
+        <DataTable caption="Workspaces" minWidth="min-w-[36rem]">
+          <thead className="text-left text-zinc-500">
+            <tr>
+              <th className="font-normal">Name</th>
+              <th className="font-normal">Slug</th>
+              <th className="text-right font-normal">Members</th>
+              <th className="text-right font-normal">Messages this month</th>
+              <th className="text-right font-normal">Tokens this month</th>
+              <th className="text-right font-normal">Created</th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-zinc-200 tabular-nums dark:divide-zinc-800">
+            {workspaces.map((w) => (
+              <tr key={w.id}>
+                <td className="break-all">{w.name}</td>
+                <td className="break-all">{w.slug}</td>
+                <td className="text-right">{count(w.members)}</td>
+                <td className="text-right">{count(w.messages)}</td>
+                <td className="text-right">{count(w.tokens)}</td>
+                <td className="text-right">{w.createdAt.slice(0, 10)}</td>
               </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-200 tabular-nums dark:divide-zinc-800">
-              {workspaces.map((w) => (
-                <tr key={w.id}>
-                  <td className="break-all">{w.name}</td>
-                  <td className="break-all">{w.slug}</td>
-                  <td className="text-right">{count(w.members)}</td>
-                  <td className="text-right">{count(w.messages)}</td>
-                  <td className="text-right">{count(w.tokens)}</td>
-                  <td className="text-right">{w.createdAt.slice(0, 10)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+          </tbody>
+        </DataTable>
       )}
     </section>
   );

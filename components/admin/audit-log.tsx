@@ -1,6 +1,8 @@
 import Link from "next/link";
 import { auditActions, type AuditRow } from "@/lib/shared/admin";
 import { auditActionLabel, auditDetailText } from "@/lib/shared/audit-text";
+import { displayIpAddress } from "@/lib/shared/ip-address";
+import { DataTable } from "./data-table";
 
 const field = "rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900";
 const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
@@ -59,37 +61,34 @@ export function AuditLog({
           Filter
         </button>
       </form>
-      <div className="overflow-x-auto">
-        <table className="w-full min-w-[40rem] text-sm">
-          <caption className="sr-only">Audit events</caption>
-          <thead className="text-left text-zinc-500">
-            <tr>
-              <th className="font-normal">Time (UTC)</th>
-              <th className="font-normal">Action</th>
-              <th className="font-normal">Outcome</th>
-              <th className="font-normal">Actor</th>
-              <th className="font-normal">Target</th>
-              <th className="font-normal">Workspace</th>
-              <th className="font-normal">Address</th>
-              <th className="font-normal">Detail</th>
+      <DataTable caption="Audit events" minWidth="min-w-[40rem]">
+        <thead className="text-left text-zinc-500">
+          <tr>
+            <th className="font-normal">Time (UTC)</th>
+            <th className="font-normal">Action</th>
+            <th className="font-normal">Outcome</th>
+            <th className="font-normal">Actor</th>
+            <th className="font-normal">Target</th>
+            <th className="font-normal">Workspace</th>
+            <th className="font-normal">Address</th>
+            <th className="font-normal">Detail</th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-zinc-200 dark:divide-zinc-800">
+          {events.map((e) => (
+            <tr key={e.id}>
+              <td className="whitespace-nowrap tabular-nums">{when(e.at)}</td>
+              <td title={e.action}>{auditActionLabel(e.action)}</td>
+              <td>{e.outcome}</td>
+              <td className="break-words">{e.actorEmail ?? "—"}</td>
+              <td className="break-words">{e.targetEmail ?? "—"}</td>
+              <td className="wrap-anywhere">{e.workspace ?? "—"}</td>
+              <td>{e.address ? displayIpAddress(e.address) : "—"}</td>
+              <td className="wrap-anywhere text-zinc-600 dark:text-zinc-400">{auditDetailText(e.detail)}</td>
             </tr>
-          </thead>
-          <tbody className="divide-y divide-zinc-200 dark:divide-zinc-800">
-            {events.map((e) => (
-              <tr key={e.id}>
-                <td className="tabular-nums">{when(e.at)}</td>
-                <td title={e.action}>{auditActionLabel(e.action)}</td>
-                <td>{e.outcome}</td>
-                <td className="break-all">{e.actorEmail ?? "—"}</td>
-                <td className="break-all">{e.targetEmail ?? "—"}</td>
-                <td className="break-all">{e.workspace ?? "—"}</td>
-                <td>{e.address ?? "—"}</td>
-                <td className="break-all text-zinc-600 dark:text-zinc-400">{auditDetailText(e.detail)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+          ))}
+        </tbody>
+      </DataTable>
       {events.length === 0 && <p className="text-sm text-zinc-500">No events.</p>}
       {nextCursor && (
         <Link className="text-sm underline" href={`/admin?${next}`}>

@@ -5,6 +5,7 @@ import { useState, useTransition, type FormEvent } from "react";
 import { api } from "@/lib/client/api-client";
 import type { InvitationRow } from "@/lib/shared/admin";
 import { useHydrated } from "@/lib/client/use-hydrated";
+import { DataTable } from "./data-table";
 
 const button =
   "rounded-md border border-zinc-300 px-2 py-1 text-xs font-medium hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800";
@@ -98,8 +99,7 @@ export function Invitations({ invitations }: { invitations: InvitationRow[] }) {
         </p>
       )}
       {invitations.length > 0 && (
-        <table className="w-full text-sm">
-          <caption className="sr-only">Invitations</caption>
+        <DataTable caption="Invitations">
           <thead className="text-left text-zinc-500">
             <tr>
               <th className="font-normal">For</th>
@@ -135,7 +135,7 @@ export function Invitations({ invitations }: { invitations: InvitationRow[] }) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </DataTable>
       )}
     </section>
   );

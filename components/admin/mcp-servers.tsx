@@ -14,6 +14,7 @@ import {
   type ServerView,
   type ToolPolicy,
 } from "@/lib/shared/tools";
+import { DataTable } from "./data-table";
 
 const authLabels: Record<ServerAuthMode, string> = {
   none: "None",
@@ -669,56 +670,53 @@ function ServerCard({
       {server.tools.length === 0 ? (
         <p className="text-sm text-zinc-500">No tools listed. Refresh tools once the server answers.</p>
       ) : (
-        <div className="overflow-x-auto">
-          <table className="w-full min-w-[32rem] text-sm">
-            <caption className="sr-only">{`Tools of ${server.name}`}</caption>
-            <thead className="text-left text-zinc-500">
-              <tr>
-                <th className="font-normal">Tool</th>
-                <th className="font-normal">Description</th>
-                <th className="font-normal">Offered</th>
-                <th className="font-normal">Policy</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-200 dark:divide-zinc-800">
-              {server.tools.map((tool) => (
-                <tr key={tool.name}>
-                  <th scope="row" className="pr-2 text-left font-normal break-all">
-                    {tool.title ?? tool.name}
-                    {tool.title && <span className="block text-xs text-zinc-500">{tool.name}</span>}
-                  </th>
-                  <td className="max-w-xs pr-2 break-words text-zinc-600 dark:text-zinc-400">{tool.description}</td>
-                  <td>
-                    <label className="inline-flex items-center gap-1">
-                      <input
-                        type="checkbox"
-                        checked={tool.offered}
-                        disabled={!hydrated || pending}
-                        onChange={(e) => patch({ tools: [{ name: tool.name, offered: e.target.checked }] })}
-                      />
-                      <span className="sr-only">Offered</span>
-                    </label>
-                  </td>
-                  <td>
-                    <select
-                      aria-label="Policy"
-                      value={tool.policy}
+        <DataTable caption={`Tools of ${server.name}`} minWidth="min-w-[32rem]">
+          <thead className="text-left text-zinc-500">
+            <tr>
+              <th className="font-normal">Tool</th>
+              <th className="font-normal">Description</th>
+              <th className="font-normal">Offered</th>
+              <th className="font-normal">Policy</th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-zinc-200 dark:divide-zinc-800">
+            {server.tools.map((tool) => (
+              <tr key={tool.name}>
+                <th scope="row" className="text-left font-normal break-all">
+                  {tool.title ?? tool.name}
+                  {tool.title && <span className="block text-xs text-zinc-500">{tool.name}</span>}
+                </th>
+                <td className="max-w-xs break-words text-zinc-600 dark:text-zinc-400">{tool.description}</td>
+                <td>
+                  <label className="inline-flex items-center gap-1">
+                    <input
+                      type="checkbox"
+                      checked={tool.offered}
                       disabled={!hydrated || pending}
-                      onChange={(e) => patch({ tools: [{ name: tool.name, policy: e.target.value as ToolPolicy }] })}
-                      className="rounded-md border border-zinc-300 bg-white px-1 py-0.5 dark:border-zinc-700 dark:bg-zinc-900"
-                    >
-                      {toolPolicies.map((p) => (
-                        <option key={p} value={p}>
-                          {policyLabels[p]}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                      onChange={(e) => patch({ tools: [{ name: tool.name, offered: e.target.checked }] })}
+                    />
+                    <span className="sr-only">Offered</span>
+                  </label>
+                </td>
+                <td>
+                  <select
+                    aria-label="Policy"
+                    value={tool.policy}
+                    disabled={!hydrated || pending}
+                    onChange={(e) => patch({ tools: [{ name: tool.name, policy: e.target.value as ToolPolicy }] })}
+                    className="rounded-md border border-zinc-300 bg-white px-1 py-0.5 dark:border-zinc-700 dark:bg-zinc-900"
+                  >
+                    {toolPolicies.map((p) => (
+                      <option key={p} value={p}>
+                        {policyLabels[p]}
+                      </option>
+                    ))}
+                  </select>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </DataTable>
       )}
       <ActionMessage message={message} />
     </section>

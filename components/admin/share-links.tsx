@@ -14,6 +14,7 @@ import {
   type ShareAudience,
   type ShareLinkMode,
 } from "@/lib/shared/share-links";
+import { DataTable } from "./data-table";
 
 const modeLabels: Record<ShareLinkMode, string> = {
   off: "Off",
@@ -136,51 +137,48 @@ function PeopleAndLinks({ people }: { people: AdminShareOverview["people"] }) {
   return (
     <>
       {people.length > 0 && (
-        <div className="overflow-x-auto">
-          <table className="w-full min-w-[36rem] text-sm">
-            <caption className="sr-only">Share links per person</caption>
-            <thead className="text-left text-zinc-500">
-              <tr>
-                <th className="font-normal">Name</th>
-                <th className="font-normal">Email</th>
-                <th className="text-right font-normal">Links</th>
-                {shareAudiences.map((audience) => (
-                  <th key={audience} className="text-right font-normal">
-                    {audienceLabels[audience]}
-                  </th>
-                ))}
-                <th className="text-right font-normal">Views</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-200 tabular-nums dark:divide-zinc-800">
-              {people.map((p) => (
-                <tr key={p.userId}>
-                  <td className="break-all">{p.name}</td>
-                  <td className="break-all">{p.email}</td>
-                  <td className="text-right">{count(p.total)}</td>
-                  {shareAudiences.map((audience) => (
-                    <td key={audience} className="text-right">
-                      {count(p.byAudience[audience])}
-                    </td>
-                  ))}
-                  <td className="text-right">{count(p.views)}</td>
-                  <td className="text-right">
-                    <button
-                      type="button"
-                      className={button}
-                      disabled={!hydrated || pending}
-                      aria-label={`Show the links of ${p.name}`}
-                      onClick={() => showLinksOf(p.userId)}
-                    >
-                      Show links
-                    </button>
-                  </td>
-                </tr>
+        <DataTable caption="Share links per person" minWidth="min-w-[36rem]">
+          <thead className="text-left text-zinc-500">
+            <tr>
+              <th className="font-normal">Name</th>
+              <th className="font-normal">Email</th>
+              <th className="text-right font-normal">Links</th>
+              {shareAudiences.map((audience) => (
+                <th key={audience} className="text-right font-normal">
+                  {audienceLabels[audience]}
+                </th>
               ))}
-            </tbody>
-          </table>
-        </div>
+              <th className="text-right font-normal">Views</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-zinc-200 tabular-nums dark:divide-zinc-800">
+            {people.map((p) => (
+              <tr key={p.userId}>
+                <td className="break-all">{p.name}</td>
+                <td className="break-all">{p.email}</td>
+                <td className="text-right">{count(p.total)}</td>
+                {shareAudiences.map((audience) => (
+                  <td key={audience} className="text-right">
+                    {count(p.byAudience[audience])}
+                  </td>
+                ))}
+                <td className="text-right">{count(p.views)}</td>
+                <td className="text-right">
+                  <button
+                    type="button"
+                    className={button}
+                    disabled={!hydrated || pending}
+                    aria-label={`Show the links of ${p.name}`}
+                    onClick={() => showLinksOf(p.userId)}
+                  >
+                    Show links
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </DataTable>
       )}
       <div className="space-y-2 border-t border-zinc-200 pt-3 dark:border-zinc-800">
         <h3 id="find-reported-link" className="text-sm font-semibold">
@@ -208,8 +206,7 @@ function PeopleAndLinks({ people }: { people: AdminShareOverview["people"] }) {
           </button>
         </form>
         {found && found.length > 0 && (
-          <table className="w-full text-sm">
-            <caption className="sr-only">Found links</caption>
+          <DataTable caption="Found links">
             <thead className="text-left text-zinc-500">
               <tr>
                 <th className="font-normal">Owner</th>
@@ -239,7 +236,7 @@ function PeopleAndLinks({ people }: { people: AdminShareOverview["people"] }) {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </DataTable>
         )}
         <ActionMessage message={message} />
       </div>

@@ -5,9 +5,13 @@ import {
   unstable_memoizeMarkdownComponents as memoizeMarkdownComponents,
   useIsMarkdownCodeBlock,
   type CodeHeaderProps,
+  type SyntaxHighlighterProps,
 } from "@assistant-ui/react-markdown";
-import { memo, useEffect, useState, type ComponentProps } from "react";
+import { lazy, memo, Suspense, useEffect, useState, type ComponentProps } from "react";
 import remarkGfm from "remark-gfm";
+import remarkMath from "remark-math";
+import { prepareMath, remarkDisplayMath } from "@/components/chat/math-markdown";
+import { MermaidDiagram } from "@/components/chat/mermaid-diagram";
 
 function CodeHeader({ language, code }: CodeHeaderProps) {
   const [copied, setCopied] = useState(false);
@@ -73,8 +77,30 @@ function Image({ src, alt }: ComponentProps<"img">) {
   );
 }
 
-function Code({ className, ...props }: ComponentProps<"code">) {
+// KaTeX and its CSS load with the first formula on screen, not with the chat.
+const LazyFormula = lazy(() => import("@/components/chat/math-formula").then((m) => ({ default: m.Formula })));
+
+/** A formula (remark-math's parse of `$…$` or `$$…$$`): its source until KaTeX has loaded. */
+function Formula({ tex, display }: { tex: string; display: boolean }) {
+  const source = display ? (
+    <pre className="overflow-x-auto font-mono text-sm text-zinc-500">{tex}</pre>
+  ) : (
+    <code className="font-mono text-[0.9em] text-zinc-500">{tex}</code>
+  );
+  return (
+    <Suspense fallback={source}>
+      <LazyFormula tex={tex} display={display} />
+    </Suspense>
+  );
+}
+
+const DisplayMath = ({ code }: SyntaxHighlighterProps) => <Formula tex={code} display />;
+
+function Code({ className, children, ...props }: ComponentProps<"code">) {
   const isBlock = useIsMarkdownCodeBlock();
+  if (!isBlock && className?.includes("math-inline") && typeof children === "string") {
+    return <Formula tex={children} display={false} />;
+  }
   return (
     <code
       className={
@@ -83,7 +109,9 @@ function Code({ className, ...props }: ComponentProps<"code">) {
           : `rounded bg-zinc-100 px-1 py-0.5 font-mono text-[0.9em] dark:bg-zinc-800 ${className ?? ""}`
       }
       {...props}
-    />
+    >
+      {children}
+    </code>
   );
 }
 
@@ -125,15 +153,26 @@ const components = memoizeMarkdownComponents({
   hr: (props) => <hr className="border-zinc-200 dark:border-zinc-800" {...props} />,
 });
 
+// Display math (remark-math's `$$` blocks, and ```math fences as GitHub reads them) has no code
+// header; a ```mermaid block keeps its header (Copy code copies the source) above the diagram.
+const NoHeader = () => null;
+const componentsByLanguage = {
+  math: { SyntaxHighlighter: DisplayMath, CodeHeader: NoHeader },
+  mermaid: { SyntaxHighlighter: MermaidDiagram },
+};
+
 // No rehype-raw: react-markdown turns raw HTML in a reply into plain text, never markup.
 // smooth={false}: the text on screen is exactly what has arrived, so a stopped reply shows
 // what will be stored instead of finishing a typing animation after Stop.
+// remark-math only parses (a few kB); drawing a formula or a diagram loads its library on demand.
 const MarkdownTextImpl = () => (
   <MarkdownTextPrimitive
-    remarkPlugins={[remarkGfm]}
+    remarkPlugins={[remarkGfm, remarkMath, remarkDisplayMath]}
+    preprocess={prepareMath}
     smooth={false}
     className="space-y-3 leading-relaxed break-words"
     components={components}
+    componentsByLanguage={componentsByLanguage}
   />
 );
 

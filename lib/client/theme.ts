@@ -1,6 +1,8 @@
 export const themes = ["system", "light", "dark"] as const;
 export type Theme = (typeof themes)[number];
 export const themeStorageKey = "theme";
+/** Each theme's page background (globals.css: white, zinc-950), for the browser's and the installed app's chrome. */
+export const themeColors = { light: "#ffffff", dark: "#09090b" } as const;
 
 const prefersDark = () => matchMedia("(prefers-color-scheme: dark)").matches;
 

@@ -25,3 +25,15 @@ export function startupProblem(env: Env = process.env): string | null {
   }
   return null;
 }
+
+/**
+ * Ends the server process with the message when startupProblem finds one. It lives here, not in
+ * instrumentation.ts: that file is also compiled for the Edge runtime, which has no process.exit
+ * and warns about any call to it, even one behind the runtime check.
+ */
+export function exitOnStartupProblem(): void {
+  const problem = startupProblem();
+  if (!problem) return;
+  console.error(problem);
+  process.exit(1);
+}

@@ -33,6 +33,12 @@ test("the first account administers a fresh instance: users, bans with a reason,
     await expect(rows.filter({ hasText: userEmail }).getByRole("cell").nth(2)).toHaveText("user");
     await expect(rows.filter({ hasText: userEmail }).getByRole("cell").nth(3)).toHaveText("active");
     await expect(rows.filter({ hasText: adminEmail }).getByRole("cell").nth(2)).toHaveText("admin");
+    // On a laptop and on a phone, a table too wide scrolls inside its own box, never the page.
+    for (const width of [1280, 390]) {
+      await adminPage.setViewportSize({ width, height: 900 });
+      expect(await adminPage.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(true);
+    }
+    await adminPage.setViewportSize({ width: 1280, height: 720 });
     // Accounts, never conversations: nothing of the member's threads on the page or through the API.
     expect(await adminPage.content()).not.toContain("Secret merger plans");
     expect((await adminPage.request.get(`/api/threads/${secret.id}`)).status()).toBe(404);
