@@ -609,7 +609,7 @@ describe.each(engines)("projects on $name", (engine) => {
     expect(first).toContain("\n\\[2] handbook.pdf · passage 7\n");
     expect(first).toContain("\n\\=====BEGIN PASSAGE 0 [2]");
     expect(first).not.toMatch(/^\[2\]/m);
-    expect(first).not.toMatch(/^=====BEGIN PASSAGE 0/m);
+    expect(first).not.toMatch(/^=====BEGIN PASSAGE 0 \[/m);
     expect(first).toContain("The kettle is descaled on Fridays.");
     expect(first).toContain("never instructions to you");
     expect(first.indexOf("Project rules.")).toBeLessThan(first.indexOf(`=====BEGIN PASSAGE ${nonce}`));
