@@ -391,6 +391,9 @@ export const thread = pgTable(
     sharedAt: threadTime("shared_at"),
     // The project it belongs to (always one of its own space); deleting the project keeps the thread.
     projectId: uuid("project_id").references((): AnyPgColumn => project.id, { onDelete: "set null" }),
+    // When its author pinned it to the top of their list (null: not pinned). Only an active
+    // thread is pinned: archiving unpins it. At most MAX_PINNED_THREADS per author and space.
+    pinnedAt: threadTime("pinned_at"),
   },
   (t) => [
     // The sidebar query: one user's threads in one space and of one status, newest activity
@@ -406,6 +409,11 @@ export const thread = pgTable(
     index("thread_project_updated_idx")
       .on(t.projectId, t.updatedAt, t.id)
       .where(sql`${t.projectId} is not null`),
+    // The "Pinned" section: one user's pinned threads in one space, newest pin first (scanned
+    // backward, as above); also what the pin limit counts.
+    index("thread_user_space_pinned_idx")
+      .on(t.userId, t.workspaceId, t.pinnedAt, t.id)
+      .where(sql`${t.pinnedAt} is not null`),
     // Search by title ('simple': no language-specific stemming, so any language works).
     index("thread_title_search_idx").using("gin", sql`to_tsvector('simple', coalesce(${t.title}, ''))`),
   ],

@@ -1,7 +1,8 @@
 "use client";
 
 import { AuiIf, ThreadListItemPrimitive, ThreadListPrimitive, useAui, useAuiState } from "@assistant-ui/react";
-import { useMemo, useRef, useState } from "react";
+import { createContext, useContext, useEffect, useMemo, useRef, useState } from "react";
+import { api, ApiClientError } from "@/lib/client/api-client";
 import { activityGroups } from "@/lib/shared/activity-groups";
 import { ProjectList } from "@/components/chat/project-list";
 import { SharedThreads } from "@/components/chat/shared-threads";
@@ -13,9 +14,86 @@ const smallButton = `rounded px-1.5 py-0.5 text-xs text-zinc-600 hover:bg-zinc-2
 
 type View = "chats" | "archived";
 
+type Item = { id: string; custom?: Record<string, unknown> };
+
+/**
+ * Pins as this tab knows them: the server's (each thread's `custom.pinnedAt`, from the adapter)
+ * and, by thread id, what was pinned, unpinned or archived (which unpins) here since.
+ */
+type Pins = {
+  changed: ReadonlyMap<string, string | null>;
+  /** Why the last pin or unpin failed (the server's message, e.g. the limit); null once one succeeds. */
+  error: string | null;
+  /** Pins or unpins the thread (`remoteId` its id on the server); its Pin/Unpin button then takes the focus in its new place. */
+  setPinned: (id: string, remoteId: string, pinned: boolean) => Promise<void>;
+  /** The thread was archived: the server has unpinned it. */
+  unpinned: (id: string) => void;
+  /** True once for the thread just pinned or unpinned: its Pin/Unpin button, shown in its new place, takes the focus. */
+  takeFocus: (id: string) => boolean;
+};
+
+const PinsContext = createContext<Pins | null>(null);
+
+function usePins(): Pins {
+  const pins = useContext(PinsContext);
+  if (!pins) throw new Error("usePins outside ThreadList");
+  return pins;
+}
+
+/** When the thread was pinned (an ISO time), null when it is not. */
+function pinnedAtOf(item: Item | undefined, changed: Pins["changed"]): string | null {
+  if (!item) return null;
+  if (changed.has(item.id)) return changed.get(item.id) ?? null;
+  return item.custom?.own !== false && typeof item.custom?.pinnedAt === "string" ? item.custom.pinnedAt : null;
+}
+
 /** `spacePath`: where the page's space lives ("" personal, `/w/:slug`), for the Projects' thread links. */
 export function ThreadList({ spacePath }: { spacePath: string }) {
+  const pins = usePinsState();
+  return (
+    <PinsContext.Provider value={pins}>
+      <ThreadListView spacePath={spacePath} />
+    </PinsContext.Provider>
+  );
+}
+
+/** The pins this tab knows and changes, for the list's items and sections. */
+function usePinsState(): Pins {
+  const [changed, setChanged] = useState<ReadonlyMap<string, string | null>>(new Map());
+  const [error, setError] = useState<string | null>(null);
+  const focusRequest = useRef<string | null>(null);
+  return useMemo<Pins>(
+    () => ({
+      changed,
+      error,
+      takeFocus(id) {
+        if (focusRequest.current !== id) return false;
+        focusRequest.current = null;
+        return true;
+      },
+      async setPinned(id, remoteId, pinned) {
+        try {
+          const thread = await api.updateThread(remoteId, { pinned });
+          setError(null);
+          focusRequest.current = id;
+          setChanged((m) => new Map(m).set(id, thread.pinnedAt));
+        } catch (failure) {
+          setError(
+            failure instanceof ApiClientError
+              ? failure.message
+              : `Could not ${pinned ? "pin" : "unpin"} the thread. Try again.`,
+          );
+        }
+      },
+      unpinned: (id) => setChanged((m) => new Map(m).set(id, null)),
+    }),
+    [changed, error],
+  );
+}
+
+function ThreadListView({ spacePath }: { spacePath: string }) {
   const [view, setView] = useState<View>("chats");
+  const { error: pinError } = usePins();
   return (
     <ThreadListPrimitive.Root className="flex h-full flex-col gap-2 p-2">
       <ThreadListPrimitive.New
@@ -41,6 +119,15 @@ export function ThreadList({ spacePath }: { spacePath: string }) {
         ))}
       </div>
       <div className="-mx-2 flex-1 overflow-y-auto px-2">
+        {pinError && (
+          <p
+            role="alert"
+            className="mb-2 rounded-md bg-red-50 px-2 py-1.5 text-sm text-red-800 dark:bg-red-950 dark:text-red-200"
+          >
+            {pinError}
+          </p>
+        )}
+        {view === "chats" && <PinnedItems />}
         {view === "chats" && <ProjectList spacePath={spacePath} />}
         <AuiIf condition={(s) => s.threads.isLoading}>
           <p role="status" className="px-2 py-1 text-sm text-zinc-500">
@@ -93,8 +180,6 @@ function LoadError() {
   );
 }
 
-type Item = { id: string; custom?: Record<string, unknown> };
-
 /**
  * The indexes of a view's ids that are the caller's own threads. A thread someone shares with
  * the caller joins the runtime's list when it is opened, but it is listed under "Shared" only.
@@ -104,18 +189,65 @@ function listedIds(ids: readonly string[], items: readonly Item[]): number[] {
   return ids.flatMap((id, index) => (others.has(id) ? [] : [index]));
 }
 
-/** The threads of one view under Today, Yesterday, Previous 7 days, Previous 30 days and Older. */
+/**
+ * The sidebar's "Pinned", above everything else in Chats: the caller's pinned active threads, the
+ * newest pin first, each like any other item (with Unpin instead of Pin). Nothing while none is.
+ */
+function PinnedItems() {
+  const { changed } = usePins();
+  const ids = useAuiState((s) => s.threads.threadIds);
+  const items = useAuiState((s) => s.threads.threadItems);
+  const pinned = useMemo(() => {
+    const byId = new Map(items.map((item) => [item.id, item]));
+    return ids
+      .flatMap((id, index) => {
+        const at = pinnedAtOf(byId.get(id), changed);
+        return at === null ? [] : [{ index, at }];
+      })
+      .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  }, [ids, items, changed]);
+  if (pinned.length === 0) return null;
+  return (
+    <section
+      aria-labelledby="pinned-threads-heading"
+      className="mb-3 border-b border-zinc-200 pb-2 dark:border-zinc-800"
+    >
+      <h2 id="pinned-threads-heading" className="px-2 pt-1 text-xs font-medium text-zinc-500">
+        Pinned
+      </h2>
+      <ul className="mt-1 space-y-0.5">
+        {pinned.map(({ index }) => (
+          <ThreadListPrimitive.ItemByIndex
+            key={ids[index]}
+            index={index}
+            archived={false}
+            components={itemComponents}
+          />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/**
+ * The threads of one view under Today, Yesterday, Previous 7 days, Previous 30 days and Older
+ * (in Chats, those not pinned: they are under "Pinned").
+ */
 function GroupedItems({ archived }: { archived: boolean }) {
+  const { changed } = usePins();
   const ids = useAuiState((s) => (archived ? s.threads.archivedThreadIds : s.threads.threadIds));
   const items = useAuiState((s) => s.threads.threadItems);
   const groups = useMemo(() => {
     const activity = new Map(items.map((item) => [item.id, item.lastMessageAt]));
-    const listed = listedIds(ids, items);
+    const byId = new Map(items.map((item) => [item.id, item]));
+    const listed = listedIds(ids, items).filter(
+      (index) => archived || pinnedAtOf(byId.get(ids[index]), changed) === null,
+    );
     return activityGroups(
       listed.map((index) => activity.get(ids[index])),
       new Date(),
     ).map((group) => ({ ...group, indexes: group.indexes.map((i) => listed[i]) }));
-  }, [ids, items]);
+  }, [ids, items, changed, archived]);
   return (
     <ul className="space-y-2">
       {groups.map((group) => (
@@ -144,11 +276,33 @@ const itemComponents = { ThreadListItem };
 
 function ThreadListItem() {
   const aui = useAui();
+  const pins = usePins();
   const title = useAuiState((s) => s.threadListItem.title) || "New chat";
   const archived = useAuiState((s) => s.threadListItem.status === "archived");
+  const id = useAuiState((s) => s.threadListItem.id);
+  const remoteId = useAuiState((s) => s.threadListItem.remoteId);
+  const custom = useAuiState((s) => s.threadListItem.custom);
+  const pinned = pinnedAtOf({ id, custom }, pins.changed) !== null;
   const [mode, setMode] = useState<"view" | "rename" | "confirm-delete">("view");
   const renameButton = useRef<HTMLButtonElement>(null);
+  const pinButton = useRef<HTMLButtonElement>(null);
   const deleteButton = useRef<HTMLButtonElement>(null);
+  const pinning = useRef(false);
+
+  // Pinned or unpinned, the item moves to the other section: its button there keeps the focus.
+  useEffect(() => {
+    if (pins.takeFocus(id)) pinButton.current?.focus();
+  });
+
+  const togglePin = async () => {
+    if (!remoteId || pinning.current) return;
+    pinning.current = true;
+    try {
+      await pins.setPinned(id, remoteId, !pinned);
+    } finally {
+      pinning.current = false;
+    }
+  };
 
   const finishRename = (value: string | null, refocus: boolean) => {
     const next = value?.trim();
@@ -202,12 +356,28 @@ function ThreadListItem() {
             >
               Rename
             </button>
+            {!archived && (
+              <button
+                ref={pinButton}
+                type="button"
+                aria-label={`${pinned ? "Unpin" : "Pin"} ${title}`}
+                className={smallButton}
+                onClick={() => void togglePin()}
+              >
+                {pinned ? "Unpin" : "Pin"}
+              </button>
+            )}
             {archived ? (
               <ThreadListItemPrimitive.Unarchive aria-label={`Unarchive ${title}`} className={smallButton}>
                 Unarchive
               </ThreadListItemPrimitive.Unarchive>
             ) : (
-              <ThreadListItemPrimitive.Archive aria-label={`Archive ${title}`} className={smallButton}>
+              // Archiving unpins the thread (on the server too).
+              <ThreadListItemPrimitive.Archive
+                aria-label={`Archive ${title}`}
+                className={smallButton}
+                onClick={() => pins.unpinned(id)}
+              >
                 Archive
               </ThreadListItemPrimitive.Archive>
             )}

@@ -62,6 +62,7 @@ export type ThreadSummary = Pick<
   | "workspaceId"
   | "sharedAt"
   | "projectId"
+  | "pinnedAt"
 >;
 /** A thread as one caller sees it: theirs, or shared with them (with its author's name). */
 export type ThreadView = ThreadSummary & { own: boolean; authorName: string | null };
@@ -88,6 +89,7 @@ export const summaryColumns = {
   workspaceId: thread.workspaceId,
   sharedAt: thread.sharedAt,
   projectId: thread.projectId,
+  pinnedAt: thread.pinnedAt,
 };
 
 /**
@@ -96,12 +98,14 @@ export const summaryColumns = {
  * from inside the serializer made a 50-thread page about 9× slower to stringify.
  */
 export function threadJson(t: ThreadSummary & { own?: boolean; authorName?: string | null }): ThreadJson {
-  const { sharedAt, own = true, authorName = null, ...rest } = t;
+  const { sharedAt, pinnedAt, own = true, authorName = null, ...rest } = t;
   return {
     ...rest,
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
     lastMessageAt: t.lastMessageAt?.toISOString() ?? null,
+    // The author's own arrangement of their list: a reader of a shared thread never sees it.
+    pinnedAt: own ? (pinnedAt?.toISOString() ?? null) : null,
     shared: sharedAt !== null,
     own,
     authorName: own ? null : authorName,
@@ -145,6 +149,7 @@ export function createThreadStore(
   db: AppDatabase = defaultDb,
   storage: () => AttachmentStorage = attachmentStorage,
   copyLimits: { messages: number; bytes: number } = { messages: limits.maxCopyMessages, bytes: limits.maxCopyBytes },
+  maxPinnedThreads: number = limits.maxPinnedThreads,
 ) {
   type SqlValue = SQLWrapper | Placeholder | string;
   /**
@@ -213,6 +218,45 @@ export function createThreadStore(
     });
     const page = byActivity.page(rows, limit, (t) => ({ at: t.updatedAt.toISOString(), id: t.id }));
     return { threads: page.rows, nextCursor: page.nextCursor };
+  }
+
+  // The "Pinned" section's query, prepared like the list's: one statement per space.
+  const pinnedQuery = (space: "personal" | "workspace") =>
+    db
+      .select(summaryColumns)
+      .from(thread)
+      .where(
+        and(
+          eq(thread.userId, sql.placeholder("userId")),
+          space === "personal"
+            ? isNull(thread.workspaceId)
+            : and(
+                eq(thread.workspaceId, sql.placeholder("workspaceId")),
+                isMember(sql.placeholder("userId"), sql.placeholder("workspaceId")),
+              ),
+          isNotNull(thread.pinnedAt),
+          eq(thread.status, "regular"),
+        ),
+      )
+      .orderBy(desc(thread.pinnedAt), desc(thread.id))
+      .limit(sql.placeholder("limit"))
+      .prepare(`list_pinned_threads_${space}`);
+  const pinnedStatements = new Map<string, ReturnType<typeof pinnedQuery>>();
+
+  /**
+   * The caller's pinned threads in one space (personal: `workspaceId` null, or a workspace they
+   * are a member of), the newest pin first: at most `limit`, no further pages (a person pins at
+   * most MAX_PINNED_THREADS per space).
+   */
+  async function listPinnedThreadsForUser(
+    userId: string,
+    options: { limit: number; workspaceId?: string | null },
+  ): Promise<ThreadSummary[]> {
+    const { limit, workspaceId = null } = options;
+    const space = workspaceId === null ? "personal" : "workspace";
+    let statement = pinnedStatements.get(space);
+    if (!statement) pinnedStatements.set(space, (statement = pinnedQuery(space)));
+    return statement.execute({ userId, workspaceId, limit });
   }
 
   /**
@@ -511,17 +555,67 @@ export function createThreadStore(
     }
   }
 
+  /**
+   * Renames, archives or restores the caller's own thread, sets its model, and pins or unpins it,
+   * in one statement; null when it is not theirs (readers of a shared thread included).
+   *
+   * A title, status or model is a change of the thread (it moves up the list); a pin is not: the
+   * thread keeps its activity time, and unpinned goes back to where it was. Archiving unpins.
+   * Pinning keeps an earlier pin's time, and is refused (409, nothing changed) for an archived
+   * thread (unless the same request restores it) and past `maxPinnedThreads` pinned threads of
+   * the caller in the thread's space, counted in the statement under a per-person lock, so pins
+   * at the same moment cannot pass the limit together.
+   */
   async function updateThreadForUser(
     userId: string,
     threadId: string,
-    values: { title?: string; status?: ThreadStatus; model?: string },
+    values: { title?: string; status?: ThreadStatus; model?: string; pinned?: boolean },
   ): Promise<ThreadSummary | null> {
-    const [row] = await db
-      .update(thread)
-      .set({ ...values, updatedAt: new Date() })
-      .where(and(eq(thread.id, threadId), eq(thread.userId, userId)))
-      .returning(summaryColumns);
-    return row ?? null;
+    const { pinned, ...changes } = values;
+    const changed = Object.values(changes).some((v) => v !== undefined);
+    const pin = pinned === true && changes.status !== "archived";
+    const pinnedAt =
+      changes.status === "archived" || pinned === false
+        ? null
+        : pin
+          ? sql`coalesce(${thread.pinnedAt}, now())`
+          : undefined;
+    const update = (executor: AppDatabase) =>
+      executor
+        .update(thread)
+        // Without a change the activity time is written back as it was (drizzle's $onUpdate would move it).
+        .set({ ...changes, pinnedAt, updatedAt: changed ? new Date() : sql`${thread.updatedAt}` })
+        .where(
+          and(
+            eq(thread.id, threadId),
+            eq(thread.userId, userId),
+            pin && changes.status !== "regular" ? eq(thread.status, "regular") : undefined,
+            pin
+              ? sql`(${thread.pinnedAt} is not null or (
+                  select count(*) from ${thread} p
+                  where p.user_id = ${userId} and p.workspace_id is not distinct from ${thread.workspaceId}
+                    and p.pinned_at is not null) < ${maxPinnedThreads})`
+              : undefined,
+          ),
+        )
+        .returning(summaryColumns);
+    if (!pin) return (await update(db))[0] ?? null;
+    return db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`thread-pins:${userId}`}))`);
+      const [row] = await update(tx);
+      if (row) return row;
+      const [own] = await tx
+        .select({ status: thread.status })
+        .from(thread)
+        .where(and(eq(thread.id, threadId), eq(thread.userId, userId)));
+      if (!own) return null;
+      if (own.status === "archived" && changes.status !== "regular")
+        throw new ApiError("conflict", "An archived thread cannot be pinned: unarchive it first.");
+      throw new ApiError(
+        "conflict",
+        `You have pinned ${maxPinnedThreads} threads here, the most there may be. Unpin a thread first.`,
+      );
+    });
   }
 
   /**
@@ -834,6 +928,7 @@ export function createThreadStore(
     searchThreadsForUser,
     exportThreadsForUser,
     listThreadsForUser,
+    listPinnedThreadsForUser,
     listSharedThreadsForUser,
     createThreadForUser,
     setThreadProjectForUser,

@@ -172,6 +172,11 @@ export const api = {
       `/api/threads?${query}`,
     );
   },
+  /** The caller's pinned threads of the session's active space, the newest pin first (one page: pins are capped). */
+  listPinnedThreads: (limit = 100) =>
+    call<{ threads: ApiThread[]; nextCursor: null; workspaceId: string | null }>(
+      `/api/threads?${new URLSearchParams({ pinned: "true", limit: String(limit) })}`,
+    ),
   /** The active workspace's threads others share (empty, with `workspaceId` null, in the personal space). */
   listSharedThreads: (params: { after?: string; limit?: number } = {}) => {
     const query = new URLSearchParams({ limit: String(params.limit ?? 50) });
@@ -202,7 +207,7 @@ export const api = {
   deleteShareLink: (linkId: string) =>
     call<void>(`/api/share-links/${encodeURIComponent(linkId)}`, { method: "DELETE" }),
   getThread: (id: string) => call<ApiThread>(threadPath(id)),
-  updateThread: (id: string, values: { title?: string; status?: ThreadStatus; model?: string }) =>
+  updateThread: (id: string, values: { title?: string; status?: ThreadStatus; model?: string; pinned?: boolean }) =>
     call<ApiThread>(threadPath(id), { method: "PATCH", body: json(values) }),
   deleteThread: (id: string) => call<void>(threadPath(id), { method: "DELETE" }),
   listMessages: (id: string) => call<{ messages: ApiMessage[] }>(`${threadPath(id)}/messages`),

@@ -21,6 +21,8 @@ export function readLimits(env: Env = process.env) {
     maxCopyMessages: positiveIntFromEnv(env, "MAX_COPY_MESSAGES", 1000),
     /** Bytes one copy writes at most: its messages' JSON plus its attachments' files (100 MiB); more → 413. */
     maxCopyBytes: positiveIntFromEnv(env, "MAX_COPY_BYTES", 100 * 1024 * 1024),
+    /** Threads one person pins in one space (personal, or a workspace); pinning one more → 409. */
+    maxPinnedThreads: positiveIntFromEnv(env, "MAX_PINNED_THREADS", 50),
     /** Hours an upload that was never sent is kept. */
     attachmentOrphanHours: positiveIntFromEnv(env, "ATTACHMENT_ORPHAN_HOURS", 24),
     /** Milliseconds a model may go without sending anything before the call is abandoned (see lib/chat/models.ts). */

@@ -21,6 +21,8 @@ export type ThreadJson = {
   workspaceId: string | null;
   /** The project it is in (always one of its own space); null: none. */
   projectId: string | null;
+  /** When its author pinned it to the top of their list; null: not pinned (always null for a reader who is not its author). */
+  pinnedAt: string | null;
   /** Shared with the workspace's members (read-only for them). */
   shared: boolean;
   /** The caller wrote it; false: a thread shared with them, which they can read and copy only. */

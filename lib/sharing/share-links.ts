@@ -783,6 +783,7 @@ export function createShareLinkStore(
             workspaceId: thread.workspaceId,
             sharedAt: thread.sharedAt,
             projectId: thread.projectId,
+            pinnedAt: thread.pinnedAt,
           })
           .from(thread)
           .where(eq(thread.id, threadId));

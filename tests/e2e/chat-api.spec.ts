@@ -129,6 +129,7 @@ test("thread routes: create, list, get, rename, archive, delete", async ({ playw
     shared: false,
     own: true,
     authorName: null,
+    pinnedAt: null,
   });
   expect(Object.keys(thread).sort()).toEqual([
     "authorName",
@@ -137,6 +138,7 @@ test("thread routes: create, list, get, rename, archive, delete", async ({ playw
     "lastMessageAt",
     "model",
     "own",
+    "pinnedAt",
     "projectId",
     "shared",
     "status",

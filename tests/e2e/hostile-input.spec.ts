@@ -76,6 +76,10 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     { status: "deleted" },
     { status: 1 },
     { status: null },
+    { pinned: "true" },
+    { pinned: 1 },
+    { pinned: null },
+    { pinned: true, status: "archived" },
     JSON.parse('{"__proto__": {"admin": true}}'),
     JSON.parse('{"constructor": {"prototype": {"admin": true}}}'),
     ...invalidText.map((u) => ({ title: u })),
@@ -196,6 +200,7 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     add(`GET thread ${id.slice(0, 40)}`, "GET", `/api/threads/${id}`);
     add(`GET messages ${id.slice(0, 40)}`, "GET", `/api/threads/${id}/messages`);
     add(`PATCH ${id.slice(0, 40)}`, "PATCH", `/api/threads/${id}`, json({ title: "hijack" }));
+    add(`pin ${id.slice(0, 40)}`, "PATCH", `/api/threads/${id}`, json({ pinned: true }));
     add(`DELETE ${id.slice(0, 40)}`, "DELETE", `/api/threads/${id}`);
     add(`title ${id.slice(0, 40)}`, "POST", `/api/threads/${id}/title`);
     add(
@@ -475,6 +480,13 @@ function corpus(ownThread: string, othersThread: string, othersAttachment: strin
     "unknown=1",
     `status=${encodeURIComponent("<script>")}`,
     `after=${"A".repeat(300)}`,
+    "pinned=yes",
+    "pinned=false",
+    "pinned=",
+    "pinned=true&pinned=true",
+    "pinned=true&status=archived",
+    "pinned=true&limit=101",
+    `pinned=true&after=${"A".repeat(20)}`,
   ];
   for (const q of queries) add(`list ?${q}`, "GET", `/api/threads?${q}`);
   // The shared list takes no status: every one of these is refused there too.
@@ -645,7 +657,10 @@ test("a corpus of hostile requests gets 4xx JSON errors, no 5xx, and changes not
   expect((await me.request.get("/api/threads")).status()).toBe(200);
   expect(await countRowsOf([me.userId, them.userId])).toEqual(before);
   expect(await toolRowsOf([me.userId, them.userId])).toEqual({ credentials: 0, threadTools: 0, toolCalls: 0 });
-  expect((await (await them.request.get(`/api/threads/${theirs.id}`)).json()).title).toBe("theirs");
+  expect(await (await them.request.get(`/api/threads/${theirs.id}`)).json()).toMatchObject({
+    title: "theirs",
+    pinnedAt: null,
+  });
   expect(await (await them.request.get(`/api/attachments/${theirFile.id}`)).text()).toBe("their file");
 });
 

@@ -22,7 +22,10 @@ const toMetadata = (t: ApiThread): RemoteThreadMetadata => ({
 
 /**
  * assistant-ui keeps one list with both statuses, while the API pages each status on its own
- * index. The adapter's cursor carries both positions; null means that status is exhausted.
+ * index. The adapter's cursor carries both positions; null means that status is exhausted. The
+ * first page also brings every pinned thread (one more request: pins are capped per space), so
+ * the sidebar's "Pinned" holds them however old their activity; the runtime keeps a thread
+ * listed twice once, where it was first listed.
  */
 type ListCursor = { regular: string | null; archived: string | null };
 
@@ -38,15 +41,18 @@ export function createThreadListAdapter(cache: RuntimeCache, workspaceId: string
   return {
     async list(params) {
       const cursor: ListCursor = params?.after ? JSON.parse(params.after) : { regular: "", archived: "" };
+      const first = !params?.after;
+      const pins = async () => (first ? api.listPinnedThreads() : { threads: [], nextCursor: null, workspaceId });
       // The server lists the session's active space: a page of another one is never shown.
-      const [regular, archived] = await readInSpace(
+      const [pinned, regular, archived] = await readInSpace(
         workspaceId,
-        () => Promise.all([page("regular", cursor.regular), page("archived", cursor.archived)]),
+        () => Promise.all([pins(), page("regular", cursor.regular), page("archived", cursor.archived)]),
         (listed) => listed.map((p) => p.workspaceId),
       );
       const next: ListCursor = { regular: regular.nextCursor, archived: archived.nextCursor };
       return {
-        threads: [...regular.threads, ...archived.threads].map(toMetadata),
+        // Pinned last: a pinned thread the page has too keeps its place by activity (for when it is unpinned).
+        threads: [...regular.threads, ...archived.threads, ...pinned.threads].map(toMetadata),
         nextCursor: next.regular === null && next.archived === null ? undefined : JSON.stringify(next),
       };
     },

@@ -6,16 +6,22 @@ import { offeredModel, parseThreadId, readJsonBody, titleSchema } from "@/lib/ht
 
 type Params = { id: string };
 
+/**
+ * `pinned`: pins the thread to the top of its author's list (true) or unpins it (false); only an
+ * active thread is pinned (archiving unpins), at most MAX_PINNED_THREADS per space (409 beyond).
+ */
 const patchBody = z
   .strictObject({
     title: titleSchema.optional(),
     status: z.enum(threadStatuses).optional(),
     model: offeredModel.optional(),
+    pinned: z.boolean().optional(),
   })
   .refine(
-    (b) => b.title !== undefined || b.status !== undefined || b.model !== undefined,
-    "give a title, a status or a model",
-  );
+    (b) => b.title !== undefined || b.status !== undefined || b.model !== undefined || b.pinned !== undefined,
+    "give a title, a status, a model or pinned",
+  )
+  .refine((b) => !(b.pinned === true && b.status === "archived"), "an archived thread cannot be pinned");
 
 export const { GET, POST, PUT, PATCH, DELETE } = methods({
   GET: route<Params>({ auth: "user" }, async ({ caller, params }) => {

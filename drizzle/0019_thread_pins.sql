@@ -1,0 +1,2 @@
+ALTER TABLE "thread" ADD COLUMN "pinned_at" timestamp (3) with time zone;--> statement-breakpoint
+CREATE INDEX "thread_user_space_pinned_idx" ON "thread" USING btree ("user_id","workspace_id","pinned_at","id") WHERE "thread"."pinned_at" is not null;
