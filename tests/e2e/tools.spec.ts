@@ -325,8 +325,23 @@ function series(text: string, metric: string) {
     });
 }
 
-// After the tests above: the Echo calls they ran and denied on the open server are counted.
 test("tool calls are counted in /api/metrics by server, tool and outcome, with their duration", async () => {
+  // Its own calls, one run and one denied: after a failed test Playwright starts a new worker, and
+  // with it a new instance whose counters start at zero.
+  const { page, chat, ui } = await personWithTool("Counted");
+  await chat.send(`Count this ${toolMarker("echo", { text: "counted" })}`);
+  const ran = waitingCall(page);
+  await expect(ran.locator("summary")).toContainText("waiting for you");
+  await ui.runButton(ran).click();
+  await expect(chat.lastReply).toContainText("Tool result: counted");
+  await expect(chat.sendButton).toBeVisible();
+  await chat.send(`Deny this ${toolMarker("echo", { text: "not counted" })}`);
+  const denied = waitingCall(page);
+  await expect(denied.locator("summary")).toContainText("waiting for you");
+  await ui.denyButton(denied).click();
+  await expect(denied.locator("summary")).toContainText("denied");
+  await expect(chat.sendButton).toBeVisible();
+
   const { METRICS_TOKEN: token } = JSON.parse(process.env.E2E_APP_ENV!) as Record<string, string>;
   expect(token).toBeTruthy();
   const response = await fetch(`${tools.app.url}/api/metrics`, { headers: { authorization: `Bearer ${token}` } });
