@@ -168,6 +168,16 @@ export function createThreadStore(
   const isMemberLocked = (userId: SqlValue, workspaceId: SqlValue) =>
     sql`exists (select 1 from ${workspaceMember} m where m.workspace_id = ${workspaceId} and m.user_id = ${userId} for share)`;
 
+  // One space of the caller's, for the prepared statements below: personal (`workspace_id is null`)
+  // or the `workspaceId` placeholder, with the caller's membership checked in the statement.
+  const ownSpace = (space: "personal" | "workspace") =>
+    space === "personal"
+      ? isNull(thread.workspaceId)
+      : and(
+          eq(thread.workspaceId, sql.placeholder("workspaceId")),
+          isMember(sql.placeholder("userId"), sql.placeholder("workspaceId")),
+        );
+
   // The sidebar's query, prepared once: drizzle builds its SQL once, and PostgreSQL parses and
   // plans it once per connection (named statements), instead of on every page of every user.
   // One statement per space (personal: `workspace_id is null`; a workspace: the caller's
@@ -179,12 +189,7 @@ export function createThreadStore(
       .where(
         and(
           eq(thread.userId, sql.placeholder("userId")),
-          space === "personal"
-            ? isNull(thread.workspaceId)
-            : and(
-                eq(thread.workspaceId, sql.placeholder("workspaceId")),
-                isMember(sql.placeholder("userId"), sql.placeholder("workspaceId")),
-              ),
+          ownSpace(space),
           eq(thread.status, sql.placeholder("status")),
           deep ? byActivity.after({ at: sql.placeholder("afterAt"), id: sql.placeholder("afterId") }) : undefined,
         ),
@@ -228,12 +233,7 @@ export function createThreadStore(
       .where(
         and(
           eq(thread.userId, sql.placeholder("userId")),
-          space === "personal"
-            ? isNull(thread.workspaceId)
-            : and(
-                eq(thread.workspaceId, sql.placeholder("workspaceId")),
-                isMember(sql.placeholder("userId"), sql.placeholder("workspaceId")),
-              ),
+          ownSpace(space),
           isNotNull(thread.pinnedAt),
           eq(thread.status, "regular"),
         ),
