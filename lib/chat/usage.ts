@@ -76,6 +76,14 @@ const addToWorkspaceMonth = sql`
 
 export function createUsage(db: AppDatabase = defaultDb, quota: number | null = readTokenQuota()) {
   const noWorkspace = sql`(select null::text as name, null::bigint as quota, null::bigint as used) as ws`;
+  // The workspace `w` that `from` (a FROM and WHERE naming it) finds, with its quota and its members'
+  // tokens this month, as the row `ws` (all nulls when it finds none).
+  const workspaceQuotaOf = (from: SQL) => sql`(select 1) as one left join (
+      select w.name, w.token_quota as quota,
+             (select coalesce(sum(u.input_tokens + u.output_tokens), 0) from ${workspaceUsageMonth} u
+              where u.workspace_id = w.id and u.month = ${thisMonth}) as used
+      from ${from}
+    ) as ws on true`;
 
   /** Throws 429 `quota_exceeded` when the person's month reached `limit` or the workspace row `ws` its quota. */
   async function assertWithin(userId: string, limit: number | null, workspaceQuota: SQL): Promise<void> {
@@ -246,13 +254,10 @@ export function createUsage(db: AppDatabase = defaultDb, quota: number | null = 
       const workspaceQuota =
         threadId === undefined
           ? noWorkspace
-          : sql`(select 1) as one left join (
-                  select w.name, w.token_quota as quota,
-                         (select coalesce(sum(u.input_tokens + u.output_tokens), 0) from ${workspaceUsageMonth} u
-                          where u.workspace_id = w.id and u.month = ${thisMonth}) as used
-                  from ${thread} t join ${workspace} w on w.id = t.workspace_id
-                  where t.id = ${threadId} and t.user_id = ${userId} and w.token_quota is not null
-                ) as ws on true`;
+          : workspaceQuotaOf(
+              sql`${thread} t join ${workspace} w on w.id = t.workspace_id
+                  where t.id = ${threadId} and t.user_id = ${userId} and w.token_quota is not null`,
+            );
       await assertWithin(userId, limit, workspaceQuota);
     },
 
@@ -272,14 +277,10 @@ export function createUsage(db: AppDatabase = defaultDb, quota: number | null = 
       const workspaceQuota =
         workspaceId === null
           ? noWorkspace
-          : sql`(select 1) as one left join (
-                  select w.name, w.token_quota as quota,
-                         (select coalesce(sum(u.input_tokens + u.output_tokens), 0) from ${workspaceUsageMonth} u
-                          where u.workspace_id = w.id and u.month = ${thisMonth}) as used
-                  from ${workspace} w
-                  join ${workspaceMember} m on m.workspace_id = w.id and m.user_id = ${userId}
-                  where w.id = ${workspaceId}::text and w.token_quota is not null
-                ) as ws on true`;
+          : workspaceQuotaOf(
+              sql`${workspace} w join ${workspaceMember} m on m.workspace_id = w.id and m.user_id = ${userId}
+                  where w.id = ${workspaceId}::text and w.token_quota is not null`,
+            );
       await assertWithin(userId, limit, workspaceQuota);
     },
   };
