@@ -31,7 +31,7 @@ const words =
   );
 
 /** Writes the export to `file` one conversation at a time (never the whole of it in memory); returns its size. */
-async function writeExport(file: string, count: number): Promise<number> {
+export async function writeExport(file: string, count: number): Promise<number> {
   const out = createWriteStream(file);
   const write = async (text: string) => {
     if (!out.write(text)) await once(out, "drain");

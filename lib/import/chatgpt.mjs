@@ -5,6 +5,7 @@ import {
   attachmentNote,
   cleanText,
   cleanTitle,
+  checkMessageCount,
   describe,
   finishConversation,
   isObject,
@@ -64,12 +65,7 @@ export function mapChatGptConversation(raw, index, limits) {
     throw new ImportProblem(`${where} is not a ChatGPT conversation: it has no "mapping" of messages.`);
   }
   const keys = Object.keys(raw.mapping);
-  if (keys.length > limits.maxMessagesPerConversation) {
-    throw new ImportProblem(
-      `${where} has ${keys.length} messages; a conversation may have at most ${limits.maxMessagesPerConversation}.`,
-      "payload_too_large",
-    );
-  }
+  checkMessageCount(where, keys.length, limits);
   const childrenOf = new Map();
   const roots = [];
   for (const key of keys) {

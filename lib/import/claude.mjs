@@ -5,6 +5,7 @@ import {
   attachmentNote,
   cleanText,
   cleanTitle,
+  checkMessageCount,
   describe,
   finishConversation,
   isObject,
@@ -45,12 +46,7 @@ export function mapClaudeConversation(raw, index, limits) {
     throw new ImportProblem(`${where} is not a Claude conversation: it has no list of "chat_messages".`);
   }
   const list = raw.chat_messages;
-  if (list.length > limits.maxMessagesPerConversation) {
-    throw new ImportProblem(
-      `${where} has ${list.length} messages; a conversation may have at most ${limits.maxMessagesPerConversation}.`,
-      "payload_too_large",
-    );
-  }
+  checkMessageCount(where, list.length, limits);
   // Each message's uuid → the kept message that stands for it (itself, or its nearest kept ancestor).
   const standsFor = new Map();
   const kept = [];

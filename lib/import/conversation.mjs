@@ -47,6 +47,16 @@ export function describe(index, title) {
   return `Conversation ${index + 1}${name ? ` ("${name}")` : ""}`;
 }
 
+/** A conversation with more messages than one may have is refused whole. */
+export function checkMessageCount(where, count, limits) {
+  if (count > limits.maxMessagesPerConversation) {
+    throw new ImportProblem(
+      `${where} has ${count} messages; a conversation may have at most ${limits.maxMessagesPerConversation}.`,
+      "payload_too_large",
+    );
+  }
+}
+
 export const isObject = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
