@@ -44,7 +44,7 @@ async function* rangeChunks(handle, start, end, size) {
   }
 }
 
-/** The conversations.json entry of a zip: where its data starts, how long it is and how it is compressed. */
+/** The conversations entries of a zip, in reading order: where each one's data starts, how long it is and how it is compressed. */
 async function locateConversations(handle, fileSize) {
   const tailLength = Math.min(fileSize, 22 + 65_535);
   const tail = await readAt(handle, fileSize - tailLength, tailLength);
@@ -75,7 +75,9 @@ async function locateConversations(handle, fileSize) {
   }
   if (directoryOffset + directorySize > fileSize) throw damaged("its table of contents is outside the file");
   const directory = await readAt(handle, directoryOffset, directorySize);
-  let found = null;
+  // At the top, or in the one folder an export may be wrapped in (the top wins): conversations.json, or
+  // the numbered parts newer exports split it into (conversations-000.json, conversations-001.json, …).
+  const candidates = [];
   for (let i = 0, n = 0; n < entries; n++) {
     if (i + 46 > directory.length || directory.readUInt32LE(i) !== 0x02014b50)
       throw damaged("its table of contents is cut short");
@@ -90,9 +92,8 @@ async function locateConversations(handle, fileSize) {
     const next = i + 46 + nameLength + extraLength + commentLength;
     if (next > directory.length) throw damaged("its table of contents is cut short");
     const name = directory.toString("utf8", i + 46, i + 46 + nameLength);
-    // At the top, or in the one folder an export may be wrapped in; the top one wins.
-    const depth = name === "conversations.json" ? 0 : /^(?!__MACOSX\/)[^/]+\/conversations\.json$/.test(name) ? 1 : -1;
-    if (depth >= 0 && (found === null || depth < found.depth)) {
+    const match = /^(?:(?!__MACOSX\/)([^/]+)\/)?conversations(-\d{1,6})?\.json$/.exec(name);
+    if (match) {
       // ZIP64 sizes and offset, in this order, for each of them that is 0xffffffff above.
       const extra = directory.subarray(i + 46 + nameLength, i + 46 + nameLength + extraLength);
       for (let e = 0; e + 4 <= extra.length;) {
@@ -112,61 +113,70 @@ async function locateConversations(handle, fileSize) {
         }
         e += 4 + length;
       }
-      found = { depth, flags, method, compressedSize, size, localOffset };
+      candidates.push({
+        name,
+        depth: match[1] ? 1 : 0,
+        part: match[2] !== undefined,
+        flags,
+        method,
+        compressedSize,
+        localOffset,
+      });
     }
     i = next;
   }
-  if (!found) {
+  const depth = Math.min(...candidates.map((c) => c.depth));
+  const top = candidates.filter((c) => c.depth === depth);
+  // The whole file when there is one; else its parts, in order.
+  const whole = top.filter((c) => !c.part);
+  const chosen = whole.length > 0 ? whole.slice(0, 1) : top.sort((a, b) => (a.name < b.name ? -1 : 1));
+  if (chosen.length === 0) {
     throw new ImportProblem(
       "This zip file has no conversations.json. Upload the zip ChatGPT or Claude sent, or the conversations.json inside it.",
     );
   }
-  if (found.flags & 1) throw new ImportProblem("This zip file is encrypted. Upload an unencrypted export.");
-  if (found.method !== 0 && found.method !== 8) {
-    throw new ImportProblem("The conversations.json in this zip is compressed in a way this app cannot read.");
+  const located = [];
+  for (const found of chosen) {
+    if (found.flags & 1) throw new ImportProblem("This zip file is encrypted. Upload an unencrypted export.");
+    if (found.method !== 0 && found.method !== 8) {
+      throw new ImportProblem(`The ${found.name} in this zip is compressed in a way this app cannot read.`);
+    }
+    const local = await readAt(handle, found.localOffset, 30);
+    if (local.readUInt32LE(0) !== 0x04034b50) throw damaged("an entry's header is missing");
+    const start = found.localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
+    if (start + found.compressedSize > fileSize) throw damaged("an entry runs past the end of the file");
+    located.push({ name: found.name, start, end: start + found.compressedSize, method: found.method });
   }
-  const local = await readAt(handle, found.localOffset, 30);
-  if (local.readUInt32LE(0) !== 0x04034b50) throw damaged("an entry's header is missing");
-  const start = found.localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
-  if (start + found.compressedSize > fileSize) throw damaged("an entry runs past the end of the file");
-  return { start, end: start + found.compressedSize, method: found.method };
+  return located;
 }
 
-/** The uncompressed bytes of the zip's conversations.json, refused past `maxBytes`. */
-async function* zipEntryChunks(handle, fileSize, maxBytes) {
-  const entry = await locateConversations(handle, fileSize);
+/** The uncompressed bytes of one entry of the zip (the caller counts them against its limit). */
+async function* zipEntryChunks(handle, entry) {
   if (entry.method === 0) {
-    if (entry.end - entry.start > maxBytes) throw tooLarge(maxBytes);
     yield* rangeChunks(handle, entry.start, entry.end, chunkBytes);
     return;
   }
   let out = [];
-  let total = 0;
   let ended = false;
   const inflate = new Inflate((data, final) => {
-    total += data.length;
-    if (total > maxBytes) throw tooLarge(maxBytes);
     out.push(data);
     if (final) ended = true;
   });
-  for await (const chunk of rangeChunks(handle, entry.start, entry.end, zipChunkBytes)) {
+  const push = (chunk, final) => {
     try {
-      inflate.push(chunk, false);
-    } catch (error) {
-      if (error instanceof ImportProblem) throw error;
-      throw damaged("its conversations.json could not be uncompressed");
+      inflate.push(chunk, final);
+    } catch {
+      throw damaged(`its ${entry.name} could not be uncompressed`);
     }
+  };
+  for await (const chunk of rangeChunks(handle, entry.start, entry.end, zipChunkBytes)) {
+    push(chunk, false);
     const ready = out;
     out = [];
     yield* ready;
     if (ended) return;
   }
-  try {
-    inflate.push(new Uint8Array(0), true);
-  } catch (error) {
-    if (error instanceof ImportProblem) throw error;
-    throw damaged("its conversations.json could not be uncompressed");
-  }
+  push(new Uint8Array(0), true);
   yield* out;
 }
 
@@ -177,9 +187,9 @@ const tooLarge = (maxBytes) =>
   );
 
 /**
- * Calls `onConversation(value, index)` for each element of the file's top-level array, in order,
- * one at a time (awaited before the next chunk is read). Returns how many there were. Throws
- * ImportProblem for anything that is not such a file.
+ * Calls `onConversation(value, index)` for each element of the file's top-level array (of each
+ * part's, in order, for a split export), one at a time (awaited before the next chunk is read).
+ * Returns how many there were. Throws ImportProblem for anything that is not such a file.
  */
 export async function readExport(path, limits, onConversation) {
   const handle = await open(path, "r");
@@ -188,84 +198,93 @@ export async function readExport(path, limits, onConversation) {
     if (size === 0) throw new ImportProblem("The file is empty.");
     const magic = await readAt(handle, 0, Math.min(4, size));
     const isZip = size >= 4 && magic.readUInt32LE(0) === 0x04034b50;
-    const source = isZip ? zipEntryChunks(handle, size, limits.maxBytes) : rangeChunks(handle, 0, size, chunkBytes);
-
-    const tokenizer = new Tokenizer();
-    const parser = new TokenParser({ paths: ["$.*"], keepStack: false });
-    const ready = [];
-    const conversationTooLarge = (index) =>
-      new ImportProblem(
-        `Conversation ${index + 1} is larger than ${limits.maxConversationBytes} bytes of JSON, the most one conversation may take.`,
-        "payload_too_large",
-      );
-    let count = 0;
-    let depth = 0;
-    let first = true;
-    let written = 0;
-    let elementStart = -1;
-    tokenizer.onToken = (info) => {
-      const { token } = info;
-      if (first) {
-        first = false;
-        if (token !== TokenType.LEFT_BRACKET) {
-          throw new ImportProblem(
-            "This is not a ChatGPT or Claude export: its conversations.json is a list of conversations, and this file is not a list.",
-          );
-        }
-      }
-      if (token === TokenType.LEFT_BRACE || token === TokenType.LEFT_BRACKET) {
-        if (depth === 1) elementStart = info.offset;
-        if (++depth > maxDepth) {
-          throw new ImportProblem(
-            `Conversation ${count + ready.length + 1} is nested more than ${maxDepth} levels deep.`,
-          );
-        }
-      } else if (token === TokenType.RIGHT_BRACE || token === TokenType.RIGHT_BRACKET) {
-        depth--;
-        if (depth === 1) {
-          if (info.offset + 1 - elementStart > limits.maxConversationBytes)
-            throw conversationTooLarge(count + ready.length);
-          elementStart = -1;
-        }
-      }
-      parser.write(info);
-    };
-    parser.onValue = ({ value, stack }) => {
-      if (stack.length === 1) ready.push(value);
-    };
-    const feed = (chunk) => {
-      try {
-        tokenizer.write(chunk);
-      } catch (error) {
-        if (error instanceof ImportProblem) throw error;
-        throw new ImportProblem(
-          `The file is not valid JSON${isZip ? " (its conversations.json)" : ""} near byte ${written}: ${String(error?.message ?? error).slice(0, 200)}`,
-        );
-      }
-    };
-    for await (let chunk of source) {
-      // A UTF-8 byte order mark before the JSON is allowed (Windows tools write one).
-      if (written === 0 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
-      written += chunk.length;
-      if (written > limits.maxBytes) throw tooLarge(limits.maxBytes);
-      feed(chunk);
-      if (elementStart >= 0 && written - elementStart > limits.maxConversationBytes) {
-        throw conversationTooLarge(count + ready.length);
-      }
-      while (ready.length > 0) await onConversation(ready.shift(), count++);
-    }
-    if (first) throw new ImportProblem("The file is empty.");
-    try {
-      tokenizer.end();
-      if (!parser.isEnded) throw new Error("unfinished");
-    } catch {
-      throw new ImportProblem(
-        `The file ends in the middle of its JSON${isZip ? " (its conversations.json)" : ""}: it may be cut short.`,
-      );
-    }
-    while (ready.length > 0) await onConversation(ready.shift(), count++);
-    return count;
+    const parts = isZip
+      ? (await locateConversations(handle, size)).map((entry) => ({
+          where: ` (its ${entry.name})`,
+          chunks: () => zipEntryChunks(handle, entry),
+        }))
+      : [{ where: "", chunks: () => rangeChunks(handle, 0, size, chunkBytes) }];
+    const state = { count: 0, written: 0 };
+    for (const part of parts) await readArray(part, limits, state, onConversation);
+    return state.count;
   } finally {
     await handle.close();
   }
+}
+
+/** One JSON document that must be a list of conversations, read chunk by chunk. */
+async function readArray(part, limits, state, onConversation) {
+  const tokenizer = new Tokenizer();
+  const parser = new TokenParser({ paths: ["$.*"], keepStack: false });
+  const ready = [];
+  const conversationTooLarge = (index) =>
+    new ImportProblem(
+      `Conversation ${index + 1} is larger than ${limits.maxConversationBytes} bytes of JSON, the most one conversation may take.`,
+      "payload_too_large",
+    );
+  let depth = 0;
+  let first = true;
+  let read = 0;
+  let elementStart = -1;
+  tokenizer.onToken = (info) => {
+    const { token } = info;
+    if (first) {
+      first = false;
+      if (token !== TokenType.LEFT_BRACKET) {
+        throw new ImportProblem(
+          `This is not a ChatGPT or Claude export${part.where}: its conversations.json is a list of conversations, and this file is not a list.`,
+        );
+      }
+    }
+    if (token === TokenType.LEFT_BRACE || token === TokenType.LEFT_BRACKET) {
+      if (depth === 1) elementStart = info.offset;
+      if (++depth > maxDepth) {
+        throw new ImportProblem(
+          `Conversation ${state.count + ready.length + 1} is nested more than ${maxDepth} levels deep.`,
+        );
+      }
+    } else if (token === TokenType.RIGHT_BRACE || token === TokenType.RIGHT_BRACKET) {
+      depth--;
+      if (depth === 1) {
+        if (info.offset + 1 - elementStart > limits.maxConversationBytes) {
+          throw conversationTooLarge(state.count + ready.length);
+        }
+        elementStart = -1;
+      }
+    }
+    parser.write(info);
+  };
+  parser.onValue = ({ value, stack }) => {
+    if (stack.length === 1) ready.push(value);
+  };
+  const feed = (chunk) => {
+    try {
+      tokenizer.write(chunk);
+    } catch (error) {
+      if (error instanceof ImportProblem) throw error;
+      throw new ImportProblem(
+        `The file is not valid JSON${part.where} near byte ${read}: ${String(error?.message ?? error).slice(0, 200)}`,
+      );
+    }
+  };
+  for await (let chunk of part.chunks()) {
+    // A UTF-8 byte order mark before the JSON is allowed (Windows tools write one).
+    if (read === 0 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+    read += chunk.length;
+    state.written += chunk.length;
+    if (state.written > limits.maxBytes) throw tooLarge(limits.maxBytes);
+    feed(chunk);
+    if (elementStart >= 0 && read - elementStart > limits.maxConversationBytes) {
+      throw conversationTooLarge(state.count + ready.length);
+    }
+    while (ready.length > 0) await onConversation(ready.shift(), state.count++);
+  }
+  if (first) throw new ImportProblem(`The file is empty${part.where}.`);
+  try {
+    tokenizer.end();
+    if (!parser.isEnded) throw new Error("unfinished");
+  } catch {
+    throw new ImportProblem(`The file ends in the middle of its JSON${part.where}: it may be cut short.`);
+  }
+  while (ready.length > 0) await onConversation(ready.shift(), state.count++);
 }

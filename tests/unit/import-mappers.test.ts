@@ -236,6 +236,22 @@ describe("reading an export file", () => {
     expect(await read("d", `\ufeff${exportJson([simpleChatGpt("Bom", "q", "a")])}`)).toHaveLength(1);
   });
 
+  it("reads a split export's numbered parts in order, and nothing else of the zip", async () => {
+    const split = zipSync({
+      "export/conversations-001.json": strToU8(exportJson([simpleChatGpt("Second", "q", "a")])),
+      "export/conversations-000.json": strToU8(exportJson([claudeConversation({ name: "First" })])),
+      "export/chat.html": strToU8("<html>not read</html>"),
+      "__MACOSX/export/._conversations-000.json": strToU8("junk"),
+      "export/deeper/conversations.json": strToU8("not read either"),
+    });
+    expect((await read("split", split)).map((c) => c.title)).toEqual(["First", "Second"]);
+    const broken = zipSync({
+      "conversations-000.json": strToU8(exportJson([simpleChatGpt("Fine", "q", "a")])),
+      "conversations-001.json": strToU8("[{]"),
+    });
+    expect(await refusal(read("split-broken", broken))).toMatch(/not valid JSON \(its conversations-001\.json\)/);
+  });
+
   it("refuses malformed files with a clear reason", async () => {
     expect(await refusal(read("e1", '[{"title": "x", "mapping": {}}'))).toMatch(/cut short/);
     expect(await refusal(read("e2", "[{]"))).toMatch(/not valid JSON/);
