@@ -25,9 +25,14 @@ function visibleText(message) {
     }
   }
   if (pieces.length === 0 && typeof message.text === "string" && message.text) pieces.push(message.text);
-  for (const list of [message.attachments, message.files]) {
+  // Newer exports name a message's files twice (`files`, `files_v2`): each is noted once.
+  const named = new Set();
+  for (const list of [message.attachments, message.files, message.files_v2]) {
     for (const file of Array.isArray(list) ? list : []) {
-      if (isObject(file)) pieces.push(attachmentNote(file.file_name ?? file.name));
+      if (!isObject(file)) continue;
+      const note = attachmentNote(file.file_name ?? file.name);
+      if (!named.has(note)) pieces.push(note);
+      named.add(note);
     }
   }
   return cleanText(pieces.join("\n\n"));
@@ -64,7 +69,12 @@ export function mapClaudeConversation(raw, index, limits) {
             ? null
             : previous
         : previous;
-    const role = message.sender === "human" ? "user" : message.sender === "assistant" ? "assistant" : null;
+    const role =
+      message.sender === "human" || message.sender === "user"
+        ? "user"
+        : message.sender === "assistant"
+          ? "assistant"
+          : null;
     const text = role ? visibleText(message) : "";
     let self = parent;
     if (role && text.trim()) {
