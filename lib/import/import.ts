@@ -102,9 +102,10 @@ export function createImporter(
   let running = 0;
 
   /**
-   * Takes the caller's upload and checks it: null when it is valid (then `run` writes it and
-   * reports through `emit`), or throws the 4xx to answer. Holds the caller's import slot (409
-   * for a second one) from before the body is read until `run` ends, or until this throws.
+   * Takes the caller's upload and checks it (pass 1): its counts and `run`, which writes it and
+   * reports through `emit` (pass 2), or throws the 4xx to answer, nothing written. Holds the
+   * caller's import (409 for a second one) and one of this process's slots (503 past
+   * `maxRunning`) from before the body is read until `run` ends, or until this throws.
    */
   async function prepareForUser(userId: string, request: Request) {
     if (running >= runLimits.maxRunning) {
