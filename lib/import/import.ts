@@ -104,16 +104,18 @@ export function createImporter(
   /**
    * Takes the caller's upload and checks it (pass 1): its counts and `run`, which writes it and
    * reports through `emit` (pass 2), or throws the 4xx to answer, nothing written. Holds the
-   * caller's import (409 for a second one) and one of this process's slots (503 past
-   * `maxRunning`) from before the body is read until `run` ends, or until this throws.
+   * caller's import (409 for a second one) from before the body is read, and one of this
+   * process's slots (503 past `maxRunning`) once it is, until `run` ends or this throws.
    */
   async function prepareForUser(userId: string, request: Request) {
-    if (running >= runLimits.maxRunning) {
-      throw new ApiError("service_unavailable", "Too many imports are running right now. Try again in a minute.", {
+    // Checked before the upload (no need to send a file that would wait) and again after it: the
+    // slot is taken only for the worker and the writes, so slow uploads hold none.
+    const busy = () =>
+      new ApiError("service_unavailable", "Too many imports are running right now. Try again in a minute.", {
         "Retry-After": "60",
       });
-    }
-    running++;
+    if (running >= runLimits.maxRunning) throw busy();
+    let slot = false;
     let importId: string | null = null;
     let directory: string | null = null;
     let worker: ReturnType<typeof startWorker> | null = null;
@@ -128,7 +130,8 @@ export function createImporter(
           else await store.rollbackForUser(userId, importId);
         }
       } finally {
-        running--;
+        if (slot) running--;
+        slot = false;
       }
     };
     try {
@@ -143,6 +146,9 @@ export function createImporter(
       } finally {
         await handle.close();
       }
+      if (running >= runLimits.maxRunning) throw busy();
+      running++;
+      slot = true;
       worker = startWorker(file, workerFile(), limits, runLimits);
       const checked = await worker.next();
       if (checked.type === "invalid") throw new ApiError(checked.code, checked.message);

@@ -183,6 +183,21 @@ describe.each(engines)("conversation import on $name", ({ open }) => {
     expect(await importRows(erin)).toBe(0);
   });
 
+  it("runs at most maxRunning imports per process: another person's waits with a 503, and writes nothing", async () => {
+    const [gina, hal] = [await newUser("gina"), await newUser("hal")];
+    const importer = createImporter(store, limits, { maxRunning: 1 });
+    const first = await importer.prepareForUser(gina, upload(exportJson([simpleChatGpt("One", "q", "a")])));
+    expect(await refusal(importer.prepareForUser(hal, upload(exportJson([simpleChatGpt("Two", "q", "a")]))))).toEqual({
+      code: "service_unavailable",
+      message: expect.stringMatching(/Too many imports/),
+    });
+    expect([await threadCount(hal), await importRows(hal)]).toEqual([0, 0]);
+    await first.run(() => {});
+    expect(importer.stats().running).toBe(0);
+    await run(importer, hal, upload(exportJson([simpleChatGpt("Two", "q", "a")])));
+    expect(await threadCount(hal)).toBe(1);
+  });
+
   it("runs one import per person at a time, and takes over one whose instance died", async () => {
     const frank = await newUser("frank");
     const importer = createImporter(store, limits);
