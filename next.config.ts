@@ -113,6 +113,14 @@ export default function config(phase: string): NextConfig {
         "./node_modules/unpdf/package.json",
         "./node_modules/unpdf/dist/*.mjs",
       ],
+      // The conversation import's parse worker and what it imports (lib/import/import.ts).
+      "/api/account/import": [
+        "./lib/import/*.mjs",
+        "./node_modules/fflate/package.json",
+        "./node_modules/fflate/esm/index.mjs",
+        "./node_modules/@streamparser/json/package.json",
+        "./node_modules/@streamparser/json/dist/mjs/**/*.js",
+      ],
       // PUT takes the snapshot (the route's path is matched as a glob: `*` stands for `[id]`).
       "/api/threads/*/link": [
         "./lib/sharing/markdown-worker.mjs",

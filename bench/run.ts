@@ -26,6 +26,7 @@ import {
   treeRssBytes,
   type Stats,
 } from "./measure";
+import { benchImport } from "./import";
 import { benchProjects } from "./projects";
 import { seed, sizeForScale } from "./seed";
 import { benchSharePage } from "./share-page";
@@ -434,6 +435,9 @@ async function main() {
       record,
       app: { baseURL, cookie, userId: user.id },
     });
+
+    // 12. Conversation import: 10,000 ChatGPT conversations through this app (bench/import.ts).
+    await benchImport({ baseURL, databaseUrl: postgres.url, serverPid: server.pid, record });
 
     // 5. Session check in process (auth.api.getSession, as every route calls it): the database
     // every time (SESSION_CACHE=off), and with the session cache the app runs with by default.

@@ -394,6 +394,9 @@ export const thread = pgTable(
     // When its author pinned it to the top of their list (null: not pinned). Only an active
     // thread is pinned: archiving unpins it. At most MAX_PINNED_THREADS per author and space.
     pinnedAt: threadTime("pinned_at"),
+    // The conversation import that wrote it (lib/import), null for threads made here. An import
+    // that fails, or whose instance died, is undone by deleting the threads carrying its id.
+    importId: uuid("import_id"),
   },
   (t) => [
     // The sidebar query: one user's threads in one space and of one status, newest activity
@@ -974,6 +977,19 @@ export const userInstructions = pgTable("user_instructions", {
     .references(() => user.id, { onDelete: "cascade" }),
   instructions: text("instructions").notNull(),
   updatedAt: updatedAt(),
+});
+
+// An import of conversations from another app that is running (lib/import): at most one per
+// person, on any instance. Removed when it ends; a row whose heartbeat stopped is an import whose
+// instance died, and the next import of that person deletes what it wrote before starting.
+export const conversationImport = pgTable("conversation_import", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  userId: text("user_id")
+    .notNull()
+    .unique()
+    .references(() => user.id, { onDelete: "cascade" }),
+  startedAt: timestamp("started_at", { withTimezone: true }).defaultNow().notNull(),
+  heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }).defaultNow().notNull(),
 });
 
 export type User = typeof user.$inferSelect;

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { AccountPanel, type DeviceSession } from "@/components/account/account-panel";
+import { ImportSection } from "@/components/account/import-section";
 import { InstructionsSection } from "@/components/account/instructions-section";
 import { PasskeySettings } from "@/components/account/passkey-settings";
 import { SignInMethods } from "@/components/account/sign-in-methods";
@@ -19,6 +20,7 @@ import { workspaces } from "@/lib/workspaces/workspaces";
 import { toolCatalog } from "@/lib/tools/catalog";
 import { projectLimits } from "@/lib/projects/limits";
 import { projects } from "@/lib/projects/projects";
+import { readImportLimits } from "@/lib/import/limits";
 
 export const metadata: Metadata = { title: "Account · Threadkeeper" };
 
@@ -76,6 +78,7 @@ export default async function AccountPage() {
       }))}
       hasPassword={hasPassword}
       instructions={<InstructionsSection initial={instructions} maxChars={projectLimits.maxInstructionsChars} />}
+      conversationImport={<ImportSection maxBytes={readImportLimits().maxBytes} />}
       sharedLinks={
         <>
           <SharedLinks links={links} workspaceNames={Object.fromEntries(spaces.map((w) => [w.id, w.name]))} />

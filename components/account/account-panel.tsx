@@ -43,6 +43,7 @@ export function AccountPanel({
   signIn,
   sharedLinks,
   instructions,
+  conversationImport,
 }: {
   /** What the model should know about the person (InstructionsSection), shown after the profile. */
   instructions?: ReactNode;
@@ -53,6 +54,8 @@ export function AccountPanel({
   signIn: ReactNode;
   /** The person's share links (SharedLinks), shown after their data. */
   sharedLinks: ReactNode;
+  /** "Import conversations" (ImportSection), shown with their data. */
+  conversationImport?: ReactNode;
   sessions: DeviceSession[];
   usage: UsageRow[];
   quota: number | null;
@@ -72,6 +75,7 @@ export function AccountPanel({
       <SecurityEventsSection events={events} />
       <SessionsSection sessions={sessions} />
       <DataSection />
+      {conversationImport}
       {sharedLinks}
       {hasPassword && <ChangePasswordSection />}
       {signIn}

@@ -25,6 +25,7 @@ const rowsOf: Record<string, string> = {
   share_link: `select row_to_json(t)::text as row from share_link t where user_id = any($1) order by 1`,
   share_link_message: `select row_to_json(m)::text as row from share_link_message m join share_link l on l.id = m.link_id where l.user_id = any($1) order by 1`,
   share_file: `select row_to_json(t)::text as row from share_file t where user_id = any($1) order by 1`,
+  conversation_import: `select row_to_json(t)::text as row from conversation_import t where user_id = any($1) order by 1`,
 };
 
 /** Every row these users own, as text: equal snapshots mean byte-for-byte equal rows. */

@@ -35,6 +35,8 @@ export default async function globalSetup() {
     // Every test signs up from 127.0.0.1; the limit itself is tested with its own client address.
     AUTH_RATE_LIMIT_MAX: "10000",
     CHAT_RATE_LIMIT_PER_MINUTE: "30",
+    // The import's size limit, small enough for the hostile corpus to pass it (tests/e2e/hostile-input.spec.ts).
+    IMPORT_MAX_BYTES: "8388608",
     // Every test opens share links from 127.0.0.1 too; the per-address limit is tested on an instance of its own.
     SHARE_VIEW_RATE_LIMIT_PER_MINUTE: "100000",
     MODEL_TIMEOUT_MS: "3000",

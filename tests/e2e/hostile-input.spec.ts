@@ -9,6 +9,8 @@ import { startInstance } from "./instances";
 import { randomToken, share, threadWithReply, tokenOf, visibleText } from "./share-links";
 import { activateWorkspace, createWorkspace } from "./workspaces";
 import { hostileMarkdown } from "../support/hostile-markdown";
+import { strToU8, zipSync } from "fflate";
+import { claudeConversation, exportJson, exportZip, simpleChatGpt } from "../support/export-fixtures";
 
 type Bad = {
   name: string;
@@ -2283,3 +2285,137 @@ test("project routes: a corpus of hostile requests gets 4xx JSON errors and writ
   });
   for (const c of [me, them]) await c.request.dispose();
 });
+
+test("conversation import: a corpus of hostile files and bodies gets 4xx JSON errors naming the problem, and imports nothing", async ({
+  playwright,
+  baseURL,
+}) => {
+  const me = await apiUser(playwright, baseURL!, "Hostile importer");
+  const cookie = cookieHeader(await me.request.storageState());
+  const at = "/api/account/import";
+  const boundary = "hostile-import-boundary";
+  const type = `multipart/form-data; boundary=${boundary}`;
+  const file = (bytes: string | Uint8Array, name = "conversations.json") =>
+    new Uint8Array(
+      Buffer.concat([
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/json\r\n\r\n`,
+        ),
+        Buffer.from(bytes),
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]),
+    );
+  const loop = simpleChatGpt("Loop", "q", "a");
+  (loop.mapping.root as { parent: string }).parent = "a";
+  const requests: Bad[] = [
+    // The body: multipart only, one file in the field "file" (IMPORT_MAX_BYTES is 8 MiB on this server).
+    {
+      name: "JSON body",
+      method: "POST",
+      path: at,
+      body: exportJson([simpleChatGpt("x", "q", "a")]),
+      contentType: "application/json",
+    },
+    { name: "zip body", method: "POST", path: at, body: new Uint8Array(exportZip([])), contentType: "application/zip" },
+    { name: "no content type", method: "POST", path: at, body: "[]", contentType: null },
+    {
+      name: "multipart without a boundary",
+      method: "POST",
+      path: at,
+      body: file("[]"),
+      contentType: "multipart/form-data",
+    },
+    { name: "truncated multipart", method: "POST", path: at, body: file("[]").slice(0, -10), contentType: type },
+    { name: "empty multipart", method: "POST", path: at, body: `--${boundary}--\r\n`, contentType: type },
+    {
+      name: "a file in another field",
+      method: "POST",
+      path: at,
+      body: `--${boundary}\r\nContent-Disposition: form-data; name="upload"; filename="c.json"\r\n\r\n[]\r\n--${boundary}--\r\n`,
+      contentType: type,
+    },
+    {
+      name: "two files",
+      method: "POST",
+      path: at,
+      body: new Uint8Array(
+        Buffer.concat([Buffer.from(file("[]")).subarray(0, -4), Buffer.from("\r\n"), Buffer.from(file("[]"))]),
+      ),
+      contentType: type,
+    },
+    {
+      name: "over the size limit",
+      method: "POST",
+      path: at,
+      body: file(new Uint8Array(9 * 1024 * 1024).fill(32)),
+      contentType: type,
+    },
+    // The file: told apart by content; malformed or over a limit, refused before anything is written.
+    ...(
+      [
+        ["an empty file", ""],
+        ["garbage", new Uint8Array(2048).fill(0xff)],
+        ["not a list", json({ conversations: [] })],
+        ["an empty list", "[]"],
+        ["invalid JSON", "[{]"],
+        ["cut short", '[{"title": "x", "mapping": {}}'],
+        ["trailing garbage", `${exportJson([simpleChatGpt("x", "q", "a")])} <script>`],
+        ["neither app's", json([{ hello: 1 }])],
+        ["a conversation that is a number", "[1]"],
+        ["a message tree with a loop", exportJson([loop])],
+        ["a mapping that is a list", json([{ title: "x", mapping: [] }])],
+        ["chat_messages that is not a list", json([{ name: "x", chat_messages: "hi" }])],
+        ["nested 10,000 deep", `[${"[".repeat(10_000)}${"]".repeat(10_000)}]`],
+        ["a message over MAX_MESSAGE_CHARS", exportJson([simpleChatGpt("Long", "x".repeat(40_000), "a")])],
+        ["a conversation of 6,000 messages", exportJson([claudeManyMessages(6_000)])],
+        ["a zip without conversations.json", zipSync({ "notes.txt": strToU8("hi") })],
+        ["a damaged zip", new Uint8Array([0x50, 0x4b, 3, 4, 9, 9, 9, 9])],
+        ["a zip bomb", zipSync({ "conversations.json": new Uint8Array(40_000_000).fill(32) }, { level: 9 })],
+        ["a malformed conversations.json in a zip", zipSync({ "conversations.json": strToU8("[{]") })],
+      ] as const
+    ).map(([name, bytes]) => ({
+      name: `file: ${name}`,
+      method: "POST",
+      path: at,
+      body: file(bytes),
+      contentType: type,
+    })),
+    ...["GET", "PUT", "PATCH", "DELETE"].map((method) => ({
+      name: `wrong method ${method}`,
+      method,
+      path: at,
+      body: method === "GET" ? undefined : "[]",
+      contentType: method === "GET" ? null : "application/json",
+    })),
+  ];
+  const { failures, answers } = await refusedAll(baseURL!, cookie, requests);
+  expect(failures).toEqual([]);
+  // Each refused for what it is, not by the rate limit (this account sends fewer than its limit).
+  expect(answers.filter((a) => a.status === 429)).toEqual([]);
+  expect(answers.find((a) => a.name === "file: a zip bomb")?.status).toBe(413);
+  expect(answers.find((a) => a.name === "over the size limit")?.status).toBe(413);
+  expect(answers.find((a) => a.name === "JSON body")?.status).toBe(415);
+  expect(await countRowsOf([me.userId])).toMatchObject({ thread: 0, message: 0, conversation_import: 0 });
+  // And the account still imports a good file.
+  const good = await me.request.post(at, {
+    multipart: {
+      file: { name: "c.json", mimeType: "application/json", buffer: Buffer.from(exportJson([claudeConversation()])) },
+    },
+  });
+  expect(good.status()).toBe(200);
+  expect(await good.text()).toContain('"type":"done"');
+  await me.request.dispose();
+});
+
+/** A Claude conversation of `n` one-word messages. */
+function claudeManyMessages(n: number) {
+  return {
+    uuid: "many",
+    name: "Many",
+    chat_messages: Array.from({ length: n }, (_, i) => ({
+      uuid: `m${i}`,
+      sender: i % 2 ? "assistant" : "human",
+      text: "x",
+    })),
+  };
+}

@@ -6,6 +6,7 @@ import { snapshotAdminState, snapshotUsers, withDb } from "./db";
 import { declaredAccess } from "../support/route-access";
 import { createWorkspace } from "./workspaces";
 import { expectShareHeaders, randomToken, share, threadWithReply, tokenOf } from "./share-links";
+import { exportJson, simpleChatGpt } from "../support/export-fixtures";
 
 /**
  * Every API route and method, called by every kind of caller: anonymous, a banned account, an
@@ -658,6 +659,20 @@ const calls: Call[] = [
     method: "PUT",
     path: () => "/api/account/instructions",
     data: () => ({ instructions: "Matrix instructions." }),
+    scope: "collection",
+  },
+  // An import writes only the caller's own new threads (lib/import).
+  {
+    file: "account/import/route.ts",
+    method: "POST",
+    path: () => "/api/account/import",
+    multipart: () => ({
+      file: {
+        name: "conversations.json",
+        mimeType: "application/json",
+        buffer: Buffer.from(exportJson([simpleChatGpt("Matrix import", "q", "a")])),
+      },
+    }),
     scope: "collection",
   },
   { file: "health/route.ts", method: "GET", path: () => "/api/health", scope: "public", status: 200 },
