@@ -488,7 +488,7 @@ async function main() {
     // 6. Page weight: JavaScript a first visit to / downloads in Chromium until the composer is there, gzipped.
     // Without a browser on the machine the row says so, and every other result is still written.
     try {
-      const browser = await chromium.launch(chromiumLaunchOptions);
+      const browser = await chromium.launch(chromiumLaunchOptions());
       try {
         const weight = await firstVisitScriptBytes(browser, `${baseURL}/`, cookie, (page) =>
           page.getByRole("textbox", { name: "Message" }).waitFor(),

