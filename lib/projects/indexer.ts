@@ -1,6 +1,6 @@
 import "server-only";
 import { sql } from "drizzle-orm";
-import { db as defaultDb } from "@/lib/db/database";
+import { databaseReady, db as defaultDb } from "@/lib/db/database";
 import type { AppDatabase } from "@/db/connect";
 import { project, projectChunk, projectFile, projectFileBlob, projectIndexJob, user } from "@/db/schema";
 import { queryRows } from "@/lib/db/rows";
@@ -103,6 +103,8 @@ const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function createProjectIndexer(options: IndexerOptions = {}) {
   const db = options.db ?? defaultDb;
+  // The app's database is migrated on first use (PGlite): on a fresh one the first poll would find no tables.
+  const ready = options.db ? async () => {} : databaseReady;
   const embedderOf = options.embedder ?? getEmbedder;
   const pdf = options.pdf ?? defaultPdfText;
   const pollMs = options.pollMs ?? projectLimits.indexPollMs;
@@ -447,6 +449,7 @@ export function createProjectIndexer(options: IndexerOptions = {}) {
     do {
       again = false;
       try {
+        await ready();
         while (!stopping && !isShuttingDown() && (await runOnce()));
       } catch (error) {
         // The database, most likely; the next poll tries again. Logged once a minute at most.
