@@ -96,7 +96,8 @@ const issuesBadge = (page: Page) => page.locator("nextjs-portal [data-issues]");
 test("first visits in dev mode: /sign-in, /sign-up, then / after signing up, with a clean console and no dev overlay issue", async ({
   browser,
 }) => {
-  const context = await browser.newContext({ baseURL: server!.url });
+  // A dark system theme: the theme script then changes <html> (class and style) before React hydrates it.
+  const context = await browser.newContext({ baseURL: server!.url, colorScheme: "dark" });
   const page = await context.newPage();
   const problems = watchConsole(page);
   const expectClean = async (what: string) => {
