@@ -17,7 +17,7 @@ import { uniqueEmail } from "../support/unique-email";
 
 test.describe.configure({ mode: "serial" });
 // Compiling each route on demand takes a while on a small, busy machine.
-test.setTimeout(300_000);
+test.setTimeout(480_000);
 
 let server: { url: string; process: ChildProcess; output: () => string; dataDir: string } | undefined;
 
@@ -30,7 +30,7 @@ async function freePort(): Promise<number> {
 }
 
 test.beforeAll(async () => {
-  test.setTimeout(300_000);
+  test.setTimeout(480_000);
   const dataDir = mkdtempSync(path.join(tmpdir(), "dev-first-visit-"));
   const port = await freePort();
   const env: Record<string, string | undefined> = {};
@@ -107,19 +107,19 @@ test("first visits in dev mode: /sign-in, /sign-up, then / after signing up, wit
   };
 
   await page.goto("/sign-in");
-  await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeEnabled({ timeout: 120_000 });
+  await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeEnabled({ timeout: 240_000 });
   await expectClean("/sign-in");
 
   await page.goto("/sign-up");
-  await expect(page.getByRole("button", { name: "Sign up" })).toBeEnabled({ timeout: 120_000 });
+  await expect(page.getByRole("button", { name: "Sign up" })).toBeEnabled({ timeout: 240_000 });
   await expectClean("/sign-up");
   await page.getByLabel("Name").fill("First Person");
   await page.getByLabel("Email").fill(uniqueEmail("first"));
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign up" }).click();
 
-  await expect(page).toHaveURL(/\/$/, { timeout: 120_000 });
-  await expect(page.getByRole("textbox", { name: "Message" })).toBeEnabled({ timeout: 120_000 });
+  await expect(page).toHaveURL(/\/$/, { timeout: 240_000 });
+  await expect(page.getByRole("textbox", { name: "Message" })).toBeEnabled({ timeout: 240_000 });
   await expect(page.getByRole("status").filter({ hasText: "Demo model" })).toBeVisible();
   await expectClean("/");
   // The server's log too (the app's WARN/ERROR lines, Next's ⚠ and ⨯), but for better-auth's notice
