@@ -114,14 +114,15 @@ function ProfileSection({ user }: { user: { name: string; email: string; emailVe
           Save name
         </button>
       </form>
-      <p id="name-limit" className="text-xs text-zinc-500">
+      <p id="name-limit" className="text-xs text-zinc-500 dark:text-zinc-400">
         At most {MAX_NAME_CHARS} characters.
       </p>
       {nameAction.status}
       <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
-        <dt className="text-zinc-500">Email</dt>
+        <dt className="text-zinc-500 dark:text-zinc-400">Email</dt>
         <dd>
-          {user.email} <span className="text-zinc-500">({user.emailVerified ? "verified" : "not verified"})</span>
+          {user.email}{" "}
+          <span className="text-zinc-500 dark:text-zinc-400">({user.emailVerified ? "verified" : "not verified"})</span>
         </dd>
       </dl>
       {!user.emailVerified && (
@@ -150,10 +151,10 @@ function UsageSection({ usage, quota }: { usage: UsageRow[]; quota: number | nul
   return (
     <Section title="Usage this month">
       {usage.length === 0 ? (
-        <p className="text-sm text-zinc-500">No messages yet this month.</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">No messages yet this month.</p>
       ) : (
         <table className="w-full text-sm">
-          <thead className="text-left text-zinc-500">
+          <thead className="text-left text-zinc-500 dark:text-zinc-400">
             <tr>
               <th className="font-normal">Model</th>
               <th className="text-right font-normal">Messages</th>
@@ -187,7 +188,7 @@ function SecurityEventsSection({ events }: { events: SecurityEvent[] }) {
   return (
     <Section title="Security events">
       {events.length === 0 ? (
-        <p className="text-sm text-zinc-500">None yet.</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">None yet.</p>
       ) : (
         <ul className="divide-y divide-zinc-200 text-sm dark:divide-zinc-800" aria-label="Security events">
           {events.map((e) => (
@@ -195,9 +196,11 @@ function SecurityEventsSection({ events }: { events: SecurityEvent[] }) {
               <span>
                 {e.action.replaceAll("_", " ")}
                 {e.outcome === "failure" && <span className="text-red-700 dark:text-red-400"> (failed)</span>}
-                {e.outcome === "challenged" && <span className="text-zinc-500"> (password right, code asked)</span>}
+                {e.outcome === "challenged" && (
+                  <span className="text-zinc-500 dark:text-zinc-400"> (password right, code asked)</span>
+                )}
               </span>
-              <span className="text-zinc-500 tabular-nums">
+              <span className="text-zinc-500 dark:text-zinc-400 tabular-nums">
                 {when(e.at)}
                 {e.address ? ` · ${displayIpAddress(e.address)}` : ""}
               </span>
@@ -226,7 +229,7 @@ function SessionsSection({ sessions }: { sessions: DeviceSession[] }) {
                   <span className="ml-2 rounded bg-zinc-200 px-1.5 py-0.5 text-xs dark:bg-zinc-700">This device</span>
                 )}
               </p>
-              <p className="text-zinc-500">
+              <p className="text-zinc-500 dark:text-zinc-400">
                 {s.ipAddress ? displayIpAddress(s.ipAddress) : "unknown address"} · signed in {when(s.signedInAt)} ·
                 last active {when(s.lastActiveAt)}
               </p>

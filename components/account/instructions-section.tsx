@@ -38,7 +38,7 @@ export function InstructionsSection({ initial, maxChars }: { initial: string; ma
           aria-describedby={hintId}
           className={`${input} resize-y`}
         />
-        <p id={hintId} className="text-xs text-zinc-500">
+        <p id={hintId} className="text-xs text-zinc-500 dark:text-zinc-400">
           Given to the model in every thread of yours, before a project&apos;s instructions; you can read them in each
           thread under “Instructions”. At most {maxChars.toLocaleString("en")} characters; leave empty for none.
         </p>

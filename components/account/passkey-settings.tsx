@@ -52,7 +52,7 @@ export function PasskeySettings({ passkeys }: { passkeys: PasskeyRow[] }) {
             >
               <div>
                 <p className="font-medium">{p.name ?? "Passkey"}</p>
-                <p className="text-zinc-500">
+                <p className="text-zinc-500 dark:text-zinc-400">
                   added {p.createdAt ? when(p.createdAt) : "earlier"} · last used{" "}
                   {p.lastUsedAt ? when(p.lastUsedAt) : "never"}
                   {p.synced ? " · synced" : ""}

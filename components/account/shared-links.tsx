@@ -43,7 +43,7 @@ export function SharedLinks({
   return (
     <Section title="Shared links">
       {links.length === 0 ? (
-        <p className="text-sm text-zinc-500">You have not shared any links.</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">You have not shared any links.</p>
       ) : (
         <ul className="divide-y divide-zinc-200 text-sm dark:divide-zinc-800" aria-label="Shared links">
           {links.map((link) => {
@@ -51,7 +51,7 @@ export function SharedLinks({
             return (
               <li key={link.id} className="space-y-1.5 py-2">
                 <p className="font-medium break-words">{title}</p>
-                <p className="text-zinc-500 tabular-nums">
+                <p className="text-zinc-500 dark:text-zinc-400 tabular-nums">
                   {audienceLabel(link.audience, link.workspaceId ? (workspaceNames[link.workspaceId] ?? null) : null)}
                   {` · created ${when(link.createdAt)} · updated ${when(link.updatedAt)} · `}
                   {link.views === 1 ? "1 view" : `${count(link.views)} views`}

@@ -42,7 +42,7 @@ export function SignInMethods({
           <li key={a.id} aria-label={a.label} className="flex items-center justify-between gap-2 py-2">
             <span>
               <span className="font-medium">{a.label}</span>{" "}
-              <span className="text-zinc-500">· since {when(a.linkedAt)}</span>
+              <span className="text-zinc-500 dark:text-zinc-400">· since {when(a.linkedAt)}</span>
             </span>
             <button
               type="button"
@@ -58,7 +58,7 @@ export function SignInMethods({
         {passkeyCount > 0 && (
           <li aria-label="Passkeys" className="py-2">
             <span className="font-medium">Passkeys</span>{" "}
-            <span className="text-zinc-500">· {passkeyCount} (managed below)</span>
+            <span className="text-zinc-500 dark:text-zinc-400">· {passkeyCount} (managed below)</span>
           </li>
         )}
       </ul>

@@ -84,7 +84,7 @@ export function ToolConnections({ servers: initial }: { servers: ToolConnectionV
         Connected tools
       </h2>
       {servers.length === 0 ? (
-        <p className="text-sm text-zinc-500">No tool asks for your own account.</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">No tool asks for your own account.</p>
       ) : (
         <ul className="divide-y divide-zinc-200 text-sm dark:divide-zinc-800" aria-label="Connected tools">
           {servers.map((server) => (
@@ -96,7 +96,7 @@ export function ToolConnections({ servers: initial }: { servers: ToolConnectionV
                 {server.description && (
                   <p className="break-words text-zinc-600 dark:text-zinc-400">{server.description}</p>
                 )}
-                <p className="text-zinc-500">
+                <p className="text-zinc-500 dark:text-zinc-400">
                   {server.connected
                     ? server.method === "oauth"
                       ? "Connected (signed in)"

@@ -90,7 +90,7 @@ export function AdminUsers({
       </form>
       {status}
       <DataTable caption="Users" minWidth="min-w-[56rem]">
-        <thead className="text-left text-zinc-500">
+        <thead className="text-left text-zinc-500 dark:text-zinc-400">
           <tr>
             <th className="font-normal">Name</th>
             <th className="font-normal">Email</th>
@@ -247,7 +247,7 @@ export function AdminUsers({
           ))}
         </tbody>
       </DataTable>
-      {users.length === 0 && <p className="text-sm text-zinc-500">No users match.</p>}
+      {users.length === 0 && <p className="text-sm text-zinc-500 dark:text-zinc-400">No users match.</p>}
       {nextCursor && (
         <Link
           className="text-sm underline"

@@ -14,10 +14,10 @@ export function AdminWorkspaces({ workspaces }: { workspaces: AdminWorkspaceRow[
         Workspaces
       </h2>
       {workspaces.length === 0 ? (
-        <p className="text-sm text-zinc-500">No workspaces yet.</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">No workspaces yet.</p>
       ) : (
         <DataTable caption="Workspaces" minWidth="min-w-[36rem]">
-          <thead className="text-left text-zinc-500">
+          <thead className="text-left text-zinc-500 dark:text-zinc-400">
             <tr>
               <th className="font-normal">Name</th>
               <th className="font-normal">Slug</th>

@@ -62,7 +62,7 @@ export function AuditLog({
         </button>
       </form>
       <DataTable caption="Audit events" minWidth="min-w-[40rem]">
-        <thead className="text-left text-zinc-500">
+        <thead className="text-left text-zinc-500 dark:text-zinc-400">
           <tr>
             <th className="font-normal">Time (UTC)</th>
             <th className="font-normal">Action</th>
@@ -89,7 +89,7 @@ export function AuditLog({
           ))}
         </tbody>
       </DataTable>
-      {events.length === 0 && <p className="text-sm text-zinc-500">No events.</p>}
+      {events.length === 0 && <p className="text-sm text-zinc-500 dark:text-zinc-400">No events.</p>}
       {nextCursor && (
         <Link className="text-sm underline" href={`/admin?${next}`}>
           Older events

@@ -100,7 +100,7 @@ export function Invitations({ invitations }: { invitations: InvitationRow[] }) {
       )}
       {invitations.length > 0 && (
         <DataTable caption="Invitations">
-          <thead className="text-left text-zinc-500">
+          <thead className="text-left text-zinc-500 dark:text-zinc-400">
             <tr>
               <th className="font-normal">For</th>
               <th className="font-normal">Used</th>

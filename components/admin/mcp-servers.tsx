@@ -82,7 +82,7 @@ export function AdminMcpServers({
         unless its policy says otherwise.
       </p>
       {servers.length === 0 ? (
-        <p className="text-sm text-zinc-500">No MCP servers connected.</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">No MCP servers connected.</p>
       ) : (
         servers.map((server) => (
           <ServerCard
@@ -315,7 +315,7 @@ function ServerFields({
           />
         </label>
       </div>
-      <p className="text-xs text-zinc-500">
+      <p className="text-xs text-zinc-500 dark:text-zinc-400">
         Shared token: every call sends it, and the identity header (if named) carries the person&apos;s id. Per person:
         each person signs in to the server (OAuth; leave the client empty to register one) or pastes their own token on
         their account page.
@@ -345,7 +345,7 @@ function ServerFields({
         </label>
         {audience === "workspaces" &&
           (workspaces.length === 0 ? (
-            <p className="text-zinc-500">No workspaces yet.</p>
+            <p className="text-zinc-500 dark:text-zinc-400">No workspaces yet.</p>
           ) : (
             <ul className="flex flex-wrap gap-x-4 gap-y-1 pt-1">
               {workspaces.map((w) => (
@@ -606,13 +606,13 @@ function ServerCard({
       </h3>
       {server.description && <p className="text-sm break-words">{server.description}</p>}
       <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5 text-sm">
-        <dt className="text-zinc-500">Status</dt>
+        <dt className="text-zinc-500 dark:text-zinc-400">Status</dt>
         <dd className={server.status === "failing" ? "break-words text-red-700 dark:text-red-400" : undefined}>
           {statusText(server)}
         </dd>
-        <dt className="text-zinc-500">URL</dt>
+        <dt className="text-zinc-500 dark:text-zinc-400">URL</dt>
         <dd className="break-all">{server.url}</dd>
-        <dt className="text-zinc-500">Authentication</dt>
+        <dt className="text-zinc-500 dark:text-zinc-400">Authentication</dt>
         <dd>
           {authLabels[server.auth]}
           {server.auth === "shared" && (server.hasSharedToken ? " (token set)" : " (no token)")}
@@ -622,11 +622,11 @@ function ServerCard({
               ? `, OAuth client ${server.oauthClientId}${server.hasOAuthClientSecret ? " (secret set)" : ""}`
               : ", OAuth client registered per server")}
         </dd>
-        <dt className="text-zinc-500">Audience</dt>
+        <dt className="text-zinc-500 dark:text-zinc-400">Audience</dt>
         <dd className="break-words">{audienceText}</dd>
         {server.checkedAt && (
           <>
-            <dt className="text-zinc-500">Checked</dt>
+            <dt className="text-zinc-500 dark:text-zinc-400">Checked</dt>
             <dd className="tabular-nums">{`${server.checkedAt.slice(0, 10)} ${server.checkedAt.slice(11, 16)} UTC`}</dd>
           </>
         )}
@@ -668,10 +668,12 @@ function ServerCard({
       </div>
       {editing && <EditServerForm server={server} workspaces={workspaces} onSaved={saved} onCancel={closeEdit} />}
       {server.tools.length === 0 ? (
-        <p className="text-sm text-zinc-500">No tools listed. Refresh tools once the server answers.</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">
+          No tools listed. Refresh tools once the server answers.
+        </p>
       ) : (
         <DataTable caption={`Tools of ${server.name}`} minWidth="min-w-[32rem]">
-          <thead className="text-left text-zinc-500">
+          <thead className="text-left text-zinc-500 dark:text-zinc-400">
             <tr>
               <th className="font-normal">Tool</th>
               <th className="font-normal">Description</th>
@@ -684,7 +686,7 @@ function ServerCard({
               <tr key={tool.name}>
                 <th scope="row" className="text-left font-normal break-all">
                   {tool.title ?? tool.name}
-                  {tool.title && <span className="block text-xs text-zinc-500">{tool.name}</span>}
+                  {tool.title && <span className="block text-xs text-zinc-500 dark:text-zinc-400">{tool.name}</span>}
                 </th>
                 <td className="max-w-xs break-words text-zinc-600 dark:text-zinc-400">{tool.description}</td>
                 <td>

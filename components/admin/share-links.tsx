@@ -65,12 +65,12 @@ export function AdminShareLinks({
     >
       <dl className="flex flex-wrap gap-x-6 gap-y-1 text-sm tabular-nums">
         <div className="flex gap-2">
-          <dt className="text-zinc-500">Links</dt>
+          <dt className="text-zinc-500 dark:text-zinc-400">Links</dt>
           <dd>{count(overview.total)}</dd>
         </div>
         {shareAudiences.map((audience) => (
           <div key={audience} className="flex gap-2">
-            <dt className="text-zinc-500">{audienceLabels[audience]}</dt>
+            <dt className="text-zinc-500 dark:text-zinc-400">{audienceLabels[audience]}</dt>
             <dd>{count(overview.byAudience[audience])}</dd>
           </div>
         ))}
@@ -138,7 +138,7 @@ function PeopleAndLinks({ people }: { people: AdminShareOverview["people"] }) {
     <>
       {people.length > 0 && (
         <DataTable caption="Share links per person" minWidth="min-w-[36rem]">
-          <thead className="text-left text-zinc-500">
+          <thead className="text-left text-zinc-500 dark:text-zinc-400">
             <tr>
               <th className="font-normal">Name</th>
               <th className="font-normal">Email</th>
@@ -169,7 +169,7 @@ function PeopleAndLinks({ people }: { people: AdminShareOverview["people"] }) {
                     type="button"
                     className={button}
                     disabled={!hydrated || pending}
-                    aria-label={`Show the links of ${p.name}`}
+                    aria-label={`Show links of ${p.name}`}
                     onClick={() => showLinksOf(p.userId)}
                   >
                     Show links
@@ -207,7 +207,7 @@ function PeopleAndLinks({ people }: { people: AdminShareOverview["people"] }) {
         </form>
         {found && found.length > 0 && (
           <DataTable caption="Found links">
-            <thead className="text-left text-zinc-500">
+            <thead className="text-left text-zinc-500 dark:text-zinc-400">
               <tr>
                 <th className="font-normal">Owner</th>
                 <th className="font-normal">Audience</th>

@@ -49,7 +49,7 @@ function ComposerChip({ attachment }: { attachment: Attachment }) {
       <span className="min-w-0 flex-1">
         <span className="block truncate font-medium">{attachment.name}</span>
         {status.type === "running" ? (
-          <span className="flex items-center gap-1 text-zinc-500">
+          <span className="flex items-center gap-1 text-zinc-500 dark:text-zinc-400">
             <progress
               max={1}
               value={status.progress}
@@ -63,12 +63,12 @@ function ComposerChip({ attachment }: { attachment: Attachment }) {
             {status.message ?? "This file could not be added."}
           </span>
         ) : (
-          size !== undefined && <span className="text-zinc-500">{formatSize(size)}</span>
+          size !== undefined && <span className="text-zinc-500 dark:text-zinc-400">{formatSize(size)}</span>
         )}
       </span>
       <AttachmentPrimitive.Remove
         aria-label={`Remove ${attachment.name}`}
-        className="rounded p-1 text-zinc-500 hover:bg-zinc-200 hover:text-zinc-900 dark:hover:bg-zinc-700 dark:hover:text-zinc-100"
+        className="rounded p-1 text-zinc-500 dark:text-zinc-400 hover:bg-zinc-200 hover:text-zinc-900 dark:hover:bg-zinc-700 dark:hover:text-zinc-100"
       >
         ×
       </AttachmentPrimitive.Remove>

@@ -99,7 +99,10 @@ export function ChatApp({
                 {model.offered.length > 1 ? (
                   <ModelSelect />
                 ) : (
-                  <span className="truncate text-xs text-zinc-500" title="The model answering in this app">
+                  <span
+                    className="truncate text-xs text-zinc-500 dark:text-zinc-400"
+                    title="The model answering in this app"
+                  >
                     {model.isDemo ? null : model.label}
                   </span>
                 )}

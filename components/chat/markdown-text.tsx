@@ -83,9 +83,9 @@ const LazyFormula = lazy(() => import("@/components/chat/math-formula").then((m)
 /** A formula (remark-math's parse of `$…$` or `$$…$$`): its source until KaTeX has loaded. */
 function Formula({ tex, display }: { tex: string; display: boolean }) {
   const source = display ? (
-    <pre className="overflow-x-auto font-mono text-sm text-zinc-500">{tex}</pre>
+    <pre className="overflow-x-auto font-mono text-sm text-zinc-500 dark:text-zinc-400">{tex}</pre>
   ) : (
-    <code className="font-mono text-[0.9em] text-zinc-500">{tex}</code>
+    <code className="font-mono text-[0.9em] text-zinc-500 dark:text-zinc-400">{tex}</code>
   );
   return (
     <Suspense fallback={source}>

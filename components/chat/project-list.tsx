@@ -77,7 +77,7 @@ export function ProjectList({ spacePath }: { spacePath: string }) {
   return (
     <section aria-labelledby={headingId} className="mb-3 border-b border-zinc-200 pb-2 dark:border-zinc-800">
       <div className="flex items-center justify-between gap-2 px-2 pt-1">
-        <h2 id={headingId} className="text-xs font-medium text-zinc-500">
+        <h2 id={headingId} className="text-xs font-medium text-zinc-500 dark:text-zinc-400">
           Projects
         </h2>
         {!creating && (
@@ -95,7 +95,9 @@ export function ProjectList({ spacePath }: { spacePath: string }) {
           </button>
         </p>
       )}
-      {projects?.length === 0 && !creating && <p className="px-2 py-1 text-sm text-zinc-500">No projects yet.</p>}
+      {projects?.length === 0 && !creating && (
+        <p className="px-2 py-1 text-sm text-zinc-500 dark:text-zinc-400">No projects yet.</p>
+      )}
       {projects && projects.length > 0 && (
         <ul className="mt-1 space-y-1">
           {projects.map((project) => (
@@ -107,7 +109,7 @@ export function ProjectList({ spacePath }: { spacePath: string }) {
                 <svg
                   aria-hidden
                   viewBox="0 0 24 24"
-                  className="size-4 shrink-0 text-zinc-500"
+                  className="size-4 shrink-0 text-zinc-500 dark:text-zinc-400"
                   fill="none"
                   stroke="currentColor"
                   strokeWidth="2"
@@ -190,7 +192,7 @@ function NewProjectForm({ workspaceId, onCancel }: { workspaceId: string | null;
         onKeyDown={(event) => {
           if (event.key === "Escape") onCancel();
         }}
-        className="w-full rounded border border-zinc-400 bg-white px-1.5 py-1 text-sm outline-none focus:border-zinc-600 dark:border-zinc-600 dark:bg-zinc-900 dark:focus:border-zinc-400"
+        className="w-full rounded border border-zinc-400 bg-white px-1.5 py-1 text-sm outline-none focus:border-zinc-600 focus:ring-2 focus:ring-zinc-500/50 dark:border-zinc-600 dark:bg-zinc-900 dark:focus:border-zinc-400"
       />
       <div className="flex gap-1">
         <button

@@ -35,7 +35,7 @@ export function SharedThreadBar({ threadId, authorName }: { threadId: string; au
     <div className="flex flex-wrap items-center gap-3 border-b border-zinc-200 bg-zinc-50 px-4 py-2 text-sm dark:border-zinc-800 dark:bg-zinc-900">
       <p className="mr-auto">
         <span className="font-medium">{`Shared by ${authorName ?? "a member"}`}</span>
-        <span className="text-zinc-500"> · read-only</span>
+        <span className="text-zinc-500 dark:text-zinc-400"> · read-only</span>
       </p>
       {error && (
         <p role="alert" className="text-red-700 dark:text-red-400">

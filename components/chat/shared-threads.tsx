@@ -63,11 +63,11 @@ export function SharedThreads() {
       aria-labelledby="shared-threads-heading"
       className="mt-4 border-t border-zinc-200 pt-2 dark:border-zinc-800"
     >
-      <h2 id="shared-threads-heading" className="px-2 pt-1 text-xs font-medium text-zinc-500">
+      <h2 id="shared-threads-heading" className="px-2 pt-1 text-xs font-medium text-zinc-500 dark:text-zinc-400">
         Shared
       </h2>
       {shared.threads.length === 0 ? (
-        <p className="px-2 py-1 text-sm text-zinc-500">Nothing shared with you yet.</p>
+        <p className="px-2 py-1 text-sm text-zinc-500 dark:text-zinc-400">Nothing shared with you yet.</p>
       ) : (
         <ul className="mt-1 space-y-0.5">
           {shared.threads.map((t) => (
@@ -80,7 +80,9 @@ export function SharedThreads() {
                 className={`flex w-full flex-col rounded-md px-2 py-1.5 text-left text-sm hover:bg-zinc-100 aria-[current=page]:bg-zinc-200 aria-[current=page]:font-medium pointer-coarse:min-h-11 dark:hover:bg-zinc-900 dark:aria-[current=page]:bg-zinc-800 ${focusRing}`}
               >
                 <span className="w-full truncate">{t.title || "New chat"}</span>
-                <span className="w-full truncate text-xs font-normal text-zinc-500">by {t.authorName}</span>
+                <span className="w-full truncate text-xs font-normal text-zinc-500 dark:text-zinc-400">
+                  by {t.authorName}
+                </span>
               </button>
             </li>
           ))}

@@ -48,7 +48,7 @@ export function SourceList({ sources }: { sources: ShownSource[] }) {
   if (sources.length === 0) return null;
   return (
     <div className="mt-3 text-sm">
-      <h3 id={headingId} className="text-xs font-medium text-zinc-500">
+      <h3 id={headingId} className="text-xs font-medium text-zinc-500 dark:text-zinc-400">
         Sources
       </h3>
       <ul aria-labelledby={headingId} className="mt-1 flex flex-wrap gap-1.5">
@@ -65,7 +65,7 @@ export function SourceList({ sources }: { sources: ShownSource[] }) {
                   {label}
                 </a>
               ) : (
-                <span className="inline-block max-w-full truncate rounded-md border border-zinc-200 px-2 py-0.5 text-zinc-500 dark:border-zinc-800">
+                <span className="inline-block max-w-full truncate rounded-md border border-zinc-200 px-2 py-0.5 text-zinc-500 dark:text-zinc-400 dark:border-zinc-800">
                   {label}
                 </span>
               )}

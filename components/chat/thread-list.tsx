@@ -130,7 +130,7 @@ function ThreadListView({ spacePath }: { spacePath: string }) {
         {view === "chats" && <PinnedItems />}
         {view === "chats" && <ProjectList spacePath={spacePath} />}
         <AuiIf condition={(s) => s.threads.isLoading}>
-          <p role="status" className="px-2 py-1 text-sm text-zinc-500">
+          <p role="status" className="px-2 py-1 text-sm text-zinc-500 dark:text-zinc-400">
             Loading threads…
           </p>
         </AuiIf>
@@ -144,7 +144,7 @@ function ThreadListView({ spacePath }: { spacePath: string }) {
               .length === 0
           }
         >
-          <p className="px-2 py-1 text-sm text-zinc-500">
+          <p className="px-2 py-1 text-sm text-zinc-500 dark:text-zinc-400">
             {view === "archived" ? "No archived threads." : "No threads yet."}
           </p>
         </AuiIf>
@@ -212,7 +212,7 @@ function PinnedItems() {
       aria-labelledby="pinned-threads-heading"
       className="mb-3 border-b border-zinc-200 pb-2 dark:border-zinc-800"
     >
-      <h2 id="pinned-threads-heading" className="px-2 pt-1 text-xs font-medium text-zinc-500">
+      <h2 id="pinned-threads-heading" className="px-2 pt-1 text-xs font-medium text-zinc-500 dark:text-zinc-400">
         Pinned
       </h2>
       <ul className="mt-1 space-y-0.5">
@@ -252,7 +252,7 @@ function GroupedItems({ archived }: { archived: boolean }) {
     <ul className="space-y-2">
       {groups.map((group) => (
         <li key={group.label} aria-labelledby={`threads-${group.label}`}>
-          <h3 id={`threads-${group.label}`} className="px-2 pt-1 text-xs font-medium text-zinc-500">
+          <h3 id={`threads-${group.label}`} className="px-2 pt-1 text-xs font-medium text-zinc-500 dark:text-zinc-400">
             {group.label}
           </h3>
           <ul className="space-y-0.5">
@@ -419,7 +419,7 @@ function TitleInput({
       autoFocus
       onFocus={(e) => e.currentTarget.select()}
       maxLength={200}
-      className="w-full rounded border border-zinc-400 bg-white px-1.5 py-0.5 outline-none focus:border-zinc-600 dark:border-zinc-600 dark:bg-zinc-900 dark:focus:border-zinc-400"
+      className="w-full rounded border border-zinc-400 bg-white px-1.5 py-0.5 outline-none focus:border-zinc-600 focus:ring-2 focus:ring-zinc-500/50 dark:border-zinc-600 dark:bg-zinc-900 dark:focus:border-zinc-400"
       onKeyDown={(e) => {
         if (e.key === "Enter") {
           e.preventDefault();

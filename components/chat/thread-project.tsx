@@ -129,13 +129,13 @@ export function ThreadProjectBar({ initial }: { initial: ApiThread | null }) {
           <div className="mt-1 max-h-64 space-y-2 overflow-y-auto pb-1">
             {personal && (
               <section>
-                <h3 className="text-xs font-medium text-zinc-500">Your instructions</h3>
+                <h3 className="text-xs font-medium text-zinc-500 dark:text-zinc-400">Your instructions</h3>
                 <p className="break-words whitespace-pre-wrap">{personal}</p>
               </section>
             )}
             {project && (
               <section>
-                <h3 className="text-xs font-medium text-zinc-500">Project: {project.name}</h3>
+                <h3 className="text-xs font-medium text-zinc-500 dark:text-zinc-400">Project: {project.name}</h3>
                 <p className="break-words whitespace-pre-wrap">{project.instructions}</p>
               </section>
             )}

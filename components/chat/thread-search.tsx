@@ -85,7 +85,7 @@ export function ThreadSearch({ workspaceId }: { workspaceId: string | null }) {
       {query.trim() && results && (
         <div className="mt-2 border-b border-zinc-200 pb-2 dark:border-zinc-800">
           {results.length === 0 ? (
-            <p className="px-1 text-sm text-zinc-500" role="status">
+            <p className="px-1 text-sm text-zinc-500 dark:text-zinc-400" role="status">
               No threads match.
             </p>
           ) : (

@@ -74,17 +74,24 @@ export function Thread() {
           <div className="mx-auto flex w-full max-w-3xl flex-1 flex-col gap-6 pt-6">
             {/* The welcome and loading lines grow to fill the screen, centring themselves. */}
             <AuiIf condition={(s) => s.thread.isLoading}>
-              <p role="status" className="flex flex-1 items-center justify-center text-sm text-zinc-500">
+              <p
+                role="status"
+                className="flex flex-1 items-center justify-center text-sm text-zinc-500 dark:text-zinc-400"
+              >
                 Loading messages…
               </p>
             </AuiIf>
             <AuiIf condition={(s) => s.thread.isEmpty && s.threadListItem.custom?.own === false}>
-              <p className="flex flex-1 items-center justify-center text-sm text-zinc-500">No messages yet.</p>
+              <p className="flex flex-1 items-center justify-center text-sm text-zinc-500 dark:text-zinc-400">
+                No messages yet.
+              </p>
             </AuiIf>
             <AuiIf condition={(s) => s.thread.isEmpty && s.threadListItem.custom?.own !== false}>
               <div className="flex flex-1 flex-col items-center justify-center text-center">
                 <p className="text-2xl font-semibold">How can I help?</p>
-                <p className="mt-2 text-sm text-zinc-500">Your threads are private to you and saved as you go.</p>
+                <p className="mt-2 text-sm text-zinc-500 dark:text-zinc-400">
+                  Your threads are private to you and saved as you go.
+                </p>
               </div>
             </AuiIf>
             <ThreadPrimitive.Messages>{renderMessage}</ThreadPrimitive.Messages>
@@ -128,7 +135,7 @@ function Composer() {
   const running = useAuiState((s) => s.thread.isRunning);
   const toolsAvailable = useContext(ToolsAvailableContext);
   return (
-    <ComposerPrimitive.Root className="rounded-2xl border border-zinc-300 bg-white p-2 shadow-sm focus-within:border-zinc-500 dark:border-zinc-700 dark:bg-zinc-900 dark:focus-within:border-zinc-500">
+    <ComposerPrimitive.Root className="rounded-2xl border border-zinc-300 bg-white p-2 shadow-sm focus-within:border-zinc-500 focus-within:ring-2 focus-within:ring-zinc-500/50 dark:border-zinc-700 dark:bg-zinc-900 dark:focus-within:border-zinc-500">
       <ComposerAttachmentChips />
       <div className="flex items-end gap-2">
         <AttachButton className={`${actionButton} mb-1`} disabled={!hydrated} />
@@ -242,7 +249,7 @@ function EditComposer() {
   useFreshCopiesForEdit();
   return (
     <MessagePrimitive.Root data-role="user" className="flex justify-end">
-      <ComposerPrimitive.Root className="flex w-full max-w-[85%] flex-col gap-2 rounded-2xl border border-zinc-300 bg-white p-2 focus-within:border-zinc-500 dark:border-zinc-700 dark:bg-zinc-900">
+      <ComposerPrimitive.Root className="flex w-full max-w-[85%] flex-col gap-2 rounded-2xl border border-zinc-300 bg-white p-2 focus-within:border-zinc-500 focus-within:ring-2 focus-within:ring-zinc-500/50 dark:border-zinc-700 dark:bg-zinc-900">
         <ComposerAttachmentChips />
         <ComposerPrimitive.Input
           aria-label="Edit message"
@@ -370,7 +377,10 @@ function CopyButton() {
 
 function BranchPicker() {
   return (
-    <BranchPickerPrimitive.Root hideWhenSingleBranch className="flex items-center gap-1 text-xs text-zinc-500">
+    <BranchPickerPrimitive.Root
+      hideWhenSingleBranch
+      className="flex items-center gap-1 text-xs text-zinc-500 dark:text-zinc-400"
+    >
       <BranchPickerPrimitive.Previous aria-label="Previous branch" className={actionButton}>
         <Icon>
           <path d="M15 18l-6-6 6-6" />

@@ -156,11 +156,11 @@ export function ToolCall({
           <span className={`shrink-0 rounded-full px-2 py-0.5 text-xs ${stateStyle[state]}`}>{state}</span>
         </summary>
         <div className="border-t border-zinc-200 px-3 py-2 dark:border-zinc-800">
-          <p className="text-xs font-medium text-zinc-500">Arguments</p>
+          <p className="text-xs font-medium text-zinc-500 dark:text-zinc-400">Arguments</p>
           <pre className={pre}>{argumentsText(argsText, args)}</pre>
           {result !== undefined && (
             <>
-              <p className="mt-2 text-xs font-medium text-zinc-500">Result</p>
+              <p className="mt-2 text-xs font-medium text-zinc-500 dark:text-zinc-400">Result</p>
               <pre className={pre}>{resultText(result)}</pre>
             </>
           )}

@@ -82,11 +82,13 @@ export function ToolsPanel({ id }: { id: string }) {
         </p>
       )}
       {!loaded && !error && (
-        <p role="status" className="text-zinc-500">
+        <p role="status" className="text-zinc-500 dark:text-zinc-400">
           Loading tools…
         </p>
       )}
-      {loaded && loaded.servers.length === 0 && <p className="text-zinc-500">No tools are available to you.</p>}
+      {loaded && loaded.servers.length === 0 && (
+        <p className="text-zinc-500 dark:text-zinc-400">No tools are available to you.</p>
+      )}
       {loaded?.servers.map((server) => (
         <ServerGroup key={server.id} server={server} pending={pending} onToggle={toggle} />
       ))}
@@ -109,7 +111,7 @@ function ServerGroup({
       <h3 id={headingId} className="font-medium">
         {server.name}
       </h3>
-      {server.description && <p className="text-xs text-zinc-500">{server.description}</p>}
+      {server.description && <p className="text-xs text-zinc-500 dark:text-zinc-400">{server.description}</p>}
       {server.status === "failing" && <p className="text-xs font-medium text-red-700 dark:text-red-400">Unavailable</p>}
       {server.needsSignIn && (
         <a href="/account#tools" className={`text-xs text-sky-700 underline dark:text-sky-400 ${focusRing}`}>
@@ -129,9 +131,11 @@ function ServerGroup({
               />
               {tool.title ?? tool.name}
             </label>
-            {tool.policy === "allow" && <span className="text-xs text-zinc-500">(runs without asking)</span>}
+            {tool.policy === "allow" && (
+              <span className="text-xs text-zinc-500 dark:text-zinc-400">(runs without asking)</span>
+            )}
             {tool.policy === "ask" && tool.alwaysAllow && (
-              <span className="text-xs text-zinc-500">(always allowed in this thread)</span>
+              <span className="text-xs text-zinc-500 dark:text-zinc-400">(always allowed in this thread)</span>
             )}
           </li>
         ))}

@@ -76,7 +76,7 @@ export function ProjectView({
           {project.instructions.trim() ? (
             <p className="text-sm break-words whitespace-pre-wrap">{project.instructions}</p>
           ) : (
-            <p className="text-sm text-zinc-500">This project has no instructions.</p>
+            <p className="text-sm text-zinc-500 dark:text-zinc-400">This project has no instructions.</p>
           )}
         </Section>
       )}
@@ -149,7 +149,7 @@ function SettingsSection({
             aria-describedby={hintId}
             className={`${input} resize-y`}
           />
-          <p id={hintId} className="text-xs text-zinc-500">
+          <p id={hintId} className="text-xs text-zinc-500 dark:text-zinc-400">
             Every thread in this project starts from these (after each person&apos;s own instructions). At most{" "}
             {maxChars.toLocaleString("en")} characters.
           </p>
@@ -258,7 +258,7 @@ function FilesSection({
             onChange={(event) => void upload(event)}
             className="block w-full text-sm file:mr-3 file:rounded-md file:border file:border-zinc-300 file:bg-white file:px-3 file:py-1.5 file:text-sm file:font-medium hover:file:bg-zinc-100 dark:file:border-zinc-700 dark:file:bg-zinc-900 dark:hover:file:bg-zinc-800"
           />
-          <p id={hintId} className="text-xs text-zinc-500">
+          <p id={hintId} className="text-xs text-zinc-500 dark:text-zinc-400">
             Text, Markdown and PDF files, up to {bytes(maxFileBytes)} each.
           </p>
         </div>
@@ -270,7 +270,7 @@ function FilesSection({
       )}
       <ActionMessage message={message} />
       {files.length === 0 ? (
-        <p className="text-sm text-zinc-500">No files yet.</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">No files yet.</p>
       ) : (
         <ul aria-label="Files" className="divide-y divide-zinc-200 text-sm dark:divide-zinc-800">
           {files.map((file) => (
@@ -286,7 +286,7 @@ function FilesSection({
                 ) : (
                   <span className="font-medium break-all">{file.name}</span>
                 )}
-                <p className="text-zinc-500">
+                <p className="text-zinc-500 dark:text-zinc-400">
                   <span className={file.status === "failed" ? "text-red-700 dark:text-red-400" : undefined}>
                     {fileState(file)}
                   </span>
@@ -351,7 +351,7 @@ function ThreadsSection({
       </button>
       {start.status}
       {threads.length === 0 ? (
-        <p className="text-sm text-zinc-500">No threads in this project yet.</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">No threads in this project yet.</p>
       ) : (
         <ul aria-label="Threads in this project" className="space-y-1 text-sm">
           {threads.map((thread) => (
@@ -359,7 +359,9 @@ function ThreadsSection({
               <a href={threadPath(thread.id, space.path)} className="underline underline-offset-2">
                 {thread.title || "New chat"}
               </a>
-              {!thread.own && thread.authorName && <span className="text-zinc-500">by {thread.authorName}</span>}
+              {!thread.own && thread.authorName && (
+                <span className="text-zinc-500 dark:text-zinc-400">by {thread.authorName}</span>
+              )}
             </li>
           ))}
         </ul>

@@ -50,7 +50,7 @@ export function NewWorkspaceForm() {
         <div className="space-y-1 text-sm font-medium">
           <label htmlFor="workspace-slug">Address</label>
           <span className="flex items-center gap-1">
-            <span className="text-zinc-500" aria-hidden>
+            <span className="text-zinc-500 dark:text-zinc-400" aria-hidden>
               /w/
             </span>
             <input
@@ -68,7 +68,7 @@ export function NewWorkspaceForm() {
               autoComplete="off"
             />
           </span>
-          <p id="workspace-slug-help" className="text-xs font-normal text-zinc-500">
+          <p id="workspace-slug-help" className="text-xs font-normal text-zinc-500 dark:text-zinc-400">
             Lowercase letters, digits and hyphens; the workspace&apos;s pages live at /w/{shownSlug || "…"}.
           </p>
         </div>

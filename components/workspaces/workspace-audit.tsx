@@ -50,14 +50,14 @@ export function WorkspaceAudit({ workspaceId }: { workspaceId: string }) {
       <h2 id={headingId} className="font-semibold">
         Workspace events
       </h2>
-      {!current && <p className="text-sm text-zinc-500">Loading…</p>}
+      {!current && <p className="text-sm text-zinc-500 dark:text-zinc-400">Loading…</p>}
       {current && current.events.length === 0 && !current.error && (
-        <p className="text-sm text-zinc-500">No events yet.</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">No events yet.</p>
       )}
       {current && current.events.length > 0 && (
         <div className="overflow-x-auto">
           <table aria-labelledby={headingId} className="w-full min-w-[32rem] text-sm">
-            <thead className="text-left text-zinc-500">
+            <thead className="text-left text-zinc-500 dark:text-zinc-400">
               <tr>
                 <th className="font-normal">Time (UTC)</th>
                 <th className="font-normal">Event</th>

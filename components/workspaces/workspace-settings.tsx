@@ -204,9 +204,9 @@ function MembersSection({
               <span className="min-w-0 flex-1">
                 <span className="block truncate font-medium">
                   {m.name}
-                  {m.userId === me && <span className="font-normal text-zinc-500"> (you)</span>}
+                  {m.userId === me && <span className="font-normal text-zinc-500 dark:text-zinc-400"> (you)</span>}
                 </span>
-                <span className="block truncate text-xs text-zinc-500">
+                <span className="block truncate text-xs text-zinc-500 dark:text-zinc-400">
                   {m.email} · joined {when(m.joinedAt)}
                 </span>
               </span>
@@ -368,14 +368,14 @@ function InvitationsSection({
       <h3 className="pt-2 text-sm font-medium">Pending</h3>
       {revoking.alert}
       {invitations.length === 0 ? (
-        <p className="text-sm text-zinc-500">No pending invitations.</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">No pending invitations.</p>
       ) : (
         <ul aria-label="Pending invitations" className="divide-y divide-zinc-200 dark:divide-zinc-800">
           {invitations.map((i) => (
             <li key={i.id} className="flex flex-wrap items-center gap-x-3 gap-y-1 py-2 text-sm">
               <span className="min-w-0 flex-1">
                 <span className="block truncate font-medium">{i.email}</span>
-                <span className="block text-xs text-zinc-500">
+                <span className="block text-xs text-zinc-500 dark:text-zinc-400">
                   {roleLabel[i.role]} ·{" "}
                   {i.status === "expired" ? `expired ${when(i.expiresAt)}` : `expires ${when(i.expiresAt)}`}
                   {i.inviterName && ` · invited by ${i.inviterName}`}

@@ -53,7 +53,7 @@ export function WorkspaceUsage({ workspaceId, canSetQuota = false }: { workspace
           {current.error}
         </p>
       )}
-      {!current && <p className="text-sm text-zinc-500">Loading…</p>}
+      {!current && <p className="text-sm text-zinc-500 dark:text-zinc-400">Loading…</p>}
       {usage && (
         <>
           <p className="text-sm text-zinc-600 dark:text-zinc-400">
@@ -69,7 +69,7 @@ export function WorkspaceUsage({ workspaceId, canSetQuota = false }: { workspace
             )}
           </p>
           <table aria-labelledby={headingId} className="w-full text-sm">
-            <thead className="text-left text-zinc-500">
+            <thead className="text-left text-zinc-500 dark:text-zinc-400">
               <tr>
                 <th className="font-normal">Member</th>
                 <th className="text-right font-normal">Messages</th>
@@ -86,7 +86,7 @@ export function WorkspaceUsage({ workspaceId, canSetQuota = false }: { workspace
               ))}
             </tbody>
           </table>
-          <p className="text-xs text-zinc-500">
+          <p className="text-xs text-zinc-500 dark:text-zinc-400">
             Messages are replies in this workspace&apos;s threads; tokens (input + output, titles included) are what the
             quota counts.
           </p>
@@ -139,7 +139,7 @@ function QuotaForm({
           Save quota
         </button>
       </div>
-      <p className="text-xs text-zinc-500">
+      <p className="text-xs text-zinc-500 dark:text-zinc-400">
         Input + output tokens all members together may use a month; empty for none.
       </p>
       {status}

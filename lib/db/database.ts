@@ -1,4 +1,5 @@
 import "server-only";
+import path from "node:path";
 import { connectPglite, connectPostgres, defaultDataDir, type AppDatabase, type DatabaseHandle } from "@/db/connect";
 import { positiveIntFromEnv, type Env } from "@/lib/config/env";
 import { logger } from "@/lib/observability/logger";
@@ -7,9 +8,15 @@ import { onShutdown } from "@/lib/observability/shutdown";
 
 export { isDatabaseNotMigrated, type AppDatabase, type DatabaseHandle } from "@/db/connect";
 
-/** The database the environment names (DATABASE_URL), or the embedded one under .data/, with the app's logger and metrics. */
+/**
+ * The database the environment names (DATABASE_URL), or the embedded one (under .data/, or
+ * PGLITE_DATA_DIR: a throwaway instance's own folder), with the app's logger and metrics.
+ */
 export function connectFromEnv(env: Env = process.env): DatabaseHandle {
-  if (!env.DATABASE_URL) return connectPglite(defaultDataDir);
+  if (!env.DATABASE_URL)
+    return connectPglite(
+      env.PGLITE_DATA_DIR ? path.resolve(/* turbopackIgnore: true */ env.PGLITE_DATA_DIR) : defaultDataDir,
+    );
   return connectPostgres(env.DATABASE_URL, {
     max: positiveIntFromEnv(env, "DATABASE_POOL_MAX", 10),
     onIdleError: (error) => logger.warn({ err: error }, "idle PostgreSQL client error"),

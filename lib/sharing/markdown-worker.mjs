@@ -23,7 +23,7 @@ const heading =
  * nothing about where it was followed from and lends the page's standing to no one.
  */
 const components = {
-  img: ({ alt }) => (alt ? h("span", { className: "text-zinc-500" }, `[${alt}]`) : null),
+  img: ({ alt }) => (alt ? h("span", { className: "text-zinc-500 dark:text-zinc-400" }, `[${alt}]`) : null),
   // An address the URL filter below dropped (`javascript:` and the like) leaves just the text.
   a: ({ href, children }) =>
     href

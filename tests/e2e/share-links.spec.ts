@@ -719,7 +719,7 @@ test("anyone links: refused while the instance does not allow them; allowed on /
 
     // On /admin: Alice's links, one deleted for abuse (audited), and never a title or token on the page.
     await adminPage.goto("/admin");
-    await adminPage.getByRole("button", { name: "Show the links of Alice" }).click();
+    await adminPage.getByRole("button", { name: "Show links of Alice" }).click();
     const found = adminPage.getByRole("table", { name: "Found links" });
     await expect(found.getByRole("row")).toHaveCount(3);
     adminPage.once("dialog", (dialog) => void dialog.accept());

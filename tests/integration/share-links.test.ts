@@ -602,7 +602,7 @@ describe.each([
         /<a href="https:\/\/example.com\/docs" class="[^"]*" rel="noopener noreferrer nofollow">docs<\/a>/,
       );
       expect(text.html).toContain("<span>x</span>");
-      expect(text.html).toContain('<span class="text-zinc-500">[pixel]</span>');
+      expect(text.html).toContain('<span class="text-zinc-500 dark:text-zinc-400">[pixel]</span>');
       expect(text.html).toContain("&lt;img src=x onerror=alert(1)&gt; &lt;script&gt;alert(2)&lt;/script&gt;");
       expect(text.html).not.toMatch(/<img|<script|javascript:|tracker\.example/);
 

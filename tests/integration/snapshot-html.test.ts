@@ -47,7 +47,7 @@ describe("snapshot Markdown rendered in a worker thread", () => {
     expect(html).toContain('<a href="https://example.com/x" class="');
     expect(html).toContain('rel="noopener noreferrer nofollow">a link</a>');
     expect(html).toContain("<span>bad</span>");
-    expect(html).toContain('<span class="text-zinc-500">[tracker]</span>');
+    expect(html).toContain('<span class="text-zinc-500 dark:text-zinc-400">[tracker]</span>');
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
     expect(html).not.toMatch(/<script|<img|javascript:|evil\.example/);
     expect(html).toContain('<td style="text-align:center" class="');

@@ -91,13 +91,13 @@ export default async function InvitationPage({ params }: Props) {
     <main className="flex min-h-dvh flex-col items-center justify-center gap-4 p-6 text-center">
       <h1 className="text-2xl font-semibold break-all">Join {invitation.workspaceName}</h1>
       <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-left text-sm">
-        <dt className="text-zinc-500">Invited by</dt>
+        <dt className="text-zinc-500 dark:text-zinc-400">Invited by</dt>
         <dd>{invitation.inviterName ?? "a former member"}</dd>
-        <dt className="text-zinc-500">For</dt>
+        <dt className="text-zinc-500 dark:text-zinc-400">For</dt>
         <dd className="break-all">{invitation.email}</dd>
-        <dt className="text-zinc-500">Role</dt>
+        <dt className="text-zinc-500 dark:text-zinc-400">Role</dt>
         <dd>{invitation.role.charAt(0).toUpperCase() + invitation.role.slice(1)}</dd>
-        <dt className="text-zinc-500">{invitation.state === "expired" ? "Expired" : "Expires"}</dt>
+        <dt className="text-zinc-500 dark:text-zinc-400">{invitation.state === "expired" ? "Expired" : "Expires"}</dt>
         <dd>{when(invitation.expiresAt)}</dd>
       </dl>
       <div className="flex max-w-md flex-col items-center gap-3 text-zinc-700 dark:text-zinc-300">{next}</div>

@@ -168,7 +168,10 @@ export default async function SharedConversationPage({ params, searchParams }: P
         {view.messages.map((m) => (
           <li key={m.id}>
             <article aria-labelledby={`message-${m.id}`} data-role={m.role} className="space-y-2">
-              <h2 id={`message-${m.id}`} className="text-xs font-semibold tracking-wide text-zinc-500 uppercase">
+              <h2
+                id={`message-${m.id}`}
+                className="text-xs font-semibold tracking-wide text-zinc-500 dark:text-zinc-400 uppercase"
+              >
                 {roleLabel[m.role]}
               </h2>
               <div
