@@ -10,6 +10,24 @@ export function stats(samples: number[]): Stats {
   return { n: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), mean, max: sorted.at(-1) ?? NaN };
 }
 
+/** A result row as the alone-runs of the bench sections print it: latency, rate, errors, value. */
+export function rowLine(row: {
+  name: string;
+  stats?: Stats;
+  perSecond?: number;
+  errors?: number;
+  value?: string;
+}): string {
+  const s = row.stats;
+  const parts = [
+    s && `p50 ${s.p50.toFixed(1)} ms  p95 ${s.p95.toFixed(1)}  p99 ${s.p99.toFixed(1)}`,
+    row.perSecond !== undefined && `${row.perSecond.toFixed(0)} req/s`,
+    row.errors !== undefined && `${row.errors} errors`,
+    row.value,
+  ].filter(Boolean);
+  return `${row.name}: ${parts.join("  ")}`;
+}
+
 /** Runs `task` `total` times with at most `concurrency` in flight; returns each run's result. */
 export async function runConcurrent<T>(
   total: number,
@@ -67,22 +85,26 @@ export async function firstVisitScriptBytes(
   url: string,
   cookie: string,
   ready: (page: Page) => Promise<void>,
-): Promise<{ scripts: number; gzipBytes: number }> {
+): Promise<{ scripts: number; gzipBytes: number; files: { url: string; gzipBytes: number }[] }> {
   const context = await browser.newContext();
   const [name, ...value] = cookie.split("=");
   await context.addCookies([{ name, value: value.join("="), url }]);
   const page = await context.newPage();
-  const bodies: Promise<Buffer>[] = [];
+  const bodies: Promise<{ url: string; body: Buffer }>[] = [];
   page.on("response", (response) => {
-    if (response.request().resourceType() === "script") bodies.push(response.body());
+    if (response.request().resourceType() === "script")
+      bodies.push(response.body().then((body) => ({ url: response.url(), body })));
   });
   await page.goto(url);
   await ready(page);
   await page.waitForLoadState("networkidle");
-  let gzipBytes = 0;
-  for (const body of await Promise.all(bodies)) gzipBytes += gzipSync(body, { level: 9 }).length;
+  const files = (await Promise.all(bodies)).map(({ url, body }) => ({
+    url,
+    gzipBytes: gzipSync(body, { level: 9 }).length,
+  }));
   await context.close();
-  return { scripts: bodies.length, gzipBytes };
+  const gzipBytes = files.reduce((sum, f) => sum + f.gzipBytes, 0);
+  return { scripts: files.length, gzipBytes, files: files.sort((a, b) => b.gzipBytes - a.gzipBytes) };
 }
 
 /** Resident memory of a process and all its descendants, in bytes (Linux /proc). */

@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import pg from "pg";
-import { runConcurrent, stats, type Stats } from "./measure";
+import { rowLine, runConcurrent, stats, type Stats } from "./measure";
 
 /** Messages per page of a snapshot (lib/sharing/share-links.ts `snapshotPageSize`; the seeded ones are far under its bytes). */
 const pageMessages = 100;
@@ -282,16 +282,7 @@ async function main() {
       databaseUrl: postgres.url,
       cookie,
       threadId: longThreadId,
-      record: (row) => {
-        const s = row.stats;
-        const parts = [
-          s && `p50 ${s.p50.toFixed(1)} ms  p95 ${s.p95.toFixed(1)}  p99 ${s.p99.toFixed(1)}`,
-          row.perSecond !== undefined && `${row.perSecond.toFixed(0)} req/s`,
-          row.errors !== undefined && `${row.errors} errors`,
-          row.value,
-        ].filter(Boolean);
-        console.log(`${row.name}: ${parts.join("  ")}`);
-      },
+      record: (row) => console.log(rowLine(row)),
     });
   } finally {
     await server.stop();

@@ -1,11 +1,15 @@
 "use client";
 
-import { accountAuthClient } from "@/lib/client/account-auth-client";
+import { sessionClient } from "@/lib/client/session-client";
 import { useAction } from "@/lib/client/use-action";
 import { useHydrated } from "@/lib/client/use-hydrated";
 import { primaryButton } from "./form-parts";
 
-/** A new confirmation link for a signed-in account that has not confirmed its address yet. */
+/**
+ * A new confirmation link for a signed-in account that has not confirmed its address yet. The chat
+ * screen shows it (components/chat/chat-shell.tsx), so it uses the client without plugins: the
+ * endpoint is better-auth's own, and the account plugins would otherwise be in the chat's first load.
+ */
 export function ResendVerificationButton({ email }: { email: string }) {
   const { pending, run, status } = useAction();
   const hydrated = useHydrated();
@@ -17,7 +21,7 @@ export function ResendVerificationButton({ email }: { email: string }) {
         disabled={!hydrated || pending}
         onClick={() =>
           void run(
-            () => accountAuthClient.sendVerificationEmail({ email, callbackURL: "/" }),
+            () => sessionClient.sendVerificationEmail({ email, callbackURL: "/" }),
             "A new link is on its way. Check your inbox.",
           )
         }

@@ -1,10 +1,14 @@
 "use client";
 
 import { useAuiState } from "@assistant-ui/react";
+import dynamic from "next/dynamic";
 import { useEffect, useState } from "react";
 import { useOwnThread } from "@/components/chat/runtime/thread-owner";
-import { ShareLinkControl, useShareLink } from "@/components/chat/share-link-control";
+import { useShareLink } from "@/components/chat/share-link-state";
 import { api, type ApiThread } from "@/lib/client/api-client";
+
+// The link's panel loads with the first thread that has links to offer, not with the chat.
+const ShareLinkControl = dynamic(() => import("@/components/chat/share-link-control").then((m) => m.ShareLinkControl));
 
 const button =
   "rounded-md border border-zinc-300 px-2 py-0.5 hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800";

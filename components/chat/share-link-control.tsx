@@ -1,37 +1,15 @@
 "use client";
 
-import { useEffect, useId, useRef, useState } from "react";
+import { useId, useRef, useState } from "react";
 import { usePageSpaceName } from "@/components/chat/runtime/space-guard";
 import { audienceLabel, copyText, linkAddress, when } from "@/components/share/links";
 import { api } from "@/lib/client/api-client";
-import type { ShareAudience, ShareLinkJson } from "@/lib/shared/share-links";
+import type { ShareAudience } from "@/lib/shared/share-links";
+import type { LinkState } from "@/components/chat/share-link-state";
 import { ActionMessage } from "@/lib/client/use-action";
 
 const button =
   "rounded-md border border-zinc-300 px-2 py-0.5 hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800";
-
-type LinkState = { threadId: string; link: ShareLinkJson | null; audiences: ShareAudience[] };
-
-/**
- * The open thread's share link, for its author: read from GET /api/threads/:id/link, and null
- * until it is (or for a thread that is not the caller's). No audiences: links are off here.
- */
-export function useShareLink(threadId: string | null) {
-  const [state, setState] = useState<LinkState | null>(null);
-  useEffect(() => {
-    if (!threadId) return;
-    let current = true;
-    api.getShareLink(threadId).then(
-      (found) => current && setState({ threadId, ...found }),
-      () => {},
-    );
-    return () => {
-      current = false;
-    };
-  }, [threadId]);
-  const forThread = state?.threadId === threadId ? state : null;
-  return [forThread, setState] as const;
-}
 
 /**
  * "Share link" next to the thread's other controls: the first click makes a link to a snapshot

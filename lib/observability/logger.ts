@@ -40,8 +40,18 @@ function createLogger(env: Env = process.env) {
   };
   return format === "pretty"
     ? pino(options, pretty({ colorize: true, sync: true, singleLine: true, ignore: "pid,hostname,service" }))
-    : pino(options);
+    : pino(options, batchedStdout());
 }
+
+/**
+ * stdout, written in batches: once 4 KiB of lines are waiting, every 100 ms whatever is, and the
+ * rest when the process exits (pino flushes its destination on exit, a SIGTERM's included). With
+ * pino's default of one write per line, every request paid for a write on libuv's thread pool and
+ * a wake-up of whatever reads stdout, on top of the line itself (bench/README.md, the floor). If the
+ * reader stops reading, at most 16 MiB wait; lines beyond are dropped rather than held in memory.
+ */
+const batchedStdout = () =>
+  pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 100, maxLength: 16 * 1024 * 1024 });
 
 // One per process, whichever bundle asks (instrumentation and route handlers are separate module graphs).
 const shared = globalThis as { threadkeeperLogger?: pino.Logger };

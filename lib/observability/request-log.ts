@@ -37,7 +37,9 @@ export function installRequestObserver(): void {
     response.once("close", () => {
       finished();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = routePatternOf((request.url ?? "/").split("?")[0]!);
+      const url = request.url ?? "/";
+      const query = url.indexOf("?");
+      const route = routePatternOf(query === -1 ? url : url.slice(0, query));
       const status = response.statusCode;
       const labels = { method: request.method ?? "GET", route, status: String(status) };
       metrics.requests.inc(labels);
