@@ -26,7 +26,7 @@ async function scrollToFirst(page: Page, text: string) {
 test("a 500-message thread opens at its last message, live, and scrolls back to its first", async ({ page }) => {
   test.setTimeout(150_000);
   const chat = chatPage(page);
-  const email = await signUp(page, "Long Reader");
+  const email = await signUp(page, "Longreader");
   const threadId = await seedThread(email, 500);
 
   await page.goto(`/chat/${threadId}`);
@@ -48,7 +48,7 @@ test("a 500-message thread opens at its last message, live, and scrolls back to 
 
 test("a search hit in an old message of a long thread opens the thread showing that message", async ({ page }) => {
   const chat = chatPage(page);
-  const email = await signUp(page, "Long Searcher");
+  const email = await signUp(page, "Longsearcher");
   const threadId = await seedThread(email, 500);
 
   // From another thread (a new one), as a person searching would.
