@@ -127,7 +127,7 @@ export function Thread() {
  * Messages a thread opens with: its newest, more than a tall screen holds. The server-rendered copy
  * (ThreadView) shows as many, so the live thread takes its place without a jump.
  */
-export const openingWindow = 30;
+export const openingWindow = 20;
 /** Older messages added each time the reader nears the top (or asks for them). */
 const olderStep = 50;
 

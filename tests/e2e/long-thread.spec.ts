@@ -20,6 +20,8 @@ async function scrollToFirst(page: Page, text: string) {
     await viewport.evaluate((el) => el.scrollTo({ top: 0 }));
     await expect(first).toContainText(text, { timeout: 500 });
   }).toPass({ timeout: 90_000 });
+  // The last step kept the reader's place (the message that was first): one more scroll to the top.
+  await viewport.evaluate((el) => el.scrollTo({ top: 0 }));
   return first;
 }
 
