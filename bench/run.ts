@@ -30,6 +30,7 @@ import {
 } from "./measure";
 import { benchImport } from "./import";
 import { benchFloor } from "./floor";
+import { benchLongThread } from "./long-thread";
 import { benchProjects } from "./projects";
 import { seed, sizeForScale } from "./seed";
 import { benchSharePage } from "./share-page";
@@ -589,42 +590,9 @@ async function main() {
             pass: !overBudget,
           });
 
-          // 7. Opening /chat/:id of the 500-message thread: from navigation to its last message on the
-          // page (server-rendered), and to the live thread (runtime loaded from those same messages).
-          const context = await browser.newContext();
-          await context.addCookies([
-            { name: cookie.split("=")[0], value: cookie.split("=").slice(1).join("="), url: baseURL },
-          ]);
-          const page = await context.newPage();
-          const firstPaint: number[] = [];
-          const live: number[] = [];
-          for (let i = 0; i < 10; i++) {
-            const started = performance.now();
-            await page.goto(`${baseURL}/chat/${seeded.longThreadId}`, { waitUntil: "commit" });
-            await page
-              .locator("[data-role]")
-              .nth(size.longThreadMessages - 1)
-              .waitFor({ state: "attached" });
-            firstPaint.push(performance.now() - started);
-            await page
-              .getByRole("button", { name: "Edit" })
-              .nth(size.longThreadMessages / 2 - 1)
-              .waitFor({ state: "attached" });
-            live.push(performance.now() - started);
-          }
-          await context.close();
-          record({
-            name: `open /chat/:id (${size.longThreadMessages} messages): last message on the page`,
-            stats: stats(firstPaint),
-            target: "report",
-            pass: true,
-          });
-          record({
-            name: `open /chat/:id (${size.longThreadMessages} messages): live thread ready`,
-            stats: stats(live),
-            target: "report",
-            pass: true,
-          });
+          // 7. Opening /chat/:id of a 500-message thread, and scrolling a 2,000-message one (bench/long-thread.ts).
+          if (runs("open"))
+            await benchLongThread({ browser, baseURL, databaseUrl: postgres.url, cookie, userId: user.id, record });
         } finally {
           await browser.close();
         }

@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import pg from "pg";
-import { rowLine, runConcurrent, stats, type Stats } from "./measure";
+import { runConcurrent, stats, type Stats } from "./measure";
 
 /** Messages per page of a snapshot (lib/sharing/share-links.ts `snapshotPageSize`; the seeded ones are far under its bytes). */
 const pageMessages = 100;
@@ -241,52 +241,15 @@ export async function benchSharePage(options: {
 
 /** Alone: a PostgreSQL and an app of its own, the bench user and their 500-message thread, then the rows above. */
 async function main() {
-  const { startApp } = await import("../tests/support/app-server");
-  const { migratePostgres } = await import("../tests/support/migrate");
-  const { freePort, startTestPostgres } = await import("../tests/support/postgres");
+  const { printRow, startStandalone } = await import("./standalone");
   const { seed } = await import("./seed");
-  const postgres = await startTestPostgres("bench-share");
-  await migratePostgres(postgres.url);
-  const port = await freePort();
-  const baseURL = `http://127.0.0.1:${port}`;
-  const server = await startApp(
-    port,
-    {
-      ...process.env,
-      DATABASE_URL: postgres.url,
-      BETTER_AUTH_SECRET: "bench-secret-bench-secret-bench-secret-01",
-      BETTER_AUTH_URL: baseURL,
-      OPENAI_API_KEY: "bench",
-      OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
-      OPENAI_MODEL: "fake-model",
-      AUTH_RATE_LIMIT_MAX: "1000000",
-      CHAT_RATE_LIMIT_PER_MINUTE: "1000000",
-      CHAT_RATE_LIMIT_PER_DAY: "1000000",
-      SHARE_VIEW_RATE_LIMIT_PER_MINUTE: "1000000",
-      NEXT_TELEMETRY_DISABLED: "1",
-    },
-    "/dev/null",
-  );
+  const app = await startStandalone("bench-share");
   try {
-    const signUp = await fetch(`${baseURL}/api/auth/sign-up/email`, {
-      method: "POST",
-      headers: { "content-type": "application/json", origin: baseURL },
-      body: JSON.stringify({ name: "Bench", email: "bench@bench.invalid", password: "bench password" }),
-    });
-    const cookie = (signUp.headers.get("set-cookie") ?? "").split(";")[0];
-    const { user } = (await signUp.json()) as { user: { id: string } };
     const size = { userThreads: 10, otherThreads: 10, otherUsers: 2, messagesPerThread: 2, longThreadMessages: 500 };
-    const { longThreadId } = await seed(postgres.url, user.id, size);
-    await benchSharePage({
-      baseURL,
-      databaseUrl: postgres.url,
-      cookie,
-      threadId: longThreadId,
-      record: (row) => console.log(rowLine(row)),
-    });
+    const { longThreadId } = await seed(app.databaseUrl, app.userId, size);
+    await benchSharePage({ ...app, threadId: longThreadId, record: printRow });
   } finally {
-    await server.stop();
-    await postgres.stop();
+    await app.stop();
   }
 }
 

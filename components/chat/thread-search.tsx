@@ -2,6 +2,7 @@
 
 import { useAui } from "@assistant-ui/react";
 import { useEffect, useRef, useState } from "react";
+import { useRuntimeCache } from "@/components/chat/runtime/runtime-cache";
 import { readInSpace } from "@/components/chat/runtime/space-guard";
 import { api, type ApiSearchResult } from "@/lib/client/api-client";
 
@@ -25,6 +26,7 @@ function Snippet({ text }: { text: string }) {
 /** Searches the page's space (`workspaceId`, null: personal); results of another space are never shown. */
 export function ThreadSearch({ workspaceId }: { workspaceId: string | null }) {
   const aui = useAui();
+  const cache = useRuntimeCache();
   const input = useRef<HTMLInputElement>(null);
   const [query, setQuery] = useState("");
   const [results, setResults] = useState<ApiSearchResult[] | null>(null);
@@ -97,6 +99,8 @@ export function ThreadSearch({ workspaceId }: { workspaceId: string | null }) {
                     data-thread-trigger
                     className="w-full rounded-md px-2 py-1 text-left text-sm hover:bg-zinc-100 dark:hover:bg-zinc-800"
                     onClick={() => {
+                      // A match in a message: the thread opens showing it, however far back it is.
+                      cache.reveal.set(r.messageId ? { threadId: r.id, messageId: r.messageId } : null);
                       aui.threads.switchToThread(r.id);
                       clear();
                     }}

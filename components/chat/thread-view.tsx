@@ -2,7 +2,7 @@
 
 import { useAui, useAuiState } from "@assistant-ui/react";
 import { usePathname } from "next/navigation";
-import { useMemo } from "react";
+import { useEffect, useMemo } from "react";
 import { SentFile } from "@/components/chat/attachments";
 import { usePrimedThreadHistory } from "@/components/chat/runtime/runtime-cache";
 import { useOwnThread, useSharedBy } from "@/components/chat/runtime/thread-owner";
@@ -10,7 +10,7 @@ import { ShareControl } from "@/components/chat/share-control";
 import { SharedThreadBar } from "@/components/chat/shared-thread-view";
 import { SourceList, storedSources } from "@/components/chat/sources";
 import { ThreadProjectBar } from "@/components/chat/thread-project";
-import { Thread } from "@/components/chat/thread";
+import { openingWindow, Thread } from "@/components/chat/thread";
 import type { ApiThread } from "@/lib/client/api-client";
 import {
   attachmentParts,
@@ -88,17 +88,27 @@ function ArchivedNotice() {
   );
 }
 
+/**
+ * The thread as the server read it, until the live thread takes over: its newest messages, as many
+ * as the live thread opens with, the last one on screen from the first paint (a reversed column
+ * starts scrolled to its end, no script needed).
+ */
 function ServerRenderedThread({ messagesJson }: { messagesJson: string }) {
   const branch = useMemo(
     () => lastBranch((JSON.parse(messagesJson) as { messages: StoredMessageJson[] }).messages),
     [messagesJson],
   );
+  const older = Math.max(0, branch.length - openingWindow);
+  // The live thread renders replies as Markdown: its code starts loading now, beside the chat runtime.
+  useEffect(() => void import("@/components/chat/markdown-text"), []);
   return (
-    <div className="h-full overflow-y-auto px-4" aria-busy="true">
-      <div className="mx-auto flex w-full max-w-3xl flex-col gap-6 pt-6 pb-24">
-        {branch.map((m) =>
+    <div className="flex h-full flex-col-reverse overflow-y-auto px-4" aria-busy="true">
+      {/* mb-auto: a thread shorter than the screen stays at its top, as the live thread shows it. */}
+      <div className="mx-auto mb-auto flex w-full max-w-3xl flex-col gap-6 pt-6 pb-24">
+        {older > 0 && <p className="text-center text-xs text-zinc-500">Earlier messages ({older})</p>}
+        {branch.slice(older).map((m) =>
           m.content.role === "user" ? (
-            <div key={m.id} data-role="user" className="flex flex-col items-end gap-1">
+            <div key={m.id} data-role="user" data-message-id={m.id} className="flex flex-col items-end gap-1">
               <div className="flex flex-wrap justify-end gap-2">
                 {attachmentParts(m.content).map((f) => (
                   <SentFile key={f.id} name={f.name} mediaType={f.mediaType} url={attachmentUrl(f.id)} />
@@ -111,7 +121,7 @@ function ServerRenderedThread({ messagesJson }: { messagesJson: string }) {
               )}
             </div>
           ) : (
-            <div key={m.id} data-role="assistant" className="text-[0.95rem] break-words">
+            <div key={m.id} data-role="assistant" data-message-id={m.id} className="text-[0.95rem] break-words">
               <div className="whitespace-pre-wrap">{textParts(m.content).join("\n\n")}</div>
               <SourceList
                 sources={storedSources(m.content).map((p) => ({ id: p.id, title: p.title ?? "", url: p.url }))}

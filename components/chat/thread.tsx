@@ -15,13 +15,24 @@ import {
 } from "@assistant-ui/react";
 import dynamic from "next/dynamic";
 import type { TextMessagePartProps, ToolCallMessagePartProps } from "@assistant-ui/react";
-import { useContext, useEffect, useId, useRef, useState } from "react";
+import {
+  useCallback,
+  useContext,
+  useEffect,
+  useId,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+} from "react";
 import {
   AttachButton,
   ComposerAttachmentChips,
   MessageAttachments,
   useFreshCopiesForEdit,
 } from "@/components/chat/attachments";
+import { useRuntimeCache } from "@/components/chat/runtime/runtime-cache";
 import { useOwnThread } from "@/components/chat/runtime/thread-owner";
 import { MessageSources } from "@/components/chat/sources";
 import { useHydrated } from "@/lib/client/use-hydrated";
@@ -70,7 +81,7 @@ export function Thread() {
         >
           Drop files to attach them
         </p>
-        <ThreadPrimitive.Viewport className="flex flex-1 flex-col overflow-y-auto px-4">
+        <ThreadPrimitive.Viewport data-thread-viewport className="flex flex-1 flex-col overflow-y-auto px-4">
           <div className="mx-auto flex w-full max-w-3xl flex-1 flex-col gap-6 pt-6">
             {/* The welcome and loading lines grow to fill the screen, centring themselves. */}
             <AuiIf condition={(s) => s.thread.isLoading}>
@@ -94,7 +105,7 @@ export function Thread() {
                 </p>
               </div>
             </AuiIf>
-            <ThreadPrimitive.Messages>{renderMessage}</ThreadPrimitive.Messages>
+            <WindowedMessages />
             {/* mt-auto keeps the composer at the bottom while the thread is shorter than the screen. */}
             <ThreadPrimitive.ViewportFooter className="sticky bottom-0 mt-auto bg-white pb-4 dark:bg-zinc-950">
               <ThreadPrimitive.ScrollToBottom
@@ -119,8 +130,136 @@ export function Thread() {
   );
 }
 
-// Stable reference: ThreadPrimitive.Messages re-renders every row when its render function changes.
-const renderMessage = () => <Message />;
+/**
+ * Messages a thread opens with: its newest, more than a tall screen holds. The server-rendered copy
+ * (ThreadView) shows as many, so the live thread takes its place without a jump.
+ */
+export const openingWindow = 20;
+/** Older messages added each time the reader nears the top (or asks for them). */
+const olderStep = 50;
+
+// Stable reference: MessageByIndex re-renders its row when its components change.
+const messageComponents = { Message };
+
+/**
+ * The open thread's messages, the newest `openingWindow` first and older ones as the reader
+ * scrolls up: a thread of thousands opens as fast as a short one, and what is rendered is what was
+ * read. A search hit in an older message (the runtime cache's `reveal`) widens the window to it
+ * and brings it into view, so finding text works however far back it is.
+ */
+function WindowedMessages() {
+  const cache = useRuntimeCache();
+  const threadKey = useAuiState((s) => s.threadListItem.id);
+  const remoteId = useAuiState((s) => s.threadListItem.remoteId);
+  const loading = useAuiState((s) => s.thread.isLoading);
+  // A string, so streaming tokens (which change messages, not their ids) do not render the list again.
+  const idsKey = useAuiState((s) => s.thread.messages.map((m) => m.id).join("\n"));
+  const ids = useMemo(() => (idsKey ? idsKey.split("\n") : []), [idsKey]);
+  const count = ids.length;
+  const newest = Math.max(0, count - openingWindow);
+  // Where the window starts, per thread: pinned once the thread has loaded, so new messages add to
+  // it instead of sliding it; a shorter branch (an edit, another branch) still shows its newest.
+  const [pinned, setPinned] = useState<{ threadKey: string; start: number } | null>(null);
+  const start = pinned?.threadKey === threadKey ? Math.min(pinned.start, newest) : newest;
+  useEffect(() => {
+    if (pinned?.threadKey !== threadKey && !loading && count > 0) setPinned({ threadKey, start: newest });
+  }, [pinned, threadKey, loading, count, newest]);
+
+  const list = useRef<HTMLDivElement>(null);
+  // The first message on screen before older ones are added above it, kept where it was after.
+  const anchor = useRef<{ id: string; top: number } | null>(null);
+  const showFrom = useCallback(
+    (index: number) => {
+      const first = list.current?.querySelector<HTMLElement>("[data-message-id]");
+      anchor.current = first ? { id: first.dataset.messageId!, top: first.getBoundingClientRect().top } : null;
+      setPinned({ threadKey, start: Math.max(0, Math.min(index, start)) });
+    },
+    [threadKey, start],
+  );
+  const showOlder = useCallback(() => showFrom(start - olderStep), [showFrom, start]);
+  useLayoutEffect(() => {
+    const kept = anchor.current;
+    anchor.current = null;
+    if (!kept || !list.current) return;
+    const el = list.current.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(kept.id)}"]`);
+    const viewport = list.current.closest("[data-thread-viewport]");
+    if (el && viewport) viewport.scrollTop += el.getBoundingClientRect().top - kept.top;
+  }, [start]);
+
+  // A search hit: once this thread holds it, render from it and scroll it into view.
+  const reveal = useSyncExternalStore(cache.reveal.subscribe, cache.reveal.get, () => null);
+  const [target, setTarget] = useState<string | null>(null);
+  useEffect(() => {
+    if (!reveal || reveal.threadId !== remoteId || loading || count === 0) return;
+    cache.reveal.set(null);
+    const index = ids.indexOf(reveal.messageId);
+    // Not on the branch shown (the hit is in another branch): the thread opens as usual.
+    if (index < 0) return;
+    if (index < start) showFrom(Math.max(0, index - 2));
+    setTarget(reveal.messageId);
+  }, [cache, reveal, remoteId, loading, count, ids, start, showFrom]);
+  useEffect(() => {
+    if (!target) return;
+    // After the viewport's own scroll to the bottom of a newly opened thread (the frame after it loads).
+    let frames = 0;
+    let tries = 0;
+    let raf = requestAnimationFrame(function bringIntoView() {
+      const el = list.current?.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(target)}"]`);
+      if (el && ++frames >= 2) {
+        el.scrollIntoView({ block: "center" });
+        el.dataset.revealed = "";
+        setTarget(null);
+        setTimeout(() => delete el.dataset.revealed, 3000);
+        return;
+      }
+      if (++tries < 60) raf = requestAnimationFrame(bringIntoView);
+    });
+    return () => cancelAnimationFrame(raf);
+  }, [target]);
+
+  if (count === 0) return null;
+  return (
+    <div ref={list} className="flex flex-col gap-6">
+      {start > 0 && <OlderMessages count={start} onNear={showOlder} />}
+      {ids.slice(start).map((id, i) => (
+        <ThreadPrimitive.MessageByIndex key={id} index={start + i} components={messageComponents} />
+      ))}
+    </div>
+  );
+}
+
+/**
+ * Stands for the messages not rendered yet, above the first one that is: they are added when it
+ * comes within reach of the screen (a screen and a half ahead), or when it is pressed.
+ */
+function OlderMessages({ count, onNear }: { count: number; onNear: () => void }) {
+  const button = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    const el = button.current;
+    const root = el?.closest("[data-thread-viewport]");
+    if (!el || !root) return;
+    // A new observer for each count: one still in reach after a step reports so at once, and asks again.
+    const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && onNear(), {
+      root,
+      rootMargin: "1200px 0px 0px 0px",
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [count, onNear]);
+  return (
+    // Never the scroll anchor: messages added below it must push it up, not the reader's place down.
+    <div className="flex justify-center [overflow-anchor:none]">
+      <button
+        ref={button}
+        type="button"
+        onClick={onNear}
+        className={`rounded-md px-2 py-1 text-xs text-zinc-500 hover:bg-zinc-100 dark:hover:bg-zinc-800 ${focusRing}`}
+      >
+        Show earlier messages ({count})
+      </button>
+    </div>
+  );
+}
 
 function Message() {
   const role = useAuiState((s) => s.message.role);
@@ -218,10 +357,18 @@ function ToolsButton({ disabled }: { disabled: boolean }) {
 // pre-wrap keeps the user's spacing (pasted code, indented lists) as typed.
 const UserText = () => <MessagePartPrimitive.Text component="p" smooth={false} className="whitespace-pre-wrap" />;
 
+/** Marks a message's row: found by a search hit (WindowedMessages), highlighted a moment once revealed. */
+const messageRow = "rounded-2xl data-[revealed]:ring-2 data-[revealed]:ring-amber-400 data-[revealed]:ring-offset-4";
+
 function UserMessage() {
   const own = useOwnThread();
+  const id = useAuiState((s) => s.message.id);
   return (
-    <MessagePrimitive.Root data-role="user" className="flex flex-col items-end gap-1">
+    <MessagePrimitive.Root
+      data-role="user"
+      data-message-id={id}
+      className={`flex flex-col items-end gap-1 ${messageRow}`}
+    >
       <MessageAttachments />
       <AuiIf condition={(s) => s.message.parts.some((p) => p.type === "text" && p.text.length > 0)}>
         <div className="max-w-[85%] rounded-2xl bg-zinc-100 px-4 py-2 break-words dark:bg-zinc-800">
@@ -247,8 +394,9 @@ function UserMessage() {
 
 function EditComposer() {
   useFreshCopiesForEdit();
+  const id = useAuiState((s) => s.message.id);
   return (
-    <MessagePrimitive.Root data-role="user" className="flex justify-end">
+    <MessagePrimitive.Root data-role="user" data-message-id={id} className="flex justify-end">
       <ComposerPrimitive.Root className="flex w-full max-w-[85%] flex-col gap-2 rounded-2xl border border-zinc-300 bg-white p-2 focus-within:border-zinc-500 focus-within:ring-2 focus-within:ring-zinc-500/50 dark:border-zinc-700 dark:bg-zinc-900">
         <ComposerAttachmentChips />
         <ComposerPrimitive.Input
@@ -312,13 +460,14 @@ function Reasoning({ text, status }: ReasoningMessagePartProps) {
   );
 }
 
-// Stable reference, like renderMessage. Tool calls render plainly, whichever tool they name.
+// Stable reference, like messageComponents. Tool calls render plainly, whichever tool they name.
 const assistantParts = { Text: MarkdownText, Reasoning, Empty: Waiting, tools: { Override: ToolCall } };
 
 function AssistantMessage() {
   const own = useOwnThread();
+  const id = useAuiState((s) => s.message.id);
   return (
-    <MessagePrimitive.Root data-role="assistant" className="flex flex-col gap-1">
+    <MessagePrimitive.Root data-role="assistant" data-message-id={id} className={`flex flex-col gap-1 ${messageRow}`}>
       <div className="max-w-full text-[0.95rem]">
         <MessagePrimitive.Parts components={assistantParts} />
         {/* A project reply's sources come before its first word: the dots say the words are still on the way. */}

@@ -129,7 +129,11 @@ export function decodeCursor(value: string): Cursor | undefined {
 export const matchStart = "\u0001";
 export const matchEnd = "\u0002";
 
-export type SearchResult = Pick<Thread, "id" | "title" | "status" | "updatedAt"> & { snippet: string };
+/** `messageId`: the message the snippet comes from (null when it is the title), so opening the result can show it. */
+export type SearchResult = Pick<Thread, "id" | "title" | "status" | "updatedAt"> & {
+  snippet: string;
+  messageId: string | null;
+};
 
 /** Words of the search box as a prefix query ("gard plan" finds "garden planning"); null if none. */
 export function toPrefixQuery(text: string): string | null {
@@ -914,7 +918,7 @@ export function createThreadStore(
          order by m.thread_id, m.created_at desc)
       ),
       best as (select distinct on (thread_id) thread_id, message_id from hits order by thread_id, message_id nulls last)
-      select t.id, t.title, t.status, t.updated_at as "updatedAt",
+      select t.id, t.title, t.status, t.updated_at as "updatedAt", m.id as "messageId",
              ts_headline('simple', coalesce(${messageText}, t.title, ''), query.q, ${options_}) as snippet
       from best join ${thread} t on t.id = best.thread_id
       left join ${message} m on m.thread_id = best.thread_id and m.id = best.message_id, query

@@ -23,6 +23,8 @@ export type ApiSearchResult = {
   status: ThreadStatus;
   updatedAt: string;
   snippet: string;
+  /** The message the snippet comes from (null: the title matched); opening the result shows it. */
+  messageId: string | null;
 };
 
 export type ApiMessage = {

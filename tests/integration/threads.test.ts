@@ -229,8 +229,11 @@ describe.each(engines)("thread search on $name", ({ open }) => {
     expect(bySnippet.map((r) => r.id)).toEqual([recipes.id]);
     expect(bySnippet[0].snippet).toContain("\u0001sourdough\u0002");
     expect(bySnippet[0].snippet).toContain("40 minutes"); // the newest matching message
+    expect(bySnippet[0].messageId).toBe("r2"); // which the thread opens at
 
-    expect((await store.searchThreadsForUser(me, "gard PLAN")).map((r) => r.id)).toEqual([garden.id]);
+    const byTitle = await store.searchThreadsForUser(me, "gard PLAN");
+    expect(byTitle.map((r) => r.id)).toEqual([garden.id]);
+    expect(byTitle[0].messageId).toBeNull();
     expect(await store.searchThreadsForUser(me, "'; drop table thread; --")).toEqual([]);
     expect(await store.searchThreadsForUser(me, "  !!! ")).toEqual([]);
     expect((await store.searchThreadsForUser(other, "garden")).map((r) => r.id)).toEqual([theirs.id]);

@@ -11,6 +11,9 @@ export function createRuntimeCache() {
   // Messages a server-rendered /chat/:id page already holds, so opening it needs no second request.
   const primed = new Map<string, string>();
   const everPrimed = new Set<string>();
+  // A message a search result asked to show; the open thread's message list takes it once it holds that thread.
+  let reveal: { threadId: string; messageId: string } | null = null;
+  const revealListeners = new Set<() => void>();
   return {
     /** Hands the server-read messages of a thread to its first history load; later loads fetch fresh ones. */
     prime(threadId: string, messagesJson: string) {
@@ -28,6 +31,18 @@ export function createRuntimeCache() {
     readUpTo: new Map<string, string>(),
     /** Replies shown by following the server's recording: the server stores them, not this tab. */
     followedReplies: new Set<string>(),
+    /** The message to bring into view when `threadId` is open (a search hit), or null once it is taken. */
+    reveal: {
+      get: () => reveal,
+      set(next: { threadId: string; messageId: string } | null) {
+        reveal = next;
+        for (const listener of revealListeners) listener();
+      },
+      subscribe(listener: () => void) {
+        revealListeners.add(listener);
+        return () => void revealListeners.delete(listener);
+      },
+    },
   };
 }
 

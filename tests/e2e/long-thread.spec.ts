@@ -1,0 +1,78 @@
+import { expect, test, type Page } from "@playwright/test";
+import { chatPage } from "./chat-page";
+import { withDb } from "./db";
+import { signUp } from "./helpers";
+import { seedLongThread } from "../../bench/long-thread";
+
+/** A thread of `messages` messages (bench/long-thread.ts: "Message i: marki x …") for the user signed up as `email`. */
+async function seedThread(email: string, messages: number): Promise<string> {
+  const userId = await withDb(
+    async (client) => (await client.query(`select id from "user" where email = $1`, [email])).rows[0].id as string,
+  );
+  return seedLongThread(process.env.E2E_DATABASE_URL!, userId, messages, "A long thread");
+}
+
+/** Scrolls the thread's viewport to its top, again as older messages come, until message `text` is the first one. */
+async function scrollToFirst(page: Page, text: string) {
+  const viewport = page.locator("[data-thread-viewport]");
+  const first = page.locator("[data-role]").first();
+  await expect(async () => {
+    await viewport.evaluate((el) => el.scrollTo({ top: 0 }));
+    await expect(first).toContainText(text, { timeout: 500 });
+  }).toPass({ timeout: 90_000 });
+  // The last step kept the reader's place (the message that was first): one more scroll to the top.
+  await viewport.evaluate((el) => el.scrollTo({ top: 0 }));
+  return first;
+}
+
+test("a 500-message thread opens at its last message, live, and scrolls back to its first", async ({ page }) => {
+  test.setTimeout(150_000);
+  const chat = chatPage(page);
+  const email = await signUp(page, "Longreader");
+  const threadId = await seedThread(email, 500);
+
+  await page.goto(`/chat/${threadId}`);
+  const last = page.locator("[data-role]").last();
+  await expect(last).toContainText("Message 500:");
+  await expect(last).toBeInViewport();
+  // Live: the composer takes text and the last message has its actions.
+  await expect(chat.messageBox).toBeEnabled();
+  await expect(last.getByRole("button", { name: "Copy" })).toBeAttached();
+  await expect(last.getByRole("button", { name: "Retry" })).toBeAttached();
+  // Only the newest messages are rendered at first.
+  expect(await page.locator("[data-role]").count()).toBeLessThan(500);
+
+  const first = await scrollToFirst(page, "Message 1:");
+  await expect(first).toBeInViewport();
+  await expect(page.locator("[data-role]")).toHaveCount(500);
+  await expect(page.getByRole("button", { name: /Show earlier messages/ })).toHaveCount(0);
+});
+
+test("a search hit in an old message of a long thread opens the thread showing that message", async ({ page }) => {
+  const chat = chatPage(page);
+  const email = await signUp(page, "Longsearcher");
+  const threadId = await seedThread(email, 500);
+
+  // From another thread (a new one), as a person searching would.
+  await page.goto("/");
+  await expect(chat.messageBox).toBeEnabled();
+  await page.getByRole("searchbox", { name: "Search threads" }).fill("mark3x");
+  const results = page.getByRole("list", { name: "Search results" });
+  await expect(results.getByRole("button")).toHaveCount(1);
+  await results.getByRole("button").first().click();
+
+  await expect(page).toHaveURL(new RegExp(`/chat/${threadId}$`));
+  const hit = page.locator('[data-message-id="m3"]');
+  await expect(hit).toContainText("mark3x");
+  await expect(hit).toBeInViewport();
+  await expect(hit.getByRole("button", { name: "Edit" })).toBeAttached();
+
+  // The same from the open thread itself, scrolled to its end.
+  await page.goto(`/chat/${threadId}`);
+  await expect(page.locator("[data-role]").last()).toContainText("Message 500:");
+  await expect(chat.messageBox).toBeEnabled();
+  await expect(page.locator('[data-message-id="m3"]')).toHaveCount(0);
+  await page.getByRole("searchbox", { name: "Search threads" }).fill("mark3x");
+  await results.getByRole("button").first().click();
+  await expect(page.locator('[data-message-id="m3"]')).toBeInViewport();
+});
