@@ -17,6 +17,7 @@ export type ApiErrorCode =
   | "payload_too_large"
   | "unsupported_media_type"
   | "pdf_too_complex"
+  | "request_timeout"
   | "rate_limited"
   | "quota_exceeded"
   | "database_not_migrated"
@@ -40,6 +41,7 @@ const statusOf: Record<ApiErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   pdf_too_complex: 422,
+  request_timeout: 408,
   rate_limited: 429,
   quota_exceeded: 429,
   database_not_migrated: 503,

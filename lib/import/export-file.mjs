@@ -19,6 +19,9 @@ const chunkBytes = 64 * 1024;
 const zipChunkBytes = 16 * 1024;
 const maxCentralDirectoryBytes = 32 * 1024 * 1024;
 const maxDepth = 64;
+// Files of a split export read at most (a real one has a few dozen): each costs a read and a parser whatever its
+// size, so a table of contents listing a million tiny parts would cost seconds of CPU for nothing.
+const maxParts = 1000;
 
 const damaged = (why) => new ImportProblem(`The zip file is damaged or not a zip file: ${why}.`);
 
@@ -93,6 +96,11 @@ async function locateConversations(handle, fileSize) {
     if (next > directory.length) throw damaged("its table of contents is cut short");
     const name = directory.toString("utf8", i + 46, i + 46 + nameLength);
     const match = /^(?:(?!__MACOSX\/)([^/]+)\/)?conversations(-\d{1,6})?\.json$/.exec(name);
+    if (match && candidates.length >= maxParts) {
+      throw new ImportProblem(
+        `The zip file holds more than ${maxParts} conversations files, the most one import reads.`,
+      );
+    }
     if (match) {
       // ZIP64 sizes and offset, in this order, for each of them that is 0xffffffff above.
       const extra = directory.subarray(i + 46 + nameLength, i + 46 + nameLength + extraLength);
@@ -114,7 +122,8 @@ async function locateConversations(handle, fileSize) {
         e += 4 + length;
       }
       candidates.push({
-        name,
+        // Shown in refusals: a folder name may be 64 KB long.
+        name: name.length > 120 ? `…${name.slice(-119)}` : name,
         depth: match[1] ? 1 : 0,
         part: match[2] !== undefined,
         flags,
@@ -125,7 +134,7 @@ async function locateConversations(handle, fileSize) {
     }
     i = next;
   }
-  const depth = Math.min(...candidates.map((c) => c.depth));
+  const depth = candidates.reduce((min, c) => Math.min(min, c.depth), Infinity);
   const top = candidates.filter((c) => c.depth === depth);
   // The whole file when there is one; else its parts, in order.
   const whole = top.filter((c) => !c.part);
@@ -225,6 +234,8 @@ async function readArray(part, limits, state, onConversation) {
   let depth = 0;
   let first = true;
   let read = 0;
+  // Where the list's current element began (just after its "[" or ","), -1 outside the list. Counted from there,
+  // not from its "{", so an element that is a bare string or number (built whole by the tokenizer) is bounded too.
   let elementStart = -1;
   tokenizer.onToken = (info) => {
     const { token } = info;
@@ -236,8 +247,15 @@ async function readArray(part, limits, state, onConversation) {
         );
       }
     }
+    if (depth === 1 && (token === TokenType.COMMA || token === TokenType.RIGHT_BRACKET)) {
+      // The element before ended (a scalar one was handed over already).
+      if (info.offset - elementStart > limits.maxConversationBytes) {
+        throw conversationTooLarge(Math.max(0, state.count + ready.length - 1));
+      }
+      elementStart = info.offset + 1;
+    }
     if (token === TokenType.LEFT_BRACE || token === TokenType.LEFT_BRACKET) {
-      if (depth === 1) elementStart = info.offset;
+      if (depth === 0) elementStart = info.offset + 1;
       if (++depth > maxDepth) {
         throw new ImportProblem(
           `Conversation ${state.count + ready.length + 1} is nested more than ${maxDepth} levels deep.`,
@@ -245,12 +263,10 @@ async function readArray(part, limits, state, onConversation) {
       }
     } else if (token === TokenType.RIGHT_BRACE || token === TokenType.RIGHT_BRACKET) {
       depth--;
-      if (depth === 1) {
-        if (info.offset + 1 - elementStart > limits.maxConversationBytes) {
-          throw conversationTooLarge(state.count + ready.length);
-        }
-        elementStart = -1;
+      if (depth === 1 && info.offset + 1 - elementStart > limits.maxConversationBytes) {
+        throw conversationTooLarge(state.count + ready.length);
       }
+      if (depth === 0) elementStart = -1;
     }
     parser.write(info);
   };

@@ -48,6 +48,7 @@ function startWorker(file: string, workerFile: string, limits: ImportLimits, run
       limits,
       batchConversations: run.batchConversations,
       batchMessages: run.batchMessages,
+      batchBytes: run.batchBytes,
     },
     // No secrets in a thread that parses hostile input.
     env: {},
@@ -57,6 +58,7 @@ function startWorker(file: string, workerFile: string, limits: ImportLimits, run
     },
   });
   const queue: WorkerMessage[] = [];
+  const timers = new Set<NodeJS.Timeout>();
   let failure: unknown = null;
   let wake: (() => void) | null = null;
   const notify = () => {
@@ -88,7 +90,26 @@ function startWorker(file: string, workerFile: string, limits: ImportLimits, run
       }
     },
     send: (message: { type: "import" | "next" | "stop" }) => worker.postMessage(message),
-    stop: () => worker.terminate(),
+    /** A wall-clock limit: past `ms`, the worker is stopped and `next` throws `error`. Returns what cancels it. */
+    limit(ms: number, error: ApiError): () => void {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        failure = error;
+        queue.length = 0;
+        notify();
+        void worker.terminate();
+      }, ms);
+      timers.add(timer);
+      return () => {
+        clearTimeout(timer);
+        timers.delete(timer);
+      };
+    },
+    stop: () => {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      return worker.terminate();
+    },
   };
 }
 
@@ -142,7 +163,7 @@ export function createImporter(
       const file = path.join(directory, "export");
       const handle = await open(file, "wx", 0o600);
       try {
-        await receiveMultipartFile(request, handle, limits.maxBytes);
+        await receiveMultipartFile(request, handle, limits.maxBytes, runLimits.uploadIdleMs);
       } finally {
         await handle.close();
       }
@@ -150,7 +171,19 @@ export function createImporter(
       running++;
       slot = true;
       worker = startWorker(file, workerFile(), limits, runLimits);
+      worker.limit(
+        runLimits.maxImportSeconds * 1000,
+        new ApiError("payload_too_large", "This import took too long and was stopped; nothing was imported."),
+      );
+      const checking = worker.limit(
+        runLimits.maxCheckSeconds * 1000,
+        new ApiError(
+          "payload_too_large",
+          "Reading this file takes longer than one import may. Upload a smaller export.",
+        ),
+      );
       const checked = await worker.next();
+      checking();
       if (checked.type === "invalid") throw new ApiError(checked.code, checked.message);
       if (checked.type !== "valid") throw new Error(`unexpected message from the import worker: ${checked.type}`);
       return {

@@ -27,6 +27,17 @@ export const importRunLimits = {
   /** Conversations, and messages, written per transaction. */
   batchConversations: 200,
   batchMessages: 4_000,
+  /** Characters of message JSON per batch (what the main thread holds of it, a few times over, while writing it). */
+  batchBytes: 8 * 1024 * 1024,
+  /**
+   * Wall-clock seconds for checking the file (pass 1: the worker reads and maps all of it, no writes); past it
+   * the worker is stopped and the upload refused with 413. 512 MB of JSON takes well under a minute on one core.
+   */
+  maxCheckSeconds: 300,
+  /** Wall-clock seconds for the whole import, writes included; past it the worker is stopped and everything undone. */
+  maxImportSeconds: 1_800,
+  /** An upload that sends no bytes for this long is abandoned with 408, and the person's import freed. */
+  uploadIdleMs: 60_000,
   /** An import's heartbeat; one silent for `staleAfterSeconds` belonged to an instance that died. */
   heartbeatMs: 15_000,
   staleAfterSeconds: 120,

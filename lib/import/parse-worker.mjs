@@ -9,7 +9,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { ImportProblem } from "./conversation.mjs";
 import { mapConversation, readExport } from "./export-file.mjs";
 
-const { path, limits, batchConversations, batchMessages } = workerData;
+const { path, limits, batchConversations, batchMessages, batchBytes } = workerData;
 
 const inbox = [];
 let waiting = null;
@@ -51,10 +51,12 @@ async function validate() {
 async function emit() {
   let batch = [];
   let messages = 0;
+  let bytes = 0;
   const flush = async () => {
     parentPort.postMessage({ type: "batch", conversations: batch });
     batch = [];
     messages = 0;
+    bytes = 0;
     const reply = await nextMessage();
     if (reply.type !== "next") throw new Error("import stopped");
   };
@@ -64,7 +66,10 @@ async function emit() {
     if (conversation.messages.length === 0) return;
     batch.push(conversation);
     messages += conversation.messages.length;
-    if (batch.length >= batchConversations || messages >= batchMessages) await flush();
+    // Counts alone would let 200 conversations of megabytes each into one batch, which the main thread copies
+    // and serialises several times over: bytes bound it too (one conversation larger than that goes alone).
+    for (const m of conversation.messages) bytes += m.content.length;
+    if (batch.length >= batchConversations || messages >= batchMessages || bytes >= batchBytes) await flush();
   });
   if (batch.length > 0) await flush();
 }

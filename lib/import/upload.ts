@@ -22,15 +22,42 @@ export function multipartBoundary(contentType: string | null): string {
  * Streams the one file of a multipart body (the field `file`, as the attachment upload takes it)
  * into `file`, never holding more than a chunk: 413 once it passes `maxBytes` (declared or
  * streamed, without reading the rest), 400 for any other field, a second part, or a body that is
- * not well-formed multipart. Returns the file's size.
+ * not well-formed multipart, 408 once `idleMs` pass without a byte (a stalled or slow-loris upload
+ * would otherwise hold the person's import, and a temporary file, for as long as it likes).
+ * Returns the file's size.
  */
-export async function receiveMultipartFile(request: Request, file: FileHandle, maxBytes: number): Promise<number> {
+export async function receiveMultipartFile(
+  request: Request,
+  file: FileHandle,
+  maxBytes: number,
+  idleMs = 60_000,
+): Promise<number> {
   const boundary = multipartBoundary(request.headers.get("content-type"));
   const tooLarge = () =>
     new ApiError("payload_too_large", `The file is larger than ${maxBytes} bytes, the most one import may hold.`);
   if (Number(request.headers.get("content-length") ?? 0) > maxBytes + multipartOverhead) throw tooLarge();
   if (!request.body) throw malformed("is empty");
   const reader = request.body.getReader();
+  const read = async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new ApiError(
+              "request_timeout",
+              `The upload stalled: nothing arrived for ${Math.round(idleMs / 1000)} seconds. Try again.`,
+            ),
+          ),
+        idleMs,
+      );
+    });
+    try {
+      return await Promise.race([reader.read(), stalled]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   const opening = Buffer.from(`--${boundary}`);
   const delimiter = Buffer.from(`\r\n--${boundary}`);
   let state: "preamble" | "headers" | "data" | "after" = "preamble";
@@ -45,7 +72,7 @@ export async function receiveMultipartFile(request: Request, file: FileHandle, m
   };
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await read();
       if (value) pending = pending.length === 0 ? Buffer.from(value) : Buffer.concat([pending, value]);
       // Each pass either moves to the next state or needs more bytes.
       for (let progressed = true; progressed;) {

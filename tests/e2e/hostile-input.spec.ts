@@ -2372,6 +2372,19 @@ test("conversation import: a corpus of hostile files and bodies gets 4xx JSON er
         ["a damaged zip", new Uint8Array([0x50, 0x4b, 3, 4, 9, 9, 9, 9])],
         ["a zip bomb", zipSync({ "conversations.json": new Uint8Array(40_000_000).fill(32) }, { level: 9 })],
         ["a malformed conversations.json in a zip", zipSync({ "conversations.json": strToU8("[{]") })],
+        // Each part costs a read and a parser: more than 1000 are refused before any is read.
+        [
+          "a zip listing 1,001 conversations files",
+          zipSync(
+            Object.fromEntries(
+              Array.from({ length: 1_001 }, (_, i) => [
+                `conversations-${String(i).padStart(4, "0")}.json`,
+                strToU8("[]"),
+              ]),
+            ),
+            { level: 0 },
+          ),
+        ],
       ] as const
     ).map(([name, bytes]) => ({
       name: `file: ${name}`,

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
+import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/connect";
 import { conversationImport, thread, user } from "@/db/schema";
 import { createThreadStore } from "@/lib/chat/threads";
 import { ApiError } from "@/lib/http/errors";
-import { createImporter, type ImportEvent } from "@/lib/import/import";
+import { createImporter, defaultWorkerFile, type ImportEvent } from "@/lib/import/import";
 import { readImportLimits } from "@/lib/import/limits";
 import { createImportStore, type ImportStore } from "@/lib/import/store";
 import { engines } from "../support/databases";
@@ -196,6 +197,87 @@ describe.each(engines)("conversation import on $name", ({ open }) => {
     expect(importer.stats().running).toBe(0);
     await run(importer, hal, upload(exportJson([simpleChatGpt("Two", "q", "a")])));
     expect(await threadCount(hal)).toBe(1);
+  });
+
+  it("lets exactly one of several imports a person starts at once in; the others get 409", async () => {
+    const ivy = await newUser("ivy");
+    const importer = createImporter(store, limits);
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 4 }, (_, i) =>
+        importer.prepareForUser(ivy, upload(exportJson([simpleChatGpt(`T${i}`, "q", "a")]))),
+      ),
+    );
+    const started = attempts.filter((a) => a.status === "fulfilled");
+    expect(started).toHaveLength(1);
+    for (const a of attempts) if (a.status === "rejected") expect((a.reason as ApiError).code).toBe("conflict");
+    if (started[0].status === "fulfilled") await started[0].value.run(() => {});
+    expect([await threadCount(ivy), await importRows(ivy)]).toEqual([1, 0]);
+  });
+
+  it("writes big conversations in batches bounded by bytes, not only by count", async () => {
+    const jan = await newUser("jan");
+    const convs = Array.from({ length: 3 }, (_, i) => simpleChatGpt(`Big${i}`, "x".repeat(20_000), "a"));
+    const events = await run(createImporter(store, limits, { batchBytes: 10_000 }), jan, upload(exportJson(convs)));
+    expect(events.filter((e) => e.type === "progress").map((e) => e.type === "progress" && e.imported)).toEqual([
+      1, 2, 3,
+    ]);
+    expect(await threadCount(jan)).toBe(3);
+  });
+
+  it("abandons an upload that stalls (408) and frees the person's import", async () => {
+    const kim = await newUser("kim");
+    const form = new Response(
+      (() => {
+        const f = new FormData();
+        f.append("file", new Blob([exportJson([simpleChatGpt("Slow", "q", "a")])]), "c.json");
+        return f;
+      })(),
+    );
+    const whole = new Uint8Array(await form.arrayBuffer());
+    const stalled = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(whole.subarray(0, whole.length - 30));
+      },
+    });
+    const request = new Request("http://localhost/api/account/import", {
+      method: "POST",
+      body: stalled,
+      headers: { "content-type": form.headers.get("content-type")! },
+      duplex: "half",
+    } as RequestInit);
+    const importer = createImporter(store, limits, { uploadIdleMs: 50 });
+    expect(await refusal(importer.prepareForUser(kim, request))).toEqual({
+      code: "request_timeout",
+      message: expect.stringMatching(/stalled/),
+    });
+    expect([await threadCount(kim), await importRows(kim), importer.stats().running]).toEqual([0, 0, 0]);
+    await run(importer, kim, upload(exportJson([simpleChatGpt("Again", "q", "a")])));
+    expect(await threadCount(kim)).toBe(1);
+  });
+
+  it("stops a worker past its wall-clock limits: 413 while checking, undone while writing", async () => {
+    const lee = await newUser("lee");
+    const support = path.join(path.dirname(defaultWorkerFile()), "..", "..", "tests", "support");
+    const checking = createImporter(store, limits, { maxCheckSeconds: 0.05 }, () =>
+      path.join(support, "stalled-import-worker.mjs"),
+    );
+    expect(await refusal(checking.prepareForUser(lee, upload(exportJson([simpleChatGpt("A", "q", "a")]))))).toEqual({
+      code: "payload_too_large",
+      message: expect.stringMatching(/takes longer/),
+    });
+    expect([await importRows(lee), checking.stats().running]).toEqual([0, 0]);
+
+    const writing = createImporter(store, limits, { maxImportSeconds: 1 }, () =>
+      path.join(support, "stalled-writes-import-worker.mjs"),
+    );
+    const events = await run(writing, lee, upload(exportJson([simpleChatGpt("B", "q", "a")])));
+    // Its one batch is written (then undone) unless the limit passes first.
+    expect(events[0].type).toBe("started");
+    expect(events.at(-1)).toEqual({
+      type: "error",
+      error: { code: "payload_too_large", message: expect.stringMatching(/took too long/) },
+    });
+    expect([await threadCount(lee), await importRows(lee), writing.stats().running]).toEqual([0, 0, 0]);
   });
 
   it("runs one import per person at a time, and takes over one whose instance died", async () => {

@@ -28,11 +28,14 @@ export function chatGptConversation(options: {
   nodes: Node[];
 }) {
   const mapping: Record<string, unknown> = {};
+  const children = new Map<string, string[]>();
+  for (const n of options.nodes)
+    if (n.parent !== null) children.set(n.parent, [...(children.get(n.parent) ?? []), n.id]);
   for (const node of options.nodes) {
     mapping[node.id] = {
       id: node.id,
       parent: node.parent,
-      children: options.nodes.filter((n) => n.parent === node.id).map((n) => n.id),
+      children: children.get(node.id) ?? [],
       message:
         node.role === undefined || node.text === null
           ? null

@@ -30,7 +30,8 @@ const texts = (c: ImportedConversation) =>
 const byText = (c: ImportedConversation, text: string) => c.messages[texts(c).indexOf(text)];
 /** What the app shows when the thread opens: the branch of its newest message, first to last. */
 function shownBranch(c: ImportedConversation): string[] {
-  const byId = new Map(c.messages.map((m, i) => [m.id, { m, text: texts(c)[i] }]));
+  const all = texts(c);
+  const byId = new Map(c.messages.map((m, i) => [m.id, { m, text: all[i] }]));
   const out: string[] = [];
   for (let m: ImportedConversation["messages"][number] | undefined = c.messages.at(-1); m;) {
     out.unshift(byId.get(m.id)!.text);
@@ -158,6 +159,39 @@ describe("ChatGPT conversations", () => {
     });
     expect(problem(() => mapChatGptConversation(many, 0, limits))).toMatch(/has 51 messages; .* at most 50/);
   });
+
+  it("walks a 5,000-deep chain and a 5,000-wide fan without running out of stack", () => {
+    const wide = { ...limits, maxMessagesPerConversation: 5_001 };
+    const node = (i: number, parent: string | null) => ({
+      id: `n${i}`,
+      parent,
+      role: i % 2 ? ("assistant" as const) : ("user" as const),
+      text: `${i}`,
+    });
+    const shape = (nodes: ReturnType<typeof node>[], current: string) =>
+      chatGptConversation({
+        title: "Deep",
+        created: "2024-01-01T00:00:00Z",
+        updated: "2024-01-01T00:00:00Z",
+        current,
+        nodes,
+      });
+    const chain = shape(
+      Array.from({ length: 5_000 }, (_, i) => node(i, i === 0 ? null : `n${i - 1}`)),
+      "n4999",
+    );
+    const deep = mapChatGptConversation(chain, 0, wide);
+    expect(deep.messages).toHaveLength(5_000);
+    expect(shownBranch(deep)).toHaveLength(5_000);
+    const fan = shape(
+      Array.from({ length: 5_001 }, (_, i) => node(i, i === 0 ? null : "n0")),
+      "n5000",
+    );
+    expect(mapChatGptConversation(fan, 0, wide).messages).toHaveLength(5_001);
+    // A loop hanging off a real tree is never reached from a root: refused, not walked forever.
+    const looped = shape([node(0, null), node(1, "n0"), node(2, "n3"), node(3, "n2")], "n1");
+    expect(problem(() => mapChatGptConversation(looped, 0, limits))).toMatch(/loop/);
+  });
 });
 
 describe("Claude conversations", () => {
@@ -184,6 +218,31 @@ describe("Claude conversations", () => {
     expect(byText(c, "Every twelve hours if it is warm.").parentId).toBe(question.id);
     expect(byText(c, "Once a day at room temperature.").parentId).toBe(question.id);
     expect(shownBranch(c).at(-1)).toBe("Whole rye makes it lively.");
+  });
+
+  it("cannot be made to loop by parent pointers, and treats __proto__ as a plain id", () => {
+    const message = (uuid: string, parent: string, text: string, sender = "human") => ({
+      uuid,
+      parent_message_uuid: parent,
+      sender,
+      text,
+      content: [{ type: "text", text }],
+      created_at: "2024-05-10T12:00:00Z",
+    });
+    const c = mapClaudeConversation(
+      {
+        name: "Loop",
+        chat_messages: [
+          message("a", "b", "first"),
+          message("b", "a", "second", "assistant"),
+          message("__proto__", "__proto__", "third"),
+          message("c", "__proto__", "fourth", "assistant"),
+        ],
+      },
+      0,
+      limits,
+    );
+    expect(shownBranch(c)).toEqual(["first", "second", "third", "fourth"]);
   });
 
   it("refuses what is not a conversation", () => {
@@ -274,5 +333,32 @@ describe("reading an export file", () => {
     const bomb = zipSync({ "conversations.json": new Uint8Array(20_000_000).fill(32) }, { level: 9 });
     expect(bomb.length).toBeLessThan(100_000);
     expect(await refusal(read("l3", bomb))).toMatch(/larger than 1000000 bytes once uncompressed/);
+  });
+
+  it("bounds an element that is a bare string or number, not only an object", async () => {
+    const small = { maxConversationBytes: 2_000 };
+    // Refused once it passes the limit, before the tokenizer has built the whole value.
+    expect(await refusal(read("s1", `["${"x".repeat(500_000)}"]`, small))).toMatch(
+      /Conversation 1 is larger than 2000/,
+    );
+    expect(await refusal(read("s2", `[1, ${"9".repeat(500_000)}]`, small))).toMatch(
+      /Conversation 2 is larger than 2000/,
+    );
+    // Ended within one chunk, too.
+    expect(await refusal(read("s3", `["a", "${"x".repeat(3_000)}", 1]`, small))).toMatch(
+      /Conversation 2 is larger than 2000/,
+    );
+    expect(await refusal(read("s4", `["a", 1]`, small))).toMatch(/neither a ChatGPT conversation/);
+  });
+
+  it("refuses a zip listing more than 1000 conversations files, and names entries briefly", async () => {
+    const parts: Record<string, [Uint8Array, { level: 0 }]> = {};
+    for (let i = 0; i <= 1000; i++)
+      parts[`conversations-${String(i).padStart(4, "0")}.json`] = [strToU8("[]"), { level: 0 }];
+    expect(await refusal(read("z1", zipSync(parts)))).toMatch(/more than 1000 conversations files/);
+    const folder = "f".repeat(5_000);
+    const message = await refusal(read("z2", zipSync({ [`${folder}/conversations.json`]: strToU8("[{]") })));
+    expect(message).toMatch(/not valid JSON \(its …f+\/conversations\.json\)/);
+    expect(message.length).toBeLessThan(400);
   });
 });

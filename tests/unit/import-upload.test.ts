@@ -40,18 +40,18 @@ describe("the import's multipart upload", () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  const receive = async (req: Request, max = 1_000_000) => {
+  const receive = async (req: Request, max = 1_000_000, idleMs?: number) => {
     const file = path.join(dir, `f${n++}`);
     const handle = await open(file, "wx");
     try {
-      const size = await receiveMultipartFile(req, handle, max);
+      const size = await receiveMultipartFile(req, handle, max, idleMs);
       return { size, bytes: await readFile(file) };
     } finally {
       await handle.close();
     }
   };
-  const refusal = async (req: Request, max?: number) => {
-    const error = await receive(req, max).then(
+  const refusal = async (req: Request, max?: number, idleMs?: number) => {
+    const error = await receive(req, max, idleMs).then(
       () => null,
       (e: unknown) => e,
     );
@@ -78,5 +78,27 @@ describe("the import's multipart upload", () => {
     expect(await refusal(request(other, 10))).toBe("bad_request");
     expect(await refusal(request(body(Buffer.from("[]")).subarray(0, -8), 10))).toBe("bad_request");
     expect(await refusal(request(body(Buffer.from("[]")), 10, "application/json"))).toBe("unsupported_media_type");
+  });
+
+  it("gives up on an upload that stops sending (a slow loris), with 408, and stops reading it", async () => {
+    let cancelled = false;
+    const stalled = new ReadableStream<Uint8Array>({
+      start(controller) {
+        // The part's headers and the start of the file, then nothing, ever.
+        controller.enqueue(new Uint8Array(body(Buffer.from("[{")).subarray(0, -20)));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const req = new Request("http://localhost/api/account/import", {
+      method: "POST",
+      body: stalled,
+      headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+      duplex: "half",
+    } as RequestInit);
+    expect(await refusal(req, undefined, 20)).toBe("request_timeout");
+    expect(new ApiError("request_timeout", "x").status).toBe(408);
+    expect(cancelled).toBe(true);
   });
 });
