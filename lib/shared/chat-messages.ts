@@ -17,6 +17,29 @@ export function textParts(content: unknown): string[] {
   return parts.flatMap((p) => (p.type === "text" && p.text ? [p.text] : []));
 }
 
+/** Messages of a branch a chat request carries at most: the newest, as the model's context. */
+export const contextMessageLimit = 100;
+/** JSON bytes of those messages at most, well under the chat request's body limit (MAX_REQUEST_BYTES, 1 MB). */
+const contextBytes = 512 * 1024;
+
+/**
+ * The newest messages of a branch that go with a new one, so a thread of any length (a long or an
+ * imported one) can always be continued within the chat request's limits; older ones stay stored,
+ * and the model sees the newest part of the conversation. The new message and its parent always
+ * go: the server stores the new message under the one before it.
+ */
+export function newestForContext(messages: UIMessage[]): UIMessage[] {
+  let start = messages.length;
+  let bytes = 0;
+  while (start > 0 && messages.length - start < contextMessageLimit) {
+    const size = JSON.stringify(messages[start - 1]).length;
+    if (messages.length - start >= 2 && bytes + size > contextBytes) break;
+    bytes += size;
+    start--;
+  }
+  return messages.slice(start);
+}
+
 /** Set on a reply's `metadata.custom` when the server said the model finished. */
 export type ReplyCustomMetadata = { finishReason?: string };
 

@@ -46,6 +46,12 @@ test("a 500-message thread opens at its last message, live, and scrolls back to 
   await expect(first).toBeInViewport();
   await expect(page.locator("[data-role]")).toHaveCount(500);
   await expect(page.getByRole("button", { name: /Show earlier messages/ })).toHaveCount(0);
+
+  // Longer than a chat request may carry (MAX_MESSAGES_PER_REQUEST, 500), and still continued.
+  await chat.send("One more after five hundred");
+  await expect(chat.lastReply).toContainText("Fake model says: One more after five hundred — done.");
+  await page.reload();
+  await expect(page.locator("[data-role]").last()).toContainText("Fake model says: One more after five hundred");
 });
 
 test("a search hit in an old message of a long thread opens the thread showing that message", async ({ page }) => {

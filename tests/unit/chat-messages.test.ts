@@ -1,7 +1,10 @@
 import { fromThreadMessageLike } from "@assistant-ui/react";
 import { describe, expect, it } from "vitest";
+import type { UIMessage } from "ai";
 import {
+  contextMessageLimit,
   fromUIMessage,
+  newestForContext,
   storedToolCall,
   threadIdFromPath,
   threadPath,
@@ -271,5 +274,35 @@ describe("a tool call's arguments and result as the person reads them", () => {
     );
     expect(visibleText("a\u200Bb\u2066c\u2069\uFEFF\u0007")).toBe("a\\u200bb\\u2066c\\u2069\\ufeff\\u0007");
     expect(visibleText("plain text, émoji 🙂")).toBe("plain text, émoji 🙂");
+  });
+});
+
+describe("the newest messages a chat request carries", () => {
+  const message = (i: number, chars = 10): UIMessage => ({
+    id: `m${i}`,
+    role: i % 2 ? "assistant" : "user",
+    parts: [{ type: "text", text: "x".repeat(chars) }],
+  });
+  const branch = (n: number, chars = 10) => Array.from({ length: n }, (_, i) => message(i, chars));
+
+  it("sends a short branch whole", () => {
+    expect(newestForContext(branch(7)).map((m) => m.id)).toEqual(["m0", "m1", "m2", "m3", "m4", "m5", "m6"]);
+  });
+
+  it("sends at most the newest contextMessageLimit messages of a long branch, ending with the new one", () => {
+    const sent = newestForContext(branch(501));
+    expect(sent).toHaveLength(contextMessageLimit);
+    expect(sent.at(-1)!.id).toBe("m500");
+    expect(sent[0].id).toBe(`m${501 - contextMessageLimit}`);
+  });
+
+  it("stops at the byte budget, but always keeps the new message and its parent", () => {
+    const sent = newestForContext(branch(40, 50_000));
+    expect(sent.length).toBeGreaterThanOrEqual(2);
+    expect(sent.length).toBeLessThan(40);
+    expect(JSON.stringify(sent).length).toBeLessThan(1_000_000);
+    expect(sent.at(-1)!.id).toBe("m39");
+    const huge = newestForContext(branch(5, 600_000));
+    expect(huge.map((m) => m.id)).toEqual(["m3", "m4"]);
   });
 });

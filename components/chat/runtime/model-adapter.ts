@@ -9,7 +9,12 @@ import {
 } from "assistant-stream";
 import { useMemo } from "react";
 import { api } from "@/lib/client/api-client";
-import { toUIMessage, type ReplyCustomMetadata } from "@/lib/shared/chat-messages";
+import {
+  contextMessageLimit,
+  newestForContext,
+  toUIMessage,
+  type ReplyCustomMetadata,
+} from "@/lib/shared/chat-messages";
 import { readAll } from "@/lib/shared/streams";
 
 /**
@@ -88,7 +93,7 @@ export function useChatModel(pickedModel: () => string | undefined): ChatModelAd
           {
             id: remoteId,
             replyId: unstable_assistantMessageId,
-            messages: messages.map(toUIMessage),
+            messages: newestForContext(messages.slice(-contextMessageLimit).map(toUIMessage)),
             model: pickedModel(),
           },
           abortSignal,
