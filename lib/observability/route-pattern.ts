@@ -29,7 +29,7 @@ const patterns: [RegExp, string][] = [
   [/^\/api\/projects\/[^/]+\/files\/[^/]+$/, "/api/projects/:id/files/:fileId"],
   [/^\/api\/projects\/[^/]+\/files\/[^/]+\/content$/, "/api/projects/:id/files/:fileId/content"],
   [/^\/api\/projects\/[^/]+\/files\/[^/]+\/passages\/[^/]+$/, "/api/projects/:id/files/:fileId/passages/:seq"],
-  [/^\/api\/account\/instructions$/, "/api/account/instructions"],
+  [/^\/api\/account\/(instructions|import)$/, "/api/account/$1"],
   // A share link's token is its secret: never in a log line.
   [/^\/s\/[^/]+$/, "/s/:token"],
   [/^\/s\/[^/]+\/files\/[^/]+$/, "/s/:token/files/:id"],
