@@ -119,6 +119,9 @@ export default function config(phase: string): NextConfig {
         ...packageClosure(["react", "react-dom", "react-markdown", "remark-gfm"]),
       ],
     },
+    // The development database and its generated auth secret sit under .data/; file tracing follows the
+    // app's `path.join(process.cwd(), ".data", …)` there and would copy them into the standalone output.
+    outputFileTracingExcludes: { "*": ["./.data/**"] },
     poweredByHeader: false,
     headers: async () => [
       { source: "/:path*", headers: securityHeaders },
