@@ -549,12 +549,12 @@ async function main() {
   const started = Date.now();
   baseImages(withComposeStep);
   if (process.env.CONTAINER_TEST_SKIP_BUILD !== "1") build();
-  inspectImage();
   const model = await startFakeOpenAI({ host: withComposeStep ? "0.0.0.0" : "127.0.0.1" });
   cleanups.push(() => model.close());
   await withPostgres(model);
   await withPglite(model);
   if (withComposeStep) await withCompose(model);
+  inspectImage();
   note(`all checks passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
