@@ -36,6 +36,17 @@ for (const file of fileList) {
 }
 copyFileSync("scripts/migrate.mjs", `${out}/migrate.mjs`);
 
+// PGlite loads these from its package directory at run time; a build inside a container left them out
+// of the trace (the embedded database then fails to start: ENOENT pglite.data), so they are made sure of here.
+for (const name of ["pglite.data", "pglite.wasm", "initdb.wasm"]) {
+  const from = `node_modules/@electric-sql/pglite/dist/${name}`;
+  const to = path.join(out, from);
+  if (existsSync(from) && !existsSync(to)) {
+    mkdirSync(path.dirname(to), { recursive: true });
+    copyFileSync(from, to);
+  }
+}
+
 console.log(
   `${out} is ready: copy it to a server, run \`node migrate.mjs\` there once per version (with DATABASE_URL), then \`node server.js\` (PORT, HOSTNAME and the app's variables from the environment).`,
 );
