@@ -11,6 +11,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 # Behind a TLS-inspecting proxy, hand its CA in as a build secret (never a layer):
 #   docker build --secret id=npm_ca,src=/etc/ssl/certs/ca-certificates.crt .
+# (podman build: add --ulimit nofile=65536:65536, or npm ci runs out of files before Node reads the CA.)
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     --mount=type=secret,id=npm_ca \
     if [ -f /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi; \

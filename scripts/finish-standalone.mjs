@@ -36,15 +36,15 @@ for (const file of fileList) {
 }
 copyFileSync("scripts/migrate.mjs", `${out}/migrate.mjs`);
 
-// PGlite loads these from its package directory at run time; a build inside a container left them out
-// of the trace (the embedded database then fails to start: ENOENT pglite.data), so they are made sure of here.
-for (const name of ["pglite.data", "pglite.wasm", "initdb.wasm"]) {
-  const from = `node_modules/@electric-sql/pglite/dist/${name}`;
-  const to = path.join(out, from);
-  if (existsSync(from) && !existsSync(to)) {
-    mkdirSync(path.dirname(to), { recursive: true });
-    copyFileSync(from, to);
-  }
+// PGlite loads these from its package directory at run time, and a tracing exclude that matched them
+// once went unnoticed until the embedded database failed to start (ENOENT pglite.data): fail the build instead.
+const pglite = "node_modules/@electric-sql/pglite/dist";
+const missing = ["pglite.data", "pglite.wasm", "initdb.wasm"].filter(
+  (name) => !existsSync(path.join(out, pglite, name)),
+);
+if (missing.length > 0) {
+  console.error(`${out}/${pglite} lacks ${missing.join(", ")}: check outputFileTracingExcludes in next.config.ts.`);
+  process.exit(1);
 }
 
 console.log(
