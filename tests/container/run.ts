@@ -497,7 +497,16 @@ async function withCompose(model: FakeOpenAI) {
   const compose = (args: string[], allowFail = false) =>
     run(tool, ["-p", project, "-f", path.join(dir, "compose.yaml"), ...args], { cwd: dir, allowFail });
   cleanups.push(() => {
+    // podman-compose 1.0.3's `down -v` leaves the anonymous /data volumes (VOLUME in the image) and the network.
+    const names = podman(
+      ["ps", "-a", "--filter", `label=com.docker.compose.project=${project}`, "--format", "{{.Names}}"],
+      { allowFail: true },
+    )
+      .stdout.split("\n")
+      .filter(Boolean);
+    if (names.length > 0) podman(["rm", "-f", "-v", "-t", "0", ...names], { allowFail: true });
     compose(["down", "-v", "-t", "5"], true);
+    podman(["network", "rm", "-f", `${project}_default`], { allowFail: true });
   });
   const started = Date.now();
   const up = compose(["up", "-d", "--no-build"], true);
