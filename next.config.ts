@@ -127,6 +127,12 @@ export default function config(phase: string): NextConfig {
         ...packageClosure(["react", "react-dom", "react-markdown", "remark-gfm"]),
       ],
     },
+    // The development database and its generated auth secret sit under .data/; file tracing follows the
+    // app's `path.join(process.cwd(), ".data", …)` there and would copy them into the standalone output.
+    // Next.js matches these globs unanchored (picomatch `contains`), so "./.data/**" also matched
+    // node_modules/@electric-sql/pglite/dist/pglite.data and left PGlite unable to start: "**/.data/**"
+    // needs a path segment named exactly .data.
+    outputFileTracingExcludes: { "*": ["**/.data/**"] },
     poweredByHeader: false,
     headers: async () => [
       { source: "/:path*", headers: securityHeaders },

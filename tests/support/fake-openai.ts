@@ -537,7 +537,10 @@ async function streamResponses(
   res.end();
 }
 
-export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: number } = {}): Promise<FakeOpenAI> {
+/** `host`: where it listens (127.0.0.1; the container test also lets containers on podman's networks reach it). */
+export async function startFakeOpenAI(
+  options: { tokenDelayMs?: number; port?: number; host?: string } = {},
+): Promise<FakeOpenAI> {
   const seen: string[] = [];
   const closed: ClosedEarly[] = [];
   const received: ReceivedParts[] = [];
@@ -719,7 +722,7 @@ export async function startFakeOpenAI(options: { tokenDelayMs?: number; port?: n
     }
   });
 
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}/v1`,
