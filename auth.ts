@@ -27,6 +27,7 @@ import { createWorkspaceCreationPolicy, readWorkspaceCreationDefault } from "@/l
 import { invitationDays } from "@/lib/workspaces/invitations";
 import { createWorkspaceStore } from "@/lib/workspaces/workspaces";
 import { OIDC_PROVIDER_ID, enabledSocialProviders, isOidcOnly, readOidcConfig } from "@/lib/auth/social-providers";
+import { appOrigins } from "@/lib/http/app-origins";
 
 // The session read every page and API request makes (auth.api.getSession).
 const notSessionRead = (ctx: { path?: string }) => ctx.path !== "/get-session";
@@ -81,6 +82,9 @@ export function createAuth(
     // logger; those refusals are in the app's request log and audit log already.)
     logger: { level: "info", log: (level, message, ...args) => logFromAuth(level, message, args) },
     baseURL: env.BETTER_AUTH_URL,
+    // Without BETTER_AUTH_URL, better-auth trusts only the origin of `request.url`, which is Next.js's
+    // listen address (0.0.0.0 in a container): sign-up would be refused from every browser.
+    ...(!env.BETTER_AUTH_URL && { trustedOrigins: (request?: Request) => (request ? appOrigins(request, env) : []) }),
     // Session lookups (every request) come from memory while nothing has changed them; see lib/auth/session-cache.ts.
     database: (opts: BetterAuthOptions) => {
       const adapter = drizzleAdapter(database, { provider: "pg", schema })(opts);

@@ -1,4 +1,5 @@
 import { ApiError, errorResponse, toErrorResponse } from "@/lib/http/errors";
+import { appOrigins } from "@/lib/http/app-origins";
 import { resolveCaller, type Caller } from "@/lib/http/caller";
 
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -17,8 +18,7 @@ export function assertSameOrigin(request: Request, env: Readonly<Record<string, 
   // A page sent with `Referrer-Policy: no-referrer` (the share pages) makes the browser send
   // `Origin: null` with its own form posts; Sec-Fetch-Site, which no page can set, still tells.
   if (origin === "null" && fetchSite === "same-origin") return;
-  const allowed = new Set([new URL(request.url).origin]);
-  if (env.BETTER_AUTH_URL) allowed.add(new URL(env.BETTER_AUTH_URL).origin);
+  const allowed = new Set(appOrigins(request, env));
   if (fetchSite === "cross-site" || !origin || !allowed.has(origin)) {
     throw new ApiError("forbidden", "Cross-site requests are not allowed.");
   }

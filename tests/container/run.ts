@@ -425,9 +425,9 @@ async function withPglite(model: FakeOpenAI) {
   podman(["volume", "create", volume]);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  // BETTER_AUTH_URL as the README's one-person command sets it: without it better-auth refuses the sign-up
-  // (INVALID_ORIGIN) even from the app's own origin.
-  const vars = { PORT: String(port), BETTER_AUTH_URL: base, OPENAI_BASE_URL: model.url, OPENAI_MODEL: "fake-model" };
+  // No BETTER_AUTH_URL, as in the README's one-person command: the address the browser asked for is
+  // trusted (lib/http/app-origins.ts), though Next.js sees its own listen address, 0.0.0.0.
+  const vars = { PORT: String(port), OPENAI_BASE_URL: model.url, OPENAI_MODEL: "fake-model" };
   const first = `${tag}-pglite-1`;
   let started = Date.now();
   startContainer(first, vars, ["-v", `${volume}:/data`]);
