@@ -69,7 +69,7 @@ export function ImportSection({ maxBytes }: { maxBytes: number }) {
           className={input}
           disabled={!hydrated || progress !== null}
         />
-        <p id={hintId} className="text-xs text-zinc-500">
+        <p id={hintId} className="text-xs text-zinc-500 dark:text-zinc-400">
           A ChatGPT or Claude export: the zip the app sent you, or the conversations.json inside it (at most{" "}
           {Math.floor(maxBytes / 1024 / 1024).toLocaleString("en")} MB). Each conversation becomes one of your private
           threads, with its title, dates and branches. Images and files are not imported: a note stands in for each.

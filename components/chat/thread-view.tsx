@@ -105,7 +105,9 @@ function ServerRenderedThread({ messagesJson }: { messagesJson: string }) {
     <div className="flex h-full flex-col-reverse overflow-y-auto px-4" aria-busy="true">
       {/* mb-auto: a thread shorter than the screen stays at its top, as the live thread shows it. */}
       <div className="mx-auto mb-auto flex w-full max-w-3xl flex-col gap-6 pt-6 pb-24">
-        {older > 0 && <p className="text-center text-xs text-zinc-500">Earlier messages ({older})</p>}
+        {older > 0 && (
+          <p className="text-center text-xs text-zinc-500 dark:text-zinc-400">Earlier messages ({older})</p>
+        )}
         {branch.slice(older).map((m) =>
           m.content.role === "user" ? (
             <div key={m.id} data-role="user" data-message-id={m.id} className="flex flex-col items-end gap-1">

@@ -253,7 +253,7 @@ function OlderMessages({ count, onNear }: { count: number; onNear: () => void })
         ref={button}
         type="button"
         onClick={onNear}
-        className={`rounded-md px-2 py-1 text-xs text-zinc-500 hover:bg-zinc-100 dark:hover:bg-zinc-800 ${focusRing}`}
+        className={`rounded-md px-2 py-1 text-xs text-zinc-500 hover:bg-zinc-100 dark:text-zinc-400 dark:hover:bg-zinc-800 ${focusRing}`}
       >
         Show earlier messages ({count})
       </button>

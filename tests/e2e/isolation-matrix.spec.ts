@@ -1021,6 +1021,15 @@ test.describe("the isolation matrix", () => {
           async () => (await (await owner.request.get(`/api/threads/${thread.id}/messages`)).json()).messages.length,
         )
         .toBe(2);
+      // The reply's model and usage are written after it is stored: the snapshots below must not race them.
+      await expect
+        .poll(() =>
+          withDb(
+            async (c) =>
+              (await c.query(`select 1 from message where thread_id = $1 and usage is not null`, [thread.id])).rowCount,
+          ),
+        )
+        .toBe(1);
 
       // The account or invitation an admin route acts on.
       const target = await apiUser(playwright, baseURL, "Target matrix");
