@@ -496,14 +496,16 @@ async function withCompose(model: FakeOpenAI) {
   );
   const compose = (args: string[], allowFail = false) =>
     run(tool, ["-p", project, "-f", path.join(dir, "compose.yaml"), ...args], { cwd: dir, allowFail });
-  cleanups.push(() => {
-    // podman-compose 1.0.3's `down -v` leaves the anonymous /data volumes (VOLUME in the image) and the network.
-    const names = podman(
-      ["ps", "-a", "--filter", `label=com.docker.compose.project=${project}`, "--format", "{{.Names}}"],
-      { allowFail: true },
-    )
+  /** The names of the containers compose made for this project, running or not. */
+  const projectContainers = (allowFail = false) =>
+    podman(["ps", "-a", "--filter", `label=com.docker.compose.project=${project}`, "--format", "{{.Names}}"], {
+      allowFail,
+    })
       .stdout.split("\n")
       .filter(Boolean);
+  cleanups.push(() => {
+    // podman-compose 1.0.3's `down -v` leaves the anonymous /data volumes (VOLUME in the image) and the network.
+    const names = projectContainers(true);
     if (names.length > 0) podman(["rm", "-f", "-v", "-t", "0", ...names], { allowFail: true });
     compose(["down", "-v", "-t", "5"], true);
     podman(["network", "rm", "-f", `${project}_default`], { allowFail: true });
@@ -511,16 +513,7 @@ async function withCompose(model: FakeOpenAI) {
   const started = Date.now();
   const up = compose(["up", "-d", "--no-build"], true);
   if (up.status !== 0) throw new Error(`${tool} up failed:\n${up.stderr}\n${up.stdout}`);
-  const appName = podman([
-    "ps",
-    "-a",
-    "--filter",
-    `label=com.docker.compose.project=${project}`,
-    "--format",
-    "{{.Names}}",
-  ])
-    .stdout.split("\n")
-    .find((n) => /app/.test(n));
+  const appName = projectContainers().find((n) => /app/.test(n));
   try {
     await eventually(
       `${base}/api/ready`,
@@ -532,16 +525,7 @@ async function withCompose(model: FakeOpenAI) {
     throw error;
   }
   note(`compose (${tool}): the stack answers ready in ${Date.now() - started} ms`);
-  const migrateName = podman([
-    "ps",
-    "-a",
-    "--filter",
-    `label=com.docker.compose.project=${project}`,
-    "--format",
-    "{{.Names}}",
-  ])
-    .stdout.split("\n")
-    .find((n) => /migrate/.test(n));
+  const migrateName = projectContainers().find((n) => /migrate/.test(n));
   assert.ok(migrateName, "a migrate container ran");
   assert.equal(podman(["inspect", "-f", "{{.State.ExitCode}}", migrateName!]).stdout.trim(), "0");
   const cookie = await signUp(base, `compose-${Date.now()}@example.com`);
