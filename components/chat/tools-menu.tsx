@@ -26,7 +26,9 @@ export function ToolsPanel({ id }: { id: string }) {
     (async () => {
       const { remoteId } = await aui.threadListItem().initialize();
       const { servers } = await api.threadTools(remoteId);
-      if (current) setLoaded({ threadId: remoteId, servers });
+      // A second load for the same thread (the context settles once the new thread has its id)
+      // must not undo a switch made in between.
+      if (current) setLoaded((before) => (before?.threadId === remoteId ? before : { threadId: remoteId, servers }));
     })().catch((thrown: unknown) => {
       if (current) setError(thrown instanceof Error ? thrown.message : "The tools could not be loaded.");
     });

@@ -295,20 +295,45 @@ test("per-person OAuth: each person signs in on their own; the second is never c
   }
 });
 
-// After the tests that call tools: it reads what every test above left in the instance's log and audit table.
 test("no tool argument, result or token reaches the server's log or the audit log", async () => {
-  const secrets = ["hi from the tool", "after reload", "my own", personalToken];
+  // Its own calls (after a failed test Playwright starts a new worker, and with it a new instance):
+  // one on the open server, and one on the per-person server with the person's own token.
+  const argument = `secret-argument-${Date.now()}`;
+  const { page, chat, ui } = await personWithTool("Secretive");
+  const { user } = (await (await page.request.get("/api/auth/get-session")).json()) as { user: { id: string } };
+  await chat.send(`Keep it quiet ${toolMarker("echo", { text: argument })}`);
+  await ui.runButton(waitingCall(page)).click();
+  await expect(chat.lastReply).toContainText(`Tool result: ${argument}`);
+  await expect(chat.sendButton).toBeVisible();
+  expect(
+    (
+      await page.request.put(`/api/tool-connections/${tools.servers.personal.id}`, { data: { token: personalToken } })
+    ).status(),
+  ).toBe(200);
+  // A new thread with only the per-person server's Echo: the model is offered one "echo".
+  await page.goto("/");
+  await ui.setTool(personalServerName, "Echo");
+  await chat.send(`And mine ${toolMarker("echo", { text: `${argument}-personal` })}`);
+  await ui.runButton(waitingCall(page)).click();
+  await expect(chat.lastReply).toContainText(`Tool result: ${argument}-personal`);
+  await expect(chat.sendButton).toBeVisible();
+
+  const secrets = [argument, personalToken];
+  // The log is the instance's real one (written in batches): this person's turns with tool calls are in it.
+  const turnsWithTools = () =>
+    readFileSync(tools.app.logFile, "utf8")
+      .split("\n")
+      .filter((line) => line.includes(user.id) && /"toolCalls":[1-9]/.test(line)).length;
+  await expect.poll(turnsWithTools).toBe(2);
   const log = readFileSync(tools.app.logFile, "utf8");
-  // The log is the instance's real one: its chat turns with tool calls are in it.
-  expect(log).toMatch(/"toolCalls":[1-9]/);
   for (const secret of secrets) expect(log).not.toContain(secret);
-  const details = await withDb(
+  const audit = await withDb(
     async (db) =>
       (await db.query<{ row: string }>(`select row_to_json(a)::text as row from audit_event a`)).rows.map((r) => r.row),
     tools.app.databaseUrl,
   );
-  expect(details.filter((row) => row.includes('"tool_called"')).length).toBeGreaterThan(2);
-  for (const secret of secrets) expect(details.join("\n")).not.toContain(secret);
+  expect(audit.filter((row) => row.includes('"tool_called"') && row.includes(user.id)).length).toBe(2);
+  for (const secret of secrets) expect(audit.join("\n")).not.toContain(secret);
 });
 
 /** The series of `metric` in a Prometheus scrape, each as its labels and value (label order does not matter). */
