@@ -67,6 +67,11 @@ function packageClosure(roots: string[], from = process.cwd()): string[] {
   return [...found].map((dir) => `./${path.relative(from, dir).replaceAll(path.sep, "/")}/**`);
 }
 
+// assistant-ui's hosted-cloud SDK never runs in this app (lib/client/assistant-cloud-stub.ts): in the
+// browser both its entry points are the stub, about 12 kB gzip off the first load of every page.
+const assistantCloudStub = "./lib/client/assistant-cloud-stub.ts";
+const assistantCloudEntries = ["assistant-cloud", "assistant-cloud/ai-sdk"];
+
 export default function config(phase: string): NextConfig {
   // `next start` refuses to start on settings it cannot run with (lib/config/startup-checks.ts).
   const problem = phase === PHASE_PRODUCTION_SERVER ? startupProblem() : null;
@@ -134,6 +139,15 @@ export default function config(phase: string): NextConfig {
     // needs a path segment named exactly .data.
     outputFileTracingExcludes: { "*": ["**/.data/**"] },
     poweredByHeader: false,
+    webpack: (webpackConfig: { resolve: { alias: Record<string, string> } }, { isServer }: { isServer: boolean }) => {
+      if (!isServer)
+        for (const entry of assistantCloudEntries)
+          webpackConfig.resolve.alias[`${entry}$`] = path.resolve(assistantCloudStub);
+      return webpackConfig;
+    },
+    turbopack: {
+      resolveAlias: Object.fromEntries(assistantCloudEntries.map((entry) => [entry, { browser: assistantCloudStub }])),
+    },
     headers: async () => [
       { source: "/:path*", headers: securityHeaders },
       // Uploaded files: nothing in one may run, load or be framed, whatever it turns out to be.
