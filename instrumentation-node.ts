@@ -15,6 +15,11 @@ export async function registerNodeServer() {
   installRequestObserver();
   installShutdownHandlers();
   await startProjectIndexer();
+  if (process.env.NODE_ENV === "development" && process.env.DEV_PREWARM !== "0") {
+    const origin = process.env.__NEXT_PRIVATE_ORIGIN || `http://localhost:${process.env.PORT || 3000}`;
+    const { prewarmFirstVisit } = await import("./lib/http/dev-prewarm");
+    void prewarmFirstVisit(origin);
+  }
 }
 
 /**

