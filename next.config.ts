@@ -126,6 +126,11 @@ export default function config(phase: string): NextConfig {
         "./node_modules/@streamparser/json/package.json",
         "./node_modules/@streamparser/json/dist/mjs/**/*.js",
       ],
+      // Mermaid's browser build, served as files (app/vendor/mermaid).
+      "/vendor/mermaid/*": [
+        "./node_modules/mermaid/dist/mermaid.esm.min.mjs",
+        "./node_modules/mermaid/dist/chunks/mermaid.esm.min/*.mjs",
+      ],
       // PUT takes the snapshot (the route's path is matched as a glob: `*` stands for `[id]`).
       "/api/threads/*/link": [
         "./lib/sharing/markdown-worker.mjs",

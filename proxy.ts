@@ -33,7 +33,7 @@ export async function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Not on API routes, Next's own assets or files with an extension; always on shared links
-  // (a file of theirs may be named anything, but its address never has an extension).
-  matcher: ["/((?!api/|_next/|.*\\.[\\w]+$).*)", "/s/:path*"],
+  // Not on API routes, Next's own assets, the vendored scripts (app/vendor) or files with an extension;
+  // always on shared links (a file of theirs may be named anything, but its address never has an extension).
+  matcher: ["/((?!api/|_next/|vendor/|.*\\.[\\w]+$).*)", "/s/:path*"],
 };

@@ -8,15 +8,19 @@ type Drawn = { code: string; svg: string } | { code: string; error: string };
 
 let diagrams = 0;
 
+const mermaidBuild = "/vendor/mermaid/mermaid.esm.min.mjs";
+
 /**
  * A diagram's source as Mermaid's SVG. `securityLevel: "strict"` makes Mermaid sanitize every
  * label (DOMPurify) and ignore click handlers and links to scripts, so what comes back holds no
  * script from the reply; a directive in the diagram cannot lower it (Mermaid keeps securityLevel
  * out of what `%%{init}%%` may change). Mermaid itself (several hundred kB) loads on the first
- * diagram only.
+ * diagram only, as its own prebuilt browser build (app/vendor/mermaid), never bundled with the app.
  */
 async function draw(code: string): Promise<{ svg: string } | { error: string }> {
-  const { default: mermaid } = await import("mermaid");
+  const { default: mermaid } = (await import(
+    /* webpackIgnore: true */ /* turbopackIgnore: true */ mermaidBuild
+  )) as typeof import("mermaid");
   mermaid.initialize({
     startOnLoad: false,
     securityLevel: "strict",

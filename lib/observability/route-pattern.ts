@@ -61,6 +61,7 @@ const patterns: [RegExp, string][] = [
   [/^\/api\/auth\/.*/, "/api/auth/*"],
   [/^\/_next\/.*/, "/_next/*"],
   [/^\/(favicon\.ico|icon\.svg|robots\.txt)$/, "/$1"],
+  [/^\/vendor\/mermaid\/.+$/, "/vendor/mermaid/*"],
 ];
 
 export function routePatternOf(pathname: string): string {

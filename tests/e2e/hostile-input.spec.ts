@@ -2432,3 +2432,51 @@ function claudeManyMessages(n: number) {
     })),
   };
 }
+
+test("Mermaid's build route serves its entry and chunks only: path tricks, other files and other methods get a 4xx, never a byte of another file", async ({
+  baseURL,
+}) => {
+  const at = "/vendor/mermaid";
+  // What the route serves: the entry (revalidated by its ETag) and a chunk it imports (cached for good).
+  const entry = await rawRequest(baseURL!, "GET", `${at}/mermaid.esm.min.mjs`, {});
+  expect(entry.status).toBe(200);
+  expect(entry.headers["content-type"]).toBe("text/javascript; charset=utf-8");
+  const chunk = /"\.\/(chunks\/mermaid\.esm\.min\/[\w-]+\.mjs)"/.exec(entry.body)![1];
+  const chunkResponse = await rawRequest(baseURL!, "GET", `${at}/${chunk}`, {});
+  expect(chunkResponse.status).toBe(200);
+  expect(chunkResponse.headers["cache-control"]).toContain("immutable");
+  const etag = String(entry.headers.etag);
+  expect((await rawRequest(baseURL!, "GET", `${at}/mermaid.esm.min.mjs`, { "if-none-match": etag })).status).toBe(304);
+
+  const failures: string[] = [];
+  for (const [method, path] of [
+    ["GET", `${at}/package.json`],
+    ["GET", `${at}/mermaid.esm.min.mjs.map`],
+    ["GET", `${at}/mermaid.core.mjs`],
+    ["GET", `${at}/${chunk}.map`],
+    ["GET", `${at}/chunks/mermaid.esm.min/chunk-NOTTHERE.mjs`],
+    ["GET", `${at}/chunks/mermaid.esm.min/${"x".repeat(300)}.mjs`],
+    ["GET", `${at}/mermaid.esm.min.mjs%00`],
+    ["GET", `${at}/..%2Fpackage.json`],
+    ["GET", `${at}/chunks%2F..%2F..%2Fpackage.json`],
+    ["GET", `${at}/chunks/mermaid.esm.min/..%2F..%2F..%2Fpackage.json`],
+    ["GET", `${at}/chunks/mermaid.esm.min/..%252F..%252F..%252Fpackage.json`],
+    ["GET", `${at}/%2e%2e/%2e%2e/%2e%2e/%2e%2e/package.json`],
+    ["GET", `${at}/chunks/mermaid.esm.min/..\\..\\..\\package.json`],
+    ["GET", `${at}/${"a/".repeat(200)}mermaid.esm.min.mjs`],
+    ["POST", `${at}/mermaid.esm.min.mjs`],
+    ["PUT", `${at}/mermaid.esm.min.mjs`],
+    ["DELETE", `${at}/${chunk}`],
+  ]) {
+    let response = await rawRequest(baseURL!, method, path, { origin: baseURL! });
+    // Next answers `\` with a redirect to its clean form: where it leads is what counts.
+    for (let hops = 0; response.status === 308 && hops < 3; hops++)
+      response = await rawRequest(baseURL!, method, String(response.headers.location), { origin: baseURL! });
+    const problem = (why: string) => failures.push(`${method} ${path.slice(0, 90)} → ${response.status}: ${why}`);
+    if (response.status < 400 || response.status >= 500) problem("not a 4xx");
+    // Package manifests (mermaid's or the app's) and source maps say these; the route's files never get here.
+    if (/"(dependencies|devDependencies|sourcesContent)"/.test(response.body)) problem("another file's bytes");
+    if (response.body.length > 0 && response.body === entry.body) problem("the entry under another name");
+  }
+  expect(failures).toEqual([]);
+});

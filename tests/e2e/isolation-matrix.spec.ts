@@ -677,6 +677,14 @@ const calls: Call[] = [
   },
   { file: "health/route.ts", method: "GET", path: () => "/api/health", scope: "public", status: 200 },
   { file: "ready/route.ts", method: "GET", path: () => "/api/ready", scope: "public", status: 200 },
+  // Mermaid's browser build: a library's file, the same for everyone.
+  {
+    file: "vendor/mermaid/[...file]/route.ts",
+    method: "GET",
+    path: () => "/vendor/mermaid/mermaid.esm.min.mjs",
+    scope: "public",
+    status: 200,
+  },
   // A session is no key to the metrics: only METRICS_TOKEN is (set on this server).
   { file: "metrics/route.ts", method: "GET", path: () => "/api/metrics", scope: "public", status: 401 },
 ];
