@@ -173,7 +173,7 @@ async function main() {
     // 0. The floor for the API routes: an unknown /api path (a JSON 404 that touches nothing) with
     // every request hook, against the same build with the hooks off (bare Next.js), at 20 clients
     // (bench/floor.ts).
-    const floor = runs("floor") || runs("list") ? await benchFloor(env, record, server) : undefined;
+    const floor = runs("floor") || runs("list") ? await benchFloor(env, record) : undefined;
 
     // 2. Thread list, first page and a deep page (after 50 pages of 50).
     let after: string | undefined;

@@ -17,8 +17,18 @@ export function buildApp(env: NodeJS.ProcessEnv): void {
   if (build.status !== 0) throw new Error("npm run build failed");
 }
 
-/** `next start` on 127.0.0.1, resolved once it answers. Its own process, so its memory can be measured. */
-export async function startApp(port: number, env: NodeJS.ProcessEnv, logFile?: string): Promise<AppServer> {
+/**
+ * `next start` on 127.0.0.1, resolved once it answers. Its own process, so its memory can be measured.
+ * Its output is kept (`log()`) and appended to `logFile`; with `discardOutput` it goes straight to
+ * /dev/null instead, as a deployment's goes to a file, so that a load test's own process (which
+ * would read every line through a pipe) does not pay for the server's log.
+ */
+export async function startApp(
+  port: number,
+  env: NodeJS.ProcessEnv,
+  logFile?: string,
+  { discardOutput = false } = {},
+): Promise<AppServer> {
   const url = `http://127.0.0.1:${port}`;
   let output = "";
   const nextBin = path.join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
@@ -27,14 +37,14 @@ export async function startApp(port: number, env: NodeJS.ProcessEnv, logFile?: s
   const args = ["start", "-H", "127.0.0.1", "-p", String(port), "--keepAliveTimeout", "120000"];
   const server = spawn(process.execPath, [nextBin, ...args], {
     env: { ...env, NODE_ENV: "production" },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: discardOutput ? ["ignore", "ignore", "ignore"] : ["ignore", "pipe", "pipe"],
   });
   const collect = (d: Buffer) => {
     output += d;
     if (logFile) appendFileSync(logFile, d);
   };
-  server.stdout!.on("data", collect);
-  server.stderr!.on("data", collect);
+  server.stdout?.on("data", collect);
+  server.stderr?.on("data", collect);
 
   const deadline = Date.now() + 60_000;
   for (;;) {
