@@ -4,6 +4,7 @@
  *   npx tsx --import ./bench/allow-server-only.mjs bench/long-thread.ts    (uses the last `npm run build`)
  * it starts a PostgreSQL and the app of its own, seeds just these threads and prints the same rows.
  *   BENCH_LONG_THREAD_PROFILE=DIR   also writes a CPU profile and a trace of one open into DIR
+ *   BENCH_LONG_THREAD_MESSAGES=N    opens a thread of N messages instead of 500 (N=20: the cost of any open)
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -232,6 +233,7 @@ async function main() {
     await benchLongThread({
       ...app,
       browser,
+      messages: Number(process.env.BENCH_LONG_THREAD_MESSAGES ?? 500),
       opens: Number(process.env.BENCH_LONG_THREAD_OPENS ?? 10),
       scrollMessages: Number(process.env.BENCH_LONG_THREAD_SCROLL ?? 2000),
       record: printRow,
