@@ -68,7 +68,7 @@ function packageClosure(roots: string[], from = process.cwd()): string[] {
 }
 
 // assistant-ui's hosted-cloud SDK never runs in this app (lib/client/assistant-cloud-stub.ts): in the
-// browser both its entry points are the stub, about 12 kB gzip off the first load of every page.
+// browser both its entry points are the stub: 8 kB gzip off the first load of every page.
 const assistantCloudStub = "./lib/client/assistant-cloud-stub.ts";
 const assistantCloudEntries = ["assistant-cloud", "assistant-cloud/ai-sdk"];
 
