@@ -1,17 +1,9 @@
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { brotliDecompressSync } from "node:zlib";
 import { chromium, type LaunchOptions } from "@playwright/test";
 import { npmPackageDir } from "./npm-package";
+import { makeWholeDir } from "./whole-dir";
 
 const packagedChromiumVersion = "153.0.0";
 
@@ -53,26 +45,20 @@ function packagedChromium(): Pick<LaunchOptions, "executablePath" | "env"> | und
   if (process.platform !== "linux" || process.arch !== "x64") return undefined;
   const pkgDir = npmPackageDir("@sparticuz/chromium", packagedChromiumVersion, "a headless Chromium, 67 MB");
   const dir = path.join(pkgDir, "..", "..", ".cache", `threadkeeper-chromium-${packagedChromiumVersion}`);
-  if (!existsSync(path.join(dir, "chromium"))) {
-    mkdirSync(path.dirname(dir), { recursive: true });
-    const partial = mkdtempSync(`${dir}-`);
-    chmodSync(partial, 0o755);
-    const unbrotli = (name: string) => brotliDecompressSync(readFileSync(path.join(pkgDir, "bin", name)));
-    extractTar(unbrotli("al2023.tar.br"), partial); // lib/
-    extractTar(unbrotli("fonts.tar.br"), partial); // fonts/
-    writeFileSync(
-      path.join(partial, "fonts.conf"),
-      `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n` +
-        `  <dir>${path.join(dir, "fonts")}</dir>\n  <dir>/usr/share/fonts</dir>\n` +
-        `  <cachedir>${path.join(dir, "fonts-cache")}</cachedir>\n</fontconfig>\n`,
-    );
-    writeFileSync(path.join(partial, "chromium"), unbrotli("chromium.br"), { mode: 0o755 });
-    try {
-      renameSync(partial, dir);
-    } catch {
-      rmSync(partial, { recursive: true, force: true }); // a process alongside unpacked it first
-    }
-  }
+  if (!existsSync(path.join(dir, "chromium")))
+    makeWholeDir(dir, (partial) => {
+      chmodSync(partial, 0o755);
+      const unbrotli = (name: string) => brotliDecompressSync(readFileSync(path.join(pkgDir, "bin", name)));
+      extractTar(unbrotli("al2023.tar.br"), partial); // lib/
+      extractTar(unbrotli("fonts.tar.br"), partial); // fonts/
+      writeFileSync(
+        path.join(partial, "fonts.conf"),
+        `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n` +
+          `  <dir>${path.join(dir, "fonts")}</dir>\n  <dir>/usr/share/fonts</dir>\n` +
+          `  <cachedir>${path.join(dir, "fonts-cache")}</cachedir>\n</fontconfig>\n`,
+      );
+      writeFileSync(path.join(partial, "chromium"), unbrotli("chromium.br"), { mode: 0o755 });
+    });
   const libs = path.join(dir, "lib");
   return {
     executablePath: path.join(dir, "chromium"),

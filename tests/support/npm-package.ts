@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { makeWholeDir } from "./whole-dir";
 
 const cacheRoot = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -17,17 +18,15 @@ const cacheRoot = path.join(
  * binaries and the headless Chromium the tests fall back to on a machine without the system's own.
  * They are not dev dependencies because most machines never use them (CI has the system's), and
  * `npm install` would download their 130 MB for every first run of the app. They go under
- * node_modules/.cache (gone with node_modules), one folder per version, moved into place whole so
- * a run alongside never sees half of one. Synchronous: Playwright reads its config synchronously.
+ * node_modules/.cache (gone with node_modules), one folder per version, made whole or not at all.
+ * Synchronous: Playwright reads its config synchronously.
  */
 export function npmPackageDir(name: string, version: string, what: string): string {
   const home = path.join(cacheRoot, `${name.replace("/", "+")}@${version}`);
   const dir = path.join(home, "node_modules", ...name.split("/"));
   if (existsSync(path.join(dir, "package.json"))) return dir;
-  mkdirSync(cacheRoot, { recursive: true });
-  const partial = mkdtempSync(`${home}-`);
   console.error(`tests: fetching ${what} (${name}@${version}) from the npm registry, once`);
-  try {
+  makeWholeDir(home, (partial) =>
     execFileSync(
       "npm",
       [
@@ -41,11 +40,7 @@ export function npmPackageDir(name: string, version: string, what: string): stri
         "--ignore-scripts",
       ].concat(`${name}@${version}`),
       { stdio: ["ignore", process.stderr, process.stderr] },
-    );
-    renameSync(partial, home);
-  } catch (error) {
-    rmSync(partial, { recursive: true, force: true });
-    if (!existsSync(path.join(dir, "package.json"))) throw error; // else a run alongside put it there first
-  }
+    ),
+  );
   return dir;
 }

@@ -1,20 +1,11 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import {
-  chmodSync,
-  chownSync,
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-} from "node:fs";
+import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
 import { npmPackageDir } from "./npm-package";
+import { makeWholeDir } from "./whole-dir";
 
 export type TestPostgres = {
   url: string;
@@ -105,16 +96,11 @@ function binDirUsableBy(user: string, bin: BinDir): string {
   const native = path.dirname(bin.dir);
   const { version } = JSON.parse(readFileSync(path.join(native, "..", "package.json"), "utf8")) as { version: string };
   const copy = path.join(tmpdir(), `threadkeeper-postgres-${version}`);
-  if (!existsSync(path.join(copy, "bin", "initdb"))) {
-    const partial = mkdtempSync(`${copy}-`);
-    cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
-    chmodSync(partial, 0o755);
-    try {
-      renameSync(partial, copy);
-    } catch {
-      rmSync(partial, { recursive: true, force: true }); // another process got there first
-    }
-  }
+  if (!existsSync(path.join(copy, "bin", "initdb")))
+    makeWholeDir(copy, (partial) => {
+      cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
+      chmodSync(partial, 0o755);
+    });
   return path.join(copy, "bin");
 }
 
