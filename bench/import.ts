@@ -19,6 +19,7 @@ import { buildApp, startApp } from "../tests/support/app-server";
 import { migratePostgres } from "../tests/support/migrate";
 import { freePort, startTestPostgres } from "../tests/support/postgres";
 import { treeRssBytes } from "./measure";
+import { signUpBenchUser } from "./standalone";
 
 export type ImportRow = { name: string; value: string; target: string; pass: boolean };
 
@@ -117,13 +118,7 @@ export async function benchImport(options: {
   try {
     const file = path.join(dir, "conversations.json");
     const bytes = await writeExport(file, conversationCount);
-    const signUp = await fetch(`${baseURL}/api/auth/sign-up/email`, {
-      method: "POST",
-      headers: { "content-type": "application/json", origin: baseURL },
-      body: JSON.stringify({ name: "Importer", email: "importer@bench.invalid", password: "bench password" }),
-    });
-    const cookie = (signUp.headers.get("set-cookie") ?? "").split(";")[0];
-    const { user } = (await signUp.json()) as { user: { id: string } };
+    const { cookie, userId } = await signUpBenchUser(baseURL, "Importer", "importer@bench.invalid");
 
     let peakRss = await treeRssBytes(options.serverPid);
     const idleRss = peakRss;
@@ -165,7 +160,7 @@ export async function benchImport(options: {
       await pool.query(
         `select count(distinct t.id)::int as threads, count(m.id)::int as messages
          from thread t join message m on m.thread_id = t.id where t.user_id = $1`,
-        [user.id],
+        [userId],
       )
     ).rows[0] as { threads: number; messages: number };
     await pool.end();

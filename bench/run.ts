@@ -34,6 +34,7 @@ import { benchLongThread } from "./long-thread";
 import { benchProjects } from "./projects";
 import { seed, sizeForScale } from "./seed";
 import { benchSharePage } from "./share-page";
+import { signUpBenchUser } from "./standalone";
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const resultsDir = path.join(process.cwd(), "bench", "results");
@@ -146,18 +147,12 @@ async function main() {
   const pool = new pg.Pool({ connectionString: postgres.url, max: 4 });
 
   try {
-    const signUp = await fetch(`${baseURL}/api/auth/sign-up/email`, {
-      method: "POST",
-      headers: { "content-type": "application/json", origin: baseURL },
-      body: JSON.stringify({ name: "Bench", email: "bench@bench.invalid", password: "bench password" }),
-    });
-    const cookie = (signUp.headers.get("set-cookie") ?? "").split(";")[0];
-    const { user } = (await signUp.json()) as { user: { id: string } };
+    const { cookie, userId } = await signUpBenchUser(baseURL, "Bench", "bench@bench.invalid");
     // The list's rows need the whole data set; the other sections need only the long thread.
     const size = runs("list")
       ? sizeForScale(scale)
       : { userThreads: 10, otherThreads: 10, otherUsers: 2, messagesPerThread: 2, longThreadMessages: 500 };
-    const seeded = await seed(postgres.url, user.id, size);
+    const seeded = await seed(postgres.url, userId, size);
     const counts = (
       await pool.query(
         `select (select count(*) from thread)::int as threads, (select count(*) from message)::int as messages`,
@@ -515,7 +510,7 @@ async function main() {
         databaseUrl: postgres.url,
         modelUrl: model.url,
         record,
-        app: { baseURL, cookie, userId: user.id },
+        app: { baseURL, cookie, userId },
       });
 
     // 12. Conversation import: 10,000 ChatGPT conversations through this app (bench/import.ts).
@@ -592,7 +587,7 @@ async function main() {
 
           // 7. Opening /chat/:id of a 500-message thread, and scrolling a 2,000-message one (bench/long-thread.ts).
           if (runs("open"))
-            await benchLongThread({ browser, baseURL, databaseUrl: postgres.url, cookie, userId: user.id, record });
+            await benchLongThread({ browser, baseURL, databaseUrl: postgres.url, cookie, userId, record });
         } finally {
           await browser.close();
         }
@@ -627,15 +622,15 @@ async function main() {
     const listSql = `select id, title, status, created_at, updated_at, last_message_at from thread
       where user_id = $1 and status = 'regular' %AFTER% order by updated_at desc, id desc limit 51`;
     const plans = {
-      "thread list, first page": await explain(listSql.replace("%AFTER%", ""), [user.id]),
+      "thread list, first page": await explain(listSql.replace("%AFTER%", ""), [userId]),
       "thread list, page 51": await explain(
         listSql.replace("%AFTER%", "and (updated_at, id) < ($2::timestamptz, $3::uuid)"),
-        [user.id, cursor[0], cursor[1]],
+        [userId, cursor[0], cursor[1]],
       ),
       "thread open (500 messages)": await explain(
         `select m.id, m.parent_id, m.format, m.content::text as content, m.status, to_json(m.created_at)::text as created_at
          from thread t left join message m on m.thread_id = t.id where t.id = $1 and t.user_id = $2 order by m.created_at`,
-        [seeded.longThreadId, user.id],
+        [seeded.longThreadId, userId],
       ),
       "session lookup": await explain(`select * from session where token = $1`, [
         decodeURIComponent(cookie.split("=")[1]).split(".")[0],

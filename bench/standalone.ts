@@ -19,6 +19,18 @@ export function printRow(row: PrintedRow) {
   console.log(`${rowLine(row)}  (target ${row.target})`);
 }
 
+/** Signs a bench user up on the app at `baseURL`: their session cookie (`name=value`) and id. */
+export async function signUpBenchUser(baseURL: string, name: string, email: string) {
+  const signUp = await fetch(`${baseURL}/api/auth/sign-up/email`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: baseURL },
+    body: JSON.stringify({ name, email, password: "bench password" }),
+  });
+  const cookie = (signUp.headers.get("set-cookie") ?? "").split(";")[0];
+  const { user } = (await signUp.json()) as { user: { id: string } };
+  return { cookie, userId: user.id };
+}
+
 export async function startStandalone(name: string) {
   const { startApp } = await import("../tests/support/app-server");
   const { migratePostgres } = await import("../tests/support/migrate");
@@ -46,18 +58,12 @@ export async function startStandalone(name: string) {
     "/dev/null",
   );
   try {
-    const signUp = await fetch(`${baseURL}/api/auth/sign-up/email`, {
-      method: "POST",
-      headers: { "content-type": "application/json", origin: baseURL },
-      body: JSON.stringify({ name: "Bench", email: "bench@bench.invalid", password: "bench password" }),
-    });
-    const cookie = (signUp.headers.get("set-cookie") ?? "").split(";")[0];
-    const { user } = (await signUp.json()) as { user: { id: string } };
+    const { cookie, userId } = await signUpBenchUser(baseURL, "Bench", "bench@bench.invalid");
     return {
       baseURL,
       databaseUrl: postgres.url,
       cookie,
-      userId: user.id,
+      userId,
       stop: async () => {
         await server.stop();
         await postgres.stop();
