@@ -9,6 +9,7 @@ import { ApiError } from "@/lib/http/errors";
 import { createImporter, defaultWorkerFile, type ImportEvent } from "@/lib/import/import";
 import { readImportLimits } from "@/lib/import/limits";
 import { createImportStore, type ImportStore } from "@/lib/import/store";
+import { apiRefusal } from "../support/api-refusal";
 import { engines } from "../support/databases";
 import { uniqueEmail } from "../support/unique-email";
 import { branchedChatGpt, claudeConversation, exportJson, exportZip, simpleChatGpt } from "../support/export-fixtures";
@@ -45,14 +46,6 @@ describe.each(engines)("conversation import on $name", ({ open }) => {
     const events: ImportEvent[] = [];
     await run((e) => events.push(e));
     return events;
-  };
-  const refusal = async (promise: Promise<unknown>) => {
-    const error = await promise.then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(ApiError);
-    return { code: (error as ApiError).code, message: (error as ApiError).message };
   };
 
   beforeAll(async () => {
@@ -140,23 +133,23 @@ describe.each(engines)("conversation import on $name", ({ open }) => {
     const dave = await newUser("dave");
     const importer = createImporter(store, limits);
     const broken = [branchedChatGpt(), { title: "Broken", mapping: "nope" }];
-    expect(await refusal(importer.prepareForUser(dave, upload(exportJson(broken))))).toEqual({
+    expect(await apiRefusal(importer.prepareForUser(dave, upload(exportJson(broken))))).toEqual({
       code: "bad_request",
       message: 'Conversation 2 ("Broken") is not a ChatGPT conversation: it has no "mapping" of messages.',
     });
     expect(
-      await refusal(importer.prepareForUser(dave, upload(`${exportJson([branchedChatGpt()]).slice(0, -1)}`))),
+      await apiRefusal(importer.prepareForUser(dave, upload(`${exportJson([branchedChatGpt()]).slice(0, -1)}`))),
     ).toEqual({
       code: "bad_request",
       message: expect.stringMatching(/cut short/),
     });
     const six = Array.from({ length: 6 }, (_, i) => simpleChatGpt(`T${i}`, "q", "a"));
-    expect(await refusal(importer.prepareForUser(dave, upload(exportJson(six))))).toEqual({
+    expect(await apiRefusal(importer.prepareForUser(dave, upload(exportJson(six))))).toEqual({
       code: "payload_too_large",
       message: "The file has more than 5 conversations, the most one import may hold.",
     });
     const small = createImporter(store, { ...limits, maxBytes: 100 });
-    expect((await refusal(small.prepareForUser(dave, upload(exportJson(six))))).code).toBe("payload_too_large");
+    expect((await apiRefusal(small.prepareForUser(dave, upload(exportJson(six))))).code).toBe("payload_too_large");
     expect(await threadCount(dave)).toBe(0);
     expect(await importRows(dave)).toBe(0);
     expect(importer.stats().running).toBe(0);
@@ -188,7 +181,9 @@ describe.each(engines)("conversation import on $name", ({ open }) => {
     const [gina, hal] = [await newUser("gina"), await newUser("hal")];
     const importer = createImporter(store, limits, { maxRunning: 1 });
     const first = await importer.prepareForUser(gina, upload(exportJson([simpleChatGpt("One", "q", "a")])));
-    expect(await refusal(importer.prepareForUser(hal, upload(exportJson([simpleChatGpt("Two", "q", "a")]))))).toEqual({
+    expect(
+      await apiRefusal(importer.prepareForUser(hal, upload(exportJson([simpleChatGpt("Two", "q", "a")])))),
+    ).toEqual({
       code: "service_unavailable",
       message: expect.stringMatching(/Too many imports/),
     });
@@ -246,7 +241,7 @@ describe.each(engines)("conversation import on $name", ({ open }) => {
       duplex: "half",
     } as RequestInit);
     const importer = createImporter(store, limits, { uploadIdleMs: 50 });
-    expect(await refusal(importer.prepareForUser(kim, request))).toEqual({
+    expect(await apiRefusal(importer.prepareForUser(kim, request))).toEqual({
       code: "request_timeout",
       message: expect.stringMatching(/stalled/),
     });
@@ -261,7 +256,7 @@ describe.each(engines)("conversation import on $name", ({ open }) => {
     const checking = createImporter(store, limits, { maxCheckSeconds: 0.05 }, () =>
       path.join(support, "stalled-import-worker.mjs"),
     );
-    expect(await refusal(checking.prepareForUser(lee, upload(exportJson([simpleChatGpt("A", "q", "a")]))))).toEqual({
+    expect(await apiRefusal(checking.prepareForUser(lee, upload(exportJson([simpleChatGpt("A", "q", "a")]))))).toEqual({
       code: "payload_too_large",
       message: expect.stringMatching(/takes longer/),
     });
@@ -284,12 +279,12 @@ describe.each(engines)("conversation import on $name", ({ open }) => {
     const frank = await newUser("frank");
     const importer = createImporter(store, limits);
     const first = await importer.prepareForUser(frank, upload(exportJson([simpleChatGpt("One", "q", "a")])));
-    expect(await refusal(importer.prepareForUser(frank, upload(exportJson([simpleChatGpt("Two", "q", "a")]))))).toEqual(
-      {
-        code: "conflict",
-        message: expect.stringMatching(/already running/),
-      },
-    );
+    expect(
+      await apiRefusal(importer.prepareForUser(frank, upload(exportJson([simpleChatGpt("Two", "q", "a")])))),
+    ).toEqual({
+      code: "conflict",
+      message: expect.stringMatching(/already running/),
+    });
     await first.run(() => {});
     expect(await threadCount(frank)).toBe(1);
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/connect";
 import { thread, user, workspace, workspaceMember } from "@/db/schema";
 import { createThreadStore, threadJson } from "@/lib/chat/threads";
-import { ApiError } from "@/lib/http/errors";
+import { apiRefusal } from "../support/api-refusal";
 import { engines } from "../support/databases";
 import { uniqueEmail } from "../support/unique-email";
 
@@ -35,14 +35,6 @@ describe.each(engines)("thread pins on $name", ({ open }) => {
         .from(thread)
         .where(and(eq(thread.userId, userId), isNotNull(thread.pinnedAt)))
     )[0].n;
-  const refusal = async (promise: Promise<unknown>) => {
-    const error = await promise.then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(ApiError);
-    return { code: (error as ApiError).code, message: (error as ApiError).message };
-  };
 
   beforeAll(async () => {
     handle = open();
@@ -113,7 +105,7 @@ describe.each(engines)("thread pins on $name", ({ open }) => {
     for (let i = 0; i <= cap; i++) threads.push(await store.createThreadForUser(alice, { title: `t${i}` }));
     for (const t of threads.slice(0, cap)) await store.updateThreadForUser(alice, t.id, { pinned: true });
 
-    const over = await refusal(store.updateThreadForUser(alice, threads[cap].id, { pinned: true }));
+    const over = await apiRefusal(store.updateThreadForUser(alice, threads[cap].id, { pinned: true }));
     expect(over).toEqual({ code: "conflict", message: expect.stringContaining("Unpin a thread first") });
     expect((await store.getOwnThreadForUser(alice, threads[cap].id))?.pinnedAt).toBeNull();
     // At the limit, a thread already pinned may be pinned again, and other changes go through.
@@ -153,7 +145,7 @@ describe.each(engines)("thread pins on $name", ({ open }) => {
     expect(archived).toMatchObject({ status: "archived", pinnedAt: null });
     expect(await store.listPinnedThreadsForUser(alice, { limit: 100 })).toEqual([]);
 
-    const refused = await refusal(store.updateThreadForUser(alice, t.id, { pinned: true }));
+    const refused = await apiRefusal(store.updateThreadForUser(alice, t.id, { pinned: true }));
     expect(refused).toEqual({ code: "conflict", message: expect.stringContaining("unarchive it first") });
     expect(await store.getOwnThreadForUser(alice, t.id)).toMatchObject({ status: "archived", pinnedAt: null });
 
