@@ -296,30 +296,12 @@ async function withPostgres(model: FakeOpenAI) {
   const postgres: TestPostgres = await startTestPostgres("container");
   cleanups.push(() => postgres.stop());
   const vars = { DATABASE_URL: postgres.url };
+  const migrateOnce = () =>
+    podman(["run", "--rm", "--network", "host", "-e", `DATABASE_URL=${postgres.url}`, image, "node", "migrate.mjs"]);
   let started = Date.now();
-  const migrate = podman([
-    "run",
-    "--rm",
-    "--network",
-    "host",
-    "-e",
-    `DATABASE_URL=${postgres.url}`,
-    image,
-    "node",
-    "migrate.mjs",
-  ]);
+  const migrate = migrateOnce();
   note(`migrate: ${migrate.stdout.trim()} (container ${Date.now() - started} ms)`);
-  const again = podman([
-    "run",
-    "--rm",
-    "--network",
-    "host",
-    "-e",
-    `DATABASE_URL=${postgres.url}`,
-    image,
-    "node",
-    "migrate.mjs",
-  ]);
+  const again = migrateOnce();
   assert.match(again.stdout, /up to date/, "a second run changes nothing and exits 0");
   // Without DATABASE_URL it refuses, instead of migrating nothing.
   const refused = podman(["run", "--rm", image, "node", "migrate.mjs"], { allowFail: true });
