@@ -4,7 +4,7 @@ import { useAui, useAuiState } from "@assistant-ui/react";
 import { usePathname } from "next/navigation";
 import { useEffect, useMemo } from "react";
 import { SentFile } from "@/components/chat/attachments";
-import { usePrimedThreadHistory } from "@/components/chat/runtime/runtime-cache";
+import { usePrimedThread } from "@/components/chat/runtime/runtime-cache";
 import { useOwnThread, useSharedBy } from "@/components/chat/runtime/thread-owner";
 import { ShareControl } from "@/components/chat/share-control";
 import { SharedThreadBar } from "@/components/chat/shared-thread-view";
@@ -44,7 +44,7 @@ export function ThreadView({ initial }: { initial: InitialThread | null }) {
   const loading = useAuiState((s) => s.thread.isLoading);
   const own = useOwnThread();
   const sharedBy = useSharedBy();
-  usePrimedThreadHistory(initial);
+  usePrimedThread(initial);
   const showServerCopy = initial !== null && initial.id === urlId && (remoteId !== urlId || loading);
   // Whose thread this is: the server's word until the runtime holds it, then the runtime's.
   const reader = showServerCopy ? initial.thread?.own === false : !own && remoteId === urlId;

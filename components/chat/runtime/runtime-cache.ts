@@ -1,6 +1,7 @@
 "use client";
 
 import { createContext, useContext, useLayoutEffect } from "react";
+import type { ApiThread } from "@/lib/client/api-client";
 
 /**
  * What one chat runtime knows about threads besides what assistant-ui holds. Made once per
@@ -8,25 +9,31 @@ import { createContext, useContext, useLayoutEffect } from "react";
  * share what they have read.
  */
 export function createRuntimeCache() {
-  // Messages a server-rendered /chat/:id page already holds, so opening it needs no second request.
-  const primed = new Map<string, string>();
+  // What a server-rendered /chat/:id page already holds (the thread and its messages), so opening it
+  // needs no second request for either.
+  const primedMessages = new Map<string, string>();
+  const primedThreads = new Map<string, ApiThread>();
   const everPrimed = new Set<string>();
   // A message a search result asked to show; the open thread's message list takes it once it holds that thread.
   let reveal: { threadId: string; messageId: string } | null = null;
   const revealListeners = new Set<() => void>();
+  const takeOnce = <T>(primed: Map<string, T>, threadId: string) => {
+    const value = primed.get(threadId);
+    primed.delete(threadId);
+    return value;
+  };
   return {
-    /** Hands the server-read messages of a thread to its first history load; later loads fetch fresh ones. */
-    prime(threadId: string, messagesJson: string) {
+    /** Hands what the server read of a thread to its first opening; later ones fetch fresh copies. */
+    prime(threadId: string, messagesJson: string, thread: ApiThread | undefined) {
       if (everPrimed.has(threadId)) return;
       everPrimed.add(threadId);
-      primed.set(threadId, messagesJson);
+      primedMessages.set(threadId, messagesJson);
+      if (thread) primedThreads.set(threadId, thread);
     },
     /** The primed messages of a thread, once. */
-    takePrimed(threadId: string): string | undefined {
-      const messagesJson = primed.get(threadId);
-      primed.delete(threadId);
-      return messagesJson;
-    },
+    takePrimed: (threadId: string): string | undefined => takeOnce(primedMessages, threadId),
+    /** The primed thread itself (as GET /api/threads/:id answers), once. */
+    takePrimedThread: (threadId: string): ApiThread | undefined => takeOnce(primedThreads, threadId),
     /** The newest message each thread had when it was last read, to tell whether it has changed since. */
     readUpTo: new Map<string, string>(),
     /** Replies shown by following the server's recording: the server stores them, not this tab. */
@@ -57,15 +64,15 @@ export function useRuntimeCache(): RuntimeCache {
 }
 
 /**
- * Primes the thread's first history load with the messages the server rendered. A layout effect
- * runs before the passive effects (useEffect) of the same commit, so before ThreadUrlSync's
- * effect can open the thread.
+ * Primes the thread's opening with what the server rendered. A layout effect runs before the passive
+ * effects (useEffect) of the same commit, so before ThreadUrlSync's effect can open the thread.
  */
-export function usePrimedThreadHistory(initial: { id: string; messagesJson: string } | null) {
+export function usePrimedThread(initial: { id: string; messagesJson: string; thread?: ApiThread } | null) {
   const cache = useRuntimeCache();
   const threadId = initial?.id;
   const messagesJson = initial?.messagesJson;
+  const thread = initial?.thread;
   useLayoutEffect(() => {
-    if (threadId !== undefined && messagesJson !== undefined) cache.prime(threadId, messagesJson);
-  }, [cache, threadId, messagesJson]);
+    if (threadId !== undefined && messagesJson !== undefined) cache.prime(threadId, messagesJson, thread);
+  }, [cache, threadId, messagesJson, thread]);
 }

@@ -82,7 +82,7 @@ export function createThreadListAdapter(cache: RuntimeCache, workspaceId: string
       await api.deleteThread(remoteId);
     },
     async fetch(remoteId) {
-      return toMetadata(await api.getThread(remoteId));
+      return toMetadata(cache.takePrimedThread(remoteId) ?? (await api.getThread(remoteId)));
     },
     async generateTitle(remoteId) {
       // The server makes and saves the title from the first message it stored (once per thread).
