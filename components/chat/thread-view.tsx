@@ -10,12 +10,13 @@ import { ShareControl } from "@/components/chat/share-control";
 import { SharedThreadBar } from "@/components/chat/shared-thread-view";
 import { SourceList, storedSources } from "@/components/chat/sources";
 import { ThreadProjectBar } from "@/components/chat/thread-project";
-import { openingWindow, Thread } from "@/components/chat/thread";
+import { Thread } from "@/components/chat/thread";
 import type { ApiThread } from "@/lib/client/api-client";
 import {
   attachmentParts,
   attachmentUrl,
   lastBranch,
+  openingWindow,
   textParts,
   threadIdFromPath,
   type StoredMessageJson,

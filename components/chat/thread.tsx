@@ -9,6 +9,7 @@ import {
   MessagePartPrimitive,
   MessagePrimitive,
   ThreadPrimitive,
+  useAui,
   useAuiState,
   type EmptyMessagePartProps,
   type ReasoningMessagePartProps,
@@ -32,10 +33,12 @@ import {
   MessageAttachments,
   useFreshCopiesForEdit,
 } from "@/components/chat/attachments";
+import { loadWholeThread } from "@/components/chat/runtime/history-adapter";
 import { useRuntimeCache } from "@/components/chat/runtime/runtime-cache";
 import { useOwnThread } from "@/components/chat/runtime/thread-owner";
 import { MessageSources } from "@/components/chat/sources";
 import { useHydrated } from "@/lib/client/use-hydrated";
+import { contextMessageLimit, openingWindow } from "@/lib/shared/chat-messages";
 import { ToolsAvailableContext } from "@/components/chat/tools-available";
 import { Icon } from "./icon";
 
@@ -130,11 +133,6 @@ export function Thread() {
   );
 }
 
-/**
- * Messages a thread opens with: its newest, more than a tall screen holds. The server-rendered copy
- * (ThreadView) shows as many, so the live thread takes its place without a jump.
- */
-export const openingWindow = 20;
 /** Older messages added each time the reader nears the top (or asks for them). */
 const olderStep = 50;
 
@@ -142,28 +140,44 @@ const olderStep = 50;
 const messageComponents = { Message };
 
 /**
- * The open thread's messages, the newest `openingWindow` first and older ones as the reader
- * scrolls up: a thread of thousands opens as fast as a short one, and what is rendered is what was
- * read. A search hit in an older message (the runtime cache's `reveal`) widens the window to it
- * and brings it into view, so finding text works however far back it is.
+ * The open thread's messages, the newest `openingWindow` first (the server-rendered copy in
+ * ThreadView shows as many, so the live thread takes its place without a jump) and older ones as
+ * the reader scrolls up: a thread of thousands opens as fast as a short one, and what is rendered is
+ * what was read. A long thread's runtime holds only its newest part at first (history-adapter's
+ * `load`): the messages above the first one shown are there only as the model's context, and
+ * scrolling past them loads the whole thread. A search hit in an older message (the runtime cache's
+ * `reveal`) widens the window to it and brings it into view, so finding text works however far back it is.
  */
 function WindowedMessages() {
+  const aui = useAui();
   const cache = useRuntimeCache();
   const threadKey = useAuiState((s) => s.threadListItem.id);
   const remoteId = useAuiState((s) => s.threadListItem.remoteId);
   const loading = useAuiState((s) => s.thread.isLoading);
+  const running = useAuiState((s) => s.thread.isRunning);
   // A string, so streaming tokens (which change messages, not their ids) do not render the list again.
   const idsKey = useAuiState((s) => s.thread.messages.map((m) => m.id).join("\n"));
   const ids = useMemo(() => (idsKey ? idsKey.split("\n") : []), [idsKey]);
+  // Read with the ids: once the whole thread is in, its first message is another one.
+  const part = remoteId ? cache.partialThreads.get(remoteId) : undefined;
+  const hidden = part && ids[0] === part.rootId ? part.hidden : 0;
   const count = ids.length;
   const newest = Math.max(0, count - openingWindow);
-  // Where the window starts, per thread: pinned once the thread has loaded, so new messages add to
-  // it instead of sliding it; a shorter branch (an edit, another branch) still shows its newest.
-  const [pinned, setPinned] = useState<{ threadKey: string; start: number } | null>(null);
-  const start = pinned?.threadKey === threadKey ? Math.min(pinned.start, newest) : newest;
+  // Messages before this index are not shown while the runtime holds only the thread's newest part.
+  const floor = hidden > 0 ? Math.min(contextMessageLimit, newest) : 0;
+  // Where the window starts, per thread: its first message, pinned once the thread has loaded, so new
+  // messages add to it instead of sliding it and a whole load above it keeps it; a shorter branch
+  // (an edit, another branch) still shows its newest.
+  const [pinned, setPinned] = useState<{ threadKey: string; firstId: string } | null>(null);
+  const pinnedIndex = pinned?.threadKey === threadKey ? ids.indexOf(pinned.firstId) : -1;
+  const start = Math.max(floor, pinnedIndex < 0 ? newest : Math.min(pinnedIndex, newest));
   useEffect(() => {
-    if (pinned?.threadKey !== threadKey && !loading && count > 0) setPinned({ threadKey, start: newest });
-  }, [pinned, threadKey, loading, count, newest]);
+    if (pinned?.threadKey !== threadKey && !loading && count > 0) setPinned({ threadKey, firstId: ids[newest]! });
+  }, [pinned, threadKey, loading, count, ids, newest]);
+  const loadWhole = useCallback(
+    () => (remoteId && hidden > 0 ? loadWholeThread(aui, cache, remoteId).catch(() => false) : Promise.resolve(false)),
+    [aui, cache, remoteId, hidden],
+  );
 
   const list = useRef<HTMLDivElement>(null);
   // The first message on screen before older ones are added above it, kept where it was after.
@@ -172,11 +186,15 @@ function WindowedMessages() {
     (index: number) => {
       const first = list.current?.querySelector<HTMLElement>("[data-message-id]");
       anchor.current = first ? { id: first.dataset.messageId!, top: first.getBoundingClientRect().top } : null;
-      setPinned({ threadKey, start: Math.max(0, Math.min(index, start)) });
+      setPinned({ threadKey, firstId: ids[Math.max(floor, Math.min(index, start))]! });
     },
-    [threadKey, start],
+    [threadKey, ids, floor, start],
   );
-  const showOlder = useCallback(() => showFrom(start - olderStep), [showFrom, start]);
+  // Past the newest part: the whole thread first (the window keeps its first message), then the next step.
+  const showOlder = useCallback(
+    () => (hidden > 0 && start - olderStep < floor ? void loadWhole() : showFrom(start - olderStep)),
+    [showFrom, loadWhole, start, floor, hidden],
+  );
   useLayoutEffect(() => {
     const kept = anchor.current;
     anchor.current = null;
@@ -191,13 +209,15 @@ function WindowedMessages() {
   const [target, setTarget] = useState<string | null>(null);
   useEffect(() => {
     if (!reveal || reveal.threadId !== remoteId || loading || count === 0) return;
-    cache.reveal.set(null);
     const index = ids.indexOf(reveal.messageId);
+    // Older than the part the runtime holds: this runs again once the whole thread is in.
+    if (index < 0 && hidden > 0) return void loadWhole();
+    cache.reveal.set(null);
     // Not on the branch shown (the hit is in another branch): the thread opens as usual.
     if (index < 0) return;
     if (index < start) showFrom(Math.max(0, index - 2));
     setTarget(reveal.messageId);
-  }, [cache, reveal, remoteId, loading, count, ids, start, showFrom]);
+  }, [cache, reveal, remoteId, loading, count, ids, start, showFrom, hidden, loadWhole]);
   useEffect(() => {
     if (!target) return;
     // After the viewport's own scroll to the bottom of a newly opened thread (the frame after it loads).
@@ -220,7 +240,7 @@ function WindowedMessages() {
   if (count === 0) return null;
   return (
     <div ref={list} className="flex flex-col gap-6">
-      {start > 0 && <OlderMessages count={start} onNear={showOlder} />}
+      {start + hidden > 0 && <OlderMessages count={start + hidden} busy={running} onNear={showOlder} />}
       {ids.slice(start).map((id, i) => (
         <ThreadPrimitive.MessageByIndex key={id} index={start + i} components={messageComponents} />
       ))}
@@ -232,20 +252,20 @@ function WindowedMessages() {
  * Stands for the messages not rendered yet, above the first one that is: they are added when it
  * comes within reach of the screen (a screen and a half ahead), or when it is pressed.
  */
-function OlderMessages({ count, onNear }: { count: number; onNear: () => void }) {
+function OlderMessages({ count, busy, onNear }: { count: number; busy: boolean; onNear: () => void }) {
   const button = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     const el = button.current;
     const root = el?.closest("[data-thread-viewport]");
     if (!el || !root) return;
-    // A new observer for each count: one still in reach after a step reports so at once, and asks again.
+    // A new observer for each count (and once a reply ends): one still in reach after a step reports so at once, and asks again.
     const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && onNear(), {
       root,
       rootMargin: "1200px 0px 0px 0px",
     });
     observer.observe(el);
     return () => observer.disconnect();
-  }, [count, onNear]);
+  }, [count, busy, onNear]);
   return (
     // Never the scroll anchor: messages added below it must push it up, not the reader's place down.
     <div className="flex justify-center [overflow-anchor:none]">

@@ -181,6 +181,47 @@ export function lastBranch<M extends { id: string; parentId: string | null }>(me
   return branch.reverse();
 }
 
+/** Messages a thread opens with on screen: its newest, more than a tall screen holds. */
+export const openingWindow = 20;
+
+/**
+ * What the chat runtime holds of a long thread when it opens: the newest `openingWindow` messages of
+ * the branch the person was last on, the `contextMessageLimit` before them (so an edit or a retry of any
+ * message on screen sends the model what it would with the whole thread), and everything branching off
+ * below the first of them (so branches switch as in the whole thread). The rest of the branch
+ * (`hidden` messages) is loaded when the reader scrolls up to it. A shorter thread is held whole
+ * (`hidden` 0). Messages come oldest first, as the API lists them; the walks are bounded by their number.
+ */
+export const openingRuntimeMessages = openingWindow + contextMessageLimit;
+
+export function newestPartOfThread<M extends { id: string; parentId: string | null }>(
+  messages: M[],
+): { messages: M[]; rootId: string | null; hidden: number } {
+  const branch = lastBranch(messages);
+  if (branch.length <= openingRuntimeMessages) return { messages, rootId: null, hidden: 0 };
+  const root = branch[branch.length - openingRuntimeMessages]!;
+  const children = new Map<string, string[]>();
+  for (const m of messages) {
+    if (m.parentId === null) continue;
+    const siblings = children.get(m.parentId);
+    if (siblings) siblings.push(m.id);
+    else children.set(m.parentId, [m.id]);
+  }
+  const kept = new Set([root.id]);
+  const pending = [root.id];
+  while (pending.length > 0)
+    for (const child of children.get(pending.pop()!) ?? [])
+      if (!kept.has(child)) {
+        kept.add(child);
+        pending.push(child);
+      }
+  return {
+    messages: messages.filter((m) => kept.has(m.id)),
+    rootId: root.id,
+    hidden: branch.length - openingRuntimeMessages,
+  };
+}
+
 /** `/chat/:id` or `/w/:slug/chat/:id` → the thread id; any other path → null (a new thread). */
 export const threadIdFromPath = (pathname: string | null) =>
   /^(?:\/w\/[^/]+)?\/chat\/([^/]+)$/.exec(pathname ?? "")?.[1] ?? null;

@@ -5,6 +5,9 @@ import {
   contextMessageLimit,
   fromUIMessage,
   newestForContext,
+  newestPartOfThread,
+  openingRuntimeMessages,
+  openingWindow,
   storedToolCall,
   threadIdFromPath,
   threadPath,
@@ -304,5 +307,63 @@ describe("the newest messages a chat request carries", () => {
     expect(sent.at(-1)!.id).toBe("m39");
     const huge = newestForContext(branch(5, 600_000));
     expect(huge.map((m) => m.id)).toEqual(["m3", "m4"]);
+  });
+});
+
+describe("the newest part of a long thread the chat runtime opens with", () => {
+  /** `m1`…`mN`, each the parent of the next, oldest first as the API lists them. */
+  const chain = (n: number, prefix = "m", parentOfFirst: string | null = null) =>
+    Array.from({ length: n }, (_, i) => ({
+      id: `${prefix}${i + 1}`,
+      parentId: i === 0 ? parentOfFirst : `${prefix}${i}`,
+    }));
+
+  it("holds a thread within the window whole", () => {
+    const messages = chain(openingRuntimeMessages);
+    expect(newestPartOfThread(messages)).toEqual({ messages, rootId: null, hidden: 0 });
+  });
+
+  it("holds the newest messages on screen and the model's context before them", () => {
+    expect(openingRuntimeMessages).toBe(openingWindow + contextMessageLimit);
+    const part = newestPartOfThread(chain(500));
+    expect(part.messages).toHaveLength(openingRuntimeMessages);
+    expect(part.rootId).toBe(`m${500 - openingRuntimeMessages + 1}`);
+    expect(part.messages[0]!.id).toBe(part.rootId);
+    expect(part.messages.at(-1)!.id).toBe("m500");
+    expect(part.hidden).toBe(500 - openingRuntimeMessages);
+  });
+
+  it("keeps every branch below its first message and none above it", () => {
+    const main = chain(300);
+    // An edit of m290 (a branch below the part's first message) and of m10 (above it).
+    const below = chain(3, "b", "m289");
+    const above = chain(4, "a", "m9");
+    // The person was last on the main branch: it is listed last.
+    const messages = [...main.slice(0, 299), ...above, ...below, main[299]!];
+    const part = newestPartOfThread(messages);
+    const ids = part.messages.map((m) => m.id);
+    expect(ids).toEqual(expect.arrayContaining(["b1", "b2", "b3", "m290", "m300"]));
+    expect(ids.some((id) => id.startsWith("a") || id === "m10")).toBe(false);
+    expect(part.messages).toHaveLength(openingRuntimeMessages + 3);
+    // Listed in the order given.
+    expect(ids.indexOf("b1")).toBeGreaterThan(ids.indexOf("m289"));
+    expect(ids.at(-1)).toBe("m300");
+  });
+
+  it("opens on the branch the person was last on, counting only its messages as hidden", () => {
+    // The newest message is on a branch that left the main one at m200 and is 150 long.
+    const messages = [...chain(400), ...chain(150, "b", "m200")];
+    const part = newestPartOfThread(messages);
+    expect(part.messages.at(-1)!.id).toBe("b150");
+    expect(part.hidden).toBe(200 + 150 - openingRuntimeMessages);
+    expect(part.messages.some((m) => m.id === "m400")).toBe(false);
+  });
+
+  it("ends on a malformed parent loop instead of walking it forever", () => {
+    const messages = [...chain(200), { id: "x", parentId: "m200" }];
+    messages[0] = { id: "m1", parentId: "x" };
+    const part = newestPartOfThread(messages);
+    expect(part.messages.length).toBeLessThanOrEqual(messages.length);
+    expect(part.hidden).toBeGreaterThan(0);
   });
 });

@@ -6,16 +6,20 @@ import { useMemo } from "react";
 import type { RuntimeCache } from "@/components/chat/runtime/runtime-cache";
 import { storedSources } from "@/components/chat/sources";
 import { api, type ApiMessage } from "@/lib/client/api-client";
-import { fromUIMessage, messageFormat, toUIMessage } from "@/lib/shared/chat-messages";
+import { fromUIMessage, messageFormat, newestPartOfThread, toUIMessage } from "@/lib/shared/chat-messages";
 
 async function loadMessages(cache: RuntimeCache, threadId: string): Promise<ApiMessage[]> {
   const primed = cache.takePrimed(threadId);
   const messages = primed
     ? (JSON.parse(primed) as { messages: ApiMessage[] }).messages
     : (await api.listMessages(threadId)).messages;
+  noteReadUpTo(cache, threadId, messages);
+  return messages;
+}
+
+function noteReadUpTo(cache: RuntimeCache, threadId: string, messages: ApiMessage[]) {
   const newest = messages.reduce((max, m) => (m.createdAt && m.createdAt > max ? m.createdAt : max), "");
   cache.readUpTo.set(threadId, newest ? new Date(newest).toISOString() : "");
-  return messages;
 }
 
 /** A reply the model failed shows its error again after a reload, as it did live. */
@@ -33,6 +37,52 @@ function withSources(like: ThreadMessageLike, content: unknown): ThreadMessageLi
   const sources = like.role === "assistant" ? storedSources(content) : [];
   if (sources.length === 0 || typeof like.content === "string") return like;
   return { ...like, content: [...sources, ...like.content] };
+}
+
+/** Stored messages as the runtime imports them; `rootId`'s parent is left out (the newest part of a thread). */
+function repositoryItems(messages: ApiMessage[], rootId: string | null = null) {
+  return messages
+    .filter((m) => m.format === messageFormat)
+    .map((m) => ({
+      parentId: m.id === rootId ? null : m.parentId,
+      message: fromThreadMessageLike(
+        withSources(fromUIMessage({ id: m.id, ...(m.content as Pick<UIMessage, "role" | "parts">) }), m.content),
+        m.id,
+        storedStatus(m.status),
+      ),
+    }));
+}
+
+type Aui = ReturnType<typeof useAui>;
+
+/**
+ * Puts the whole of a thread the runtime holds only the newest part of into it (the reader scrolled
+ * up to the rest, or a search hit is there), read again from the server and on the branch shown.
+ * Resolves false, changing nothing, while a reply is being written or when the server lacks a
+ * message the runtime has (one still being saved): the reader asks again.
+ */
+export function loadWholeThread(aui: Aui, cache: RuntimeCache, threadId: string): Promise<boolean> {
+  const inFlight = cache.wholeLoads.get(threadId);
+  if (inFlight) return inFlight;
+  const load = (async () => {
+    if (aui.thread().getState().isRunning) return false;
+    const { messages } = await api.listMessages(threadId);
+    const thread = aui.thread();
+    const state = thread.getState();
+    if (state.isRunning || aui.threadListItem().getState().remoteId !== threadId) return false;
+    const stored = new Set(messages.map((m) => m.id));
+    if (thread.export().messages.some(({ message }) => !stored.has(message.id))) return false;
+    const head = state.messages.at(-1)?.id;
+    cache.wholeThreads.add(threadId);
+    noteReadUpTo(cache, threadId, messages);
+    thread.import({
+      headId: head && stored.has(head) ? head : (messages.at(-1)?.id ?? null),
+      messages: repositoryItems(messages),
+    });
+    return true;
+  })().finally(() => cache.wholeLoads.delete(threadId));
+  cache.wholeLoads.set(threadId, load);
+  return load;
 }
 
 /** Runs what it is given one after another, in the order given, whether or not the last one failed. */
@@ -57,18 +107,13 @@ export function useThreadHistory(cache: RuntimeCache): ThreadHistoryAdapter {
         const remoteId = aui.threadListItem().getState().remoteId;
         if (!remoteId) return { messages: [] };
         const messages = await loadMessages(cache, remoteId);
-        const items = messages
-          .filter((m) => m.format === messageFormat)
-          .map((m) => ({
-            parentId: m.parentId,
-            message: fromThreadMessageLike(
-              withSources(fromUIMessage({ id: m.id, ...(m.content as Pick<UIMessage, "role" | "parts">) }), m.content),
-              m.id,
-              storedStatus(m.status),
-            ),
-          }));
+        // A long thread opens with its newest part: the runtime's cost grows with every message it holds.
+        const part = cache.wholeThreads.has(remoteId)
+          ? { messages, rootId: null, hidden: 0 }
+          : newestPartOfThread(messages);
+        if (part.rootId) cache.partialThreads.set(remoteId, { rootId: part.rootId, hidden: part.hidden });
         // Messages come oldest first, so the newest one is the branch the user was last on.
-        return { headId: messages.at(-1)?.id ?? null, messages: items };
+        return { headId: messages.at(-1)?.id ?? null, messages: repositoryItems(part.messages, part.rootId) };
       },
       // Each message once it settles: the user's when sent, a reply when it ends (also by Stop).
       async append({ parentId, message }) {

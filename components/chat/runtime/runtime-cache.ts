@@ -34,6 +34,16 @@ export function createRuntimeCache() {
     takePrimed: (threadId: string): string | undefined => takeOnce(primedMessages, threadId),
     /** The primed thread itself (as GET /api/threads/:id answers), once. */
     takePrimedThread: (threadId: string): ApiThread | undefined => takeOnce(primedThreads, threadId),
+    /**
+     * Threads the runtime holds only the newest part of (history-adapter's `load`): the first message it
+     * holds, and how many older ones of the branch it lacks. The part is what the runtime holds while its
+     * first message is that one.
+     */
+    partialThreads: new Map<string, { rootId: string; hidden: number }>(),
+    /** Threads the reader has scrolled back through: from then on the runtime holds them whole. */
+    wholeThreads: new Set<string>(),
+    /** A whole load in flight per thread, so a second request for it waits for the first. */
+    wholeLoads: new Map<string, Promise<boolean>>(),
     /** The newest message each thread had when it was last read, to tell whether it has changed since. */
     readUpTo: new Map<string, string>(),
     /** Replies shown by following the server's recording: the server stores them, not this tab. */
