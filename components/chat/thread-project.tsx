@@ -63,8 +63,10 @@ export function ThreadProjectBar({ initial }: { initial: ApiThread | null }) {
     };
   }, [own, space, reads]);
 
+  // While the runtime is still opening the thread the address names, there is nothing to read yet.
+  const opening = urlId !== null && urlId !== remoteId;
   useEffect(() => {
-    if (!own) return;
+    if (!own || opening) return;
     let current = true;
     const read = async (): Promise<Loaded> => {
       if (!remoteId) {
@@ -84,11 +86,11 @@ export function ThreadProjectBar({ initial }: { initial: ApiThread | null }) {
     return () => {
       current = false;
     };
-  }, [own, remoteId, initial, reads]);
+  }, [own, opening, remoteId, initial, reads]);
 
   // While the runtime is still opening the thread the address names, it holds another (or none):
   // nothing is offered that would act on that one.
-  if (!own || (urlId !== null && urlId !== remoteId)) return null;
+  if (!own || opening) return null;
   const shown = loaded?.threadId === remoteId ? loaded : null;
   const projectId = shown?.projectId ?? null;
   const listed = projects ?? [];
