@@ -210,14 +210,15 @@ function WindowedMessages() {
   useEffect(() => {
     if (!reveal || reveal.threadId !== remoteId || loading || count === 0) return;
     const index = ids.indexOf(reveal.messageId);
-    // Older than the part the runtime holds: this runs again once the whole thread is in.
-    if (index < 0 && hidden > 0) return void loadWhole();
+    // Not shown while the runtime holds only the newest part (older than it, or among the messages
+    // held as context): this runs again once the whole thread is in.
+    if (hidden > 0 && index < floor) return void loadWhole();
     cache.reveal.set(null);
     // Not on the branch shown (the hit is in another branch): the thread opens as usual.
     if (index < 0) return;
     if (index < start) showFrom(Math.max(0, index - 2));
     setTarget(reveal.messageId);
-  }, [cache, reveal, remoteId, loading, count, ids, start, showFrom, hidden, loadWhole]);
+  }, [cache, reveal, remoteId, loading, count, ids, start, showFrom, hidden, floor, loadWhole]);
   useEffect(() => {
     if (!target) return;
     // After the viewport's own scroll to the bottom of a newly opened thread (the frame after it loads).

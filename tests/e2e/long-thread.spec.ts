@@ -81,4 +81,16 @@ test("a search hit in an old message of a long thread opens the thread showing t
   await page.getByRole("searchbox", { name: "Search threads" }).fill("mark3x");
   await results.getByRole("button").first().click();
   await expect(page.locator('[data-message-id="m3"]')).toBeInViewport();
+
+  // A hit among the messages the opened thread holds only as the model's context (above the newest
+  // 20, within the newest 120): shown as well.
+  await page.goto(`/chat/${threadId}`);
+  await expect(page.locator("[data-role]").last()).toContainText("Message 500:");
+  await expect(chat.messageBox).toBeEnabled();
+  await expect(page.locator('[data-message-id="m451"]')).toHaveCount(0);
+  await page.getByRole("searchbox", { name: "Search threads" }).fill("mark451x");
+  await expect(results.getByRole("button")).toHaveCount(1);
+  await results.getByRole("button").first().click();
+  await expect(page.locator('[data-message-id="m451"]')).toBeInViewport();
+  await expect(page.locator('[data-message-id="m451"]').getByRole("button", { name: "Edit" })).toBeAttached();
 });
