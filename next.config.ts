@@ -142,17 +142,10 @@ export default function config(phase: string): NextConfig {
     // Next.js matches these globs unanchored (picomatch `contains`), so "./.data/**" also matched
     // node_modules/@electric-sql/pglite/dist/pglite.data and left PGlite unable to start: "**/.data/**"
     // needs a path segment named exactly .data.
-    // Not run in production either: sharp and its libvips (19 MB) serve only next/image's optimiser, which this
-    // app never uses (`images.unoptimized`), and React's development builds (5 MB) load only with NODE_ENV
-    // other than production, which `next start` and the standalone server never have.
-    outputFileTracingExcludes: {
-      "*": [
-        "**/.data/**",
-        "./node_modules/sharp/**",
-        "./node_modules/@img/**",
-        "./node_modules/{react,react-dom,scheduler}/cjs/*.development.js",
-      ],
-    },
+    // Sharp and its libvips (19 MB) serve only next/image's optimiser, which this app never uses
+    // (`images.unoptimized`). React's development builds stay: never run in production, but Node reads the
+    // files an ES module imports from React's CommonJS entry points to find their named exports.
+    outputFileTracingExcludes: { "*": ["**/.data/**", "./node_modules/sharp/**", "./node_modules/@img/**"] },
     // Images are served as they are (uploads and icons): no server-side fetch or resize of any URL.
     images: { unoptimized: true },
     poweredByHeader: false,

@@ -84,8 +84,9 @@ export function createSnapshotRenderer(overrides: Partial<SnapshotHtmlLimits> = 
         worker = new Worker(workerFile(), {
           name: "snapshot-markdown",
           workerData: { texts: texts.slice(from), from },
-          // No secrets in a thread that parses hostile input.
-          env: {},
+          // No secrets in a thread that parses hostile input; NODE_ENV alone, so React runs its production build
+          // there as in the server (the standalone output carries no other).
+          env: { NODE_ENV: process.env.NODE_ENV ?? "production" },
           resourceLimits: {
             maxOldGenerationSizeMb: limits.maxOldGenerationMb,
             maxYoungGenerationSizeMb: limits.maxYoungGenerationMb,
