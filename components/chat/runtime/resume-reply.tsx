@@ -33,14 +33,18 @@ export function ResumeReply() {
     // Cancelled if the thread is left before the reply is handed over; once it is, the run owns it.
     const cancel = new AbortController();
     let handedOver = false;
+    const heldAtCheck = aui.thread().getState().messages.length;
     void api.followReply(threadId, cancel.signal).then(
       ({ reply, lastMessageAt }) => {
         if (cancel.signal.aborted) return;
         const thread = aui.thread();
         if (!reply) {
-          // A reply was stored between this page's messages being read and now: read them again.
+          // A reply was stored between this page's messages being read and now: read them again, unless the
+          // person has sent something since (reading again would drop their turn under way).
           const read = cache.readUpTo.get(threadId);
-          if (read !== undefined && lastMessageAt && lastMessageAt > read)
+          const state = thread.getState();
+          const untouched = !state.isRunning && state.messages.length === heldAtCheck;
+          if (untouched && read !== undefined && lastMessageAt && lastMessageAt > read)
             void aui.threads.reloadMainThread().catch(() => {});
           return;
         }
