@@ -184,6 +184,9 @@ export function lastBranch<M extends { id: string; parentId: string | null }>(me
 /** Messages a thread opens with on screen: its newest, more than a tall screen holds. */
 export const openingWindow = 20;
 
+/** Messages of a branch the chat runtime holds when a thread opens (see `newestPartOfThread`). */
+export const openingRuntimeMessages = openingWindow + contextMessageLimit;
+
 /**
  * What the chat runtime holds of a long thread when it opens: the newest `openingWindow` messages of
  * the branch the person was last on, the `contextMessageLimit` before them (so an edit or a retry of any
@@ -192,8 +195,6 @@ export const openingWindow = 20;
  * (`hidden` messages) is loaded when the reader scrolls up to it. A shorter thread is held whole
  * (`hidden` 0). Messages come oldest first, as the API lists them; the walks are bounded by their number.
  */
-export const openingRuntimeMessages = openingWindow + contextMessageLimit;
-
 export function newestPartOfThread<M extends { id: string; parentId: string | null }>(
   messages: M[],
 ): { messages: M[]; rootId: string | null; hidden: number } {
