@@ -222,18 +222,30 @@ function WindowedMessages() {
   useEffect(() => {
     if (!target) return;
     // After the viewport's own scroll to the bottom of a newly opened thread (the frame after it loads).
+    // A later scroll (the viewport keeping to the bottom as replies above grow) can undo one, so it is
+    // brought into view again until it has stayed there three frames running.
     let frames = 0;
     let tries = 0;
+    let stayed = 0;
     let raf = requestAnimationFrame(function bringIntoView() {
       const el = list.current?.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(target)}"]`);
-      if (el && ++frames >= 2) {
-        el.scrollIntoView({ block: "center" });
-        el.dataset.revealed = "";
-        setTarget(null);
-        setTimeout(() => delete el.dataset.revealed, 3000);
-        return;
+      const viewport = list.current?.closest("[data-thread-viewport]");
+      if (el && viewport && ++frames >= 2) {
+        const box = el.getBoundingClientRect();
+        const view = viewport.getBoundingClientRect();
+        if (frames === 2) {
+          el.scrollIntoView({ block: "center" });
+          el.dataset.revealed = "";
+          setTimeout(() => delete el.dataset.revealed, 3000);
+        } else if (box.bottom > view.top && box.top < view.bottom) stayed++;
+        else {
+          stayed = 0;
+          el.scrollIntoView({ block: "center" });
+        }
+        if (stayed >= 3) return setTarget(null);
       }
       if (++tries < 60) raf = requestAnimationFrame(bringIntoView);
+      else setTarget(null);
     });
     return () => cancelAnimationFrame(raf);
   }, [target]);
