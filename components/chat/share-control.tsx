@@ -7,8 +7,12 @@ import { useOwnThread } from "@/components/chat/runtime/thread-owner";
 import { useShareLink } from "@/components/chat/share-link-state";
 import { api, type ApiThread } from "@/lib/client/api-client";
 
-// The link's panel loads with the first thread that has links to offer, not with the chat.
-const ShareLinkControl = dynamic(() => import("@/components/chat/share-link-control").then((m) => m.ShareLinkControl));
+// The link's panel loads with the first thread that has links to offer, not with the chat. `loading`
+// gives it a Suspense boundary of its own: without one, the whole page's next render (a click on a
+// checkbox elsewhere, say) waits for this chunk to arrive.
+const ShareLinkControl = dynamic(() => import("@/components/chat/share-link-control").then((m) => m.ShareLinkControl), {
+  loading: () => null,
+});
 
 const button =
   "rounded-md border border-zinc-300 px-2 py-0.5 hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800";

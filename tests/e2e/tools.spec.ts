@@ -94,6 +94,36 @@ test("a tool switched on in the Tools menu is called, waits for Run, and its res
   expect(json).toContain("hi from the tool");
 });
 
+test("the Tools menu answers at once while the share link's code is still on its way", async () => {
+  const page = await context.newPage();
+  await signUp(page, "Patient");
+  // The share link's panel loads once the new thread has its id (opening the menu makes the thread).
+  // Its code is held back here; the rest of the page must not wait for it.
+  let requested: () => void;
+  const chunkRequested = new Promise<void>((resolve) => (requested = resolve));
+  let release: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/_next\/static\/chunks\/.+\.js$/, async (route) => {
+    const response = await route.fetch();
+    const body = await response.text();
+    if (body.includes('"Share link"')) {
+      requested();
+      await released;
+    }
+    await route.fulfill({ response, body });
+  });
+  const ui = toolsUi(page);
+  await ui.button.click();
+  const box = ui.group(openServerName).getByRole("checkbox", { name: "Echo", exact: true });
+  await expect(box).toBeEnabled();
+  await chunkRequested;
+  await box.click();
+  await expect(box).toBeChecked({ timeout: 2_000 });
+  release!();
+  await expect(page.getByRole("button", { name: "Share link" })).toBeVisible();
+  await expect(box).toBeChecked();
+});
+
 test("Deny: the tool does not run and the model is told so", async () => {
   const { page, chat, ui } = await personWithTool("Denier");
   const before = tools.mcp.open.calls.length;
