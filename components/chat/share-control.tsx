@@ -1,18 +1,42 @@
 "use client";
 
 import { useAuiState } from "@assistant-ui/react";
-import dynamic from "next/dynamic";
-import { useEffect, useState } from "react";
+import { createElement, useEffect, useState } from "react";
 import { useOwnThread } from "@/components/chat/runtime/thread-owner";
 import { useShareLink } from "@/components/chat/share-link-state";
 import { api, type ApiThread } from "@/lib/client/api-client";
 
-// The link's panel loads with the first thread that has links to offer, not with the chat. `loading`
-// gives it a Suspense boundary of its own: without one, the whole page's next render (a click on a
-// checkbox elsewhere, say) waits for this chunk to arrive.
-const ShareLinkControl = dynamic(() => import("@/components/chat/share-link-control").then((m) => m.ShareLinkControl), {
-  loading: () => null,
-});
+type ShareLinkControlComponent = (typeof import("@/components/chat/share-link-control"))["ShareLinkControl"];
+
+let shareLinkControl: ShareLinkControlComponent | null = null;
+let shareLinkControlLoad: Promise<void> | null = null;
+
+/**
+ * Whether the link's panel is here to render. It is not in the chat's first load: it is fetched
+ * once the author has a saved thread open, and rendered only once its code is here, never through
+ * Suspense. A lazy component that suspended without a boundary held back the whole page's next
+ * render (a click on a checkbox elsewhere showed nothing until the code came); one inside a
+ * boundary holds back the render that reveals it (React throttles reveals), which carried the live
+ * thread's on an open (+100 ms, measured).
+ */
+function useShareLinkControlReady(wanted: boolean): boolean {
+  const [ready, setReady] = useState(shareLinkControl !== null);
+  useEffect(() => {
+    if (!wanted || ready) return;
+    let current = true;
+    shareLinkControlLoad ??= import("@/components/chat/share-link-control").then((m) => {
+      shareLinkControl = m.ShareLinkControl;
+    });
+    shareLinkControlLoad.then(
+      () => current && setReady(true),
+      () => (shareLinkControlLoad = null),
+    );
+    return () => {
+      current = false;
+    };
+  }, [wanted, ready]);
+  return ready;
+}
 
 const button =
   "rounded-md border border-zinc-300 px-2 py-0.5 hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800";
@@ -45,10 +69,12 @@ export function ShareControl({ initial }: { initial: ApiThread | null }) {
   }, [remoteId, own, thread]);
 
   const [linkState, setLinkState] = useShareLink(remoteId && own ? remoteId : null);
+  const linkControlReady = useShareLinkControlReady(!!remoteId && own);
 
   if (!remoteId || !own || !thread) return null;
   const workspaceThread = thread.workspaceId !== null;
-  const links = linkState !== null && linkState.audiences.length > 0;
+  // The bar waits for the link panel's code rather than showing without its button.
+  const links = linkControlReady && shareLinkControl !== null && linkState !== null && linkState.audiences.length > 0;
   if (!workspaceThread && !links) return null;
   const toggle = async () => {
     setPending(true);
@@ -81,7 +107,7 @@ export function ShareControl({ initial }: { initial: ApiThread | null }) {
           {thread.shared ? "Stop sharing" : "Share with workspace"}
         </button>
       )}
-      {links && <ShareLinkControl key={linkState.threadId} state={linkState} setState={setLinkState} />}
+      {links && createElement(shareLinkControl!, { key: linkState.threadId, state: linkState, setState: setLinkState })}
     </div>
   );
 }
