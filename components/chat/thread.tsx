@@ -15,7 +15,7 @@ import {
   type ReasoningMessagePartProps,
 } from "@assistant-ui/react";
 import dynamic from "next/dynamic";
-import type { TextMessagePartProps, ToolCallMessagePartProps } from "@assistant-ui/react";
+import type { ToolCallMessagePartProps } from "@assistant-ui/react";
 import {
   useCallback,
   useContext,
@@ -36,20 +36,12 @@ import {
 import { loadWholeThread } from "@/components/chat/runtime/history-adapter";
 import { useRuntimeCache } from "@/components/chat/runtime/runtime-cache";
 import { useOwnThread } from "@/components/chat/runtime/thread-owner";
+import { ReplyMarkdown } from "@/components/chat/reply-markdown";
 import { MessageSources } from "@/components/chat/sources";
 import { useHydrated } from "@/lib/client/use-hydrated";
 import { contextMessageLimit, openingWindow } from "@/lib/shared/chat-messages";
 import { ToolsAvailableContext } from "@/components/chat/tools-available";
 import { Icon } from "./icon";
-
-// The markdown stack (react-markdown, remark-gfm, micromark) is only needed once an assistant
-// message shows, so it stays out of the first page load.
-const MarkdownText = dynamic<TextMessagePartProps>(
-  () => import("@/components/chat/markdown-text").then((m) => m.MarkdownText),
-  {
-    loading: () => <span className="text-zinc-400">…</span>,
-  },
-);
 
 // A tool call (in replies that have one) and the Tools menu's panel (once opened) load on demand.
 const ToolCall = dynamic<ToolCallMessagePartProps>(
@@ -494,7 +486,7 @@ function Reasoning({ text, status }: ReasoningMessagePartProps) {
 }
 
 // Stable reference, like messageComponents. Tool calls render plainly, whichever tool they name.
-const assistantParts = { Text: MarkdownText, Reasoning, Empty: Waiting, tools: { Override: ToolCall } };
+const assistantParts = { Text: ReplyMarkdown, Reasoning, Empty: Waiting, tools: { Override: ToolCall } };
 
 function AssistantMessage() {
   const own = useOwnThread();
