@@ -5,38 +5,10 @@ import { createElement, useEffect, useState } from "react";
 import { useOwnThread } from "@/components/chat/runtime/thread-owner";
 import { useShareLink } from "@/components/chat/share-link-state";
 import { api, type ApiThread } from "@/lib/client/api-client";
+import { onDemand } from "@/lib/client/on-demand";
 
-type ShareLinkControlComponent = (typeof import("@/components/chat/share-link-control"))["ShareLinkControl"];
-
-let shareLinkControl: ShareLinkControlComponent | null = null;
-let shareLinkControlLoad: Promise<void> | null = null;
-
-/**
- * Whether the link's panel is here to render. It is not in the chat's first load: it is fetched
- * once the author has a saved thread open, and rendered only once its code is here, never through
- * Suspense. A lazy component that suspended without a boundary held back the whole page's next
- * render (a click on a checkbox elsewhere showed nothing until the code came); one inside a
- * boundary holds back the render that reveals it (React throttles reveals), which carried the live
- * thread's on an open (+100 ms, measured).
- */
-function useShareLinkControlReady(wanted: boolean): boolean {
-  const [ready, setReady] = useState(shareLinkControl !== null);
-  useEffect(() => {
-    if (!wanted || ready) return;
-    let current = true;
-    shareLinkControlLoad ??= import("@/components/chat/share-link-control").then((m) => {
-      shareLinkControl = m.ShareLinkControl;
-    });
-    shareLinkControlLoad.then(
-      () => current && setReady(true),
-      () => (shareLinkControlLoad = null),
-    );
-    return () => {
-      current = false;
-    };
-  }, [wanted, ready]);
-  return ready;
-}
+// The link's panel: fetched once the author has a saved thread open, not in the chat's first load.
+const shareLinkControl = onDemand(() => import("@/components/chat/share-link-control"));
 
 const button =
   "rounded-md border border-zinc-300 px-2 py-0.5 hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800";
@@ -69,12 +41,13 @@ export function ShareControl({ initial }: { initial: ApiThread | null }) {
   }, [remoteId, own, thread]);
 
   const [linkState, setLinkState] = useShareLink(remoteId && own ? remoteId : null);
-  const linkControlReady = useShareLinkControlReady(!!remoteId && own);
+  const linkControl = shareLinkControl.useModule(!!remoteId && own);
 
   if (!remoteId || !own || !thread) return null;
   const workspaceThread = thread.workspaceId !== null;
   // The bar waits for the link panel's code rather than showing without its button.
-  const links = linkControlReady && shareLinkControl !== null && linkState !== null && linkState.audiences.length > 0;
+  const panel = linkControl && linkControl !== "failed" ? linkControl.ShareLinkControl : null;
+  const links = panel !== null && linkState !== null && linkState.audiences.length > 0;
   if (!workspaceThread && !links) return null;
   const toggle = async () => {
     setPending(true);
@@ -107,7 +80,7 @@ export function ShareControl({ initial }: { initial: ApiThread | null }) {
           {thread.shared ? "Stop sharing" : "Share with workspace"}
         </button>
       )}
-      {links && createElement(shareLinkControl!, { key: linkState.threadId, state: linkState, setState: setLinkState })}
+      {links && createElement(panel, { key: linkState.threadId, state: linkState, setState: setLinkState })}
     </div>
   );
 }

@@ -4,7 +4,7 @@ import { useAui, useAuiState } from "@assistant-ui/react";
 import { usePathname } from "next/navigation";
 import { useEffect, useMemo } from "react";
 import { SentFile } from "@/components/chat/attachments";
-import { loadMarkdownText } from "@/components/chat/reply-markdown";
+import { markdownText } from "@/components/chat/reply-markdown";
 import { usePrimedThread } from "@/components/chat/runtime/runtime-cache";
 import { useOwnThread, useSharedBy } from "@/components/chat/runtime/thread-owner";
 import { ShareControl } from "@/components/chat/share-control";
@@ -102,7 +102,7 @@ function ServerRenderedThread({ messagesJson }: { messagesJson: string }) {
   );
   const older = Math.max(0, branch.length - openingWindow);
   // The live thread renders replies as Markdown: its code starts loading now, beside the chat runtime.
-  useEffect(() => void loadMarkdownText().catch(() => {}), []);
+  useEffect(() => void markdownText.fetch().catch(() => {}), []);
   return (
     <div className="flex h-full flex-col-reverse overflow-y-auto px-4" aria-busy="true">
       {/* mb-auto: a thread shorter than the screen stays at its top, as the live thread shows it. */}
