@@ -14,9 +14,9 @@ import {
   type EmptyMessagePartProps,
   type ReasoningMessagePartProps,
 } from "@assistant-ui/react";
-import dynamic from "next/dynamic";
 import type { ToolCallMessagePartProps } from "@assistant-ui/react";
 import {
+  createElement,
   useCallback,
   useContext,
   useEffect,
@@ -38,21 +38,33 @@ import { useRuntimeCache } from "@/components/chat/runtime/runtime-cache";
 import { useOwnThread } from "@/components/chat/runtime/thread-owner";
 import { ReplyMarkdown } from "@/components/chat/reply-markdown";
 import { MessageSources } from "@/components/chat/sources";
+import { onDemand } from "@/lib/client/on-demand";
 import { useHydrated } from "@/lib/client/use-hydrated";
 import { contextMessageLimit, openingWindow } from "@/lib/shared/chat-messages";
 import { ToolsAvailableContext } from "@/components/chat/tools-available";
 import { Icon } from "./icon";
 
 // A tool call (in replies that have one) and the Tools menu's panel (once opened) load on demand.
-const ToolCall = dynamic<ToolCallMessagePartProps>(
-  () => import("@/components/chat/tool-call").then((m) => m.ToolCall),
-  {
-    loading: () => <span className="text-zinc-400">…</span>,
-  },
-);
-const ToolsPanel = dynamic<{ id: string }>(() => import("@/components/chat/tools-menu").then((m) => m.ToolsPanel), {
-  loading: () => null,
-});
+const toolCallCode = onDemand(() => import("@/components/chat/tool-call"));
+const toolsPanelCode = onDemand(() => import("@/components/chat/tools-menu"));
+
+function ToolCall(props: ToolCallMessagePartProps) {
+  const code = toolCallCode.useModule();
+  if (code === "failed") return <span className="text-zinc-500">The tool call could not be shown.</span>;
+  if (!code) return <span className="text-zinc-400">…</span>;
+  return createElement(code.ToolCall, props);
+}
+
+function ToolsPanel({ id }: { id: string }) {
+  const code = toolsPanelCode.useModule();
+  if (code === "failed")
+    return (
+      <p role="alert" className="absolute bottom-full left-0 mb-2 text-sm text-red-700 dark:text-red-400">
+        The tools could not be loaded.
+      </p>
+    );
+  return code ? createElement(code.ToolsPanel, { id }) : null;
+}
 
 const focusRing = "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-500";
 
