@@ -53,6 +53,15 @@ function repositoryItems(messages: ApiMessage[], rootId: string | null = null) {
     }));
 }
 
+/** What the runtime holds of a thread read from the server (`messages`, oldest first). */
+function heldContents(cache: RuntimeCache, threadId: string, messages: ApiMessage[]) {
+  // A long thread opens with its newest part: the runtime's cost grows with every message it holds.
+  const part = cache.wholeThreads.has(threadId) ? { messages, rootId: null, hidden: 0 } : newestPartOfThread(messages);
+  if (part.rootId) cache.partialThreads.set(threadId, { rootId: part.rootId, hidden: part.hidden });
+  // Messages come oldest first, so the newest one is the branch the user was last on.
+  return { headId: messages.at(-1)?.id ?? null, messages: repositoryItems(part.messages, part.rootId) };
+}
+
 type Aui = ReturnType<typeof useAui>;
 
 /**
@@ -85,6 +94,26 @@ export function loadWholeThread(aui: Aui, cache: RuntimeCache, threadId: string)
   return load;
 }
 
+/**
+ * Puts in a message the server stored after the thread was read (a reply that ended between the
+ * page's read and the resume check), read again from the server. Nothing changes when the server's
+ * newest message is already held (a copy's last activity is newer than its copied messages), or
+ * once the person has sent something since `heldAtCheck` messages were held, or while a reply runs:
+ * putting the thread in again would drop their turn under way. Checked right before the import, so
+ * no send can slip in between.
+ */
+export async function catchUpThread(aui: Aui, cache: RuntimeCache, threadId: string, heldAtCheck: number) {
+  const { messages } = await api.listMessages(threadId);
+  const thread = aui.thread();
+  const state = thread.getState();
+  if (state.isRunning || state.messages.length !== heldAtCheck) return;
+  if (aui.threadListItem().getState().remoteId !== threadId) return;
+  const newest = messages.at(-1);
+  if (!newest || thread.export().messages.some(({ message }) => message.id === newest.id)) return;
+  noteReadUpTo(cache, threadId, messages);
+  thread.import(heldContents(cache, threadId, messages));
+}
+
 /** Runs what it is given one after another, in the order given, whether or not the last one failed. */
 function serially() {
   let last: Promise<unknown> = Promise.resolve();
@@ -106,14 +135,7 @@ export function useThreadHistory(cache: RuntimeCache): ThreadHistoryAdapter {
       async load() {
         const remoteId = aui.threadListItem().getState().remoteId;
         if (!remoteId) return { messages: [] };
-        const messages = await loadMessages(cache, remoteId);
-        // A long thread opens with its newest part: the runtime's cost grows with every message it holds.
-        const part = cache.wholeThreads.has(remoteId)
-          ? { messages, rootId: null, hidden: 0 }
-          : newestPartOfThread(messages);
-        if (part.rootId) cache.partialThreads.set(remoteId, { rootId: part.rootId, hidden: part.hidden });
-        // Messages come oldest first, so the newest one is the branch the user was last on.
-        return { headId: messages.at(-1)?.id ?? null, messages: repositoryItems(part.messages, part.rootId) };
+        return heldContents(cache, remoteId, await loadMessages(cache, remoteId));
       },
       // Each message once it settles: the user's when sent, a reply when it ends (also by Stop).
       async append({ parentId, message }) {

@@ -2,6 +2,7 @@
 
 import { useAui, useAuiState } from "@assistant-ui/react";
 import { useEffect, useRef } from "react";
+import { catchUpThread } from "@/components/chat/runtime/history-adapter";
 import { stoppableReply } from "@/components/chat/runtime/model-adapter";
 import { useRuntimeCache } from "@/components/chat/runtime/runtime-cache";
 import { useOwnThread } from "@/components/chat/runtime/thread-owner";
@@ -39,13 +40,10 @@ export function ResumeReply() {
         if (cancel.signal.aborted) return;
         const thread = aui.thread();
         if (!reply) {
-          // A reply was stored between this page's messages being read and now: read them again, unless the
-          // person has sent something since (reading again would drop their turn under way).
+          // Something was stored after this page's messages were read: put in what the runtime lacks.
           const read = cache.readUpTo.get(threadId);
-          const state = thread.getState();
-          const untouched = !state.isRunning && state.messages.length === heldAtCheck;
-          if (untouched && read !== undefined && lastMessageAt && lastMessageAt > read)
-            void aui.threads.reloadMainThread().catch(() => {});
+          if (read !== undefined && lastMessageAt && lastMessageAt > read)
+            void catchUpThread(aui, cache, threadId, heldAtCheck).catch(() => {});
           return;
         }
         handedOver = true;
