@@ -103,6 +103,8 @@ async function newThreadByKeyboard(page: Page, text: string) {
 test("two people, keyboard only: sign up, new threads, send, switch, rename, archive, delete, sign out, sign in", async ({
   browser,
 }) => {
+  // Two whole sessions, every step by Tab: 34–52 s in CI runs, and once over 60 s under load.
+  test.setTimeout(120_000);
   const contextA = await browser.newContext();
   const contextB = await browser.newContext();
   const a = await contextA.newPage();
