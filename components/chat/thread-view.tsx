@@ -102,7 +102,7 @@ function ServerRenderedThread({ messagesJson }: { messagesJson: string }) {
   );
   const older = Math.max(0, branch.length - openingWindow);
   // The live thread renders replies as Markdown: its code starts loading now, beside the chat runtime.
-  useEffect(() => void markdownText.fetch().catch(() => {}), []);
+  useEffect(() => void markdownText.load().catch(() => {}), []);
   return (
     <div className="flex h-full flex-col-reverse overflow-y-auto px-4" aria-busy="true">
       {/* mb-auto: a thread shorter than the screen stays at its top, as the live thread shows it. */}

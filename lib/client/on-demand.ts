@@ -10,11 +10,11 @@ import { useEffect, useState } from "react";
  * render that reveals it for up to 300 ms after its fallback showed, which every open of a thread
  * paid (bench/README.md, "Suspense on an open").
  */
-export function onDemand<T>(load: () => Promise<T>) {
+export function onDemand<T>(importModule: () => Promise<T>) {
   let loaded: T | null = null;
   let loading: Promise<T> | null = null;
-  const fetch = (): Promise<T> =>
-    (loading ??= load().then(
+  const load = (): Promise<T> =>
+    (loading ??= importModule().then(
       (value) => (loaded = value),
       (error: unknown) => {
         loading = null;
@@ -27,7 +27,7 @@ export function onDemand<T>(load: () => Promise<T>) {
     useEffect(() => {
       if (!wanted || state !== "waiting") return;
       let current = true;
-      fetch().then(
+      load().then(
         () => current && setState("here"),
         () => current && setState("failed"),
       );
@@ -37,5 +37,5 @@ export function onDemand<T>(load: () => Promise<T>) {
     }, [wanted, state]);
     return state === "failed" ? "failed" : state === "here" ? loaded : null;
   }
-  return { fetch, useModule };
+  return { load, useModule };
 }
