@@ -9,9 +9,10 @@ import { spacePath } from "@/lib/shared/workspaces";
 import { threadPath } from "@/lib/shared/chat-messages";
 
 /**
- * The thread and its messages for someone who may see it (its author, or a member it is shared
- * with: the shared branch, read-only), or null: a malformed id, a missing thread and one they may
- * not see are the same null, so they get the same 404 page. Shared by the thread pages and their
+ * The thread and the messages its chat runtime opens with (a long thread's newest part) for someone
+ * who may see it (its author, or a member it is shared with: the shared branch, read-only), or null:
+ * a malformed id, a missing thread and one they may not see are the same null, so they get the same
+ * 404 page. Shared by the thread pages and their
  * metadata, so it runs once per request.
  */
 export const loadThread = cache(async (id: string) => {
@@ -19,7 +20,7 @@ export const loadThread = cache(async (id: string) => {
   if (!session || !z.uuid().safeParse(id).success) return null;
   const thread = await threads.getThreadForUser(session.user.id, id);
   if (!thread) return null;
-  const messagesJson = await threads.messagesJsonForUser(session.user.id, id);
+  const messagesJson = await threads.openingMessagesJsonForUser(session.user.id, id);
   return messagesJson === null ? null : { thread, messagesJson };
 });
 

@@ -32,9 +32,9 @@ export function ChatRuntimeProvider({
     () =>
       function useThreadRuntime() {
         const attachments = useMemo(() => createAttachmentAdapter(attachmentLimits), []);
-        return useLocalRuntime(useChatModel(pickedModel), { adapters: { attachments } });
+        return useLocalRuntime(useChatModel(pickedModel, cache), { adapters: { attachments } });
       },
-    [pickedModel, attachmentLimits],
+    [pickedModel, attachmentLimits, cache],
   );
   const runtime = useRemoteThreadListRuntime({ adapter: threadList, runtimeHook });
   return (

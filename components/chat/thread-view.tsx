@@ -96,11 +96,13 @@ function ArchivedNotice() {
  * starts scrolled to its end, no script needed).
  */
 function ServerRenderedThread({ messagesJson }: { messagesJson: string }) {
-  const branch = useMemo(
-    () => lastBranch((JSON.parse(messagesJson) as { messages: StoredMessageJson[] }).messages),
-    [messagesJson],
-  );
-  const older = Math.max(0, branch.length - openingWindow);
+  const { branch, hidden } = useMemo(() => {
+    // A long thread's page carries its newest part only, and how many older messages it leaves out.
+    const read = JSON.parse(messagesJson) as { messages: StoredMessageJson[]; hidden?: number };
+    return { branch: lastBranch(read.messages), hidden: read.hidden ?? 0 };
+  }, [messagesJson]);
+  const firstShown = Math.max(0, branch.length - openingWindow);
+  const older = hidden + firstShown;
   // The live thread renders replies as Markdown: its code starts loading now, beside the chat runtime.
   useEffect(() => void markdownText.load().catch(() => {}), []);
   return (
@@ -110,7 +112,7 @@ function ServerRenderedThread({ messagesJson }: { messagesJson: string }) {
         {older > 0 && (
           <p className="text-center text-xs text-zinc-500 dark:text-zinc-400">Earlier messages ({older})</p>
         )}
-        {branch.slice(older).map((m) =>
+        {branch.slice(firstShown).map((m) =>
           m.content.role === "user" ? (
             <div key={m.id} data-role="user" data-message-id={m.id} className="flex flex-col items-end gap-1">
               <div className="flex flex-wrap justify-end gap-2">

@@ -40,7 +40,7 @@ import { ReplyMarkdown } from "@/components/chat/reply-markdown";
 import { MessageSources } from "@/components/chat/sources";
 import { onDemand } from "@/lib/client/on-demand";
 import { useHydrated } from "@/lib/client/use-hydrated";
-import { contextMessageLimit, openingWindow } from "@/lib/shared/chat-messages";
+import { openingWindow } from "@/lib/shared/chat-messages";
 import { ToolsAvailableContext } from "@/components/chat/tools-available";
 import { Icon } from "./icon";
 
@@ -148,8 +148,7 @@ const messageComponents = { Message };
  * ThreadView shows as many, so the live thread takes its place without a jump) and older ones as
  * the reader scrolls up: a thread of thousands opens as fast as a short one, and what is rendered is
  * what was read. A long thread's runtime holds only its newest part at first (history-adapter's
- * `load`): the messages above the first one shown are there only as the model's context, and
- * scrolling past them loads the whole thread. A search hit in an older message (the runtime cache's
+ * `load`): scrolling past it loads the whole thread. A search hit in an older message (the runtime cache's
  * `reveal`) widens the window to it and brings it into view, so finding text works however far back it is.
  */
 function WindowedMessages() {
@@ -162,19 +161,16 @@ function WindowedMessages() {
   // A string, so streaming tokens (which change messages, not their ids) do not render the list again.
   const idsKey = useAuiState((s) => s.thread.messages.map((m) => m.id).join("\n"));
   const ids = useMemo(() => (idsKey ? idsKey.split("\n") : []), [idsKey]);
-  // Read with the ids: once the whole thread is in, its first message is another one.
-  const part = remoteId ? cache.partialThreads.get(remoteId) : undefined;
-  const hidden = part && ids[0] === part.rootId ? part.hidden : 0;
+  // Read with the ids: the whole thread's import changes them.
+  const hidden = (remoteId && cache.partialThreads.get(remoteId)?.hidden) || 0;
   const count = ids.length;
   const newest = Math.max(0, count - openingWindow);
-  // Messages before this index are not shown while the runtime holds only the thread's newest part.
-  const floor = hidden > 0 ? Math.min(contextMessageLimit, newest) : 0;
   // Where the window starts, per thread: its first message, pinned once the thread has loaded, so new
   // messages add to it instead of sliding it and a whole load above it keeps it; a shorter branch
   // (an edit, another branch) still shows its newest.
   const [pinned, setPinned] = useState<{ threadKey: string; firstId: string } | null>(null);
   const pinnedIndex = pinned?.threadKey === threadKey ? ids.indexOf(pinned.firstId) : -1;
-  const start = Math.max(floor, pinnedIndex < 0 ? newest : Math.min(pinnedIndex, newest));
+  const start = pinnedIndex < 0 ? newest : Math.min(pinnedIndex, newest);
   useEffect(() => {
     if (pinned?.threadKey !== threadKey && !loading && count > 0) setPinned({ threadKey, firstId: ids[newest]! });
   }, [pinned, threadKey, loading, count, ids, newest]);
@@ -190,14 +186,14 @@ function WindowedMessages() {
     (index: number) => {
       const first = list.current?.querySelector<HTMLElement>("[data-message-id]");
       anchor.current = first ? { id: first.dataset.messageId!, top: first.getBoundingClientRect().top } : null;
-      setPinned({ threadKey, firstId: ids[Math.max(floor, Math.min(index, start))]! });
+      setPinned({ threadKey, firstId: ids[Math.max(0, Math.min(index, start))]! });
     },
-    [threadKey, ids, floor, start],
+    [threadKey, ids, start],
   );
   // Past the newest part: the whole thread first (the window keeps its first message), then the next step.
   const showOlder = useCallback(
-    () => (hidden > 0 && start - olderStep < floor ? void loadWhole() : showFrom(start - olderStep)),
-    [showFrom, loadWhole, start, floor, hidden],
+    () => (hidden > 0 && start - olderStep < 0 ? void loadWhole() : showFrom(start - olderStep)),
+    [showFrom, loadWhole, start, hidden],
   );
   useLayoutEffect(() => {
     const kept = anchor.current;
@@ -214,15 +210,14 @@ function WindowedMessages() {
   useEffect(() => {
     if (!reveal || reveal.threadId !== remoteId || loading || count === 0) return;
     const index = ids.indexOf(reveal.messageId);
-    // Not shown while the runtime holds only the newest part (older than it, or among the messages
-    // held as context): this runs again once the whole thread is in.
-    if (hidden > 0 && index < floor) return void loadWhole();
+    // Older than the newest part the runtime holds: this runs again once the whole thread is in.
+    if (hidden > 0 && index < 0) return void loadWhole();
     cache.reveal.set(null);
     // Not on the branch shown (the hit is in another branch): the thread opens as usual.
     if (index < 0) return;
     if (index < start) showFrom(Math.max(0, index - 2));
     setTarget(reveal.messageId);
-  }, [cache, reveal, remoteId, loading, count, ids, start, showFrom, hidden, floor, loadWhole]);
+  }, [cache, reveal, remoteId, loading, count, ids, start, showFrom, hidden, loadWhole]);
   useEffect(() => {
     if (!target) return;
     // After the viewport's own scroll to the bottom of a newly opened thread (the frame after it loads).

@@ -22,7 +22,7 @@ import {
 import { ApiError, notFound } from "@/lib/http/errors";
 import { attachmentStorage, type AttachmentStorage } from "@/lib/attachments/storage";
 import { attachmentIdsOf, claimAttachments } from "@/lib/attachments/attachments";
-import { attachmentIdOf, attachmentUrl, textParts } from "@/lib/shared/chat-messages";
+import { attachmentIdOf, attachmentUrl, newestPartOfThread, textParts } from "@/lib/shared/chat-messages";
 import { limits } from "@/lib/http/limits";
 import { threadStatuses as wireThreadStatuses, type ThreadJson } from "@/lib/shared/threads";
 import { logger } from "@/lib/observability/logger";
@@ -712,6 +712,35 @@ export function createThreadStore(
    * author gets the shared branch only.
    */
   async function messagesJsonForUser(userId: string, threadId: string): Promise<string | null> {
+    const rows = await storedMessageRows(userId, threadId);
+    return rows && messagesBody(rows);
+  }
+
+  /**
+   * What a thread's page hands its chat runtime: the body above cut to the newest part of a long
+   * thread (`newestPartOfThread`), with where the part starts (`rootId`, `rootParentId`) and how many
+   * older messages of the branch it leaves out (`hidden`). The page carries no more than the
+   * runtime opens with.
+   */
+  async function openingMessagesJsonForUser(userId: string, threadId: string): Promise<string | null> {
+    const rows = await storedMessageRows(userId, threadId);
+    if (!rows) return null;
+    const part = newestPartOfThread(rows);
+    if (!part.rootId) return messagesBody(rows);
+    return messagesBody(part.messages, { rootId: part.rootId, rootParentId: part.rootParentId, hidden: part.hidden });
+  }
+
+  type StoredMessageRow = {
+    id: string;
+    parentId: string | null;
+    format: string;
+    content: string;
+    status: string;
+    createdAt: string;
+  };
+
+  /** The rows of the two bodies above, oldest first; null when the caller may not see the thread. */
+  async function storedMessageRows(userId: string, threadId: string): Promise<StoredMessageRow[] | null> {
     const rows = await queryRows<{
       id: string | null;
       parent_id: string | null;
@@ -736,16 +765,32 @@ export function createThreadStore(
       order by sort_at`,
     );
     if (rows.length === 0) return null;
-    const text = JSON.stringify;
-    const items = rows.flatMap((m) =>
+    return rows.flatMap((m) =>
       m.id === null
         ? []
         : [
-            `{"id":${text(m.id)},"parentId":${text(m.parent_id)},"format":${text(m.format)},"content":${m.content},` +
-              `"status":${text(m.status)},"createdAt":${m.created_at}}`,
+            {
+              id: m.id,
+              parentId: m.parent_id,
+              format: m.format,
+              content: m.content,
+              status: m.status,
+              createdAt: m.created_at,
+            },
           ],
     );
-    return `{"messages":[${items.join(",")}]}`;
+  }
+
+  /** `content` and `createdAt` are JSON text already; `extra`'s fields follow the messages. */
+  function messagesBody(rows: StoredMessageRow[], extra: Record<string, unknown> = {}): string {
+    const text = JSON.stringify;
+    const items = rows.map(
+      (m) =>
+        `{"id":${text(m.id)},"parentId":${text(m.parentId)},"format":${text(m.format)},"content":${m.content},` +
+        `"status":${text(m.status)},"createdAt":${m.createdAt}}`,
+    );
+    const more = Object.entries(extra).map(([key, value]) => `,${text(key)}:${text(value)}`);
+    return `{"messages":[${items.join(",")}]${more.join("")}}`;
   }
 
   /**
@@ -943,6 +988,7 @@ export function createThreadStore(
     updateThreadForUser,
     deleteThreadForUser,
     messagesJsonForUser,
+    openingMessagesJsonForUser,
     titleSourceForUser,
     claimTitleForUser,
     releaseTitleForUser,

@@ -184,23 +184,30 @@ export function lastBranch<M extends { id: string; parentId: string | null }>(me
 /** Messages a thread opens with on screen: its newest, more than a tall screen holds. */
 export const openingWindow = 20;
 
-/** Messages of a branch the chat runtime holds when a thread opens (see `newestPartOfThread`). */
-export const openingRuntimeMessages = openingWindow + contextMessageLimit;
+/** What the chat runtime holds of a long thread (see `newestPartOfThread`). */
+export type ThreadPart<M> = {
+  messages: M[];
+  /** The first message held of the branch, or null when the thread is held whole. */
+  rootId: string | null;
+  /** The stored parent of `rootId`: the runtime holds `rootId` as a first message, the server does not. */
+  rootParentId: string | null;
+  /** Messages of the branch older than `rootId`, not held. */
+  hidden: number;
+};
 
 /**
  * What the chat runtime holds of a long thread when it opens: the newest `openingWindow` messages of
- * the branch the person was last on, the `contextMessageLimit` before them (so an edit or a retry of any
- * message on screen sends the model what it would with the whole thread), and everything branching off
- * below the first of them (so branches switch as in the whole thread). The rest of the branch
- * (`hidden` messages) is loaded when the reader scrolls up to it. A shorter thread is held whole
- * (`hidden` 0). Messages come oldest first, as the API lists them; the walks are bounded by their number.
+ * the branch the person was last on, and everything branching off below the first of them (so
+ * branches switch as in the whole thread). The rest of the branch (`hidden` messages) is loaded when
+ * the reader scrolls up to it, and what a message sent meanwhile needs of it as the model's context
+ * is read then (`contextBefore`). A shorter thread is held whole. The runtime's cost grows with every
+ * message it holds, so it holds what is on screen. Messages come oldest first, as the API lists them;
+ * the walks are bounded by their number.
  */
-export function newestPartOfThread<M extends { id: string; parentId: string | null }>(
-  messages: M[],
-): { messages: M[]; rootId: string | null; hidden: number } {
+export function newestPartOfThread<M extends { id: string; parentId: string | null }>(messages: M[]): ThreadPart<M> {
   const branch = lastBranch(messages);
-  if (branch.length <= openingRuntimeMessages) return { messages, rootId: null, hidden: 0 };
-  const root = branch[branch.length - openingRuntimeMessages]!;
+  if (branch.length <= openingWindow) return { messages, rootId: null, rootParentId: null, hidden: 0 };
+  const root = branch[branch.length - openingWindow]!;
   const children = new Map<string, string[]>();
   for (const m of messages) {
     if (m.parentId === null) continue;
@@ -219,8 +226,30 @@ export function newestPartOfThread<M extends { id: string; parentId: string | nu
   return {
     messages: messages.filter((m) => kept.has(m.id)),
     rootId: root.id,
-    hidden: branch.length - openingRuntimeMessages,
+    rootParentId: root.parentId,
+    hidden: branch.length - openingWindow,
   };
+}
+
+/**
+ * `parentId` and up to `count - 1` of its ancestors, oldest first: what goes before a message the
+ * runtime holds as a first one (a long thread's newest part) when it is sent to the model. Visits each
+ * message at most once, so a parent loop ends the walk.
+ */
+export function contextBefore<M extends { id: string; parentId: string | null }>(
+  messages: M[],
+  parentId: string | null,
+  count: number,
+): M[] {
+  const byId = new Map(messages.map((m) => [m.id, m]));
+  const older: M[] = [];
+  const seen = new Set<string>();
+  for (let m = parentId ? byId.get(parentId) : undefined; m && older.length < count && !seen.has(m.id);) {
+    seen.add(m.id);
+    older.push(m);
+    m = m.parentId ? byId.get(m.parentId) : undefined;
+  }
+  return older.reverse();
 }
 
 /** `/chat/:id` or `/w/:slug/chat/:id` → the thread id; any other path → null (a new thread). */

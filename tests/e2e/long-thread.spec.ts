@@ -82,8 +82,7 @@ test("a search hit in an old message of a long thread opens the thread showing t
   await results.getByRole("button").first().click();
   await expect(page.locator('[data-message-id="m3"]')).toBeInViewport();
 
-  // A hit among the messages the opened thread holds only as the model's context (above the newest
-  // 20, within the newest 120): shown as well.
+  // A hit just above the newest part the opened thread holds: shown as well.
   await page.goto(`/chat/${threadId}`);
   await expect(page.locator("[data-role]").last()).toContainText("Message 500:");
   await expect(chat.messageBox).toBeEnabled();
@@ -93,4 +92,78 @@ test("a search hit in an old message of a long thread opens the thread showing t
   await results.getByRole("button").first().click();
   await expect(page.locator('[data-message-id="m451"]')).toBeInViewport();
   await expect(page.locator('[data-message-id="m451"]').getByRole("button", { name: "Edit" })).toBeAttached();
+});
+
+test("a message sent in a long thread as it opens carries the model's whole context, and an edit stays where it was stored", async ({
+  page,
+}) => {
+  const chat = chatPage(page);
+  const email = await signUp(page, "Longsender");
+  const threadId = await seedThread(email, 500);
+  const isChat = (r: { method(): string; url(): string }) =>
+    r.method() === "POST" && new URL(r.url()).pathname === "/api/chat";
+  type ChatBody = { messages: { id: string; role: string }[] };
+  // Every copy of a settled message the tab saves must be taken (one naming another parent is refused).
+  const refusedCopies: string[] = [];
+  page.on("response", (response) => {
+    const request = response.request();
+    if (request.method() === "POST" && request.url().endsWith("/messages") && response.status() >= 400)
+      refusedCopies.push(request.postData() ?? "");
+  });
+
+  await page.goto(`/chat/${threadId}`);
+  const last = page.locator("[data-role]").last();
+  await expect(last).toContainText("Message 500:");
+  await expect(chat.messageBox).toBeEnabled();
+  await expect(last.getByRole("button", { name: "Copy" })).toBeAttached();
+
+  // The runtime holds the newest messages only: the older ones of the branch are read for the
+  // model, which gets the 100 newest, as with the whole thread held.
+  const sent = page.waitForRequest(isChat);
+  await chat.send("After five hundred");
+  const body = (await sent).postDataJSON() as ChatBody;
+  expect(body.messages).toHaveLength(100);
+  expect(body.messages.slice(0, 99).map((m) => m.id)).toEqual(Array.from({ length: 99 }, (_, i) => `m${402 + i}`));
+  expect(body.messages.at(-1)!.role).toBe("user");
+  await expect(chat.lastReply).toContainText("Fake model says: After five hundred — done.");
+
+  // An edit of the first message the thread opened with (m481), while the runtime still holds the
+  // newest part only (bringing m481 into view would load the rest: held back here). The runtime holds
+  // m481 as a first message, the server under m480, and the new version goes there too.
+  await page.route(/\/api\/threads\/[^/]+\/messages$/, (route) =>
+    route.request().method() === "GET" ? undefined : route.fallback(),
+  );
+  const first = page.locator('[data-message-id="m481"]');
+  await first.hover();
+  await first.getByRole("button", { name: "Edit", exact: true }).click();
+  await page.getByRole("textbox", { name: "Edit message" }).fill("Message 481 reworded");
+  const edited = page.waitForRequest(isChat);
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  const editBody = (await edited).postDataJSON() as ChatBody;
+  expect(editBody.messages).toHaveLength(100);
+  expect(editBody.messages.at(-2)!.id).toBe("m480");
+  await expect(chat.lastReply).toContainText("Fake model says: Message 481 reworded — done.");
+  await expect(page.getByText("2 / 2")).toBeVisible();
+  await expect(page.getByRole("button", { name: /Show earlier messages/ })).toBeAttached();
+  await page.unroute(/\/api\/threads\/[^/]+\/messages$/);
+  await expect
+    .poll(() =>
+      withDb(async (client) =>
+        (
+          await client.query(
+            `select parent_id from message where thread_id = $1 and role = 'user' and content::text like '%481 reworded%'`,
+            [threadId],
+          )
+        ).rows.map((r) => r.parent_id as string),
+      ),
+    )
+    .toEqual(["m480"]);
+
+  expect(refusedCopies).toEqual([]);
+
+  await page.reload();
+  const rows = page.locator("[data-role]");
+  await expect(rows.last()).toContainText("Fake model says: Message 481 reworded");
+  await expect(rows.nth(-2)).toContainText("Message 481 reworded");
+  await expect(rows.nth(-3)).toContainText("Message 480:");
 });

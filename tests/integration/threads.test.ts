@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/connect";
 import { message, thread, user } from "@/db/schema";
 import { createThreadStore, decodeCursor, encodeCursor, type MessageInput } from "@/lib/chat/threads";
+import { openingWindow } from "@/lib/shared/chat-messages";
 import { engines } from "../support/databases";
 import { uniqueEmail } from "../support/unique-email";
 
@@ -161,6 +162,33 @@ describe.each(engines)("thread data layer on $name", ({ open }) => {
       createdAt: expect.any(String),
     });
     expect(Math.abs(Date.parse(m.createdAt) - Date.now())).toBeLessThan(60_000);
+  });
+
+  it("hands a thread's page only the newest part of a long thread, with where it starts in the stored one", async () => {
+    const long = await store.createThreadForUser(alice);
+    for (let i = 1; i <= openingWindow + 30; i++)
+      await store.saveMessageForUser(
+        alice,
+        long.id,
+        text(`L${i}`, i % 2 ? "user" : "assistant", `long ${i}`, i === 1 ? null : `L${i - 1}`),
+        "keep",
+      );
+    const opening = JSON.parse((await store.openingMessagesJsonForUser(alice, long.id))!);
+    expect(opening.messages.map((m: { id: string }) => m.id)).toEqual(
+      Array.from({ length: openingWindow }, (_, i) => `L${31 + i}`),
+    );
+    expect(opening).toMatchObject({ rootId: "L31", rootParentId: "L30", hidden: 30 });
+    // The same rows as the messages API's, to the byte.
+    const whole = JSON.parse((await store.messagesJsonForUser(alice, long.id))!);
+    expect(opening.messages).toEqual(whole.messages.slice(30));
+
+    const short = await store.createThreadForUser(alice);
+    await store.saveMessageForUser(alice, short.id, text("S1", "user", "short", null), "keep");
+    expect(await store.openingMessagesJsonForUser(alice, short.id)).toBe(
+      await store.messagesJsonForUser(alice, short.id),
+    );
+    // Nothing of it for anyone else.
+    expect(await store.openingMessagesJsonForUser(bob, long.id)).toBeNull();
   });
 
   it("keeps the first copy on 'keep' and takes the new one on 'replace'", async () => {

@@ -2,11 +2,11 @@ import { fromThreadMessageLike } from "@assistant-ui/react";
 import { describe, expect, it } from "vitest";
 import type { UIMessage } from "ai";
 import {
+  contextBefore,
   contextMessageLimit,
   fromUIMessage,
   newestForContext,
   newestPartOfThread,
-  openingRuntimeMessages,
   openingWindow,
   storedToolCall,
   threadIdFromPath,
@@ -319,34 +319,34 @@ describe("the newest part of a long thread the chat runtime opens with", () => {
     }));
 
   it("holds a thread within the window whole", () => {
-    const messages = chain(openingRuntimeMessages);
-    expect(newestPartOfThread(messages)).toEqual({ messages, rootId: null, hidden: 0 });
+    const messages = chain(openingWindow);
+    expect(newestPartOfThread(messages)).toEqual({ messages, rootId: null, rootParentId: null, hidden: 0 });
   });
 
-  it("holds the newest messages on screen and the model's context before them", () => {
-    expect(openingRuntimeMessages).toBe(openingWindow + contextMessageLimit);
+  it("holds the newest messages, those on screen, and where they hang in the stored thread", () => {
     const part = newestPartOfThread(chain(500));
-    expect(part.messages).toHaveLength(openingRuntimeMessages);
-    expect(part.rootId).toBe(`m${500 - openingRuntimeMessages + 1}`);
+    expect(part.messages).toHaveLength(openingWindow);
+    expect(part.rootId).toBe(`m${500 - openingWindow + 1}`);
+    expect(part.rootParentId).toBe(`m${500 - openingWindow}`);
     expect(part.messages[0]!.id).toBe(part.rootId);
     expect(part.messages.at(-1)!.id).toBe("m500");
-    expect(part.hidden).toBe(500 - openingRuntimeMessages);
+    expect(part.hidden).toBe(500 - openingWindow);
   });
 
   it("keeps every branch below its first message and none above it", () => {
     const main = chain(300);
-    // An edit of m290 (a branch below the part's first message) and of m10 (above it).
-    const below = chain(3, "b", "m289");
+    // An edit of m295 (a branch below the part's first message) and of m10 (above it).
+    const below = chain(3, "b", "m294");
     const above = chain(4, "a", "m9");
     // The person was last on the main branch: it is listed last.
     const messages = [...main.slice(0, 299), ...above, ...below, main[299]!];
     const part = newestPartOfThread(messages);
     const ids = part.messages.map((m) => m.id);
-    expect(ids).toEqual(expect.arrayContaining(["b1", "b2", "b3", "m290", "m300"]));
+    expect(ids).toEqual(expect.arrayContaining(["b1", "b2", "b3", "m295", "m300"]));
     expect(ids.some((id) => id.startsWith("a") || id === "m10")).toBe(false);
-    expect(part.messages).toHaveLength(openingRuntimeMessages + 3);
+    expect(part.messages).toHaveLength(openingWindow + 3);
     // Listed in the order given.
-    expect(ids.indexOf("b1")).toBeGreaterThan(ids.indexOf("m289"));
+    expect(ids.indexOf("b1")).toBeGreaterThan(ids.indexOf("m294"));
     expect(ids.at(-1)).toBe("m300");
   });
 
@@ -355,7 +355,7 @@ describe("the newest part of a long thread the chat runtime opens with", () => {
     const messages = [...chain(400), ...chain(150, "b", "m200")];
     const part = newestPartOfThread(messages);
     expect(part.messages.at(-1)!.id).toBe("b150");
-    expect(part.hidden).toBe(200 + 150 - openingRuntimeMessages);
+    expect(part.hidden).toBe(200 + 150 - openingWindow);
     expect(part.messages.some((m) => m.id === "m400")).toBe(false);
   });
 
@@ -365,5 +365,36 @@ describe("the newest part of a long thread the chat runtime opens with", () => {
     const part = newestPartOfThread(messages);
     expect(part.messages.length).toBeLessThanOrEqual(messages.length);
     expect(part.hidden).toBeGreaterThan(0);
+  });
+});
+
+describe("the context before a long thread's newest part", () => {
+  const chain = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ id: `m${i + 1}`, parentId: i === 0 ? null : `m${i}` }));
+
+  it("is the part's stored parent and its ancestors, oldest first, at most as many as asked", () => {
+    const part = newestPartOfThread(chain(500));
+    const before = contextBefore(chain(500), part.rootParentId, contextMessageLimit - openingWindow);
+    expect(before.map((m) => m.id)).toEqual(
+      Array.from({ length: contextMessageLimit - openingWindow }, (_, i) => `m${401 + i}`),
+    );
+    // With the part, what a message sent after m500 carries: the 100 newest of the branch.
+    expect([...before, ...part.messages].slice(-contextMessageLimit)[0]!.id).toBe("m401");
+  });
+
+  it("follows the branch through its parents, not the order of the list", () => {
+    // m3 was edited (m3b), and the branch on screen goes on from the edit.
+    const messages = [...chain(5), { id: "m3b", parentId: "m2" }, { id: "m4b", parentId: "m3b" }];
+    expect(contextBefore(messages, "m4b", 10).map((m) => m.id)).toEqual(["m1", "m2", "m3b", "m4b"]);
+  });
+
+  it("is empty for a part that starts at the thread's first message, and ends on a parent loop", () => {
+    expect(contextBefore(chain(10), null, 5)).toEqual([]);
+    const loop = [
+      { id: "a", parentId: "b" },
+      { id: "b", parentId: "a" },
+    ];
+    expect(contextBefore(loop, "a", 10).map((m) => m.id)).toEqual(["b", "a"]);
+    expect(contextBefore(chain(10), "missing", 5)).toEqual([]);
   });
 });

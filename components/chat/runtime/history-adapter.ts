@@ -6,15 +6,22 @@ import { useMemo } from "react";
 import type { RuntimeCache } from "@/components/chat/runtime/runtime-cache";
 import { storedSources } from "@/components/chat/sources";
 import { api, type ApiMessage } from "@/lib/client/api-client";
-import { fromUIMessage, messageFormat, newestPartOfThread, toUIMessage } from "@/lib/shared/chat-messages";
+import {
+  contextBefore,
+  fromUIMessage,
+  messageFormat,
+  newestPartOfThread,
+  toUIMessage,
+} from "@/lib/shared/chat-messages";
 
-async function loadMessages(cache: RuntimeCache, threadId: string): Promise<ApiMessage[]> {
+/** A thread's messages as the page primed them (a long thread's newest part already) or the API lists them. */
+type LoadedMessages = { messages: ApiMessage[]; rootId?: string; rootParentId?: string | null; hidden?: number };
+
+async function loadMessages(cache: RuntimeCache, threadId: string): Promise<LoadedMessages> {
   const primed = cache.takePrimed(threadId);
-  const messages = primed
-    ? (JSON.parse(primed) as { messages: ApiMessage[] }).messages
-    : (await api.listMessages(threadId)).messages;
-  noteReadUpTo(cache, threadId, messages);
-  return messages;
+  const loaded = primed ? (JSON.parse(primed) as LoadedMessages) : await api.listMessages(threadId);
+  noteReadUpTo(cache, threadId, loaded.messages);
+  return loaded;
 }
 
 function noteReadUpTo(cache: RuntimeCache, threadId: string, messages: ApiMessage[]) {
@@ -39,27 +46,62 @@ function withSources(like: ThreadMessageLike, content: unknown): ThreadMessageLi
   return { ...like, content: [...sources, ...like.content] };
 }
 
+/** A stored message as the runtime holds it. */
+const storedMessage = (m: ApiMessage) =>
+  fromThreadMessageLike(
+    withSources(fromUIMessage({ id: m.id, ...(m.content as Pick<UIMessage, "role" | "parts">) }), m.content),
+    m.id,
+    storedStatus(m.status),
+  );
+
 /** Stored messages as the runtime imports them; `rootId`'s parent is left out (the newest part of a thread). */
 function repositoryItems(messages: ApiMessage[], rootId: string | null = null) {
   return messages
     .filter((m) => m.format === messageFormat)
-    .map((m) => ({
-      parentId: m.id === rootId ? null : m.parentId,
-      message: fromThreadMessageLike(
-        withSources(fromUIMessage({ id: m.id, ...(m.content as Pick<UIMessage, "role" | "parts">) }), m.content),
-        m.id,
-        storedStatus(m.status),
-      ),
-    }));
+    .map((m) => ({ parentId: m.id === rootId ? null : m.parentId, message: storedMessage(m) }));
+}
+
+/**
+ * The stored messages that come before the runtime's first ones in a thread it holds only the newest
+ * part of, at most `count`, oldest first: what a message sent there carries before them as the model's
+ * context, as it would with the whole thread held. None for a thread held whole.
+ */
+export async function contextBeforeHeld(cache: RuntimeCache, threadId: string, count: number) {
+  const part = cache.partialThreads.get(threadId);
+  if (!part || count <= 0 || part.rootParentId === null) return [];
+  let read = cache.contextReads.get(threadId);
+  if (!read) {
+    read = api.listMessages(threadId).then((body) => body.messages);
+    cache.contextReads.set(threadId, read);
+    // A failed read fails this send (its parent would be missing) and is tried again by the next.
+    read.catch(() => cache.contextReads.delete(threadId));
+  }
+  return contextBefore(await read, part.rootParentId, count)
+    .filter((m) => m.format === messageFormat)
+    .map(storedMessage);
 }
 
 /** What the runtime holds of a thread read from the server (`messages`, oldest first). */
-function heldContents(cache: RuntimeCache, threadId: string, messages: ApiMessage[]) {
+function heldContents(cache: RuntimeCache, threadId: string, loaded: LoadedMessages) {
+  const { messages } = loaded;
   // A long thread opens with its newest part: the runtime's cost grows with every message it holds.
-  const part = cache.wholeThreads.has(threadId) ? { messages, rootId: null, hidden: 0 } : newestPartOfThread(messages);
-  if (part.rootId) cache.partialThreads.set(threadId, { rootId: part.rootId, hidden: part.hidden });
+  const part = loaded.rootId
+    ? { messages, rootId: loaded.rootId, rootParentId: loaded.rootParentId ?? null, hidden: loaded.hidden ?? 0 }
+    : cache.wholeThreads.has(threadId)
+      ? { messages, rootId: null, rootParentId: null, hidden: 0 }
+      : newestPartOfThread(messages);
+  if (part.rootId) cache.partialThreads.set(threadId, { rootParentId: part.rootParentId, hidden: part.hidden });
+  else cache.partialThreads.delete(threadId);
   // Messages come oldest first, so the newest one is the branch the user was last on.
   return { headId: messages.at(-1)?.id ?? null, messages: repositoryItems(part.messages, part.rootId) };
+}
+
+/**
+ * Where the runtime's first messages hang in the stored thread: the runtime holds a long thread's
+ * newest part with its first message as a root, which the server stores under `rootParentId`.
+ */
+export function storedParentOf(cache: RuntimeCache, threadId: string, parentId: string | null) {
+  return parentId ?? cache.partialThreads.get(threadId)?.rootParentId ?? null;
 }
 
 type Aui = ReturnType<typeof useAui>;
@@ -83,6 +125,7 @@ export function loadWholeThread(aui: Aui, cache: RuntimeCache, threadId: string)
     if (thread.export().messages.some(({ message }) => !stored.has(message.id))) return false;
     const head = state.messages.at(-1)?.id;
     cache.wholeThreads.add(threadId);
+    cache.partialThreads.delete(threadId);
     noteReadUpTo(cache, threadId, messages);
     thread.import({
       headId: head && stored.has(head) ? head : (messages.at(-1)?.id ?? null),
@@ -111,7 +154,7 @@ export async function catchUpThread(aui: Aui, cache: RuntimeCache, threadId: str
   const newest = messages.at(-1);
   if (!newest || thread.export().messages.some(({ message }) => message.id === newest.id)) return;
   noteReadUpTo(cache, threadId, messages);
-  thread.import(heldContents(cache, threadId, messages));
+  thread.import(heldContents(cache, threadId, { messages }));
 }
 
 /** Runs what it is given one after another, in the order given, whether or not the last one failed. */
@@ -142,7 +185,14 @@ export function useThreadHistory(cache: RuntimeCache): ThreadHistoryAdapter {
         if (cache.followedReplies.delete(message.id)) return;
         const { remoteId } = await aui.threadListItem().initialize();
         const { id, ...content } = toUIMessage(message);
-        await inOrder(() => api.saveMessage(remoteId, { id, parentId, format: messageFormat, content }));
+        await inOrder(() =>
+          api.saveMessage(remoteId, {
+            id,
+            parentId: storedParentOf(cache, remoteId, parentId),
+            format: messageFormat,
+            content,
+          }),
+        );
       },
     };
   }, [aui, cache]);

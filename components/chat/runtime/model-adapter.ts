@@ -8,6 +8,8 @@ import {
   type AssistantStreamChunk,
 } from "assistant-stream";
 import { useMemo } from "react";
+import { contextBeforeHeld } from "@/components/chat/runtime/history-adapter";
+import type { RuntimeCache } from "@/components/chat/runtime/runtime-cache";
 import { api } from "@/lib/client/api-client";
 import {
   contextMessageLimit,
@@ -82,18 +84,24 @@ export async function* stoppableReply(
   }
 }
 
-/** Sends the branch to /api/chat and shows the reply as it streams. */
-export function useChatModel(pickedModel: () => string | undefined): ChatModelAdapter {
+/**
+ * Sends the branch to /api/chat and shows the reply as it streams. In a long thread the runtime holds
+ * only the newest part of, the stored messages before that part go first, so the model is given the
+ * same context as with the whole thread held (and the first message sent has its stored parent).
+ */
+export function useChatModel(pickedModel: () => string | undefined, cache: RuntimeCache): ChatModelAdapter {
   const aui = useAui();
   return useMemo<ChatModelAdapter>(
     () => ({
       async *run({ messages, abortSignal, unstable_assistantMessageId }) {
         const { remoteId } = await aui.threadListItem().initialize();
+        const held = messages.slice(-contextMessageLimit);
+        const before = await contextBeforeHeld(cache, remoteId, contextMessageLimit - held.length);
         const body = await api.chat(
           {
             id: remoteId,
             replyId: unstable_assistantMessageId,
-            messages: newestForContext(messages.slice(-contextMessageLimit).map(toUIMessage)),
+            messages: newestForContext([...before, ...held].map(toUIMessage)),
             model: pickedModel(),
           },
           abortSignal,
@@ -101,6 +109,6 @@ export function useChatModel(pickedModel: () => string | undefined): ChatModelAd
         yield* stoppableReply(body, abortSignal, remoteId);
       },
     }),
-    [aui, pickedModel],
+    [aui, pickedModel, cache],
   );
 }

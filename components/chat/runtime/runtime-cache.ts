@@ -1,7 +1,7 @@
 "use client";
 
 import { createContext, useContext, useLayoutEffect } from "react";
-import type { ApiThread } from "@/lib/client/api-client";
+import type { ApiMessage, ApiThread } from "@/lib/client/api-client";
 
 /**
  * What one chat runtime knows about threads besides what assistant-ui holds. Made once per
@@ -35,11 +35,16 @@ export function createRuntimeCache() {
     /** The primed thread itself (as GET /api/threads/:id answers), once. */
     takePrimedThread: (threadId: string): ApiThread | undefined => takeOnce(primedThreads, threadId),
     /**
-     * Threads the runtime holds only the newest part of (history-adapter's `load`): the first message it
-     * holds, and how many older ones of the branch it lacks. The part is what the runtime holds while its
-     * first message is that one.
+     * Threads the runtime holds only the newest part of (history-adapter's `load`), until it holds them
+     * whole: the stored parent of the part's first message (the runtime holds its first messages as
+     * roots), and how many older messages of the branch it lacks.
      */
-    partialThreads: new Map<string, { rootId: string; hidden: number }>(),
+    partialThreads: new Map<string, { rootParentId: string | null; hidden: number }>(),
+    /**
+     * A partly held thread's stored messages, read once for the model's context of what is sent in it
+     * (model-adapter's `run`); stored messages never change, so the read serves every later send.
+     */
+    contextReads: new Map<string, Promise<ApiMessage[]>>(),
     /** Threads the reader has scrolled back through: from then on the runtime holds them whole. */
     wholeThreads: new Set<string>(),
     /** A whole load in flight per thread, so a second request for it waits for the first. */
