@@ -77,17 +77,39 @@ const lastMessageLive = (n: number) => {
 };
 
 /**
- * From navigation to the last message on the page (server-rendered), and to the live thread: the
- * composer usable and the last message live (its action bar there, so the chat runtime holds the
- * thread and Retry, Edit, branches and Stop work).
+ * When the last message was painted (the page's Element Timing entry for the server-rendered copy's
+ * last message, `elementtiming="thread-last-message"`), as epoch milliseconds; null without one. A
+ * string, run as is in the page (see above).
+ */
+const lastMessagePaintedScript = `new Promise((resolve) => {
+  const observer = new PerformanceObserver((list) => {
+    const entry = list.getEntries().find((e) => e.identifier === "thread-last-message" && e.renderTime > 0);
+    if (entry) {
+      observer.disconnect();
+      resolve(performance.timeOrigin + entry.renderTime);
+    }
+  });
+  observer.observe({ type: "element", buffered: true });
+  setTimeout(() => resolve(null), 2000);
+})`;
+
+/**
+ * From navigation to the last message on screen: painted (Element Timing: the browser's own time of
+ * the paint) and seen in the page by a check once per animation frame (which runs only between the
+ * page's tasks, so hydration delays it), and to the live thread: the composer usable and the last
+ * message live (its action bar there, so the chat runtime holds the thread and Retry, Edit, branches
+ * and Stop work). The clocks of this process and the page are both the machine's.
  */
 async function openOnce(page: Page, url: string, messages: number) {
+  const startedAt = performance.timeOrigin + performance.now();
   const started = performance.now();
   await page.goto(url, { waitUntil: "commit" });
   await page.waitForFunction(lastMessageShown, messages, { timeout: 60_000 });
   const shown = performance.now() - started;
   await page.waitForFunction(lastMessageLive, messages, { timeout: 60_000 });
-  return { shown, live: performance.now() - started };
+  const live = performance.now() - started;
+  const paintedAt = (await page.evaluate(lastMessagePaintedScript)) as number | null;
+  return { shown, painted: paintedAt === null ? null : paintedAt - startedAt, live };
 }
 
 /**
@@ -178,17 +200,29 @@ export async function benchLongThread(options: {
     const url = `${baseURL}/chat/${threadId}`;
     await openOnce(page, url, messages); // warms the server's route and the browser's cache
     const shown: number[] = [];
+    const painted: number[] = [];
+    let unpainted = 0;
     const live: number[] = [];
     for (let i = 0; i < opens; i++) {
       const run = await openOnce(page, url, messages);
       shown.push(run.shown);
+      // No entry when the live thread took the server copy's place before it was painted: the check's time then.
+      if (run.painted === null) unpainted++;
+      painted.push(run.painted ?? run.shown);
       live.push(run.live);
     }
     record({
-      name: `open /chat/:id (${messages} messages): last message on the page`,
-      stats: stats(shown),
+      name: `open /chat/:id (${messages} messages): last message on screen (painted)`,
+      stats: stats(painted),
+      ...(unpainted > 0 && { value: `${unpainted} of ${opens} opens had no paint entry (the check's time counted)` }),
       target: "p50 ≤ 300 ms",
-      pass: stats(shown).p50 <= 300,
+      pass: stats(painted).p50 <= 300,
+    });
+    record({
+      name: `open /chat/:id (${messages} messages): last message seen in the page by a check each frame`,
+      stats: stats(shown),
+      target: "report",
+      pass: true,
     });
     record({
       name: `open /chat/:id (${messages} messages): live thread ready (composer usable)`,

@@ -112,8 +112,11 @@ function ServerRenderedThread({ messagesJson }: { messagesJson: string }) {
         {older > 0 && (
           <p className="text-center text-xs text-zinc-500 dark:text-zinc-400">Earlier messages ({older})</p>
         )}
-        {branch.slice(firstShown).map((m) =>
-          m.content.role === "user" ? (
+        {branch.slice(firstShown).map((m, index, shown) => {
+          // When the newest message is painted, for the browser's Element Timing (bench/long-thread.ts, and
+          // any real-user monitoring an operator adds).
+          const timing = index === shown.length - 1 ? ({ elementtiming: "thread-last-message" } as object) : {};
+          return m.content.role === "user" ? (
             <div key={m.id} data-role="user" data-message-id={m.id} className="flex flex-col items-end gap-1">
               <div className="flex flex-wrap justify-end gap-2">
                 {attachmentParts(m.content).map((f) => (
@@ -121,20 +124,25 @@ function ServerRenderedThread({ messagesJson }: { messagesJson: string }) {
                 ))}
               </div>
               {textParts(m.content).length > 0 && (
-                <p className="max-w-[85%] rounded-2xl bg-zinc-100 px-4 py-2 break-words whitespace-pre-wrap dark:bg-zinc-800">
+                <p
+                  className="max-w-[85%] rounded-2xl bg-zinc-100 px-4 py-2 break-words whitespace-pre-wrap dark:bg-zinc-800"
+                  {...timing}
+                >
                   {textParts(m.content).join("\n")}
                 </p>
               )}
             </div>
           ) : (
             <div key={m.id} data-role="assistant" data-message-id={m.id} className="text-[0.95rem] break-words">
-              <div className="whitespace-pre-wrap">{textParts(m.content).join("\n\n")}</div>
+              <div className="whitespace-pre-wrap" {...timing}>
+                {textParts(m.content).join("\n\n")}
+              </div>
               <SourceList
                 sources={storedSources(m.content).map((p) => ({ id: p.id, title: p.title ?? "", url: p.url }))}
               />
             </div>
-          ),
-        )}
+          );
+        })}
       </div>
     </div>
   );
