@@ -189,7 +189,7 @@ export type ThreadPart<M> = {
   messages: M[];
   /** The first message held of the branch, or null when the thread is held whole. */
   rootId: string | null;
-  /** The stored parent of `rootId`: the runtime holds `rootId` as a first message, the server does not. */
+  /** The stored parent of `rootId` and its siblings: the runtime holds them as first messages, the server under it. */
   rootParentId: string | null;
   /** Messages of the branch older than `rootId`, not held. */
   hidden: number;
@@ -197,8 +197,8 @@ export type ThreadPart<M> = {
 
 /**
  * What the chat runtime holds of a long thread when it opens: the newest `openingWindow` messages of
- * the branch the person was last on, and everything branching off below the first of them (so
- * branches switch as in the whole thread). The rest of the branch (`hidden` messages) is loaded when
+ * the branch the person was last on, and everything branching off from the first of them down (its
+ * siblings included, so branches switch as in the whole thread). The rest of the branch (`hidden` messages) is loaded when
  * the reader scrolls up to it, and what a message sent meanwhile needs of it as the model's context
  * is read then (`contextBefore`). A shorter thread is held whole. The runtime's cost grows with every
  * message it holds, so it holds what is on screen. Messages come oldest first, as the API lists them;
@@ -215,8 +215,11 @@ export function newestPartOfThread<M extends { id: string; parentId: string | nu
     if (siblings) siblings.push(m.id);
     else children.set(m.parentId, [m.id]);
   }
-  const kept = new Set([root.id]);
-  const pending = [root.id];
+  // The part's first level is every child of the root's parent: the root and its siblings (edits of
+  // it), so its branch picker counts them all.
+  const firstLevel = messages.filter((m) => m.parentId === root.parentId).map((m) => m.id);
+  const kept = new Set(firstLevel);
+  const pending = [...firstLevel];
   while (pending.length > 0)
     for (const child of children.get(pending.pop()!) ?? [])
       if (!kept.has(child)) {

@@ -111,11 +111,25 @@ test("a message sent in a long thread as it opens carries the model's whole cont
       refusedCopies.push(request.postData() ?? "");
   });
 
+  // Another wording of m481 (the first message the thread opens with), stored under m480 just after it.
+  await withDb((client) =>
+    client.query(
+      `insert into message (thread_id, id, parent_id, role, format, content, status, created_at)
+       select thread_id, 'm481b', parent_id, role, format,
+              jsonb_set(content, '{parts,0,text}', '"Message 481b: another wording"'), status,
+              created_at + interval '0.5 second'
+       from message where thread_id = $1 and id = 'm481'`,
+      [threadId],
+    ),
+  );
+
   await page.goto(`/chat/${threadId}`);
   const last = page.locator("[data-role]").last();
   await expect(last).toContainText("Message 500:");
   await expect(chat.messageBox).toBeEnabled();
   await expect(last.getByRole("button", { name: "Copy" })).toBeAttached();
+  // Held with its sibling: its branch picker counts both before the rest of the thread is read.
+  await expect(page.locator('[data-message-id="m481"]').getByText("1 / 2")).toBeAttached();
 
   // The runtime holds the newest messages only: the older ones of the branch are read for the
   // model, which gets the 100 newest, as with the whole thread held.
@@ -143,7 +157,7 @@ test("a message sent in a long thread as it opens carries the model's whole cont
   expect(editBody.messages).toHaveLength(100);
   expect(editBody.messages.at(-2)!.id).toBe("m480");
   await expect(chat.lastReply).toContainText("Fake model says: Message 481 reworded — done.");
-  await expect(page.getByText("2 / 2")).toBeVisible();
+  await expect(page.getByText("3 / 3")).toBeVisible();
   await expect(page.getByRole("button", { name: /Show earlier messages/ })).toBeAttached();
   await page.unroute(/\/api\/threads\/[^/]+\/messages$/);
   await expect

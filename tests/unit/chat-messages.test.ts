@@ -333,18 +333,21 @@ describe("the newest part of a long thread the chat runtime opens with", () => {
     expect(part.hidden).toBe(500 - openingWindow);
   });
 
-  it("keeps every branch below its first message and none above it", () => {
+  it("keeps every branch from its first message down, its siblings included, and none above it", () => {
     const main = chain(300);
-    // An edit of m295 (a branch below the part's first message) and of m10 (above it).
+    // An edit of m295 (a branch below the part's first message, m281), of m281 itself (a sibling
+    // under the same stored parent) and of m10 (above it).
     const below = chain(3, "b", "m294");
+    const sibling = chain(2, "s", "m280");
     const above = chain(4, "a", "m9");
     // The person was last on the main branch: it is listed last.
-    const messages = [...main.slice(0, 299), ...above, ...below, main[299]!];
+    const messages = [...main.slice(0, 299), ...above, ...sibling, ...below, main[299]!];
     const part = newestPartOfThread(messages);
+    expect(part).toMatchObject({ rootId: "m281", rootParentId: "m280" });
     const ids = part.messages.map((m) => m.id);
-    expect(ids).toEqual(expect.arrayContaining(["b1", "b2", "b3", "m295", "m300"]));
-    expect(ids.some((id) => id.startsWith("a") || id === "m10")).toBe(false);
-    expect(part.messages).toHaveLength(openingWindow + 3);
+    expect(ids).toEqual(expect.arrayContaining(["b1", "b2", "b3", "s1", "s2", "m295", "m300"]));
+    expect(ids.some((id) => id.startsWith("a") || id === "m10" || id === "m280")).toBe(false);
+    expect(part.messages).toHaveLength(openingWindow + 3 + 2);
     // Listed in the order given.
     expect(ids.indexOf("b1")).toBeGreaterThan(ids.indexOf("m294"));
     expect(ids.at(-1)).toBe("m300");

@@ -54,11 +54,17 @@ const storedMessage = (m: ApiMessage) =>
     storedStatus(m.status),
   );
 
-/** Stored messages as the runtime imports them; `rootId`'s parent is left out (the newest part of a thread). */
-function repositoryItems(messages: ApiMessage[], rootId: string | null = null) {
+/**
+ * Stored messages as the runtime imports them; the newest part of a thread is held without
+ * `rootParentId`, its first messages as roots.
+ */
+function repositoryItems(messages: ApiMessage[], rootParentId: string | null = null) {
   return messages
     .filter((m) => m.format === messageFormat)
-    .map((m) => ({ parentId: m.id === rootId ? null : m.parentId, message: storedMessage(m) }));
+    .map((m) => ({
+      parentId: rootParentId !== null && m.parentId === rootParentId ? null : m.parentId,
+      message: storedMessage(m),
+    }));
 }
 
 /**
@@ -93,7 +99,7 @@ function heldContents(cache: RuntimeCache, threadId: string, loaded: LoadedMessa
   if (part.rootId) cache.partialThreads.set(threadId, { rootParentId: part.rootParentId, hidden: part.hidden });
   else cache.partialThreads.delete(threadId);
   // Messages come oldest first, so the newest one is the branch the user was last on.
-  return { headId: messages.at(-1)?.id ?? null, messages: repositoryItems(part.messages, part.rootId) };
+  return { headId: messages.at(-1)?.id ?? null, messages: repositoryItems(part.messages, part.rootParentId) };
 }
 
 /**
