@@ -170,9 +170,10 @@ test("Stop from a second tab on the other instance stops the reply everywhere", 
     await expect(otherChat.lastReply).toContainText("t40 ");
     const pressed = Date.now();
     await otherChat.stopButton.click();
-    await expect.poll(() => modelClosedAfter(text, pressed), { timeout: 3000 }).not.toBeNull();
-    // The stream would not have ended by itself (the latency itself is a figure, logged, not a limit).
-    expect(await modelClosedAfter(text, pressed)).toBeLessThan(3000);
+    await expect.poll(() => modelClosedAfter(text, pressed), { timeout: 10_000 }).not.toBeNull();
+    // The stream would not have ended by itself for a minute (the latency itself is a figure, logged,
+    // not a limit: a loaded machine took 4.9 s once, through the other instance's stop channel).
+    expect(await modelClosedAfter(text, pressed)).toBeLessThan(10_000);
     console.log(
       `stop (other tab, other instance): model request closed ${await modelClosedAfter(text, pressed)} ms after Stop`,
     );
