@@ -1,7 +1,7 @@
 "use client";
 
 import { useAuiState } from "@assistant-ui/react";
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
 import { useModelPicker } from "@/components/chat/runtime/model-picker";
 import { useOwnThread } from "@/components/chat/runtime/thread-owner";
 import { api } from "@/lib/client/api-client";
@@ -10,13 +10,20 @@ import { useHydrated } from "@/lib/client/use-hydrated";
 /** Picks the model for the open thread; shown only when OPENAI_MODELS offers a choice. */
 export function ModelSelect() {
   const { models, selected, select, choose } = useModelPicker();
+  const itemId = useAuiState((s) => s.threadListItem.id);
   const remoteId = useAuiState((s) => s.threadListItem.remoteId);
   const own = useOwnThread();
   const hydrated = useHydrated();
+  const opened = useRef({ itemId, remoteId });
 
-  // Opening a saved thread shows the model stored for it.
+  // Opening a saved thread shows the model stored for it. Not the thread open here being saved by
+  // its first message (the same item, given an id): the picker shows its model already, and the
+  // server stores it only with that message, so reading it back sooner would show the default.
   useEffect(() => {
+    const previous = opened.current;
+    opened.current = { itemId, remoteId };
     if (!remoteId || models.length < 2) return;
+    if (previous.itemId === itemId && !previous.remoteId) return;
     let current = true;
     api.getThread(remoteId).then(
       (thread) => current && select(thread.model && models.includes(thread.model) ? thread.model : models[0]),
@@ -26,7 +33,7 @@ export function ModelSelect() {
       current = false;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps -- only when another thread opens
-  }, [remoteId]);
+  }, [itemId, remoteId]);
 
   // A thread shared with the caller is read-only: its model is its author's to choose.
   if (models.length < 2 || !own) return null;

@@ -187,6 +187,29 @@ test("model picker: the choice goes to the model, is stored per thread, and only
   }
 });
 
+test("model picker: a new thread keeps the model picked for it once its first message saves it", async ({ page }) => {
+  const chat = chatPage(page);
+  await signUp(page, "Modelkeeper");
+  // The chat request held back a moment: the new thread exists (and could be read back) before the
+  // server stores its model with the first message.
+  await page.route("**/api/chat", async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.fallback();
+  });
+  const picker = page.getByLabel("Model", { exact: true });
+  await picker.selectOption("fake-model-mini");
+  await chat.send(`Keep my model ${Date.now()}`);
+  await expect(chat.lastReply).toContainText("— done.");
+  await expect(picker).toHaveValue("fake-model-mini");
+
+  const marker = `second-${Date.now()}`;
+  await chat.send(`Again ${marker}`);
+  await expect(chat.lastReply).toContainText(`Again ${marker} — done.`);
+  expect((await modelRequests()).filter((r) => r.includes(marker) && !r.includes(" title]"))).toEqual([
+    `[fake-model-mini] Again ${marker}`,
+  ]);
+});
+
 test("search: Ctrl+K, matches in titles and messages highlighted, opening a result shows the thread", async ({
   page,
 }) => {
