@@ -12,8 +12,7 @@ import { threadPath } from "@/lib/shared/chat-messages";
  * The thread and the messages its chat runtime opens with (a long thread's newest part) for someone
  * who may see it (its author, or a member it is shared with: the shared branch, read-only), or null:
  * a malformed id, a missing thread and one they may not see are the same null, so they get the same
- * 404 page. Shared by the thread pages and their
- * metadata, so it runs once per request.
+ * 404 page. Shared by the thread pages and their metadata, so it runs once per request.
  */
 export const loadThread = cache(async (id: string) => {
   const session = await getPageSession();

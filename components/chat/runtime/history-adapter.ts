@@ -75,14 +75,18 @@ function repositoryItems(messages: ApiMessage[], rootParentId: string | null = n
 export async function contextBeforeHeld(cache: RuntimeCache, threadId: string, count: number) {
   const part = cache.partialThreads.get(threadId);
   if (!part || count <= 0 || part.rootParentId === null) return [];
-  let read = cache.contextReads.get(threadId);
-  if (!read) {
-    read = api.listMessages(threadId).then((body) => body.messages);
-    cache.contextReads.set(threadId, read);
+  const { rootParentId } = part;
+  const read = () => {
+    const messages = api.listMessages(threadId).then((body) => body.messages);
+    cache.contextReads.set(threadId, messages);
     // A failed read fails this send (its parent would be missing) and is tried again by the next.
-    read.catch(() => cache.contextReads.delete(threadId));
-  }
-  return contextBefore(await read, part.rootParentId, count)
+    messages.catch(() => cache.contextReads.delete(threadId));
+    return messages;
+  };
+  let stored = await (cache.contextReads.get(threadId) ?? read());
+  // A read from before the part moved on (a reply caught up since) lacks its new first message's parent.
+  if (!stored.some((m) => m.id === rootParentId)) stored = await read();
+  return contextBefore(stored, rootParentId, count)
     .filter((m) => m.format === messageFormat)
     .map(storedMessage);
 }

@@ -85,9 +85,9 @@ export async function* stoppableReply(
 }
 
 /**
- * Sends the branch to /api/chat and shows the reply as it streams. In a long thread the runtime holds
- * only the newest part of, the stored messages before that part go first, so the model is given the
- * same context as with the whole thread held (and the first message sent has its stored parent).
+ * Sends the branch to /api/chat and shows the reply as it streams. When the runtime holds only a long
+ * thread's newest part, the stored messages before that part go first, so the model is given the same
+ * context as with the whole thread held (and a message at the part's first level has its stored parent).
  */
 export function useChatModel(pickedModel: () => string | undefined, cache: RuntimeCache): ChatModelAdapter {
   const aui = useAui();
