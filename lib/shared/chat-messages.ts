@@ -166,17 +166,31 @@ export type StoredMessageJson = {
 
 /**
  * The branch the user was last on: the newest message and its ancestors, oldest first (the
- * list comes oldest first, so its last entry is the newest message). The one walk of a message
- * tree, server and browser: it visits each message at most once, so a parent loop written before
- * the store refused them ends the walk at the repeat instead of running for ever.
+ * list comes oldest first, so its last entry is the newest message).
  */
 export function lastBranch<M extends { id: string; parentId: string | null }>(messages: M[]): M[] {
+  return branchEndingAt(messages, messages.at(-1)?.id ?? null);
+}
+
+/**
+ * Message `id` and its ancestors, at most `count` (the newest of them), oldest first: a branch, or
+ * what goes before a message the runtime holds as a first one (a long thread's newest part) when it is
+ * sent to the model. The one walk of a message tree, server and browser: it visits each message at
+ * most once, so a parent loop written before the store refused them ends the walk at the repeat
+ * instead of running for ever.
+ */
+export function branchEndingAt<M extends { id: string; parentId: string | null }>(
+  messages: M[],
+  id: string | null,
+  count = Infinity,
+): M[] {
   const byId = new Map(messages.map((m) => [m.id, m]));
   const seen = new Set<string>();
   const branch: M[] = [];
-  for (let m = messages.at(-1); m && !seen.has(m.id); m = m.parentId ? byId.get(m.parentId) : undefined) {
+  for (let m = id ? byId.get(id) : undefined; m && branch.length < count && !seen.has(m.id);) {
     seen.add(m.id);
     branch.push(m);
+    m = m.parentId ? byId.get(m.parentId) : undefined;
   }
   return branch.reverse();
 }
@@ -198,9 +212,10 @@ export type ThreadPart<M> = {
 /**
  * What the chat runtime holds of a long thread when it opens: the newest `openingWindow` messages of
  * the branch the person was last on, and everything branching off from the first of them down (its
- * siblings included, so branches switch as in the whole thread). The rest of the branch (`hidden` messages) is loaded when
- * the reader scrolls up to it, and what a message sent meanwhile needs of it as the model's context
- * is read then (`contextBefore`). A shorter thread is held whole. The runtime's cost grows with every
+ * siblings included, so branches switch as in the whole thread). The rest of the branch (`hidden`
+ * messages) is loaded when the reader scrolls up to it, and what a message sent meanwhile needs of it
+ * as the model's context is read then (history-adapter's `contextBeforeHeld`). A shorter thread is
+ * held whole. The runtime's cost grows with every
  * message it holds, so it holds what is on screen. Messages come oldest first, as the API lists them;
  * the walks are bounded by their number.
  */
@@ -217,7 +232,7 @@ export function newestPartOfThread<M extends { id: string; parentId: string | nu
   }
   // The part's first level is every child of the root's parent: the root and its siblings (edits of
   // it), so its branch picker counts them all.
-  const firstLevel = messages.filter((m) => m.parentId === root.parentId).map((m) => m.id);
+  const firstLevel = (root.parentId !== null && children.get(root.parentId)) || [root.id];
   const kept = new Set(firstLevel);
   const pending = [...firstLevel];
   while (pending.length > 0)
@@ -232,27 +247,6 @@ export function newestPartOfThread<M extends { id: string; parentId: string | nu
     rootParentId: root.parentId,
     hidden: branch.length - openingWindow,
   };
-}
-
-/**
- * `parentId` and up to `count - 1` of its ancestors, oldest first: what goes before a message the
- * runtime holds as a first one (a long thread's newest part) when it is sent to the model. Visits each
- * message at most once, so a parent loop ends the walk.
- */
-export function contextBefore<M extends { id: string; parentId: string | null }>(
-  messages: M[],
-  parentId: string | null,
-  count: number,
-): M[] {
-  const byId = new Map(messages.map((m) => [m.id, m]));
-  const older: M[] = [];
-  const seen = new Set<string>();
-  for (let m = parentId ? byId.get(parentId) : undefined; m && older.length < count && !seen.has(m.id);) {
-    seen.add(m.id);
-    older.push(m);
-    m = m.parentId ? byId.get(m.parentId) : undefined;
-  }
-  return older.reverse();
 }
 
 /** `/chat/:id` or `/w/:slug/chat/:id` → the thread id; any other path → null (a new thread). */

@@ -2,7 +2,7 @@ import { fromThreadMessageLike } from "@assistant-ui/react";
 import { describe, expect, it } from "vitest";
 import type { UIMessage } from "ai";
 import {
-  contextBefore,
+  branchEndingAt,
   contextMessageLimit,
   fromUIMessage,
   newestForContext,
@@ -377,7 +377,7 @@ describe("the context before a long thread's newest part", () => {
 
   it("is the part's stored parent and its ancestors, oldest first, at most as many as asked", () => {
     const part = newestPartOfThread(chain(500));
-    const before = contextBefore(chain(500), part.rootParentId, contextMessageLimit - openingWindow);
+    const before = branchEndingAt(chain(500), part.rootParentId, contextMessageLimit - openingWindow);
     expect(before.map((m) => m.id)).toEqual(
       Array.from({ length: contextMessageLimit - openingWindow }, (_, i) => `m${401 + i}`),
     );
@@ -388,16 +388,16 @@ describe("the context before a long thread's newest part", () => {
   it("follows the branch through its parents, not the order of the list", () => {
     // m3 was edited (m3b), and the branch on screen goes on from the edit.
     const messages = [...chain(5), { id: "m3b", parentId: "m2" }, { id: "m4b", parentId: "m3b" }];
-    expect(contextBefore(messages, "m4b", 10).map((m) => m.id)).toEqual(["m1", "m2", "m3b", "m4b"]);
+    expect(branchEndingAt(messages, "m4b", 10).map((m) => m.id)).toEqual(["m1", "m2", "m3b", "m4b"]);
   });
 
   it("is empty for a part that starts at the thread's first message, and ends on a parent loop", () => {
-    expect(contextBefore(chain(10), null, 5)).toEqual([]);
+    expect(branchEndingAt(chain(10), null, 5)).toEqual([]);
     const loop = [
       { id: "a", parentId: "b" },
       { id: "b", parentId: "a" },
     ];
-    expect(contextBefore(loop, "a", 10).map((m) => m.id)).toEqual(["b", "a"]);
-    expect(contextBefore(chain(10), "missing", 5)).toEqual([]);
+    expect(branchEndingAt(loop, "a", 10).map((m) => m.id)).toEqual(["b", "a"]);
+    expect(branchEndingAt(chain(10), "missing", 5)).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import type { RuntimeCache } from "@/components/chat/runtime/runtime-cache";
 import { storedSources } from "@/components/chat/sources";
 import { api, type ApiMessage } from "@/lib/client/api-client";
 import {
-  contextBefore,
+  branchEndingAt,
   fromUIMessage,
   messageFormat,
   newestPartOfThread,
@@ -86,7 +86,7 @@ export async function contextBeforeHeld(cache: RuntimeCache, threadId: string, c
   let stored = await (cache.contextReads.get(threadId) ?? read());
   // A read from before the part moved on (a reply caught up since) lacks its new first message's parent.
   if (!stored.some((m) => m.id === rootParentId)) stored = await read();
-  return contextBefore(stored, rootParentId, count)
+  return branchEndingAt(stored, rootParentId, count)
     .filter((m) => m.format === messageFormat)
     .map(storedMessage);
 }
