@@ -127,12 +127,15 @@ test("first visits in dev mode: /sign-in, /sign-up, then / after signing up, wit
   await expect
     .poll(() => server!.output().includes("dev prewarm: first-visit routes compiled"), { timeout: 240_000 })
     .toBe(true);
-  // The server's log too (the app's WARN/ERROR lines, Next's ⚠ and ⨯), but for better-auth's notice
-  // that it derives its URL from the request: the documented default without BETTER_AUTH_URL.
+  // The server's log too (the app's WARN/ERROR lines, Next's ⚠ and ⨯), but for two notices about the
+  // setting rather than the app: better-auth deriving its URL from the request (the documented default
+  // without BETTER_AUTH_URL), and Turbopack timing one file write at start, which exceeds its threshold
+  // when the test run loads the disk from other workers.
+  const notices = ["[better-auth] Base URL is not set", "Slow filesystem detected"];
   const serverProblems = server!
     .output()
     .split("\n")
-    .filter((line) => /\b(WARN|ERROR|FATAL)\b|⚠|⨯/.test(line) && !line.includes("[better-auth] Base URL is not set"));
+    .filter((line) => /\b(WARN|ERROR|FATAL)\b|⚠|⨯/.test(line) && !notices.some((notice) => line.includes(notice)));
   expect(serverProblems, "the dev server's log").toEqual([]);
   await context.close();
 });
