@@ -132,6 +132,9 @@ test("the chat: / with a thread in the list, /chat/:id with its reply, the short
 });
 
 test("account, workspace, projects and a share link, signed in", async ({ browser }) => {
+  // Seven pages, each checked twice, after a reply, a share link and an indexed file are made: at
+  // the start of a full run, with every worker setting up at once, that took more than 60 s.
+  test.slow();
   const person = await browserPerson(browser, baseURL, "Owner");
   const { page, request } = person;
   const thread = await threadWithReply(person, "Shared notes", "Notes worth sharing");
