@@ -12,6 +12,21 @@ async function seedThread(email: string, messages: number): Promise<string> {
   return seedLongThread(process.env.E2E_DATABASE_URL!, userId, messages, "A long thread");
 }
 
+type Request = { method(): string; url(): string };
+const isChat = (r: Request) => r.method() === "POST" && new URL(r.url()).pathname === "/api/chat";
+
+/** The stored parents of the thread's user messages whose text has `fragment`. */
+function storedParentsOfUserMessage(threadId: string, fragment: string) {
+  return withDb(async (client) =>
+    (
+      await client.query(
+        `select parent_id from message where thread_id = $1 and role = 'user' and content::text like '%' || $2 || '%'`,
+        [threadId, fragment],
+      )
+    ).rows.map((r) => r.parent_id as string),
+  );
+}
+
 /** Scrolls the thread's viewport to its top, again as older messages come, until message `text` is the first one. */
 async function scrollToFirst(page: Page, text: string) {
   const viewport = page.locator("[data-thread-viewport]");
@@ -100,8 +115,6 @@ test("a message sent in a long thread as it opens carries the model's whole cont
   const chat = chatPage(page);
   const email = await signUp(page, "Longsender");
   const threadId = await seedThread(email, 500);
-  const isChat = (r: { method(): string; url(): string }) =>
-    r.method() === "POST" && new URL(r.url()).pathname === "/api/chat";
   type ChatBody = { messages: { id: string; role: string }[] };
   // Every copy of a settled message the tab saves must be taken (one naming another parent is refused).
   const refusedCopies: string[] = [];
@@ -160,18 +173,7 @@ test("a message sent in a long thread as it opens carries the model's whole cont
   await expect(page.getByText("3 / 3")).toBeVisible();
   await expect(page.getByRole("button", { name: /Show earlier messages/ })).toBeAttached();
   await page.unroute(/\/api\/threads\/[^/]+\/messages$/);
-  await expect
-    .poll(() =>
-      withDb(async (client) =>
-        (
-          await client.query(
-            `select parent_id from message where thread_id = $1 and role = 'user' and content::text like '%481 reworded%'`,
-            [threadId],
-          )
-        ).rows.map((r) => r.parent_id as string),
-      ),
-    )
-    .toEqual(["m480"]);
+  await expect.poll(() => storedParentsOfUserMessage(threadId, "481 reworded")).toEqual(["m480"]);
 
   expect(refusedCopies).toEqual([]);
 
@@ -180,4 +182,52 @@ test("a message sent in a long thread as it opens carries the model's whole cont
   await expect(rows.last()).toContainText("Fake model says: Message 481 reworded");
   await expect(rows.nth(-2)).toContainText("Message 481 reworded");
   await expect(rows.nth(-3)).toContainText("Message 480:");
+});
+
+test("an edit opened while the rest of a long thread is being read is saved where its message is stored", async ({
+  page,
+}) => {
+  const chat = chatPage(page);
+  const email = await signUp(page, "Longeditor");
+  const threadId = await seedThread(email, 500);
+  const isWholeRead = (r: Request) =>
+    r.method() === "GET" && /^\/api\/threads\/[^/]+\/messages$/.test(new URL(r.url()).pathname);
+
+  await page.goto(`/chat/${threadId}`);
+  await expect(page.locator("[data-role]").last()).toContainText("Message 500:");
+  await expect(chat.messageBox).toBeEnabled();
+
+  // Bringing m481 (the first message the thread opens with) into view reads the rest of the thread:
+  // held back until an edit of m481 is open.
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/api\/threads\/[^/]+\/messages$/, async (route) => {
+    if (route.request().method() === "GET") await released;
+    await route.fallback();
+  });
+  const wholeRead = page.waitForRequest(isWholeRead);
+  const first = page.locator('[data-message-id="m481"]');
+  await first.scrollIntoViewIfNeeded();
+  await wholeRead;
+  await first.hover();
+  await first.getByRole("button", { name: "Edit", exact: true }).click();
+  await page.getByRole("textbox", { name: "Edit message" }).fill("Message 481 rewritten");
+  const wholeReadDone = page.waitForResponse((response) => isWholeRead(response.request()));
+  release();
+  await wholeReadDone;
+  // The page has the whole thread's read in hand; it must not put it in under the open edit.
+  await page.waitForTimeout(500);
+
+  const edited = page.waitForRequest(isChat);
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  const body = (await edited).postDataJSON() as { messages: { id: string }[] };
+  expect(body.messages).toHaveLength(100);
+  expect(body.messages.at(-2)!.id).toBe("m480");
+  await expect(chat.lastReply).toContainText("Fake model says: Message 481 rewritten — done.");
+  await expect.poll(() => storedParentsOfUserMessage(threadId, "481 rewritten")).toEqual(["m480"]);
+
+  // With the edit saved, the rest of the thread loads when asked for, above the new wording.
+  await page.unroute(/\/api\/threads\/[^/]+\/messages$/);
+  await page.getByRole("button", { name: /Show earlier messages/ }).click();
+  await expect(page.locator('[data-message-id="m480"]')).toBeAttached();
 });

@@ -86,9 +86,11 @@ export async function contextBeforeHeld(cache: RuntimeCache, threadId: string, c
   let stored = await (cache.contextReads.get(threadId) ?? read());
   // A read from before the part moved on (a reply caught up since) lacks its new first message's parent.
   if (!stored.some((m) => m.id === rootParentId)) stored = await read();
-  return branchEndingAt(stored, rootParentId, count)
-    .filter((m) => m.format === messageFormat)
-    .map(storedMessage);
+  const context = branchEndingAt(stored, rootParentId, count).filter((m) => m.format === messageFormat);
+  // The message sent goes under the part's stored parent: the model must have that parent last.
+  if (context.at(-1)?.id !== rootParentId)
+    throw new Error("This thread's earlier messages could not be read for the model: reload the page.");
+  return context.map(storedMessage);
 }
 
 /** What the runtime holds of a thread read from the server (`messages`, oldest first). */
@@ -117,20 +119,31 @@ export function storedParentOf(cache: RuntimeCache, threadId: string, parentId: 
 type Aui = ReturnType<typeof useAui>;
 
 /**
+ * Whether a message on the shown branch is being edited. An edit keeps the parent its message had
+ * in the runtime when it was opened (none, for a first message of the newest part), so the thread
+ * is not put in again under an open edit: the edit would be saved as a first message of the thread.
+ */
+function editOpen(thread: ReturnType<Aui["thread"]>) {
+  const held = thread.getState().messages.length;
+  for (let index = 0; index < held; index++) if (thread.message({ index }).getState().composer.isEditing) return true;
+  return false;
+}
+
+/**
  * Puts the whole of a thread the runtime holds only the newest part of into it (the reader scrolled
  * up to the rest, or a search hit is there), read again from the server and on the branch shown.
- * Resolves false, changing nothing, while a reply is being written or when the server lacks a
- * message the runtime has (one still being saved): the reader asks again.
+ * Resolves false, changing nothing, while a reply is being written or a message edited, or when the
+ * server lacks a message the runtime has (one still being saved): the reader asks again.
  */
 export function loadWholeThread(aui: Aui, cache: RuntimeCache, threadId: string): Promise<boolean> {
   const inFlight = cache.wholeLoads.get(threadId);
   if (inFlight) return inFlight;
   const load = (async () => {
-    if (aui.thread().getState().isRunning) return false;
+    if (aui.thread().getState().isRunning || editOpen(aui.thread())) return false;
     const { messages } = await api.listMessages(threadId);
     const thread = aui.thread();
     const state = thread.getState();
-    if (state.isRunning || aui.threadListItem().getState().remoteId !== threadId) return false;
+    if (state.isRunning || editOpen(thread) || aui.threadListItem().getState().remoteId !== threadId) return false;
     const stored = new Set(messages.map((m) => m.id));
     if (thread.export().messages.some(({ message }) => !stored.has(message.id))) return false;
     const head = state.messages.at(-1)?.id;
@@ -151,15 +164,15 @@ export function loadWholeThread(aui: Aui, cache: RuntimeCache, threadId: string)
  * Puts in a message the server stored after the thread was read (a reply that ended between the
  * page's read and the resume check), read again from the server. Nothing changes when the server's
  * newest message is already held (a copy's last activity is newer than its copied messages), or
- * once the person has sent something since `heldAtCheck` messages were held, or while a reply runs:
- * putting the thread in again would drop their turn under way. Checked right before the import, so
- * no send can slip in between.
+ * once the person has sent something since `heldAtCheck` messages were held, or while a reply runs
+ * or a message is edited: putting the thread in again would drop their turn under way. Checked right
+ * before the import, so no send can slip in between.
  */
 export async function catchUpThread(aui: Aui, cache: RuntimeCache, threadId: string, heldAtCheck: number) {
   const { messages } = await api.listMessages(threadId);
   const thread = aui.thread();
   const state = thread.getState();
-  if (state.isRunning || state.messages.length !== heldAtCheck) return;
+  if (state.isRunning || state.messages.length !== heldAtCheck || editOpen(thread)) return;
   if (aui.threadListItem().getState().remoteId !== threadId) return;
   const newest = messages.at(-1);
   if (!newest || thread.export().messages.some(({ message }) => message.id === newest.id)) return;
@@ -193,16 +206,13 @@ export function useThreadHistory(cache: RuntimeCache): ThreadHistoryAdapter {
       // Each message once it settles: the user's when sent, a reply when it ends (also by Stop).
       async append({ parentId, message }) {
         if (cache.followedReplies.delete(message.id)) return;
+        // Where the message hangs as the runtime held the thread when it was added, before the saves
+        // queued ahead of it: a whole load meanwhile makes the part's first messages children again.
+        const heldId = aui.threadListItem().getState().remoteId;
+        const storedParent = heldId ? storedParentOf(cache, heldId, parentId) : parentId;
         const { remoteId } = await aui.threadListItem().initialize();
         const { id, ...content } = toUIMessage(message);
-        await inOrder(() =>
-          api.saveMessage(remoteId, {
-            id,
-            parentId: storedParentOf(cache, remoteId, parentId),
-            format: messageFormat,
-            content,
-          }),
-        );
+        await inOrder(() => api.saveMessage(remoteId, { id, parentId: storedParent, format: messageFormat, content }));
       },
     };
   }, [aui, cache]);
