@@ -255,8 +255,12 @@ test("settings: a role changed, a member removed, the last owner cannot leave, a
   const members = alice.page.getByRole("region", { name: "Members" });
   await expect(members.getByRole("listitem")).toHaveCount(3);
 
-  // Bob becomes an admin.
+  // Bob becomes an admin, once the server has the change (a reload before then would cancel it).
+  const roleSaved = alice.page.waitForResponse(
+    (r) => r.request().method() === "PATCH" && new URL(r.url()).pathname.includes("/members/"),
+  );
   await members.getByRole("combobox", { name: "Role for Bob" }).selectOption("admin");
+  expect((await roleSaved).ok()).toBe(true);
   await expect(members.getByRole("combobox", { name: "Role for Bob" })).toHaveValue("admin");
   await alice.page.reload();
   await expect(members.getByRole("combobox", { name: "Role for Bob" })).toHaveValue("admin");
