@@ -215,9 +215,8 @@ export type ThreadPart<M> = {
  * siblings included, so branches switch as in the whole thread). The rest of the branch (`hidden`
  * messages) is loaded when the reader scrolls up to it, and what a message sent meanwhile needs of it
  * as the model's context is read then (history-adapter's `contextBeforeHeld`). A shorter thread is
- * held whole. The runtime's cost grows with every
- * message it holds, so it holds what is on screen. Messages come oldest first, as the API lists them;
- * the walks are bounded by their number.
+ * held whole. The runtime's cost grows with every message it holds, so it holds what is on screen.
+ * Messages come oldest first, as the API lists them; the walks are bounded by their number.
  */
 export function newestPartOfThread<M extends { id: string; parentId: string | null }>(messages: M[]): ThreadPart<M> {
   const branch = lastBranch(messages);

@@ -12,8 +12,10 @@ async function seedThread(email: string, messages: number): Promise<string> {
   return seedLongThread(process.env.E2E_DATABASE_URL!, userId, messages, "A long thread");
 }
 
-type Request = { method(): string; url(): string };
-const isChat = (r: Request) => r.method() === "POST" && new URL(r.url()).pathname === "/api/chat";
+type SeenRequest = { method(): string; url(): string };
+const isChat = (r: SeenRequest) => r.method() === "POST" && new URL(r.url()).pathname === "/api/chat";
+/** A thread's messages (GET: the whole thread read; POST: a settled message's copy). */
+const isThreadMessages = (url: URL) => /^\/api\/threads\/[^/]+\/messages$/.test(url.pathname);
 
 /** The stored parents of the thread's user messages whose text has `fragment`. */
 function storedParentsOfUserMessage(threadId: string, fragment: string) {
@@ -157,9 +159,7 @@ test("a message sent in a long thread as it opens carries the model's whole cont
   // An edit of the first message the thread opened with (m481), while the runtime still holds the
   // newest part only (bringing m481 into view would load the rest: held back here). The runtime holds
   // m481 as a first message, the server under m480, and the new version goes there too.
-  await page.route(/\/api\/threads\/[^/]+\/messages$/, (route) =>
-    route.request().method() === "GET" ? undefined : route.fallback(),
-  );
+  await page.route(isThreadMessages, (route) => (route.request().method() === "GET" ? undefined : route.fallback()));
   const first = page.locator('[data-message-id="m481"]');
   await first.hover();
   await first.getByRole("button", { name: "Edit", exact: true }).click();
@@ -172,7 +172,7 @@ test("a message sent in a long thread as it opens carries the model's whole cont
   await expect(chat.lastReply).toContainText("Fake model says: Message 481 reworded — done.");
   await expect(page.getByText("3 / 3")).toBeVisible();
   await expect(page.getByRole("button", { name: /Show earlier messages/ })).toBeAttached();
-  await page.unroute(/\/api\/threads\/[^/]+\/messages$/);
+  await page.unroute(isThreadMessages);
   await expect.poll(() => storedParentsOfUserMessage(threadId, "481 reworded")).toEqual(["m480"]);
 
   expect(refusedCopies).toEqual([]);
@@ -190,8 +190,7 @@ test("an edit opened while the rest of a long thread is being read is saved wher
   const chat = chatPage(page);
   const email = await signUp(page, "Longeditor");
   const threadId = await seedThread(email, 500);
-  const isWholeRead = (r: Request) =>
-    r.method() === "GET" && /^\/api\/threads\/[^/]+\/messages$/.test(new URL(r.url()).pathname);
+  const isWholeRead = (r: SeenRequest) => r.method() === "GET" && isThreadMessages(new URL(r.url()));
 
   await page.goto(`/chat/${threadId}`);
   await expect(page.locator("[data-role]").last()).toContainText("Message 500:");
@@ -201,7 +200,7 @@ test("an edit opened while the rest of a long thread is being read is saved wher
   // held back until an edit of m481 is open.
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
-  await page.route(/\/api\/threads\/[^/]+\/messages$/, async (route) => {
+  await page.route(isThreadMessages, async (route) => {
     if (route.request().method() === "GET") await released;
     await route.fallback();
   });
@@ -227,7 +226,7 @@ test("an edit opened while the rest of a long thread is being read is saved wher
   await expect.poll(() => storedParentsOfUserMessage(threadId, "481 rewritten")).toEqual(["m480"]);
 
   // With the edit saved, the rest of the thread loads when asked for, above the new wording.
-  await page.unroute(/\/api\/threads\/[^/]+\/messages$/);
+  await page.unroute(isThreadMessages);
   await page.getByRole("button", { name: /Show earlier messages/ }).click();
   await expect(page.locator('[data-message-id="m480"]')).toBeAttached();
 });
